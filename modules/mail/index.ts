@@ -1,0 +1,3 @@
+import type { AnyModule } from '../../src/index.js';
+
+export const mailModules: AnyModule[] = [];

@@ -1,0 +1,60 @@
+/**
+ * The narrow transport interface. One Connection per host per run, reused by every task.
+ * Commands run through a persistent shell on the target (one per become user), so a task costs
+ * no new ssh channel and no new sudo. Nothing but sshd, sudo and a POSIX shell is needed there.
+ */
+
+export interface RunOptions {
+  /** Bytes (or text) fed to the command's stdin. Binary safe. */
+  stdin?: string | Buffer;
+  /** Run as `becomeUser` (default root) through the host's persistent sudo shell. */
+  become?: boolean;
+  becomeUser?: string;
+  /** Working directory for the command. */
+  cwd?: string;
+  /** Extra environment variables for the command. */
+  env?: Record<string, string>;
+}
+
+export interface RunResult {
+  rc: number;
+  stdout: string;
+  stderr: string;
+  /** Raw stdout bytes (for binary reads such as `get`). */
+  stdoutBuf: Buffer;
+}
+
+export interface ConnectionTarget {
+  /** inventory name */
+  name: string;
+  /** address to connect to (ansible_host) */
+  host: string;
+  port: number;
+  user?: string;
+  password?: string;
+  privateKeyFile?: string;
+  /** use ssh-agent ($SSH_AUTH_SOCK) when set */
+  agent?: string;
+  /** files to check host keys against (default ~/.ssh/known_hosts) */
+  knownHostsFiles: string[];
+  /** strict (default): unknown or changed keys are refused; accept-new: learn unknown keys; no: don't check */
+  hostKeyChecking: 'strict' | 'accept-new' | 'no';
+  connectTimeoutMs: number;
+  keepaliveIntervalMs: number;
+  /** sudo password (never on argv, never logged) */
+  becomePassword?: string;
+  /** become method: only sudo for now */
+  becomeMethod: 'sudo';
+  /** 'ssh' or 'local' */
+  connection: 'ssh' | 'local';
+}
+
+export interface Connection {
+  readonly target: ConnectionTarget;
+  /** Open the transport (idempotent). Throws UnreachableError. */
+  connect(): Promise<void>;
+  /** Run a shell command (sh -c semantics) and collect rc/stdout/stderr. Throws UnreachableError / BecomeError. */
+  run(command: string, opts?: RunOptions): Promise<RunResult>;
+  /** Close everything (persistent shells, transport). */
+  close(): Promise<void>;
+}

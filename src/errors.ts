@@ -1,0 +1,87 @@
+/** Typed errors. Known errors print one clear line (with file:line:col when there is a source), no stack. */
+
+export interface SourcePos {
+  file: string;
+  line: number; // 1-based
+  col: number; // 1-based
+}
+
+export type ErrorCode =
+  | 'yaml'
+  | 'playbook'
+  | 'inventory'
+  | 'module-args'
+  | 'unknown-module'
+  | 'template'
+  | 'undefined-var'
+  | 'expression'
+  | 'connection'
+  | 'unreachable'
+  | 'become'
+  | 'module'
+  | 'vault'
+  | 'options'
+  | 'lab'
+  | 'internal';
+
+export class TsplayError extends Error {
+  readonly code: ErrorCode;
+  source?: SourcePos;
+  /** Extra lines (e.g. a hint) printed after the message. */
+  hint?: string;
+
+  constructor(code: ErrorCode, message: string, opts: { source?: SourcePos; cause?: unknown; hint?: string } = {}) {
+    super(message, opts.cause !== undefined ? { cause: opts.cause } : undefined);
+    this.name = new.target.name;
+    this.code = code;
+    this.source = opts.source;
+    this.hint = opts.hint;
+  }
+
+  /** "file:line:col: message" (or just the message) */
+  format(): string {
+    const where = this.source ? `${this.source.file}:${this.source.line}:${this.source.col}: ` : '';
+    return where + this.message + (this.hint ? `\n  hint: ${this.hint}` : '');
+  }
+}
+
+/** Bad arguments to a module (schema or cross-argument rules). */
+export class ArgsError extends TsplayError {
+  /** JSON pointer-ish path of the offending argument, e.g. "/mode" */
+  readonly path: string;
+  constructor(message: string, path = '', opts: { source?: SourcePos; hint?: string } = {}) {
+    super('module-args', message, opts);
+    this.path = path;
+  }
+}
+
+/** A module failed on a host: becomes a failed task result (not a crash). */
+export class ModuleError extends TsplayError {
+  readonly rc?: number;
+  readonly stdout?: string;
+  readonly stderr?: string;
+  constructor(message: string, detail: { rc?: number; stdout?: string; stderr?: string; cause?: unknown } = {}) {
+    super('module', message, { cause: detail.cause });
+    this.rc = detail.rc;
+    this.stdout = detail.stdout;
+    this.stderr = detail.stderr;
+  }
+}
+
+/** The host cannot be reached (or the connection dropped): host becomes unreachable. */
+export class UnreachableError extends TsplayError {
+  constructor(message: string, opts: { cause?: unknown } = {}) {
+    super('unreachable', message, opts);
+  }
+}
+
+/** Privilege escalation failed (wrong/missing sudo password, not in sudoers). */
+export class BecomeError extends TsplayError {
+  constructor(message: string) {
+    super('become', message);
+  }
+}
+
+export function isTsplayError(e: unknown): e is TsplayError {
+  return e instanceof TsplayError;
+}

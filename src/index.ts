@@ -1,0 +1,12 @@
+/**
+ * The public API for modules. Files under modules/ import only from here.
+ */
+export { Type } from '@sinclair/typebox';
+export type { Static, TSchema } from '@sinclair/typebox';
+export { defineModule, ok, change } from './module/define.js';
+export type { ModuleDef, AnyModule, ModuleContext, CheckResult, CheckOk, CheckChange, FileDiff, ResultData } from './module/define.js';
+export { defineFact } from './facts/fact.js';
+export type { FactDef } from './facts/fact.js';
+export type { RunOptions, RunResult } from './connection/types.js';
+export { TsplayError, ArgsError, ModuleError, UnreachableError, BecomeError } from './errors.js';
+export { shq, shJoin } from './util/shell.js';

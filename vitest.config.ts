@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+    // lab-based suites each bring up their own named lab; two cores: keep parallelism modest
+    maxWorkers: 3,
+  },
+});

@@ -1,0 +1,85 @@
+/**
+ * Run one module on one host: check(), then apply() unless in check mode. The engine's only contact with
+ * modules. Module failures become failed results; unreachable hosts propagate as UnreachableError.
+ */
+import type { Connection, RunOptions, RunResult } from '../connection/types.js';
+import type { AnyModule, ModuleContext, ResultData } from '../module/define.js';
+import { FactCache } from '../facts/cache.js';
+import { BecomeError, ModuleError, TsplayError, UnreachableError } from '../errors.js';
+import { registerSecret } from '../output/mask.js';
+
+export interface ExecEnv {
+  host: string;
+  vars: Record<string, unknown>;
+  checkMode: boolean;
+  diffMode: boolean;
+  become: boolean;
+  becomeUser: string;
+  /** the host's connection (opened on first use); null for controller-only modules */
+  connection: () => Promise<Connection>;
+  facts: FactCache;
+  readControllerFile: ModuleContext['readControllerFile'];
+  renderTemplate: ModuleContext['renderTemplate'];
+  warn(message: string): void;
+  log(message: string): void;
+}
+
+export function makeContext(env: ExecEnv): ModuleContext {
+  const run = async (command: string, opts: RunOptions = {}): Promise<RunResult> => {
+    const conn = await env.connection();
+    const become = opts.become ?? env.become;
+    return conn.run(command, { ...opts, become, becomeUser: opts.becomeUser ?? env.becomeUser });
+  };
+  return {
+    host: env.host,
+    vars: env.vars,
+    checkMode: env.checkMode,
+    diffMode: env.diffMode,
+    become: env.become,
+    becomeUser: env.becomeUser,
+    run,
+    async runOk(command, opts) {
+      const r = await run(command, opts);
+      if (r.rc !== 0) {
+        const detail = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-3).join(' / ');
+        throw new ModuleError(`command failed (rc=${r.rc})${detail ? ': ' + detail : ''}`, { rc: r.rc, stdout: r.stdout, stderr: r.stderr });
+      }
+      return r;
+    },
+    async fact(fact, args) {
+      return env.facts.get(await env.connection(), fact, args, env.become, env.becomeUser);
+    },
+    readControllerFile: env.readControllerFile,
+    renderTemplate: env.renderTemplate,
+    secret: registerSecret,
+    warn: env.warn,
+    log: env.log,
+  };
+}
+
+/** check → (apply) → Ansible-shaped result. `args` must already be validated. */
+export async function executeModule(mod: AnyModule, args: Record<string, unknown>, env: ExecEnv): Promise<ResultData> {
+  for (const k of mod.secretArgs ?? []) registerSecret(args[k]);
+  const ctx = makeContext(env);
+  try {
+    const c = await mod.check(ctx, args);
+    if (!c.changed) return { ...c.result, changed: false };
+    if (env.checkMode) {
+      if (mod.checkModeSkips) return { ...c.result, changed: false, skipped: true, msg: `skipped in check mode: ${c.summary}` };
+      return { ...c.result, changed: true, diff: c.diff, msg: c.result?.msg ?? c.summary };
+    }
+    if (!mod.apply) throw new TsplayError('internal', `module ${mod.name} planned a change but has no apply()`);
+    const applied = await mod.apply(ctx, args, c.plan);
+    env.facts.invalidate();
+    return { ...c.result, ...(applied ?? {}), changed: applied?.changed ?? true, diff: c.diff };
+  } catch (e) {
+    if (e instanceof UnreachableError) throw e;
+    env.facts.invalidate();
+    if (e instanceof ModuleError) {
+      return { failed: true, changed: false, msg: e.message, rc: e.rc, stdout: e.stdout, stderr: e.stderr };
+    }
+    if (e instanceof BecomeError) return { failed: true, changed: false, msg: e.message };
+    if (e instanceof TsplayError) return { failed: true, changed: false, msg: e.format() };
+    throw e;
+  }
+}

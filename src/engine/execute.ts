@@ -20,6 +20,8 @@ export interface ExecEnv {
   facts: FactCache;
   readControllerFile: ModuleContext['readControllerFile'];
   renderTemplate: ModuleContext['renderTemplate'];
+  evaluate: ModuleContext['evaluate'];
+  condition: ModuleContext['condition'];
   warn(message: string): void;
   log(message: string): void;
 }
@@ -51,6 +53,8 @@ export function makeContext(env: ExecEnv): ModuleContext {
     },
     readControllerFile: env.readControllerFile,
     renderTemplate: env.renderTemplate,
+    evaluate: env.evaluate,
+    condition: env.condition,
     secret: registerSecret,
     warn: env.warn,
     log: env.log,

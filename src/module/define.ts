@@ -65,6 +65,10 @@ export interface ModuleContext {
   readControllerFile(src: string, kind: 'files' | 'templates'): Promise<{ path: string; data: Buffer }>;
   /** Render a template file (EJS, or Jinja for .j2) with the task's variables. */
   renderTemplate(src: string, extraVars?: Record<string, unknown>): Promise<string>;
+  /** Evaluate a bare Jinja expression over the task's variables (debug var=, assert that=). */
+  evaluate(expr: string): unknown;
+  /** Evaluate a condition like `when:` (string, boolean or list of them, all must hold). */
+  condition(cond: unknown): boolean;
   /** Mark a value secret: it is masked in every output from now on. */
   secret(value: string): void;
   warn(message: string): void;

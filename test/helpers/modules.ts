@@ -12,6 +12,7 @@ import { validateArgs } from '../../src/module/validate.js';
 import { executeModule } from '../../src/engine/execute.js';
 import { FactCache } from '../../src/facts/cache.js';
 import { builtinModules } from '../../modules/index.js';
+import { evalCondition, evalExpression } from '../../src/engine/templating/index.js';
 
 export const registry = new ModuleRegistry(builtinModules);
 
@@ -48,6 +49,8 @@ export async function runModule(conn: Connection, name: string, rawArgs: Record<
       const path = resolve(baseDir, src);
       return ejs.render(await readFile(path, 'utf8'), { ...vars, ...(extra ?? {}) }, { filename: path });
     },
+    evaluate: (expr) => evalExpression(expr, vars),
+    condition: (cond) => evalCondition(cond, vars),
     warn: () => {},
     log: () => {},
   });

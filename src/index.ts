@@ -10,3 +10,6 @@ export type { FactDef } from './facts/fact.js';
 export type { RunOptions, RunResult } from './connection/types.js';
 export { TsplayError, ArgsError, ModuleError, UnreachableError, BecomeError } from './errors.js';
 export { shq, shJoin } from './util/shell.js';
+export { shSplit } from './module/sys-shlex.js';
+export { writeFileCommand } from './module/sys-write.js';
+export type { WriteFileOpts } from './module/sys-write.js';

@@ -1,3 +1,5 @@
 import type { AnyModule } from '../../src/index.js';
+import { command } from './command.js';
+import { shell } from './shell.js';
 
-export const commandsModules: AnyModule[] = [];
+export const commandsModules: AnyModule[] = [command, shell];

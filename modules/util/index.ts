@@ -1,3 +1,8 @@
 import type { AnyModule } from '../../src/index.js';
+import { assertModule } from './assert.js';
+import { debug } from './debug.js';
+import { fail } from './fail.js';
+import { ping } from './ping.js';
+import { setFact } from './set-fact.js';
 
-export const utilModules: AnyModule[] = [];
+export const utilModules: AnyModule[] = [ping, debug, setFact, assertModule, fail];

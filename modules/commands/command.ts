@@ -1,0 +1,40 @@
+/** command: run a program with arguments, no shell (Ansible's ansible.builtin.command). */
+import { ArgsError, Type, defineModule, shSplit } from '../../src/index.js';
+import { checkGuards, commandLine, runAndReport } from './run-command.js';
+
+const Args = Type.Object(
+  {
+    cmd: Type.Optional(Type.String({ description: 'the command line (free form), split like a POSIX shell would, but not run by one' })),
+    argv: Type.Optional(Type.Array(Type.String(), { description: 'the command as a list of arguments (instead of cmd)' })),
+    creates: Type.Optional(Type.String({ description: 'a path or glob; when it exists the command is not run' })),
+    removes: Type.Optional(Type.String({ description: 'a path or glob; when it does not exist the command is not run' })),
+    chdir: Type.Optional(Type.String({ description: 'change into this directory first' })),
+    stdin: Type.Optional(Type.String({ description: 'text fed to the command on stdin' })),
+    stdin_add_newline: Type.Boolean({ default: true, description: 'append a newline to stdin' }),
+    strip_empty_ends: Type.Boolean({ default: true, description: 'strip trailing newlines from stdout/stderr' }),
+    expand_argument_vars: Type.Boolean({ default: true, description: 'expand $VARS and ~ in the arguments, as Ansible does' }),
+  },
+  { additionalProperties: false },
+);
+
+export const command = defineModule({
+  name: 'command',
+  aliases: ['ansible.builtin.command', 'ansible.legacy.command'],
+  description: 'Run a command on the host (no shell: pipes, redirections and variables other than $VARS are plain text)',
+  args: Args,
+  argAliases: { _raw_params: 'cmd', free_form: 'cmd' },
+  freeForm: 'cmd',
+  checkModeSkips: true,
+  validate(a) {
+    if (a.cmd !== undefined && a.argv !== undefined) throw new ArgsError('command: only one of cmd and argv can be given, not both', '/argv');
+    if ((a.cmd === undefined || a.cmd.trim() === '') && (a.argv === undefined || a.argv.length === 0)) throw new ArgsError('command: no command given', '/cmd');
+    if (a.cmd !== undefined) shSplit(a.cmd);
+  },
+  check(ctx, a) {
+    return checkGuards(ctx, a, a.cmd ?? (a.argv ?? []).join(' '));
+  },
+  async apply(ctx, a) {
+    const argv = a.argv ?? shSplit(a.cmd ?? '');
+    return runAndReport(ctx, commandLine(argv, a.expand_argument_vars), argv, a);
+  },
+});

@@ -15,6 +15,8 @@ export interface ExecEnv {
   diffMode: boolean;
   become: boolean;
   becomeUser: string;
+  /** task `environment:` (added to every command's environment) */
+  environment?: Record<string, string>;
   /** the host's connection (opened on first use); null for controller-only modules */
   connection: () => Promise<Connection>;
   facts: FactCache;
@@ -30,7 +32,8 @@ export function makeContext(env: ExecEnv): ModuleContext {
   const run = async (command: string, opts: RunOptions = {}): Promise<RunResult> => {
     const conn = await env.connection();
     const become = opts.become ?? env.become;
-    return conn.run(command, { ...opts, become, becomeUser: opts.becomeUser ?? env.becomeUser });
+    const vars = env.environment && Object.keys(env.environment).length ? { ...env.environment, ...opts.env } : opts.env;
+    return conn.run(command, { ...opts, env: vars, become, becomeUser: opts.becomeUser ?? env.becomeUser });
   };
   return {
     host: env.host,

@@ -1,0 +1,84 @@
+/**
+ * Ansible's `k=v` argument strings: `copy: src=a.txt dest="/tmp/my file" mode=0644`.
+ * Tokens are split on whitespace outside quotes and outside {{ }} / {% %}; quotes around a value are removed.
+ */
+
+export function splitArgs(s: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quote: string | null = null;
+  let depth = 0; // inside {{ }} / {% %} / {# #}
+  let hasToken = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    const two = s.slice(i, i + 2);
+    if (!quote && (two === '{{' || two === '{%' || two === '{#')) {
+      depth++;
+      cur += two;
+      i++;
+      hasToken = true;
+      continue;
+    }
+    if (!quote && depth > 0 && (two === '}}' || two === '%}' || two === '#}')) {
+      depth--;
+      cur += two;
+      i++;
+      continue;
+    }
+    if (quote) {
+      if (c === '\\' && i + 1 < s.length && (s[i + 1] === quote || s[i + 1] === '\\')) {
+        cur += c + s[i + 1];
+        i++;
+        continue;
+      }
+      if (c === quote) quote = null;
+      cur += c;
+      continue;
+    }
+    if ((c === '"' || c === "'") && depth === 0) {
+      quote = c;
+      cur += c;
+      hasToken = true;
+      continue;
+    }
+    if (/\s/.test(c) && depth === 0) {
+      if (hasToken) out.push(cur);
+      cur = '';
+      hasToken = false;
+      continue;
+    }
+    cur += c;
+    hasToken = true;
+  }
+  if (quote) throw new Error(`unbalanced quote (${quote}) in arguments`);
+  if (hasToken) out.push(cur);
+  return out;
+}
+
+function unquote(v: string): string {
+  if (v.length >= 2 && (v[0] === '"' || v[0] === "'") && v[v.length - 1] === v[0]) {
+    const q = v[0];
+    return v.slice(1, -1).replace(new RegExp(`\\\\([\\\\${q}])`, 'g'), '$1');
+  }
+  return v;
+}
+
+/**
+ * Parse a k=v string. With `freeForm`, tokens that are not `known=value` pairs form the free-form text
+ * (command/shell); without it every token must be k=v.
+ */
+export function parseKv(s: string, opts: { freeForm?: boolean; knownKeys?: ReadonlySet<string> } = {}): {
+  args: Record<string, string>;
+  freeForm: string | undefined;
+} {
+  const args: Record<string, string> = {};
+  const free: string[] = [];
+  for (const tok of splitArgs(s)) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(tok);
+    const isKv = m && (!opts.freeForm || !opts.knownKeys || opts.knownKeys.has(m[1]!));
+    if (m && isKv) args[m[1]!] = unquote(m[2]!);
+    else if (opts.freeForm) free.push(tok);
+    else throw new Error(`expected key=value, got '${tok}'`);
+  }
+  return { args, freeForm: free.length ? free.join(' ') : undefined };
+}

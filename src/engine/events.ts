@@ -1,0 +1,46 @@
+/** What the runner reports. Renderers (plain, listr2, JSON) turn these into output. */
+import type { ResultData } from '../module/define.js';
+import type { SourcePos } from '../errors.js';
+
+export type HostStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
+
+export interface HostStats {
+  ok: number;
+  changed: number;
+  unreachable: number;
+  failed: number;
+  skipped: number;
+  rescued: number;
+  ignored: number;
+}
+
+export const emptyStats = (): HostStats => ({ ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 });
+
+export type RunEvent =
+  | { type: 'playbook_start'; file: string; check: boolean }
+  | { type: 'play_start'; name: string; hosts: string[]; source?: SourcePos }
+  | { type: 'no_hosts'; pattern: string }
+  | { type: 'task_start'; name: string; action: string; hosts: string[]; handler: boolean; source?: SourcePos; path?: string }
+  | {
+      type: 'host_result';
+      host: string;
+      task: string;
+      status: HostStatus;
+      result: ResultData;
+      /** loop item label when this is one item of a loop */
+      item?: string;
+      delegatedTo?: string;
+      ignored?: boolean;
+      noLog?: boolean;
+    }
+  | { type: 'include'; host: string; file: string }
+  | { type: 'warning'; message: string }
+  | { type: 'recap'; stats: Record<string, HostStats>; durationMs: number };
+
+export interface Renderer {
+  verbosity: number;
+  diff: boolean;
+  emit(e: RunEvent): void;
+  /** flush (listr2) */
+  end(): Promise<void>;
+}

@@ -1,0 +1,13 @@
+import { createTwoFilesPatch } from 'diff';
+import type { FileDiff } from '../module/define.js';
+import { mask } from './mask.js';
+
+/** Unified diff text for a module's FileDiff, Ansible-style headers ("--- before: PATH"). */
+export function renderDiff(d: FileDiff): string {
+  const before = mask(d.before);
+  const after = mask(d.after);
+  if (before === after) return '';
+  const patch = createTwoFilesPatch(d.beforeHeader ?? 'before', d.afterHeader ?? 'after', before, after, undefined, undefined, { context: 3 });
+  // drop the "====" line jsdiff emits first
+  return patch.split('\n').filter((l, i) => !(i === 0 && l.startsWith('='))).join('\n').replace(/\n+$/, '\n');
+}

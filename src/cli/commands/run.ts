@@ -1,0 +1,258 @@
+/**
+ * tsplay run PLAYBOOK -i INVENTORY [options] — ansible-playbook's flags and exit codes:
+ * 0 ok, 1 error, 2 a host failed, 4 a host was unreachable, 5 bad options.
+ */
+import { parseArgs } from 'node:util';
+import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { TsplayError } from '../../errors.js';
+import { ModuleRegistry } from '../../module/registry.js';
+import { builtinModules } from '../../../modules/index.js';
+import { loadPlaybook } from '../../config/playbook.js';
+import { loadInventory } from '../../config/inventory/index.js';
+import type { Inventory } from '../../config/inventory/index.js';
+import { ConnectionPool, targetFromVars, type CliConnectionOptions } from '../../connection/index.js';
+import type { Playbook, TaskNode, Vars } from '../../config/playbook-types.js';
+import { Runner } from '../../engine/runner.js';
+import type { RunContext } from '../../engine/context.js';
+import { tagsSelected } from '../../engine/context.js';
+import { renderValue } from '../../engine/templating/index.js';
+import { JsonRenderer, PlainRenderer, COLOR, NOCOLOR } from '../../output/plain.js';
+import type { Renderer } from '../../engine/events.js';
+import { registerSecret } from '../../output/mask.js';
+import { askSecret } from '../prompt.js';
+import { parseExtraVars } from '../extra-vars.js';
+import { setupVault } from '../vault-setup.js';
+
+/** Default forks: tsplay drives every host from one event loop over persistent connections, so
+ *  parallelism costs sockets, not processes; 50 keeps SSH handshakes (the CPU-heavy part) bounded. */
+export const DEFAULT_FORKS = 50;
+
+const CONN_KEYS = [
+  'ansible_host', 'ansible_port', 'ansible_user', 'ansible_password', 'ansible_ssh_private_key_file', 'ansible_become_password',
+  'ansible_connection', 'ansible_ssh_common_args', 'ansible_ssh_extra_args', 'ansible_ssh_timeout', 'ansible_host_key_checking',
+  'ansible_ssh_host', 'ansible_ssh_port', 'ansible_ssh_user', 'ansible_ssh_pass', 'ansible_become_pass', 'ansible_sudo_pass', 'ansible_become_method',
+];
+
+export const RUN_USAGE = `usage: tsplay run PLAYBOOK... -i INVENTORY [options]
+
+  -i, --inventory INV      inventory file, directory or host list (repeatable)
+  -l, --limit PATTERN      further limit selected hosts
+  -C, --check              don't make any changes; report what would change
+  -D, --diff               show the differences in files
+  -e, --extra-vars VARS    k=v, @file.yml or a YAML/JSON mapping (repeatable)
+  -f, --forks N            hosts in parallel (default ${DEFAULT_FORKS})
+  -t, --tags TAGS          only run tasks with these tags
+      --skip-tags TAGS     skip tasks with these tags
+  -K, --ask-become-pass    ask for the sudo password (once)
+  -b, --become             run operations with become
+      --become-user USER   (default root)
+  -u, --user USER          connect as this user
+      --private-key FILE   ssh private key
+      --host-key-checking strict|accept-new|no   (default strict, against ~/.ssh/known_hosts)
+  -T, --timeout SEC        connection timeout
+      --vault-password-file FILE   (or env TSPLAY_VAULT_PASSWORD_FILE)
+  -J, --ask-vault-pass     ask for the vault password
+      --syntax-check       check the playbook, don't run it
+      --list-hosts | --list-tasks | --list-tags
+      --start-at-task NAME | --force-handlers
+  -v, -vv, -vvv            more output (-vvv: stack traces)
+      --json               one JSON event per line
+`;
+
+export async function runCommand(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        inventory: { type: 'string', short: 'i', multiple: true },
+        limit: { type: 'string', short: 'l', multiple: true },
+        check: { type: 'boolean', short: 'C' },
+        diff: { type: 'boolean', short: 'D' },
+        'extra-vars': { type: 'string', short: 'e', multiple: true },
+        forks: { type: 'string', short: 'f' },
+        tags: { type: 'string', short: 't', multiple: true },
+        'skip-tags': { type: 'string', multiple: true },
+        'ask-become-pass': { type: 'boolean', short: 'K' },
+        become: { type: 'boolean', short: 'b' },
+        'become-user': { type: 'string' },
+        user: { type: 'string', short: 'u' },
+        'private-key': { type: 'string' },
+        'key-file': { type: 'string' },
+        'host-key-checking': { type: 'string' },
+        timeout: { type: 'string', short: 'T' },
+        'vault-password-file': { type: 'string', multiple: true },
+        'vault-id': { type: 'string', multiple: true },
+        'ask-vault-pass': { type: 'boolean', short: 'J' },
+        'syntax-check': { type: 'boolean' },
+        'list-hosts': { type: 'boolean' },
+        'list-tasks': { type: 'boolean' },
+        'list-tags': { type: 'boolean' },
+        'start-at-task': { type: 'string' },
+        step: { type: 'boolean' },
+        'force-handlers': { type: 'boolean' },
+        verbose: { type: 'boolean', short: 'v', multiple: true },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`tsplay run: ${(e as Error).message}\n${RUN_USAGE}`);
+    return 5;
+  }
+  const o = parsed.values;
+  if (o.help) {
+    process.stdout.write(RUN_USAGE);
+    return 0;
+  }
+  const verbosity = o.verbose?.length ?? 0;
+  if (!parsed.positionals.length) {
+    process.stderr.write(`tsplay run: no playbook given\n${RUN_USAGE}`);
+    return 5;
+  }
+  const forks = o.forks !== undefined ? Number(o.forks) : DEFAULT_FORKS;
+  if (!Number.isInteger(forks) || forks < 1) {
+    process.stderr.write(`tsplay run: --forks must be a positive integer\n`);
+    return 5;
+  }
+  const hkc = o['host-key-checking'];
+  if (hkc !== undefined && !['strict', 'yes', 'accept-new', 'no'].includes(hkc)) {
+    process.stderr.write(`tsplay run: --host-key-checking must be strict, accept-new or no\n`);
+    return 5;
+  }
+  const splitList = (xs: string[] | undefined) => (xs ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+
+  const pool = new ConnectionPool();
+  try {
+    for (const p of parsed.positionals) if (!existsSync(p)) throw new TsplayError('options', `the playbook: ${p} could not be found`);
+    await setupVault({ passwordFiles: o['vault-password-file'], vaultIds: o['vault-id'], ask: o['ask-vault-pass'] });
+    const extraVars = parseExtraVars(o['extra-vars'] ?? []);
+    const registry = new ModuleRegistry(builtinModules);
+    const playbookDir = dirname(resolve(parsed.positionals[0]!));
+    const syntaxErrors: TsplayError[] = [];
+    const books: Playbook[] = parsed.positionals.map((p) =>
+      loadPlaybook(p, { registry, playbookDir: dirname(resolve(p)), errors: o['syntax-check'] ? syntaxErrors : undefined }),
+    );
+    if (o['syntax-check']) {
+      for (const e of syntaxErrors) process.stderr.write(`ERROR! ${e.format()}\n`);
+      if (syntaxErrors.length) return 4;
+      process.stdout.write(`\nplaybook: ${parsed.positionals.join(' ')}\n`);
+      return 0;
+    }
+    const invSources = o.inventory?.length ? o.inventory : process.env.ANSIBLE_INVENTORY ? [process.env.ANSIBLE_INVENTORY] : ['/etc/ansible/hosts'];
+    const inventory = await loadInventory(invSources.filter((s) => s === '/etc/ansible/hosts' ? existsSync(s) : true), { playbookDir });
+    const limit = o.limit?.length ? o.limit : undefined;
+
+    if (o['list-hosts'] || o['list-tasks'] || o['list-tags']) {
+      listPlaybooks(books, inventory, limit, o, splitList(o.tags), splitList(o['skip-tags']), extraVars);
+      return 0;
+    }
+
+    let becomePassword: string | undefined;
+    if (o['ask-become-pass']) {
+      becomePassword = await askSecret('BECOME password: ');
+      registerSecret(becomePassword);
+    }
+    const cli: CliConnectionOptions = {
+      user: o.user,
+      privateKeyFile: o['private-key'] ?? o['key-file'],
+      hostKeyChecking: hkc === undefined ? undefined : hkc === 'yes' ? 'strict' : (hkc as CliConnectionOptions['hostKeyChecking']),
+      becomePassword,
+      timeoutSec: o.timeout !== undefined ? Number(o.timeout) : undefined,
+    };
+    const renderer: Renderer = o.json
+      ? new JsonRenderer(verbosity)
+      : new PlainRenderer(verbosity, !!o.diff, undefined, process.stdout.isTTY && !process.env.NO_COLOR ? COLOR : NOCOLOR);
+    for (const w of inventory.warnings) renderer.emit({ type: 'warning', message: w });
+
+    const hostVarsOf = (name: string): Vars => (inventory.hasHost(name) ? inventory.hostVars(name) : { ansible_connection: 'local', inventory_hostname: name });
+    const rc: RunContext = {
+      registry,
+      renderer,
+      opts: {
+        check: !!o.check,
+        diff: !!o.diff,
+        forks,
+        verbosity,
+        tags: splitList(o.tags),
+        skipTags: splitList(o['skip-tags']),
+        forceHandlers: !!o['force-handlers'],
+        startAtTask: o['start-at-task'],
+        extraVars: o.become ? { ansible_become: true, ...(o['become-user'] ? { ansible_become_user: o['become-user'] } : {}), ...extraVars } : extraVars,
+      },
+      hosts: new Map(),
+      hostVarsOf,
+      load: { registry, playbookDir },
+      waitingForStart: o['start-at-task'],
+      connect: async (host, vars) => {
+        const cv: Vars = {};
+        for (const k of CONN_KEYS) if (vars[k] !== undefined) cv[k] = vars[k];
+        const rendered = renderValue(cv, vars) as Vars;
+        for (const k of ['ansible_password', 'ansible_become_password', 'ansible_ssh_pass', 'ansible_become_pass', 'ansible_sudo_pass']) registerSecret(rendered[k]);
+        return pool.get(targetFromVars(host, rendered, cli));
+      },
+    };
+    let exit = 0;
+    for (const pb of books) {
+      const runner = new Runner(rc, inventory, limit);
+      const summary = await runner.run(pb);
+      exit = Math.max(exit, summary.exitCode);
+      if (exit) break;
+    }
+    await renderer.end();
+    return exit;
+  } catch (e) {
+    return reportError(e, verbosity);
+  } finally {
+    await pool.closeAll();
+  }
+}
+
+export function reportError(e: unknown, verbosity: number): number {
+  if (e instanceof TsplayError) {
+    process.stderr.write(`ERROR! ${e.format()}\n`);
+    if (verbosity >= 3 && e.stack) process.stderr.write(e.stack + '\n');
+    return e.code === 'options' ? 5 : 1;
+  }
+  process.stderr.write(`ERROR! unexpected error: ${(e as Error)?.message ?? String(e)}\n`);
+  if (verbosity >= 3 && (e as Error)?.stack) process.stderr.write((e as Error).stack + '\n');
+  else process.stderr.write('(run with -vvv for the stack trace)\n');
+  return 1;
+}
+
+function listPlaybooks(books: Playbook[], inv: Inventory, limit: string[] | undefined, o: Record<string, unknown>, tags: string[], skip: string[], extra: Vars): void {
+  const out = (s: string) => process.stdout.write(s + '\n');
+  for (const pb of books) {
+    out(`\nplaybook: ${pb.file}`);
+    pb.plays.forEach((play, i) => {
+      const pat = renderValue(play.hosts, extra);
+      const sel = inv.select(Array.isArray(pat) ? pat.map(String) : String(pat), { limit });
+      out(`\n  play #${i + 1} (${Array.isArray(pat) ? pat.join(',') : String(pat)}): ${play.name ?? ''}\tTAGS: [${play.tags.join(', ')}]`);
+      if (o['list-hosts']) {
+        out(`    pattern: ${JSON.stringify(Array.isArray(pat) ? pat : [pat])}`);
+        out(`    hosts (${sel.hosts.length}):`);
+        for (const h of sel.hosts) out(`      ${h}`);
+      }
+      const allTags = new Set<string>();
+      const walk = (nodes: TaskNode[], inherited: string[], indent: string) => {
+        for (const n of nodes) {
+          const t = [...inherited, ...n.tags];
+          if (n.kind === 'block') walk([...n.block, ...n.rescue, ...n.always], t, indent);
+          else if (n.kind === 'task') {
+            if (!tagsSelected(t, tags, skip)) continue;
+            t.forEach((x) => allTags.add(x));
+            if (o['list-tasks']) out(`${indent}${n.name ?? n.action}\tTAGS: [${[...new Set(t)].join(', ')}]`);
+          } else if (n.kind === 'include') {
+            if (o['list-tasks']) out(`${indent}${n.directive}: ${String(n.target)}\tTAGS: [${t.join(', ')}]`);
+            t.forEach((x) => allTags.add(x));
+          }
+        }
+      };
+      if (o['list-tasks']) out('    tasks:');
+      walk([...play.preTasks, ...play.tasks, ...play.postTasks], play.tags, '      ');
+      if (o['list-tags']) out(`      TASK TAGS: [${[...allTags].sort().join(', ')}]`);
+    });
+  }
+}

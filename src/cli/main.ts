@@ -1,0 +1,55 @@
+/** tsplay's command line. `main(argv)` returns the exit code; bin/tsplay.js is a one-liner around it. */
+import { readFileSync } from 'node:fs';
+import { reportError } from './commands/run.js';
+
+const USAGE = `usage: tsplay <command> [options]
+
+commands:
+  run PLAYBOOK -i INVENTORY [options]   run a playbook (ansible-playbook's flags)
+  inventory -i INV --list|--graph|--host H
+  lab up|down|status|inventory|exec|restart|image   disposable test hosts
+  vault encrypt|decrypt|view|edit|encrypt-string
+  doc [MODULE]                           module reference
+  version
+
+Run 'tsplay <command> --help' for a command's options.
+`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'run':
+      case 'playbook':
+        return await (await import('./commands/run.js')).runCommand(rest);
+      case 'inventory':
+        return await (await import('./commands/inventory.js')).inventoryCommand(rest);
+      case 'lab':
+        return await (await import('./commands/lab.js')).labCommand(rest);
+      case 'vault':
+        return await (await import('./commands/vault.js')).vaultCommand(rest);
+      case 'doc':
+        return await (await import('./commands/doc.js')).docCommand(rest);
+      case 'version':
+      case '--version':
+        process.stdout.write(`tsplay ${version()}\n`);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return cmd === undefined ? 5 : 0;
+      default:
+        process.stderr.write(`tsplay: unknown command '${cmd}'\n${USAGE}`);
+        return 5;
+    }
+  } catch (e) {
+    return reportError(e, argv.filter((a) => /^-v+$/.test(a)).reduce((n, a) => n + a.length - 1, 0));
+  }
+}

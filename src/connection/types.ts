@@ -35,11 +35,14 @@ export interface ConnectionTarget {
   privateKeyFile?: string;
   /** use ssh-agent ($SSH_AUTH_SOCK) when set */
   agent?: string;
-  /** files to check host keys against (default ~/.ssh/known_hosts) */
+  /** user known_hosts files (default ~/.ssh/known_hosts); accept-new appends to the first */
   knownHostsFiles: string[];
+  /** read-only known_hosts files (default /etc/ssh/ssh_known_hosts) */
+  globalKnownHostsFiles: string[];
   /** strict (default): unknown or changed keys are refused; accept-new: learn unknown keys; no: don't check */
   hostKeyChecking: 'strict' | 'accept-new' | 'no';
   connectTimeoutMs: number;
+  /** ssh keepalive interval; the connection is declared dead after 3 unanswered keepalives (0: off) */
   keepaliveIntervalMs: number;
   /** sudo password (never on argv, never logged) */
   becomePassword?: string;

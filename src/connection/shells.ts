@@ -1,0 +1,93 @@
+/**
+ * The persistent shells of one host: one for the login user, and one per become user (started once with
+ * sudo). Shared by the ssh and the local connection; they differ only in how a channel is opened.
+ */
+import { ModuleError, type TsplayError } from '../errors.js';
+import { becomeCommand } from './become.js';
+import { PersistentShell, type ShellChannel } from './persistent-shell.js';
+import { bootstrapCommand, buildScript, randomToken } from './shell-protocol.js';
+import type { RunOptions, RunResult } from './types.js';
+
+export interface ShellHost {
+  host: string;
+  loginUser: string;
+  becomePassword?: string;
+  startTimeoutMs: number;
+  /** start a process running `command` (a POSIX sh command line) */
+  open(command: string): Promise<ShellChannel>;
+  lostError(detail: string): TsplayError;
+}
+
+export class ShellSet {
+  private user?: Promise<PersistentShell>;
+  private readonly become = new Map<string, Promise<PersistentShell>>();
+
+  constructor(private readonly h: ShellHost) {}
+
+  async run(command: string, opts: RunOptions = {}): Promise<RunResult> {
+    let script: string;
+    try {
+      script = buildScript(command, opts);
+    } catch (e) {
+      throw new ModuleError((e as Error).message);
+    }
+    const becomeUser = opts.become ? opts.becomeUser ?? 'root' : undefined;
+    const shell = await this.shell(becomeUser);
+    return shell.run(script, opts.stdin);
+  }
+
+  private shell(becomeUser: string | undefined): Promise<PersistentShell> {
+    if (becomeUser === undefined || becomeUser === this.h.loginUser) {
+      this.user = this.fresh(this.user, () => this.start(undefined));
+      return this.user;
+    }
+    const cur = this.become.get(becomeUser);
+    const next = this.fresh(cur, () => this.start(becomeUser));
+    this.become.set(becomeUser, next);
+    return next;
+  }
+
+  /**
+   * Reuse a started (or starting) shell; start a new one only when the old one died after it was ready.
+   * A shell that failed to start stays failed (a wrong sudo password is tried exactly once per run).
+   */
+  private fresh(cur: Promise<PersistentShell> | undefined, start: () => Promise<PersistentShell>): Promise<PersistentShell> {
+    if (!cur) return start();
+    return cur.then((s) => (s.alive ? s : start()));
+  }
+
+  private async start(becomeUser: string | undefined): Promise<PersistentShell> {
+    const readyToken = randomToken('tsplay-ready-');
+    const label = `${this.h.loginUser}@${this.h.host}`;
+    if (becomeUser === undefined) {
+      const ch = await this.h.open(bootstrapCommand(readyToken));
+      return PersistentShell.start(ch, {
+        label,
+        host: this.h.host,
+        sanePath: this.h.loginUser === 'root',
+        readyToken,
+        startTimeoutMs: this.h.startTimeoutMs,
+        lostError: (d) => this.h.lostError(d),
+      });
+    }
+    const spec = { user: becomeUser, loginUser: this.h.loginUser, password: this.h.becomePassword };
+    const promptToken = randomToken('[tsplay-sudo-') + ']';
+    const ch = await this.h.open(becomeCommand(spec, readyToken, promptToken));
+    return PersistentShell.start(ch, {
+      label: `${becomeUser}@${this.h.host} (sudo)`,
+      host: this.h.host,
+      sanePath: true,
+      readyToken,
+      become: { ...spec, promptToken },
+      startTimeoutMs: this.h.startTimeoutMs,
+      lostError: (d) => this.h.lostError(d),
+    });
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [this.user, ...this.become.values()].filter((p): p is Promise<PersistentShell> => p !== undefined);
+    this.user = undefined;
+    this.become.clear();
+    await Promise.all(all.map((p) => p.then((s) => s.close(), () => undefined)));
+  }
+}

@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalConnection } from '../../src/connection/local.js';
+import { buildScript, encodeRequest, StreamBuffer } from '../../src/connection/shell-protocol.js';
+import { targetFromVars } from '../../src/connection/target.js';
+import { ModuleError, TsplayError } from '../../src/errors.js';
+
+describe('StreamBuffer framing', () => {
+  const M = 'tsplay-0123456789abcdef';
+
+  it('cuts a frame whose trailer arrives one byte at a time', () => {
+    const sb = new StreamBuffer();
+    const data = Buffer.concat([Buffer.from('out\nput'), Buffer.from(`\n${M} 7 42\n`), Buffer.from('rest')]);
+    let frame = null;
+    for (let i = 0; i < data.length && !frame; i++) {
+      sb.push(data.subarray(i, i + 1));
+      frame = sb.takeFrame(M);
+      if (i < data.length - 5) expect(frame === null || i === data.length - 6).toBe(true);
+    }
+    expect(frame).toEqual({ body: Buffer.from('out\nput'), id: 7, rc: 42 });
+    expect(sb.length).toBe(0);
+  });
+
+  it('does not take text that only looks like the trailer of another marker', () => {
+    const sb = new StreamBuffer();
+    sb.push(Buffer.from(`\ntsplay-ffff 1 0\n\n${M}x 1 0\n`));
+    expect(sb.takeFrame(M)).toBeNull();
+    sb.push(Buffer.from(`\n${M} 1 0\n`));
+    expect(sb.takeFrame(M)?.body.toString()).toBe(`\ntsplay-ffff 1 0\n\n${M}x 1 0\n`);
+  });
+
+  it('skips everything before a ready token', () => {
+    const sb = new StreamBuffer();
+    sb.push(Buffer.from('sudo: unable to resolve host x\nREA'));
+    expect(sb.skipThrough('READY')).toBe(false);
+    sb.push(Buffer.from('DY\nleft'));
+    expect(sb.skipThrough('READY')).toBe(true);
+    expect(sb.text()).toBe('left');
+  });
+
+  it('encodes short scripts line by line and long ones as a byte block', () => {
+    expect(encodeRequest(3, 'a\nb', 'xy').toString()).toBe('3 2 2\na\nb\nxy');
+    const long = 'echo x\n'.repeat(1000);
+    const enc = encodeRequest(4, long);
+    expect(enc.subarray(0, enc.indexOf(0x0a) + 1).toString()).toBe(`4 b${long.length} 0\n`);
+  });
+
+  it('rejects invalid environment names and NUL bytes', () => {
+    expect(() => buildScript('true', { env: { 'A-B': '1' } })).toThrow(/invalid environment variable name/);
+    expect(() => buildScript('a\0b')).toThrow(/NUL/);
+  });
+});
+
+describe('persistent shell over the local connection', () => {
+  let c: LocalConnection;
+  let dir: string;
+
+  beforeAll(async () => {
+    c = new LocalConnection(targetFromVars('localhost', {}));
+    await c.connect();
+    dir = mkdtempSync(join(tmpdir(), 'tsplay-shell-'));
+  });
+  afterAll(async () => {
+    await c.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps stdout, stderr and rc apart', async () => {
+    const r = await c.run('echo one; echo two >&2; printf three; printf four >&2; exit 3');
+    expect(r).toMatchObject({ rc: 3, stdout: 'one\nthree', stderr: 'two\nfour' });
+  });
+
+  it('returns the exit status of the command, including death by signal', async () => {
+    for (const rc of [0, 1, 42, 255]) expect((await c.run(`exit ${rc}`)).rc).toBe(rc);
+    expect((await c.run('false')).rc).toBe(1);
+    expect((await c.run('sh -c \'kill -9 $$\'')).rc).toBe(137);
+    expect((await c.run('nonexistent-command-xyz')).rc).toBe(127);
+  });
+
+  it('passes binary stdin and returns binary stdout unchanged', async () => {
+    const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const data = Buffer.concat([all, randomBytes(200_000), all]);
+    const r = await c.run('cat', { stdin: data });
+    expect(r.rc).toBe(0);
+    expect(r.stdoutBuf.equals(data)).toBe(true);
+  });
+
+  it('returns outputs larger than 1 MB on both streams', async () => {
+    const r = await c.run('head -c 3000000 /dev/zero | tr "\\0" a; head -c 1500000 /dev/zero | tr "\\0" b >&2');
+    expect(r.stdout.length).toBe(3_000_000);
+    expect(r.stdout).toMatch(/^a+$/);
+    expect(r.stderr.length).toBe(1_500_000);
+    expect(r.stderr).toMatch(/^b+$/);
+  });
+
+  it('runs in cwd with extra environment variables', async () => {
+    const r = await c.run('pwd; printf "%s|" "$A" "$B"', { cwd: dir, env: { A: "it's a \"test\"", B: 'x\ny' } });
+    expect(r.stdout).toBe(`${dir}\nit's a "test"|x\ny|`);
+    const bad = await c.run('echo never', { cwd: join(dir, 'missing') });
+    expect(bad.rc).not.toBe(0);
+    expect(bad.stdout).toBe('');
+    expect(() => buildScript('x', { env: { '1X': 'y' } })).toThrow();
+    await expect(c.run('true', { env: { 'no-dash': 'y' } })).rejects.toBeInstanceOf(ModuleError);
+  });
+
+  it('stays in sync when a command ignores its stdin', async () => {
+    const r = await c.run('echo ignored', { stdin: randomBytes(300_000) });
+    expect(r.stdout).toBe('ignored\n');
+    const r2 = await c.run('wc -c', { stdin: 'abc' });
+    expect(r2.stdout.trim()).toBe('3');
+    const r3 = await c.run('cat');
+    expect(r3.stdout).toBe(''); // no stdin given: /dev/null, not the protocol stream
+  });
+
+  it('runs scripts exactly: quotes, backslashes, leading blanks, no trailing newline, long scripts', async () => {
+    const heredoc = "cat <<'EOF'\n  indented \\ back\\slash 'q' \"d\" $HOME\n\tTAB\nEOF";
+    expect((await c.run(heredoc)).stdout).toBe("  indented \\ back\\slash 'q' \"d\" $HOME\n\tTAB\n");
+    const long = Array.from({ length: 600 }, (_, i) => `echo line${i}`).join('\n');
+    const r = await c.run(long);
+    expect(r.stdout.split('\n').length).toBe(601);
+    expect(r.stdout.startsWith('line0\nline1\n')).toBe(true);
+    expect(r.stdout.endsWith('line599\n')).toBe(true);
+  });
+
+  it('returns output that contains marker-like text, and does not leak the marker to commands', async () => {
+    const fake = '\\ntsplay-00000000000000000000000000000000 1 0\\n';
+    const r = await c.run(`printf '${fake}'; printf '${fake}' >&2; echo "M=[$M]"`);
+    expect(r.stdout).toBe('\ntsplay-00000000000000000000000000000000 1 0\nM=[]\n');
+    expect(r.stderr).toBe('\ntsplay-00000000000000000000000000000000 1 0\n');
+    const ps = await c.run(`ps -o args= -p $$ 2>/dev/null || cat /proc/$$/cmdline`);
+    expect(ps.stdout).not.toMatch(/tsplay-[0-9a-f]{32} /);
+  });
+
+  it('does not let a command change the shell for later commands', async () => {
+    await c.run('cd /; X=1; export Y=2; set -e; exit 4');
+    const r = await c.run('pwd; echo "[$X][$Y]"', { cwd: dir });
+    expect(r.stdout).toBe(`${dir}\n[][]\n`);
+  });
+
+  it('serializes concurrent callers and answers each with its own output', async () => {
+    const log = join(dir, 'order.log');
+    const runs = Array.from({ length: 20 }, (_, i) =>
+      c.run(`echo start ${i} >> ${log}; sleep 0.01; echo end ${i} >> ${log}; echo out${i}; echo err${i} >&2; exit ${i}`),
+    );
+    const results = await Promise.all(runs);
+    results.forEach((r, i) => expect(r).toMatchObject({ rc: i, stdout: `out${i}\n`, stderr: `err${i}\n` }));
+    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    const expected = Array.from({ length: 20 }, (_, i) => [`start ${i}`, `end ${i}`]).flat();
+    expect(lines).toEqual(expected);
+  });
+
+  it('reports a command that kills the shell, then starts a fresh shell', async () => {
+    const err = await c.run('kill -9 $$; sleep 5').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TsplayError);
+    expect((err as TsplayError).message).toMatch(/exited while running a command/);
+    const r = await c.run('echo back');
+    expect(r.stdout).toBe('back\n');
+  });
+
+  it('uses LC_ALL=C and finds sbin programs', async () => {
+    const r = await c.run('echo "$LC_ALL"; echo "$PATH"');
+    const [lc, path] = r.stdout.split('\n');
+    expect(lc).toBe('C');
+    expect(path!.split(':')).toContain('/usr/sbin');
+  });
+});

@@ -20,6 +20,7 @@ import { renderValue } from '../../engine/templating/index.js';
 import { JsonRenderer, PlainRenderer, COLOR, NOCOLOR } from '../../output/plain.js';
 import type { Renderer } from '../../engine/events.js';
 import { registerSecret } from '../../output/mask.js';
+import { ListrRenderer } from '../../output/listr.js';
 import { askSecret } from '../prompt.js';
 import { parseExtraVars } from '../extra-vars.js';
 import { setupVault } from '../vault-setup.js';
@@ -162,9 +163,12 @@ export async function runCommand(argv: string[]): Promise<number> {
       becomePassword,
       timeoutSec: o.timeout !== undefined ? Number(o.timeout) : undefined,
     };
+    const tty = process.stdout.isTTY && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
     const renderer: Renderer = o.json
       ? new JsonRenderer(verbosity)
-      : new PlainRenderer(verbosity, !!o.diff, undefined, process.stdout.isTTY && !process.env.NO_COLOR ? COLOR : NOCOLOR);
+      : tty && verbosity < 2
+        ? new ListrRenderer(verbosity, !!o.diff)
+        : new PlainRenderer(verbosity, !!o.diff, undefined, tty ? COLOR : NOCOLOR);
     for (const w of inventory.warnings) renderer.emit({ type: 'warning', message: w });
 
     const hostVarsOf = (name: string): Vars => (inventory.hasHost(name) ? inventory.hostVars(name) : { ansible_connection: 'local', inventory_hostname: name });

@@ -33,8 +33,9 @@ export function parseSource(source: string, inv: InventoryData): void {
   try {
     st = statSync(source);
   } catch {
+    const looksLikeHost = !source.includes('/') && !/\.(?:ini|ya?ml|json|cfg|toml|txt)$/.test(source);
     throw new TsplayError('inventory', `Unable to parse ${source} as an inventory source: no such file or directory`, {
-      hint: 'a single host needs a trailing comma: -i host1,',
+      hint: looksLikeHost ? `a single host needs a trailing comma: -i ${source},` : undefined,
     });
   }
   if (st.isDirectory()) parseDirectory(source, inv);

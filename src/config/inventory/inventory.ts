@@ -234,7 +234,7 @@ export class Inventory {
     let d = this.dirCache.get(key);
     if (!d) {
       d = await VarsDir.load(
-        key,
+        dir,
         { groups: this.data.groups.keys(), hosts: [...this.data.hosts.keys(), ...LOCALHOST_NAMES] },
         { decryptFile: this.opts.decryptFile, warn: (m) => this.data.warn(m) },
       );

@@ -13,3 +13,5 @@ export { shq, shJoin } from './util/shell.js';
 export { shSplit } from './module/sys-shlex.js';
 export { writeFileCommand } from './module/sys-write.js';
 export type { WriteFileOpts } from './module/sys-write.js';
+export { serviceStateFact, initSystemFact, serviceStateScript, parseServiceState, serviceActionCommand, serviceEnableCommand } from './module/sys-service.js';
+export type { ServiceState, ServiceAction, InitSystem } from './module/sys-service.js';

@@ -1,0 +1,161 @@
+/**
+ * tsplay's templating layer: `{{ expression }}` in playbook values, bare expressions for
+ * when/changed_when/failed_when/until, and template files (.j2 Jinja, .ejs EJS).
+ * Jinja is parsed by nunjucks' parser and evaluated with Python/Ansible semantics (evaluate.ts).
+ */
+import { readFile } from 'node:fs/promises';
+import { TsplayError, type SourcePos } from '../../errors.js';
+import { EncryptedString, UnsafeString } from '../../config/yaml.js';
+import { TemplateRuntimeError } from './evaluate.js';
+import { JinjaSyntaxError, parseExpression, parseTemplate } from './parse.js';
+import { toPlain, truthy } from './py.js';
+import { decrypt, hasTemplate, Renderer, setEncryptedResolver, type Vars } from './renderer.js';
+import { isUndef, OMIT } from './undefined.js';
+import { renderEjs } from './ejs.js';
+
+export { hasTemplate, setEncryptedResolver, OMIT };
+export type { Vars };
+export { pyStr, pyRepr } from './py.js';
+
+export interface TemplateOpts {
+  /** where the value came from (for errors) */
+  source?: SourcePos;
+  /** what is being templated, for messages: 'when', 'args', 'vars.x' ... */
+  what?: string;
+  /** directory lookup('file') searches (default: the source file's directory, then cwd) */
+  baseDir?: string;
+}
+
+function fail(e: unknown, text: string, opts: TemplateOpts | undefined, line0 = 0): never {
+  const what = opts?.what ? `'${opts.what}'` : 'template';
+  const source = opts?.source;
+  if (e instanceof JinjaSyntaxError || e instanceof TemplateRuntimeError) {
+    const snippet = text.length > 80 ? text.slice(0, 77) + '...' : text;
+    const where = text.includes('\n') ? ` (line ${e.line + line0})` : '';
+    throw new TsplayError('template', `template error in ${what}${where}: ${e.message}`, { source, hint: `in: ${snippet.replace(/\n/g, '\\n')}` });
+  }
+  if (e instanceof TsplayError) {
+    if (!e.source && source) e.source = source;
+    throw e;
+  }
+  throw new TsplayError('template', `template error in ${what}: ${(e as Error).message ?? String(e)}`, { source, cause: e });
+}
+
+function renderWith(r: Renderer, s: string, opts?: TemplateOpts): unknown {
+  try {
+    return toPlain(r.renderString(s));
+  } catch (e) {
+    fail(e, s, opts);
+  }
+}
+
+function walk(r: Renderer, v: unknown, opts?: TemplateOpts): unknown {
+  if (typeof v === 'string') return hasTemplate(v) ? renderWith(r, v, opts) : v;
+  if (v instanceof UnsafeString) return v.value;
+  if (v instanceof EncryptedString) return decrypt(v);
+  if (Array.isArray(v)) {
+    let changed = false;
+    const out = v.map((x) => {
+      const y = walk(r, x, opts);
+      if (y !== x) changed = true;
+      return y;
+    });
+    return changed ? out : v;
+  }
+  if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    let changed = false;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      const y = walk(r, x, opts);
+      if (y !== x) changed = true;
+      out[k] = y;
+    }
+    return changed ? out : v;
+  }
+  return v;
+}
+
+/**
+ * Render a value deeply: strings holding {{ }} / {% %} are rendered; a string that is exactly one
+ * `{{ expr }}` keeps the value's type (list, number, boolean, OMIT). Unchanged parts keep identity.
+ */
+export function renderValue(value: unknown, vars: Vars, opts?: TemplateOpts): unknown {
+  const r = new Renderer(vars, { baseDir: opts?.baseDir, sourceFile: opts?.source?.file });
+  return walk(r, value, opts);
+}
+
+/** Render a template string to text (never typed: a lone {{ x }} gives str(x)). */
+export function renderText(text: string, vars: Vars, opts?: TemplateOpts): string {
+  const r = new Renderer(vars, { baseDir: opts?.baseDir, sourceFile: opts?.source?.file });
+  try {
+    return r.evaluator.render(parseTemplate(text));
+  } catch (e) {
+    fail(e, text, opts);
+  }
+}
+
+/** Evaluate a bare expression (when:, until:, debug var=). */
+export function evalExpression(expr: string, vars: Vars, opts?: TemplateOpts): unknown {
+  const r = new Renderer(vars, { baseDir: opts?.baseDir, sourceFile: opts?.source?.file });
+  try {
+    const v = r.evaluator.value(parseExpression(expr.trim()));
+    if (isUndef(v)) v.fail();
+    return toPlain(v);
+  } catch (e) {
+    fail(e, expr, opts);
+  }
+}
+
+/** A condition like Ansible's: bool, string expression (may hold {{ }}), or a list that must all hold. */
+export function evalCondition(cond: unknown, vars: Vars, opts?: TemplateOpts): boolean {
+  if (cond === null || cond === undefined) return true;
+  if (typeof cond === 'boolean') return cond;
+  if (Array.isArray(cond)) return cond.every((c) => evalCondition(c, vars, opts));
+  if (cond instanceof UnsafeString) return evalCondition(cond.value, vars, opts);
+  if (typeof cond !== 'string') return truthy(cond);
+  const s = cond.trim();
+  if (s === '') return true;
+  if (hasTemplate(s)) {
+    const v = renderValue(s, vars, opts);
+    if (typeof v !== 'string') return truthy(v);
+    return v.trim() === '' ? false : truthy(evalExpression(v, vars, opts));
+  }
+  return truthy(evalExpression(s, vars, opts));
+}
+
+/** Remove OMIT values (deeply from dicts, and from lists) — what the engine does to module args. */
+export function stripOmit(value: unknown): unknown {
+  if (Array.isArray(value)) return value.filter((x) => x !== OMIT).map(stripOmit);
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== OMIT) out[k] = stripOmit(v);
+    return out;
+  }
+  return value;
+}
+
+/** Render a Jinja template text (a .j2 file's content). */
+export function renderJinja(text: string, vars: Vars, opts: { file?: string; baseDir?: string } = {}): string {
+  const r = new Renderer(vars, { baseDir: opts.baseDir, sourceFile: opts.file });
+  try {
+    return r.evaluator.render(parseTemplate(text));
+  } catch (e) {
+    if ((e instanceof JinjaSyntaxError || e instanceof TemplateRuntimeError) && opts.file) {
+      throw new TsplayError('template', e.message, { source: { file: opts.file, line: e.line, col: e.col } });
+    }
+    if (e instanceof TsplayError && opts.file && !e.source) e.source = { file: opts.file, line: 1, col: 1 };
+    throw e;
+  }
+}
+
+/** Render a template file: .j2/.jinja/.jinja2 → Jinja; anything else → EJS (locals = vars). */
+export async function renderTemplateFile(path: string, vars: Vars): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new TsplayError('template', `cannot read template ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  if (/\.(j2|jinja2?)$/.test(path)) return renderJinja(text, vars, { file: path });
+  return renderEjs(text, vars, path);
+}

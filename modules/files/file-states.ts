@@ -1,0 +1,348 @@
+/**
+ * The file module's states, planned from one file-state reading (a port of Ansible's file.py ensure_*
+ * functions: same errors, same diff dicts, same "follow" rules).
+ */
+import {
+  ModuleError,
+  attrsCommand,
+  chmodArg,
+  defaultMode,
+  formatMode,
+  mkdirsScript,
+  octalMode,
+  parentDir,
+  planAttrs,
+  resolveMode,
+  shq,
+  idMatches,
+  type AttrArgs,
+  type CurrentAttrs,
+  type FileFacts,
+  type FileInfo,
+  type FileStat,
+  type FileStep,
+  type ModeSpec,
+  type TimeSpec,
+} from '../../src/index.js';
+
+export type PrevState = 'absent' | 'file' | 'hard' | 'directory' | 'link';
+
+export interface FilePlanInput {
+  path: string;
+  src?: string;
+  force: boolean;
+  follow: boolean;
+  recurse: boolean;
+  attrs: AttrArgs;
+  mtime: TimeSpec;
+  atime: TimeSpec;
+  /** epoch seconds for explicit times (mtime first, then atime) */
+  epochs: { mtime?: number; atime?: number };
+  facts: FileFacts;
+  info: FileInfo;
+  /** link: the source as seen from the link's directory (or from path, when path is a real directory); hard: src */
+  srcInfo?: FileInfo;
+  srcInfoInPath?: FileInfo;
+  now: number;
+  warn(msg: string): void;
+}
+
+export interface FilePlan {
+  changed: boolean;
+  steps: FileStep[];
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+  result: Record<string, unknown>;
+}
+
+export function prevState(st: FileStat | undefined | null): PrevState {
+  if (!st) return 'absent';
+  if (st.type === 'link') return 'link';
+  if (st.type === 'directory') return 'directory';
+  if (st.nlink > 1) return 'hard';
+  return 'file';
+}
+
+const exists = (f: FileInfo | undefined): boolean => !!f?.exists && (f.stat?.type !== 'link' || !!f.target);
+const finalStat = (f: FileInfo | undefined): FileStat | undefined => (f?.stat?.type === 'link' ? (f.target ?? undefined) : f?.stat);
+const cur = (st: FileStat): CurrentAttrs => ({ mode: st.mode, uid: st.uid, gid: st.gid, owner: st.owner, group: st.group, isDir: st.type === 'directory' });
+
+function initialDiff(path: string, state: string, prev: PrevState): { before: Record<string, unknown>; after: Record<string, unknown> } {
+  const d = { before: { path } as Record<string, unknown>, after: { path } as Record<string, unknown> };
+  if (prev !== state) {
+    d.before.state = prev;
+    d.after.state = state;
+  }
+  return d;
+}
+
+/** owner/group/mode of `target` (skipMode for symlinks themselves); adds to steps and diff. */
+function applyAttrs(p: FilePlan, target: string, st: CurrentAttrs, args: AttrArgs, umask: number, opts: { noDeref?: boolean; skipMode?: boolean } = {}): boolean {
+  const ch = planAttrs(st, args, umask, { skipMode: opts.skipMode });
+  if (!ch) return false;
+  p.steps.push({ kind: 'run', what: `setting attributes of ${target}`, command: attrsCommand(target, ch, { noDeref: opts.noDeref }).join(' && ') });
+  Object.assign(p.before, ch.before);
+  Object.assign(p.after, ch.after);
+  return true;
+}
+
+/** modification_time / access_time (Ansible's update_timestamp_for_file). */
+function applyTimes(p: FilePlan, target: string, st: { mtime: number; atime: number }, i: FilePlanInput): boolean {
+  const { mtime: m, atime: a } = i;
+  if (m.kind === 'preserve' && a.kind === 'preserve') return false;
+  const t = shq(target);
+  if (m.kind === 'now' && a.kind === 'now') {
+    p.steps.push({ kind: 'run', what: `touching ${target}`, command: `touch -c -- ${t}` });
+    Object.assign(p.before, { mtime: st.mtime, atime: st.atime });
+    Object.assign(p.after, { mtime: i.now, atime: i.now });
+    return true;
+  }
+  const want = (s: TimeSpec, prev: number, epoch: number | undefined): number => (s.kind === 'preserve' ? prev : s.kind === 'now' ? i.now : epoch!);
+  const wm = want(m, st.mtime, i.epochs.mtime);
+  const wa = want(a, st.atime, i.epochs.atime);
+  if (wm === st.mtime && wa === st.atime) return false;
+  const cmds: string[] = [];
+  if (wm !== st.mtime) {
+    cmds.push(m.kind === 'now' ? `touch -c -m -- ${t}` : `touch -c -m -d @${wm} -- ${t}`);
+    Object.assign(p.before, { mtime: st.mtime });
+    Object.assign(p.after, { mtime: wm });
+  }
+  if (wa !== st.atime) {
+    cmds.push(a.kind === 'now' ? `touch -c -a -- ${t}` : `touch -c -a -d @${wa} -- ${t}`);
+    Object.assign(p.before, { atime: st.atime });
+    Object.assign(p.after, { atime: wa });
+  }
+  p.steps.push({ kind: 'run', what: `setting times of ${target}`, command: cmds.join(' && ') });
+  return true;
+}
+
+function newPlan(path: string, state: string, prev: PrevState): FilePlan {
+  const d = initialDiff(path, state, prev);
+  return { changed: false, steps: [], before: d.before, after: d.after, result: { path } };
+}
+
+function summary(p: FilePlan, st: FileStat | CurrentAttrs | undefined, state: string): FilePlan {
+  p.result.state = state;
+  if (st) {
+    p.result.mode = (p.after.mode as string | undefined) ?? formatMode(st.mode);
+    p.result.owner = p.after.owner ?? st.owner;
+    p.result.group = p.after.group ?? st.group;
+  }
+  return p;
+}
+
+export function planAbsent(i: FilePlanInput): FilePlan {
+  const prev = prevState(i.info.stat);
+  const p = newPlan(i.path, 'absent', prev);
+  p.result.state = 'absent';
+  if (prev === 'absent') return p;
+  if (prev === 'directory' && i.info.tree) {
+    p.before.path_content = {
+      directories: i.info.tree.filter((e) => e.type === 'directory').map((e) => e.path),
+      files: i.info.tree.filter((e) => e.type !== 'directory').map((e) => e.path),
+    };
+  }
+  p.steps.push({ kind: 'run', what: `removing ${i.path}`, command: prev === 'directory' ? `rm -rf -- ${shq(i.path)}` : `rm -f -- ${shq(i.path)}` });
+  p.changed = true;
+  return p;
+}
+
+export function planTouch(i: FilePlanInput): FilePlan {
+  const prev = prevState(i.info.stat);
+  const p = newPlan(i.path, 'touch', prev);
+  const u = i.facts.user;
+  if (prev === 'absent') {
+    p.steps.push({ kind: 'run', what: `creating ${i.path}`, command: `touch -- ${shq(i.path)}` });
+    const fresh: CurrentAttrs = { mode: defaultMode(i.facts.umask), uid: u.uid, gid: u.gid, owner: u.name, group: u.group, isDir: false };
+    applyAttrs(p, i.path, fresh, i.attrs, i.facts.umask);
+    if (i.mtime.kind === 'at' || i.atime.kind === 'at') applyTimes(p, i.path, { mtime: i.now, atime: i.now }, { ...i, mtime: i.mtime.kind === 'at' ? i.mtime : { kind: 'preserve' }, atime: i.atime.kind === 'at' ? i.atime : { kind: 'preserve' } });
+    p.changed = true;
+    return summary(p, fresh, 'file');
+  }
+  let target = i.path;
+  let st = i.info.stat!;
+  if (i.follow && st.type === 'link') {
+    if (!i.info.target) throw new ModuleError(`Error, could not touch target: ${i.path} is a link to the missing ${i.info.realPath}`);
+    target = i.info.realPath!;
+    st = i.info.target;
+  }
+  const isLink = st.type === 'link';
+  const a = applyAttrs(p, target, cur(st), i.attrs, i.facts.umask, { noDeref: isLink, skipMode: isLink });
+  const t = applyTimes(p, target, st, i);
+  p.changed = a || t;
+  return summary(p, st, prevState(st));
+}
+
+export function planFile(i: FilePlanInput): FilePlan {
+  let path = i.path;
+  let st = i.info.stat;
+  let prev = prevState(st);
+  if (prev === 'link' && i.follow) {
+    path = i.info.realPath ?? path;
+    st = i.info.target ?? undefined;
+    prev = prevState(st);
+  }
+  if (prev !== 'file' && prev !== 'hard') throw new ModuleError(`file (${path}) is ${prev}, cannot continue`);
+  const p = newPlan(path, 'file', prev);
+  const a = applyAttrs(p, path, cur(st!), i.attrs, i.facts.umask);
+  const t = applyTimes(p, path, st!, i);
+  p.changed = a || t;
+  return summary(p, st, 'file');
+}
+
+export function planDirectory(i: FilePlanInput): FilePlan {
+  let path = i.path;
+  let st = i.info.stat;
+  let prev = prevState(st);
+  if (prev === 'link' && i.follow) {
+    path = i.info.realPath ?? path;
+    st = i.info.target ?? undefined;
+    prev = prevState(st);
+  }
+  const p = newPlan(path, 'directory', prev);
+  const umask = i.facts.umask;
+  if (prev === 'absent') {
+    const dirMode = i.attrs.mode !== undefined ? resolveMode(i.attrs.mode, defaultMode(umask, true), true, umask) : undefined;
+    const dirs: string[] = [];
+    for (let d = path.replace(/\/+$/, ''); d && d !== '/' && d !== '.'; d = parentDir(d)) dirs.unshift(d);
+    p.steps.push({ kind: 'run', what: `creating ${path}`, command: mkdirsScript(dirs, dirMode, i.attrs.owner, i.attrs.group).join('\n') });
+    const u = i.facts.user;
+    const fresh = { mode: dirMode ?? defaultMode(umask, true), uid: u.uid, gid: u.gid, owner: i.attrs.owner ?? u.name, group: i.attrs.group ?? u.group, isDir: true };
+    if (i.mtime.kind === 'at' || i.atime.kind === 'at') applyTimes(p, path, { mtime: i.now, atime: i.now }, i);
+    p.changed = true;
+    return summary(p, fresh, 'directory');
+  }
+  if (prev !== 'directory') throw new ModuleError(`${path} already exists as a ${prev}`);
+  const a = applyAttrs(p, path, cur(st!), i.attrs, umask);
+  const t = applyTimes(p, path, st!, i);
+  const r = i.recurse ? planRecurse(p, path, i) : false;
+  p.changed = a || t || r;
+  return summary(p, st, 'directory');
+}
+
+/** recurse: owner/group/mode of everything below (links: owner/group only, as lchown). */
+function planRecurse(p: FilePlan, path: string, i: FilePlanInput): boolean {
+  const { owner, group, mode } = i.attrs;
+  const tree = i.info.tree ?? [];
+  const ownDiff = tree.some((e) => (owner !== undefined && !idMatches(owner, e.uid, e.owner)) || (group !== undefined && !idMatches(group, e.gid, e.group)));
+  const modeDiff = mode !== undefined && tree.some((e) => e.type !== 'link' && resolveMode(mode, e.mode, e.type === 'directory', i.facts.umask) !== e.mode);
+  const cmds: string[] = [];
+  const P = shq(path);
+  if (ownDiff) {
+    const spec = owner !== undefined && group !== undefined ? `${owner}:${group}` : owner !== undefined ? owner : `:${group}`;
+    cmds.push(`find ${P} -mindepth 1 -exec chown -h -- ${shq(spec)} {} +`);
+  }
+  if (modeDiff) {
+    const oct = octalMode(mode as ModeSpec);
+    cmds.push(`find ${P} -mindepth 1 ! -type l -exec chmod ${oct !== undefined ? chmodArg(oct) : shq(String(mode))} -- {} +`);
+  }
+  if (!cmds.length) return false;
+  p.steps.push({ kind: 'run', what: `setting attributes below ${path}`, command: cmds.join(' && ') });
+  p.after.recurse = `${tree.length} entries below ${path}`;
+  return true;
+}
+
+function replaceWith(path: string, lnCmd: (tmp: string) => string, rmdir: boolean): string {
+  const P = shq(path);
+  const tmp = `"$_l"`;
+  return [
+    `_l=${shq(parentDir(path) + '/.tsplay-link.')}$$`,
+    `rm -f -- ${tmp}`,
+    `${rmdir ? `rmdir -- ${P} && ` : ''}${lnCmd(tmp)} && mv -fT -- ${tmp} ${P} || { rm -f -- ${tmp}; exit 1; }`,
+  ].join('\n');
+}
+
+export function planLink(i: FilePlanInput): FilePlan {
+  const prev = prevState(i.info.stat);
+  let src = i.src;
+  if (src === undefined && i.follow && prev === 'link' && exists(i.info)) src = i.info.linkTarget;
+  const inPath = prev === 'directory';
+  const absrc = src === undefined ? undefined : src.startsWith('/') ? src : `${inPath ? i.path : parentDir(i.path)}/${src}`;
+  const srcInfo = inPath ? i.srcInfoInPath : i.srcInfo;
+  if (!i.force && src !== undefined && !exists(srcInfo)) {
+    throw new ModuleError(`src file does not exist, use "force=yes" if you really want to create the link: ${absrc}`);
+  }
+  if (prev === 'directory') {
+    if (!i.force) throw new ModuleError(`refusing to convert from directory to symlink for ${i.path}`);
+    if (!i.info.emptyDir) throw new ModuleError(`the directory ${i.path} is not empty, refusing to convert it`);
+  } else if ((prev === 'file' || prev === 'hard') && !i.force) {
+    throw new ModuleError(`refusing to convert from ${prev} to symlink for ${i.path}`);
+  }
+  const p = newPlan(i.path, 'link', prev);
+  p.result = { dest: i.path, src };
+  let changed = false;
+  if (prev !== 'link') {
+    if (src === undefined) throw new ModuleError('src is required for creating new symlinks');
+    changed = true;
+  } else if (src !== undefined && i.info.linkTarget !== src) {
+    p.before.src = i.info.linkTarget;
+    p.after.src = src;
+    changed = true;
+  }
+  if (changed) {
+    const ln = (to: string): string => `ln -s -- ${shq(src!)} ${to}`;
+    p.steps.push({ kind: 'run', what: `linking ${i.path}`, command: prev === 'absent' ? ln(shq(i.path)) : replaceWith(i.path, ln, prev === 'directory') });
+  }
+  // attributes: of the link's target when following (Ansible's default), else of the link itself
+  let a = false;
+  if (i.follow) {
+    const tst = finalStat(srcInfo);
+    if (!tst) {
+      if (i.attrs.owner !== undefined || i.attrs.group !== undefined || i.attrs.mode !== undefined) {
+        i.warn('Cannot set fs attributes on a non-existent symlink target. follow should be set to False to avoid this.');
+      }
+    } else {
+      const target = srcInfo?.stat?.type === 'link' ? (srcInfo.realPath ?? absrc!) : absrc!;
+      a = applyAttrs(p, target, cur(tst), i.attrs, i.facts.umask);
+    }
+  } else {
+    const u = i.facts.user;
+    const lst: CurrentAttrs = prev === 'link' ? cur(i.info.stat!) : { mode: 0o777, uid: u.uid, gid: u.gid, owner: u.name, group: u.group, isDir: false };
+    a = applyAttrs(p, i.path, lst, i.attrs, i.facts.umask, { noDeref: true, skipMode: true });
+  }
+  p.changed = changed || a;
+  p.result.state = 'link';
+  return p;
+}
+
+export function planHard(i: FilePlanInput): FilePlan {
+  const path = i.info.path;
+  const prev = prevState(i.info.stat);
+  const src = i.src;
+  if (prev !== 'hard' && src === undefined) throw new ModuleError('src is required for creating new hardlinks');
+  if (src !== undefined && !exists(i.srcInfo)) throw new ModuleError('src does not exist');
+  const p = newPlan(path, 'hard', prev);
+  p.result = { dest: path, src };
+  const srcSt = finalStat(i.srcInfo);
+  const pathSt = finalStat(i.info);
+  let changed = false;
+  if (prev === 'absent') changed = true;
+  else if (prev === 'link') {
+    if (i.info.linkTarget !== src) {
+      p.before.src = i.info.linkTarget;
+      p.after.src = src;
+      changed = true;
+    }
+  } else if (prev === 'hard') {
+    if (src !== undefined && pathSt?.inode !== srcSt?.inode) {
+      if (!i.force) throw new ModuleError('Cannot link, different hard link exists at destination');
+      changed = true;
+    }
+  } else if (prev === 'file') {
+    if (!i.force) throw new ModuleError('Cannot link, file exists at destination');
+    changed = true;
+  } else if (prev === 'directory') {
+    if (pathSt?.inode === srcSt?.inode) return { ...p, result: { path, changed: false } };
+    if (!i.force) throw new ModuleError('Cannot link: different hard link exists at destination');
+    throw new ModuleError(`Error while replacing: ${path} is a directory`);
+  }
+  if (changed) {
+    const ln = (to: string): string => `ln -- ${shq(src!)} ${to}`;
+    p.steps.push({ kind: 'run', what: `linking ${path}`, command: prev === 'absent' ? ln(shq(path)) : replaceWith(path, ln, false) });
+  }
+  const st = changed ? srcSt : pathSt;
+  const a = st ? applyAttrs(p, path, cur(st), i.attrs, i.facts.umask) : false;
+  p.changed = changed || a;
+  p.result.state = 'hard';
+  return p;
+}

@@ -1,0 +1,13 @@
+/**
+ * Shared machinery of the file modules (copy, template, file, lineinfile, blockinfile, stat):
+ * one-command file-state fact, modes, owner/group, the atomic write, diffs, Python regexps, timestamps.
+ */
+export * from './file-state.js';
+export * from './file-mode.js';
+export * from './file-attrs.js';
+export * from './file-write.js';
+export * from './file-diff.js';
+export * from './file-steps.js';
+export * from './file-source.js';
+export * from './file-time.js';
+export * from './file-pyregex.js';

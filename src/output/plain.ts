@@ -81,7 +81,8 @@ export class PlainRenderer implements Renderer {
     }
     const verboseAlways = r['_ansible_verbose_always'] === true;
     const show = this.verbosity > 0 || verboseAlways;
-    const body = (indent?: number) => (e.noLog ? JSON.stringify({ censored: "the output has been hidden due to the fact that 'no_log: true' was specified for this result", changed: r.changed ?? false }) : resultJson(r, indent));
+    const shown = verboseAlways && r.changed === false && this.verbosity < 1 ? { ...r, changed: undefined } : r;
+    const body = (indent?: number) => (e.noLog ? JSON.stringify({ censored: "the output has been hidden due to the fact that 'no_log: true' was specified for this result", changed: r.changed ?? false }) : resultJson(shown, indent));
     switch (e.status) {
       case 'ok':
       case 'changed': {

@@ -114,12 +114,23 @@ export function parseYaml(text: string, file: string): unknown {
   return convert(doc, doc.contents as YNode | null, lc, file);
 }
 
+/** Decrypts a whole-file vault (text starting with `$ANSIBLE_VAULT;`); set by the vault layer. */
+export type FileDecryptor = (text: string, file: string) => string;
+let fileDecryptor: FileDecryptor | undefined;
+export function setFileDecryptor(fn: FileDecryptor | undefined): void {
+  fileDecryptor = fn;
+}
+
 export function loadYamlFile(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new TsplayError('yaml', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  if (text.startsWith('$ANSIBLE_VAULT;')) {
+    if (!fileDecryptor) throw new TsplayError('vault', `${file} is vault-encrypted and no vault secret is available`, { source: { file, line: 1, col: 1 } });
+    text = fileDecryptor(text, file);
   }
   return parseYaml(text, file);
 }
@@ -136,6 +147,8 @@ function convert(doc: Document, node: YNode | null, lc: LineCounter, file: strin
   if (isAlias(node)) return convert(doc, node.resolve(doc) as YNode, lc, file);
   if (isScalar(node)) {
     const v = node.value;
+    // a !vault value remembers where it is, so a failed decryption can name file:line:col
+    if (v instanceof EncryptedString && !v.source) return new EncryptedString(v.ciphertext, nodePos(node, lc, file));
     return v === undefined ? null : v;
   }
   if (isSeq(node)) {

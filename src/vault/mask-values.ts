@@ -1,0 +1,29 @@
+/**
+ * Register decrypted vault content with the output mask. A value is registered as it is, trimmed, line by
+ * line (a diff prints one line of a multi-line secret at a time) and JSON-escaped (as --json prints it).
+ * For a whole-file vault every scalar value in it is a secret; short scalars (< 4 characters: `yes`, `22`)
+ * are left out because masking them would blank unrelated output everywhere.
+ */
+import { EncryptedString } from '../config/yaml.js';
+import { registerSecret } from '../output/mask.js';
+
+export const MIN_FILE_SCALAR = 4;
+
+export function registerVaultPlaintext(text: string, minLength = 1): void {
+  const variants = new Set<string>([text, text.trim()]);
+  if (/[\r\n]/.test(text)) for (const line of text.split(/\r?\n|\r/)) variants.add(line.trim());
+  for (const v of [...variants]) variants.add(JSON.stringify(v).slice(1, -1));
+  for (const v of variants) if (v.length >= minLength) registerSecret(v);
+}
+
+/** Register every string/number leaf of a decrypted vars file (keys are not secret). */
+export function registerVaultValues(data: unknown, seen = new Set<object>()): void {
+  if (typeof data === 'string') registerVaultPlaintext(data, MIN_FILE_SCALAR);
+  else if (typeof data === 'number' || typeof data === 'bigint') {
+    const s = String(data);
+    if (s.length >= MIN_FILE_SCALAR) registerSecret(s);
+  } else if (data && typeof data === 'object' && !(data instanceof EncryptedString) && !seen.has(data)) {
+    seen.add(data);
+    for (const v of Array.isArray(data) ? data : Object.values(data)) registerVaultValues(v, seen);
+  }
+}

@@ -11,34 +11,30 @@ function localsOf(vars: Vars, file: string): Record<string, unknown> {
     get(target, key) {
       if (typeof key !== 'string' || !(key in target)) return Reflect.get(target, key);
       const v = r.lookupVar(key);
-      return isUndef(v) ? undefined : toPlain(v);
+      if (isUndef(v)) v.fail();
+      return toPlain(v);
     },
   });
 }
 
 /** "x.ejs:3:5: foo is not defined" from EJS's multi-line error text. */
 function ejsError(e: unknown, text: string, file: string): TsplayError {
-  if (e instanceof TsplayError) {
-    if (!e.source) e.source = { file, line: 1, col: 1 };
-    return e;
-  }
   const err = e as Error;
   const msg = String(err.message ?? e);
   const lines = msg.split('\n');
   const head = /:(\d+)$/.exec(lines[0] ?? '');
   const reason = lines.filter((l) => l.trim() !== '').pop() ?? msg;
-  let line = head ? Number(head[1]) : 1;
-  if (!head) {
-    // compile errors: "Could not find matching close tag for "<%"." — point at the first unclosed tag
-    const m = /while compiling ejs/.test(msg) ? null : null;
-    void m;
-  }
-  const srcLine = text.split('\n')[line - 1] ?? '';
-  const name = /^(\w+) is not defined$/.exec(reason)?.[1];
+  const name = /^(\w+) is not defined$/.exec(reason)?.[1] ?? /^'(\w+)' is undefined/.exec(reason)?.[1];
+  const all = text.split('\n');
+  // errors thrown while reading a local (a lazy var that fails) carry no line: find the first use
+  let line = head ? Number(head[1]) : name ? all.findIndex((l) => findName(l, name) >= 0) + 1 || 1 : 1;
+  const srcLine = all[line - 1] ?? '';
   let col = name ? findName(srcLine, name) : -1;
   if (col < 0) col = srcLine.indexOf('<%');
-  if (line > text.split('\n').length) line = 1;
-  return new TsplayError('template', reason.replace(/^(ReferenceError|TypeError|SyntaxError): /, ''), { source: { file, line, col: col + 1 } });
+  if (line > all.length) line = 1;
+  if (col < 0) col = 0;
+  const code = e instanceof TsplayError ? e.code : 'template';
+  return new TsplayError(code, reason.replace(/^(ReferenceError|TypeError|SyntaxError): /, ''), { source: { file, line, col: col + 1 } });
 }
 
 function findName(line: string, name: string): number {

@@ -87,7 +87,7 @@ export class Evaluator {
         let out = '';
         for (const c of n.children!) {
           if (c.typename === 'TemplateData') out += c.value as string;
-          else out += this.text(this.ev(c, scope), c);
+          else out += at(c, () => this.text(this.ev(c, scope), c));
         }
         return out;
       }
@@ -96,8 +96,8 @@ export class Evaluator {
       case 'NodeList':
         return this.block(n.children!, scope);
       case 'If': {
-        const c = this.ev(n.cond as JNode, scope);
-        if (this.truth(c, n.cond as JNode)) return this.block(kids(n.body), scope);
+        const cond = n.cond as JNode;
+        if (at(cond, () => this.truth(this.ev(cond, scope), cond))) return this.block(kids(n.body), scope);
         return n.else_ ? this.block(kids(n.else_), scope) : '';
       }
       case 'For':
@@ -121,8 +121,7 @@ export class Evaluator {
       filter = arrNode.cond as JNode;
       arrNode = arrNode.body as JNode;
     }
-    const src = this.ev(arrNode, scope);
-    let items = this.iterate(src, arrNode);
+    let items = at(arrNode, () => this.iterate(this.ev(arrNode, scope), arrNode));
     const nameNode = n.name as JNode;
     const bind = (s: Scope, item: unknown) => {
       if (nameNode.typename === 'Symbol') s.vars.set(nameNode.value as string, item);
@@ -395,6 +394,27 @@ export class Evaluator {
   private unsupported(n: JNode): TemplateRuntimeError {
     return this.err(`unsupported template construct '${n.typename}'`, n);
   }
+}
+
+/** Where in the template an error (e.g. an undefined variable) happened: set once, innermost first. */
+export const errorPos = new WeakMap<object, { line: number; col: number }>();
+function at<T>(n: JNode, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e && typeof e === 'object' && !errorPos.has(e)) {
+      const s = startOf(n);
+      errorPos.set(e, { line: (s.lineno ?? 0) + 1, col: (s.colno ?? 0) + 1 });
+    }
+    throw e;
+  }
+}
+
+/** The leftmost node of an expression (nunjucks puts a.b at the dot, x | f at the pipe). */
+function startOf(n: JNode): JNode {
+  const next = n.typename === 'LookupVal' ? n.target : n.typename === 'Filter' ? (n.args as JNode).children?.[0]
+    : n.typename === 'FunCall' ? n.name : n.typename === 'Compare' ? n.expr : 'left' in n ? n.left : undefined;
+  return next ? startOf(next as JNode) : n;
 }
 
 function kids(n: unknown): JNode[] {

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { TsplayError, type SourcePos } from '../../errors.js';
 import { EncryptedString, UnsafeString } from '../../config/yaml.js';
-import { TemplateRuntimeError } from './evaluate.js';
+import { errorPos, TemplateRuntimeError } from './evaluate.js';
 import { JinjaSyntaxError, parseExpression, parseTemplate } from './parse.js';
 import { toPlain, truthy } from './py.js';
 import { decrypt, hasTemplate, Renderer, setEncryptedResolver, type Vars } from './renderer.js';
@@ -138,12 +138,15 @@ export function stripOmit(value: unknown): unknown {
 export function renderJinja(text: string, vars: Vars, opts: { file?: string; baseDir?: string } = {}): string {
   const r = new Renderer(vars, { baseDir: opts.baseDir, sourceFile: opts.file });
   try {
-    return r.evaluator.render(parseTemplate(text));
+    return r.evaluator.render(parseTemplate(text, true));
   } catch (e) {
     if ((e instanceof JinjaSyntaxError || e instanceof TemplateRuntimeError) && opts.file) {
       throw new TsplayError('template', e.message, { source: { file: opts.file, line: e.line, col: e.col } });
     }
-    if (e instanceof TsplayError && opts.file && !e.source) e.source = { file: opts.file, line: 1, col: 1 };
+    if (e instanceof TsplayError && opts.file && !e.source) {
+      const p = errorPos.get(e) ?? { line: 1, col: 1 };
+      e.source = { file: opts.file, ...p };
+    }
     throw e;
   }
 }

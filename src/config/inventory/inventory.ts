@@ -177,7 +177,7 @@ export class Inventory {
 
   /** ansible-inventory --list --yaml (text). */
   toYaml(opts: SelectOptions = {}): string {
-    return dumpYaml(listYamlData(this, this.available(opts)));
+    return dumpYaml(listYamlData(this, this.available(opts), opts.limit !== undefined));
   }
 
   /** ansible-inventory --graph [group]. */

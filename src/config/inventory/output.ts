@@ -39,8 +39,12 @@ export function listJson(inv: Inventory, available: string[]): Obj {
   return results;
 }
 
-/** --list --yaml: the inventory as a YAML inventory document (each host's vars written once). */
-export function listYamlData(inv: Inventory, available: string[]): Obj {
+/**
+ * --list --yaml: the inventory as a YAML inventory document (each host's vars written once).
+ * Empty groups stay as `{}` (ansible-core 2.14); with a limit they are dropped, as the
+ * ansible-core versions that accept --limit do.
+ */
+export function listYamlData(inv: Inventory, available: string[], limited = false): Obj {
   const avail = new Set(available);
   const seenHosts = new Set<string>();
   const seenGroups = new Set<string>();
@@ -66,7 +70,7 @@ export function listYamlData(inv: Inventory, available: string[]): Obj {
       }
       if (Object.keys(hosts).length) entry['hosts'] = hosts;
     }
-    return Object.keys(entry).length ? { [name]: entry } : {};
+    return Object.keys(entry).length || !limited ? { [name]: entry } : {};
   };
   return format('all');
 }

@@ -1,3 +1,5 @@
 import type { AnyModule } from '../../src/index.js';
+import { resolvConf } from './resolv-conf.js';
+import { authorizedKey } from './authorized-key.js';
 
-export const netModules: AnyModule[] = [];
+export const netModules: AnyModule[] = [resolvConf, authorizedKey];

@@ -29,8 +29,6 @@ die() { echo "lab: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "must run as root (namespaces, mounts and bridges need it)"
 
 lab_env() { : "${LAB_NAME:?}" "${LAB_DIR:?}"; }
-netns_of() { echo "tsplay.$LAB_NAME.$1"; }
-bridge_of() { echo "tspbr$1"; }
 alias_of() { echo "tsplay-lab:$LAB_DIR"; }
 ifalias() { cat "/sys/class/net/$1/ifalias" 2>/dev/null || true; }
 
@@ -43,7 +41,7 @@ cmd_alloc() {
   local k br used
   used=$( { ip -4 -o addr show; ip -4 route show table all; } 2>/dev/null)
   for k in $(seq 1 250); do
-    br=$(bridge_of "$k")
+    br=tspbr$k
     [ -e "/sys/class/net/$br" ] && continue
     ls -d /sys/class/net/tsp"${k}"v* >/dev/null 2>&1 && continue
     # someone else (another tool, another engineer) uses this /24: leave it alone
@@ -60,53 +58,59 @@ cmd_alloc() {
 }
 
 # ---------------------------------------------------------------- hosts
-setup_host() {   # $1 name, $2 index, $3 sudo mode
-  local name=$1 i=$2 mode=$3 ip="10.231.$LAB_K.$((10 + $2))"
-  local H=$LAB_DIR/hosts/$name R=$LAB_DIR/hosts/$name/root ns veth=tsp${LAB_K}v$2
-  ns=$(netns_of "$name")
+# (few forks per host: every external command costs milliseconds, and labs of 50+ hosts are common)
+setup_host() {   # $1 name, $2 index, $3 sudo mode; the netns already exists (see cmd_up)
+  local name=$1 mode=$3 ip=10.231.$LAB_K.$((10 + $2))
+  local H=$LAB_DIR/hosts/$1 R=$LAB_DIR/hosts/$1/root ns=tsplay.$LAB_NAME.$1
   mkdir -p "$H/upper" "$H/work" "$R"
-  mountpoint -q "$R" || mount -t overlay overlay -o "lowerdir=$LAB_BASE,upperdir=$H/upper,workdir=$H/work" "$R"
+  mount -t overlay overlay -o "lowerdir=$LAB_BASE,upperdir=$H/upper,workdir=$H/work" "$R"
+  mkdir -p "$R/etc/lab" "$R/usr/local/sbin"
   # per-host identity, written through the overlay (lands in upper)
   echo "$name" > "$R/etc/hostname"
-  { printf '127.0.0.1\tlocalhost\n'
-    printf '::1\tlocalhost ip6-localhost ip6-loopback\n'
-    cat "$LAB_DIR/hosts.txt"; } > "$R/etc/hosts"
+  printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n%s' "$HOSTS_TXT" > "$R/etc/hosts"
   echo "lab.test" > "$R/etc/mailname"
-  if [ ! -f "$R/etc/ssh/ssh_host_ed25519_key" ]; then
-    ssh-keygen -q -t ed25519 -N '' -C "root@$name" -f "$R/etc/ssh/ssh_host_ed25519_key"
-    ssh-keygen -q -t ecdsa -N '' -C "root@$name" -f "$R/etc/ssh/ssh_host_ecdsa_key"
-  fi
+  echo ssh > "$R/etc/lab/services"
+  ssh-keygen -q -t ed25519 -N '' -C "root@$name" -f "$R/etc/ssh/ssh_host_ed25519_key"
+  ssh-keygen -q -t ecdsa -N '' -C "root@$name" -f "$R/etc/ssh/ssh_host_ecdsa_key"
   printf 'HostKey /etc/ssh/ssh_host_ed25519_key\nHostKey /etc/ssh/ssh_host_ecdsa_key\n' > "$R/etc/ssh/sshd_config.d/lab.conf"
   install -d -m 700 -o 1000 -g 1000 "$R/home/ops/.ssh"
   install -m 600 -o 1000 -g 1000 "$LAB_KEY.pub" "$R/home/ops/.ssh/authorized_keys"
+  install -m 755 "$HERE/lab-init.sh" "$R/usr/local/sbin/lab-init"
+  umask 0337
   if [ "$mode" = password ]; then
     echo 'ops ALL=(ALL:ALL) ALL' > "$R/etc/sudoers.d/ops"
   else
     echo 'ops ALL=(ALL:ALL) NOPASSWD: ALL' > "$R/etc/sudoers.d/ops"
   fi
-  chmod 440 "$R/etc/sudoers.d/ops"
-  mkdir -p "$R/etc/lab"; [ -f "$R/etc/lab/services" ] || echo ssh > "$R/etc/lab/services"
-  # network namespace + veth to the lab bridge; no default route => nothing can leave the lab net
-  if [ ! -e "/run/netns/$ns" ]; then
-    ip netns add "$ns"
-    ip link add "$veth" type veth peer name eth0 netns "$ns"
-    echo 1 > "/proc/sys/net/ipv6/conf/$veth/disable_ipv6"
-    ip link set "$veth" master "tspbr$LAB_K" up
-    ip -n "$ns" addr add "$ip/24" dev eth0
-    ip -n "$ns" link set lo up
-    ip -n "$ns" link set eth0 up
-  fi
+  umask 0022
+  # eth0 (moved in by cmd_up) gets the host's address; no default route => nothing can leave the lab net
+  printf 'addr add %s/24 dev eth0\nlink set lo up\nlink set eth0 up\n' "$ip" | ip -n "$ns" -batch -
 }
 
 cmd_up() {
   lab_env; : "${LAB_K:?}" "${LAB_BASE:?}" "${LAB_KEY:?}"
   [ -x "$LAB_BASE/usr/sbin/sshd" ] || die "base rootfs $LAB_BASE is incomplete"
-  local spec name i mode
+  HOSTS_TXT=$(<"$LAB_DIR/hosts.txt")$'\n'
+  local spec name i mode names=() batch="" batch2=""
+  for spec in "$@"; do
+    IFS=: read -r name i mode <<<"$spec"
+    names+=("$name")
+    batch+="netns add tsplay.$LAB_NAME.$name"$'\n'
+    batch+="link add tsp${LAB_K}v$i type veth peer name eth0 netns tsplay.$LAB_NAME.$name"$'\n'
+    batch2+="link set tsp${LAB_K}v$i master tspbr$LAB_K up"$'\n'
+  done
+  # network namespaces + veths to the lab bridge, all in one ip process
+  ip -batch - <<<"$batch"
+  for spec in "$@"; do
+    IFS=: read -r name i mode <<<"$spec"
+    echo 1 > "/proc/sys/net/ipv6/conf/tsp${LAB_K}v$i/disable_ipv6"
+  done
+  ip -batch - <<<"$batch2"
   for spec in "$@"; do
     IFS=: read -r name i mode <<<"$spec"
     setup_host "$name" "$i" "$mode"
-    start_host "$name"
   done
+  start_hosts "${names[@]}"
 }
 
 # Runs inside the new net+uts+ipc+mount+pid namespaces as PID 1 (before pivot_root).
@@ -147,54 +151,50 @@ cmd__inner() {   # $1 = host root
   exec /usr/bin/setsid /usr/bin/setpriv --bounding-set "$DROP_CAPS" -- /usr/local/sbin/lab-init
 }
 
-start_host() {   # $1 = name: start the host's namespaces + PID 1 (netns and overlay must exist)
-  local name=$1 H=$LAB_DIR/hosts/$1 R=$LAB_DIR/hosts/$1/root ns
-  ns=$(netns_of "$name")
-  [ -e "/run/netns/$ns" ] && mountpoint -q "$R" || die "$name: not set up"
-  install -D -m 755 "$HERE/lab-init.sh" "$R/usr/local/sbin/lab-init"
-  rm -f "$H/pid" "$H/unshare.pid"
+start_hosts() {   # NAME...: start each host's namespaces + PID 1 (netns and overlay must exist)
+  local name H R
   cd /
-  # new UTS/IPC/mount/PID namespaces inside the host's netns; the forked child is PID 1
-  setsid nsenter --net="/run/netns/$ns" -- \
-    unshare --uts --ipc --mount --pid --fork --kill-child --propagation private -- \
-    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin bash "$SELF" _inner "$R" \
-    </dev/null >"$H/console.log" 2>&1 &
-  # PID 1 of the new pid namespace = the descendant of $! that lives in another pid namespace
-  local top=$! ipid="" upid="" n c p mypidns kids
-  mypidns=$(readlink /proc/self/ns/pid)
-  for n in $(seq 1 500); do
-    kids=$(cat /proc/$top/task/*/children 2>/dev/null || true)
-    for c in $top $kids $(for g in $kids; do cat /proc/$g/task/*/children 2>/dev/null; done); do
-      p=$(awk '{print $4}' /proc/$c/stat 2>/dev/null) || continue
-      if [ "$(readlink /proc/$c/ns/pid 2>/dev/null)" != "$mypidns" ] && \
-         [ "$(readlink /proc/$p/ns/pid 2>/dev/null)" = "$mypidns" ]; then
-        ipid=$c; upid=$p; break 2
-      fi
-    done
-    kill -0 "$top" 2>/dev/null || break
-    sleep 0.01
+  for name in "$@"; do
+    H=$LAB_DIR/hosts/$name R=$LAB_DIR/hosts/$name/root
+    [ -e "/run/netns/tsplay.$LAB_NAME.$name" ] && [ -x "$R/usr/local/sbin/lab-init" ] || die "$name: not set up"
+    # new UTS/IPC/mount/PID namespaces inside the host's netns; the forked child is PID 1.
+    # (setsid does not fork here: a background job is no group leader; nsenter without --pid execs)
+    setsid nsenter --net="/run/netns/tsplay.$LAB_NAME.$name" -- \
+      unshare --uts --ipc --mount --pid --fork --kill-child --propagation private -- \
+      env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin bash "$SELF" _inner "$R" \
+      </dev/null >"$H/console.log" 2>&1 &
+    echo $! > "$H/unshare.pid"
   done
-  [ -n "$ipid" ] || die "$name: could not start its namespaces (see $H/console.log)"
-  echo "$ipid" > "$H/pid"; echo "$upid" > "$H/unshare.pid"
+  # PID 1 of each new pid namespace = the only child of its unshare process
+  local upid kids comm n
+  for name in "$@"; do
+    H=$LAB_DIR/hosts/$name
+    read -r upid < "$H/unshare.pid"
+    for n in {1..1000}; do
+      kids="" comm=""
+      read -r comm < "/proc/$upid/comm" 2>/dev/null || die "$name: its namespaces died at start (see $H/console.log)"
+      [ "$comm" = unshare ] && read -r kids < "/proc/$upid/task/$upid/children" 2>/dev/null || true
+      [ -n "$kids" ] && break
+      sleep 0.005
+    done
+    [ -n "$kids" ] || die "$name: could not start its namespaces (see $H/console.log)"
+    echo "${kids%% *}" > "$H/pid"
+  done
 }
 
 cmd_start() {
   lab_env
-  local name
-  for name in "$@"; do start_host "$name"; done
+  start_hosts "$@"
 }
 
 # pids of every process whose network namespace is one of the given named netns
 procs_in_netns() {
-  local ns ino want=" "
-  for ns in "$@"; do
-    ino=$(stat -L -c %i "/run/netns/$ns" 2>/dev/null) && want+="net:[$ino] "
-  done
-  [ "$want" = " " ] && return 0
+  local ino want=" " paths=()
+  for ino in "$@"; do [ -e "/run/netns/$ino" ] && paths+=("/run/netns/$ino"); done
+  [ ${#paths[@]} -eq 0 ] && return 0
+  for ino in $(stat -L -c %i "${paths[@]}"); do want+="net:[$ino] "; done
   { find /proc -mindepth 3 -maxdepth 3 -path '/proc/[0-9]*/ns/net' -printf '%h %l\n' 2>/dev/null || true; } |
-    while read -r dir link; do
-      case $want in *" $link "*) dir=${dir#/proc/}; echo "${dir%/ns}";; esac
-    done
+    awk -v want="$want" 'index(want, " " $2 " ") { split($1, p, "/"); print p[3] }'
 }
 
 kill_netns_procs() {   # SIGKILL everything in these netns (killing a pid-ns init kills its namespace)
@@ -211,7 +211,7 @@ kill_netns_procs() {   # SIGKILL everything in these netns (killing a pid-ns ini
 cmd_stop() {
   lab_env
   local name nss=()
-  for name in "$@"; do nss+=("$(netns_of "$name")"); done
+  for name in "$@"; do nss+=("tsplay.$LAB_NAME.$name"); done
   kill_netns_procs "${nss[@]}"
   for name in "$@"; do rm -f "$LAB_DIR/hosts/$name/pid" "$LAB_DIR/hosts/$name/unshare.pid"; done
 }
@@ -225,29 +225,43 @@ umount_under() {   # every mount at or below $1 in our mount namespace, deepest 
   ! awk -v d="$dir" '$5 == d || index($5, d "/") == 1 {f=1} END {exit !f}' /proc/self/mountinfo
 }
 
-remove_netns() {   # named netns: delete its veth (synchronously removes the root-side end too), then the netns
-  local ns
+remove_netns() {   # named netns (processes gone): the kernel then destroys them with their veth pairs
+  local ns batch="" n
+  [ $# -eq 0 ] && return 0
+  for ns in "$@"; do batch+="netns del $ns"$'\n'; done
+  ip -force -batch - <<<"$batch" >/dev/null 2>&1 || true
   for ns in "$@"; do
-    ip -n "$ns" link del eth0 2>/dev/null || true
-    ip netns del "$ns" 2>/dev/null || { umount -l "/run/netns/$ns" 2>/dev/null || true; rm -f "/run/netns/$ns"; }
+    [ -e "/run/netns/$ns" ] || continue
+    umount -l "/run/netns/$ns" 2>/dev/null || true; rm -f "/run/netns/$ns"
   done
+}
+
+wait_links_gone() {   # $1 = glob under /sys/class/net; namespace cleanup in the kernel is asynchronous
+  local n f left
+  for n in {1..60}; do
+    left=""
+    for f in /sys/class/net/$1; do [ -e "$f" ] && left+=" ${f##*/}"; done
+    [ -z "$left" ] && return 0
+    sleep 0.05
+  done
+  for f in $left; do ip link del "$f" 2>/dev/null || true; done
 }
 
 cmd_teardown() {
   lab_env
   local nss=() ns k="" br f
-  for f in /run/netns/tsplay."$LAB_NAME".*; do [ -e "$f" ] && nss+=("$(basename "$f")"); done
+  for f in /run/netns/tsplay."$LAB_NAME".*; do [ -e "$f" ] && nss+=("${f##*/}"); done
   # the lab's index: the bridge whose alias names this lab dir (never trust a stale state file alone)
   for f in /sys/class/net/tspbr*; do
     [ -e "$f" ] || continue
-    br=$(basename "$f")
-    [ "$(ifalias "$br")" = "$(alias_of)" ] && k=${br#tspbr}
+    br=${f##*/}
+    [ "$(<"$f/ifalias")" = "tsplay-lab:$LAB_DIR" ] && k=${br#tspbr}
   done
   [ ${#nss[@]} -eq 0 ] || kill_netns_procs "${nss[@]}"
   umount_under "$LAB_DIR" || die "mounts under $LAB_DIR are still busy"
   remove_netns "${nss[@]}"
   if [ -n "$k" ]; then
-    for f in /sys/class/net/tsp"${k}"v*; do [ -e "$f" ] && ip link del "$(basename "$f")" 2>/dev/null || true; done
+    wait_links_gone "tsp${k}v*"
     ip link del "tspbr$k" 2>/dev/null || true
   fi
   [ -d "$LAB_DIR" ] && rm -rf --one-file-system "$LAB_DIR"
@@ -290,8 +304,7 @@ cmd_extract() {   # $1 tarball, $2 destination (the shared, never-written overla
 cmd_exec() {   # run a command as root inside a host's namespaces (no ssh)
   lab_env
   local name=${1:?host name}; shift
-  local pid ns
-  ns=$(netns_of "$name")
+  local pid ns=tsplay.$LAB_NAME.$name
   pid=$(cat "$LAB_DIR/hosts/$name/pid" 2>/dev/null) || die "host $name is not running"
   [ "$(readlink "/proc/$pid/ns/net" 2>/dev/null)" = "net:[$(stat -L -c %i "/run/netns/$ns" 2>/dev/null)]" ] ||
     die "host $name is not running"

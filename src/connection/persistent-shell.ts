@@ -5,7 +5,7 @@
  */
 import { BecomeError, TsplayError } from '../errors.js';
 import type { RunResult } from './types.js';
-import { encodeRequest, loopPreamble, randomToken, StreamBuffer } from './shell-protocol.js';
+import { encodeRequest, LOOP_EXIT_REASONS, loopPreamble, StreamBuffer, randomToken } from './shell-protocol.js';
 import { becomeFailure, type BecomeSpec } from './become.js';
 
 /** The byte pipe to a started process: an ssh exec channel or a local child process. */
@@ -174,6 +174,9 @@ export class PersistentShell {
     this.ch.kill();
     if (this.deadError) return this.failAll(this.deadError);
     const busy = this.pending.length > 0;
+    const status = /^exit status (\d+)$/.exec(detail);
+    const reason = status ? LOOP_EXIT_REASONS[Number(status[1])] : undefined;
+    if (reason) detail = `${detail}: ${reason}`;
     const e = this.opts.lostError(
       busy ? `the shell on ${this.opts.label} exited while running a command (${detail})` : `the shell on ${this.opts.label} exited (${detail})`,
     );

@@ -10,9 +10,13 @@
  *     "<id> <nlines> <stdin-len>\n" + script lines + stdin bytes      (or "<id> b<bytes> <stdin-len>\n" + script)
  * and the loop runs `(eval "$script") <stdin-file` with stdout/stderr going straight to the channel, then
  * prints "\n<M> <id> <rc>\n" on stdout and on stderr. The controller cuts each stream at that trailer: stdout,
- * stderr and rc stay separate and binary safe, and a command costs one fork on the target (no temp files
- * unless it has stdin, no extra processes). M is 128 random bits known only to the loop shell, so command
- * output cannot fake a trailer.
+ * stderr and rc stay separate and binary safe, and a command costs one fork on the target (no extra
+ * processes; stdin bytes go to a file in a private mktemp -d directory, emptied after the command and removed
+ * when the shell exits). M is 128 random bits known only to the loop shell (not in argv, not exported, unset
+ * for the command), so command output cannot fake a trailer.
+ *
+ * Needs GNU (or any non-over-reading) `head -c`: BusyBox head reads ahead through stdio and would eat the
+ * next request.
  */
 import { randomBytes } from 'node:crypto';
 import { shq } from '../util/shell.js';
@@ -31,8 +35,8 @@ export function bootstrapCommand(readyToken: string): string {
   return `/bin/sh -c ${shq(`echo ${readyToken}; echo ${readyToken} >&2; IFS= read -r l && eval "$l"`)}`;
 }
 
-const LOOP = `D=$(mktemp -d "\${TMPDIR:-/tmp}/tsplay.XXXXXXXXXX") || exit 111
-trap 'rm -rf "$D"' EXIT
+const LOOP = `D=
+trap '[ -z "$D" ] || rm -rf "$D"' EXIT
 trap 'exit 129' HUP
 trap 'exit 143' TERM
 NL='
@@ -43,13 +47,25 @@ while IFS=' ' read -r i n l; do
     *) S=; while [ "$n" -gt 0 ]; do IFS= read -r x || exit 112; S="$S$x$NL"; n=$((n - 1)); done ;;
   esac
   I=/dev/null
-  if [ "$l" -gt 0 ]; then head -c "$l" >"$D/i" || exit 113; I=$D/i; fi
+  if [ "$l" -gt 0 ]; then
+    [ -n "$D" ] || D=$(mktemp -d "\${TMPDIR:-/tmp}/tsplay.XXXXXXXXXX") || exit 111
+    head -c "$l" >"$D/i" || exit 113
+    I=$D/i
+  fi
   (unset M D NL n l x I; eval "$S") <"$I"
   r=$?
+  [ "$I" = /dev/null ] || : >"$I"
   printf '\\n%s %s %s\\n' "$M" "$i" "$r"
   printf '\\n%s %s %s\\n' "$M" "$i" "$r" >&2
 done
 `;
+
+/** Why the loop shell exits by itself (its exit status). */
+export const LOOP_EXIT_REASONS: Record<number, string> = {
+  111: 'cannot create a temporary directory (mktemp -d in $TMPDIR or /tmp)',
+  112: 'the command text was cut short',
+  113: 'cannot write the command input to the temporary directory',
+};
 
 /** The first line written to the shell: sets the marker and the environment, then reads and runs the loop. */
 export function loopPreamble(marker: string, opts: { root: boolean }): Buffer {

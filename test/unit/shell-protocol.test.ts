@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -158,6 +158,30 @@ describe('persistent shell over the local connection', () => {
     expect((err as TsplayError).message).toMatch(/exited while running a command/);
     const r = await c.run('echo back');
     expect(r.stdout).toBe('back\n');
+  });
+
+  it('keeps stdin only while the command runs and removes its temp directory on close', async () => {
+    const priv = mkdtempSync(join(tmpdir(), 'tsplay-tmpdir-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = priv; // the local shell inherits it: mktemp -d goes there
+    const own = new LocalConnection(targetFromVars('localhost', {}));
+    try {
+      expect((await own.run('true')).rc).toBe(0);
+      expect(readdirSync(priv)).toEqual([]); // no temp dir until a command has stdin
+      const r = await own.run('cat "$(dirname "$(readlink -f /dev/stdin)")"/i; echo', { stdin: 'secret-data' });
+      expect(r.stdout).toBe('secret-data\n');
+      const [d] = readdirSync(priv);
+      expect(d).toMatch(/^tsplay\./);
+      expect(statSync(join(priv, d!)).mode & 0o777).toBe(0o700);
+      expect(readFileSync(join(priv, d!, 'i'), 'utf8')).toBe('');
+      await own.close();
+      expect(readdirSync(priv)).toEqual([]);
+    } finally {
+      await own.close();
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      rmSync(priv, { recursive: true, force: true });
+    }
   });
 
   it('uses LC_ALL=C and finds sbin programs', async () => {

@@ -17,19 +17,19 @@ function where(file: string): string {
 
 export async function encryptFile(vault: Vault, file: string, secret: VaultSecret, output?: string): Promise<void> {
   const path = realFile(file);
-  const data = readInput(path);
+  const data = await readInput(path);
   if (isVaultText(data)) throw new TsplayError('vault', `input is already encrypted: ${where(file)}`);
   await writeOutput(output ?? path, Buffer.from(vault.encrypt(data, secret), 'utf8'));
 }
 
 export async function decryptFile(vault: Vault, file: string, output?: string): Promise<void> {
   const path = realFile(file);
-  const { plaintext } = vault.decrypt(readInput(path).toString('utf8'), where(file));
+  const { plaintext } = vault.decrypt((await readInput(path)).toString('utf8'), where(file));
   await writeOutput(output ?? path, plaintext);
 }
 
-export function viewFile(vault: Vault, file: string): Buffer {
-  return vault.decrypt(readInput(realFile(file)).toString('utf8'), where(file)).plaintext;
+export async function viewFile(vault: Vault, file: string): Promise<Buffer> {
+  return vault.decrypt((await readInput(realFile(file))).toString('utf8'), where(file)).plaintext;
 }
 
 export async function createFile(vault: Vault, file: string, secret: VaultSecret, warn: (m: string) => void, env?: NodeJS.ProcessEnv): Promise<void> {
@@ -46,7 +46,7 @@ export async function createFile(vault: Vault, file: string, secret: VaultSecret
 /** Edit in place; re-encrypted with the secret that opened it and the same header label; unchanged = untouched. */
 export async function editFile(vault: Vault, file: string, env?: NodeJS.ProcessEnv): Promise<boolean> {
   const path = realFile(file);
-  const text = readInput(path).toString('utf8');
+  const text = (await readInput(path)).toString('utf8');
   const { plaintext, secret } = vault.decrypt(text, where(file));
   const { vaultId } = parseEnvelope(text);
   const edited = editInTemp(plaintext, path, env);
@@ -57,6 +57,6 @@ export async function editFile(vault: Vault, file: string, env?: NodeJS.ProcessE
 
 export async function rekeyFile(vault: Vault, file: string, newSecret: VaultSecret): Promise<void> {
   const path = realFile(file);
-  const { plaintext } = vault.decrypt(readInput(path).toString('utf8'), where(file));
+  const { plaintext } = vault.decrypt((await readInput(path)).toString('utf8'), where(file));
   await writeOutput(path, Buffer.from(vault.encrypt(plaintext, newSecret), 'utf8'));
 }

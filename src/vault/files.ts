@@ -8,9 +8,12 @@ import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { TsplayError } from '../errors.js';
 
-export function readInput(file: string): Buffer {
+export async function readInput(file: string): Promise<Buffer> {
   try {
-    return file === '-' ? readFileSync(0) : readFileSync(file);
+    if (file !== '-') return readFileSync(file);
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
+    return Buffer.concat(chunks);
   } catch (e) {
     throw new TsplayError('vault', `Unable to read source file (${file}): ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }

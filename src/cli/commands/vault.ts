@@ -173,7 +173,8 @@ async function run(action: Action, files: string[], o: Opts): Promise<void> {
     case 'view': {
       needFiles(action, files);
       const vault = await readSecrets(o);
-      const text = files.map((f) => viewFile(vault, f).toString('utf8')).join('');
+      let text = '';
+      for (const f of files) text += (await viewFile(vault, f)).toString('utf8');
       return showPaged(text);
     }
     case 'create': {

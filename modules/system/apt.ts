@@ -54,7 +54,8 @@ export function aptDecide(a: AptArgs, f: PkgFacts): ReturnType<typeof change<Apt
 export async function aptApply(ctx: ModuleContext, a: AptArgs, p: AptPlan): Promise<ResultData> {
   const r = await ctx.runOk(aptCommands(a, p));
   const res: ResultData = { stdout: r.stdout, stderr: r.stderr, cache_updated: p.updateCache };
-  if (p.deferred && !aptChanged(r.stdout)) res.changed = p.updateCache;
+  // latest after a cache refresh: only apt-get knows whether anything was upgraded (the refresh alone is no change, as in Ansible)
+  if (p.deferred) res.changed = aptChanged(r.stdout);
   return res;
 }
 

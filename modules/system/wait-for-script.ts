@@ -86,7 +86,11 @@ export function waitCondition(a: WaitArgs): string | null {
 
 export function waitScript(a: WaitArgs): string {
   const cond = waitCondition(a);
-  const lines = [`_end=$(( $(date +%s) + ${Math.floor(a.timeout)} ))`];
+  // milliseconds (GNU date %N; whole seconds where it is missing), so a 1 s timeout is not cut short by the clock tick
+  const lines = [
+    `_ms() { _n=$(date +%s%N 2>/dev/null); case $_n in *[!0-9]*|'') echo $(( $(date +%s) * 1000 )) ;; *) echo $(( _n / 1000000 )) ;; esac; }`,
+    `_end=$(( $(_ms) + ${Math.round(a.timeout * 1000)} ))`,
+  ];
   if (a.delay > 0) lines.push(`sleep ${a.delay}`);
   if (cond === null) {
     lines.push(`sleep ${a.timeout}`, 'exit 0');
@@ -94,7 +98,7 @@ export function waitScript(a: WaitArgs): string {
   }
   lines.push(`while :; do
   if ${cond}; then exit 0; fi
-  [ "$(date +%s)" -ge "$_end" ] && exit ${WAIT_TIMEOUT}
+  [ "$(_ms)" -ge "$_end" ] && exit ${WAIT_TIMEOUT}
   sleep ${a.sleep}
 done`);
   return lines.join('\n');

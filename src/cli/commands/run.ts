@@ -218,7 +218,8 @@ export function reportError(e: unknown, verbosity: number): number {
   if (e instanceof TsplayError) {
     process.stderr.write(`ERROR! ${e.format()}\n`);
     if (verbosity >= 3 && e.stack) process.stderr.write(e.stack + '\n');
-    return e.code === 'options' ? 5 : 1;
+    // as ansible-playbook: bad options 5, parser errors 4, other errors 1
+    return e.code === 'options' ? 5 : ['yaml', 'playbook', 'unknown-module', 'inventory'].includes(e.code) ? 4 : 1;
   }
   process.stderr.write(`ERROR! unexpected error: ${(e as Error)?.message ?? String(e)}\n`);
   if (verbosity >= 3 && (e as Error)?.stack) process.stderr.write((e as Error).stack + '\n');

@@ -26,13 +26,16 @@ export function checkSmartHost(v: string): void {
   const br = /^\[(.*)\]$/.exec(host);
   if (br) {
     const inner = br[1]!;
-    if (Address4.isValid(inner) && !inner.includes('/')) return;
+    if (/^[\d.]+$/.test(inner)) {
+      if (Address4.isValid(inner)) return;
+      throw bad('is not [address], [IPv6:address] or [host.name]');
+    }
     if (/^IPv6:/i.test(inner) && Address6.isValid(inner.slice(5)) && !inner.includes('/')) return;
     if (NAME.test(inner)) return;
     throw bad('is not [address], [IPv6:address] or [host.name]');
   }
   if (Address4.isValid(host) || Address6.isValid(host)) throw bad(`is a bare address: write it as [${host}] so sendmail does not look up MX records for it`);
-  if (!NAME.test(host)) throw bad('is not a host name');
+  if (!NAME.test(host) || /^[\d.]+$/.test(host)) throw bad('is not a host name');
 }
 
 export function smartHostLine(v: string): string {

@@ -80,7 +80,7 @@ export interface MergeSpec {
  * (options, comment) is rewritten in place; new keys are appended in the given order; comments are kept.
  */
 export function mergeKeys(text: string, m: MergeSpec): { content: string; added: number; updated: number; removed: number } {
-  const lines = text.split('\n');
+  const lines = text === '' ? [] : text.split('\n');
   if (text.endsWith('\n')) lines.pop();
   const want = new Map(m.keys.map((k) => [k.blob, keyLine(k)]));
   const seen = new Set<string>();

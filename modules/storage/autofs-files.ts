@@ -64,6 +64,7 @@ export function findMaster(master: string, mountPoint: string): string | undefin
 }
 
 function splitLines(text: string): { lines: string[]; nl: boolean } {
+  if (text === '') return { lines: [], nl: false };
   const lines = text.split('\n');
   const nl = text.endsWith('\n');
   if (nl) lines.pop();

@@ -51,9 +51,8 @@ function same(a: FstabEntry, b: FstabEntry): boolean {
  * is appended.
  */
 export function editFstab(text: string, path: string, want: FstabEntry | null): string {
-  const lines = text.split('\n');
-  const nl = text.endsWith('\n');
-  if (nl) lines.pop();
+  const lines = text === '' ? [] : text.split('\n');
+  if (text.endsWith('\n')) lines.pop();
   const out: string[] = [];
   let placed = false;
   for (const l of lines) {

@@ -151,13 +151,10 @@ describe.skipIf(!ansible)('same output as ansible-inventory (installed here)', (
     expect(await ours([...args, '--list', '-y'])).toBe(ansibleInventory([...args, '--list', '-y']));
   });
 
-  it('--host for every host of the cluster, with the playbook dir', async () => {
-    const hosts = Object.keys((normalize(ansibleInventory(['-i', 'cluster/hosts.yml', '--list'])) as { _meta: { hostvars: object } })._meta.hostvars);
-    expect(hosts.length).toBeGreaterThan(5);
-    for (const h of hosts) {
-      const args = ['-i', 'cluster/hosts.yml', '--playbook-dir', 'playbook', '--host', h];
-      expect([h, normalize(await ours(args))]).toEqual([h, normalize(ansibleInventory(args))]);
-    }
+  // (--list already compares every host's variables; --host is the same computation, checked on two hosts)
+  it.each(['ctl01', 'node04'])('--host %s, with the playbook dir', async (h) => {
+    const args = ['-i', 'cluster/hosts.yml', '--playbook-dir', 'playbook', '--host', h];
+    expect(normalize(await ours(args))).toEqual(normalize(ansibleInventory(args)));
   });
 
   it('gives the same groups and group_names (Ansible API via ansible-dump.py)', async () => {

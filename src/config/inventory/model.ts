@@ -6,6 +6,8 @@
 
 export class Group {
   readonly hosts: Host[] = [];
+  /** Same members as hosts, for O(1) membership tests. */
+  readonly hostSet = new Set<Host>();
   readonly children: Group[] = [];
   readonly parents: Group[] = [];
   vars: Record<string, unknown> = {};
@@ -183,8 +185,9 @@ export class InventoryData {
 }
 
 function addHostToGroup(g: Group, h: Host): void {
-  if (g.hosts.includes(h)) return;
+  if (g.hostSet.has(h)) return;
   g.hosts.push(h);
+  g.hostSet.add(h);
   for (const a of g.ancestors()) if (!h.groups.includes(a)) h.groups.push(a);
   if (!h.groups.includes(g)) h.groups.push(g);
 }
@@ -192,6 +195,7 @@ function addHostToGroup(g: Group, h: Host): void {
 function removeHostFromGroup(g: Group, h: Host): void {
   const i = g.hosts.indexOf(h);
   if (i >= 0) g.hosts.splice(i, 1);
+  g.hostSet.delete(h);
   const j = h.groups.indexOf(g);
   if (j >= 0) h.groups.splice(j, 1);
 }

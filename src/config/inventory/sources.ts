@@ -75,6 +75,7 @@ function parseFile(file: string, inv: InventoryData): void {
   } catch (e) {
     throw new TsplayError('inventory', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.startsWith('$ANSIBLE_VAULT;')) {
     throw new TsplayError('inventory', `${file}: vault-encrypted inventory files are not supported (encrypt single values with !vault)`, {
       source: { file, line: 1, col: 1 },

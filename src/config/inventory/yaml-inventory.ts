@@ -20,9 +20,9 @@ function typeName(v: unknown): string {
   return typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float') : typeof v === 'boolean' ? 'bool' : 'str';
 }
 
-/** Does this parsed YAML document look like a YAML inventory (a non-empty mapping, not a plugin config)? */
+/** Does this parsed YAML document look like a YAML inventory (or plugin config): a non-empty mapping? */
 export function isYamlInventory(data: unknown): boolean {
-  return isMapping(data) && Object.keys(data).length > 0 && !data['plugin'];
+  return isMapping(data) && Object.keys(data).length > 0;
 }
 
 export function parseYamlInventory(data: unknown, file: string, inv: InventoryData): void {

@@ -56,7 +56,13 @@ export interface Connection {
   readonly target: ConnectionTarget;
   /** Open the transport (idempotent). Throws UnreachableError. */
   connect(): Promise<void>;
-  /** Run a shell command (sh -c semantics) and collect rc/stdout/stderr. Throws UnreachableError / BecomeError. */
+  /**
+   * Run a shell command (sh -c semantics, evaluated in a subshell of the persistent shell) and collect
+   * rc/stdout/stderr. A non-zero rc is a result, not an error. Throws UnreachableError (transport gone),
+   * BecomeError (sudo failed: wrong/missing password, not in sudoers; tried once per run and become user),
+   * TsplayError code 'connection' (the persistent shell died under the command; the next run starts a
+   * new one), ModuleError (invalid env name).
+   */
   run(command: string, opts?: RunOptions): Promise<RunResult>;
   /** Close everything (persistent shells, transport). */
   close(): Promise<void>;

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalConnection } from '../../src/connection/local.js';
+import { PersistentShell } from '../../src/connection/persistent-shell.js';
 import { buildScript, encodeRequest, StreamBuffer } from '../../src/connection/shell-protocol.js';
 import { targetFromVars } from '../../src/connection/target.js';
-import { ModuleError, TsplayError } from '../../src/errors.js';
+import { BecomeError, ModuleError, TsplayError } from '../../src/errors.js';
 
 describe('StreamBuffer framing', () => {
   const M = 'tsplay-0123456789abcdef';
@@ -51,6 +52,86 @@ describe('StreamBuffer framing', () => {
   it('rejects invalid environment names and NUL bytes', () => {
     expect(() => buildScript('true', { env: { 'A-B': '1' } })).toThrow(/invalid environment variable name/);
     expect(() => buildScript('a\0b')).toThrow(/NUL/);
+  });
+});
+
+/** A scripted stand-in for sudo on a channel: records what tsplay writes, lets the test answer. */
+function fakeChannel() {
+  const handlers: Record<string, ((b: Buffer) => void)[]> = { stdout: [], stderr: [] };
+  const closers: ((d: string) => void)[] = [];
+  const ch = {
+    written: [] as string[],
+    killed: false,
+    write: (d: Buffer) => void ch.written.push(d.toString()),
+    onData: (s: 'stdout' | 'stderr', cb: (b: Buffer) => void) => void handlers[s]!.push(cb),
+    onClose: (cb: (d: string) => void) => void closers.push(cb),
+    end: () => undefined,
+    kill: () => {
+      ch.killed = true;
+    },
+    emit: (s: 'stdout' | 'stderr', text: string) => handlers[s]!.forEach((h) => h(Buffer.from(text))),
+    close: (detail: string) => closers.forEach((c) => c(detail)),
+  };
+  return ch;
+}
+
+describe('sudo prompt handling (scripted channel)', () => {
+  const base = { label: 'root@h1 (sudo)', host: 'h1', sanePath: true, readyToken: 'READY', lostError: (d: string) => new TsplayError('connection', d) };
+  const become = (password?: string) => ({ user: 'root', loginUser: 'ops', password, promptToken: '[P]' });
+
+  it('answers the first prompt once with the password, and starts the loop only after the ready token', async () => {
+    const ch = fakeChannel();
+    const started = PersistentShell.start(ch, { ...base, become: become('s3cret'), startTimeoutMs: 5000 });
+    expect(ch.written).toEqual([]); // nothing before sudo asks: the loop would be read as the password
+    ch.emit('stderr', 'sudo: unable to resolve host h1\n[P]');
+    expect(ch.written).toEqual(['s3cret\n']);
+    ch.emit('stdout', 'READY\n');
+    ch.emit('stderr', 'READY\n');
+    await started;
+    expect(ch.written).toHaveLength(2);
+    expect(ch.written[1]).toMatch(/^M=tsplay-[0-9a-f]{32}; PATH=\/usr\/local\/sbin:/);
+  });
+
+  it('a second prompt means a wrong password: BecomeError, channel killed, no second try', async () => {
+    const ch = fakeChannel();
+    const started = PersistentShell.start(ch, { ...base, become: become('bad'), startTimeoutMs: 5000 });
+    ch.emit('stderr', '[P]');
+    ch.emit('stderr', 'Sorry, try again.\n[P]');
+    const e = await started.catch((x: unknown) => x as Error);
+    expect(e).toBeInstanceOf(BecomeError);
+    expect((e as Error).message).toBe('sudo: incorrect password for ops@h1');
+    expect(ch.written).toEqual(['bad\n']);
+    expect(ch.killed).toBe(true);
+  });
+
+  it('a prompt without a password, sudo exiting, and silence are clear BecomeErrors', async () => {
+    const a = fakeChannel();
+    const pa = PersistentShell.start(a, { ...base, become: become(undefined), startTimeoutMs: 5000 });
+    a.emit('stderr', '[P]');
+    await expect(pa).rejects.toThrow('sudo requires a password on h1: use -K/--ask-become-pass or ansible_become_password');
+
+    const b = fakeChannel();
+    const pb = PersistentShell.start(b, { ...base, become: become('pw'), startTimeoutMs: 5000 });
+    b.emit('stderr', '[P]');
+    b.emit('stderr', 'ops is not in the sudoers file.  This incident will be reported.\n');
+    b.close('exit status 1');
+    await expect(pb).rejects.toThrow('sudo: ops is not in the sudoers file on h1');
+
+    const c = fakeChannel();
+    const t0 = Date.now();
+    const pc = PersistentShell.start(c, { ...base, become: become(undefined), startTimeoutMs: 200 });
+    await expect(pc).rejects.toThrow('sudo on h1 did not answer within 0.2 s');
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(c.killed).toBe(true);
+  });
+
+  it('without a password the loop is sent at once (no round trip waiting for sudo)', async () => {
+    const ch = fakeChannel();
+    const started = PersistentShell.start(ch, { ...base, become: become(undefined), startTimeoutMs: 5000 });
+    expect(ch.written).toHaveLength(1);
+    ch.emit('stdout', 'READY\n');
+    ch.emit('stderr', 'READY\n');
+    await started;
   });
 });
 

@@ -36,7 +36,8 @@ export const blockinfileModule = defineModule({
   async check(ctx, a) {
     return checkEdit(ctx, a, {
       missingMsg: `Path ${a.path} does not exist !`,
-      whenMissing: () => (a.state === 'absent' ? { msg: `File ${a.path} not present` } : undefined),
+      // Ansible checks create first: state=absent on a missing file fails unless create=true
+      whenMissing: () => (a.state === 'absent' && a.create ? { msg: `File ${a.path} not present` } : undefined),
       edit: (content) => editBlock(content, a),
     });
   },

@@ -6,7 +6,7 @@
  * passes to loadInventory for group_vars/host_vars. Every password and plaintext is registered with the mask.
  */
 import { setFileDecryptor } from '../config/yaml.js';
-import { setEncryptedResolver } from '../engine/templating/renderer.js';
+import { setEncryptedResolver } from '../engine/templating/index.js';
 import { registerSecret } from '../output/mask.js';
 import { loadVaultSecrets, Vault, VaultRuntime, type VaultSecret } from '../vault/index.js';
 import { askSecret } from './prompt.js';

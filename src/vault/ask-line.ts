@@ -1,5 +1,5 @@
 /** Visible one-line prompts (a variable name) and reading all of stdin, for `tsplay vault encrypt-string`. */
-import { createReadStream } from 'node:fs';
+import { createReadStream, openSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 export async function askLine(prompt: string): Promise<string> {
@@ -7,7 +7,7 @@ export async function askLine(prompt: string): Promise<string> {
   let own: ReturnType<typeof createReadStream> | undefined;
   if (!process.stdin.isTTY) {
     try {
-      own = createReadStream('/dev/tty');
+      own = createReadStream('', { fd: openSync('/dev/tty', 'r') });
       input = own;
     } catch {
       own = undefined;

@@ -1,6 +1,6 @@
 /**
  * Register decrypted vault content with the output mask. A value is registered as it is, trimmed, line by
- * line (a diff prints one line of a multi-line secret at a time) and JSON-escaped (as --json prints it).
+ * line when 4 characters or longer (a diff prints one line of a multi-line secret at a time) and JSON-escaped (as --json prints it).
  * For a whole-file vault every scalar value in it is a secret; short scalars (< 4 characters: `yes`, `22`)
  * are left out because masking them would blank unrelated output everywhere.
  */
@@ -10,10 +10,13 @@ import { registerSecret } from '../output/mask.js';
 export const MIN_FILE_SCALAR = 4;
 
 export function registerVaultPlaintext(text: string, minLength = 1): void {
-  const variants = new Set<string>([text, text.trim()]);
-  if (/[\r\n]/.test(text)) for (const line of text.split(/\r?\n|\r/)) variants.add(line.trim());
-  for (const v of [...variants]) variants.add(JSON.stringify(v).slice(1, -1));
-  for (const v of variants) if (v.length >= minLength) registerSecret(v);
+  const whole = new Set<string>([text, text.trim()]);
+  const lines = new Set<string>();
+  if (/[\r\n]/.test(text)) for (const line of text.split(/\r?\n|\r/)) lines.add(line.trim());
+  const withJson = (set: Set<string>) => [...set].flatMap((v) => [v, JSON.stringify(v).slice(1, -1)]);
+  for (const v of withJson(whole)) if (v.length >= minLength) registerSecret(v);
+  // single lines of a multi-line secret: only the ones long enough not to blank unrelated output
+  for (const v of withJson(lines)) if (v.length >= Math.max(minLength, MIN_FILE_SCALAR)) registerSecret(v);
 }
 
 /** Register every string/number leaf of a decrypted vars file (keys are not secret). */

@@ -256,10 +256,11 @@ describe('vault during a run (setupVault): lazy !vault values, whole files, inve
   it('multi-line secrets are masked line by line too; a value is decrypted once', () => {
     const v = new Vault([secret('pw')]);
     const rt = new VaultRuntime(v);
-    const key = '-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcw\nqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC\n-----END KEY-----\n';
+    const key = '-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcw\nqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC\nzq\n-----END KEY-----\n';
     const doc = parseYaml(`k: !vault |\n  ${v.encrypt(key, secret('pw')).trimEnd().split('\n').join('\n  ')}\n`, 'k.yml') as { k: EncryptedString };
     expect(rt.resolve(doc.k)).toBe(key);
     expect(mask('+MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcw')).toBe(`+${MASK}`);
+    expect(mask('a short line like zq is not masked on its own')).toBe('a short line like zq is not masked on its own');
     expect(mask(JSON.stringify({ k: key }))).not.toContain('qhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC');
     v.secrets.length = 0; // a second use must not decrypt again
     expect(rt.resolve(doc.k)).toBe(key);

@@ -30,7 +30,6 @@ die() { echo "lab: $*" >&2; exit 1; }
 
 lab_env() { : "${LAB_NAME:?}" "${LAB_DIR:?}"; }
 alias_of() { echo "tsplay-lab:$LAB_DIR"; }
-ifalias() { cat "/sys/class/net/$1/ifalias" 2>/dev/null || true; }
 
 # ---------------------------------------------------------------- allocation
 cmd_alloc() {
@@ -38,7 +37,12 @@ cmd_alloc() {
   mkdir -p /run/lock
   exec 9>"$ALLOC_LOCK"
   flock -w 60 9 || die "timeout waiting for $ALLOC_LOCK"
-  local k br used
+  local k br used f a
+  for f in /sys/class/net/tspbr*; do   # lab names are unique across labs roots (netns names use them)
+    [ -e "$f" ] || continue
+    a=$(<"$f/ifalias"); a=${a#tsplay-lab:}
+    [ "${a##*/}" = "$LAB_NAME" ] && [ "$a" != "$LAB_DIR" ] && die "lab name '$LAB_NAME' is in use by $a (${f##*/})"
+  done
   used=$( { ip -4 -o addr show; ip -4 route show table all; } 2>/dev/null)
   for k in $(seq 1 250); do
     br=tspbr$k
@@ -258,31 +262,38 @@ cmd_teardown() {
     [ "$(<"$f/ifalias")" = "tsplay-lab:$LAB_DIR" ] && k=${br#tspbr}
   done
   [ ${#nss[@]} -eq 0 ] || kill_netns_procs "${nss[@]}"
-  umount_under "$LAB_DIR" || die "mounts under $LAB_DIR are still busy"
+  umount_under "$LAB_DIR/hosts" || die "mounts under $LAB_DIR/hosts are still busy"
   remove_netns "${nss[@]}"
   if [ -n "$k" ]; then
     wait_links_gone "tsp${k}v*"
     ip link del "tspbr$k" 2>/dev/null || true
   fi
-  [ -d "$LAB_DIR" ] && rm -rf --one-file-system "$LAB_DIR"
+  # only a directory tsplay made is removed (TSPLAY_LAB_DIR may point anywhere)
+  if [ -e "$LAB_DIR/.tsplay-lab" ] || [ -e "$LAB_DIR/state.json" ]; then rm -rf --one-file-system "$LAB_DIR"
+  elif [ -d "$LAB_DIR" ]; then echo "lab: $LAB_DIR is no lab directory: left alone" >&2; fi
   return 0
 }
 
-cmd_teardown_orphans() {   # tsplay objects whose lab directory is gone (args: known lab names to keep)
-  local keep=" $* " f v ns lab br a
+cmd_teardown_orphans() {   # tsplay netns/veths/bridges that belong to no live lab (under any labs root)
+  local f ns lab br a k live=" "
+  # a lab is live while its bridge names an existing lab dir (the bridge is made first and removed last)
+  for f in /sys/class/net/tspbr*; do
+    [ -e "$f" ] || continue
+    a=$(<"$f/ifalias"); a=${a#tsplay-lab:}
+    if [ -n "$a" ] && [ -d "$a" ]; then live+="${a##*/} "; continue; fi
+    ip link del "${f##*/}" 2>/dev/null || true
+  done
   for f in /run/netns/tsplay.*; do
     [ -e "$f" ] || continue
-    ns=$(basename "$f"); lab=${ns#tsplay.}; lab=${lab%%.*}
-    case $keep in *" $lab "*) continue;; esac
+    ns=${f##*/}; lab=${ns#tsplay.}; lab=${lab%%.*}
+    case $live in *" $lab "*) continue;; esac
     kill_netns_procs "$ns"
     remove_netns "$ns"
   done
-  for f in /sys/class/net/tspbr*; do
+  for f in /sys/class/net/tsp*v*; do   # veths of a lab index that has no bridge any more
     [ -e "$f" ] || continue
-    br=$(basename "$f"); a=$(ifalias "$br")
-    [ -n "$a" ] && [ -d "${a#tsplay-lab:}" ] && continue
-    for v in /sys/class/net/tsp"${br#tspbr}"v*; do [ -e "$v" ] && ip link del "$(basename "$v")" 2>/dev/null || true; done
-    ip link del "$br" 2>/dev/null || true
+    k=${f##*/tsp}; k=${k%%v*}
+    [ -e "/sys/class/net/tspbr$k" ] || ip link del "${f##*/}" 2>/dev/null || true
   done
 }
 

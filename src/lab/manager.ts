@@ -4,7 +4,7 @@
  * users need (inventory.yml, known_hosts, ssh_config).
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { TsplayError } from '../errors.js';
 import { ensureRootfs } from './image.js';
 import { writeLabFiles } from './inventory.js';
@@ -12,7 +12,7 @@ import {
   bridgeIp, bridgeName, checkHostName, checkLabName, hostIp, netnsName, subnet, sudoFor, vethName,
   type SudoChoice,
 } from './names.js';
-import { labDir, labScript, labsRoot } from './paths.js';
+import { LAB_MARKER, labDir, labScript, labsRoot } from './paths.js';
 import { runProc, type ProcResult } from './run.js';
 import { hostPid, labBridges, labDirs, readState, statePath, writeState, type HostState, type LabState } from './state.js';
 import { waitForSsh } from './wait-ssh.js';
@@ -59,6 +59,7 @@ export async function labUp(opts: UpOptions): Promise<LabState> {
   const image = await ensureRootfs({ log: opts.log });
   await labTeardown(name, dir);
   mkdirSync(join(dir, 'hosts'), { recursive: true });
+  writeFileSync(join(dir, LAB_MARKER), `tsplay lab ${name}\n`);
   const key = join(dir, 'id_ed25519');
   try {
     const kg = await runProc('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `tsplay-lab-${name}`, '-f', key]);
@@ -115,11 +116,15 @@ export async function labDown(name: string): Promise<boolean> {
   return existed;
 }
 
-/** Tear down every tsplay lab on this machine (any labs root), then any orphaned netns/veth/bridge. */
+/**
+ * Tear down every lab under the labs root (/tmp/tsplay-lab, or $TSPLAY_LAB_DIR), then whatever tsplay
+ * netns/veth/bridge belongs to no live lab at all (e.g. left after its directory was deleted).
+ */
 export async function labDownAll(): Promise<string[]> {
   requireRoot();
+  const root = labsRoot();
   const seen = new Map<string, string>();
-  for (const b of labBridges()) if (b.dir) seen.set(b.dir, b.name);
+  for (const b of labBridges()) if (b.dir && dirname(b.dir) === root) seen.set(b.dir, b.name);
   for (const d of labDirs()) seen.set(d, basename(d));
   for (const [dir, name] of seen) await labTeardown(name, dir);
   await labSh(['teardown-orphans'], labEnv('-', '/nonexistent'), 'removing orphaned lab objects');

@@ -40,5 +40,5 @@ export function imageCacheDir(): string {
   return resolve(process.env.TSPLAY_LAB_CACHE || '/var/cache/tsplay/lab');
 }
 
-/** Global lock serialising subnet allocation between all labs on this machine. */
-export const ALLOC_LOCK = '/run/lock/tsplay-lab.lock';
+/** File marking a directory as a lab's state dir (only such directories are ever removed). */
+export const LAB_MARKER = '.tsplay-lab';

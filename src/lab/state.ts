@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { SudoMode } from './names.js';
-import { labDir, labsRoot } from './paths.js';
+import { LAB_MARKER, labDir, labsRoot } from './paths.js';
 
 export interface HostState {
   name: string;
@@ -54,7 +54,8 @@ export function labDirs(): string[] {
   if (!existsSync(root)) return [];
   return readdirSync(root, { withFileTypes: true })
     .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
-    .map((d) => join(root, d.name));
+    .map((d) => join(root, d.name))
+    .filter((d) => existsSync(join(d, LAB_MARKER)) || existsSync(statePath(d)));
 }
 
 /** Bridges in the root netns that belong to a tsplay lab: name, index, owning lab dir (from the alias). */

@@ -133,6 +133,8 @@ export class StreamBuffer {
     this.buf.copy(this.buf, 0, n, this.len);
     this.len -= n;
     this.scanFrom = 0;
+    // don't keep a large buffer per host for the rest of the run after one big output
+    if (this.len === 0 && this.buf.length > 1 << 20) this.buf = Buffer.alloc(0);
     return out;
   }
 

@@ -4,7 +4,7 @@
  * to a shared lower directory (never written: every host writes to its own overlay upper dir).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TsplayError } from '../errors.js';
 import { pickDebianMirrors, readAptSources } from './apt-sources.js';
@@ -100,6 +100,26 @@ export async function ensureImage(opts: { rebuild?: boolean; log?: Log } = {}): 
     opts.log?.(`lab image built in ${meta.buildSeconds} s: ${info.tarball} (${(meta.tarballBytes / 2 ** 20).toFixed(1)} MiB)`);
   }
   return info;
+}
+
+/**
+ * Remove cached images of other hashes (older package lists or builder scripts), except a rootfs that a
+ * running lab still uses as its overlay lower dir. Returns the removed paths.
+ */
+export function pruneImages(): string[] {
+  const keep = imageInfo().hash;
+  const dir = imageCacheDir();
+  if (!existsSync(dir)) return [];
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
+  const removed: string[] = [];
+  for (const f of readdirSync(dir)) {
+    const m = /^(?:base|rootfs|build)-([0-9a-f]{16})(?:\.|$)/.exec(f);
+    if (!m || m[1] === keep) continue;
+    if (mounts.includes(`lowerdir=${join(dir, `rootfs-${m[1]}`)}`)) continue;
+    rmSync(join(dir, f), { recursive: true, force: true });
+    removed.push(join(dir, f));
+  }
+  return removed;
 }
 
 /** The extracted base rootfs for hosts' overlays (built and extracted on first use). */

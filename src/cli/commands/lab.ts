@@ -1,7 +1,7 @@
 /** `tsplay lab ...`: disposable Debian 12 test hosts (see src/lab/). */
 import { readFileSync } from 'node:fs';
 import { isTsplayError, TsplayError } from '../../errors.js';
-import { ensureImage, ensureRootfs, imageInfo, readImageMeta } from '../../lab/image.js';
+import { ensureImage, ensureRootfs, pruneImages, readImageMeta } from '../../lab/image.js';
 import {
   getLab, labDown, labDownAll, labExec, labHostStatus, labRestart, labUp, listLabs,
 } from '../../lab/manager.js';
@@ -104,6 +104,7 @@ async function run(cmd: string, p: Parsed): Promise<number> {
       out(`image ${info.hash}: ${info.tarball}`);
       if (meta) out(`  built ${meta.builtAt} in ${meta.buildSeconds} s, ${(meta.tarballBytes / 2 ** 20).toFixed(1)} MiB, from ${meta.mirrors.main}`);
       out(`  rootfs ${info.rootfs}`);
+      for (const p of pruneImages()) out(`  removed old ${p}`);
       if (Date.now() - t0 > 1000) out(`  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       return 0;
     }

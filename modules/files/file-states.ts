@@ -9,7 +9,6 @@ import {
   defaultMode,
   formatMode,
   mkdirsScript,
-  octalMode,
   parentDir,
   planAttrs,
   resolveMode,
@@ -21,7 +20,6 @@ import {
   type FileInfo,
   type FileStat,
   type FileStep,
-  type ModeSpec,
   type TimeSpec,
 } from '../../src/index.js';
 
@@ -220,25 +218,33 @@ export function planDirectory(i: FilePlanInput): FilePlan {
   return summary(p, st, 'directory');
 }
 
-/** recurse: owner/group/mode of everything below (links: owner/group only, as lchown). */
+/**
+ * recurse: owner/group/mode of everything below (links: owner/group only, as lchown). Modes are computed
+ * here per entry (chmod's own symbolic modes keep a directory's setuid/setgid bits, Ansible's don't) and
+ * applied with xargs -0 over the paths that need it, one command per distinct mode.
+ */
 function planRecurse(p: FilePlan, path: string, i: FilePlanInput): boolean {
   const { owner, group, mode } = i.attrs;
   const tree = i.info.tree ?? [];
-  const ownDiff = tree.some((e) => (owner !== undefined && !idMatches(owner, e.uid, e.owner)) || (group !== undefined && !idMatches(group, e.gid, e.group)));
-  const modeDiff = mode !== undefined && tree.some((e) => e.type !== 'link' && resolveMode(mode, e.mode, e.type === 'directory', i.facts.umask) !== e.mode);
-  const cmds: string[] = [];
-  const P = shq(path);
-  if (ownDiff) {
+  const chown: string[] = [];
+  const chmod = new Map<number, string[]>();
+  for (const e of tree) {
+    if ((owner !== undefined && !idMatches(owner, e.uid, e.owner)) || (group !== undefined && !idMatches(group, e.gid, e.group))) chown.push(e.path);
+    if (mode !== undefined && e.type !== 'link') {
+      const want = resolveMode(mode, e.mode, e.type === 'directory', i.facts.umask);
+      if (want !== e.mode) chmod.set(want, [...(chmod.get(want) ?? []), e.path]);
+    }
+  }
+  const list = (paths: string[]): Buffer => Buffer.from(paths.map((x) => x + '\0').join(''), 'utf8');
+  if (chown.length) {
     const spec = owner !== undefined && group !== undefined ? `${owner}:${group}` : owner !== undefined ? owner : `:${group}`;
-    cmds.push(`find ${P} -mindepth 1 -exec chown -h -- ${shq(spec)} {} +`);
+    p.steps.push({ kind: 'run', what: `changing owner/group below ${path}`, command: `xargs -0 -r chown -h -- ${shq(spec)}`, stdin: list(chown) });
   }
-  if (modeDiff) {
-    const oct = octalMode(mode as ModeSpec);
-    cmds.push(`find ${P} -mindepth 1 ! -type l -exec chmod ${oct !== undefined ? chmodArg(oct) : shq(String(mode))} -- {} +`);
+  for (const [m, paths] of chmod) {
+    p.steps.push({ kind: 'run', what: `changing modes below ${path}`, command: `xargs -0 -r chmod ${chmodArg(m)} --`, stdin: list(paths) });
   }
-  if (!cmds.length) return false;
-  p.steps.push({ kind: 'run', what: `setting attributes below ${path}`, command: cmds.join(' && ') });
-  p.after.recurse = `${tree.length} entries below ${path}`;
+  if (!chown.length && !chmod.size) return false;
+  p.after.recurse = `${new Set([...chown, ...[...chmod.values()].flat()]).size} of ${tree.length} entries below ${path} changed`;
   return true;
 }
 

@@ -10,7 +10,7 @@ export type FileStep =
   /** atomic write of `data` (or of spec.fromRemote) to spec.dest */
   | { kind: 'write'; spec: WriteSpec; data?: Buffer }
   /** a plain command (chown/chmod/mkdir/ln/rm/touch...); `what` names it in errors */
-  | { kind: 'run'; command: string; what: string };
+  | { kind: 'run'; command: string; what: string; stdin?: Buffer };
 
 export interface StepsOutcome {
   backupFile?: string;
@@ -24,7 +24,7 @@ export async function runSteps(ctx: ModuleContext, steps: readonly FileStep[]): 
       const w = parseWriteResult(r, s.spec);
       if (w.backupFile) out.backupFile = w.backupFile;
     } else {
-      const r = await ctx.run(s.command);
+      const r = await ctx.run(s.command, s.stdin ? { stdin: s.stdin } : undefined);
       if (r.rc !== 0) {
         const detail = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-3).join(' / ');
         throw new ModuleError(`${s.what} failed${detail ? ': ' + detail : ''}`, { rc: r.rc, stdout: r.stdout, stderr: r.stderr });

@@ -106,3 +106,16 @@ export function fakeCtx(answer: (q: never) => FileFacts, opts: { diff?: boolean;
   };
   return ctx;
 }
+
+/** A ModuleContext over a real connection (run only; facts uncached). */
+export function connCtx(conn: { run(c: string, o?: RunOptions): Promise<RunResult> }, opts: { diff?: boolean } = {}): FakeCtx {
+  const ctx = fakeCtx(() => {
+    throw new Error('no facts here');
+  }, opts);
+  ctx.run = (command: string, o?: RunOptions) => {
+    ctx.commands.push({ command, stdin: o?.stdin });
+    return conn.run(command, o);
+  };
+  ctx.fact = async <A, T>(f: FactDef<A, T>, args: A): Promise<T> => f.parse(await conn.run(f.command(args)), args);
+  return ctx;
+}

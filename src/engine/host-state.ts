@@ -19,6 +19,8 @@ export class HostState {
   readonly notified = new Set<string>();
   readonly stats: HostStats = emptyStats();
   factsGathered = false;
+  /** inventory magic: inventory_hostname(_short), group_names, inventory_file, inventory_dir */
+  readonly magic: Vars = {};
 
   constructor(readonly name: string, public invVars: Vars) {}
 

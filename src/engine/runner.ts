@@ -48,7 +48,9 @@ export class Runner {
   private hostState(name: string): HostState {
     let h = this.rc.hosts.get(name);
     if (!h) {
-      h = new HostState(name, this.inventory.hasHost(name) ? this.inventory.hostVars(name) : { ansible_connection: 'local' });
+      const known = this.inventory.hasHost(name) || this.inventory.isImplicitLocalhost(name);
+      h = new HostState(name, known ? this.inventory.hostVars(name) : { ansible_connection: 'local' });
+      if (known) Object.assign(h.magic, this.inventory.hostMagic(name));
       this.rc.hosts.set(name, h);
     }
     return h;
@@ -78,12 +80,8 @@ export class Runner {
     const extra = this.rc.opts.extraVars;
     const patternRaw = renderValue(play.hosts, { ...extra }, { source: posOfKey(play.raw, 'hosts') });
     const patterns = Array.isArray(patternRaw) ? patternRaw.map(String) : [String(patternRaw)];
-    const sel = this.inventory.select(patterns);
-    let names = sel.hosts;
-    if (this.limit?.length) {
-      const lim = new Set(this.inventory.select(this.limit).hosts);
-      names = names.filter((n) => lim.has(n));
-    }
+    const sel = this.inventory.select(patterns, { limit: this.limit });
+    const names = sel.hosts;
     for (const u of sel.unmatched) this.rc.renderer.emit({ type: 'warning', message: `Could not match supplied host pattern, ignoring: ${u}` });
     const playName = play.name ?? patterns.join(',');
     this.rc.renderer.emit({ type: 'play_start', name: play.name ?? patterns.join(','), hosts: names, source: play.source });
@@ -163,10 +161,10 @@ export class Runner {
 
   private hostVarsFull(name: string): Vars {
     const h = this.rc.hosts.get(name);
-    const inv = this.inventory.hasHost(name) ? this.inventory.hostVars(name) : {};
-    const v: Vars = { ...inv, ...(h ? factVars(h.facts) : {}), ...(h?.registered ?? {}), inventory_hostname: name, inventory_hostname_short: name.split('.')[0] };
-    v['group_names'] = this.inventory.hasHost(name) ? this.inventory.groupsOf(name) : [];
-    return v;
+    const known = this.inventory.hasHost(name) || this.inventory.isImplicitLocalhost(name);
+    const inv = known ? this.inventory.hostVars(name) : {};
+    const magic = known ? this.inventory.hostMagic(name) : { inventory_hostname: name, inventory_hostname_short: name.split('.')[0], group_names: [] };
+    return { ...inv, ...(h ? factVars(h.facts) : {}), ...(h?.registered ?? {}), ...magic };
   }
 
   private batches(play: PlayIR, hosts: HostState[], scope: PlayScope): HostState[][] {

@@ -31,9 +31,10 @@ export function scopeFor(play: PlayScope, host: HostState, layers: Vars[] = [], 
   for (const l of layers) Object.assign(v, l);
   Object.assign(v, host.included, host.registered);
   for (const p of params) Object.assign(v, p);
-  Object.assign(v, play.extraVars, play.magic);
+  Object.assign(v, play.extraVars, play.magic, host.magic);
   v['inventory_hostname'] = host.name;
-  v['inventory_hostname_short'] = host.name.split('.')[0];
+  v['inventory_hostname_short'] ??= host.name.split('.')[0];
+  v['group_names'] ??= [];
   v['hostvars'] = play.hostvars;
   return v;
 }

@@ -20,6 +20,8 @@ export const INVENTORY_USAGE = `usage: tsplay inventory -i INVENTORY [-i INVENTO
   -h, --help
 `;
 
+import { setupVault } from '../vault-setup.js';
+
 export async function inventoryCommand(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -38,6 +40,9 @@ export async function inventoryCommand(argv: string[]): Promise<number> {
         output: { type: 'string' },
         verbose: { type: 'boolean', short: 'v', multiple: true },
         help: { type: 'boolean', short: 'h' },
+        'vault-password-file': { type: 'string', multiple: true },
+        'vault-id': { type: 'string', multiple: true },
+        'ask-vault-pass': { type: 'boolean', short: 'J' },
       },
     });
   } catch (e) {
@@ -57,7 +62,8 @@ export async function inventoryCommand(argv: string[]): Promise<number> {
   if (!sources.length) return usageError('no inventory given (-i INVENTORY)');
 
   try {
-    const inv = await loadInventory(sources, { playbookDir: o['playbook-dir'] });
+    const vault = await setupVault({ passwordFiles: o['vault-password-file'], vaultIds: o['vault-id'], ask: o['ask-vault-pass'] });
+    const inv = await loadInventory(sources, { playbookDir: o['playbook-dir'], decryptFile: vault.decryptFile });
     let out: string;
     if (o.host !== undefined) {
       // like ansible-inventory, --host takes a pattern that must name exactly one host (and ignores --limit)

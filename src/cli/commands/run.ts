@@ -128,7 +128,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const pool = new ConnectionPool();
   try {
     for (const p of parsed.positionals) if (!existsSync(p)) throw new TsplayError('options', `the playbook: ${p} could not be found`);
-    await setupVault({ passwordFiles: o['vault-password-file'], vaultIds: o['vault-id'], ask: o['ask-vault-pass'] });
+    const vault = await setupVault({ passwordFiles: o['vault-password-file'], vaultIds: o['vault-id'], ask: o['ask-vault-pass'] });
     const extraVars = parseExtraVars(o['extra-vars'] ?? []);
     const registry = new ModuleRegistry(builtinModules);
     const playbookDir = dirname(resolve(parsed.positionals[0]!));
@@ -143,7 +143,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       return 0;
     }
     const invSources = o.inventory?.length ? o.inventory : process.env.ANSIBLE_INVENTORY ? [process.env.ANSIBLE_INVENTORY] : ['/etc/ansible/hosts'];
-    const inventory = await loadInventory(invSources.filter((s) => s === '/etc/ansible/hosts' ? existsSync(s) : true), { playbookDir });
+    const inventory = await loadInventory(invSources.filter((s) => s === '/etc/ansible/hosts' ? existsSync(s) : true), { playbookDir, decryptFile: vault.decryptFile });
     const limit = o.limit?.length ? o.limit : undefined;
 
     if (o['list-hosts'] || o['list-tasks'] || o['list-tags']) {
@@ -171,7 +171,8 @@ export async function runCommand(argv: string[]): Promise<number> {
         : new PlainRenderer(verbosity, !!o.diff, undefined, tty ? COLOR : NOCOLOR);
     for (const w of inventory.warnings) renderer.emit({ type: 'warning', message: w });
 
-    const hostVarsOf = (name: string): Vars => (inventory.hasHost(name) ? inventory.hostVars(name) : { ansible_connection: 'local', inventory_hostname: name });
+    const hostVarsOf = (name: string): Vars =>
+      inventory.hasHost(name) || inventory.isImplicitLocalhost(name) ? inventory.hostVars(name) : { ansible_connection: 'local', inventory_hostname: name };
     const rc: RunContext = {
       registry,
       renderer,

@@ -253,14 +253,18 @@ wait_links_gone() {   # $1 = glob under /sys/class/net; namespace cleanup in the
 
 cmd_teardown() {
   lab_env
-  local nss=() ns k="" br f
-  for f in /run/netns/tsplay."$LAB_NAME".*; do [ -e "$f" ] && nss+=("${f##*/}"); done
-  # the lab's index: the bridge whose alias names this lab dir (never trust a stale state file alone)
+  local nss=() ns k="" br f a foreign=""
+  # the lab's index: the bridge whose alias names this lab dir (never trust a stale state file alone);
+  # a live lab of the same name under another labs root owns the netns tsplay.NAME.*: leave them alone
   for f in /sys/class/net/tspbr*; do
     [ -e "$f" ] || continue
-    br=${f##*/}
-    [ "$(<"$f/ifalias")" = "tsplay-lab:$LAB_DIR" ] && k=${br#tspbr}
+    br=${f##*/}; a=$(<"$f/ifalias"); a=${a#tsplay-lab:}
+    if [ "$a" = "$LAB_DIR" ]; then k=${br#tspbr}
+    elif [ "${a##*/}" = "$LAB_NAME" ]; then foreign=$a; fi
   done
+  if [ -z "$foreign" ]; then
+    for f in /run/netns/tsplay."$LAB_NAME".*; do [ -e "$f" ] && nss+=("${f##*/}"); done
+  fi
   [ ${#nss[@]} -eq 0 ] || kill_netns_procs "${nss[@]}"
   umount_under "$LAB_DIR/hosts" || die "mounts under $LAB_DIR/hosts are still busy"
   remove_netns "${nss[@]}"

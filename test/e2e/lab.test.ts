@@ -259,6 +259,10 @@ describe('lab labtest: 3 hosts, sudo mixed', () => {
     const clash = await labCli(['up', '--name', 'labtest2', '1']);
     expect(clash.rc).not.toBe(0);
     expect(clash.stderr).toContain(`lab name 'labtest2' is in use by ${join(root, 'labtest2')}`);
+    // and a down of that name in the default root does not touch the other root's lab
+    expect((await labCli(['down', '--name', 'labtest2'])).rc).toBe(0);
+    const other = spawnSync('ssh', ['-F', join(root, 'labtest2', 'ssh_config'), 'node1', 'hostname'], { encoding: 'utf8' });
+    expect(other.stdout.trim()).toBe('node1');
     const down = await labCli(['down', '--all'], env);
     expect(down.rc, down.stderr).toBe(0);
     expect(down.stdout).toContain('labtest2');

@@ -54,7 +54,11 @@ export function pkgScript(q: PkgQuery): string {
   if (q.latest && q.names.length) {
     apt.push(`apt-cache policy -- ${aptNames} 2>/dev/null | sed -n 's/^\\([^ ].*\\):$/policy=\\1/p; s/^  Installed: /installed=/p; s/^  Candidate: /candidate=/p'`);
   }
-  if (q.deb !== undefined) apt.push(`if [ -f ${shq(q.deb)} ]; then dpkg-deb -f ${shq(q.deb)} Package Version | sed 's/^/deb/'; else echo debmissing; fi`);
+  if (q.deb !== undefined) {
+    const d = shq(q.deb);
+    // the file's package name is only known here: ask dpkg about it in the same command
+    apt.push(`if [ -f ${d} ] && _dp=$(dpkg-deb -f ${d} Package); then dpkg-deb -f ${d} Package Version | sed 's/^/deb/'; dpkg-query -W -f='pkg=\${Package}\t\${db:Status-Abbrev}\t\${Version}\n' -- "$_dp" 2>/dev/null; else echo debmissing; fi`);
+  }
   if (q.autoremove) apt.push(`apt-get -s autoremove 2>/dev/null | sed -n 's/^Remv \\([^ ]*\\).*/autoremove=\\1/p'`);
   const rpm = (tool: string): string[] => {
     const out = [`echo mgr=${tool}`];

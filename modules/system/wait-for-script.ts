@@ -1,7 +1,7 @@
 /**
  * The wait_for loop as one POSIX sh script run on the target. Local listening ports are read from
  * /proc/net/tcp{,6} (works with plain sh, no extra tools); remote ports and banners need a real connection,
- * made with bash's /dev/tcp or nc, whichever the host has.
+ * made with bash's /dev/tcp or nc, whichever the host has; a banner is matched line by line with bash's =~ (ERE).
  */
 import { shq } from '../../src/index.js';
 
@@ -63,7 +63,7 @@ export function connectTest(host: string, port: number, connectTimeout: number, 
   const h = shq(host);
   const t = Math.max(1, Math.ceil(connectTimeout));
   if (regex !== undefined) {
-    return `{ if command -v bash >/dev/null 2>&1; then timeout ${t} bash -c 'exec 3<>"/dev/tcp/$0/$1" && head -c 65536 <&3' ${h} ${port} 2>/dev/null | grep -Eq -- ${shq(regex)}; else echo 'wait_for: search_regex on a port needs bash on the host' >&2; exit ${WAIT_UNSUPPORTED}; fi; }`;
+    return `{ if command -v bash >/dev/null 2>&1; then timeout ${t} bash -c 'exec 3<>"/dev/tcp/$0/$1" || exit 1; while IFS= read -r -t "$2" l <&3 || [ -n "$l" ]; do [[ $l =~ $3 ]] && exit 0; l=; done; exit 1' ${h} ${port} ${t} ${shq(regex)} 2>/dev/null; else echo 'wait_for: search_regex on a port needs bash on the host' >&2; exit ${WAIT_UNSUPPORTED}; fi; }`;
   }
   return `{ if command -v bash >/dev/null 2>&1; then timeout ${t} bash -c 'exec 3<>"/dev/tcp/$0/$1"' ${h} ${port} 2>/dev/null; elif command -v nc >/dev/null 2>&1; then nc -z -w ${t} ${h} ${port} >/dev/null 2>&1; else echo 'wait_for: checking a remote port needs bash or nc on the host' >&2; exit ${WAIT_UNSUPPORTED}; fi; }`;
 }

@@ -18,18 +18,25 @@ function runSh(script: string): Promise<{ rc: number; ms: number }> {
   });
 }
 
-function listen(banner?: string): Promise<Server> {
+/** like sshd: say the banner, then keep the connection open waiting for the client */
+function listen(banner?: string, holdMs = 200): Promise<Server> {
   return new Promise((resolve) => {
     const s = createServer((c) => {
+      open.add(c);
+      c.on('close', () => open.delete(c));
       if (banner) c.write(banner);
       c.on('error', () => {});
-      setTimeout(() => c.destroy(), 200);
+      setTimeout(() => c.destroy(), holdMs);
     });
     s.listen(0, '127.0.0.1', () => resolve(s));
   });
 }
 const portOf = (s: Server): number => (s.address() as { port: number }).port;
-const close = (s: Server): Promise<void> => new Promise((r) => s.close(() => r()));
+const open = new Set<import('node:net').Socket>();
+const close = (s: Server): Promise<void> => {
+  for (const c of open) c.destroy();
+  return new Promise((r) => s.close(() => r()));
+};
 
 describe('wait_for scripts (real sh, loopback only)', () => {
   it('port started: a listener is seen in /proc/net/tcp', async () => {
@@ -54,11 +61,12 @@ describe('wait_for scripts (real sh, loopback only)', () => {
     expect((await p).rc).toBe(0);
   });
   it('a non-local host is checked by connecting (bash /dev/tcp), with a banner regex', async () => {
-    const s = await listen('SSH-2.0-OpenSSH_9.2\r\n');
+    const s = await listen('SSH-2.0-OpenSSH_9.2\r\n', 10_000);
     const port = portOf(s);
     // a banner needs a real connection: this takes the connect path even for a local host
-    const hit = await runSh(waitScript({ ...base, host: '127.0.0.1', port, search_regex: 'OpenSSH' }));
+    const hit = await runSh(waitScript({ ...base, host: '127.0.0.1', port, search_regex: 'OpenSSH', connect_timeout: 5 }));
     expect(hit.rc).toBe(0);
+    expect(hit.ms).toBeLessThan(2000);
     const miss = await runSh(waitScript({ ...base, host: '127.0.0.1', port, search_regex: 'Dropbear', timeout: 1 }));
     expect(miss.rc).toBe(WAIT_TIMEOUT);
     await close(s);

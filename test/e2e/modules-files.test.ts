@@ -1,0 +1,178 @@
+/**
+ * The file modules against real lab hosts over real SSH + sudo (lab 'filesmod': node1 NOPASSWD sudo,
+ * node2 sudo with a password). Host state is checked from inside the host (as root, without ssh).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SshConnection } from '../../src/connection/ssh.js';
+import { targetFromVars } from '../../src/connection/target.js';
+import type { Connection, RunOptions } from '../../src/connection/types.js';
+import { runModule, type RunModuleOpts } from '../helpers/modules.js';
+import { startLab, stopLab, type Lab, type LabHost } from '../helpers/lab.js';
+
+const LAB = 'filesmod';
+let lab: Lab;
+const conns = new Map<string, SshConnection>();
+let commands = 0;
+
+function connection(h: LabHost): Connection {
+  let c = conns.get(h.name);
+  if (!c) {
+    const t = targetFromVars(h.name, {
+      ansible_host: h.ip,
+      ansible_user: 'ops',
+      ansible_ssh_private_key_file: lab.key,
+      ansible_ssh_common_args: `-o UserKnownHostsFile=${lab.knownHosts}`,
+      ...(h.sudo === 'password' ? { ansible_become_password: 'ops-pass' } : {}),
+    });
+    c = new SshConnection({ ...t, agent: undefined, globalKnownHostsFiles: [] });
+    conns.set(h.name, c);
+  }
+  const real = c;
+  return {
+    target: real.target,
+    connect: () => real.connect(),
+    run: (cmd: string, o?: RunOptions) => {
+      commands++;
+      return real.run(cmd, o);
+    },
+    close: () => real.close(),
+  };
+}
+
+async function sh(host: string, cmd: string): Promise<string> {
+  const r = await lab.exec(host, cmd);
+  if (r.rc !== 0) throw new Error(`${host}: ${cmd}: rc ${r.rc}: ${r.stderr}`);
+  return r.stdout;
+}
+
+async function run(host: LabHost, module: string, args: Record<string, unknown>, opts: RunModuleOpts = {}) {
+  commands = 0;
+  const t0 = performance.now();
+  const r = await runModule(connection(host), module, args, opts);
+  return { ...r, commands, ms: performance.now() - t0 };
+}
+
+/** what `cmd` shows of the host (failures included: a missing file is a state too) */
+async function snapshot(host: string, cmd: string): Promise<string> {
+  const r = await lab.exec(host, cmd);
+  return `rc=${r.rc}\n${r.stdout}${r.stderr}`;
+}
+
+/** check mode changes nothing, first run changed, second run ok (one command) */
+async function converge(host: LabHost, module: string, args: Record<string, unknown>, state: string, opts: RunModuleOpts = {}) {
+  const before = await snapshot(host.name, state);
+  const checked = await run(host, module, args, { ...opts, check: true, diff: true });
+  expect(checked.failed, String(checked.msg)).toBeFalsy();
+  expect(checked.changed).toBe(true);
+  expect(await snapshot(host.name, state)).toBe(before);
+  const first = await run(host, module, args, { ...opts, diff: true });
+  expect(first.failed, String(first.msg)).toBeFalsy();
+  expect(first.changed).toBe(true);
+  const second = await run(host, module, args, opts);
+  expect(second.failed, String(second.msg)).toBeFalsy();
+  expect(second.changed).toBe(false);
+  expect(second.commands).toBe(1);
+  return { checked, first, second };
+}
+
+beforeAll(async () => {
+  lab = await startLab(LAB, { hosts: 2, sudo: 'mixed' });
+});
+afterAll(async () => {
+  await Promise.all([...conns.values()].map((c) => c.close()));
+  await stopLab(LAB);
+});
+
+describe.each(['node1', 'node2'])('file modules on %s', (name) => {
+  const host = (): LabHost => lab.host(name);
+  const become = { become: true };
+
+  it('copy with become writes a root-owned file in /etc; diff shows the change', async () => {
+    const dest = '/etc/tsplay-copy.conf';
+    const { first } = await converge(host(), 'copy', { content: 'listen=0.0.0.0\n', dest, mode: '0640' }, `stat -c '%U %G %a' ${dest} 2>&1; cat ${dest} 2>&1`, become);
+    expect(first.diff![0]).toMatchObject({ before: '', after: 'listen=0.0.0.0\n' });
+    expect(await sh(name, `stat -c '%U %G %a' ${dest}; cat ${dest}`)).toBe('root root 640\nlisten=0.0.0.0\n');
+    const changed = await run(host(), 'copy', { content: 'listen=127.0.0.1\n', dest }, { ...become, diff: true });
+    expect(changed.diff![0]).toMatchObject({ before: 'listen=0.0.0.0\n', after: 'listen=127.0.0.1\n' });
+    expect(await sh(name, `stat -c '%U %G %a' ${dest}`)).toBe('root root 640\n'); // kept on rewrite
+  });
+
+  it('without become: files in the login user\'s home belong to ops; /etc is refused cleanly', async () => {
+    await converge(host(), 'copy', { content: 'x\n', dest: '/home/ops/tsplay.txt' }, 'stat -c "%U %a" /home/ops/tsplay.txt 2>&1');
+    expect(await sh(name, 'stat -c "%U %G %a" /home/ops/tsplay.txt')).toBe('ops ops 644\n');
+    const denied = await run(host(), 'copy', { content: 'x\n', dest: '/etc/tsplay-denied' });
+    expect(denied.failed).toBe(true);
+    expect(denied.msg).toMatch(/Permission denied/);
+    expect(await sh(name, 'ls -a /etc | grep -c tsplay || true')).toBe('1\n'); // only tsplay-copy.conf, no temp file
+  });
+
+  it('template renders variables; owner and mode are kept when rewriting an existing file', async () => {
+    await sh(name, 'printf "old\\n" > /etc/tsplay-motd && chown ops:ops /etc/tsplay-motd && chmod 604 /etc/tsplay-motd');
+    const { first } = await converge(host(), 'template', { src: 'files/hello.conf.ejs', dest: '/etc/tsplay-motd' }, 'cat /etc/tsplay-motd; stat -c "%U %G %a" /etc/tsplay-motd', { ...become, vars: { port: 22 } });
+    expect(first.diff![0]).toMatchObject({ before: 'old\n', after: `hello ${name}\nport=22\n` });
+    expect(await sh(name, 'stat -c "%U %G %a" /etc/tsplay-motd')).toBe('ops ops 604\n');
+  });
+
+  it('validate failure (visudo) leaves the old sudoers file untouched and no temp file behind', async () => {
+    const dest = '/etc/sudoers.d/tsplay';
+    await converge(host(), 'copy', { content: 'Defaults:ops !lecture\n', dest, mode: '0440', validate: '/usr/sbin/visudo -cf %s' }, `cat ${dest} 2>&1`, become);
+    const listing = await sh(name, 'ls -A /etc/sudoers.d');
+    expect(listing.split('\n')).toContain('tsplay');
+    const bad = await run(host(), 'copy', { content: 'this is not sudoers\n', dest, mode: '0440', validate: '/usr/sbin/visudo -cf %s' }, become);
+    expect(bad.failed).toBe(true);
+    expect(bad.msg).toMatch(/^failed to validate: rc:1 error:.*syntax error/s);
+    expect(await sh(name, `cat ${dest}; stat -c %a ${dest}`)).toBe('Defaults:ops !lecture\n440\n');
+    expect(await sh(name, 'ls -A /etc/sudoers.d')).toBe(listing);
+    expect((await run(host(), 'stat', { path: '/bin/true' }, become)).failed).toBeFalsy(); // sudo still works
+  });
+
+  it('lineinfile and blockinfile edit in place, backup like Ansible', async () => {
+    await sh(name, 'printf "PermitRootLogin yes\\nUsePAM yes\\n" > /etc/tsplay-sshd && chmod 600 /etc/tsplay-sshd');
+    const { first } = await converge(host(), 'lineinfile', { path: '/etc/tsplay-sshd', regexp: '^#?PermitRootLogin', line: 'PermitRootLogin no', backup: true }, 'cat /etc/tsplay-sshd', become);
+    expect(String(first.backup_file)).toMatch(/^\/etc\/tsplay-sshd\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~$/);
+    expect(await sh(name, `cat ${String(first.backup_file)}`)).toBe('PermitRootLogin yes\nUsePAM yes\n');
+    await converge(host(), 'blockinfile', { path: '/etc/tsplay-sshd', block: 'Match User ops\n  X11Forwarding no', insertbefore: '^UsePAM' }, 'cat /etc/tsplay-sshd', become);
+    expect(await sh(name, 'cat /etc/tsplay-sshd; stat -c %a /etc/tsplay-sshd')).toBe(
+      'PermitRootLogin no\n# BEGIN ANSIBLE MANAGED BLOCK\nMatch User ops\n  X11Forwarding no\n# END ANSIBLE MANAGED BLOCK\nUsePAM yes\n600\n',
+    );
+  });
+
+  it('file: directory tree with recurse, link, touch (preserve), absent', async () => {
+    await converge(host(), 'file', { path: '/srv/tsplay/a/b', state: 'directory', owner: 'ops', mode: '0750' }, 'stat -c "%n %U %a" /srv/tsplay /srv/tsplay/a /srv/tsplay/a/b 2>&1', become);
+    await sh(name, 'touch /srv/tsplay/a/f && chmod 666 /srv/tsplay/a/f');
+    await converge(host(), 'file', { path: '/srv/tsplay', state: 'directory', recurse: true, owner: 'ops', group: 'ops', mode: 'u=rwX,g=rX,o=' }, 'find /srv/tsplay -exec stat -c "%n %U %G %a" {} +', become);
+    expect(await sh(name, 'find /srv/tsplay -exec stat -c "%n %U %G %a" {} + | sort')).toBe(
+      '/srv/tsplay ops ops 750\n/srv/tsplay/a ops ops 750\n/srv/tsplay/a/b ops ops 750\n/srv/tsplay/a/f ops ops 640\n',
+    );
+    await converge(host(), 'file', { path: '/srv/tsplay/current', src: 'a', state: 'link' }, 'readlink /srv/tsplay/current 2>&1', become);
+    await converge(host(), 'file', { path: '/srv/tsplay/stamp', state: 'touch', modification_time: 'preserve', access_time: 'preserve' }, 'ls /srv/tsplay', become);
+    await converge(host(), 'file', { path: '/srv/tsplay', state: 'absent' }, 'ls /srv', become);
+  });
+
+  it('stat reads one path in one command', async () => {
+    const r = await run(host(), 'stat', { path: '/etc/passwd' });
+    expect(r.commands).toBe(1);
+    expect(r.stat).toMatchObject({ exists: true, isreg: true, mode: '0644', pw_name: 'root', uid: 0 });
+    expect(r.stat).toMatchObject({ checksum: (await sh(name, 'sha1sum /etc/passwd')).split(' ')[0] });
+  });
+
+  it('no-op runs: one command each (timings printed)', async () => {
+    const tasks: [string, Record<string, unknown>][] = [
+      ['copy', { content: 'listen=127.0.0.1\n', dest: '/etc/tsplay-copy.conf' }],
+      ['lineinfile', { path: '/etc/tsplay-sshd', line: 'UsePAM yes' }],
+      ['file', { path: '/etc', state: 'directory' }],
+      ['stat', { path: '/etc/hosts' }],
+    ];
+    for (const [m, a] of tasks) {
+      const times: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const r = await run(host(), m, a, become);
+        expect(r.changed, `${m}: ${String(r.msg)}`).toBe(false);
+        expect(r.commands).toBe(1);
+        times.push(r.ms);
+      }
+      times.sort((x, y) => x - y);
+      console.log(`${name} ${m} no-op: median ${times[2]!.toFixed(1)} ms (1 command)`);
+    }
+  });
+});

@@ -60,6 +60,7 @@ export class LocalConnection implements Connection {
       startTimeoutMs: Math.max(2 * target.connectTimeoutMs, 20_000),
       open: async (cmd) => spawnChannel(cmd),
       lostError: (d) => new TsplayError('connection', d),
+      transportGone: () => false,
     });
   }
 

@@ -33,6 +33,8 @@ export interface ShellOptions {
   startTimeoutMs: number;
   /** the error to report when the channel dies (UnreachableError when the transport is gone) */
   lostError: (detail: string) => TsplayError;
+  /** true when the transport under the channel is gone (then a dying sudo is not sudo's fault) */
+  transportGone: () => boolean;
 }
 
 interface Pending {
@@ -127,7 +129,7 @@ export class PersistentShell {
       ch.onClose((detail) => {
         this.closed = true;
         if (!settled) {
-          if (opts.become) fail(becomeFailure(opts.become, opts.host, 'exited', errText, detail));
+          if (opts.become && !opts.transportGone()) fail(becomeFailure(opts.become, opts.host, 'exited', errText, detail));
           else fail(opts.lostError(`the shell on ${opts.label} exited before it was ready (${detail})`));
         } else this.onClosed(detail);
         for (const w of this.closeWaiters.splice(0)) w();

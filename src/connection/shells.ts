@@ -16,6 +16,8 @@ export interface ShellHost {
   /** start a process running `command` (a POSIX sh command line) */
   open(command: string): Promise<ShellChannel>;
   lostError(detail: string): TsplayError;
+  /** true when the transport is gone */
+  transportGone(): boolean;
 }
 
 export class ShellSet {
@@ -68,6 +70,7 @@ export class ShellSet {
         readyToken,
         startTimeoutMs: this.h.startTimeoutMs,
         lostError: (d) => this.h.lostError(d),
+        transportGone: () => this.h.transportGone(),
       });
     }
     const spec = { user: becomeUser, loginUser: this.h.loginUser, password: this.h.becomePassword };
@@ -81,6 +84,7 @@ export class ShellSet {
       become: { ...spec, promptToken },
       startTimeoutMs: this.h.startTimeoutMs,
       lostError: (d) => this.h.lostError(d),
+      transportGone: () => this.h.transportGone(),
     });
   }
 

@@ -65,6 +65,7 @@ export class SshConnection implements Connection {
       startTimeoutMs: Math.max(2 * target.connectTimeoutMs, 20_000),
       open: (cmd) => this.open(cmd),
       lostError: (d) => (this.lost !== null ? this.unreachable(`connection lost (${this.lost})`) : new TsplayError('connection', d)),
+      transportGone: () => this.lost !== null,
     });
   }
 

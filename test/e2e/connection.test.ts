@@ -182,8 +182,9 @@ describe('ssh transport', () => {
     const h = lab.host('node3');
     const c = conn(target(h));
     await c.connect();
+    expect((await c.run('true', { become: true })).rc).toBe(0);
     const running = error(c.run('sleep 30', { become: true }));
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 300));
     await exec(h.name, 'pkill -KILL sshd; true');
     const e = await running;
     expect(e).toBeInstanceOf(UnreachableError);
@@ -235,11 +236,14 @@ describe('become (sudo)', () => {
     const h = lab.host('node2');
     const c = conn(target(h, { ansible_become_password: PASSWORD }));
     await c.connect();
-    const running = c.run('sleep 2; id -u', { become: true });
-    await new Promise((r) => setTimeout(r, 1000));
-    const ps = await exec(h.name, 'ps -eo args');
+    const running = c.run('sleep 3; id -u', { become: true });
+    let ps = '';
+    for (let i = 0; i < 25 && !ps.includes('sleep 3'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      ps = await exec(h.name, 'ps -eo args');
+    }
     expect(ps).toMatch(/sudo -H -S -p \[tsplay-sudo-[0-9a-f]+\] -u root/);
-    expect(ps).toContain('sleep 2');
+    expect(ps).toContain('sleep 3');
     expect(ps).not.toContain(PASSWORD);
     // the pattern is written so that grep's own command line does not match it
     const pattern = `${PASSWORD.slice(0, -1)}[${PASSWORD.slice(-1)}]`;

@@ -76,7 +76,7 @@ function fakeChannel() {
 }
 
 describe('sudo prompt handling (scripted channel)', () => {
-  const base = { label: 'root@h1 (sudo)', host: 'h1', sanePath: true, readyToken: 'READY', lostError: (d: string) => new TsplayError('connection', d) };
+  const base = { label: 'root@h1 (sudo)', host: 'h1', sanePath: true, readyToken: 'READY', lostError: (d: string) => new TsplayError('connection', d), transportGone: () => false };
   const become = (password?: string) => ({ user: 'root', loginUser: 'ops', password, promptToken: '[P]' });
 
   it('answers the first prompt once with the password, and starts the loop only after the ready token', async () => {

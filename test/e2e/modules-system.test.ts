@@ -256,6 +256,18 @@ describe('hostname', () => {
     expect(s.rc).toBe(0);
     expect(s.stderr).not.toMatch(/unable to resolve/);
   });
+  it('when the real address already names the host, the FQDN goes on that line (never resolves to loopback)', async () => {
+    const ip = lab.host('node1').ip;
+    const lineOf = (hosts: string) => hosts.split('\n').filter((l) => l.split(/\s+/)[0] === ip);
+    expect(lineOf(await sh('node1', 'cat /etc/hosts'))[0]?.split(/\s+/)).toContain('node1');
+    await converge(n1, 'hostname', { name: 'node1.cluster.example.com' });
+    const hosts = await sh('node1', 'cat /etc/hosts');
+    expect(lineOf(hosts)[0]?.split(/\s+/).slice(0, 3)).toEqual([ip, 'node1.cluster.example.com', 'node1']);
+    expect(hosts.split('\n').filter((l) => l.startsWith('127.0.1.1') && l.split(/\s+/).includes('node1'))).toEqual([]);
+    expect((await sh('node1', 'getent hosts node1.cluster.example.com')).split(/\s+/)[0]).toBe(ip);
+    const s = await lab.ssh('node1', 'sudo true');
+    expect(s.stderr).not.toMatch(/unable to resolve/);
+  });
 });
 
 describe('sysctl (the host network namespace only)', () => {

@@ -9,7 +9,7 @@ import {
   attrsCommand,
   change,
   contentDiff,
-  defaultMode,
+  newFileAttrs,
   fileStateFact,
   modeWarning,
   ok,
@@ -76,10 +76,9 @@ export async function checkEdit(ctx: ModuleContext, a: EditArgs, hooks: EditHook
     if (!a.create) throw new ModuleError(hooks.missingMsg, { rc: 257 });
   }
   const out = hooks.edit(exists ? (info.content ?? Buffer.alloc(0)) : null);
-  const u = facts.user;
   const base: CurrentAttrs = exists
     ? { mode: st!.mode, uid: st!.uid, gid: st!.gid, owner: st!.owner, group: st!.group, isDir: false }
-    : { mode: defaultMode(facts.umask), uid: u.uid, gid: u.gid, owner: u.name, group: u.group, isDir: false };
+    : newFileAttrs(facts);
   const attrs = planAttrs(base, { owner: a.owner, group: a.group, mode: a.mode }, facts.umask);
   // Ansible reports attribute changes only for a file that exists (or will, outside check mode)
   const attrsCount = attrs && (exists || out.changed);

@@ -7,6 +7,7 @@ import {
   attrsCommand,
   chmodArg,
   defaultMode,
+  newFileAttrs,
   formatMode,
   mkdirsScript,
   parentDir,
@@ -148,10 +149,9 @@ export function planAbsent(i: FilePlanInput): FilePlan {
 export function planTouch(i: FilePlanInput): FilePlan {
   const prev = prevState(i.info.stat);
   const p = newPlan(i.path, 'touch', prev);
-  const u = i.facts.user;
   if (prev === 'absent') {
     p.steps.push({ kind: 'run', what: `creating ${i.path}`, command: `touch -- ${shq(i.path)}` });
-    const fresh: CurrentAttrs = { mode: defaultMode(i.facts.umask), uid: u.uid, gid: u.gid, owner: u.name, group: u.group, isDir: false };
+    const fresh = newFileAttrs(i.facts);
     applyAttrs(p, i.path, fresh, i.attrs, i.facts.umask);
     if (i.mtime.kind === 'at' || i.atime.kind === 'at') applyTimes(p, i.path, { mtime: i.now, atime: i.now }, { ...i, mtime: i.mtime.kind === 'at' ? i.mtime : { kind: 'preserve' }, atime: i.atime.kind === 'at' ? i.atime : { kind: 'preserve' } });
     p.changed = true;
@@ -204,8 +204,8 @@ export function planDirectory(i: FilePlanInput): FilePlan {
     const dirs: string[] = [];
     for (let d = path.replace(/\/+$/, ''); d && d !== '/' && d !== '.'; d = parentDir(d)) dirs.unshift(d);
     p.steps.push({ kind: 'run', what: `creating ${path}`, command: mkdirsScript(dirs, dirMode, i.attrs.owner, i.attrs.group).join('\n') });
-    const u = i.facts.user;
-    const fresh = { mode: dirMode ?? defaultMode(umask, true), uid: u.uid, gid: u.gid, owner: i.attrs.owner ?? u.name, group: i.attrs.group ?? u.group, isDir: true };
+    const u = newFileAttrs(i.facts, true);
+    const fresh = { ...u, mode: dirMode ?? u.mode, owner: i.attrs.owner ?? u.owner, group: i.attrs.group ?? u.group };
     if (i.mtime.kind === 'at' || i.atime.kind === 'at') applyTimes(p, path, { mtime: i.now, atime: i.now }, i);
     p.changed = true;
     return summary(p, fresh, 'directory');
@@ -302,8 +302,7 @@ export function planLink(i: FilePlanInput): FilePlan {
       a = applyAttrs(p, target, cur(tst), i.attrs, i.facts.umask);
     }
   } else {
-    const u = i.facts.user;
-    const lst: CurrentAttrs = prev === 'link' ? cur(i.info.stat!) : { mode: 0o777, uid: u.uid, gid: u.gid, owner: u.name, group: u.group, isDir: false };
+    const lst: CurrentAttrs = prev === 'link' ? cur(i.info.stat!) : { ...newFileAttrs(i.facts), mode: 0o777 };
     a = applyAttrs(p, i.path, lst, i.attrs, i.facts.umask, { noDeref: true, skipMode: true });
   }
   p.changed = changed || a;

@@ -9,7 +9,7 @@ import {
   attrDiff,
   attrsCommand,
   contentDiff,
-  defaultMode,
+  newFileAttrs,
   formatMode,
   parentDir,
   planAttrs,
@@ -84,10 +84,9 @@ export function planPut(info: FileInfo, facts: FileFacts, src: PutSource, o: Put
 
   const regular = !replaceLink && cur?.type === 'file';
   const contentChanged = !regular || info.checksum !== checksum;
-  const u = facts.user;
   const base: CurrentAttrs = regular
     ? { mode: cur!.mode, uid: cur!.uid, gid: cur!.gid, owner: cur!.owner, group: cur!.group, isDir: false }
-    : { mode: defaultMode(facts.umask), uid: u.uid, gid: u.gid, owner: u.name, group: u.group, isDir: false };
+    : newFileAttrs(facts);
   const modeSpec = o.mode === 'preserve' ? src.mode : o.mode;
   const attrs = planAttrs(base, { owner: o.owner, group: o.group, mode: modeSpec }, facts.umask);
   const finalMode = attrs?.mode ?? base.mode;

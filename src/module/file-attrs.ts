@@ -4,7 +4,8 @@
  */
 import { shq } from '../util/shell.js';
 import type { FileDiff } from './define.js';
-import { formatMode, resolveMode, type ModeSpec } from './file-mode.js';
+import { defaultMode, formatMode, resolveMode, type ModeSpec } from './file-mode.js';
+import { runningUser, type FileFacts } from './file-state.js';
 import { chmodArg } from './file-write.js';
 
 export interface AttrArgs {
@@ -28,6 +29,12 @@ export interface AttrChange {
   mode?: number;
   before: Record<string, unknown>;
   after: Record<string, unknown>;
+}
+
+/** What a file (or directory) created now gets: 0666/0777 & ~umask, owned by the running user. */
+export function newFileAttrs(facts: FileFacts, isDir = false): CurrentAttrs {
+  const u = runningUser(facts);
+  return { mode: defaultMode(facts.umask, isDir), uid: u.uid, gid: u.gid, owner: u.name, group: u.group, isDir };
 }
 
 /** Does `spec` (a name or a numeric id) name this user/group? */

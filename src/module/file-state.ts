@@ -91,10 +91,20 @@ export interface FileInfo {
   parentIsDir?: boolean;
 }
 
+export interface RunningUser {
+  uid: number;
+  gid: number;
+  name: string;
+  group: string;
+}
+
 export interface FileFacts {
   umask: number;
-  /** who runs the commands (uid, gid, names): owner of files created without owner= */
-  user: { uid: number; gid: number; name: string; group: string };
+  /**
+   * who runs the commands (owner of files created without owner=): read only when some path is missing,
+   * a symlink or not a regular file/directory (the cases that need it); see runningUser()
+   */
+  user?: RunningUser;
   files: FileInfo[];
   /** epoch seconds for each of query.epochs (NaN when the host could not parse it) */
   epochs: number[];
@@ -127,6 +137,7 @@ function itemFunction(name: string, it: FileQueryItem, last: boolean): string {
   if (it.inDir !== undefined) lines.push(`if [ -d "$p" ]; then p=$2; j=1; printf 'J\\n'; fi`);
   lines.push('if [ -L "$p" ] || [ -e "$p" ]; then');
   lines.push(`printf 'L\\t'; stat --printf='${STAT_FMT}' -- "$p" || exit 1`);
+  lines.push('if [ -L "$p" ] || { [ ! -f "$p" ] && [ ! -d "$p" ]; }; then _tsid; fi');
   let link = `if [ -L "$p" ]; then printf 'T\\t%s\\n' "$(readlink -- "$p")"; printf 'R\\t%s\\n' "$(readlink -m -- "$p")"`;
   if (it.follow) link += `; if [ -e "$p" ]; then printf 'F\\t'; stat -L --printf='${STAT_FMT}' -- "$p" || exit 1; fi`;
   lines.push(link + '; fi');
@@ -140,7 +151,7 @@ function itemFunction(name: string, it: FileQueryItem, last: boolean): string {
     lines.push(`if [ -f "$p" ]; then printf 'C\\n'; ${read} || exit 1; fi`);
   }
   lines.push('else');
-  lines.push(`printf 'N\\n'; if [ -n "$j" ] || [ -d "$3" ]; then printf 'P\\n'; fi`);
+  lines.push(`printf 'N\\n'; _tsid; if [ -n "$j" ] || [ -d "$3" ]; then printf 'P\\n'; fi`);
   lines.push('fi', '}');
   return lines.join('\n');
 }
@@ -151,7 +162,11 @@ function signature(it: FileQueryItem, last: boolean): string {
 
 /** The command (exported for tests and for modules that batch it with other work). */
 export function fileStateCommand(q: FileQuery): string {
-  const out: string[] = [`printf 'U\\t%s\\t%s\\t%s\\t%s\\t%s\\n' "$(umask)" "$(id -u)" "$(id -g)" "$(id -un)" "$(id -gn)"`];
+  const out: string[] = [
+    `printf 'U\\t%s\\n' "$(umask)"; _i=`,
+    // the running user, once, only when a path needs it (one exec of id)
+    `_tsid() { [ -n "$_i" ] || { _i=1; printf 'I\\t%s\\n' "$(LC_ALL=C id)"; }; }`,
+  ];
   for (const e of q.epochs ?? []) out.push(`printf 'E\\t%s\\n' "$(date -d ${shq(e)} +%s 2>/dev/null || echo x)"`);
   const fns = new Map<string, string>();
   const calls: string[] = [];
@@ -240,13 +255,26 @@ function parseTreeLine(line: string): TreeEntry {
   };
 }
 
+/** `id` output: uid=1000(ops) gid=1000(ops) groups=... (names missing for ids without one) */
+export function parseId(text: string): RunningUser {
+  const m = /uid=(\d+)(?:\(([^)]*)\))?\s+gid=(\d+)(?:\(([^)]*)\))?/.exec(text);
+  if (!m) throw new ModuleError(`unexpected output of id: ${text}`);
+  return { uid: Number(m[1]), gid: Number(m[3]), name: m[2] ?? m[1]!, group: m[4] ?? m[3]! };
+}
+
+/** The user the commands run as (see FileFacts.user). */
+export function runningUser(facts: FileFacts): RunningUser {
+  if (!facts.user) throw new ModuleError('internal error: the running user was not read with the file state');
+  return facts.user;
+}
+
 export function parseFileState(r: RunResult, q: FileQuery): FileFacts {
   if (r.rc !== 0) {
     const detail = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-3).join(' / ');
     throw new ModuleError(`could not read the state of ${q.items.map((i) => i.path).join(', ')}${detail ? ': ' + detail : ''}`, { rc: r.rc, stderr: r.stderr });
   }
   const buf = r.stdoutBuf;
-  const facts: FileFacts = { umask: 0o022, user: { uid: 0, gid: 0, name: 'root', group: 'root' }, files: [], epochs: [] };
+  const facts: FileFacts = { umask: 0o022, files: [], epochs: [] };
   let cur: FileInfo | undefined;
   let itemIdx = -1;
   let pos = 0;
@@ -259,12 +287,12 @@ export function parseFileState(r: RunResult, q: FileQuery): FileFacts {
     const tag = tab < 0 ? line : line.slice(0, tab);
     const val = tab < 0 ? '' : line.slice(tab + 1);
     switch (tag) {
-      case 'U': {
-        const [um, uid, gid, name, group] = val.split('\t');
-        facts.umask = parseInt(um!, 8) & 0o777;
-        facts.user = { uid: Number(uid), gid: Number(gid), name: name!, group: group! };
+      case 'U':
+        facts.umask = parseInt(val, 8) & 0o777;
         break;
-      }
+      case 'I':
+        facts.user = parseId(val);
+        break;
       case 'E':
         facts.epochs.push(/^-?\d+$/.test(val) ? Number(val) : NaN);
         break;

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, statSync, symlinkSync, writeFileSync, chmodSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIFF_MAX_SIZE, fileStateCommand, parseFileState, type FileQuery } from '../../src/module/fileops.js';
+import { DIFF_MAX_SIZE, fileStateCommand, parseFileState, parseId, type FileQuery } from '../../src/module/fileops.js';
 import type { LocalConnection } from '../../src/connection/local.js';
 import { localConnection, tempDir } from './files-harness.js';
 
@@ -97,19 +97,30 @@ describe('file-state fact', () => {
     expect(f.files[1]!.emptyDir).toBe(true);
   });
 
-  it('quotes in paths; umask and the running user; local times turned into epochs on the host', async () => {
+  it('quotes in paths; umask; local times turned into epochs on the host', async () => {
     const f = await read({ items: [{ path: join(tmp.dir, "it's a file"), checksum: 'sha1' }], epochs: ['2024-01-02 03:04:05', 'garbage'] });
     expect(f.files[0]!.checksum).toBe(createHash('sha1').update('quoted\n').digest('hex'));
     expect(f.umask).toBe(process.umask());
-    expect(f.user.uid).toBe(process.getuid!());
+    expect(f.user).toBeUndefined(); // only read when a path needs it
     expect(f.epochs[0]).toBe(new Date(2024, 0, 2, 3, 4, 5).getTime() / 1000);
     expect(f.epochs[1]).toBeNaN();
+  });
+
+  it('the running user is read (once) when a path is missing or a link', async () => {
+    const f = await read({ items: [{ path: join(tmp.dir, 'nope') }, { path: join(tmp.dir, 'link') }] });
+    expect(f.user).toEqual({ uid: process.getuid!(), gid: process.getgid!(), name: 'root', group: 'root' });
+    expect(runs.at(-1)).toContain('_tsid');
+  });
+
+  it('parses id output, with or without names', () => {
+    expect(parseId('uid=1000(ops) gid=1001(staff) groups=1001(staff),27(sudo)')).toEqual({ uid: 1000, gid: 1001, name: 'ops', group: 'staff' });
+    expect(parseId('uid=4242 gid=4243 groups=4243')).toEqual({ uid: 4242, gid: 4243, name: '4242', group: '4243' });
   });
 
   it('many paths of the same kind share one shell function (one short command)', () => {
     const q: FileQuery = { items: Array.from({ length: 50 }, (_, i) => ({ path: `/x/f${i}`, checksum: 'sha1' as const })) };
     const cmd = fileStateCommand(q);
-    expect(cmd.match(/\(\) \{/g)).toHaveLength(1);
+    expect(cmd.match(/_tsf\d+\(\) \{/g)).toHaveLength(1);
     expect(cmd.length).toBeLessThan(4000);
   });
 

@@ -1,5 +1,7 @@
 /** tsplay's command line. `main(argv)` returns the exit code; bin/tsplay.js is a one-liner around it. */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../lab/paths.js';
 import { reportError } from './commands/run.js';
 
 const USAGE = `usage: tsplay <command> [options]
@@ -16,7 +18,7 @@ Run 'tsplay <command> --help' for a command's options.
 `;
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 

@@ -16,3 +16,4 @@ export type { WriteFileOpts } from './module/sys-write.js';
 export { serviceStateFact, initSystemFact, serviceStateScript, parseServiceState, serviceActionCommand, serviceEnableCommand } from './module/sys-service.js';
 export type { ServiceState, ServiceAction, InitSystem } from './module/sys-service.js';
 export * from './module/fileops.js';
+export * from './module/gw.js';

@@ -102,6 +102,29 @@ describe('failures', () => {
     expect(r.code, r.all).toBe(0);
   });
 
+  it('-K asks for the sudo password once (read from stdin without a terminal)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsplay-inv-'));
+    const inv = join(dir, 'hosts.yml');
+    // node2 needs a sudo password; this inventory does not give it
+    writeFileSync(inv, [
+      'all:',
+      '  vars:',
+      '    ansible_user: ops',
+      `    ansible_ssh_private_key_file: ${lab.key}`,
+      `    ansible_ssh_common_args: '-o UserKnownHostsFile=${lab.knownHosts}'`,
+      '  hosts:',
+      `    node2: {ansible_host: ${lab.host('node2').ip}}`,
+      '',
+    ].join('\n'));
+    const without = await tsplay(['run', join(PB, 'ping.yml'), '-i', inv]);
+    expect(without.code, without.all).toBe(2);
+    expect(without.stdout).toMatch(/sudo.*password/i);
+    const withK = await tsplay(['run', join(PB, 'ping.yml'), '-i', inv, '-K'], { input: 'ops-pass\n' });
+    expect(withK.code, withK.all).toBe(0);
+    expect(withK.stderr).toContain('BECOME password:');
+    expect(withK.all).not.toContain('ops-pass');
+  });
+
   it('a changed host key is refused (exit 4), the other hosts go on', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsplay-kh-'));
     const kh = join(dir, 'known_hosts');

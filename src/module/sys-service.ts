@@ -27,8 +27,14 @@ export interface ServiceState {
 export type ServiceAction = 'start' | 'stop' | 'restart' | 'reload';
 
 /** Detection + state, one snippet; prints key=value lines. */
+/** The init script's name: a unit name's ".service" suffix does not belong to it. */
+export function sysvName(name: string): string {
+  return name.replace(/\.service$/, '');
+}
+
 export function serviceStateScript(name: string, opts: { daemonReload?: boolean } = {}): string {
   const n = shq(name);
+  const s = shq(sysvName(name));
   return `if [ -d /run/systemd/system ]; then
   echo init=systemd
   ${opts.daemonReload ? 'systemctl daemon-reload || exit 1' : ':'}
@@ -36,21 +42,21 @@ export function serviceStateScript(name: string, opts: { daemonReload?: boolean 
   _e=$(systemctl is-enabled -- ${n} 2>/dev/null); echo "isenabled=$_e $?"
 else
   echo init=sysv
-  if [ -x /etc/init.d/${n} ]; then
+  if [ -x /etc/init.d/${s} ]; then
     echo script=yes
-    /etc/init.d/${n} status </dev/null >/dev/null 2>&1; _r=$?; echo "status=$_r"
+    /etc/init.d/${s} status </dev/null >/dev/null 2>&1; _r=$?; echo "status=$_r"
     if [ "$_r" -ge 4 ]; then
-      if pgrep -x ${n} >/dev/null 2>&1; then echo ps=yes; else echo ps=no; fi
+      if pgrep -x ${s} >/dev/null 2>&1; then echo ps=yes; else echo ps=no; fi
     fi
   else
     echo script=no
   fi
   if command -v update-rc.d >/dev/null 2>&1; then
     echo rctool=update-rc.d
-    _en=no; for _l in /etc/rc[2345S].d/S[0-9][0-9]${n}; do [ -e "$_l" ] && _en=yes; done; echo "enabled=$_en"
+    _en=no; for _l in /etc/rc[2345S].d/S[0-9][0-9]${s}; do [ -e "$_l" ] && _en=yes; done; echo "enabled=$_en"
   elif command -v chkconfig >/dev/null 2>&1; then
     echo rctool=chkconfig
-    if chkconfig ${n} >/dev/null 2>&1; then echo enabled=yes; else echo enabled=no; fi
+    if chkconfig ${s} >/dev/null 2>&1; then echo enabled=yes; else echo enabled=no; fi
   else
     echo rctool=none
   fi
@@ -123,13 +129,13 @@ export function serviceActionCommand(st: Pick<ServiceState, 'init' | 'name'>, ac
   }
   if (st.init === 'systemd') return `systemctl ${action} -- ${n}`;
   const extra = opts.args ? ` ${opts.args}` : '';
-  return `{ _o=$(mktemp) || exit 1; /etc/init.d/${n} ${action}${extra} </dev/null >"$_o" 2>&1; _r=$?; cat "$_o"; rm -f "$_o"; [ "$_r" -eq 0 ]; }`;
+  return `{ _o=$(mktemp) || exit 1; /etc/init.d/${shq(sysvName(st.name))} ${action}${extra} </dev/null >"$_o" 2>&1; _r=$?; cat "$_o"; rm -f "$_o"; [ "$_r" -eq 0 ]; }`;
 }
 
 /** Enable or disable at boot. */
 export function serviceEnableCommand(st: Pick<ServiceState, 'init' | 'name' | 'detail'>, enable: boolean): string {
-  const n = shq(st.name);
-  if (st.init === 'systemd') return `systemctl ${enable ? 'enable' : 'disable'} -- ${n}`;
+  if (st.init === 'systemd') return `systemctl ${enable ? 'enable' : 'disable'} -- ${shq(st.name)}`;
+  const n = shq(sysvName(st.name));
   if (st.detail === 'chkconfig') return enable ? `{ chkconfig --add ${n} 2>/dev/null; chkconfig ${n} on; }` : `chkconfig ${n} off`;
   // links must exist before `enable` can flip them (a fresh script has none)
   return enable ? `{ update-rc.d ${n} defaults >/dev/null 2>&1; update-rc.d ${n} enable; }` : `update-rc.d ${n} disable`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseServiceState, serviceActionCommand, serviceEnableCommand, type ServiceState } from '../../src/module/sys-service.js';
+import { parseServiceState, serviceActionCommand, serviceEnableCommand, serviceStateScript, type ServiceState } from '../../src/module/sys-service.js';
 import { planService, type ServiceWanted } from '../../modules/system/service-plan.js';
 import { res, runFake } from './sys-fake.js';
 
@@ -65,6 +65,12 @@ describe('service commands per init system', () => {
     expect(serviceEnableCommand(sysv(), true)).toBe('{ update-rc.d autofs defaults >/dev/null 2>&1; update-rc.d autofs enable; }');
     expect(serviceEnableCommand(sysv(), false)).toBe('update-rc.d autofs disable');
     expect(serviceEnableCommand(sysv({ detail: 'chkconfig' }), false)).toBe('chkconfig autofs off');
+  });
+  it('a unit name with .service finds the init script by its plain name', () => {
+    expect(serviceActionCommand(sysv({ name: 'autofs.service' }), 'stop')).toContain('/etc/init.d/autofs stop');
+    expect(serviceEnableCommand(sysv({ name: 'autofs.service' }), false)).toBe('update-rc.d autofs disable');
+    expect(serviceStateScript('autofs.service')).toContain('[ -x /etc/init.d/autofs ]');
+    expect(serviceStateScript('autofs.service')).toContain('systemctl show -p LoadState -p ActiveState -- autofs.service');
   });
   it('restart with sleep: stop, sleep, start', () => {
     const c = serviceActionCommand(sd(), 'restart', { sleep: 2 });

@@ -166,7 +166,9 @@ export async function runAndReport(ctx: ModuleContext, script: string, cmd: stri
   };
   if (r.rc !== 0) {
     res.failed = true;
-    res.msg = 'non-zero return code';
+    // the connection's `cd` failed before the command ran (its message is the only stderr)
+    const cdFailed = a.chdir !== undefined && /^[^\n]*\bcd: [^\n]*\n?$/.test(r.stderr) && r.stdout === '';
+    res.msg = cdFailed ? `Unable to change directory before execution: ${a.chdir}` : 'non-zero return code';
   }
   return res;
 }

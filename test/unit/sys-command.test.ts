@@ -112,6 +112,10 @@ describe('command / shell modules', () => {
     const r = await runFake('shell', { cmd: 'false' }, () => res('', 3, 'boom\n'));
     expect(r.result).toMatchObject({ failed: true, changed: true, rc: 3, msg: 'non-zero return code', stderr: 'boom', stderr_lines: ['boom'] });
   });
+  it('a chdir that fails says so', async () => {
+    const r = await runFake('command', { cmd: 'ls', chdir: '/nope' }, () => res('', 2, "sh: 1: cd: can't cd to /nope\n"));
+    expect(r.result).toMatchObject({ failed: true, msg: 'Unable to change directory before execution: /nope' });
+  });
   it('argv form, executable, strip_empty_ends=false', async () => {
     const a = await runFake('command', { argv: ['ls', '-l', 'a b'] }, () => res('x\n\n'));
     expect(a.commands[0]!.script).toBe("exec ls -l 'a b'");

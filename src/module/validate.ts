@@ -59,7 +59,7 @@ export function validateArgs<T = Record<string, unknown>>(mod: AnyModule, raw: R
   return args as T;
 }
 
-function toArgsError(mod: AnyModule, e: ErrorObject | undefined): ArgsError {
+export function toArgsError(mod: AnyModule, e: ErrorObject | undefined): ArgsError {
   if (!e) return new ArgsError(`invalid arguments for ${mod.name}`);
   const path = e.instancePath || '';
   const argName = path.split('/').filter(Boolean).join('.');
@@ -78,6 +78,13 @@ function toArgsError(mod: AnyModule, e: ErrorObject | undefined): ArgsError {
   if (e.keyword === 'enum') {
     const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
     return new ArgsError(`${mod.name}: argument '${argName}' must be one of: ${allowed.join(', ')}`, path);
+  }
+  // a TypeBox Union of Literals: list the choices instead of Ajv's "must be equal to constant"
+  if (e.keyword === 'const' || e.keyword === 'anyOf') {
+    const top = path.split('/').filter(Boolean)[0];
+    const alts = top ? ((schemaProps(mod.args)[top]?.anyOf ?? []) as TSchema[]) : [];
+    const choices = alts.filter((a) => a.const !== undefined).map((a) => String(a.const));
+    if (choices.length && choices.length === alts.length) return new ArgsError(`${mod.name}: argument '${argName}' must be one of: ${choices.join(', ')}`, path);
   }
   const what = argName ? `argument '${argName}'` : 'arguments';
   return new ArgsError(`${mod.name}: ${what} ${e.message ?? 'is invalid'}`, path);

@@ -37,7 +37,7 @@ export async function docCommand(argv: string[]): Promise<number> {
   for (const [k, s] of Object.entries(props)) {
     const aliases = Object.entries(m.argAliases ?? {}).filter(([, v]) => v === k).map(([a]) => a);
     const def = s.default !== undefined ? ` (default ${JSON.stringify(s.default)})` : '';
-    out.push(`  ${k}${required.has(k) ? ' (required)' : ''}: ${typeOf(s)}${def}${aliases.length ? ` [aliases: ${aliases.join(', ')}]` : ''}`);
+    out.push(`  ${k}${required.has(k) && s.default === undefined ? ' (required)' : ''}: ${typeOf(s)}${def}${aliases.length ? ` [aliases: ${aliases.join(', ')}]` : ''}`);
     if (s.description) out.push(`      ${s.description}`);
   }
   process.stdout.write(out.join('\n') + '\n');

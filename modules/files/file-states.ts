@@ -62,9 +62,9 @@ export function prevState(st: FileStat | undefined | null): PrevState {
   return 'file';
 }
 
-const exists = (f: FileInfo | undefined): boolean => !!f?.exists && (f.stat?.type !== 'link' || !!f.target);
-const finalStat = (f: FileInfo | undefined): FileStat | undefined => (f?.stat?.type === 'link' ? (f.target ?? undefined) : f?.stat);
-const cur = (st: FileStat): CurrentAttrs => ({ mode: st.mode, uid: st.uid, gid: st.gid, owner: st.owner, group: st.group, isDir: st.type === 'directory' });
+export const exists = (f: FileInfo | undefined): boolean => !!f?.exists && (f.stat?.type !== 'link' || !!f.target);
+export const finalStat = (f: FileInfo | undefined): FileStat | undefined => (f?.stat?.type === 'link' ? (f.target ?? undefined) : f?.stat);
+export const cur = (st: FileStat): CurrentAttrs => ({ mode: st.mode, uid: st.uid, gid: st.gid, owner: st.owner, group: st.group, isDir: st.type === 'directory' });
 
 function initialDiff(path: string, state: string, prev: PrevState): { before: Record<string, unknown>; after: Record<string, unknown> } {
   const d = { before: { path } as Record<string, unknown>, after: { path } as Record<string, unknown> };
@@ -76,7 +76,7 @@ function initialDiff(path: string, state: string, prev: PrevState): { before: Re
 }
 
 /** owner/group/mode of `target` (skipMode for symlinks themselves); adds to steps and diff. */
-function applyAttrs(p: FilePlan, target: string, st: CurrentAttrs, args: AttrArgs, umask: number, opts: { noDeref?: boolean; skipMode?: boolean } = {}): boolean {
+export function applyAttrs(p: FilePlan, target: string, st: CurrentAttrs, args: AttrArgs, umask: number, opts: { noDeref?: boolean; skipMode?: boolean } = {}): boolean {
   const ch = planAttrs(st, args, umask, { skipMode: opts.skipMode });
   if (!ch) return false;
   p.steps.push({ kind: 'run', what: `setting attributes of ${target}`, command: attrsCommand(target, ch, { noDeref: opts.noDeref }).join(' && ') });
@@ -115,7 +115,7 @@ function applyTimes(p: FilePlan, target: string, st: { mtime: number; atime: num
   return true;
 }
 
-function newPlan(path: string, state: string, prev: PrevState): FilePlan {
+export function newPlan(path: string, state: string, prev: PrevState): FilePlan {
   const d = initialDiff(path, state, prev);
   return { changed: false, steps: [], before: d.before, after: d.after, result: { path } };
 }
@@ -246,108 +246,4 @@ function planRecurse(p: FilePlan, path: string, i: FilePlanInput): boolean {
   if (!chown.length && !chmod.size) return false;
   p.after.recurse = `${new Set([...chown, ...[...chmod.values()].flat()]).size} of ${tree.length} entries below ${path} changed`;
   return true;
-}
-
-function replaceWith(path: string, lnCmd: (tmp: string) => string, rmdir: boolean): string {
-  const P = shq(path);
-  const tmp = `"$_l"`;
-  return [
-    `_l=${shq(parentDir(path) + '/.tsplay-link.')}$$`,
-    `rm -f -- ${tmp}`,
-    `${rmdir ? `rmdir -- ${P} && ` : ''}${lnCmd(tmp)} && mv -fT -- ${tmp} ${P} || { rm -f -- ${tmp}; exit 1; }`,
-  ].join('\n');
-}
-
-export function planLink(i: FilePlanInput): FilePlan {
-  const prev = prevState(i.info.stat);
-  let src = i.src;
-  if (src === undefined && i.follow && prev === 'link' && exists(i.info)) src = i.info.linkTarget;
-  const inPath = prev === 'directory';
-  const absrc = src === undefined ? undefined : src.startsWith('/') ? src : `${inPath ? i.path : parentDir(i.path)}/${src}`;
-  const srcInfo = inPath ? i.srcInfoInPath : i.srcInfo;
-  if (!i.force && src !== undefined && !exists(srcInfo)) {
-    throw new ModuleError(`src file does not exist, use "force=yes" if you really want to create the link: ${absrc}`);
-  }
-  if (prev === 'directory') {
-    if (!i.force) throw new ModuleError(`refusing to convert from directory to symlink for ${i.path}`);
-    if (!i.info.emptyDir) throw new ModuleError(`the directory ${i.path} is not empty, refusing to convert it`);
-  } else if ((prev === 'file' || prev === 'hard') && !i.force) {
-    throw new ModuleError(`refusing to convert from ${prev} to symlink for ${i.path}`);
-  }
-  const p = newPlan(i.path, 'link', prev);
-  p.result = { dest: i.path, src };
-  let changed = false;
-  if (prev !== 'link') {
-    if (src === undefined) throw new ModuleError('src is required for creating new symlinks');
-    changed = true;
-  } else if (src !== undefined && i.info.linkTarget !== src) {
-    p.before.src = i.info.linkTarget;
-    p.after.src = src;
-    changed = true;
-  }
-  if (changed) {
-    const ln = (to: string): string => `ln -s -- ${shq(src!)} ${to}`;
-    p.steps.push({ kind: 'run', what: `linking ${i.path}`, command: prev === 'absent' ? ln(shq(i.path)) : replaceWith(i.path, ln, prev === 'directory') });
-  }
-  // attributes: of the link's target when following (Ansible's default), else of the link itself
-  let a = false;
-  if (i.follow) {
-    const tst = finalStat(srcInfo);
-    if (!tst) {
-      if (i.attrs.owner !== undefined || i.attrs.group !== undefined || i.attrs.mode !== undefined) {
-        i.warn('Cannot set fs attributes on a non-existent symlink target. follow should be set to False to avoid this.');
-      }
-    } else {
-      const target = srcInfo?.stat?.type === 'link' ? (srcInfo.realPath ?? absrc!) : absrc!;
-      a = applyAttrs(p, target, cur(tst), i.attrs, i.facts.umask);
-    }
-  } else {
-    const lst: CurrentAttrs = prev === 'link' ? cur(i.info.stat!) : { ...newFileAttrs(i.facts), mode: 0o777 };
-    a = applyAttrs(p, i.path, lst, i.attrs, i.facts.umask, { noDeref: true, skipMode: true });
-  }
-  p.changed = changed || a;
-  p.result.state = 'link';
-  return p;
-}
-
-export function planHard(i: FilePlanInput): FilePlan {
-  const path = i.info.path;
-  const prev = prevState(i.info.stat);
-  const src = i.src;
-  if (prev !== 'hard' && src === undefined) throw new ModuleError('src is required for creating new hardlinks');
-  if (src !== undefined && !exists(i.srcInfo)) throw new ModuleError('src does not exist');
-  const p = newPlan(path, 'hard', prev);
-  p.result = { dest: path, src };
-  const srcSt = finalStat(i.srcInfo);
-  const pathSt = finalStat(i.info);
-  let changed = false;
-  if (prev === 'absent') changed = true;
-  else if (prev === 'link') {
-    if (i.info.linkTarget !== src) {
-      p.before.src = i.info.linkTarget;
-      p.after.src = src;
-      changed = true;
-    }
-  } else if (prev === 'hard') {
-    if (src !== undefined && pathSt?.inode !== srcSt?.inode) {
-      if (!i.force) throw new ModuleError('Cannot link, different hard link exists at destination');
-      changed = true;
-    }
-  } else if (prev === 'file') {
-    if (!i.force) throw new ModuleError('Cannot link, file exists at destination');
-    changed = true;
-  } else if (prev === 'directory') {
-    if (pathSt?.inode === srcSt?.inode) return { ...p, result: { path, changed: false } };
-    if (!i.force) throw new ModuleError('Cannot link: different hard link exists at destination');
-    throw new ModuleError(`Error while replacing: ${path} is a directory`);
-  }
-  if (changed) {
-    const ln = (to: string): string => `ln -- ${shq(src!)} ${to}`;
-    p.steps.push({ kind: 'run', what: `linking ${path}`, command: prev === 'absent' ? ln(shq(path)) : replaceWith(path, ln, false) });
-  }
-  const st = changed ? srcSt : pathSt;
-  const a = st ? applyAttrs(p, path, cur(st), i.attrs, i.facts.umask) : false;
-  p.changed = changed || a;
-  p.result.state = 'hard';
-  return p;
 }

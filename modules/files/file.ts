@@ -23,7 +23,8 @@ import {
   type Static,
 } from '../../src/index.js';
 import { fileAttrArgs } from './common.js';
-import { planAbsent, planDirectory, planFile, planHard, planLink, planTouch, prevState, type FilePlan, type FilePlanInput } from './file-states.js';
+import { planAbsent, planDirectory, planFile, planTouch, prevState, type FilePlan, type FilePlanInput } from './file-states.js';
+import { planHard, planLink } from './file-links.js';
 
 const States = ['absent', 'directory', 'file', 'hard', 'link', 'touch'] as const;
 

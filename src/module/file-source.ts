@@ -37,7 +37,6 @@ export async function locateControllerDir(ctx: ModuleContext, src: string): Prom
   const bases: string[] = [];
   if (typeof v.role_path === 'string') bases.push(resolve(v.role_path, 'files'), v.role_path);
   if (typeof v.playbook_dir === 'string') bases.push(resolve(v.playbook_dir, 'files'), v.playbook_dir);
-  bases.push(process.cwd());
   for (const b of bases) {
     const p = resolve(b, src);
     if (await isDir(p)) return p;

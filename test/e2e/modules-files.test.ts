@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshConnection } from '../../src/connection/ssh.js';
 import { targetFromVars } from '../../src/connection/target.js';
 import type { Connection, RunOptions } from '../../src/connection/types.js';
+import type { ResultData } from '../../src/module/define.js';
 import { runModule, type RunModuleOpts } from '../helpers/modules.js';
 import { startLab, stopLab, type Lab, type LabHost } from '../helpers/lab.js';
 
@@ -45,7 +46,7 @@ async function sh(host: string, cmd: string): Promise<string> {
   return r.stdout;
 }
 
-async function run(host: LabHost, module: string, args: Record<string, unknown>, opts: RunModuleOpts = {}) {
+async function run(host: LabHost, module: string, args: Record<string, unknown>, opts: RunModuleOpts = {}): Promise<ResultData & { commands: number; ms: number }> {
   commands = 0;
   const t0 = performance.now();
   const r = await runModule(connection(host), module, args, opts);

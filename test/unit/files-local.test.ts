@@ -6,6 +6,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync,
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Connection, RunOptions } from '../../src/connection/types.js';
+import type { ResultData } from '../../src/module/define.js';
 import { runModule, type RunModuleOpts } from '../helpers/modules.js';
 import { localConnection, tempDir } from './files-harness.js';
 
@@ -28,7 +29,7 @@ let tmp: { dir: string; cleanup(): void };
 let dir: string;
 let n = 0;
 
-async function run(module: string, args: Record<string, unknown>, opts: RunModuleOpts = {}) {
+async function run(module: string, args: Record<string, unknown>, opts: RunModuleOpts = {}): Promise<ResultData & { commands: number }> {
   commands = 0;
   const r = await runModule(conn, module, args, { vars: { playbook_dir: fixtures }, ...opts });
   return { ...r, commands };

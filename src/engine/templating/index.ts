@@ -14,6 +14,7 @@ import { isUndef, OMIT } from './undefined.js';
 import { renderEjs } from './ejs.js';
 
 export { hasTemplate, setEncryptedResolver, OMIT };
+export { lazyVars, markLazy } from './renderer.js';
 export type { Vars };
 export { pyStr, pyRepr } from './py.js';
 

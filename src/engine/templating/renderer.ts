@@ -40,12 +40,41 @@ export function hasTemplate(s: string): boolean {
   return TEMPLATE_RE.test(s);
 }
 
+/**
+ * Lazy mappings (hostvars, and each host's variables inside it) are never deep-resolved: each value is
+ * rendered when it is accessed, in its own host's context, like Ansible's HostVars.
+ */
+const lazy = new WeakSet<object>();
+export function markLazy<T extends object>(obj: T): T {
+  lazy.add(obj);
+  return obj;
+}
+
+/** A read-only view of `vars` whose values are resolved (templated, decrypted) one by one on access. */
+export function lazyVars(vars: Vars): Record<string, unknown> {
+  let r: Renderer | undefined;
+  const get = (k: string): unknown => {
+    r ??= new Renderer(vars);
+    const v = r.lookupVar(k);
+    return v instanceof Undef ? undefined : v;
+  };
+  return markLazy(
+    new Proxy({} as Record<string, unknown>, {
+      get: (_t, k) => (typeof k === 'string' && k in vars ? get(k) : undefined),
+      has: (_t, k) => typeof k === 'string' && k in vars,
+      ownKeys: () => Object.keys(vars),
+      getOwnPropertyDescriptor: (_t, k) => (typeof k === 'string' && k in vars ? { enumerable: true, configurable: true, value: get(k) } : undefined),
+    }),
+  );
+}
+
 /** Does a var value need resolving (holds templated strings, vault or unsafe values)? Cached per object. */
 const needs = new WeakMap<object, boolean>();
 function needsResolve(v: unknown): boolean {
   if (typeof v === 'string') return hasTemplate(v);
   if (v instanceof EncryptedString || v instanceof UnsafeString) return true;
   if (typeof v !== 'object' || v === null) return false;
+  if (lazy.has(v)) return false;
   const hit = needs.get(v);
   if (hit !== undefined) return hit;
   needs.set(v, false); // cycles

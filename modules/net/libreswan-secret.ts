@@ -48,13 +48,37 @@ export function renderSecrets(left: string, right: string, psk: string): string 
   return SECRETS_HEADER + secretsLine(left, right, psk) + '\n';
 }
 
+const KEY_FIELD = /(:\s*(?:PSK|XAUTH|EAP|PIN|RSA|ECDSA)\s+)("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|\{[^}]*\}|[^\s#]+)/gi;
+
 /** Every key in secrets-file text replaced by ******** (for diffs: the old key is not a registered secret). */
 export function maskSecretsText(text: string): string {
-  return text.replace(/(:\s*(?:PSK|XAUTH|EAP|PIN|RSA|ECDSA)\s+)("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|\{[^}]*\}|[^\s#]+)/gi, '$1"********"');
+  return text.replace(KEY_FIELD, '$1"********"');
 }
 
-function maskDiffs(diffs: FileDiff[]): FileDiff[] {
-  return diffs.map((d) => (d.beforeHeader?.endsWith('(file attributes)') ? d : { ...d, before: maskSecretsText(d.before), after: maskSecretsText(d.after) }));
+function keysOf(text: string): string[] {
+  return [...text.matchAll(KEY_FIELD)].map((m) => m[2]!);
+}
+
+export const KEY_CHANGED_NOTE = '   # <- key changed (both masked)';
+
+/**
+ * Diffs with every key masked. A changed key would then look unchanged (and jsdiff would show nothing), so
+ * the new key's line carries a note in the diff (only there: the file gets the plain line).
+ */
+export function maskDiffs(diffs: FileDiff[]): FileDiff[] {
+  return diffs.map((d) => {
+    if (d.beforeHeader?.endsWith('(file attributes)')) return d;
+    const before = maskSecretsText(d.before);
+    let after = maskSecretsText(d.after);
+    const old = keysOf(d.before);
+    if (old.length && old.join('\n') !== keysOf(d.after).join('\n')) {
+      after = after
+        .split('\n')
+        .map((l) => (keysOf(l).length && !l.trimStart().startsWith('#') ? l + KEY_CHANGED_NOTE : l))
+        .join('\n');
+    }
+    return { ...d, before, after };
+  });
 }
 
 interface SecretPlan {

@@ -17,3 +17,7 @@ export { serviceStateFact, initSystemFact, serviceStateScript, parseServiceState
 export type { ServiceState, ServiceAction, InitSystem } from './module/sys-service.js';
 export * from './module/fileops.js';
 export * from './module/gw.js';
+export { CloudCli, cliCommandLine, classifyCliError, subcommand } from './module/cloud-cli.js';
+export type { CliCall, CloudCliOptions, CloudCliName, CliErrorKind, CliFailure, AzAccount } from './module/cloud-cli.js';
+export { pollUntil, sleep } from './module/cloud-wait.js';
+export type { PollOptions } from './module/cloud-wait.js';

@@ -84,8 +84,12 @@ export async function unloadConn(ctx: ModuleContext, name: string): Promise<void
   await ctx.runOk(`PATH=$PATH:/usr/sbin:/sbin; ipsec auto --delete ${shq(name)} >/dev/null 2>&1; :`);
 }
 
-/** Make a running pluto reread every secrets file. */
+/**
+ * Make a running pluto reread every secrets file. `ipsec rereadsecrets` (the procedures' spelling) is not
+ * a command of Libreswan 4.10 ('unknown IPsec command "rereadsecrets"'); whack's option is understood by
+ * 3.x, 4.x and later alike.
+ */
 export async function rereadSecrets(ctx: ModuleContext): Promise<void> {
-  const r = await ctx.run('PATH=$PATH:/usr/sbin:/sbin; ipsec rereadsecrets 2>&1');
-  if (r.rc !== 0) throw new ModuleError(`ipsec rereadsecrets failed: ${r.stdout.trim() || `rc=${r.rc}`}`, { rc: r.rc, stdout: r.stdout });
+  const r = await ctx.run('PATH=$PATH:/usr/sbin:/sbin; ipsec whack --rereadsecrets 2>&1');
+  if (r.rc !== 0) throw new ModuleError(`ipsec whack --rereadsecrets failed: ${r.stdout.trim() || `rc=${r.rc}`}`, { rc: r.rc, stdout: r.stdout });
 }

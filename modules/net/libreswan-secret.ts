@@ -5,7 +5,7 @@
  *
  * The key is always double-quoted and the file is root's, mode 0600, written atomically; the key is a secret
  * argument (masked in every output) and diffs show ******** on both sides, so an old key never shows either.
- * After a change, a running pluto rereads its secrets (`ipsec rereadsecrets`).
+ * After a change, a running pluto rereads its secrets (`ipsec whack --rereadsecrets`).
  */
 import { ArgsError, Type, change, defineModule, ok, type FileDiff, type ResultData } from '../../src/index.js';
 import { applyText, planRemove, planText, readTextFile, type TextPlan } from './text-file.js';
@@ -19,7 +19,7 @@ const Args = Type.Object(
     right: Type.String({ default: '%any', description: "the remote end's ID or address, or %any" }),
     state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present' }),
     path: Type.Optional(Type.String({ description: 'the secrets file (default /etc/ipsec.d/NAME.secrets; it must match an include in /etc/ipsec.secrets)' })),
-    reread: Type.Boolean({ default: true, description: 'run `ipsec rereadsecrets` after a change when pluto is running' }),
+    reread: Type.Boolean({ default: true, description: 'make a running pluto reread its secrets after a change (ipsec whack --rereadsecrets)' }),
   },
   { additionalProperties: false },
 );
@@ -106,7 +106,7 @@ export const libreswanSecret = defineModule({
         : planText(f, renderSecrets(a.left, a.right, a.psk), { mode: '0600', owner: 'root', group: 'root', mkdirs: ['/etc/ipsec.d'], dirMode: 0o755 });
     if (!text) return ok(result);
     const reread = a.reread && pluto.running;
-    const summary = `${text.summary}${reread ? ', ipsec rereadsecrets' : ''}`;
+    const summary = `${text.summary}${reread ? ', reread secrets' : ''}`;
     return change<SecretPlan>(summary, { text, reread }, { diff: maskDiffs(text.diff), result });
   },
   async apply(ctx, _a, plan) {

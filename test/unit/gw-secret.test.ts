@@ -70,7 +70,7 @@ describe('the module on a canned host', () => {
     expect(write!.script).not.toContain(KEY);
     expect(write!.script).toMatch(/chmod 00600 -- "\$_t"/);
     expect(write!.script).toContain("chown -- root:root \"$_t\"");
-    expect(reread!.script).toContain('ipsec rereadsecrets');
+    expect(reread!.script).toContain('ipsec whack --rereadsecrets');
     const json = JSON.stringify(r.result);
     expect(json).not.toContain(KEY);
     expect(r.result.diff?.[0]?.after).toContain(`: PSK "${MASK}"`);
@@ -101,19 +101,19 @@ describe('the module on a canned host', () => {
     expect(shown).not.toContain('the-old-key-123');
     expect(shown).not.toContain(KEY);
     expect(shown).toContain('+123.45.67.89 20.21.22.23 : PSK "********"   # <- key changed');
-    expect(r.result.msg).toBe('replace /etc/ipsec.d/azure.secrets, ipsec rereadsecrets');
+    expect(r.result.msg).toBe('replace /etc/ipsec.d/azure.secrets, reread secrets');
   });
 
-  it('pluto not running: no rereadsecrets (it reads the file when it starts)', async () => {
+  it('pluto not running: no reread (it reads the file when it starts)', async () => {
     const r = await runGw('libreswan_secret', ARGS, host({ running: false }));
     expect(r.commands).toHaveLength(1);
     expect(r.result.reread).toBe(false);
   });
 
-  it('rereadsecrets fails: the task fails with its output', async () => {
-    const r = await runGw('libreswan_secret', ARGS, host({ respond: (s) => (s.includes('rereadsecrets') ? { rc: 1, stdout: 'whack: Pluto is not running' } : undefined) }));
+  it('the reread fails: the task fails with its output', async () => {
+    const r = await runGw('libreswan_secret', ARGS, host({ respond: (s) => (s.includes('--rereadsecrets') ? { rc: 33, stdout: 'whack: Pluto is not running' } : undefined) }));
     expect(r.result.failed).toBe(true);
-    expect(r.result.msg).toMatch(/ipsec rereadsecrets failed: whack: Pluto is not running/);
+    expect(r.result.msg).toMatch(/ipsec whack --rereadsecrets failed: whack: Pluto is not running/);
   });
 
   it('absent: the file goes, the diff is masked', async () => {

@@ -215,6 +215,25 @@ describe('playbooks/gateway.yml (lab gwplay)', () => {
   });
 });
 
+describe("the example site's values (inventory/group_vars/gateways.yml)", () => {
+  it('plan the seeds\' conn (with modp2048) on a lab host standing in for gw1, in check mode', async () => {
+    const dir = join(tmp, 'site');
+    mkdirSync(join(dir, 'group_vars'), { recursive: true });
+    copyFileSync(join(ROOT, 'inventory/group_vars/gateways.yml'), join(dir, 'group_vars', 'gateways.yml'));
+    const labVars = (parse(readFileSync(play.inventory, 'utf8')) as { all: { vars: Record<string, string> } }).all.vars;
+    const hosts = { all: { vars: labVars, children: { gateways: { hosts: { 'gw1.cluster.example.com': { ansible_host: play.host('gw-onprem').ip } } } } } };
+    writeFileSync(join(dir, 'hosts.yml'), JSON.stringify(hosts));
+    const before = await snapshot('gw-onprem');
+    const r = await tsplay(['run', 'playbooks/gateway.yml', '-i', dir, '--check', '--diff', '-e', 'vault_vpn_psk=example-site-key-31415']);
+    expect(r.code, r.all).toBe(0);
+    expect(r.stdout).toContain('+conn azure\n+\tleft=123.45.67.89\n+\tleftsubnet=10.2.0.0/16\n+\tleftsourceip=10.2.0.1\n+\tright=20.21.22.23\n+\trightsubnet=10.0.0.0/16\n');
+    expect(r.stdout).toContain('+\tike=aes256-sha1;modp2048\n');
+    expect(r.stdout).toContain('+123.45.67.89 20.21.22.23 : PSK "********"');
+    expect(r.all).not.toContain('example-site-key-31415');
+    expect(await snapshot('gw-onprem')).toBe(before);
+  });
+});
+
 describe('the modules one by one (lab gwmod)', () => {
   const run = (host: string, name: string, args: Record<string, unknown>, check = false) => runModule(conns[host]!, name, args, { become: true, check });
   const conn = (over: Record<string, unknown> = {}) => ({

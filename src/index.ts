@@ -21,3 +21,4 @@ export { CloudCli, cliCommandLine, classifyCliError, subcommand } from './module
 export type { CliCall, CloudCliOptions, CloudCliName, CliErrorKind, CliFailure, AzAccount } from './module/cloud-cli.js';
 export { pollUntil, sleep } from './module/cloud-wait.js';
 export type { PollOptions } from './module/cloud-wait.js';
+export { loadYamlFile } from './config/yaml.js';

@@ -3,24 +3,26 @@
 const common = [
   'name', 'any_errors_fatal', 'become', 'become_exe', 'become_flags', 'become_method', 'become_user', 'check_mode',
   'collections', 'connection', 'debugger', 'diff', 'environment', 'ignore_errors', 'ignore_unreachable',
-  'module_defaults', 'no_log', 'port', 'remote_user', 'run_once', 'tags', 'throttle', 'timeout', 'vars', 'when',
-  'delegate_to', 'delegate_facts',
+  'module_defaults', 'no_log', 'port', 'remote_user', 'run_once', 'tags', 'throttle', 'timeout', 'vars',
 ];
 
 export const PLAY_KEYWORDS = new Set([
   ...common, 'hosts', 'fact_path', 'force_handlers', 'gather_facts', 'gather_subset', 'gather_timeout', 'handlers',
   'max_fail_percentage', 'order', 'post_tasks', 'pre_tasks', 'roles', 'serial', 'strategy', 'tasks', 'vars_files',
-  'vars_prompt', 'import_playbook',
+  'vars_prompt',
 ]);
 
-export const BLOCK_KEYWORDS = new Set([...common, 'block', 'rescue', 'always', 'notify']);
+export const BLOCK_KEYWORDS = new Set([...common, 'when', 'delegate_to', 'delegate_facts', 'block', 'rescue', 'always', 'notify']);
 
 export const TASK_KEYWORDS = new Set([
-  ...common, 'action', 'args', 'async', 'changed_when', 'delay', 'failed_when', 'local_action', 'loop',
-  'loop_control', 'notify', 'poll', 'register', 'retries', 'until', 'listen',
+  ...common, 'when', 'delegate_to', 'delegate_facts', 'action', 'args', 'async', 'changed_when', 'delay',
+  'failed_when', 'local_action', 'loop', 'loop_control', 'notify', 'poll', 'register', 'retries', 'until', 'listen',
   'with_items', 'with_list', 'with_dict', 'with_indexed_items', 'with_fileglob', 'with_sequence', 'with_together',
   'with_nested', 'with_subelements', 'with_flattened', 'with_random_choice', 'with_first_found', 'with_lines',
 ]);
+
+/** Keys of an import_playbook entry. */
+export const IMPORT_PLAYBOOK_KEYWORDS = new Set(['import_playbook', 'ansible.builtin.import_playbook', 'name', 'vars', 'tags', 'when']);
 
 /** Task-level keys that are directives handled by the engine rather than modules. */
 export const INCLUDE_KEYS = new Set([

@@ -4,6 +4,22 @@ import type { SourcePos } from '../errors.js';
 
 export type Vars = Record<string, unknown>;
 
+/** A role as loaded for one use (roles: entry, import_role or include_role). */
+export interface RoleIR {
+  name: string;
+  dir: string;
+  /** defaults/main.yml (lowest precedence) */
+  defaults: Vars;
+  /** vars/main.yml (above play vars) */
+  vars: Vars;
+  /** role parameters (`- role: x` extra keys, include_role vars) — above set_fact */
+  params: Vars;
+  /** the role's defaults and vars are visible to the whole play (roles:, import_role, include_role public) */
+  public: boolean;
+  /** the role this one is a dependency of */
+  parent?: RoleIR;
+}
+
 /** Keywords shared by plays, blocks and tasks (inherited downwards). */
 export interface Common {
   name?: string;
@@ -26,23 +42,29 @@ export interface Common {
   runOnce?: unknown;
   anyErrorsFatal?: unknown;
   remoteUser?: unknown;
-  /** set on tasks that come from a role: where its files/ and templates/ are */
-  roleDir?: string;
+  /** set on tasks that come from a role */
+  role?: RoleIR;
 }
 
-export interface TaskIR extends Common {
+export type LoopKind =
+  | 'loop' | 'items' | 'list' | 'dict' | 'indexed_items' | 'sequence' | 'together' | 'nested' | 'flattened' | 'subelements';
+
+export interface Looping {
+  loop?: unknown;
+  /** with_dict etc.: how to turn the loop value into items */
+  loopKind?: LoopKind;
+  loopControl?: Record<string, unknown>;
+}
+
+export interface TaskIR extends Common, Looping {
   kind: 'task';
   /** module name as written */
   action: string;
   module: AnyModule;
-  /** untemplated arguments (a fresh object; positions via argsPos) */
+  /** untemplated arguments (a fresh object; positions via argsNode) */
   args: Record<string, unknown>;
   /** the YAML object holding the arguments (for positions of bad arguments) */
   argsNode?: object;
-  loop?: unknown;
-  /** with_dict etc.: how to turn the loop value into items */
-  loopKind?: 'loop' | 'items' | 'list' | 'dict' | 'indexed_items' | 'sequence' | 'together' | 'nested' | 'flattened' | 'lines' | 'fileglob' | 'subelements';
-  loopControl?: Record<string, unknown>;
   register?: string;
   notify: string[];
   listen: string[];
@@ -51,8 +73,6 @@ export interface TaskIR extends Common {
   until?: unknown;
   retries?: unknown;
   delay?: unknown;
-  /** handlers only: the index in the play's handler list */
-  handlerIndex?: number;
 }
 
 export interface BlockIR extends Common {
@@ -63,17 +83,14 @@ export interface BlockIR extends Common {
   notify: string[];
 }
 
-export interface IncludeIR extends Common {
+export interface IncludeIR extends Common, Looping {
   kind: 'include';
-  /** include_tasks (dynamic) or include_role (dynamic); imports are expanded at load time */
+  /** include_tasks or include_role (dynamic); imports are expanded at load time */
   directive: 'include_tasks' | 'include_role';
   /** file (include_tasks) or role name (include_role), untemplated */
   target: unknown;
-  /** other arguments (tasks_from, vars...) */
+  /** other arguments (tasks_from, public, apply...) */
   args: Record<string, unknown>;
-  loop?: unknown;
-  loopKind?: TaskIR['loopKind'];
-  loopControl?: Record<string, unknown>;
   /** directory include paths are resolved against */
   baseDir: string;
 }
@@ -85,11 +102,20 @@ export interface MetaIR extends Common {
 
 export type TaskNode = TaskIR | BlockIR | IncludeIR | MetaIR;
 
+export interface VarsPrompt {
+  name: string;
+  prompt: string;
+  private: boolean;
+  default?: unknown;
+  confirm: boolean;
+}
+
 export interface PlayIR extends Common {
   hosts: unknown;
   file: string;
   dir: string;
   varsFiles: unknown[];
+  varsPrompt: VarsPrompt[];
   gatherFacts?: unknown;
   preTasks: TaskNode[];
   tasks: TaskNode[];
@@ -98,11 +124,11 @@ export interface PlayIR extends Common {
   serial?: unknown;
   forceHandlers?: unknown;
   maxFailPercentage?: unknown;
-  /** role defaults collected from the play's roles (lowest precedence) */
+  /** defaults of the play's public roles (lowest precedence) */
   roleDefaults: Vars;
-  /** role vars (play-vars precedence) */
+  /** vars of the play's public roles (above play vars) */
   roleVars: Vars;
-  strategy?: unknown;
+  order?: unknown;
 }
 
 export interface Playbook {

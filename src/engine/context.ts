@@ -1,12 +1,12 @@
 /** Shared state of a run, and what nested blocks inherit from their parents. */
 import type { Connection } from '../connection/types.js';
-import type { PlayIR, Vars } from '../config/playbook-types.js';
+import type { Common, PlayIR, TaskIR, Vars } from '../config/playbook-types.js';
 import type { ModuleRegistry } from '../module/registry.js';
 import type { SourcePos } from '../errors.js';
 import type { Renderer } from './events.js';
 import type { HostState } from './host-state.js';
-import type { PlayScope } from './vars.js';
-import type { LoadContext } from '../config/playbook.js';
+import type { PlayScope, VarContext } from './vars.js';
+import type { LoadContext } from '../config/load-context.js';
 
 export interface RunOptions {
   check: boolean;
@@ -24,33 +24,54 @@ export interface RunOptions {
 /** Opens (once) and returns the connection for an inventory host, given its variables. */
 export type ConnectionProvider = (host: string, vars: Vars) => Promise<Connection>;
 
+/** --step: asked before each task. */
+export type StepAnswer = 'yes' | 'no' | 'continue';
+
 export interface RunContext {
   registry: ModuleRegistry;
   renderer: Renderer;
   opts: RunOptions;
   hosts: Map<string, HostState>;
   connect: ConnectionProvider;
-  /** variables of any inventory host (for delegate_to and hostvars) */
+  /** variables of any inventory host (for delegate_to) */
   hostVarsOf(host: string): Vars;
   load: LoadContext;
-  /** set when --start-at-task has not matched yet */
+  /** set while --start-at-task has not matched yet */
   waitingForStart?: string;
+  /** --step: ask whether to run a task (until the answer is 'continue') */
+  askStep?: (taskName: string) => Promise<StepAnswer>;
+  /** vars_prompt: ask for a value */
+  prompt?: (text: string, secret: boolean) => Promise<string>;
 }
 
 export interface PlayRun {
   play: PlayIR;
   scope: PlayScope;
+  /** every host the play targets (for ansible_play_hosts_all) */
+  playHosts: HostState[];
   /** hosts of the current batch */
   batch: HostState[];
   anyErrorsFatal: boolean;
   maxFailPercentage?: number;
+  /** the play's handlers, then handlers of roles included at run time */
+  handlers: TaskIR[];
+  /** any_errors_fatal / max_fail_percentage tripped: nothing more runs, the playbook stops */
+  aborted: boolean;
+  /** meta: end_play / end_batch */
+  endBatch: boolean;
+  endPlay: boolean;
 }
 
-export interface Inherited {
-  when: { cond: unknown; source?: SourcePos }[];
+export interface Cond {
+  cond: unknown;
+  source?: SourcePos;
+}
+
+export interface Inherited extends VarContext {
+  when: Cond[];
   tags: string[];
-  layers: Vars[];
-  params: Vars[];
+  /** a failure here is caught by an enclosing block's rescue */
+  rescuable: boolean;
   become?: unknown;
   becomeUser?: unknown;
   ignoreErrors?: unknown;
@@ -63,20 +84,23 @@ export interface Inherited {
   delegateFacts?: unknown;
   runOnce?: unknown;
   anyErrorsFatal?: unknown;
-  roleDir?: string;
   remoteUser?: unknown;
 }
 
-import type { Common } from '../config/playbook-types.js';
+export const ROOT: Inherited = { when: [], tags: [], layers: [], params: [], environment: [], rescuable: false };
 
-/** Child keywords override the parent's; when/tags/vars accumulate. */
-export function inherit(parent: Inherited, node: Common): Inherited {
-  const pick = <T>(a: T | undefined, b: T | undefined) => (a !== undefined ? a : b);
+/** Child keywords override the parent's; when/tags/vars/environment accumulate. */
+export function inherit(parent: Inherited, node: Common, opts: { vars?: boolean; when?: boolean } = {}): Inherited {
+  const pick = <T>(a: T | undefined, b: T | undefined) => (a !== undefined && a !== null ? a : b);
+  const withWhen = opts.when !== false && node.when !== undefined;
+  const withVars = opts.vars !== false && node.vars;
   return {
-    when: node.when !== undefined ? [...parent.when, { cond: node.when, source: node.source }] : parent.when,
+    when: withWhen ? [...parent.when, { cond: node.when, source: node.source }] : parent.when,
     tags: node.tags.length ? [...parent.tags, ...node.tags] : parent.tags,
-    layers: node.vars ? [...parent.layers, node.vars] : parent.layers,
+    layers: withVars ? [...parent.layers, node.vars!] : parent.layers,
     params: parent.params,
+    role: node.role ?? parent.role,
+    rescuable: parent.rescuable,
     become: pick(node.become, parent.become),
     becomeUser: pick(node.becomeUser, parent.becomeUser),
     ignoreErrors: pick(node.ignoreErrors, parent.ignoreErrors),
@@ -89,7 +113,6 @@ export function inherit(parent: Inherited, node: Common): Inherited {
     delegateFacts: pick(node.delegateFacts, parent.delegateFacts),
     runOnce: pick(node.runOnce, parent.runOnce),
     anyErrorsFatal: pick(node.anyErrorsFatal, parent.anyErrorsFatal),
-    roleDir: node.roleDir ?? parent.roleDir,
     remoteUser: pick(node.remoteUser, parent.remoteUser),
   };
 }
@@ -99,7 +122,7 @@ export function tagsSelected(taskTags: readonly string[], only: readonly string[
   const tags = new Set(taskTags.length ? taskTags : ['untagged']);
   const untaggedOnly = tags.size === 1 && tags.has('untagged');
   const disjoint = (a: Set<string>, b: readonly string[]) => !b.some((x) => a.has(x));
-  let run = true;
+  let run: boolean;
   const onlyTags = only.length ? only : ['all'];
   if (tags.has('always')) run = true;
   else if (onlyTags.includes('all') && !tags.has('never')) run = true;

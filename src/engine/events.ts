@@ -20,6 +20,8 @@ export type RunEvent =
   | { type: 'playbook_start'; file: string; check: boolean }
   | { type: 'play_start'; name: string; hosts: string[]; source?: SourcePos }
   | { type: 'no_hosts'; pattern: string }
+  /** a play was aborted (any_errors_fatal, max_fail_percentage): nothing more runs */
+  | { type: 'no_hosts_remaining' }
   | { type: 'task_start'; name: string; action: string; hosts: string[]; handler: boolean; source?: SourcePos; path?: string }
   | {
       type: 'host_result';
@@ -30,10 +32,19 @@ export type RunEvent =
       /** loop item label when this is one item of a loop */
       item?: string;
       delegatedTo?: string;
+      /** the delegated host's address when it differs from its name (shown as `-> name(addr)`) */
+      delegatedAddr?: string;
       ignored?: boolean;
       noLog?: boolean;
+      /** the task's diff setting (--diff, or diff: on the task) */
+      diff?: boolean;
+      /** the summary of a loop whose items were reported one by one (only "skipping" / "...ignoring" show) */
+      loopEnd?: boolean;
     }
-  | { type: 'include'; host: string; file: string }
+  /** until: an attempt failed, the task will run again */
+  | { type: 'retry'; host: string; task: string; retriesLeft: number; result: ResultData; noLog?: boolean }
+  /** include_tasks: the file was included for these hosts */
+  | { type: 'include'; file: string; hosts: string[]; item?: string }
   | { type: 'warning'; message: string }
   | { type: 'recap'; stats: Record<string, HostStats>; durationMs: number };
 

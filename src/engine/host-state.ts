@@ -1,22 +1,25 @@
 /** Per-host state for one run: variables it accumulated, failure flags, handler notifications, stats. */
 import { FactCache } from '../facts/cache.js';
 import { emptyStats, type HostStats } from './events.js';
-import type { Vars } from '../config/playbook-types.js';
+import type { TaskIR, Vars } from '../config/playbook-types.js';
 
 export class HostState {
-  /** gathered facts (ansible_facts) */
+  /** facts: gathered, and returned by modules (ansible_facts) */
   facts: Vars = {};
-  /** registered results and set_fact values */
+  /** registered results and set_fact values (one precedence level in Ansible) */
   registered: Vars = {};
   /** include_vars values */
   included: Vars = {};
   readonly factCache = new FactCache();
+  /** a task failed on this host (and was not rescued): it runs nothing more in this run */
   failed = false;
   unreachable = false;
-  /** play ended for this host (meta: end_host, any_errors_fatal) */
+  /** failed inside a block whose rescue will run for it */
+  pendingRescue = false;
+  /** the host is done with the current play (meta: end_host / end_play, or the play was aborted) */
   ended = false;
-  /** handler names/topics notified in the current play */
-  readonly notified = new Set<string>();
+  /** handlers notified in the current play */
+  readonly notified = new Set<TaskIR>();
   readonly stats: HostStats = emptyStats();
   factsGathered = false;
   /** inventory magic: inventory_hostname(_short), group_names, inventory_file, inventory_dir */

@@ -1,10 +1,11 @@
 /** Loop items for loop: and the with_* forms, as Ansible computes them. */
 import { TsplayError, type SourcePos } from '../errors.js';
-import type { TaskIR } from '../config/playbook-types.js';
+import type { LoopKind } from '../config/playbook-types.js';
+import { pyStr } from './templating/index.js';
 
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
-export function loopItems(kind: NonNullable<TaskIR['loopKind']>, value: unknown, source?: SourcePos): unknown[] {
+export function loopItems(kind: LoopKind, value: unknown, source?: SourcePos): unknown[] {
   const bad = (msg: string) => new TsplayError('playbook', msg, { source });
   switch (kind) {
     case 'loop':
@@ -45,9 +46,6 @@ export function loopItems(kind: NonNullable<TaskIR['loopKind']>, value: unknown,
       const [list, key] = value as [unknown[], string];
       return (list ?? []).flatMap((el) => ((isObj(el) ? (el[key] as unknown[]) : []) ?? []).map((sub) => [el, sub]));
     }
-    case 'lines':
-    case 'fileglob':
-      throw bad(`with_${kind} is not supported yet; use loop: with a lookup or a registered command's stdout_lines`);
   }
 }
 
@@ -79,8 +77,8 @@ function sequence(spec: string, bad: (m: string) => Error): string[] {
   return out;
 }
 
-/** A short label for an item (loop_control.label overrides). */
+/** An item's label as Ansible prints it: Python's str() of the item (loop_control.label overrides). */
 export function itemLabel(item: unknown): string {
   if (typeof item === 'string') return item;
-  return JSON.stringify(item);
+  return pyStr(item);
 }

@@ -1,19 +1,41 @@
-/** Line output in ansible-playbook's default format (used when stdout is not a TTY, and as listr2's fallback). */
+/**
+ * Line output in ansible-playbook's default format (used when stdout is not a TTY, and by the listr2 renderer
+ * for everything but the live task lists). Results are shown as Ansible's default callback shows them: internal
+ * keys, `failed`/`skipped` dropped, Python-style JSON with sorted keys, debug results reduced to their message.
+ */
 import type { HostStats, Renderer, RunEvent } from '../engine/events.js';
 import type { ResultData } from '../module/define.js';
+import { pyJson } from '../engine/templating/filters-string.js';
 import { renderDiff } from './diff.js';
 import { mask, maskDeep } from './mask.js';
 import { banner, recapLines } from './recap.js';
 
-const INTERNAL = new Set(['diff', 'ansible_facts', '_ansible_verbose_always', '_ansible_no_log', 'invocation', 'ansible_loop_var']);
+const CENSORED = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+const DEBUG_ALLOWED = new Set(['msg', 'exception', 'warnings', 'deprecations']);
+const HIDE_IN_DEBUG = new Set(['changed', 'failed', 'skipped', 'invocation', 'skip_reason']);
 
-export function resultJson(r: ResultData, indent?: number): string {
-  const clean: Record<string, unknown> = {};
-  for (const k of Object.keys(r).sort()) {
-    if (INTERNAL.has(k) || r[k] === undefined) continue;
-    clean[k] = r[k];
+/** The result as Ansible's callback displays it (TaskResult.clean_copy + _clean_results + _dump_results). */
+export function displayResult(r: ResultData, opts: { noLog?: boolean; verbosity?: number } = {}): Record<string, unknown> {
+  if (opts.noLog) {
+    const x: Record<string, unknown> = { censored: CENSORED };
+    for (const k of ['attempts', 'changed', 'retries']) if (r[k] !== undefined) x[k] = r[k];
+    return x;
   }
-  return mask(JSON.stringify(maskDeep(clean), null, indent));
+  const verbosity = opts.verbosity ?? 0;
+  const debugLike = r['_ansible_verbose_always'] === true;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) {
+    if (v === undefined || k.startsWith('_ansible_') || k.startsWith('_tsplay_') || k === 'failed' || k === 'skipped' || k === 'exception') continue;
+    if ((k === 'diff' || k === 'invocation') && verbosity < 3) continue;
+    if (debugLike && ('msg' in r ? !DEBUG_ALLOWED.has(k) : HIDE_IN_DEBUG.has(k))) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+/** json.dumps(result, sort_keys=True, ensure_ascii=False[, indent]) of the displayed result, masked. */
+export function resultJson(r: ResultData, opts: { noLog?: boolean; verbosity?: number; indent?: number } = {}): string {
+  return mask(pyJson(maskDeep(displayResult(r, opts)), { indent: opts.indent, sortKeys: true, ensureAscii: false }));
 }
 
 export interface Colors {
@@ -27,6 +49,8 @@ export interface Colors {
 const ansi = (code: string) => (s: string) => `\x1b[${code}m${s}\x1b[0m`;
 export const COLOR: Colors = { ok: ansi('32'), changed: ansi('33'), failed: ansi('31'), skipped: ansi('36'), warn: ansi('35') };
 export const NOCOLOR: Colors = { ok: (s) => s, changed: (s) => s, failed: (s) => s, skipped: (s) => s, warn: (s) => s };
+
+type HostResult = Extract<RunEvent, { type: 'host_result' }>;
 
 export class PlainRenderer implements Renderer {
   constructor(
@@ -44,10 +68,14 @@ export class PlainRenderer implements Renderer {
         break;
       case 'play_start':
         o('');
-        o(banner(`PLAY [${e.name}]`));
+        o(banner(e.name ? `PLAY [${e.name}]` : 'PLAY'));
         break;
       case 'no_hosts':
-        o('skipping: no hosts matched');
+        o(this.c.skipped('skipping: no hosts matched'));
+        break;
+      case 'no_hosts_remaining':
+        o('');
+        o(banner('NO MORE HOSTS LEFT'));
         break;
       case 'task_start':
         o('');
@@ -57,8 +85,14 @@ export class PlainRenderer implements Renderer {
       case 'host_result':
         this.hostResult(e, o);
         break;
+      case 'retry': {
+        let line = `FAILED - RETRYING: [${e.host}]: ${e.task} (${e.retriesLeft} retries left).`;
+        if (this.verbosity > 2) line += `Result was: ${resultJson(e.result, { noLog: e.noLog, verbosity: this.verbosity, indent: 4 })}`;
+        o(this.c.failed(line));
+        break;
+      }
       case 'include':
-        o(`included: ${e.file} for ${e.host}`);
+        o(this.c.skipped(`included: ${e.file} for ${e.hosts.join(', ')}${e.item !== undefined ? ` => (item=${e.item})` : ''}`));
         break;
       case 'warning':
         o(this.c.warn(`[WARNING]: ${e.message}`));
@@ -69,38 +103,44 @@ export class PlainRenderer implements Renderer {
     }
   }
 
-  private hostResult(e: Extract<RunEvent, { type: 'host_result' }>, o: (s: string) => void): void {
+  private hostResult(e: HostResult, o: (s: string) => void): void {
     const r = e.result;
-    const who = e.delegatedTo && e.delegatedTo !== e.host ? `${e.host} -> ${e.delegatedTo}` : e.host;
-    const item = e.item !== undefined ? ` => (item=${e.item})` : '';
-    if (this.diff && !e.noLog && r.diff?.length && e.status !== 'skipped') {
+    const who = e.delegatedTo ? `${e.host} -> ${e.delegatedTo}${e.delegatedAddr ? `(${e.delegatedAddr})` : ''}` : e.host;
+    const verboseAlways = r['_ansible_verbose_always'] === true;
+    const verbose = this.verbosity > 0 || verboseAlways;
+    const json = (forceIndent = false) =>
+      resultJson(r, { noLog: e.noLog, verbosity: this.verbosity, indent: forceIndent || verboseAlways || this.verbosity > 2 ? 4 : undefined });
+    if ((e.diff ?? this.diff) && !e.noLog && r.diff?.length && r.changed && e.status !== 'skipped') {
       for (const d of r.diff) {
         const t = renderDiff(d);
         if (t) o(t.replace(/\n$/, ''));
       }
     }
-    const verboseAlways = r['_ansible_verbose_always'] === true;
-    const show = this.verbosity > 0 || verboseAlways;
-    const shown = verboseAlways && r.changed === false && this.verbosity < 1 ? { ...r, changed: undefined } : r;
-    const body = (indent?: number) => (e.noLog ? JSON.stringify({ censored: "the output has been hidden due to the fact that 'no_log: true' was specified for this result", changed: r.changed ?? false }) : resultJson(shown, indent));
+    if (e.loopEnd) {
+      if (e.status === 'skipped') o(this.c.skipped(`skipping: [${who}]`) + (verbose ? ` => ${json()}` : ''));
+      if (e.status === 'failed' && e.ignored) o(this.c.skipped('...ignoring'));
+      return;
+    }
+    const item = e.item;
     switch (e.status) {
       case 'ok':
       case 'changed': {
         const col = e.status === 'ok' ? this.c.ok : this.c.changed;
-        const head = e.item !== undefined ? `${e.status}: [${who}] => (item=${e.item})` : `${e.status}: [${who}]`;
-        o(col(show ? `${head} => ${body(4)}` : head));
+        const head = item !== undefined ? `${e.status}: [${who}] => (item=${item})` : `${e.status}: [${who}]`;
+        o(col(verbose ? `${head} => ${json()}` : head));
         break;
       }
       case 'skipped':
-        o(this.c.skipped(e.item !== undefined ? `skipping: [${who}] => (item=${e.item})` : `skipping: [${who}]`) + (this.verbosity > 0 && r.msg ? ` => ${body()}` : ''));
+        if (item !== undefined) o(this.c.skipped(`skipping: [${who}] => (item=${item}) `) + (verbose ? ` => ${json()}` : ''));
+        else o(this.c.skipped(`skipping: [${who}]`) + (verbose ? ` => ${json()}` : ''));
         break;
       case 'failed':
-        if (e.item !== undefined) o(this.c.failed(`failed: [${who}]${item.replace(' => ', ' ')} => ${body()}`));
-        else o(this.c.failed(`fatal: [${who}]: FAILED! => ${body()}`));
+        if (item !== undefined) o(this.c.failed(`failed: [${who}] (item=${item}) => ${json()}`));
+        else o(this.c.failed(`fatal: [${who}]: FAILED! => ${json()}`));
         if (e.ignored) o(this.c.skipped('...ignoring'));
         break;
       case 'unreachable':
-        o(this.c.failed(`fatal: [${who}]: UNREACHABLE! => ${body()}`));
+        o(this.c.failed(`fatal: [${who}]: UNREACHABLE! => ${json()}`));
         if (e.ignored) o(this.c.skipped('...ignoring'));
         break;
     }
@@ -126,7 +166,9 @@ export class JsonRenderer implements Renderer {
   readonly diff = true;
   constructor(readonly verbosity: number, private readonly out: (line: string) => void = (l) => process.stdout.write(l + '\n')) {}
   emit(e: RunEvent): void {
-    this.out(mask(JSON.stringify(maskDeep({ ...e, time: new Date().toISOString() }))));
+    // no_log results are censored here too
+    const ev = (e.type === 'host_result' || e.type === 'retry') && e.noLog ? { ...e, result: displayResult(e.result, { noLog: true }) } : e;
+    this.out(mask(JSON.stringify(maskDeep({ ...ev, time: new Date().toISOString() }))));
   }
   async end(): Promise<void> {}
 }

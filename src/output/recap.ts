@@ -11,7 +11,7 @@ export function recapLines(stats: Record<string, HostStats>): string[] {
     });
 }
 
-export function banner(title: string, width = 79): string {
-  const t = title + ' ';
-  return t + '*'.repeat(Math.max(3, width - t.length));
+/** ansible's Display.banner: the title, a space, stars up to column 80 (at least 3). */
+export function banner(title: string, columns = 79): string {
+  return `${title} ${'*'.repeat(Math.max(3, columns - title.length))}`;
 }

@@ -1,0 +1,113 @@
+/**
+ * Dynamic includes (include_tasks, include_role): evaluated per host and per loop item at run time; hosts
+ * that include the same file with the same item run its tasks together. As in Ansible, keywords written on
+ * the include (tags, when, become, ...) apply to the include itself; `apply:` passes keywords to the included
+ * tasks, and `vars:` (plus the loop item) become include parameters of every included task.
+ */
+import { resolve } from 'node:path';
+import { TsplayError } from '../errors.js';
+import type { IncludeIR, TaskNode, Vars } from '../config/playbook-types.js';
+import { loadTaskFile, resolveTaskFile, common } from '../config/tasks.js';
+import { includeRole, roleTaskName } from '../config/roles.js';
+import { flattenHandlers } from '../config/playbook.js';
+import { isObj } from '../config/load-context.js';
+import { posOf } from '../config/yaml.js';
+import { evalCondition, renderValue } from './templating/index.js';
+import { inherit, type Inherited, type PlayRun } from './context.js';
+import type { HostState } from './host-state.js';
+import { loopItems, itemLabel } from './loops.js';
+import { displayName, selected } from './task-run.js';
+import { scopeFor } from './vars.js';
+import type { Runner } from './runner.js';
+
+interface Unit {
+  target: string;
+  hosts: HostState[];
+  /** include parameters: vars: of the include and the loop variable */
+  params: Vars;
+  label?: string;
+}
+
+export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: HostState[], parent: Inherited): Promise<void> {
+  const rc = r.rc;
+  const isRole = inc.directive === 'include_role';
+  const live = hosts.filter((h) => h.alive());
+  if (!live.length) return;
+  const own = inherit(parent, inc, { when: false, vars: false });
+  const pseudo = { name: inc.name ?? (isRole ? `include_role : ${String(inc.target)}` : inc.directive), action: inc.directive, role: inc.role };
+  const name = inc.name ? displayName(pseudo, () => scopeFor(pr.scope, live[0]!, parent)) : roleTaskName(pseudo, pseudo.name);
+  if (!(await selected(r, { ...pseudo, kind: 'task' } as never, own.tags, name))) return;
+  rc.renderer.emit({ type: 'task_start', name, action: inc.directive, hosts: live.map((h) => h.name), handler: false, source: inc.source });
+
+  const units = new Map<string, Unit>();
+  const loopVar = String(inc.loopControl?.['loop_var'] ?? 'item');
+  for (const h of live) {
+    const base = scopeFor(pr.scope, h, { ...parent, layers: inc.vars ? [...parent.layers, inc.vars] : parent.layers });
+    const fail = (e: unknown) => {
+      if (!(e instanceof TsplayError)) throw e;
+      h.stats.failed++;
+      h.failed = true;
+      rc.renderer.emit({ type: 'host_result', host: h.name, task: name, status: 'failed', result: { changed: false, failed: true, msg: e.format() } });
+    };
+    try {
+      const conds = [...parent.when, ...(inc.when !== undefined ? [{ cond: inc.when, source: posOf(inc.raw, 'when') ?? inc.source }] : [])];
+      const items = inc.loop !== undefined ? loopItems(inc.loopKind!, renderValue(inc.loop, base, { source: inc.source, what: 'loop' }), inc.source) : [undefined];
+      let any = false;
+      for (const item of items) {
+        const v = inc.loop !== undefined ? { ...base, [loopVar]: item } : base;
+        if (!conds.every((c) => evalCondition(c.cond, v, { source: c.source, what: 'when' }))) continue;
+        any = true;
+        const target = String(renderValue(inc.target, v, { source: inc.source, what: inc.directive }));
+        const params: Vars = { ...(inc.vars ?? {}) };
+        if (inc.loop !== undefined) params[loopVar] = item;
+        const key = `${target}\0${JSON.stringify(params)}`;
+        let u = units.get(key);
+        if (!u) units.set(key, (u = { target, hosts: [], params, label: inc.loop !== undefined ? itemLabel(item) : undefined }));
+        u.hosts.push(h);
+      }
+      if (!any) {
+        h.stats.skipped++;
+        rc.renderer.emit({ type: 'host_result', host: h.name, task: name, status: 'skipped', result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } });
+      }
+    } catch (e) {
+      fail(e);
+    }
+  }
+  const apply = isObj(inc.args['apply']) ? common(inc.args['apply'], inc.source.file, rc.load) : undefined;
+  // first every file is loaded and reported (as Ansible does), then the included tasks run, unit by unit
+  const runs: { tasks: TaskNode[]; hosts: HostState[]; inh: Inherited }[] = [];
+  for (const u of units.values()) {
+    const unitHosts = u.hosts.filter((h) => h.alive());
+    if (!unitHosts.length) continue;
+    let inh: Inherited = { ...parent, params: [...parent.params, u.params] };
+    if (apply) inh = inherit(inh, apply);
+    if (!isRole) {
+      const path = resolveTaskFile(u.target, inc.baseDir, rc.load);
+      if (!path) {
+        for (const h of unitHosts) {
+          h.stats.failed++;
+          h.failed = true;
+          rc.renderer.emit({ type: 'host_result', host: h.name, task: name, status: 'failed', result: { changed: false, failed: true, reason: `Could not find or access '${resolve(inc.baseDir, u.target)}' on the controller.` } });
+        }
+        continue;
+      }
+      const tasks = loadTaskFile(path, rc.load, inc.role);
+      rc.renderer.emit({ type: 'include', file: path, hosts: unitHosts.map((h) => h.name), item: u.label });
+      for (const h of unitHosts) h.stats.ok++;
+      runs.push({ tasks, hosts: unitHosts, inh });
+    } else {
+      const loaded = includeRole(u.target, inc.args, u.params, inc.raw, rc.load, inc.role ?? parent.role);
+      if (loaded.role.public) {
+        Object.assign(pr.scope.roleDefaults, loaded.role.defaults);
+        Object.assign(pr.scope.roleVars, loaded.role.vars);
+      }
+      const at = (t: { source: { file: string; line: number; col: number } }) => `${t.source.file}:${t.source.line}:${t.source.col}`;
+      for (const hd of flattenHandlers(loaded.handlers, rc.load)) if (!pr.handlers.some((x) => at(x) === at(hd))) pr.handlers.push(hd);
+      runs.push({ tasks: loaded.tasks, hosts: unitHosts, inh: { ...inh, params: parent.params, role: loaded.role } });
+    }
+  }
+  for (const run of runs) {
+    if (pr.aborted) return;
+    await r.runList(run.tasks, pr, run.hosts, run.inh);
+  }
+}

@@ -1,0 +1,49 @@
+/** meta: actions that steer the run (flush_handlers, end_play, end_batch, end_host, clear_host_errors, ...). */
+import type { MetaIR } from '../config/playbook-types.js';
+import { evalCondition } from './templating/index.js';
+import { tagsSelected, type Inherited, type PlayRun } from './context.js';
+import type { HostState } from './host-state.js';
+import { flushHandlers } from './handlers.js';
+import { scopeFor } from './vars.js';
+import type { Runner } from './runner.js';
+
+export async function runMeta(r: Runner, m: MetaIR, pr: PlayRun, hosts: HostState[], inh: Inherited): Promise<void> {
+  if (!tagsSelected([...inh.tags, ...m.tags], r.rc.opts.tags, r.rc.opts.skipTags)) return;
+  if (r.rc.waitingForStart !== undefined) return;
+  const conds = [...inh.when, ...(m.when !== undefined ? [{ cond: m.when, source: m.source }] : [])];
+  const holds = (h: HostState) => conds.every((c) => evalCondition(c.cond, scopeFor(pr.scope, h, inh), { source: c.source, what: 'when' }));
+  const live = hosts.filter((h) => h.alive());
+  if (m.name && live.length) r.rc.renderer.emit({ type: 'task_start', name: m.name, action: 'meta', hosts: live.map((h) => h.name), handler: false, source: m.source });
+  switch (m.action) {
+    case 'flush_handlers':
+      await flushHandlers(r, pr, pr.batch.filter((h) => !h.unreachable));
+      return;
+    case 'end_play':
+    case 'end_batch':
+      // as Ansible's linear strategy: evaluated once, for the first host
+      if (live[0] && holds(live[0])) {
+        if (m.action === 'end_play') pr.endPlay = true;
+        pr.endBatch = true;
+        for (const h of pr.batch) h.ended = true;
+      }
+      return;
+    case 'end_host':
+      for (const h of live) if (holds(h)) h.ended = true;
+      return;
+    case 'clear_host_errors':
+      for (const h of pr.batch) {
+        if (h.failed && !h.unreachable) h.failed = false;
+      }
+      return;
+    case 'clear_facts':
+      for (const h of live) {
+        h.facts = {};
+        h.factsGathered = false;
+        h.factCache.invalidate();
+      }
+      return;
+    default:
+      // noop, refresh_inventory, reset_connection, role_complete: nothing to do here
+      return;
+  }
+}

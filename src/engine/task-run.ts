@@ -1,0 +1,173 @@
+/**
+ * One task across the live hosts of a batch: selection (tags, --start-at-task, --step), the task banner,
+ * run_once, parallel execution, then Ansible's accounting per host — stats, register, facts / set_fact /
+ * include_vars, notify, failure (rescued when an enclosing block has a rescue) — and the play's failure
+ * policies (any_errors_fatal, max_fail_percentage).
+ */
+import type { TaskIR, Vars } from '../config/playbook-types.js';
+import { roleTaskName } from '../config/roles.js';
+import { globToRegExp } from '../config/inventory/patterns.js';
+import { hasTemplate, renderValue } from './templating/index.js';
+import { inherit, tagsSelected, type Inherited, type PlayRun } from './context.js';
+import type { HostState } from './host-state.js';
+import { runTaskOnHost, toBool, type Outcome } from './task-exec.js';
+import { notify } from './handlers.js';
+import { addFacts, scopeFor } from './vars.js';
+import type { Runner } from './runner.js';
+
+/** Bounded parallel map. */
+export async function pmap<T>(items: T[], limit: number, fn: (x: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i]!);
+    }
+  });
+  await Promise.all(workers);
+}
+
+/** The task's name as shown: `role : name`, templated with the first host's variables when possible. */
+export function displayName(task: Pick<TaskIR, 'name' | 'action' | 'role'>, vars: () => Vars): string {
+  let name = task.name ?? task.action;
+  if (task.name && hasTemplate(task.name)) {
+    try {
+      name = String(renderValue(task.name, vars()));
+    } catch {
+      // as Ansible: a name that can't be templated is shown as written
+    }
+  }
+  return roleTaskName(task, name);
+}
+
+/** --start-at-task: the task's name (plain or `role : name`) equals or glob-matches the given one. */
+function startsHere(task: TaskIR, name: string, wanted: string): boolean {
+  if (task.name === wanted || name === wanted) return true;
+  try {
+    const re = globToRegExp(wanted);
+    return re.test(name) || (task.name !== undefined && re.test(task.name));
+  } catch {
+    return false;
+  }
+}
+
+/** Is the task selected by --tags/--skip-tags, --start-at-task and --step? */
+export async function selected(r: Runner, task: TaskIR, tags: string[], name: string): Promise<boolean> {
+  const rc = r.rc;
+  if (!tagsSelected(tags, rc.opts.tags, rc.opts.skipTags)) return false;
+  if (rc.waitingForStart !== undefined) {
+    if (!startsHere(task, name, rc.waitingForStart)) return false;
+    rc.waitingForStart = undefined;
+  }
+  if (rc.opts.step && rc.askStep) {
+    const a = await rc.askStep(name);
+    if (a === 'no') return false;
+    if (a === 'continue') rc.opts.step = false;
+  }
+  return true;
+}
+
+export async function runTask(r: Runner, task: TaskIR, pr: PlayRun, hosts: HostState[], parent: Inherited, handler = false): Promise<void> {
+  const rc = r.rc;
+  const inh = inherit(parent, task, { when: false, vars: false });
+  const live = hosts.filter((h) => h.alive());
+  if (!live.length) return;
+  const name = displayName(task, () => scopeFor(pr.scope, live[0]!, inh));
+  if (!handler && !(await selected(r, task, inh.tags, name))) return;
+  rc.renderer.emit({ type: 'task_start', name, action: task.action, hosts: live.map((h) => h.name), handler, source: task.source, path: `${task.source.file}:${task.source.line}` });
+  const runOnce = toBool(renderValue(task.runOnce ?? inh.runOnce ?? false, scopeFor(pr.scope, live[0]!, inh)));
+  const targets = runOnce ? live.slice(0, 1) : live;
+  const outcomes = new Map<HostState, Outcome>();
+  await pmap(targets, rc.opts.forks, async (h) => {
+    outcomes.set(h, await runTaskOnHost(rc, pr, task, h, inh, name));
+  });
+  const fatal: HostState[] = [];
+  for (const [h, o] of outcomes) {
+    // run_once: one host ran it; the result (and its variables) go to every host of the batch
+    const shareWith = runOnce ? live : [h];
+    if (account(r, h, o, task, inh, pr, name, shareWith)) fatal.push(h);
+  }
+  checkPolicies(r, task, inh, pr, fatal, runOnce);
+}
+
+/** Results as registered: without Ansible's internal `_ansible_*` keys. */
+function registered(result: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(result)) if (!k.startsWith('_ansible_') && !k.startsWith('_tsplay_') && v !== undefined) out[k] = v;
+  return out;
+}
+
+/** Apply one host's outcome. Returns true when the host failed for good (not rescued, not ignored). */
+function account(r: Runner, h: HostState, o: Outcome, task: TaskIR, inh: Inherited, pr: PlayRun, name: string, shareWith: HostState[]): boolean {
+  const s = h.stats;
+  if (task.register) for (const t of shareWith) t.registered[task.register] = registered(o.result);
+  for (const u of o.updates) {
+    for (const t of u.host ? [r.hostState(u.host)] : shareWith) {
+      if (u.scope === 'facts') addFacts(t.facts, u.vars);
+      else Object.assign(u.scope === 'include_vars' ? t.included : t.registered, u.vars);
+    }
+  }
+  switch (o.status) {
+    case 'ok':
+    case 'changed':
+      s.ok++;
+      if (o.result.changed) {
+        s.changed++;
+        notify(r, pr, h, task.notify, inh);
+      }
+      return false;
+    case 'skipped':
+      s.skipped++;
+      return false;
+    case 'unreachable': {
+      if (toBool(renderValue(task.ignoreUnreachable ?? inh.ignoreUnreachable ?? false, pr.scope.playVars))) {
+        s.ok++;
+        s.ignored++;
+        return false;
+      }
+      s.unreachable++;
+      h.unreachable = true;
+      return true;
+    }
+    case 'failed': {
+      if (o.ignored) {
+        s.ok++;
+        s.ignored++;
+        if (o.result.changed) s.changed++;
+        return false;
+      }
+      const failing = shareWith.length > 1 ? shareWith : [h];
+      for (const t of failing) {
+        t.failed = true;
+        if (inh.rescuable) {
+          t.pendingRescue = true;
+          t.registered['ansible_failed_task'] = { name: task.name ?? '', action: task.action, args: task.args, role: task.role?.name, path: `${task.source.file}:${task.source.line}` };
+          t.registered['ansible_failed_result'] = registered(o.result);
+        }
+      }
+      if (inh.rescuable) s.rescued++;
+      else s.failed++;
+      void name;
+      return !inh.rescuable;
+    }
+  }
+}
+
+/** any_errors_fatal (also implied by a failing run_once task) and max_fail_percentage end the play and the run. */
+function checkPolicies(r: Runner, task: TaskIR, inh: Inherited, pr: PlayRun, fatal: HostState[], runOnce: boolean): void {
+  if (!fatal.length || pr.aborted) return;
+  const ignore = toBool(renderValue(task.ignoreErrors ?? inh.ignoreErrors ?? false, pr.scope.playVars));
+  const aef = task.anyErrorsFatal ?? inh.anyErrorsFatal;
+  const anyErrorsFatal = aef !== undefined && aef !== null ? toBool(renderValue(aef, pr.scope.playVars)) : pr.anyErrorsFatal;
+  if ((anyErrorsFatal || runOnce) && !ignore) return abort(r, pr);
+  if (pr.maxFailPercentage !== undefined) {
+    const failed = pr.batch.filter((h) => h.failed && !h.pendingRescue).length;
+    if (failed / pr.batch.length > pr.maxFailPercentage / 100) abort(r, pr);
+  }
+}
+
+function abort(r: Runner, pr: PlayRun): void {
+  pr.aborted = true;
+  for (const h of pr.batch) h.ended = true;
+  r.rc.renderer.emit({ type: 'no_hosts_remaining' });
+}

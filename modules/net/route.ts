@@ -111,7 +111,8 @@ export const route = defineModule({
 
     const steps: FileStep[] = [];
     const diff: FileDiff[] = [];
-    const layout = chooseLayout(a, f, ctx.vars['ansible_os_family']);
+    // absent with no route and no interface given: nothing to look for in any file
+    const layout = dev === undefined ? undefined : chooseLayout(a, f, ctx.vars['ansible_os_family']);
     let file: string | undefined;
     if (layout && dev !== undefined) {
       file = layout === 'redhat' ? redhatRouteFile(dev, w.dest.family) : debianHookFile(dev);

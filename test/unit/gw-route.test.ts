@@ -189,3 +189,18 @@ describe('the module on a canned host', () => {
     expect(argsError('route', raw)?.message).toMatch(msg);
   });
 });
+
+describe('route absent', () => {
+  it('no route, no interface, no persistence layout: ok, nothing to do', async () => {
+    const facts = { route: parseRouteFacts('@@routes\n@@end\n') };
+    const r = await runGw('route', { dest: '10.0.0.0/16', state: 'absent' }, { facts });
+    expect(r.result.failed, String(r.result.msg)).toBeFalsy();
+    expect(r.result.changed).toBe(false);
+  });
+  it('a live route and its hook entry: both removed, the emptied hook deleted', async () => {
+    const hook = editDebianHook(null, want(), 'eth0')!;
+    const facts = { route: parseRouteFacts('@@routes\n10.0.0.0/16 via 10.2.0.1 dev eth0\n@@end\nlayout=debian\n') };
+    const r = await runGw('route', { dest: '10.0.0.0/16', state: 'absent' }, { facts, files: { '/etc/network/if-up.d/tsplay-routes-eth0': { content: hook, mode: 0o755 } } });
+    expect(r.commands.map((c) => c.script)).toEqual([expect.stringContaining('ip route del 10.0.0.0/16 via 10.2.0.1 dev eth0'), expect.stringContaining('rm -f -- /etc/network/if-up.d/tsplay-routes-eth0')]);
+  });
+});

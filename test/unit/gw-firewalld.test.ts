@@ -8,10 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fwFactScript, parseFwFacts, planFirewalld, type FwFacts, type FwWanted } from '../../src/index.js';
+import { fwFactScript, parseFwFacts, planFirewalld, type FwFacts, type FwItem, type FwWanted } from '../../src/index.js';
 import { argsError, runGw } from './gw-harness.js';
 
-const IPSEC = { kind: 'service' as const, value: 'ipsec' };
+const IPSEC: FwItem = { kind: 'service', value: 'ipsec' };
 const w = (over: Partial<FwWanted> = {}): FwWanted => ({ item: IPSEC, enabled: true, permanent: true, runtime: true, ...over });
 const running = (rt: boolean, pm: boolean): FwFacts => ({ installed: true, offline: true, running: true, runtime: { has: rt }, permanent: { has: pm } });
 const stopped = (pm: boolean): FwFacts => ({ installed: true, offline: true, running: false, permanent: { has: pm } });

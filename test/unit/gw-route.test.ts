@@ -22,7 +22,8 @@ import {
 } from '../../src/index.js';
 import { argsError, runGw, type GwHost } from './gw-harness.js';
 
-const want = (over: Partial<RouteWant> & { dest?: string } = {}): RouteWant => ({
+type WantOver = Partial<Omit<RouteWant, 'dest'>> & { dest?: string };
+const want = (over: WantOver = {}): RouteWant => ({
   present: true,
   gateway: '10.2.0.1',
   ...over,
@@ -34,7 +35,7 @@ describe('EL: /etc/sysconfig/network-scripts/route-IFACE', () => {
     expect(redhatRouteFile('eth0', 4)).toBe('/etc/sysconfig/network-scripts/route-eth0');
     expect(redhatRouteFile('eth0', 6)).toBe('/etc/sysconfig/network-scripts/route6-eth0');
   });
-  it.each<[string, string | null, Partial<RouteWant> & { dest?: string }, string | null]>([
+  it.each<[string, string | null, WantOver, string | null]>([
     ['a new file: ADDRESS0/NETMASK0/GATEWAY0', null, {}, 'ADDRESS0=10.0.0.0\nNETMASK0=255.255.0.0\nGATEWAY0=10.2.0.1\n'],
     ['with a metric', null, { metric: 100 }, 'ADDRESS0=10.0.0.0\nNETMASK0=255.255.0.0\nGATEWAY0=10.2.0.1\nMETRIC0=100\n'],
     ['already there: no change', 'ADDRESS0=10.0.0.0\nNETMASK0=255.255.0.0\nGATEWAY0=10.2.0.1\n', {}, null],
@@ -111,7 +112,7 @@ describe('kernel routes', () => {
     expect(k.via).toBeUndefined();
     expect(parseRouteLine('fd00:1::/64 via inet6 fd00::1 dev eth0 metric 1024').via).toBe('fd00::1');
   });
-  it.each<[string, string[], Partial<RouteWant>, string[]]>([
+  it.each<[string, string[], WantOver, string[]]>([
     ['missing: replace', [], {}, ['ip route replace 10.0.0.0/16 via 10.2.0.1 dev eth0']],
     ['present: nothing', ['10.0.0.0/16 via 10.2.0.1 dev eth0'], {}, []],
     ['other gateway: delete it, add ours', ['10.0.0.0/16 via 10.2.0.9 dev eth0'], {}, ['ip route del 10.0.0.0/16 via 10.2.0.9 dev eth0', 'ip route replace 10.0.0.0/16 via 10.2.0.1 dev eth0']],

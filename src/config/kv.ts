@@ -42,7 +42,9 @@ export function splitArgs(s: string): string[] {
       continue;
     }
     if (/\s/.test(c) && depth === 0) {
-      if (hasToken) out.push(cur);
+      // like Ansible's split_args: a newline stays attached to the token it ends (free-form scripts keep their lines)
+      if (hasToken) out.push(c === '\n' ? cur + '\n' : cur);
+      else if (c === '\n' && out.length && !out[out.length - 1]!.endsWith('\n')) out[out.length - 1] += '\n';
       cur = '';
       hasToken = false;
       continue;
@@ -73,12 +75,14 @@ export function parseKv(s: string, opts: { freeForm?: boolean; knownKeys?: Reado
 } {
   const args: Record<string, string> = {};
   const free: string[] = [];
-  for (const tok of splitArgs(s)) {
+  for (const raw of splitArgs(s)) {
+    const tok = raw.endsWith('\n') ? raw.slice(0, -1) : raw;
     const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(tok);
     const isKv = m && (!opts.freeForm || !opts.knownKeys || opts.knownKeys.has(m[1]!));
     if (m && isKv) args[m[1]!] = unquote(m[2]!);
-    else if (opts.freeForm) free.push(tok);
+    else if (opts.freeForm) free.push(raw);
     else throw new Error(`expected key=value, got '${tok}'`);
   }
-  return { args, freeForm: free.length ? free.join(' ') : undefined };
+  const text = free.reduce((acc, t) => acc + (acc && !acc.endsWith('\n') ? ' ' : '') + t, '').replace(/\n+$/, '');
+  return { args, freeForm: free.length ? text : undefined };
 }

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { parseKv, splitArgs } from '../../src/config/kv.js';
+
+describe('k=v argument strings', () => {
+  it.each([
+    ['src=a dest=b', { src: 'a', dest: 'b' }],
+    [`dest="/tmp/my file" mode=0644`, { dest: '/tmp/my file', mode: '0644' }],
+    [`line='a "quoted" word'`, { line: 'a "quoted" word' }],
+    ['msg="{{ a }} and {{ b | default(\'x y\') }}"', { msg: "{{ a }} and {{ b | default('x y') }}" }],
+    ['content={{ x }} dest=/y', { content: '{{ x }}', dest: '/y' }],
+    ['a=1\n  b=2', { a: '1', b: '2' }],
+  ])('%s', (input, expected) => {
+    expect(parseKv(input).args).toEqual(expected);
+  });
+
+  it('free form keeps the text and takes only known keys', () => {
+    expect(parseKv('echo a=b chdir=/tmp', { freeForm: true, knownKeys: new Set(['chdir']) })).toEqual({ args: { chdir: '/tmp' }, freeForm: 'echo a=b' });
+  });
+
+  it('a multi-line free-form script keeps its lines (shell: |)', () => {
+    const r = parseKv('set -e\nif true; then\n  echo "a  b"\nfi\n', { freeForm: true, knownKeys: new Set() });
+    expect(r.freeForm).toBe('set -e\nif true; then\necho "a  b"\nfi');
+  });
+
+  it('rejects a token that is not k=v when there is no free form', () => {
+    expect(() => parseKv('src=a oops')).toThrow(/expected key=value, got 'oops'/);
+  });
+
+  it('an unbalanced quote is an error', () => {
+    expect(() => splitArgs('a="b')).toThrow(/unbalanced quote/);
+  });
+});

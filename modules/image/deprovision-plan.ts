@@ -25,6 +25,8 @@ export interface DeprovisionPlan {
   method: 'waagent' | 'cloud-init';
   /** what goes, one human line each (check mode shows them) */
   remove: string[];
+  /** the same by kind, with counts: "ssh host keys (4)", "/etc/resolv.conf" */
+  kinds: string[];
   /** the shell commands, in order */
   commands: string[];
   warnings: string[];
@@ -32,9 +34,20 @@ export interface DeprovisionPlan {
 
 const yes = (v: string | undefined, dflt: boolean) => (v === undefined ? dflt : /^y/i.test(v));
 
-function summarize(tag: string, paths: readonly string[], max = 6): string[] {
-  if (paths.length <= max) return paths.map((p) => `${p} (${tag})`);
-  return [...paths.slice(0, max).map((p) => `${p} (${tag})`), `... and ${paths.length - max} more (${tag})`];
+/** One thing that goes: a kind (for the one-line summary) and its own line. */
+interface Item {
+  kind: string;
+  text: string;
+}
+
+const each = (kind: string, paths: readonly string[]): Item[] => paths.map((p) => ({ kind, text: `${p} (${kind})` }));
+const one = (text: string): Item => ({ kind: text, text });
+
+/** "ssh host key ×4, /etc/resolv.conf, ..." */
+export function kindsOf(items: readonly Item[]): string[] {
+  const counts = new Map<string, number>();
+  for (const i of items) counts.set(i.kind, (counts.get(i.kind) ?? 0) + 1);
+  return [...counts].map(([k, n]) => (n > 1 ? `${k} ×${n}` : k));
 }
 
 export function pickMethod(f: DeprovisionFacts, method: DeprovisionArgs['method']): 'waagent' | 'cloud-init' {
@@ -50,14 +63,14 @@ export function planDeprovision(f: DeprovisionFacts, a: DeprovisionArgs): Deprov
   const method = pickMethod(f, a.method);
   const warnings: string[] = [];
   const commands: string[] = [];
-  const remove: string[] = [];
+  const remove: Item[] = [];
 
   // cloud-init: on Debian's Azure images it is the provisioning agent (waagent.conf Provisioning.Agent=cloud-init)
   const ciClean = method === 'cloud-init' || (a.cloud_init_clean ?? !!f.cloudInit);
   if (ciClean && !f.cloudInit) throw new ModuleError('vm_deprovision: cloud_init_clean=true but cloud-init is not installed on this VM');
   if (ciClean) {
     const state = f.cloud.filter((p) => a.seed || !/\/seed$/.test(p));
-    const ci = [...summarize('cloud-init state', state), ...(a.logs ? summarize('cloud-init log', f.cloudInitLogs) : [])];
+    const ci = [...each('cloud-init state', state), ...(a.logs ? each('cloud-init log', f.cloudInitLogs) : [])];
     if (ci.length) {
       remove.push(...ci);
       commands.push(shJoin(['cloud-init', 'clean', ...(a.logs ? ['--logs'] : []), ...(a.seed ? ['--seed'] : [])]));
@@ -65,24 +78,24 @@ export function planDeprovision(f: DeprovisionFacts, a: DeprovisionArgs): Deprov
   }
 
   if (method === 'waagent') {
-    const w: string[] = [...summarize(`waagent state, ${f.libDir}`, f.lib)];
+    const w: Item[] = [...each(`waagent state in ${f.libDir}`, f.lib)];
     if (a.delete_user) {
       if (f.ovfUser && f.ovfUserExists) {
-        w.push(`account ${f.ovfUser}${f.ovfUserHome ? ` and its home ${f.ovfUserHome}` : ''} (the provisioned user, from ovf-env.xml)`);
+        w.push({ kind: `account ${f.ovfUser}`, text: `account ${f.ovfUser}${f.ovfUserHome ? ` and its home ${f.ovfUserHome}` : ''} (the provisioned user, from ovf-env.xml)` });
         if (f.loginUser && f.loginUser === f.ovfUser) warnings.push(`${f.ovfUser} is the account tsplay is logged in as: this session goes on, but no new login as ${f.ovfUser} will work`);
       } else if (!f.ovfUser) {
         warnings.push(`no ovf-env.xml in ${f.libDir}: waagent -deprovision+user deletes no account (it only knows the provisioned user from that file)`);
       }
     }
-    if (yes(f.conf['Provisioning.RegenerateSshHostKeyPair'], false)) w.push(...summarize('ssh host key', f.hostKeys));
+    if (yes(f.conf['Provisioning.RegenerateSshHostKeyPair'], false)) w.push(...each('ssh host key', f.hostKeys));
     if (f.resolvConf !== 'none') {
-      w.push(`/etc/resolv.conf (${f.resolvConf === 'link' ? 'a symlink' : 'a file'})`);
+      w.push({ kind: '/etc/resolv.conf', text: `/etc/resolv.conf (${f.resolvConf === 'link' ? 'a symlink' : 'a file'})` });
       if (f.resolvConf === 'file' && f.nameservers.length) {
         warnings.push(`waagent deletes /etc/resolv.conf (nameservers ${f.nameservers.join(', ')}): VMs made from this image get their DNS from DHCP; configure on-prem DNS through systemd-resolved or rerun the cloud-node playbook on each VM`);
       }
     }
-    w.push(...summarize('DHCP lease', f.leases), ...summarize('waagent log', [...f.waagentLog, ...f.extLog]));
-    if (yes(f.conf['Provisioning.DeleteRootPassword'], false) && (f.rootPassword === 'set' || f.rootPassword === 'empty')) w.push('the root password (Provisioning.DeleteRootPassword=y)');
+    w.push(...each('DHCP lease', f.leases), ...each('waagent log', [...f.waagentLog, ...f.extLog]));
+    if (yes(f.conf['Provisioning.DeleteRootPassword'], false) && (f.rootPassword === 'set' || f.rootPassword === 'empty')) w.push(one('the root password (Provisioning.DeleteRootPassword=y)'));
     if (w.length) {
       remove.push(...w);
       commands.push(shJoin(['waagent', a.delete_user ? '-deprovision+user' : '-deprovision', '-force']));
@@ -90,14 +103,14 @@ export function planDeprovision(f: DeprovisionFacts, a: DeprovisionArgs): Deprov
   }
 
   if (a.history && f.history.length) {
-    remove.push(...summarize('shell history', f.history));
+    remove.push(...each('shell history', f.history));
     commands.push(shJoin(['rm', '-f', '--', ...f.history]));
   }
   if (a.machine_id && f.machineId === 'set') {
-    remove.push('/etc/machine-id (emptied: systemd makes a new id at first boot, as in Debian\'s cloud images)');
+    remove.push({ kind: '/etc/machine-id', text: "/etc/machine-id (emptied: systemd makes a new id at first boot, as in Debian's cloud images)" });
     commands.push(': > /etc/machine-id && { [ -L /var/lib/dbus/machine-id ] || rm -f /var/lib/dbus/machine-id; }');
   }
   if (!remove.length) return null;
   commands.push('sync');
-  return { method, remove, commands, warnings };
+  return { method, remove: remove.map((i) => i.text), kinds: kindsOf(remove), commands, warnings };
 }

@@ -31,10 +31,6 @@ const Args = Type.Object(
   { additionalProperties: false },
 );
 
-function shortList(items: readonly string[]): string {
-  return items.length <= 3 ? items.join('; ') : `${items.slice(0, 3).join('; ')}; and ${items.length - 3} more`;
-}
-
 export const vmDeprovision = defineModule<typeof Args, DeprovisionPlan>({
   name: 'vm_deprovision',
   description: 'Deprovision a VM before capturing it as an image (waagent -deprovision[+user] or cloud-init clean); cannot be undone',
@@ -43,9 +39,9 @@ export const vmDeprovision = defineModule<typeof Args, DeprovisionPlan>({
     const f = await ctx.fact(deprovisionFact, undefined);
     const plan = planDeprovision(f, a);
     if (!plan) return ok({ method: f.waagent && a.method !== 'cloud-init' ? 'waagent' : 'cloud-init', msg: 'already deprovisioned: no VM identity left' });
-    ctx.warn(`vm_deprovision: this cannot be undone: ${plan.method} removes this VM's identity (${shortList(plan.remove)}); new ssh logins may fail afterwards; the VM is only fit to be captured as an image`);
+    ctx.warn(`vm_deprovision: this cannot be undone: ${plan.method} removes this VM's identity (${plan.kinds.join(', ')}); new ssh logins may fail afterwards; the VM is only fit to be captured as an image`);
     for (const w of plan.warnings) ctx.warn(`vm_deprovision: ${w}`);
-    return change(`${plan.method}: remove ${plan.remove.length} item(s): ${shortList(plan.remove)}`, plan, {
+    return change(`${plan.method}: remove ${plan.kinds.join(', ')}`, plan, {
       result: { method: plan.method, would_remove: plan.remove, commands: plan.commands },
       diff: [{ before: plan.remove.join('\n') + '\n', after: '', beforeHeader: 'VM identity (before)', afterHeader: 'VM identity (after vm_deprovision)' }],
     });
@@ -55,7 +51,7 @@ export const vmDeprovision = defineModule<typeof Args, DeprovisionPlan>({
     // read back: everything planned must be gone
     const after = parseDeprovision((await ctx.runOk(deprovisionScript(), { become: true })).stdout);
     const left = planDeprovision(after, a);
-    if (left) throw new ModuleError(`vm_deprovision: ${plan.method} ran but left: ${shortList(left.remove)}`);
+    if (left) throw new ModuleError(`vm_deprovision: ${plan.method} ran but left: ${left.kinds.join(', ')}`);
     return { method: plan.method, removed: plan.remove, commands: plan.commands, hostname: after.hostname };
   },
 });

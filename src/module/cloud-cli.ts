@@ -51,6 +51,11 @@ export function subcommand(argv: readonly string[]): string {
   return words.join(' ');
 }
 
+/** `command -v CLI` or report where it was looked for (uname/id found even when PATH lacks /usr/bin). */
+function missingCheck(cli: CloudCliName): string {
+  return `command -v ${cli} >/dev/null 2>&1 || { p=$PATH; PATH=$PATH:/usr/bin:/bin; printf '%s\\n' ${shq(MISSING_MARK)} "$(uname -n)" "$(id -un)" "$p" >&2; exit 127; }`;
+}
+
 export class CloudCli {
   private who: { user: string; host: string; path: string } | undefined;
 
@@ -63,7 +68,7 @@ export class CloudCli {
   /** Run one call; parsed JSON (null when there is no output, or not found with notFoundOk). */
   async run<T = unknown>(call: CliCall): Promise<T | null> {
     const argv = cliCommandLine(this.cli, call, this.opts);
-    const script = `command -v ${this.cli} >/dev/null 2>&1 || { printf '%s\\n' ${shq(MISSING_MARK)} "$(uname -n)" "$(id -un)" "$PATH" >&2; exit 127; }\n${shJoin(argv)}`;
+    const script = `${missingCheck(this.cli)}\n${shJoin(argv)}`;
     this.ctx.log(`${this.cli}: ${argv.join(' ')}`);
     // aws v2 pipes JSON through a pager unless told not to
     const r = await this.ctx.run(script, this.cli === 'aws' ? { env: { AWS_PAGER: '' } } : undefined);
@@ -87,7 +92,7 @@ export class CloudCli {
    */
   async preflight(): Promise<AzAccount | null> {
     if (this.cli === 'az') return this.run<AzAccount>({ argv: ['account', 'show'], what: 'the current Azure account' });
-    const r = await this.ctx.run(`command -v aws >/dev/null 2>&1 || { printf '%s\\n' ${shq(MISSING_MARK)} "$(uname -n)" "$(id -un)" "$PATH" >&2; exit 127; }`);
+    const r = await this.ctx.run(missingCheck('aws'));
     if (r.rc !== 0) throw await this.failure({ kind: 'missing', detail: 'aws: command not found' }, { argv: [] }, r);
     return null;
   }
@@ -96,8 +101,8 @@ export class CloudCli {
     if (this.who) return this.who;
     const i = stderr.indexOf(MISSING_MARK);
     if (i >= 0) {
-      const [host = '?', user = '?', path = ''] = stderr.slice(i + MISSING_MARK.length).trim().split('\n');
-      return (this.who = { host, user, path });
+      const [host, user, path = ''] = stderr.slice(i + MISSING_MARK.length).replace(/^\n/, '').split('\n');
+      return (this.who = { host: host || '?', user: user || '?', path });
     }
     const r = await this.ctx.run('uname -n; id -un');
     const [host = '?', user = '?'] = r.stdout.trim().split('\n');

@@ -33,8 +33,14 @@ export function err(message: string, node: object | undefined, key?: string | nu
 export function nearest(word: string, options: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestD = Infinity;
+  // ties go to a candidate that only adds letters (a typo that dropped one: taks → tasks)
+  const adds = (o: string) => {
+    let i = 0;
+    for (const ch of o) if (ch === word[i]) i++;
+    return i === word.length;
+  };
   for (const o of options) {
-    const d = levenshtein(word, o);
+    const d = levenshtein(word, o) - (adds(o) ? 0.5 : 0);
     if (d < bestD) {
       bestD = d;
       best = o;

@@ -44,7 +44,14 @@ export function loopItems(kind: LoopKind, value: unknown, source?: SourcePos): u
     case 'subelements': {
       if (!Array.isArray(value) || value.length < 2) throw bad('with_subelements expects [list, "subkey"]');
       const [list, key] = value as [unknown[], string];
-      return (list ?? []).flatMap((el) => ((isObj(el) ? (el[key] as unknown[]) : []) ?? []).map((sub) => [el, sub]));
+      // each item is [the element without the subkey, one value of the subkey] (as Ansible's subelements lookup)
+      return (list ?? []).flatMap((el) => {
+        if (!isObj(el)) return [];
+        const { [key]: subs, ...rest } = el;
+        if (subs == null) return [];
+        if (!Array.isArray(subs)) throw bad(`the key '${key}' should point to a list, got ${JSON.stringify(subs)}`);
+        return subs.map((sub) => [rest, sub]);
+      });
     }
   }
 }

@@ -28,7 +28,11 @@ export async function runMeta(r: Runner, m: MetaIR, pr: PlayRun, hosts: HostStat
       }
       return;
     case 'end_host':
-      for (const h of live) if (holds(h)) h.ended = true;
+      for (const h of live) {
+        if (holds(h)) h.ended = true;
+        // shown, not counted (as Ansible's meta results)
+        else r.rc.renderer.emit({ type: 'host_result', host: h.name, task: m.name ?? 'meta', status: 'skipped', result: { changed: false, skipped: true, skip_reason: 'end_host conditional evaluated to False, continuing execution' } });
+      }
       return;
     case 'clear_host_errors':
       for (const h of pr.batch) {

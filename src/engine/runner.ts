@@ -56,8 +56,9 @@ export class Runner {
     for (const play of pb.plays) {
       if (!(await this.runPlay(play))) break;
     }
+    // as Ansible's recap: hosts something happened to (a host whose every task was filtered out is not listed)
     const stats: Record<string, HostStats> = {};
-    for (const h of this.played) stats[h.name] = h.stats;
+    for (const h of this.played) if (Object.values(h.stats).some((n) => n > 0)) stats[h.name] = h.stats;
     this.rc.renderer.emit({ type: 'recap', stats, durationMs: Date.now() - started });
     const hs = [...this.played];
     const exitCode = hs.some((h) => h.unreachable) ? 4 : hs.some((h) => h.stats.failed > 0) || this.aborted ? 2 : 0;

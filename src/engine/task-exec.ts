@@ -62,7 +62,17 @@ export function taskConds(task: TaskIR, inh: Inherited): Cond[] {
   return [...inh.when, ...(task.when !== undefined ? [{ cond: task.when, source: keyPos(task, 'when') }] : [])];
 }
 
-export const condsHold = (conds: Cond[], vars: Vars) => conds.every((c) => evalCondition(c.cond, vars, { source: c.source, what: 'when' }));
+/** Do all conditions hold? An error names the condition, as Ansible's "The conditional check ... failed". */
+export function condsHold(conds: Cond[], vars: Vars): boolean {
+  return conds.every((c) => {
+    try {
+      return evalCondition(c.cond, vars, { source: c.source, what: 'when' });
+    } catch (e) {
+      if (e instanceof TsplayError && e.code === 'undefined-var') e.message = `the conditional check '${String(c.cond)}' failed: ${e.message}`;
+      throw e;
+    }
+  });
+}
 
 const SKIPPED: ResultData = { changed: false, skipped: true, skip_reason: 'Conditional result was False' };
 
@@ -214,7 +224,7 @@ interface OneResult extends Outcome {
 async function runOne(rc: RunContext, pr: PlayRun, task: TaskIR, host: HostState, inh: Inherited, vars: Vars, displayName: string, noLog: boolean): Promise<OneResult> {
   const mod = task.module;
   const actionKey = task.action;
-  const rendered = stripOmit(renderValue(task.args, vars, { source: posOfKey(task.raw, actionKey) ?? task.source, what: actionKey })) as Record<string, unknown>;
+  const rendered = stripOmit(renderArgs(task, actionKey, vars)) as Record<string, unknown>;
   let args: Record<string, unknown>;
   try {
     args = validateArgs(mod, rendered);
@@ -311,6 +321,22 @@ async function runOne(rc: RunContext, pr: PlayRun, task: TaskIR, host: HostState
   delete result['_tsplay_vars_scope'];
   if (result.skipped && status !== 'skipped') status = 'skipped';
   return { status, result, ignored, updates, delegatedTo: delegated ? delegatedTo : undefined, delegatedAddr, diff: diffMode };
+}
+
+/** Template the arguments one by one, so an error names the argument and points at its value. */
+function renderArgs(task: TaskIR, actionKey: string, vars: Vars): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const node = task.argsNode as Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(task.args)) {
+    const source = (node && k in node ? posOf(node, k) : undefined) ?? posOfKey(task.raw, actionKey) ?? task.source;
+    try {
+      out[k] = renderValue(v, vars, { source, what: `${task.action}.${k}` });
+    } catch (e) {
+      if (e instanceof TsplayError && e.code === 'undefined-var') e.message = `argument '${k}' uses an undefined variable: ${e.message}`;
+      throw e;
+    }
+  }
+  return out;
 }
 
 /** changed_when / failed_when, evaluated with the result visible under the register name; an error fails the task. */

@@ -106,7 +106,8 @@ export class PlainRenderer implements Renderer {
   private hostResult(e: HostResult, o: (s: string) => void): void {
     const r = e.result;
     const who = e.delegatedTo ? `${e.host} -> ${e.delegatedTo}${e.delegatedAddr ? `(${e.delegatedAddr})` : ''}` : e.host;
-    const verboseAlways = r['_ansible_verbose_always'] === true;
+    // a censored result loses debug's "always verbose" flag, as in Ansible
+    const verboseAlways = r['_ansible_verbose_always'] === true && !e.noLog;
     const verbose = this.verbosity > 0 || verboseAlways;
     const json = (forceIndent = false) =>
       resultJson(r, { noLog: e.noLog, verbosity: this.verbosity, indent: forceIndent || verboseAlways || this.verbosity > 2 ? 4 : undefined });
@@ -117,6 +118,9 @@ export class PlainRenderer implements Renderer {
       }
     }
     if (e.loopEnd) {
+      // a censored loop result has no item list: Ansible shows it as a plain task result
+      if (e.noLog && (e.status === 'ok' || e.status === 'changed')) o((e.status === 'ok' ? this.c.ok : this.c.changed)(`${e.status}: [${who}]`));
+      if (e.noLog && e.status === 'failed') o(this.c.failed(`fatal: [${who}]: FAILED! => ${json()}`));
       if (e.status === 'skipped') o(this.c.skipped(`skipping: [${who}]`) + (verbose ? ` => ${json()}` : ''));
       if (e.status === 'failed' && e.ignored) o(this.c.skipped('...ignoring'));
       return;

@@ -3,6 +3,7 @@
  * 0 ok, 1 error, 2 a host failed, 4 a host was unreachable, 5 bad options.
  */
 import { parseArgs } from 'node:util';
+import { createInterface } from 'node:readline';
 import { dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { TsplayError } from '../../errors.js';
@@ -10,12 +11,10 @@ import { ModuleRegistry } from '../../module/registry.js';
 import { builtinModules } from '../../../modules/index.js';
 import { loadPlaybook } from '../../config/playbook.js';
 import { loadInventory } from '../../config/inventory/index.js';
-import type { Inventory } from '../../config/inventory/index.js';
 import { ConnectionPool, targetFromVars, type CliConnectionOptions } from '../../connection/index.js';
-import type { Playbook, TaskNode, Vars } from '../../config/playbook-types.js';
+import type { Playbook, Vars } from '../../config/playbook-types.js';
 import { Runner } from '../../engine/runner.js';
 import type { RunContext } from '../../engine/context.js';
-import { tagsSelected } from '../../engine/context.js';
 import { renderValue } from '../../engine/templating/index.js';
 import { JsonRenderer, PlainRenderer, COLOR, NOCOLOR } from '../../output/plain.js';
 import type { Renderer } from '../../engine/events.js';
@@ -24,6 +23,16 @@ import { ListrRenderer } from '../../output/listr.js';
 import { askSecret } from '../prompt.js';
 import { parseExtraVars } from '../extra-vars.js';
 import { setupVault } from '../vault-setup.js';
+import { listPlaybooks } from '../../output/listing.js';
+
+let lines: AsyncIterator<string> | undefined;
+/** One answer line from the terminal (stdin); used by --step and vars_prompt. */
+async function askLine(prompt: string): Promise<string> {
+  process.stderr.write(prompt);
+  lines ??= createInterface({ input: process.stdin, terminal: false })[Symbol.asyncIterator]();
+  const r = await lines.next();
+  return r.done ? '' : r.value;
+}
 
 /** Default forks: tsplay drives every host from one event loop over persistent connections, so
  *  parallelism costs sockets, not processes; 50 keeps SSH handshakes (the CPU-heavy part) bounded. */
@@ -56,7 +65,9 @@ export const RUN_USAGE = `usage: tsplay run PLAYBOOK... -i INVENTORY [options]
   -J, --ask-vault-pass     ask for the vault password
       --syntax-check       check the playbook, don't run it
       --list-hosts | --list-tasks | --list-tags
-      --start-at-task NAME | --force-handlers
+      --start-at-task NAME  start at the first task of that name (or glob)
+      --step               confirm each task before running it
+      --force-handlers     run notified handlers even on hosts that failed
   -v, -vv, -vvv            more output (-vvv: stack traces)
       --json               one JSON event per line
 `;
@@ -126,6 +137,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   const splitList = (xs: string[] | undefined) => (xs ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
 
   const pool = new ConnectionPool();
+  // output into a closed pipe (tsplay run ... | head) ends the run quietly
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
   try {
     for (const p of parsed.positionals) if (!existsSync(p)) throw new TsplayError('options', `the playbook: ${p} could not be found`);
     const vault = await setupVault({ passwordFiles: o['vault-password-file'], vaultIds: o['vault-id'], ask: o['ask-vault-pass'] });
@@ -138,8 +153,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     );
     if (o['syntax-check']) {
       for (const e of syntaxErrors) process.stderr.write(`ERROR! ${e.format()}\n`);
-      if (syntaxErrors.length) return 4;
-      process.stdout.write(`\nplaybook: ${parsed.positionals.join(' ')}\n`);
+      if (syntaxErrors.length) {
+        process.stderr.write(`${syntaxErrors.length} error${syntaxErrors.length > 1 ? 's' : ''} found\n`);
+        return 4;
+      }
+      for (const p of parsed.positionals) process.stdout.write(`\nplaybook: ${p}\n`);
       return 0;
     }
     const invSources = o.inventory?.length ? o.inventory : process.env.ANSIBLE_INVENTORY ? [process.env.ANSIBLE_INVENTORY] : ['/etc/ansible/hosts'];
@@ -147,7 +165,12 @@ export async function runCommand(argv: string[]): Promise<number> {
     const limit = o.limit?.length ? o.limit : undefined;
 
     if (o['list-hosts'] || o['list-tasks'] || o['list-tags']) {
-      listPlaybooks(books, inventory, limit, o, splitList(o.tags), splitList(o['skip-tags']), extraVars);
+      listPlaybooks(
+        books.map((pb, i) => ({ name: parsed.positionals[i]!, pb })),
+        inventory,
+        { hosts: !!o['list-hosts'], tasks: !!o['list-tasks'], tags: !!o['list-tags'], onlyTags: splitList(o.tags), skipTags: splitList(o['skip-tags']), limit, extraVars },
+        (l) => process.stdout.write(l + '\n'),
+      );
       return 0;
     }
 
@@ -185,12 +208,18 @@ export async function runCommand(argv: string[]): Promise<number> {
         skipTags: splitList(o['skip-tags']),
         forceHandlers: !!o['force-handlers'],
         startAtTask: o['start-at-task'],
+        step: !!o.step,
         extraVars: o.become ? { ansible_become: true, ...(o['become-user'] ? { ansible_become_user: o['become-user'] } : {}), ...extraVars } : extraVars,
       },
       hosts: new Map(),
       hostVarsOf,
       load: { registry, playbookDir },
       waitingForStart: o['start-at-task'],
+      askStep: async (task) => {
+        const a = (await askLine(`Perform task: TASK: ${task} (N)o/(y)es/(c)ontinue: `)).trim().toLowerCase();
+        return a === 'y' || a === 'yes' ? 'yes' : a === 'c' || a === 'continue' ? 'continue' : 'no';
+      },
+      prompt: (text, secret) => (secret ? askSecret(text) : askLine(text)),
       connect: async (host, vars) => {
         const cv: Vars = {};
         for (const k of CONN_KEYS) if (vars[k] !== undefined) cv[k] = vars[k];
@@ -211,6 +240,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   } catch (e) {
     return reportError(e, verbosity);
   } finally {
+    await lines?.return?.();
     await pool.closeAll();
   }
 }
@@ -226,39 +256,4 @@ export function reportError(e: unknown, verbosity: number): number {
   if (verbosity >= 3 && (e as Error)?.stack) process.stderr.write((e as Error).stack + '\n');
   else process.stderr.write('(run with -vvv for the stack trace)\n');
   return 1;
-}
-
-function listPlaybooks(books: Playbook[], inv: Inventory, limit: string[] | undefined, o: Record<string, unknown>, tags: string[], skip: string[], extra: Vars): void {
-  const out = (s: string) => process.stdout.write(s + '\n');
-  for (const pb of books) {
-    out(`\nplaybook: ${pb.file}`);
-    pb.plays.forEach((play, i) => {
-      const pat = renderValue(play.hosts, extra);
-      const sel = inv.select(Array.isArray(pat) ? pat.map(String) : String(pat), { limit });
-      out(`\n  play #${i + 1} (${Array.isArray(pat) ? pat.join(',') : String(pat)}): ${play.name ?? ''}\tTAGS: [${play.tags.join(', ')}]`);
-      if (o['list-hosts']) {
-        out(`    pattern: ${JSON.stringify(Array.isArray(pat) ? pat : [pat])}`);
-        out(`    hosts (${sel.hosts.length}):`);
-        for (const h of sel.hosts) out(`      ${h}`);
-      }
-      const allTags = new Set<string>();
-      const walk = (nodes: TaskNode[], inherited: string[], indent: string) => {
-        for (const n of nodes) {
-          const t = [...inherited, ...n.tags];
-          if (n.kind === 'block') walk([...n.block, ...n.rescue, ...n.always], t, indent);
-          else if (n.kind === 'task') {
-            if (!tagsSelected(t, tags, skip)) continue;
-            t.forEach((x) => allTags.add(x));
-            if (o['list-tasks']) out(`${indent}${n.name ?? n.action}\tTAGS: [${[...new Set(t)].join(', ')}]`);
-          } else if (n.kind === 'include') {
-            if (o['list-tasks']) out(`${indent}${n.directive}: ${String(n.target)}\tTAGS: [${t.join(', ')}]`);
-            t.forEach((x) => allTags.add(x));
-          }
-        }
-      };
-      if (o['list-tasks']) out('    tasks:');
-      walk([...play.preTasks, ...play.tasks, ...play.postTasks], play.tags, '      ');
-      if (o['list-tags']) out(`      TASK TAGS: [${[...allTags].sort().join(', ')}]`);
-    });
-  }
 }

@@ -33,12 +33,15 @@ const lib = nunjucks as unknown as {
     Record<'Is', new (l: number, c: number, a: JNode, b: JNode) => JNode> &
     Record<'Not', new (l: number, c: number, a: JNode) => JNode> &
     Record<'NodeList', new (l: number, c: number, kids: JNode[]) => JNode> &
-    Record<'FunCall', new (l: number, c: number, name: JNode, args: JNode) => JNode>;
+    Record<'FunCall', new (l: number, c: number, name: JNode, args: JNode) => JNode> &
+    Record<'LookupVal', new (l: number, c: number, target: JNode, val: JNode) => JNode>;
 };
 interface ParserLike {
   peekToken(): Tok | null;
   nextToken(): Tok | null;
   parsePostfix(node: JNode): JNode;
+  parseSignature(): JNode;
+  parseAggregate(): JNode;
   parseAsRoot(): JNode;
   parsePrimary(noPostfix?: boolean): JNode;
   parseCompare(): JNode;
@@ -130,6 +133,33 @@ function lex(src: string, rawStrings: boolean): TokenizerLike {
 }
 
 class PyParser extends BaseParser {
+  /** nunjucks' postfix loop, plus Jinja's `x.0` (= x[0]); the lexer reads `x.0.name` as x, '.', float "0.", name. */
+  override parsePostfix(node: JNode): JNode {
+    const N = lib.nodes;
+    const at = (tok: Tok, target: JNode, key: unknown) => new N.LookupVal(tok.lineno, tok.colno, target, new N.Literal(tok.lineno, tok.colno, key));
+    for (let tok = this.peekToken(); tok; tok = this.peekToken()) {
+      if (tok.type === 'left-paren') node = new N.FunCall(tok.lineno, tok.colno, node, this.parseSignature());
+      else if (tok.type === 'left-bracket') {
+        const agg = this.parseAggregate();
+        if ((agg.children?.length ?? 0) > 1) this.fail('invalid index');
+        node = new N.LookupVal(tok.lineno, tok.colno, node, agg.children![0]!);
+      } else if (tok.type === 'operator' && tok.value === '.') {
+        this.nextToken();
+        const val = this.nextToken();
+        if (val?.type === 'symbol') node = at(val, node, val.value);
+        else if (val && (val.type === 'int' || val.type === 'float')) {
+          for (const part of val.value.split('.')) if (part !== '') node = at(val, node, parseInt(part, 10));
+          if (val.value.endsWith('.')) {
+            const name = this.nextToken();
+            if (name?.type !== 'symbol') this.fail(`expected name as lookup value, got ${name?.value}`, name?.lineno, name?.colno);
+            node = at(name!, node, name!.value);
+          }
+        } else this.fail(`expected name as lookup value, got ${val?.value}`, val?.lineno, val?.colno);
+      } else break;
+    }
+    return node;
+  }
+
   override parsePrimary(noPostfix?: boolean): JNode {
     const tok = this.peekToken();
     if (tok && tok.type === 'float') {

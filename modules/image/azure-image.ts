@@ -4,11 +4,12 @@
  *   az vm deallocate → PowerState/deallocated → az vm generalize → az image create --source VM
  *   (or az sig image-version create, next Major.Minor.Patch, target regions incl. the source region) → show.
  * Idempotent: an image (or a version) made from this VM is the answer, and is never overwritten; a VM
- * already deallocated / generalized skips those steps. Generalize only ever runs after the power state was
+ * already deallocated / generalized skips those steps. Azure ids are names, so "made from this VM" also needs
+ * the VM to be generalized (or gone): a new builder under an old name gets a new version. Generalize only ever runs after the power state was
  * read back as PowerState/deallocated.
  */
 import { ArgsError, CloudCli, ModuleError, Type, change, defineModule, ok, pollUntil, type ModuleContext } from '../../src/index.js';
-import { azGlobal, powerState, readStatuses, readVm, describeStatuses, vmWhat, waitPower, type AzStatus } from './azure-state.js';
+import { azGlobal, describeStatuses, isGeneralized, powerState, readStatuses, readVm, vmWhat, waitPower, type AzStatus, type AzVmView } from './azure-state.js';
 import {
   captureSteps, checkDefinition, compareVersions, nextVersion, parseVersion, sameId, stepSummary, versionSource, vmResourceId, withSourceRegion,
   type AzImage, type AzImageDefinition, type AzImageVersion, type CaptureStep,
@@ -61,9 +62,12 @@ function versionResult(v: AzImageVersion, vmId: string) {
   return { image_id: v.id, version: v.name, version_id: v.id, vm_id: vmId, target_regions: (v.publishingProfile?.targetRegions ?? []).map((r) => r.name) };
 }
 
-/** A version made from this VM: done (Succeeded), to wait for (Creating/Updating), or a failure to clean up. */
-function existingVersion(versions: AzImageVersion[], vmId: string, a: A): AzImageVersion | undefined {
-  const mine = versions.filter((v) => sameId(versionSource(v), vmId));
+/**
+ * A version made from this VM: done (Succeeded), to wait for (Creating/Updating), or a failure to clean up.
+ * `ours`: versions with the VM's id are this VM's (false: they came from an earlier VM of the same name).
+ */
+function existingVersion(versions: AzImageVersion[], vmId: string, a: A, ours: boolean): AzImageVersion | undefined {
+  const mine = ours ? versions.filter((v) => sameId(versionSource(v), vmId)) : [];
   const v = mine.sort((x, y) => compareVersions(parseVersion(y.name) ?? [0, 0, 0], parseVersion(x.name) ?? [0, 0, 0]))[0];
   if (v && /^fail/i.test(v.provisioningState ?? '')) {
     throw new ModuleError(`version ${v.name} of ${defWhat(a)} (from this VM) is in state ${v.provisioningState}: delete it (az sig image-version delete ... --gallery-image-version ${v.name}) and rerun; tsplay never overwrites a version`);
@@ -97,23 +101,40 @@ export const azureImage = defineModule<typeof Args, Plan>({
     const expectedVmId = vmResourceId(account?.id ?? '', a.resource_group, a.vm);
     const vmName = vmWhat(a.resource_group, a.vm);
 
-    // 1. already captured from this VM?
+    // 1. already captured from this VM? Resource ids are names: a builder deleted and made again under the
+    //    same name has the same id. A VM that is not generalized cannot have been captured yet, so an image or
+    //    version with its id then comes from an earlier VM of that name (and is not the answer).
+    let view: AzVmView | null | undefined;
+    const vmNow = async () => (view === undefined ? (view = await az.run<AzVmView>({ argv: ['vm', 'get-instance-view', '-g', a.resource_group, '-n', a.vm], what: vmName, notFoundOk: true })) : view);
+    const capturedFromThisVm = async () => {
+      const v = await vmNow();
+      return !v || isGeneralized(v.instanceView?.statuses);
+    };
     let versions: AzImageVersion[] = [];
     if (a.name !== undefined) {
       const img = await az.run<AzImage>({ argv: ['image', 'show', '-g', a.resource_group, '-n', a.name], what: `image '${a.name}'`, notFoundOk: true });
       if (img) {
-        if (sameId(img.sourceVirtualMachine?.id, expectedVmId)) return ok({ image_id: img.id, image_name: img.name, vm_id: img.sourceVirtualMachine!.id, location: img.location });
-        throw new ModuleError(`image '${a.name}' already exists in resource group '${a.resource_group}' (made from ${img.sourceVirtualMachine?.id ?? 'another source'}): tsplay never overwrites an image; choose a new name`);
+        const sameName = sameId(img.sourceVirtualMachine?.id, expectedVmId);
+        if (sameName && (await capturedFromThisVm())) return ok({ image_id: img.id, image_name: img.name, vm_id: img.sourceVirtualMachine!.id, location: img.location });
+        const from = sameName ? `an earlier VM named '${a.vm}' (this one is not generalized yet)` : (img.sourceVirtualMachine?.id ?? 'another source');
+        throw new ModuleError(`image '${a.name}' already exists in resource group '${a.resource_group}' (made from ${from}): tsplay never overwrites an image; choose a new name`);
       }
     } else {
       versions = (await az.run<AzImageVersion[]>({ argv: ['sig', 'image-version', 'list', ...galleryArgs(a)], what: defWhat(a) })) ?? [];
-      const v = existingVersion(versions, expectedVmId, a);
+      const fromId = versions.filter((v) => sameId(versionSource(v), expectedVmId));
+      const ours = fromId.length > 0 && (await capturedFromThisVm());
+      if (fromId.length && !ours) {
+        ctx.warn(`azure_image: version(s) ${fromId.map((v) => v.name).join(', ')} came from an earlier VM named '${a.vm}'; this VM is not generalized yet, so it gets a new version`);
+      }
+      const v = existingVersion(versions, expectedVmId, a, ours);
       if (v && /^succeeded$/i.test(v.provisioningState ?? '')) return ok(versionResult(v, versionSource(v)!));
       if (v) return change(`wait for version ${v.name} (${v.provisioningState})`, { steps: [], vmId: versionSource(v)!, location: v.location ?? '', create: null, waitVersion: v.name });
     }
 
     // 2. the VM: exists, its state says which steps remain
-    const vm = await readVm(az, a.resource_group, a.vm);
+    const read = await vmNow();
+    if (!read) await readVm(az, a.resource_group, a.vm); // not found: fails with az's own words
+    const vm = read!;
     if (a.gallery_name !== undefined) {
       const def = await az.run<AzImageDefinition>({ argv: ['sig', 'image-definition', 'show', ...galleryArgs(a)], what: defWhat(a) });
       checkDefinition(def!, vm);

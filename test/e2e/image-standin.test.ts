@@ -54,12 +54,12 @@ describe('image.yml capture on Azure: Compute Gallery version (stand-in az)', ()
     expect(recap(r.stdout)['vm1']).toMatchObject({ changed: 1, failed: 0 });
   });
 
-  it('second run: ok, two reads, nothing created or touched', async () => {
+  it('second run: ok, three reads (the VM is generalized: the version is its own), nothing created or touched', async () => {
     const first = await runWithStandins(GALLERY, { state: azureState() });
     expect(first.code).toBe(0);
     const second = await runWithStandins(GALLERY, { state: first.statePath });
     expect(second.code, second.all).toBe(0);
-    expect(second.calls).toEqual(['az account show -o json', `az sig image-version list ${G} -o json`]);
+    expect(second.calls).toEqual(['az account show -o json', `az sig image-version list ${G} -o json`, 'az vm get-instance-view -g rg-lab -n vm1 -o json']);
     expect(recap(second.stdout)['vm1']).toMatchObject({ changed: 0, failed: 0 });
     expect(second.stdout).toContain('versions/1.0.10 (gallery version 1.0.10)');
     expect(Object.keys((second.state as { definitions: Record<string, { versions: object }> }).definitions['rg-lab/galLab/cloudnode']!.versions)).toEqual(['1.0.0', '1.0.9', '1.0.10']);
@@ -142,7 +142,7 @@ describe('image.yml capture on Azure: managed image (stand-in az)', () => {
     expect(r.stdout).toContain(`"msg": "golden image: /subscriptions/${SUB}/resourceGroups/rg-lab/providers/Microsoft.Compute/images/cloudnode-debian12-2405"`);
     const again = await runWithStandins(MANAGED, { state: r.statePath });
     expect(again.code).toBe(0);
-    expect(again.calls).toEqual(['az account show -o json', 'az image show -g rg-lab -n cloudnode-debian12-2405 -o json']);
+    expect(again.calls).toEqual(['az account show -o json', 'az image show -g rg-lab -n cloudnode-debian12-2405 -o json', 'az vm get-instance-view -g rg-lab -n vm1 -o json']);
     expect(recap(again.stdout)['vm1']).toMatchObject({ changed: 0 });
   });
 

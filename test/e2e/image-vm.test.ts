@@ -164,7 +164,7 @@ describe('playbooks/image.yml on the lab builder (vm1), Azure side on the stand-
   it('rerun of the capture (--tags capture): ok, nothing created', async () => {
     const r = await runWithStandins([...args(), '--tags', 'capture'], { state: statePath });
     expect(r.code, r.all).toBe(0);
-    expect(r.calls).toEqual(['az account show -o json', 'az sig image-version list -g rg-lab --gallery-name galLab --gallery-image-definition cloudnode -o json']);
+    expect(r.calls).toEqual(['az account show -o json', 'az sig image-version list -g rg-lab --gallery-name galLab --gallery-image-definition cloudnode -o json', 'az vm get-instance-view -g rg-lab -n vm1 -o json']);
     expect(recap(r.stdout)['vm1']).toMatchObject({ changed: 0, failed: 0 });
   });
 

@@ -257,12 +257,29 @@ describe('azure_image — managed image', () => {
     expect(r.calls[gen - 1]).toBe(Q);
   });
 
-  it('second run: the image exists (from this VM): ok after two reads; the VM is not touched', async () => {
+  it('second run: the image exists (from this VM, now generalized): ok after three reads; the VM is not touched', async () => {
     const c = cloud();
     await runImageModule('azure_image', IMG, azSim(c));
     const r = await runImageModule('azure_image', IMG, azSim(c));
     expect(r.result).toMatchObject({ changed: false, image_id: expect.stringContaining('/images/golden-2405') });
-    expect(r.calls).toEqual(['az account show -o json', 'az image show -g rg -n golden-2405 -o json']);
+    expect(r.calls).toEqual(['az account show -o json', 'az image show -g rg -n golden-2405 -o json', 'az vm get-instance-view -g rg -n b1 -o json']);
+  });
+
+  it('the builder was deleted after the capture: the image is still the answer', async () => {
+    const c = cloud();
+    await runImageModule('azure_image', IMG, azSim(c));
+    c.vmExists = false;
+    const r = await runImageModule('azure_image', IMG, azSim(c));
+    expect(r.result).toMatchObject({ changed: false, image_id: expect.stringContaining('/images/golden-2405') });
+  });
+
+  it('a new builder under the same VM name and the old image name: refused (the image is the earlier VM\'s)', async () => {
+    const c = cloud();
+    await runImageModule('azure_image', IMG, azSim(c));
+    Object.assign(c, { power: 'running', generalized: false }); // deleted, made again as b1
+    const r = await runImageModule('azure_image', IMG, azSim(c));
+    expect(r.result.msg).toBe("image 'golden-2405' already exists in resource group 'rg' (made from an earlier VM named 'b1' (this one is not generalized yet)): tsplay never overwrites an image; choose a new name");
+    expect(r.calls.filter((x) => /vm (deallocate|generalize)|create/.test(x))).toEqual([]);
   });
 
   it('check mode: reads only, says what it would do', async () => {
@@ -338,8 +355,24 @@ describe('azure_image — Compute Gallery version', () => {
     await runImageModule('azure_image', GAL, azSim(c));
     const r = await runImageModule('azure_image', GAL, azSim(c));
     expect(r.result).toMatchObject({ changed: false, version: '1.0.10' });
-    expect(r.calls).toHaveLength(2);
+    expect(r.calls).toHaveLength(3);
     expect(Object.keys(c.versions)).toEqual(['1.0.0', '1.0.9', '1.0.10']);
+  });
+
+  it('a new builder under the same name: the earlier VM\'s version is not the answer; 1.0.11 is published', async () => {
+    const c = cloud({ versions: structuredClone(older) });
+    await runImageModule('azure_image', GAL, azSim(c));
+    Object.assign(c, { power: 'running', generalized: false }); // b1 deleted and made again for the next build
+    const r = await runImageModule('azure_image', GAL, azSim(c));
+    expect(r.result).toMatchObject({ changed: true, version: '1.0.11' });
+    expect(r.warnings[0]).toBe("azure_image: version(s) 1.0.10 came from an earlier VM named 'b1'; this VM is not generalized yet, so it gets a new version");
+    expect(c.versions['1.0.11']!.source).toBe(vmId('rg', 'b1'));
+  });
+
+  it('… and pinning the earlier VM\'s version number is refused, not overwritten', async () => {
+    const c = cloud({ versions: { ...structuredClone(older), '1.0.10': { provisioningState: 'Succeeded', source: vmId('rg', 'b1') } } });
+    const r = await runImageModule('azure_image', { ...GAL, version: '1.0.10' }, azSim(c));
+    expect(r.result.msg).toMatch(/^version 1\.0\.10 of .* already exists \(from .*virtualMachines\/b1\): tsplay never overwrites a version/);
   });
 
   it('a version from this VM still Creating (an earlier run timed out): wait for it, create nothing', async () => {
@@ -350,7 +383,7 @@ describe('azure_image — Compute Gallery version', () => {
   });
 
   it('a failed version from this VM: told to delete it, never overwritten', async () => {
-    const c = cloud({ versions: { '1.0.10': { provisioningState: 'Failed', source: vmId('rg', 'b1') } } });
+    const c = cloud({ power: 'deallocated', generalized: true, versions: { '1.0.10': { provisioningState: 'Failed', source: vmId('rg', 'b1') } } });
     const r = await runImageModule('azure_image', GAL, azSim(c));
     expect(r.result.msg).toMatch(/version 1\.0\.10 of image definition 'cloudnode' .* is in state Failed: delete it \(az sig image-version delete/);
   });

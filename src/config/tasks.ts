@@ -274,7 +274,7 @@ function loadInclude(directive: string, rawArgs: unknown, node: Obj, c: Common, 
     if (directive === 'import_tasks') {
       const base = role ? resolve(role.dir, 'tasks') : dirname(file);
       const path = resolveTaskFile(String(target), base, ctx);
-      if (!path) throw err(`import_tasks: cannot find '${String(target)}' (looked in ${base} and ${ctx.playbookDir})`, node, key);
+      if (!path) throw err(`import_tasks: cannot find '${String(target)}' (looked in ${[...new Set([base, resolve(base, 'tasks'), ctx.playbookDir])].join(', ')})`, node, key);
       tasks = loadTaskFile(path, ctx, role, { node, key });
     } else {
       const loaded = importRole(String(target), args, c.vars ?? {}, node, key, ctx, role);

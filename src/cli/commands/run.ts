@@ -12,7 +12,7 @@ import { builtinModules } from '../../../modules/index.js';
 import { loadPlaybook } from '../../config/playbook.js';
 import { loadInventory } from '../../config/inventory/index.js';
 import { ConnectionPool, targetFromVars, type CliConnectionOptions } from '../../connection/index.js';
-import type { Playbook, Vars } from '../../config/playbook-types.js';
+import type { PlayIR, Playbook, Vars } from '../../config/playbook-types.js';
 import { Runner } from '../../engine/runner.js';
 import type { RunContext } from '../../engine/context.js';
 import { renderValue } from '../../engine/templating/index.js';
@@ -24,6 +24,7 @@ import { askSecret } from '../prompt.js';
 import { parseExtraVars } from '../extra-vars.js';
 import { setupVault } from '../vault-setup.js';
 import { listPlaybooks } from '../../output/listing.js';
+import { checkUndefinedVariables } from '../../config/static-vars.js';
 
 let lines: AsyncIterator<string> | undefined;
 /** One answer line from the terminal (stdin); used by --step and vars_prompt. */
@@ -152,12 +153,38 @@ export async function runCommand(argv: string[]): Promise<number> {
       loadPlaybook(p, { registry, playbookDir: dirname(resolve(p)), errors: o['syntax-check'] ? syntaxErrors : undefined }),
     );
     if (o['syntax-check']) {
+      // undefined variables: only with an inventory (its variables must be known)
+      const invGiven = o.inventory?.length ? o.inventory : process.env.ANSIBLE_INVENTORY ? [process.env.ANSIBLE_INVENTORY] : undefined;
+      if (invGiven) {
+        try {
+          const inv = await loadInventory(invGiven, { playbookDir, decryptFile: vault.decryptFile });
+          // the names the play's hosts and the extra vars define (a play matching no host is not checked)
+          const known = (play: PlayIR) => {
+            let hosts: string[];
+            try {
+              const pat = play.hosts;
+              hosts = typeof pat === 'string' && /\{\{|\{%/.test(pat) ? inv.hostNames() : inv.select(Array.isArray(pat) ? pat.map(String) : String(pat), { limit: o.limit }).hosts;
+            } catch {
+              hosts = inv.hostNames();
+            }
+            if (!hosts.length) return undefined;
+            const names = new Set(Object.keys(extraVars));
+            for (const h of hosts) for (const k of Object.keys(inv.hostVars(h))) names.add(k);
+            return names;
+          };
+          for (const pb of books) checkUndefinedVariables(pb.plays, known, { registry, playbookDir: dirname(pb.file), errors: syntaxErrors });
+        } catch (e) {
+          if (!(e instanceof TsplayError)) throw e;
+          syntaxErrors.push(e);
+        }
+      }
       for (const e of syntaxErrors) process.stderr.write(`ERROR! ${e.format()}\n`);
       if (syntaxErrors.length) {
         process.stderr.write(`${syntaxErrors.length} error${syntaxErrors.length > 1 ? 's' : ''} found\n`);
         return 4;
       }
       for (const p of parsed.positionals) process.stdout.write(`\nplaybook: ${p}\n`);
+      if (!invGiven) process.stderr.write('(variables not checked for being defined: no inventory given with -i)\n');
       return 0;
     }
     const invSources = o.inventory?.length ? o.inventory : process.env.ANSIBLE_INVENTORY ? [process.env.ANSIBLE_INVENTORY] : ['/etc/ansible/hosts'];

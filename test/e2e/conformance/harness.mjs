@@ -61,6 +61,16 @@ export const cases = [
   { name: 'syntax-check', playbooks: ['reuse.yml', 'handlers.yml'], args: ['--syntax-check'], raw: true },
 ];
 
+/** ansible-playbook's environment for the comparisons: no colours, no retry files, pipelining (fewer round trips). */
+export const ansibleEnv = {
+  ANSIBLE_NOCOLOR: '1',
+  ANSIBLE_FORCE_COLOR: '0',
+  ANSIBLE_RETRY_FILES_ENABLED: 'False',
+  ANSIBLE_LOCALHOST_WARNING: 'False',
+  ANSIBLE_DEPRECATION_WARNINGS: 'False',
+  ANSIBLE_PIPELINING: 'True',
+};
+
 /** The expected output of a case, with its deliberate differences applied. */
 export function expected(c) {
   let text = readFileSync(join(FIXTURES, 'expected', `${c.name}.txt`), 'utf8');

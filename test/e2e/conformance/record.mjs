@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FIXTURES, ROOT, cases, ghostInventory, normalizeRaw, normalizeRun } from './harness.mjs';
+import { FIXTURES, ROOT, ansibleEnv, cases, ghostInventory, normalizeRaw, normalizeRun } from './harness.mjs';
 
 const LAB = 'conf3';
 const only = process.argv.slice(2);
@@ -22,15 +22,7 @@ const up = tsplay('lab', 'up', '--name', LAB, '--sudo', 'mixed', '2');
 if (up.status !== 0) throw new Error(`lab up failed: ${up.stderr}`);
 const inv = `/tmp/tsplay-lab/${LAB}/inventory.yml`;
 const ghost = ghostInventory(inv, join(mkdtempSync(join(tmpdir(), 'conf-rec-')), 'ghost.yml'));
-const env = {
-  ...process.env,
-  ANSIBLE_NOCOLOR: '1',
-  ANSIBLE_FORCE_COLOR: '0',
-  ANSIBLE_RETRY_FILES_ENABLED: 'False',
-  ANSIBLE_LOCALHOST_WARNING: 'False',
-  ANSIBLE_DEPRECATION_WARNINGS: 'False',
-  ANSIBLE_PIPELINING: 'True',
-};
+const env = { ...process.env, ...ansibleEnv };
 try {
   for (const c of cases) {
     if (only.length && !only.includes(c.name)) continue;

@@ -125,16 +125,16 @@ export class Runner {
 
   private playScope(play: PlayIR, all: HostState[]): PlayScope {
     const rc = this.rc;
+    const known = (h: string) => this.inventory.hasHost(h) || rc.hosts.has(h);
+    // hostvars itself is a plain mapping (iterable, `in`), but each host's variables are a lazy view: the
+    // templating layer doesn't resolve all hosts' variables up front, and a value is rendered with its own
+    // host's variables when read (as Ansible's HostVars)
     const hostvars = new Proxy({} as Record<string, Vars>, {
-      get: (_t, prop) => {
-        if (typeof prop !== 'string') return undefined;
-        if (!this.inventory.hasHost(prop) && !rc.hosts.has(prop)) return undefined;
-        return this.hostVarsFull(prop);
-      },
-      has: (_t, prop) => typeof prop === 'string' && (this.inventory.hasHost(prop) || rc.hosts.has(prop)),
+      get: (_t, prop) => (typeof prop === 'string' && known(prop) ? this.hostVarsView(prop) : undefined),
+      has: (_t, prop) => typeof prop === 'string' && known(prop),
       ownKeys: () => this.inventory.hostNames(),
       getOwnPropertyDescriptor: (_t, prop) =>
-        typeof prop === 'string' && this.inventory.hasHost(prop) ? { enumerable: true, configurable: true, value: this.hostVarsFull(prop) } : undefined,
+        typeof prop === 'string' && this.inventory.hasHost(prop) ? { enumerable: true, configurable: true, value: this.hostVarsView(prop) } : undefined,
     });
     const names = all.map((h) => h.name);
     return {
@@ -167,6 +167,22 @@ export class Runner {
     const ok = (h: HostState) => !h.failed && !h.unreachable;
     const batch = pr.batch.filter(ok).map((h) => h.name);
     pr.scope.batchMagic = { ansible_play_hosts: pr.playHosts.filter(ok).map((h) => h.name), ansible_play_batch: batch, play_hosts: batch };
+  }
+
+  /** hostvars[host]: reads render the host's own values in the host's own context. */
+  private hostVarsView(name: string): Vars {
+    const full = this.hostVarsFull(name);
+    const cache = new Map<string, unknown>();
+    const read = (k: string) => {
+      if (!cache.has(k)) cache.set(k, renderValue(full[k], full));
+      return cache.get(k);
+    };
+    return new Proxy(new HostVarsView() as unknown as Vars, {
+      get: (_t, k) => (typeof k === 'string' && k in full ? read(k) : undefined),
+      has: (_t, k) => typeof k === 'string' && k in full,
+      ownKeys: () => Object.keys(full),
+      getOwnPropertyDescriptor: (_t, k) => (typeof k === 'string' && k in full ? { enumerable: true, configurable: true, value: read(k) } : undefined),
+    });
   }
 
   /** Everything known about a host, as hostvars[host] shows it (no play or task variables). */
@@ -303,6 +319,9 @@ export class Runner {
     }
   }
 }
+
+/** The class of hostvars[host] views (not a plain object: the templating layer reads it lazily). */
+class HostVarsView {}
 
 /** Host order (`order:` keyword): inventory (default), reverse_inventory, sorted, reverse_sorted, shuffle. */
 function order(names: string[], play: PlayIR, extra: Vars): string[] {

@@ -74,9 +74,9 @@ export async function runTask(r: Runner, task: TaskIR, pr: PlayRun, hosts: HostS
   if (!live.length) return;
   const name = displayName(task, () => scopeFor(pr.scope, live[0]!, inh));
   if (!handler && !(await selected(r, task, inh.tags, name))) return;
-  rc.renderer.emit({ type: 'task_start', name, action: task.action, hosts: live.map((h) => h.name), handler, source: task.source, path: `${task.source.file}:${task.source.line}` });
   const runOnce = toBool(renderValue(task.runOnce ?? inh.runOnce ?? false, scopeFor(pr.scope, live[0]!, inh)));
   const targets = runOnce ? live.slice(0, 1) : live;
+  rc.renderer.emit({ type: 'task_start', name, action: task.action, hosts: targets.map((h) => h.name), handler, source: task.source, path: `${task.source.file}:${task.source.line}` });
   const outcomes = new Map<HostState, Outcome>();
   await pmap(targets, rc.opts.forks, async (h) => {
     outcomes.set(h, await runTaskOnHost(rc, pr, task, h, inh, name));

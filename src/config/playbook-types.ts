@@ -42,6 +42,9 @@ export interface Common {
   runOnce?: unknown;
   anyErrorsFatal?: unknown;
   remoteUser?: unknown;
+  /** `connection:` and `port:` keywords (ansible_connection / ansible_port, which win over them) */
+  connection?: unknown;
+  port?: unknown;
   /** set on tasks that come from a role */
   role?: RoleIR;
 }

@@ -43,6 +43,8 @@ export function common(node: Obj, file: string, ctx: LoadContext): Common {
     runOnce: node['run_once'],
     anyErrorsFatal: node['any_errors_fatal'],
     remoteUser: node['remote_user'],
+    connection: node['connection'],
+    port: node['port'],
   };
 }
 

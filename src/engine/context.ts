@@ -85,6 +85,8 @@ export interface Inherited extends VarContext {
   runOnce?: unknown;
   anyErrorsFatal?: unknown;
   remoteUser?: unknown;
+  connection?: unknown;
+  port?: unknown;
 }
 
 export const ROOT: Inherited = { when: [], tags: [], layers: [], params: [], environment: [], rescuable: false };
@@ -114,6 +116,8 @@ export function inherit(parent: Inherited, node: Common, opts: { vars?: boolean;
     runOnce: pick(node.runOnce, parent.runOnce),
     anyErrorsFatal: pick(node.anyErrorsFatal, parent.anyErrorsFatal),
     remoteUser: pick(node.remoteUser, parent.remoteUser),
+    connection: pick(node.connection, parent.connection),
+    port: pick(node.port, parent.port),
   };
 }
 

@@ -14,7 +14,7 @@ import { isObj } from '../config/load-context.js';
 import { renderValue } from './templating/index.js';
 import { HostState } from './host-state.js';
 import { inherit, ROOT, type Inherited, type PlayRun, type RunContext } from './context.js';
-import { toBool } from './task-exec.js';
+import { toBool, withConnectionKeywords } from './task-exec.js';
 import { factVars, type PlayScope } from './vars.js';
 import { gatherFacts } from '../facts/gather.js';
 import type { HostStats } from './events.js';
@@ -79,6 +79,10 @@ export class Runner {
       rc.renderer.emit({ type: 'play_start', name: playName, hosts: [], source: play.source });
       rc.renderer.emit({ type: 'no_hosts', pattern: patterns.join(',') });
       return true;
+    }
+    const strategy = play.raw['strategy'];
+    if (strategy !== undefined && !['linear', 'ansible.builtin.linear'].includes(String(strategy))) {
+      rc.renderer.emit({ type: 'warning', message: `strategy '${String(strategy)}' is not supported: the play runs with the linear strategy` });
     }
     const scope = this.playScope(play, all);
     await this.prompt(play, scope);
@@ -261,7 +265,7 @@ export class Runner {
     this.rc.renderer.emit({ type: 'task_start', name: 'Gathering Facts', action: 'gather_facts', hosts: need.map((h) => h.name), handler: false });
     await pmap(need, this.rc.opts.forks, async (h) => {
       try {
-        const conn = await this.rc.connect(h.name, this.hostVarsFull(h.name));
+        const conn = await this.rc.connect(h.name, withConnectionKeywords(this.hostVarsFull(h.name), inh, {}, this.hostVarsFull(h.name)));
         Object.assign(h.facts, await gatherFacts(conn));
         h.factsGathered = true;
         h.stats.ok++;
@@ -279,7 +283,6 @@ export class Runner {
         this.rc.renderer.emit({ type: 'host_result', host: h.name, task: 'Gathering Facts', status: 'failed', result: { changed: false, failed: true, msg: e.format() } });
       }
     });
-    void inh;
     this.updateBatchMagic(pr);
   }
 

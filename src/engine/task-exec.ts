@@ -247,7 +247,7 @@ async function runOne(rc: RunContext, pr: PlayRun, task: TaskIR, host: HostState
   const delegateRaw = task.delegateTo ?? inh.delegateTo;
   const delegatedTo = delegateRaw != null ? String(renderValue(delegateRaw, vars, { source: keyPos(task, 'delegate_to'), what: 'delegate_to' })) : undefined;
   const delegated = delegatedTo !== undefined && delegatedTo !== host.name;
-  const connVars = delegated ? rc.hostVarsOf(delegatedTo) : vars;
+  const connVars = withConnectionKeywords(delegated ? rc.hostVarsOf(delegatedTo) : vars, inh, task, vars);
   const delegatedAddr = delegated && typeof connVars['ansible_host'] === 'string' && connVars['ansible_host'] !== delegatedTo ? connVars['ansible_host'] : undefined;
   const facts = delegated ? new FactCache() : host.factCache;
   const playbookDir = pr.play.dir;
@@ -321,6 +321,22 @@ async function runOne(rc: RunContext, pr: PlayRun, task: TaskIR, host: HostState
   delete result['_tsplay_vars_scope'];
   if (result.skipped && status !== 'skipped') status = 'skipped';
   return { status, result, ignored, updates, delegatedTo: delegated ? delegatedTo : undefined, delegatedAddr, diff: diffMode };
+}
+
+/**
+ * The remote_user / connection / port keywords, as ansible_user / ansible_connection / ansible_port when the host's
+ * variables don't set those (in Ansible the variables win over the keywords).
+ */
+export function withConnectionKeywords(conn: Vars, inh: Pick<Inherited, 'remoteUser' | 'connection' | 'port'>, task: Partial<Pick<TaskIR, 'remoteUser' | 'connection' | 'port'>>, vars: Vars): Vars {
+  let out = conn;
+  const set = (kw: unknown, name: string, alt: string) => {
+    if (kw === undefined || kw === null || out[name] !== undefined || out[alt] !== undefined) return;
+    out = { ...out, [name]: renderValue(kw, vars) };
+  };
+  set(task.remoteUser ?? inh.remoteUser, 'ansible_user', 'ansible_ssh_user');
+  set(task.connection ?? inh.connection, 'ansible_connection', 'ansible_connection');
+  set(task.port ?? inh.port, 'ansible_port', 'ansible_ssh_port');
+  return out;
 }
 
 /** Template the arguments one by one, so an error names the argument and points at its value. */

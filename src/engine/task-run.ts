@@ -74,6 +74,9 @@ export async function runTask(r: Runner, task: TaskIR, pr: PlayRun, hosts: HostS
   if (!live.length) return;
   const name = displayName(task, () => scopeFor(pr.scope, live[0]!, inh));
   if (!handler && !(await selected(r, task, inh.tags, name))) return;
+  for (const k of ['async', 'throttle', 'module_defaults']) {
+    if (task.raw[k] && task.raw[k] !== 0) rc.renderer.emit({ type: 'warning', message: `${name}: '${k}' is not supported and has no effect (the task runs as usual)` });
+  }
   const runOnce = toBool(renderValue(task.runOnce ?? inh.runOnce ?? false, scopeFor(pr.scope, live[0]!, inh)));
   const targets = runOnce ? live.slice(0, 1) : live;
   rc.renderer.emit({ type: 'task_start', name, action: task.action, hosts: targets.map((h) => h.name), handler, source: task.source, path: `${task.source.file}:${task.source.line}` });

@@ -138,6 +138,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const splitList = (xs: string[] | undefined) => (xs ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
 
   const pool = new ConnectionPool();
+  const localPool = new ConnectionPool();
   // output into a closed pipe (tsplay run ... | head) ends the run quietly
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
@@ -252,7 +253,9 @@ export async function runCommand(argv: string[]): Promise<number> {
         for (const k of CONN_KEYS) if (vars[k] !== undefined) cv[k] = vars[k];
         const rendered = renderValue(cv, vars) as Vars;
         for (const k of ['ansible_password', 'ansible_become_password', 'ansible_ssh_pass', 'ansible_become_pass', 'ansible_sudo_pass']) registerSecret(rendered[k]);
-        return pool.get(targetFromVars(host, rendered, cli));
+        const target = targetFromVars(host, rendered, cli);
+        // a host reached both ways in one run (connection: local on one play) keeps one connection of each kind
+        return (target.connection === 'local' ? localPool : pool).get(target);
       },
     };
     let exit = 0;
@@ -268,7 +271,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     return reportError(e, verbosity);
   } finally {
     await lines?.return?.();
-    await pool.closeAll();
+    await Promise.all([pool.closeAll(), localPool.closeAll()]);
   }
 }
 

@@ -89,7 +89,7 @@ describe('failures', () => {
     const secret = 'Wr0ng-Sudo-Pa55-4711';
     const r = await run([join(PB, 'ping.yml'), '-l', 'node2', '-e', `ansible_become_password=${secret}`, '-vvv']);
     expect(r.code, r.all).toBe(2);
-    expect(r.stdout).toMatch(/fatal: \[node2\]: FAILED! .*incorrect.*password/i);
+    expect(r.stdout).toMatch(/fatal: \[node2\]: FAILED! =>[\s\S]*incorrect.*password/i);
     expect(r.all).not.toContain(secret);
     expect(r.all).not.toMatch(/\n\s+at .*\.js:\d+/); // no stack trace
     // exactly one failed attempt reached sudo: no retry loop
@@ -181,13 +181,14 @@ describe('load errors', () => {
     expect(r.stderr).toContain("did you mean 'copy'?");
   });
 
-  it('an unknown argument fails the task with the argument\'s line', async () => {
+  it('an unknown argument is a load error with the argument\'s line (exit 4, nothing runs)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsplay-pb-'));
     const f = join(dir, 'bad.yml');
     writeFileSync(f, '- hosts: node1\n  gather_facts: false\n  tasks:\n    - name: x\n      copy:\n        dest: /tmp/x\n        contnet: hi\n');
     const r = await run([f]);
-    expect(r.code).toBe(2);
-    expect(r.stdout).toContain(`${f}:7:9: copy: unsupported argument 'contnet'`);
-    expect(r.stdout).toContain("did you mean 'content'?");
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain(`${f}:7:9: copy: unsupported argument 'contnet'`);
+    expect(r.stderr).toContain("did you mean 'content'?");
+    expect(r.stdout).not.toContain('TASK [');
   });
 });

@@ -280,7 +280,7 @@ export function reportError(e: unknown, verbosity: number): number {
     process.stderr.write(`ERROR! ${e.format()}\n`);
     if (verbosity >= 3 && e.stack) process.stderr.write(e.stack + '\n');
     // as ansible-playbook: bad options 5, parser errors 4, other errors 1
-    return e.code === 'options' ? 5 : ['yaml', 'playbook', 'unknown-module', 'inventory'].includes(e.code) ? 4 : 1;
+    return e.code === 'options' ? 5 : ['yaml', 'playbook', 'unknown-module', 'inventory', 'module-args'].includes(e.code) ? 4 : 1;
   }
   process.stderr.write(`ERROR! unexpected error: ${(e as Error)?.message ?? String(e)}\n`);
   if (verbosity >= 3 && (e as Error)?.stack) process.stderr.write((e as Error).stack + '\n');

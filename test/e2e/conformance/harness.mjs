@@ -93,6 +93,7 @@ const BANNER = /^(PLAY|TASK|RUNNING HANDLER|PLAY RECAP|NO MORE HOSTS LEFT)\b.*\*
 function clean(line) {
   return line
     .trimEnd()
+    .split(ROOT + '/').join('<ROOT>/') // the checkout's path differs between machines (CI clones elsewhere)
     .replace(/(UNREACHABLE! => ).*/, '$1...')
     .replace(/"(delta|end|start)": "[^"]*"/g, '"$1": "X"')
     .replace(/"attempts": \d+, /g, '')
@@ -141,7 +142,7 @@ export function normalizeRun(out, code) {
 
 /** Listings (--list-*, --syntax-check): the output as is, hosts of a `hosts (N):` list sorted. */
 export function normalizeRaw(out, code) {
-  const lines = out.split('\n').map((l) => l.trimEnd());
+  const lines = out.split('\n').map((l) => l.trimEnd().split(ROOT + '/').join('<ROOT>/'));
   const res = [`rc=${code}`];
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i];

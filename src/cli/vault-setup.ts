@@ -41,3 +41,15 @@ export async function setupVault(opts: VaultOptions = {}): Promise<VaultSetup> {
   setFileDecryptor(runtime.decryptFile);
   return { runtime, secrets, decryptFile: runtime.decryptFile };
 }
+
+/** The vault options `tsplay run` and `tsplay inventory` share (node:util parseArgs form). */
+export const VAULT_CLI_OPTIONS = {
+  'vault-password-file': { type: 'string', multiple: true },
+  'vault-id': { type: 'string', multiple: true },
+  'ask-vault-pass': { type: 'boolean', short: 'J' },
+} as const;
+
+/** setupVault() from parsed VAULT_CLI_OPTIONS values. */
+export function setupVaultFromCli(o: { 'vault-password-file'?: string[]; 'vault-id'?: string[]; 'ask-vault-pass'?: boolean }): Promise<VaultSetup> {
+  return setupVault({ passwordFiles: o['vault-password-file'], vaultIds: o['vault-id'], ask: o['ask-vault-pass'] });
+}

@@ -67,26 +67,19 @@ export interface Cond {
   source?: SourcePos;
 }
 
-export interface Inherited extends VarContext {
+/** Keywords a block or task inherits from its parents unless it sets them itself. */
+type OverridableKeywords = Pick<
+  Common,
+  | 'become' | 'becomeUser' | 'ignoreErrors' | 'ignoreUnreachable' | 'noLog' | 'checkMode' | 'diff' | 'delegateTo'
+  | 'delegateFacts' | 'runOnce' | 'anyErrorsFatal' | 'remoteUser' | 'connection' | 'port'
+>;
+
+export interface Inherited extends VarContext, OverridableKeywords {
   when: Cond[];
   tags: string[];
   /** a failure here is caught by an enclosing block's rescue */
   rescuable: boolean;
-  become?: unknown;
-  becomeUser?: unknown;
-  ignoreErrors?: unknown;
-  ignoreUnreachable?: unknown;
   environment: unknown[];
-  noLog?: unknown;
-  checkMode?: unknown;
-  diff?: unknown;
-  delegateTo?: unknown;
-  delegateFacts?: unknown;
-  runOnce?: unknown;
-  anyErrorsFatal?: unknown;
-  remoteUser?: unknown;
-  connection?: unknown;
-  port?: unknown;
 }
 
 export const ROOT: Inherited = { when: [], tags: [], layers: [], params: [], environment: [], rescuable: false };

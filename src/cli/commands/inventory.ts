@@ -20,7 +20,7 @@ export const INVENTORY_USAGE = `usage: tsplay inventory -i INVENTORY [-i INVENTO
   -h, --help
 `;
 
-import { setupVault } from '../vault-setup.js';
+import { setupVaultFromCli, VAULT_CLI_OPTIONS } from '../vault-setup.js';
 
 export async function inventoryCommand(argv: string[]): Promise<number> {
   let parsed;
@@ -40,9 +40,7 @@ export async function inventoryCommand(argv: string[]): Promise<number> {
         output: { type: 'string' },
         verbose: { type: 'boolean', short: 'v', multiple: true },
         help: { type: 'boolean', short: 'h' },
-        'vault-password-file': { type: 'string', multiple: true },
-        'vault-id': { type: 'string', multiple: true },
-        'ask-vault-pass': { type: 'boolean', short: 'J' },
+        ...VAULT_CLI_OPTIONS,
       },
     });
   } catch (e) {
@@ -62,7 +60,7 @@ export async function inventoryCommand(argv: string[]): Promise<number> {
   if (!sources.length) return usageError('no inventory given (-i INVENTORY)');
 
   try {
-    const vault = await setupVault({ passwordFiles: o['vault-password-file'], vaultIds: o['vault-id'], ask: o['ask-vault-pass'] });
+    const vault = await setupVaultFromCli(o);
     const inv = await loadInventory(sources, { playbookDir: o['playbook-dir'], decryptFile: vault.decryptFile });
     let out: string;
     if (o.host !== undefined) {

@@ -22,7 +22,7 @@ import { registerSecret } from '../../output/mask.js';
 import { ListrRenderer } from '../../output/listr.js';
 import { askSecret } from '../prompt.js';
 import { parseExtraVars } from '../extra-vars.js';
-import { setupVault } from '../vault-setup.js';
+import { setupVaultFromCli, VAULT_CLI_OPTIONS } from '../vault-setup.js';
 import { listPlaybooks } from '../../output/listing.js';
 import { checkUndefinedVariables } from '../../config/static-vars.js';
 
@@ -96,9 +96,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         'key-file': { type: 'string' },
         'host-key-checking': { type: 'string' },
         timeout: { type: 'string', short: 'T' },
-        'vault-password-file': { type: 'string', multiple: true },
-        'vault-id': { type: 'string', multiple: true },
-        'ask-vault-pass': { type: 'boolean', short: 'J' },
+        ...VAULT_CLI_OPTIONS,
         'syntax-check': { type: 'boolean' },
         'list-hosts': { type: 'boolean' },
         'list-tasks': { type: 'boolean' },
@@ -145,7 +143,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   });
   try {
     for (const p of parsed.positionals) if (!existsSync(p)) throw new TsplayError('options', `the playbook: ${p} could not be found`);
-    const vault = await setupVault({ passwordFiles: o['vault-password-file'], vaultIds: o['vault-id'], ask: o['ask-vault-pass'] });
+    const vault = await setupVaultFromCli(o);
     const extraVars = parseExtraVars(o['extra-vars'] ?? []);
     const registry = new ModuleRegistry(builtinModules);
     const playbookDir = dirname(resolve(parsed.positionals[0]!));

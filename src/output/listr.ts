@@ -42,7 +42,9 @@ export class ListrRenderer implements Renderer {
       const before = this.held.length;
       this.plain.emit(e);
       const detail = this.held.splice(before);
-      const interesting = detail.filter((l) => !/^(ok|changed|skipping): \[[^\]]+\]( => \(item=.*\))?$/.test(l));
+      // eslint-disable-next-line no-control-regex
+      const plainText = (l: string) => l.replace(/\x1b\[[0-9;]*m/g, '');
+      const interesting = detail.filter((l) => !/^(ok|changed|skipping): \[[^\]]+\]( => \(item=.*\))?$/.test(plainText(l)));
       if (!p) {
         this.print(detail);
         return;

@@ -7,6 +7,7 @@ import { becomeCommand } from './become.js';
 import { PersistentShell, type ShellChannel } from './persistent-shell.js';
 import { bootstrapCommand, buildScript, randomToken } from './shell-protocol.js';
 import type { RunOptions, RunResult } from './types.js';
+import { shq } from '../util/shell.js';
 
 export interface ShellHost {
   host: string;
@@ -33,9 +34,16 @@ export class ShellSet {
     } catch (e) {
       throw new ModuleError((e as Error).message);
     }
+    const secs = opts.timeoutMs !== undefined && opts.timeoutMs > 0 ? Math.max(1, Math.ceil(opts.timeoutMs / 1000)) : undefined;
+    // a time limit runs the script under coreutils timeout (TERM, then KILL 5 s later): the shell itself survives
+    if (secs !== undefined) script = `timeout -k 5 ${secs} /bin/sh -c ${shq(script)}`;
     const becomeUser = opts.become ? opts.becomeUser ?? 'root' : undefined;
     const shell = await this.shell(becomeUser);
-    return shell.run(script, opts.stdin);
+    const r = await shell.run(script, opts.stdin);
+    if (secs !== undefined && (r.rc === 124 || r.rc === 137)) {
+      throw new ModuleError(`the command timed out after ${secs} s on ${this.h.host} (timeout)`, { rc: r.rc, stdout: r.stdout, stderr: r.stderr });
+    }
+    return r;
   }
 
   private shell(becomeUser: string | undefined): Promise<PersistentShell> {

@@ -14,6 +14,8 @@ export interface RunOptions {
   cwd?: string;
   /** Extra environment variables for the command. */
   env?: Record<string, string>;
+  /** Kill the command after this long (coreutils `timeout` on the target; the shell survives). */
+  timeoutMs?: number;
 }
 
 export interface RunResult {

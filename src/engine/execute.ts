@@ -17,6 +17,8 @@ export interface ExecEnv {
   becomeUser: string;
   /** task `environment:` (added to every command's environment) */
   environment?: Record<string, string>;
+  /** the task's `timeout:` (seconds): each command of the task is killed after it */
+  timeoutSec?: number;
   /** the host's connection (opened on first use); null for controller-only modules */
   connection: () => Promise<Connection>;
   facts: FactCache;
@@ -33,7 +35,8 @@ export function makeContext(env: ExecEnv): ModuleContext {
     const conn = await env.connection();
     const become = opts.become ?? env.become;
     const vars = env.environment && Object.keys(env.environment).length ? { ...env.environment, ...opts.env } : opts.env;
-    return conn.run(command, { ...opts, env: vars, become, becomeUser: opts.becomeUser ?? env.becomeUser });
+    const timeoutMs = opts.timeoutMs ?? (env.timeoutSec ? env.timeoutSec * 1000 : undefined);
+    return conn.run(command, { ...opts, env: vars, become, becomeUser: opts.becomeUser ?? env.becomeUser, timeoutMs });
   };
   return {
     host: env.host,

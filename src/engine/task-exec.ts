@@ -253,6 +253,10 @@ async function runOne(rc: RunContext, pr: PlayRun, task: TaskIR, host: HostState
   const playbookDir = pr.play.dir;
   const roleDir = (task.role ?? inh.role)?.dir;
 
+  // `timeout:` (seconds) limits each command the task runs on the host
+  const timeoutRaw = task.raw['timeout'];
+  const timeoutSec = timeoutRaw == null ? undefined : Number(renderValue(timeoutRaw, vars, { source: keyPos(task, 'timeout'), what: 'timeout' }));
+  if (timeoutSec !== undefined && !(timeoutSec > 0)) throw new TsplayError('playbook', `timeout must be a positive number of seconds, got ${String(timeoutRaw)}`, { source: keyPos(task, 'timeout') });
   const exec = (v: Vars) =>
     executeModule(mod, args, {
       host: host.name,
@@ -262,6 +266,7 @@ async function runOne(rc: RunContext, pr: PlayRun, task: TaskIR, host: HostState
       become,
       becomeUser,
       environment,
+      timeoutSec,
       connection: () => rc.connect(delegated ? delegatedTo : host.name, connVars),
       facts,
       async readControllerFile(src, kind) {

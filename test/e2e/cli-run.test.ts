@@ -160,6 +160,19 @@ describe('failures', () => {
   });
 });
 
+describe('timeouts', () => {
+  it('timeout: kills a hung command on the host; the next task runs in the same shell', async () => {
+    const t0 = Date.now();
+    const r = await run([join(PB, 'timeout.yml')]);
+    expect(r.code, r.all).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(30_000); // not the 60 s of the command
+    expect(r.stdout).toMatch(/fatal: \[node1\]: FAILED! .*timed out after 2 s/);
+    expect(r.stdout).toContain('...ignoring');
+    expect(recap(r.stdout)['node1']).toMatchObject({ failed: 0, ignored: 1 });
+    expect((await lab.exec('node1', 'pgrep -fx "sleep 60" || echo none')).stdout.trim()).toBe('none');
+  });
+});
+
 describe('load errors', () => {
   it('a YAML syntax error names file:line:col, exit 4, no stack', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsplay-pb-'));

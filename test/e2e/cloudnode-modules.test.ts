@@ -8,11 +8,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SshConnection } from '../../src/connection/ssh.js';
-import { targetFromVars } from '../../src/connection/target.js';
 import type { Connection } from '../../src/connection/types.js';
 import { runModule } from '../helpers/modules.js';
-import { startLab, stopLab, type Lab } from '../helpers/lab.js';
+import { connectLabHost, startLab, stopLab, type Lab } from '../helpers/lab.js';
 
 const LAB = 'cnmod';
 let lab: Lab;
@@ -43,15 +41,7 @@ beforeAll(async () => {
   lab = await startLab(LAB, { hosts: 2, sudo: 'mixed' });
   tmp = mkdtempSync(join(tmpdir(), 'cnmod-'));
   for (const h of lab.hosts) {
-    const t = targetFromVars(h.name, {
-      ansible_host: h.ip,
-      ansible_user: 'ops',
-      ansible_ssh_private_key_file: lab.key,
-      ansible_ssh_common_args: `-o UserKnownHostsFile=${lab.knownHosts}`,
-      ...(h.sudo === 'password' ? { ansible_become_password: 'ops-pass' } : {}),
-    });
-    const c = new SshConnection({ ...t, agent: undefined, globalKnownHostsFiles: [] });
-    await c.connect();
+    const c = await connectLabHost(lab, h.name);
     conns[h.name] = c;
   }
 });

@@ -19,11 +19,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { SshConnection } from '../../src/connection/ssh.js';
-import { targetFromVars } from '../../src/connection/target.js';
 import type { Connection } from '../../src/connection/types.js';
 import { runModule } from '../helpers/modules.js';
-import { startLab, stopLab, type Lab } from '../helpers/lab.js';
+import { connectLabHost, startLab, stopLab, type Lab } from '../helpers/lab.js';
 import { recap, ROOT, tsplay } from '../helpers/cli.js';
 
 const GROUP_VARS = join(ROOT, 'inventory/lab/group_vars/gateways.yml');
@@ -71,15 +69,7 @@ beforeAll(async () => {
   writeFileSync(join(invDir, 'hosts.yml'), 'all:\n  children:\n    gateways:\n      hosts:\n        gw-onprem:\n        gw-cloud:\n    onprem_nodes:\n      hosts:\n        onprem1:\n');
   copyFileSync(GROUP_VARS, join(invDir, 'group_vars', 'gateways.yml'));
   for (const h of mod.hosts) {
-    const t = targetFromVars(h.name, {
-      ansible_host: h.ip,
-      ansible_user: 'ops',
-      ansible_ssh_private_key_file: mod.key,
-      ansible_ssh_common_args: `-o UserKnownHostsFile=${mod.knownHosts}`,
-      ...(h.sudo === 'password' ? { ansible_become_password: 'ops-pass' } : {}),
-    });
-    const c = new SshConnection({ ...t, agent: undefined, globalKnownHostsFiles: [] });
-    await c.connect();
+    const c = await connectLabHost(mod, h.name);
     conns[h.name] = c;
   }
 });

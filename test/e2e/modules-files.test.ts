@@ -4,11 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshConnection } from '../../src/connection/ssh.js';
-import { targetFromVars } from '../../src/connection/target.js';
 import type { Connection, RunOptions } from '../../src/connection/types.js';
 import type { ResultData } from '../../src/module/define.js';
 import { runModule, type RunModuleOpts } from '../helpers/modules.js';
-import { startLab, stopLab, type Lab, type LabHost } from '../helpers/lab.js';
+import { labTarget, startLab, stopLab, type Lab, type LabHost } from '../helpers/lab.js';
 
 const LAB = 'filesmod';
 let lab: Lab;
@@ -18,14 +17,7 @@ let commands = 0;
 function connection(h: LabHost): Connection {
   let c = conns.get(h.name);
   if (!c) {
-    const t = targetFromVars(h.name, {
-      ansible_host: h.ip,
-      ansible_user: 'ops',
-      ansible_ssh_private_key_file: lab.key,
-      ansible_ssh_common_args: `-o UserKnownHostsFile=${lab.knownHosts}`,
-      ...(h.sudo === 'password' ? { ansible_become_password: 'ops-pass' } : {}),
-    });
-    c = new SshConnection({ ...t, agent: undefined, globalKnownHostsFiles: [] });
+    c = new SshConnection(labTarget(lab, h.name));
     conns.set(h.name, c);
   }
   const real = c;

@@ -9,10 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshConnection } from '../../src/connection/ssh.js';
-import { targetFromVars } from '../../src/connection/target.js';
 import type { Connection, RunOptions } from '../../src/connection/types.js';
 import type { ResultData } from '../../src/module/define.js';
-import { startLab, stopLab, type Lab } from '../helpers/lab.js';
+import { labTarget, startLab, stopLab, type Lab } from '../helpers/lab.js';
 import { runModule, type RunModuleOpts } from '../helpers/modules.js';
 
 const LAB = 'sysmod';
@@ -22,16 +21,8 @@ const conns: SshConnection[] = [];
 const sent = new Map<string, number>();
 const noopCost: Record<string, number> = {};
 
-function connect(host: string, vars: Record<string, unknown> = {}): Connection {
-  const h = lab.host(host);
-  const t = targetFromVars(h.name, {
-    ansible_host: h.ip,
-    ansible_user: 'ops',
-    ansible_ssh_private_key_file: lab.key,
-    ansible_ssh_common_args: `-o UserKnownHostsFile=${lab.knownHosts}`,
-    ...vars,
-  });
-  const real = new SshConnection({ ...t, agent: undefined, globalKnownHostsFiles: [] } as typeof t);
+function connect(host: string): Connection {
+  const real = new SshConnection(labTarget(lab, host));
   conns.push(real);
   sent.set(host, 0);
   return {
@@ -81,7 +72,7 @@ async function converge(c: Connection, name: string, args: Record<string, unknow
 beforeAll(async () => {
   lab = await startLab(LAB, { hosts: 2, sudo: 'mixed' });
   n1 = connect('node1');
-  n2 = connect('node2', { ansible_become_password: 'ops-pass' });
+  n2 = connect('node2'); // a password-sudo host: labTarget gives it ops-pass
 });
 
 afterAll(async () => {

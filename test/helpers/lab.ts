@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { labExec } from '../../src/lab/manager.js';
+import { SshConnection, targetFromVars, type ConnectionTarget } from '../../src/connection/index.js';
 import { packageRoot } from '../../src/lab/paths.js';
 import { readState, type LabState } from '../../src/lab/state.js';
 
@@ -129,4 +130,28 @@ export async function startLab(name: string, opts: StartOptions): Promise<Lab> {
 /** Remove a lab by name (no error when there is none): safe in afterAll. */
 export async function stopLab(name: string): Promise<void> {
   await cliOk(['down', '--name', name]);
+}
+
+/**
+ * The ssh target of a lab host as the lab inventory describes it (user ops, the lab key, strict host key
+ * checking against the lab's known_hosts, the sudo password on password hosts); no agent, no global files.
+ */
+export function labTarget(lab: Lab, hostName: string, extraVars: Record<string, unknown> = {}): ConnectionTarget {
+  const h = lab.host(hostName);
+  const t = targetFromVars(h.name, {
+    ansible_host: h.ip,
+    ansible_user: 'ops',
+    ansible_ssh_private_key_file: lab.key,
+    ansible_ssh_common_args: `-o UserKnownHostsFile=${lab.knownHosts}`,
+    ...(h.sudo === 'password' ? { ansible_become_password: 'ops-pass' } : {}),
+    ...extraVars,
+  });
+  return { ...t, agent: undefined, globalKnownHostsFiles: [] };
+}
+
+/** A connected ssh2 connection to a lab host (close it in afterAll). */
+export async function connectLabHost(lab: Lab, hostName: string): Promise<SshConnection> {
+  const c = new SshConnection(labTarget(lab, hostName));
+  await c.connect();
+  return c;
 }

@@ -171,15 +171,18 @@ export function planTouch(i: FilePlanInput): FilePlan {
   return summary(p, st, prevState(st));
 }
 
-export function planFile(i: FilePlanInput): FilePlan {
-  let path = i.path;
-  let st = i.info.stat;
-  let prev = prevState(st);
-  if (prev === 'link' && i.follow) {
-    path = i.info.realPath ?? path;
-    st = i.info.target ?? undefined;
-    prev = prevState(st);
+/** The path to act on: with `follow`, a symlink stands for its target. */
+function followLink(i: FilePlanInput): { path: string; st: FilePlanInput['info']['stat']; prev: ReturnType<typeof prevState> } {
+  const st = i.info.stat;
+  if (prevState(st) === 'link' && i.follow) {
+    const target = i.info.target ?? undefined;
+    return { path: i.info.realPath ?? i.path, st: target, prev: prevState(target) };
   }
+  return { path: i.path, st, prev: prevState(st) };
+}
+
+export function planFile(i: FilePlanInput): FilePlan {
+  const { path, st, prev } = followLink(i);
   if (prev !== 'file' && prev !== 'hard') throw new ModuleError(`file (${path}) is ${prev}, cannot continue`);
   const p = newPlan(path, 'file', prev);
   const a = applyAttrs(p, path, cur(st!), i.attrs, i.facts.umask);
@@ -189,14 +192,7 @@ export function planFile(i: FilePlanInput): FilePlan {
 }
 
 export function planDirectory(i: FilePlanInput): FilePlan {
-  let path = i.path;
-  let st = i.info.stat;
-  let prev = prevState(st);
-  if (prev === 'link' && i.follow) {
-    path = i.info.realPath ?? path;
-    st = i.info.target ?? undefined;
-    prev = prevState(st);
-  }
+  const { path, st, prev } = followLink(i);
   const p = newPlan(path, 'directory', prev);
   const umask = i.facts.umask;
   if (prev === 'absent') {

@@ -1,17 +1,12 @@
 /** command: run a program with arguments, no shell (Ansible's ansible.builtin.command). */
 import { ArgsError, Type, defineModule, shSplit } from '../../src/index.js';
-import { checkGuards, commandLine, runAndReport } from './run-command.js';
+import { checkGuards, commandLine, runAndReport, runArgProperties } from './run-command.js';
 
 const Args = Type.Object(
   {
     cmd: Type.Optional(Type.String({ description: 'the command line (free form), split like a POSIX shell would, but not run by one' })),
     argv: Type.Optional(Type.Array(Type.String(), { description: 'the command as a list of arguments (instead of cmd)' })),
-    creates: Type.Optional(Type.String({ description: 'a path or glob; when it exists the command is not run' })),
-    removes: Type.Optional(Type.String({ description: 'a path or glob; when it does not exist the command is not run' })),
-    chdir: Type.Optional(Type.String({ description: 'change into this directory first' })),
-    stdin: Type.Optional(Type.String({ description: 'text fed to the command on stdin' })),
-    stdin_add_newline: Type.Boolean({ default: true, description: 'append a newline to stdin' }),
-    strip_empty_ends: Type.Boolean({ default: true, description: 'strip trailing newlines from stdout/stderr' }),
+    ...runArgProperties,
     expand_argument_vars: Type.Boolean({ default: true, description: 'expand $VARS and ~ in the arguments, as Ansible does' }),
   },
   { additionalProperties: false },

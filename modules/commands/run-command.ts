@@ -2,7 +2,17 @@
  * What command and shell share: the creates/removes guard (one test on the host), building the command line,
  * running it and shaping Ansible's result (rc, stdout/stderr and their _lines, cmd, start/end/delta).
  */
-import { ArgsError, change, ok, shq, shSplit, type CheckResult, type ModuleContext, type ResultData } from '../../src/index.js';
+import { ArgsError, Type, change, ok, shq, shSplit, type CheckResult, type ModuleContext, type ResultData } from '../../src/index.js';
+
+/** The arguments command and shell share (TypeBox properties, spread into each module's schema). */
+export const runArgProperties = {
+  creates: Type.Optional(Type.String({ description: 'a path or glob; when it exists the command is not run' })),
+  removes: Type.Optional(Type.String({ description: 'a path or glob; when it does not exist the command is not run' })),
+  chdir: Type.Optional(Type.String({ description: 'change into this directory first' })),
+  stdin: Type.Optional(Type.String({ description: 'text fed to the command on stdin' })),
+  stdin_add_newline: Type.Boolean({ default: true, description: 'append a newline to stdin' }),
+  strip_empty_ends: Type.Boolean({ default: true, description: 'strip trailing newlines from stdout/stderr' }),
+};
 
 export interface GuardArgs {
   creates?: string;

@@ -1,17 +1,12 @@
 /** shell: run a command line through a shell (Ansible's ansible.builtin.shell). */
 import { ArgsError, Type, defineModule, shq } from '../../src/index.js';
-import { checkGuards, runAndReport } from './run-command.js';
+import { checkGuards, runAndReport, runArgProperties } from './run-command.js';
 
 const Args = Type.Object(
   {
     cmd: Type.Optional(Type.String({ description: 'the shell command line (free form)' })),
     executable: Type.Optional(Type.String({ description: 'the shell to run it with (default /bin/sh)' })),
-    creates: Type.Optional(Type.String({ description: 'a path or glob; when it exists the command is not run' })),
-    removes: Type.Optional(Type.String({ description: 'a path or glob; when it does not exist the command is not run' })),
-    chdir: Type.Optional(Type.String({ description: 'change into this directory first' })),
-    stdin: Type.Optional(Type.String({ description: 'text fed to the command on stdin' })),
-    stdin_add_newline: Type.Boolean({ default: true, description: 'append a newline to stdin' }),
-    strip_empty_ends: Type.Boolean({ default: true, description: 'strip trailing newlines from stdout/stderr' }),
+    ...runArgProperties,
   },
   { additionalProperties: false },
 );

@@ -77,6 +77,8 @@ export class UnreachableError extends TsplayError {
 
 /** Privilege escalation failed (wrong/missing sudo password, not in sudoers). */
 export class BecomeError extends TsplayError {
+  /** sudo refused to run without a terminal (`Defaults requiretty`): worth one retry on a pty */
+  needsTty = false;
   constructor(message: string) {
     super('become', message);
   }

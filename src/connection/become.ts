@@ -32,6 +32,11 @@ export function becomeFailure(spec: BecomeSpec, host: string, kind: BecomeFailur
   if (kind === 'no-password' || /password is required/.test(stderr)) {
     return new BecomeError(`sudo requires a password on ${host}: use -K/--ask-become-pass or ansible_become_password`);
   }
+  if (/must have a tty|no tty present/.test(stderr)) {
+    const e = new BecomeError(`sudo on ${host} needs a terminal (Defaults requiretty)`);
+    e.needsTty = true;
+    return e;
+  }
   if (/not in the sudoers file/.test(stderr)) {
     return new BecomeError(`sudo: ${spec.loginUser} is not in the sudoers file on ${host}`);
   }

@@ -20,7 +20,8 @@ function localUser(): string {
 /** After the shell exits, output still in flight gets this long to arrive. */
 const EXIT_GRACE_MS = 250;
 
-function spawnChannel(command: string): ShellChannel {
+/** A local `/bin/sh -c command` as a shell channel (exported for the protocol tests). */
+export function spawnChannel(command: string): ShellChannel {
   const p = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'] });
   p.stdin.on('error', () => undefined); // EPIPE when the shell is gone: reported through 'close'
   let spawnError = '';

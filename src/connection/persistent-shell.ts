@@ -1,11 +1,23 @@
 /**
  * One long-lived shell on the target (login user, or root via sudo), driven with the framed protocol of
- * shell-protocol.ts. Commands are written as soon as they are asked for and answered in order, so callers
- * are serialized by the remote loop itself.
+ * shell-protocol.ts: the control channel (the shell itself, maybe under sudo) and, when the target allows it,
+ * a data channel whose pipes the shell adopts, so commands and their input and output never pass sudo.
+ * Commands are written as soon as they are asked for and answered in order, so callers are serialized by
+ * the remote loop itself.
  */
 import { BecomeError, TsplayError } from '../errors.js';
 import type { RunResult } from './types.js';
-import { encodeRequest, LOOP_EXIT_REASONS, loopPreamble, StreamBuffer, randomToken } from './shell-protocol.js';
+import {
+  controlAnswers,
+  controlLine,
+  dataHolderCommand,
+  encodeRequest,
+  HEARTBEAT_MS,
+  LOOP_EXIT_REASONS,
+  loopCode,
+  StreamBuffer,
+  randomToken,
+} from './shell-protocol.js';
 import { becomeFailure, type BecomeSpec } from './become.js';
 
 /** The byte pipe to a started process: an ssh exec channel or a local child process. */
@@ -35,6 +47,10 @@ export interface ShellOptions {
   lostError: (detail: string) => TsplayError;
   /** true when the transport under the channel is gone (then a dying sudo is not sudo's fault) */
   transportGone: () => boolean;
+  /** start a login-user process running `command` for the data channel; absent: everything in band */
+  openData?: (command: string) => Promise<ShellChannel>;
+  /** the control channel is a terminal (sudo requiretty): stderr arrives merged into stdout */
+  pty?: boolean;
 }
 
 interface Pending {
@@ -45,26 +61,45 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+/** "<token> <pid>" at the start of a line: the pid, once the whole line arrived. */
+function tokenPid(buf: StreamBuffer, token: string): number | null {
+  const m = new RegExp(`${token} (\\d+)\\r?\\n`).exec(buf.text());
+  return m ? Number(m[1]) : null;
+}
+
 export class PersistentShell {
   private readonly marker = randomToken('tsplay-');
-  private readonly out = new StreamBuffer();
-  private readonly err = new StreamBuffer();
+  private out = new StreamBuffer();
+  private err = new StreamBuffer();
   private readonly pending: Pending[] = [];
   private nextId = 1;
   private deadError: Error | null = null;
   private closed = false;
   private closeWaiters: (() => void)[] = [];
+  /** the channel commands are written to and answered on (the data channel, or ctl in band) */
+  private io: ShellChannel;
+  private data?: ShellChannel;
+  private heartbeat?: NodeJS.Timeout;
+  /** true once the loop runs: from then on output is framed */
+  private running = false;
 
   private constructor(
     private readonly ch: ShellChannel,
     private readonly opts: ShellOptions,
-  ) {}
+  ) {
+    this.io = ch;
+  }
 
   get alive(): boolean {
     return this.deadError === null && !this.closed;
   }
 
-  /** Wait for the ready token (answering one sudo prompt if there is one), then start the loop. */
+  /** true when commands travel on a channel of their own (not through sudo's stdin) */
+  get ownChannel(): boolean {
+    return this.io !== this.ch;
+  }
+
+  /** Wait for the ready token (answering one sudo prompt if there is one), adopt the data channel, start the loop. */
   static start(ch: ShellChannel, opts: ShellOptions): Promise<PersistentShell> {
     const shell = new PersistentShell(ch, opts);
     return shell.handshake();
@@ -73,73 +108,163 @@ export class PersistentShell {
   private handshake(): Promise<PersistentShell> {
     const { opts, ch } = this;
     const password = opts.become?.password;
-    const preamble = loopPreamble(this.marker, { root: opts.sanePath });
-    // without a password nothing but our loop reads stdin: send the loop at once (saves a round trip)
-    if (password === undefined) ch.write(preamble);
+    const pty = opts.pty === true;
     return new Promise<PersistentShell>((resolve, reject) => {
-      let outReady = false;
-      let errReady = false;
+      let shellPid: number | null = null;
+      let errReady = pty;
       let prompts = 0;
       let settled = false;
+      let phase: 'ready' | 'data' | 'answer' = 'ready';
+      let ctlText = '';
       let errText = '';
+      const answer = randomToken('');
+      const answers = controlAnswers(answer);
+      const loop = loopCode(this.marker, { root: opts.sanePath });
       const fail = (e: Error): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         this.deadError = e;
         ch.kill();
+        this.data?.kill();
         reject(e);
       };
       const timer = setTimeout(() => {
         const what = opts.become ? `sudo on ${opts.host}` : `the shell on ${opts.label}`;
         fail(opts.become ? new BecomeError(`${what} did not answer within ${opts.startTimeoutMs / 1000} s`) : opts.lostError(`${what} did not start within ${opts.startTimeoutMs / 1000} s`));
       }, opts.startTimeoutMs);
-      const check = (): void => {
-        if (settled || !outReady || !errReady) return;
+
+      const started = (own: boolean): void => {
         settled = true;
         clearTimeout(timer);
-        if (password !== undefined) ch.write(preamble);
-        this.listen();
+        if (own) {
+          this.io = this.data!;
+          this.out = new StreamBuffer();
+          this.err = new StreamBuffer();
+          this.heartbeat = setInterval(() => this.ch.write(Buffer.from('\n')), HEARTBEAT_MS);
+          this.heartbeat.unref();
+        } else {
+          this.data?.kill();
+          this.data = undefined;
+          // in band: frames come on the control channel, after the answer line
+          this.out.skipThrough(answers.inband);
+        }
+        this.running = true;
+        this.io.write(loop);
+        this.drain();
         resolve(this);
       };
+
+      const sendControl = (dataPid: number | undefined): void => {
+        phase = 'answer';
+        ch.write(Buffer.from(controlLine(dataPid, answer, loop.length, { pty })));
+      };
+
+      const openData = async (pid: number): Promise<void> => {
+        phase = 'data';
+        if (!opts.openData) return sendControl(undefined);
+        const token = randomToken('tsplay-data-');
+        let dch: ShellChannel;
+        try {
+          dch = await opts.openData(dataHolderCommand(token, pid));
+        } catch {
+          return sendControl(undefined);
+        }
+        if (settled) return dch.kill();
+        this.data = dch;
+        const dout = new StreamBuffer();
+        let dataPid: number | null = null;
+        dch.onData('stdout', (chunk) => {
+          if (this.running && this.io === dch) return this.onData('stdout', chunk);
+          if (dataPid !== null) return this.out.push(chunk); // early frames cannot come before the loop
+          dout.push(chunk);
+          dataPid = tokenPid(dout, token);
+          if (dataPid !== null && !settled) sendControl(dataPid);
+        });
+        dch.onData('stderr', (chunk) => {
+          if (this.running && this.io === dch) this.onData('stderr', chunk);
+          // before the loop runs: rc-file noise of the login shell, dropped
+        });
+        dch.onClose((detail) => {
+          if (this.io === dch && this.running) this.onChannelGone(detail);
+          else if (phase === 'data' && !settled) sendControl(undefined);
+        });
+      };
+
+      const checkReady = (): void => {
+        if (phase !== 'ready' || settled || shellPid === null || !errReady) return;
+        void openData(shellPid);
+      };
+
+      const checkAnswer = (): void => {
+        if (phase !== 'answer' || settled) return;
+        if (ctlText.includes(answers.data)) return started(true);
+        if (ctlText.includes(answers.inband)) {
+          if (pty) return fail(new BecomeError(`sudo on ${opts.host} needs a terminal, and the shell cannot open a channel of its own (/proc/PID/fd refused): cannot run commands safely over a terminal`));
+          return started(false);
+        }
+      };
+
+      const onPrompt = (text: string): boolean => {
+        if (!opts.become) return false;
+        const n = text.split(opts.become.promptToken).length - 1;
+        if (n <= prompts) return false;
+        prompts = n;
+        if (password === undefined) {
+          fail(becomeFailure(opts.become, opts.host, 'no-password', text));
+          return true;
+        }
+        if (prompts >= 2) {
+          fail(becomeFailure(opts.become, opts.host, 'wrong-password', text));
+          return true;
+        }
+        ch.write(Buffer.from(password + (pty ? '\r' : '\n')));
+        return false;
+      };
+
       ch.onData('stdout', (chunk) => {
-        if (settled) return this.onData('stdout', chunk);
+        if (this.running) {
+          if (this.io === ch) this.onData('stdout', chunk);
+          return; // data mode: heartbeat echoes and the like
+        }
         this.out.push(chunk);
-        if (!outReady && this.out.skipThrough(opts.readyToken)) outReady = true;
-        check();
-      });
-      ch.onData('stderr', (chunk) => {
-        if (settled) return this.onData('stderr', chunk);
-        if (!errReady) errText += chunk.toString('utf8');
-        this.err.push(chunk);
-        if (opts.become) {
-          const n = errText.split(opts.become.promptToken).length - 1;
-          if (n > prompts) {
-            prompts = n;
-            if (password === undefined) {
-              return fail(becomeFailure(opts.become, opts.host, 'no-password', errText));
-            }
-            if (prompts >= 2) return fail(becomeFailure(opts.become, opts.host, 'wrong-password', errText));
-            ch.write(Buffer.from(password + '\n'));
+        ctlText += chunk.toString('latin1');
+        if (ctlText.length > 65536) ctlText = ctlText.slice(-8192);
+        if (pty && phase === 'ready' && onPrompt(ctlText)) return;
+        if (phase === 'ready' && shellPid === null) {
+          shellPid = tokenPid(this.out, opts.readyToken);
+          if (shellPid !== null) {
+            if (!pty) this.out.skipThrough(`${opts.readyToken} ${shellPid}`);
+            ctlText = pty ? '' : this.out.text();
           }
         }
-        if (!errReady && this.err.skipThrough(opts.readyToken)) errReady = true;
-        check();
+        checkReady();
+        checkAnswer();
+      });
+      ch.onData('stderr', (chunk) => {
+        if (this.running) {
+          if (this.io === ch) this.onData('stderr', chunk);
+          return;
+        }
+        if (!errReady) errText += chunk.toString('utf8');
+        this.err.push(chunk);
+        if (!pty && !errReady && onPrompt(errText)) return;
+        if (!errReady && tokenPid(this.err, opts.readyToken) !== null) {
+          errReady = true;
+          this.err.skipThrough(`${opts.readyToken} ${tokenPid(this.err, opts.readyToken)}`);
+        }
+        checkReady();
       });
       ch.onClose((detail) => {
-        this.closed = true;
         if (!settled) {
-          if (opts.become && !opts.transportGone()) fail(becomeFailure(opts.become, opts.host, 'exited', errText, detail));
+          this.closed = true;
+          const text = pty ? ctlText : errText;
+          if (opts.become && !opts.transportGone() && phase === 'ready') fail(becomeFailure(opts.become, opts.host, 'exited', text, detail));
           else fail(opts.lostError(`the shell on ${opts.label} exited before it was ready (${detail})`));
-        } else this.onClosed(detail);
+        } else this.onChannelGone(detail);
         for (const w of this.closeWaiters.splice(0)) w();
       });
     });
-  }
-
-  private listen(): void {
-    // data that arrived together with the ready tokens
-    this.drain();
   }
 
   private onData(stream: 'stdout' | 'stderr', chunk: Buffer): void {
@@ -161,6 +286,7 @@ export class PersistentShell {
         p.reject(e);
         this.failAll(e);
         this.ch.kill();
+        this.data?.kill();
         return;
       }
       p.resolve({
@@ -172,8 +298,13 @@ export class PersistentShell {
     }
   }
 
-  private onClosed(detail: string): void {
+  /** Either channel went away: the shell is gone (the other channel is torn down too). */
+  private onChannelGone(detail: string): void {
+    if (this.closed && this.deadError) return;
+    this.closed = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
     this.ch.kill();
+    this.data?.kill();
     if (this.deadError) return this.failAll(this.deadError);
     const busy = this.pending.length > 0;
     const status = /^exit status (\d+)$/.exec(detail);
@@ -198,7 +329,7 @@ export class PersistentShell {
     const req = encodeRequest(id, script, stdin);
     return new Promise<RunResult>((resolve, reject) => {
       this.pending.push({ id, resolve, reject });
-      this.ch.write(req);
+      this.io.write(req);
     });
   }
 
@@ -208,6 +339,7 @@ export class PersistentShell {
     return new Promise<void>((resolve) => {
       const t = setTimeout(() => {
         this.ch.kill();
+        this.data?.kill();
         resolve();
       }, timeoutMs);
       this.closeWaiters.push(() => {
@@ -215,7 +347,9 @@ export class PersistentShell {
         resolve();
       });
       this.deadError ??= new TsplayError('connection', `the shell on ${this.opts.label} was closed`);
-      this.ch.end();
+      if (this.heartbeat) clearInterval(this.heartbeat);
+      // EOF on the command stream ends the loop; the control channel then closes by itself
+      this.io.end();
     });
   }
 }

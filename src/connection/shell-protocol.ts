@@ -1,19 +1,35 @@
 /**
  * The framed protocol spoken with a persistent POSIX shell on the target.
  *
- * Start: the channel's command is BOOTSTRAP (tiny, constant apart from a random ready token): it prints the
- * token on stdout and stderr (everything before it, e.g. sudo warnings, is discarded), then reads one line
- * from stdin and evals it. That line sets the private marker M (never in argv) and reads the loop code
- * with `head -c`.
+ * Two channels per shell (both opened by the controller, nothing listens on the target):
+ *  - the CONTROL channel runs BOOTSTRAP (constant but for a random ready token), directly or under sudo. It
+ *    prints "<token> <its pid>" on stdout and stderr (everything before, e.g. sudo warnings or rc-file noise,
+ *    is discarded) and reads ONE line from stdin. After that, this channel carries only heartbeats
+ *    (one "\n" every HEARTBEAT_MS): sudo (and sudo's I/O log) never sees a command, an input or an output.
+ *  - the DATA channel is a process of the login user that reads nothing itself
+ *    (`exec tail --pid=<shell pid> -f /dev/null`: it ends when the shell ends). The shell opens that
+ *    process's stdin/stdout/stderr pipes through /proc/<pid>/fd/{0,1,2} as its fds 3/4/5, so commands,
+ *    their input and their output travel on a channel of their own, past sudo. Where that open is refused
+ *    (a non-root become user, a hardened /proc), the shell says so and everything goes in band on the
+ *    control channel as before (fds 3/4/5 = 0/1/2).
  *
- * Per command, the controller writes
- *     "<id> <nlines> <stdin-len>\n" + script lines + stdin bytes      (or "<id> b<bytes> <stdin-len>\n" + script)
- * and the loop runs `(eval "$script") <stdin-file` with stdout/stderr going straight to the channel, then
- * prints "\n<M> <id> <rc>\n" on stdout and on stderr. The controller cuts each stream at that trailer: stdout,
- * stderr and rc stay separate and binary safe, and a command costs one fork on the target (no extra
- * processes; stdin bytes go to a file in a private mktemp -d directory, emptied after the command and removed
- * when the shell exits). M is 128 random bits known only to the loop shell (not in argv, not exported, unset
- * for the command), so command output cannot fake a trailer.
+ * Per command, the controller writes on fd 3
+ *     "<id> <nlines> <stdin-len>\n" + script lines + stdin bytes + "E<id>\n"
+ *  or "<id> b<bytes> <stdin-len>\n" + script bytes + stdin bytes + "E<id>\n"
+ * The loop reads the script, spools the input (if any) into a 0700 directory on a tmpfs (/dev/shm, /run, or
+ * $XDG_RUNTIME_DIR: never a disk), then reads the end line: only when it is exactly "E<id>" — i.e. the
+ * script and every declared input byte arrived — does the command run, as `(eval "$script") <spool`, with
+ * stdout/stderr on fds 4/5. Anything short (controller killed, connection cut) ends at EOF before the end
+ * line: the loop exits and the command never starts. After the command the spool is emptied; the loop
+ * prints "\n<M> <id> <rc>\n" on fds 4 and 5, so stdout, stderr and rc stay separate and binary safe. M is 128
+ * random bits sent on the data channel only, known to the loop alone (not in argv, not exported, unset for
+ * the command), so command output cannot fake a trailer.
+ *
+ * Watchdog (data-channel mode): a background reader of the control channel. When the controller goes away
+ * (EOF: process killed, sshd gone) or its heartbeats stop for WATCHDOG_S seconds (dead link), it gives the
+ * running command GRACE_S seconds to finish by itself (an atomic rename completes, a step is not cut in the
+ * middle), then TERMs the shell's whole session and KILLs it 2 s later: nothing run by tsplay outlives the
+ * controller (daemons that detach with setsid, as services do, are not in the session and stay).
  *
  * Needs GNU (or any non-over-reading) `head -c`: BusyBox head reads ahead through stdio and would eat the
  * next request.
@@ -25,54 +41,118 @@ export const ROOT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 
 /** Scripts longer than this are sent as one byte block (one `head -c`) instead of line by line. */
 const LINE_MODE_MAX = 4096;
+/** The controller writes a heartbeat on the control channel this often. */
+export const HEARTBEAT_MS = 10_000;
+/** The target-side watchdog gives up on a controller silent for this long (a dead link). */
+export const WATCHDOG_S = 60;
+/** After the controller is gone, the running command gets this long to finish by itself. */
+export const GRACE_S = 5;
 
 export function randomToken(prefix: string): string {
   return `${prefix}${randomBytes(16).toString('hex')}`;
 }
 
-/** Channel command: `/bin/sh -c '...'` printing the ready token, then evaluating one line of stdin. */
+/** Control channel command: prints "<token> <pid>" on stdout and stderr, then evaluates one line of stdin. */
 export function bootstrapCommand(readyToken: string): string {
-  return `/bin/sh -c ${shq(`echo ${readyToken}; echo ${readyToken} >&2; IFS= read -r l && eval "$l"`)}`;
+  return `/bin/sh -c ${shq(`echo ${readyToken} $$; echo ${readyToken} $$ >&2; IFS= read -r l && eval "$l"`)}`;
 }
 
-const LOOP = `D=
-trap '[ -z "$D" ] || rm -rf "$D"' EXIT
+/** Data channel command: prints "<token> <pid>", then holds its pipes open for the shell until it ends. */
+export function dataHolderCommand(token: string, shellPid: number): string {
+  return `/bin/sh -c ${shq(`echo ${token} $$; exec tail --pid=${shellPid} -f /dev/null`)}`;
+}
+
+/**
+ * The one line written on the control channel once both channels are up: open the data process's pipes
+ * (or fall back to the control channel), say which (the answer token is built at run time, so a pty's echo
+ * of this line cannot look like the answer), then read the loop from fd 3.
+ */
+export function controlLine(dataPid: number | undefined, answer: string, loopLength: number, opts: { pty: boolean }): string {
+  const fds = `3</proc/$P/fd/0 4>/proc/$P/fd/1 5>/proc/$P/fd/2`;
+  const stty = opts.pty ? 'stty -echo 2>/dev/null; ' : '';
+  const inband = `K=; exec 3<&0 4>&1 5>&2; echo "ib-$t-ib"`;
+  const open =
+    dataPid === undefined
+      ? inband
+      : `P=${dataPid}; if (exec ${fds}) 2>/dev/null; then K=1; exec ${fds}; echo "ok-$t-ok"; else ${inband}; fi`;
+  return `${stty}t=${answer}; ${open}; eval "$(head -c ${loopLength} <&3)"\n`;
+}
+
+/** The answers controlLine() makes the shell print. */
+export function controlAnswers(answer: string): { data: string; inband: string } {
+  return { data: `ok-${answer}-ok`, inband: `ib-${answer}-ib` };
+}
+
+const LOOP = `D=; W=
+trap '[ -z "$W" ] || kill "$W" 2>/dev/null; [ -z "$D" ] || rm -rf "$D"' EXIT
 trap 'exit 129' HUP
 trap 'exit 143' TERM
 NL='
 '
-while IFS=' ' read -r i n l; do
+L=$$
+if [ "$K" = 1 ]; then
+  exec 6<&0
+  {
+    while x=$(timeout --foreground ${WATCHDOG_S} head -c 1 && echo .) && [ \${#x} -ge 2 ]; do :; done
+    trap '' TERM HUP
+    g=0
+    while [ $g -lt ${GRACE_S} ] && kill -0 $L 2>/dev/null; do sleep 1; g=$((g + 1)); done
+    if kill -0 $L 2>/dev/null; then
+      read -r _ _ _ _ _ s _ </proc/$L/stat
+      pkill -TERM -s "$s" 2>/dev/null || kill -TERM 0
+      sleep 2
+      pkill -KILL -s "$s" 2>/dev/null || kill -KILL 0
+    fi
+  } <&6 >/dev/null 2>&1 3<&- 4>&- 5>&- &
+  W=$!
+  exec 6<&-
+fi
+for x in /dev/shm/tsplay.* /run/tsplay.* "\${XDG_RUNTIME_DIR:-/nonexistent}"/tsplay.*; do
+  [ -d "$x" ] && [ ! -h "$x" ] && [ -O "$x" ] || continue
+  p=\${x##*/tsplay.}; p=\${p%%.*}
+  case $p in ''|*[!0-9]*) continue ;; esac
+  kill -0 "$p" 2>/dev/null || rm -rf "$x"
+done
+while IFS=' ' read -r i n l <&3; do
   case $n in
-    b*) S=$(head -c "\${n#b}"; echo x) || exit 112; S=\${S%x} ;;
-    *) S=; while [ "$n" -gt 0 ]; do IFS= read -r x || exit 112; S="$S$x$NL"; n=$((n - 1)); done ;;
+    b*) S=$(head -c "\${n#b}" <&3; echo x) || exit 112; S=\${S%x} ;;
+    *) S=; while [ "$n" -gt 0 ]; do IFS= read -r x <&3 || exit 112; S="$S$x$NL"; n=$((n - 1)); done ;;
   esac
   I=/dev/null
   if [ "$l" -gt 0 ]; then
-    [ -n "$D" ] || D=$(mktemp -d "\${TMPDIR:-/tmp}/tsplay.XXXXXXXXXX") || exit 111
-    head -c "$l" >"$D/i" || exit 113
+    if [ -z "$D" ]; then
+      for x in /dev/shm /run "\${XDG_RUNTIME_DIR:-}"; do
+        [ -n "$x" ] && [ -d "$x" ] && [ -w "$x" ] || continue
+        case $(stat -f -c %T "$x" 2>/dev/null) in tmpfs|ramfs) D=$(mktemp -d "$x/tsplay.$L.XXXXXX") && break ;; esac
+        D=
+      done
+      [ -n "$D" ] || exit 111
+    fi
+    head -c "$l" <&3 >"$D/i" || exit 113
     I=$D/i
   fi
-  (unset M D NL n l x I; eval "$S") <"$I"
+  IFS= read -r x <&3 || exit 112
+  [ "$x" = "E$i" ] || exit 114
+  (unset M D W K L NL P t n l x I; eval "$S") <"$I" >&4 2>&5 3<&- 4>&- 5>&-
   r=$?
   [ "$I" = /dev/null ] || : >"$I"
-  printf '\\n%s %s %s\\n' "$M" "$i" "$r"
-  printf '\\n%s %s %s\\n' "$M" "$i" "$r" >&2
+  printf '\\n%s %s %s\\n' "$M" "$i" "$r" >&4
+  printf '\\n%s %s %s\\n' "$M" "$i" "$r" >&5
 done
 `;
 
 /** Why the loop shell exits by itself (its exit status). */
 export const LOOP_EXIT_REASONS: Record<number, string> = {
-  111: 'cannot create a temporary directory (mktemp -d in $TMPDIR or /tmp)',
-  112: 'the command text was cut short',
-  113: 'cannot write the command input to the temporary directory',
+  111: 'no tmpfs to hold the command input (looked in /dev/shm, /run, $XDG_RUNTIME_DIR)',
+  112: 'the command text or its input was cut short',
+  113: 'cannot write the command input to the temporary directory (tmpfs full?)',
+  114: 'the command stream is out of sync',
 };
 
-/** The first line written to the shell: sets the marker and the environment, then reads and runs the loop. */
-export function loopPreamble(marker: string, opts: { root: boolean }): Buffer {
+/** The loop code (sent on fd 3 after the control line): sets the private marker, the environment, runs the loop. */
+export function loopCode(marker: string, opts: { root: boolean }): Buffer {
   const path = opts.root ? `PATH=${ROOT_PATH}` : 'PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin';
-  const loop = Buffer.from(LOOP);
-  const line = `M=${marker}; ${path}; LC_ALL=C; export PATH LC_ALL; eval "$(head -c ${loop.length})"\n`;
-  return Buffer.concat([Buffer.from(line), loop]);
+  return Buffer.from(`M=${marker}; ${path}; LC_ALL=C; export PATH LC_ALL\n${LOOP}`);
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -101,7 +181,7 @@ export function encodeRequest(id: number, script: string, stdin?: string | Buffe
     for (const b of body) if (b === 0x0a) n++;
     count = String(n);
   }
-  return Buffer.concat([Buffer.from(`${id} ${count} ${input.length}\n`), body, input]);
+  return Buffer.concat([Buffer.from(`${id} ${count} ${input.length}\n`), body, input, Buffer.from(`E${id}\n`)]);
 }
 
 /** A growable byte buffer for one stream, cut at trailers/tokens. */

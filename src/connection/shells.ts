@@ -2,7 +2,7 @@
  * The persistent shells of one host: one for the login user, and one per become user (started once with
  * sudo). Shared by the ssh and the local connection; they differ only in how a channel is opened.
  */
-import { ModuleError, type TsplayError } from '../errors.js';
+import { BecomeError, ModuleError, type TsplayError } from '../errors.js';
 import { becomeCommand } from './become.js';
 import { PersistentShell, type ShellChannel } from './persistent-shell.js';
 import { bootstrapCommand, buildScript, randomToken } from './shell-protocol.js';
@@ -14,8 +14,8 @@ export interface ShellHost {
   loginUser: string;
   becomePassword?: string;
   startTimeoutMs: number;
-  /** start a process running `command` (a POSIX sh command line) */
-  open(command: string): Promise<ShellChannel>;
+  /** start a process running `command` (a POSIX sh command line); `pty`: on a terminal (sudo requiretty) */
+  open(command: string, opts?: { pty?: boolean }): Promise<ShellChannel>;
   lostError(detail: string): TsplayError;
   /** true when the transport is gone */
   transportGone(): boolean;
@@ -69,31 +69,38 @@ export class ShellSet {
   private async start(becomeUser: string | undefined): Promise<PersistentShell> {
     const readyToken = randomToken('tsplay-ready-');
     const label = `${this.h.loginUser}@${this.h.host}`;
+    const common = {
+      host: this.h.host,
+      readyToken,
+      startTimeoutMs: this.h.startTimeoutMs,
+      lostError: (d: string) => this.h.lostError(d),
+      transportGone: () => this.h.transportGone(),
+      // the data channel is a process of the login user; a non-root become user could not adopt its pipes
+      openData: becomeUser === undefined || becomeUser === 'root' ? (cmd: string) => this.h.open(cmd) : undefined,
+    };
     if (becomeUser === undefined) {
       const ch = await this.h.open(bootstrapCommand(readyToken));
-      return PersistentShell.start(ch, {
-        label,
-        host: this.h.host,
-        sanePath: this.h.loginUser === 'root',
-        readyToken,
-        startTimeoutMs: this.h.startTimeoutMs,
-        lostError: (d) => this.h.lostError(d),
-        transportGone: () => this.h.transportGone(),
-      });
+      return PersistentShell.start(ch, { ...common, label, sanePath: this.h.loginUser === 'root' });
     }
     const spec = { user: becomeUser, loginUser: this.h.loginUser, password: this.h.becomePassword };
     const promptToken = randomToken('[tsplay-sudo-') + ']';
-    const ch = await this.h.open(becomeCommand(spec, readyToken, promptToken));
-    return PersistentShell.start(ch, {
-      label: `${becomeUser}@${this.h.host} (sudo)`,
-      host: this.h.host,
-      sanePath: true,
-      readyToken,
-      become: { ...spec, promptToken },
-      startTimeoutMs: this.h.startTimeoutMs,
-      lostError: (d) => this.h.lostError(d),
-      transportGone: () => this.h.transportGone(),
-    });
+    const startSudo = async (pty: boolean): Promise<PersistentShell> => {
+      const ch = await this.h.open(becomeCommand(spec, readyToken, promptToken), pty ? { pty } : undefined);
+      return PersistentShell.start(ch, {
+        ...common,
+        label: `${becomeUser}@${this.h.host} (sudo)`,
+        sanePath: true,
+        become: { ...spec, promptToken },
+        pty,
+      });
+    };
+    try {
+      return await startSudo(false);
+    } catch (e) {
+      // `Defaults requiretty`: start sudo again on a terminal, as Ansible does with ssh -tt
+      if (e instanceof BecomeError && e.needsTty) return startSudo(true);
+      throw e;
+    }
   }
 
   async closeAll(): Promise<void> {

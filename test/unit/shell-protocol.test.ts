@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalConnection } from '../../src/connection/local.js';
 import { PersistentShell } from '../../src/connection/persistent-shell.js';
-import { buildScript, encodeRequest, StreamBuffer } from '../../src/connection/shell-protocol.js';
+import { buildScript, encodeRequest, loopCode, StreamBuffer } from '../../src/connection/shell-protocol.js';
 import { targetFromVars } from '../../src/connection/target.js';
 import { BecomeError, ModuleError, TsplayError } from '../../src/errors.js';
 
@@ -43,7 +44,7 @@ describe('StreamBuffer framing', () => {
   });
 
   it('encodes short scripts line by line and long ones as a byte block', () => {
-    expect(encodeRequest(3, 'a\nb', 'xy').toString()).toBe('3 2 2\na\nb\nxy');
+    expect(encodeRequest(3, 'a\nb', 'xy').toString()).toBe('3 2 2\na\nb\nxyE3\n');
     const long = 'echo x\n'.repeat(1000);
     const enc = encodeRequest(4, long);
     expect(enc.subarray(0, enc.indexOf(0x0a) + 1).toString()).toBe(`4 b${long.length} 0\n`);
@@ -78,18 +79,77 @@ function fakeChannel() {
 describe('sudo prompt handling (scripted channel)', () => {
   const base = { label: 'root@h1 (sudo)', host: 'h1', sanePath: true, readyToken: 'READY', lostError: (d: string) => new TsplayError('connection', d), transportGone: () => false };
   const become = (password?: string) => ({ user: 'root', loginUser: 'ops', password, promptToken: '[P]' });
+  /** the answer token the shell would print for the control line tsplay wrote */
+  const answerOf = (line: string) => /t=([0-9a-f]{32});/.exec(line)![1]!;
 
-  it('answers the first prompt once with the password, and starts the loop only after the ready token', async () => {
+  it('answers the first prompt once with the password; after the ready token, the control line; the loop after the answer', async () => {
     const ch = fakeChannel();
     const started = PersistentShell.start(ch, { ...base, become: become('s3cret'), startTimeoutMs: 5000 });
     expect(ch.written).toEqual([]); // nothing before sudo asks: the loop would be read as the password
     ch.emit('stderr', 'sudo: unable to resolve host h1\n[P]');
     expect(ch.written).toEqual(['s3cret\n']);
-    ch.emit('stdout', 'READY\n');
-    ch.emit('stderr', 'READY\n');
-    await started;
+    ch.emit('stdout', 'READY 4242\n');
+    ch.emit('stderr', 'READY 4242\n');
+    await new Promise((r) => setImmediate(r));
     expect(ch.written).toHaveLength(2);
-    expect(ch.written[1]).toMatch(/^M=tsplay-[0-9a-f]{32}; PATH=\/usr\/local\/sbin:/);
+    // no data channel offered: in band
+    expect(ch.written[1]).toMatch(/exec 3<&0 4>&1 5>&2; echo "ib-\$t-ib"; eval "\$\(head -c \d+ <&3\)"\n$/);
+    ch.emit('stdout', `ib-${answerOf(ch.written[1]!)}-ib\n`);
+    const sh = await started;
+    expect(sh.ownChannel).toBe(false);
+    expect(ch.written).toHaveLength(3);
+    expect(ch.written[2]).toMatch(/^M=tsplay-[0-9a-f]{32}; PATH=\/usr\/local\/sbin:/);
+  });
+
+  it('adopts a data channel: commands, input and the marker never go on the (sudo) control channel', async () => {
+    const ctl = fakeChannel();
+    const data = fakeChannel();
+    let holder = '';
+    const started = PersistentShell.start(ctl, {
+      ...base,
+      become: become('s3cret'),
+      startTimeoutMs: 5000,
+      openData: async (cmd) => ((holder = cmd), data),
+    });
+    ctl.emit('stderr', '[P]');
+    ctl.emit('stdout', 'READY 4242\n');
+    ctl.emit('stderr', 'READY 4242\n');
+    await new Promise((r) => setImmediate(r));
+    expect(holder).toMatch(/exec tail --pid=4242 -f \/dev\/null/);
+    const token = /echo (tsplay-data-[0-9a-f]{32}) \$\$/.exec(holder)![1];
+    data.emit('stderr', 'noise from .bashrc\n');
+    data.emit('stdout', `motd noise\n${token} 777\n`);
+    expect(data.written).toEqual([]); // nothing for an rc file to read before the shell adopted the pipes
+    expect(ctl.written[1]).toMatch(/P=777; if \(exec 3<\/proc\/\$P\/fd\/0 4>\/proc\/\$P\/fd\/1 5>\/proc\/\$P\/fd\/2\)/);
+    ctl.emit('stdout', `ok-${answerOf(ctl.written[1]!)}-ok\n`);
+    const sh = await started;
+    expect(sh.ownChannel).toBe(true);
+    expect(data.written[0]).toMatch(/^M=tsplay-[0-9a-f]{32}; /);
+    const marker = /^M=(tsplay-[0-9a-f]{32});/.exec(data.written[0]!)![1]!;
+    const r = sh.run('cat', 'the-input');
+    expect(data.written[1]).toBe('1 1 9\ncat\nthe-inputE1\n');
+    data.emit('stdout', `the-input\n${marker} 1 0\n`);
+    data.emit('stderr', `\n${marker} 1 0\n`);
+    expect((await r).stdout).toBe('the-input');
+    expect(ctl.written.join('')).not.toMatch(/the-input|M=tsplay/);
+    expect(ctl.written).toHaveLength(2); // password, control line: nothing else ever goes through sudo
+  });
+
+  it('falls back to the control channel when the data channel cannot be opened', async () => {
+    const ctl = fakeChannel();
+    const started = PersistentShell.start(ctl, {
+      ...base,
+      startTimeoutMs: 5000,
+      openData: async () => {
+        throw new Error('channel open failure');
+      },
+    });
+    ctl.emit('stdout', 'READY 1\n');
+    ctl.emit('stderr', 'READY 1\n');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(ctl.written[0]).toMatch(/K=; exec 3<&0/);
+    ctl.emit('stdout', `ib-${answerOf(ctl.written[0]!)}-ib\n`);
+    expect((await started).ownChannel).toBe(false);
   });
 
   it('a second prompt means a wrong password: BecomeError, channel killed, no second try', async () => {
@@ -104,7 +164,7 @@ describe('sudo prompt handling (scripted channel)', () => {
     expect(ch.killed).toBe(true);
   });
 
-  it('a prompt without a password, sudo exiting, and silence are clear BecomeErrors', async () => {
+  it('a prompt without a password, sudo exiting, requiretty, and silence are clear BecomeErrors', async () => {
     const a = fakeChannel();
     const pa = PersistentShell.start(a, { ...base, become: become(undefined), startTimeoutMs: 5000 });
     a.emit('stderr', '[P]');
@@ -117,6 +177,13 @@ describe('sudo prompt handling (scripted channel)', () => {
     b.close('exit status 1');
     await expect(pb).rejects.toThrow('sudo: ops is not in the sudoers file on h1');
 
+    const t = fakeChannel();
+    const pt = PersistentShell.start(t, { ...base, become: become('pw'), startTimeoutMs: 5000 });
+    t.emit('stderr', 'sudo: sorry, you must have a tty to run sudo\n');
+    t.close('exit status 1');
+    const et = (await pt.catch((x: unknown) => x)) as BecomeError;
+    expect(et.needsTty).toBe(true);
+
     const c = fakeChannel();
     const t0 = Date.now();
     const pc = PersistentShell.start(c, { ...base, become: become(undefined), startTimeoutMs: 200 });
@@ -125,13 +192,64 @@ describe('sudo prompt handling (scripted channel)', () => {
     expect(c.killed).toBe(true);
   });
 
-  it('without a password the loop is sent at once (no round trip waiting for sudo)', async () => {
+  it('writes nothing before the ready token (an rc file that reads stdin gets nothing of ours)', async () => {
     const ch = fakeChannel();
     const started = PersistentShell.start(ch, { ...base, become: become(undefined), startTimeoutMs: 5000 });
-    expect(ch.written).toHaveLength(1);
-    ch.emit('stdout', 'READY\n');
-    ch.emit('stderr', 'READY\n');
+    expect(ch.written).toEqual([]);
+    ch.emit('stdout', 'READY 5\n');
+    ch.emit('stderr', 'READY 5\n');
+    await new Promise((r) => setImmediate(r));
+    ch.emit('stdout', `ib-${answerOf(ch.written[0]!)}-ib\n`);
     await started;
+  });
+});
+
+/** Run the loop in a real /bin/sh, in band, fed `stream` on stdin: exit status, stdout, stderr. */
+function runLoop(stream: Buffer): { status: number | null; stdout: string; stderr: string } {
+  const loop = loopCode('tsplay-0123456789abcdef0123456789abcdef', { root: false });
+  const r = spawnSync('/bin/sh', ['-c', `K=; exec 3<&0 4>&1 5>&2; eval "$(head -c ${loop.length} <&3)"`], {
+    input: Buffer.concat([loop, stream]),
+  });
+  return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+}
+
+describe('the loop runs a command only when all of it arrived', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tsplay-cut-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const cases: [string, (f: string) => Buffer][] = [
+    ['stdin cut short', (f) => encodeRequest(1, `cat >${f}`, Buffer.alloc(100_000, 120)).subarray(0, 50_000)],
+    ['stdin complete but the end line missing', (f) => { const b = encodeRequest(1, `cat >${f}`, 'x'.repeat(10)); return b.subarray(0, b.length - 3); }],
+    ['a long script (byte block) cut in the middle', (f) => encodeRequest(1, `echo first >${f}\n${'true\n'.repeat(2000)}echo second >>${f}`).subarray(0, 6000)],
+    ['a short script (lines) cut after its first line', (f) => encodeRequest(1, `echo first >${f}\necho second >>${f}`).subarray(0, 12 + f.length)],
+  ];
+  for (const [name, make] of cases) {
+    it(`${name}: nothing runs, the loop exits 112`, () => {
+      const f = join(dir, name.replace(/\W+/g, '-'));
+      const r = runLoop(make(f));
+      expect(r.status).toBe(112);
+      expect(existsSync(f)).toBe(false);
+    });
+  }
+
+  it('a stream out of sync (wrong end line) runs nothing: exit 114', () => {
+    const f = join(dir, 'sync');
+    const req = Buffer.from(encodeRequest(1, `cat >${f}`, 'abc').toString().replace('E1\n', 'E2\n'));
+    const r = runLoop(req);
+    expect(r.status).toBe(114);
+    expect(existsSync(f)).toBe(false);
+  });
+
+  it('a whole request runs, and the one after it is cut: only the first ran', () => {
+    const f = join(dir, 'whole');
+    const g = join(dir, 'cut');
+    const r = runLoop(Buffer.concat([encodeRequest(1, `cat >${f}`, 'complete'), encodeRequest(2, `cat >${g}`, 'x'.repeat(5000)).subarray(0, 100)]));
+    expect(r.status).toBe(112);
+    expect(readFileSync(f, 'utf8')).toBe('complete');
+    expect(existsSync(g)).toBe(false);
   });
 });
 
@@ -241,27 +359,43 @@ describe('persistent shell over the local connection', () => {
     expect(r.stdout).toBe('back\n');
   });
 
-  it('keeps stdin only while the command runs and removes its temp directory on close', async () => {
+  it('spools stdin only on a tmpfs, in a 0700 directory, only while the command runs; nothing in TMPDIR', async () => {
     const priv = mkdtempSync(join(tmpdir(), 'tsplay-tmpdir-'));
     const saved = process.env.TMPDIR;
-    process.env.TMPDIR = priv; // the local shell inherits it: mktemp -d goes there
+    process.env.TMPDIR = priv; // the old protocol spooled here (a disk)
     const own = new LocalConnection(targetFromVars('localhost', {}));
     try {
       expect((await own.run('true')).rc).toBe(0);
-      expect(readdirSync(priv)).toEqual([]); // no temp dir until a command has stdin
-      const r = await own.run('cat "$(dirname "$(readlink -f /dev/stdin)")"/i; echo', { stdin: 'secret-data' });
-      expect(r.stdout).toBe('secret-data\n');
-      const [d] = readdirSync(priv);
-      expect(d).toMatch(/^tsplay\./);
-      expect(statSync(join(priv, d!)).mode & 0o777).toBe(0o700);
-      expect(readFileSync(join(priv, d!, 'i'), 'utf8')).toBe('');
-      await own.close();
+      const r = await own.run('f=$(readlink -f /dev/stdin); echo "$f"; stat -f -c %T "$f"; stat -c %a "${f%/i}"; cat "$f"', { stdin: 'secret-data' });
+      const [path, fs, mode, content] = r.stdout.split('\n');
+      expect(path).toMatch(new RegExp(`^(/dev/shm|/run|${process.env.XDG_RUNTIME_DIR ?? '/nonexistent'})/tsplay\\.\\d+\\.[A-Za-z0-9]{6}/i$`));
+      expect(fs).toMatch(/^(tmpfs|ramfs)$/);
+      expect(mode).toBe('700');
+      expect(content).toBe('secret-data');
+      expect(readFileSync(path!, 'utf8')).toBe(''); // emptied after the command
       expect(readdirSync(priv)).toEqual([]);
+      await own.close();
+      expect(existsSync(dirname(path!))).toBe(false);
     } finally {
       await own.close();
       if (saved === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = saved;
       rmSync(priv, { recursive: true, force: true });
+    }
+  });
+
+  it('a new shell removes the spool a killed shell left', async () => {
+    // a spool of a shell that is gone: a pid that cannot exist (above pid_max) and an old-style leftover
+    const stale = `/dev/shm/tsplay.${2 ** 22 + 7}.abcdef`;
+    mkdirSync(stale, { recursive: true, mode: 0o700 });
+    writeFileSync(join(stale, 'i'), 'left by a killed run');
+    const own = new LocalConnection(targetFromVars('localhost', {}));
+    try {
+      await own.run('true');
+      expect(existsSync(stale)).toBe(false);
+    } finally {
+      await own.close();
+      rmSync(stale, { recursive: true, force: true });
     }
   });
 
@@ -272,3 +406,4 @@ describe('persistent shell over the local connection', () => {
     expect(path!.split(':')).toContain('/usr/sbin');
   });
 });
+

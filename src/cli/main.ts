@@ -28,6 +28,7 @@ export async function main(argv: string[]): Promise<number> {
     switch (cmd) {
       case 'run':
       case 'playbook':
+        onInterrupt();
         return await (await import('./commands/run.js')).runCommand(rest);
       case 'inventory':
         return await (await import('./commands/inventory.js')).inventoryCommand(rest);
@@ -54,4 +55,18 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     return reportError(e, argv.filter((a) => /^-v+$/.test(a)).reduce((n, a) => n + a.length - 1, 0));
   }
+}
+
+/**
+ * Ctrl-C / TERM during a run: say so as ansible-playbook does and exit 99 at once. Nothing is left half-done on
+ * the hosts by leaving abruptly: a command whose input did not all arrive never starts, and each host's shell
+ * ends what it was running after a short grace (see connection/shell-protocol.ts).
+ */
+function onInterrupt(): void {
+  const stop = (): void => {
+    process.stderr.write('\n[ERROR]: User interrupted execution\n');
+    process.exit(99);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
 }

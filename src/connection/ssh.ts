@@ -63,7 +63,7 @@ export class SshConnection implements Connection {
       loginUser: this.user,
       becomePassword: target.becomePassword,
       startTimeoutMs: Math.max(2 * target.connectTimeoutMs, 20_000),
-      open: (cmd) => this.open(cmd),
+      open: (cmd, o) => this.open(cmd, o),
       lostError: (d) => (this.lost !== null ? this.unreachable(`connection lost (${this.lost})`) : new TsplayError('connection', d)),
       transportGone: () => this.lost !== null,
     });
@@ -157,12 +157,13 @@ export class SshConnection implements Connection {
     });
   }
 
-  private async open(command: string): Promise<ShellChannel> {
+  private async open(command: string, opts?: { pty?: boolean }): Promise<ShellChannel> {
     await this.connect();
     const client = this.client!;
     if (this.lost !== null) throw this.unreachable(`connection lost (${this.lost})`);
     return new Promise((resolve, reject) => {
-      client.exec(command, (err, ch) => {
+      // a pty only where sudo insists on one (requiretty): stdout and stderr then arrive merged
+      client.exec(command, opts?.pty ? { pty: { term: 'dumb', cols: 512, rows: 24 } } : {}, (err, ch) => {
         if (err) {
           reject(this.lost !== null ? this.unreachable(`connection lost (${this.lost})`) : new TsplayError('connection', `ssh: cannot open a channel to ${this.target.host}: ${err.message}`));
         } else resolve(channelAdapter(ch));

@@ -20,9 +20,18 @@ function localUser(): string {
 /** After the shell exits, output still in flight gets this long to arrive. */
 const EXIT_GRACE_MS = 250;
 
+/**
+ * Node gives a child socketpairs, not pipes, and /proc/PID/fd cannot reopen a socket: wrap the command so its
+ * stdin, stdout and stderr are pipes (relayed by cat), as sshd gives them.
+ */
+function pipedCommand(command: string): string {
+  return `{ cat | { ${command}; } 2>&1 1>&3 3>&- | cat 1>&2 3>&-; } 3>&1 | cat`;
+}
+
 /** A local `/bin/sh -c command` as a shell channel (exported for the protocol tests). */
 export function spawnChannel(command: string): ShellChannel {
-  const p = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // a session of its own (setsid): the shell's watchdog ends its session, which must never be tsplay's own
+  const p = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   p.stdin.on('error', () => undefined); // EPIPE when the shell is gone: reported through 'close'
   let spawnError = '';
   p.on('error', (e) => {
@@ -59,7 +68,7 @@ export class LocalConnection implements Connection {
       loginUser: me,
       becomePassword: target.becomePassword,
       startTimeoutMs: Math.max(2 * target.connectTimeoutMs, 20_000),
-      open: async (cmd) => spawnChannel(cmd),
+      open: async (cmd, o) => spawnChannel(o?.pipes ? pipedCommand(cmd) : cmd),
       lostError: (d) => new TsplayError('connection', d),
       transportGone: () => false,
     });

@@ -99,9 +99,9 @@ if [ "$K" = 1 ]; then
     while [ $g -lt ${GRACE_S} ] && kill -0 $L 2>/dev/null; do sleep 1; g=$((g + 1)); done
     if kill -0 $L 2>/dev/null; then
       read -r _ _ _ _ _ s _ </proc/$L/stat
-      pkill -TERM -s "$s" 2>/dev/null || kill -TERM 0
-      sleep 2
-      pkill -KILL -s "$s" 2>/dev/null || kill -KILL 0
+      [ "$s" -gt 1 ] 2>/dev/null || s=
+      if [ -n "$s" ] && command -v pkill >/dev/null 2>&1; then pkill -TERM -s "$s"; sleep 2; pkill -KILL -s "$s"
+      else kill -TERM 0; sleep 2; kill -KILL 0; fi
     fi
   } <&6 >/dev/null 2>&1 3<&- 4>&- 5>&- &
   W=$!

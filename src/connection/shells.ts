@@ -14,8 +14,11 @@ export interface ShellHost {
   loginUser: string;
   becomePassword?: string;
   startTimeoutMs: number;
-  /** start a process running `command` (a POSIX sh command line); `pty`: on a terminal (sudo requiretty) */
-  open(command: string, opts?: { pty?: boolean }): Promise<ShellChannel>;
+  /**
+   * Start a process running `command` (a POSIX sh command line). `pty`: on a terminal (sudo requiretty);
+   * `pipes`: its stdin/stdout/stderr must be pipes another process can open through /proc (the data holder).
+   */
+  open(command: string, opts?: { pty?: boolean; pipes?: boolean }): Promise<ShellChannel>;
   lostError(detail: string): TsplayError;
   /** true when the transport is gone */
   transportGone(): boolean;
@@ -76,7 +79,7 @@ export class ShellSet {
       lostError: (d: string) => this.h.lostError(d),
       transportGone: () => this.h.transportGone(),
       // the data channel is a process of the login user; a non-root become user could not adopt its pipes
-      openData: becomeUser === undefined || becomeUser === 'root' ? (cmd: string) => this.h.open(cmd) : undefined,
+      openData: becomeUser === undefined || becomeUser === 'root' ? (cmd: string) => this.h.open(cmd, { pipes: true }) : undefined,
     };
     if (becomeUser === undefined) {
       const ch = await this.h.open(bootstrapCommand(readyToken));

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalConnection } from '../../src/connection/local.js';
 import { PersistentShell } from '../../src/connection/persistent-shell.js';
@@ -399,6 +399,39 @@ describe('persistent shell over the local connection', () => {
     }
   });
 
+  it('adopts a data channel of its own over the local connection too', async () => {
+    const r = await c.run('for f in 3 4 5; do readlink /proc/$$/fd/$f; done'); // $$: the loop shell
+    expect(r.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^pipe:/), expect.stringMatching(/^pipe:/), expect.stringMatching(/^pipe:/)]);
+  });
+
+  it('when the controller dies, the command it was running ends within the grace period, and the shell with it', async () => {
+    const pidFile = join(dir, 'sleep.pid');
+    const script = `
+      import { LocalConnection } from ${JSON.stringify(resolve('dist/src/connection/local.js'))};
+      import { targetFromVars } from ${JSON.stringify(resolve('dist/src/connection/target.js'))};
+      const c = new LocalConnection(targetFromVars('localhost', {}));
+      c.run('echo $$ $PPID > ${pidFile}; exec sleep 300');
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
+    try {
+      const t0 = Date.now();
+      while (!existsSync(pidFile) || !readFileSync(pidFile, 'utf8').includes('\n')) {
+        if (Date.now() - t0 > 15_000) throw new Error('the command did not start');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const [cmd, shell] = readFileSync(pidFile, 'utf8').trim().split(' ').map(Number) as [number, number];
+      expect(alive(cmd) && alive(shell)).toBe(true);
+      child.kill('SIGKILL');
+      const t1 = Date.now();
+      while ((alive(cmd) || alive(shell)) && Date.now() - t1 < 15_000) await new Promise((r) => setTimeout(r, 200));
+      expect(alive(cmd)).toBe(false);
+      expect(alive(shell)).toBe(false);
+      console.log(`command and shell ended ${((Date.now() - t1) / 1000).toFixed(1)} s after the controller was killed (grace 5 s)`);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('uses LC_ALL=C and finds sbin programs', async () => {
     const r = await c.run('echo "$LC_ALL"; echo "$PATH"');
     const [lc, path] = r.stdout.split('\n');
@@ -407,3 +440,12 @@ describe('persistent shell over the local connection', () => {
   });
 });
 
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

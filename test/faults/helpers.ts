@@ -41,6 +41,11 @@ export function freshSecret(label: string): string {
 
 export const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
 
+/** A long output cut to its head and tail, for assertion messages. */
+export function clip(s: string, n = 1500): string {
+  return s.length <= 2 * n ? s : `${s.slice(0, n)}\n[... ${s.length - 2 * n} characters ...]\n${s.slice(-n)}`;
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------- the controller as a child process
@@ -111,7 +116,7 @@ export class ControllerRun {
     const seen = this.lines.find((l) => re.test(l.text));
     if (seen) return Promise.resolve(seen.at);
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no line ${re} within ${timeoutMs} ms:\n${this.stdout}${this.stderr}`)), timeoutMs);
+      const t = setTimeout(() => reject(new Error(`no line ${re} within ${timeoutMs} ms:\n${clip(this.stdout + this.stderr)}`)), timeoutMs);
       this.waiters.push({
         re,
         from: this.lines.length,
@@ -122,7 +127,7 @@ export class ControllerRun {
       });
       void this.done.then(() => {
         clearTimeout(t);
-        reject(new Error(`the run ended without a line ${re}:\n${this.stdout}${this.stderr}`));
+        reject(new Error(`the run ended without a line ${re}:\n${clip(this.stdout + this.stderr)}`));
       });
     });
   }
@@ -176,7 +181,7 @@ export async function killAt(
 export async function timedRun(args: string[], task: string, env?: Record<string, string>): Promise<RunOutcome & { taskMs: number }> {
   const out = await startRun(args, { env }).done;
   const i = out.lines.findIndex((l) => TASK_LINE(task).test(l.text));
-  if (i < 0) throw new Error(`no TASK [${task}] in the output:\n${out.stdout}${out.stderr}`);
+  if (i < 0) throw new Error(`no TASK [${task}] in the output:\n${clip(out.stdout + out.stderr)}`);
   const next = out.lines.slice(i + 1).find((l) => /^(TASK|PLAY|RUNNING HANDLER)/.test(l.text)) ?? out.lines[out.lines.length - 1]!;
   return { ...out, taskMs: next.at - out.lines[i]!.at };
 }

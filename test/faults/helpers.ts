@@ -177,6 +177,19 @@ export async function killAt(
   return { ...out, killedAfterMs: killedAt - header, taskFinished, exitMs: performance.now() - run.started - killedAt };
 }
 
+/** Run to the end, or SIGKILL it after `limitMs` (a hang is a failure with the output so far, not a test timeout). */
+export async function boundedRun(args: string[], limitMs: number): Promise<RunOutcome & { all: string; timedOut: boolean }> {
+  const run = startRun(args);
+  let timedOut = false;
+  const t = setTimeout(() => {
+    timedOut = true;
+    run.kill('SIGKILL');
+  }, limitMs);
+  const out = await run.done;
+  clearTimeout(t);
+  return { ...out, all: out.stdout + out.stderr, timedOut };
+}
+
 /** Run to the end; also how long `task` took (its header to the line after its last result). */
 export async function timedRun(args: string[], task: string, env?: Record<string, string>): Promise<RunOutcome & { taskMs: number }> {
   const out = await startRun(args, { env }).done;
@@ -187,6 +200,22 @@ export async function timedRun(args: string[], task: string, env?: Record<string
 }
 
 // ---------------------------------------------------------------- the host afterwards
+
+/** Plain OpenSSH to a lab host as ops (the lab's ssh_config), with extra -o options (e.g. LogLevel=INFO). */
+export function plainSsh(lab: Lab, host: string, cmd: string, o: { input?: string; options?: string[] } = {}): Promise<{ rc: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const opts = (o.options ?? []).flatMap((x) => ['-o', x]);
+    const child = spawn('ssh', ['-F', lab.sshConfig, ...opts, '-o', 'ConnectTimeout=10', host, cmd], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (b: Buffer) => (stdout += b.toString('latin1')));
+    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString('latin1')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ rc: code ?? 1, stdout, stderr }));
+    child.stdin!.on('error', () => {});
+    child.stdin!.end(o.input ?? '');
+  });
+}
 
 async function execOk(lab: Lab, host: string, cmd: string, input?: string): Promise<string> {
   const r = await lab.exec(host, cmd, { input });

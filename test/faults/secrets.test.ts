@@ -126,17 +126,18 @@ afterAll(async () => {
   await stopLab(LAB);
 }, 120_000);
 
-let runMs = 3000;
+/** how long the big write took in the first run */
+let bigWriteMs = 1000;
+const BIG_WRITE = 'a big write of a vault value';
 
 describe('a run that completes', () => {
   let s: Secrets;
 
   it('writes each secret to its destination and nowhere else; a second run changes nothing', async () => {
     s = await prepare();
-    const first = await timedRun(args(s), 'the tunnel\'s PSK');
+    const first = await timedRun(args(s), BIG_WRITE);
     expect(first.code, clip(first.stdout + first.stderr)).toBe(0);
-    const lines = first.lines;
-    runMs = lines[lines.length - 1]!.at - lines.find((l) => l.text.startsWith("TASK [the tunnel's PSK]"))!.at;
+    bigWriteMs = first.taskMs;
     const second = await startRun(args(s)).done;
     expect(second.code, clip(second.stdout + second.stderr)).toBe(0);
     for (const c of Object.values(recap(second.stdout))) expect(c).toMatchObject({ changed: 0, failed: 0 });
@@ -175,12 +176,19 @@ describe('a big no_log copy', () => {
 });
 
 const rnd = seededRandom(SEED);
-const KILLS = Array.from({ length: 3 }, (_, n) => ({ n, at: 0.05 + 0.9 * rnd() }));
+/** tasks a kill may land in (each carries a secret; not the last, so that the run is still going) */
+const KILL_TASKS = ["the tunnel's PSK", 'a !vault value in a file', 'a whole-file vault value through a template', 'a no_log copy', 'a line with a secret'];
+/** three kills: two during the big write (at a random point of it), one at the start of another task */
+const KILLS = [0, 1, 2].map((n) => {
+  const big = n !== 1;
+  const task = big ? BIG_WRITE : KILL_TASKS[Math.floor(rnd() * KILL_TASKS.length)]!;
+  return { n, task, big, at: big ? 0.05 + 0.9 * rnd() : rnd() };
+});
 
 describe('a run killed with SIGKILL', () => {
-  it.each(KILLS.map((k) => [`#${k.n} at ${Math.round(k.at * 100)} % of the run`, k] as const))('%s leaves no secret outside its destination', async (name, k) => {
+  it.each(KILLS.map((k) => [`#${k.n} during '${k.task}' (${k.big ? `${Math.round(k.at * 100)} % of it` : `${Math.round(k.at * 100)} ms in`})`, k] as const))('%s leaves no secret outside its destination', async (name, k) => {
     const s = await prepare();
-    const out = await killAt(args(s), { task: "the tunnel's PSK", delayMs: k.at * runMs, signal: 'SIGKILL' });
+    const out = await killAt(args(s), { task: k.task, delayMs: k.big ? k.at * bigWriteMs : k.at * 100, signal: 'SIGKILL' });
     expect(out.signal).toBe('SIGKILL');
     for (const h of HOSTS) {
       const { left } = await waitNoLeftovers(lab, h, 10_000);

@@ -15,7 +15,6 @@ import { labExec } from '../../src/lab/manager.js';
 import { SshConnection, targetFromVars, type ConnectionTarget } from '../../src/connection/index.js';
 import { packageRoot } from '../../src/lab/paths.js';
 import { readState, type LabState } from '../../src/lab/state.js';
-import { shq } from '../../src/util/shell.js';
 
 export type SudoMode = 'nopasswd' | 'password';
 
@@ -160,9 +159,4 @@ export async function connectLabHost(lab: Lab, hostName: string): Promise<SshCon
 /** The host's overlay upper directory on this machine: every file the host wrote (its tmpfs mounts excepted). */
 export function upperDir(lab: Lab, hostName: string): string {
   return join(lab.dir, 'hosts', lab.host(hostName).name, 'upper');
-}
-
-/** `sh -c cmd` as an unprivileged user inside the host (runuser from root, no ssh, no sudo). */
-export function execAs(lab: Lab, hostName: string, user: string, cmd: string, opts: { input?: string } = {}): Promise<CmdResult> {
-  return lab.exec(hostName, `exec runuser -u ${shq(user)} -- /bin/sh -c ${shq(cmd)}`, opts);
 }

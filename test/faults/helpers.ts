@@ -295,7 +295,7 @@ function walkFiles(dir: string, out: string[]): void {
 
 /**
  * Every file the host holds a secret in: its overlay upper directory (every file it wrote to its disk, read
- * from this machine) and its tmpfs mounts (/run, /dev/shm, /dev: grepped inside the host, the secrets on
+ * from this machine) and its tmpfs mounts (/run, /dev with /dev/shm: grepped inside the host, the secrets on
  * grep's stdin). `secrets`: label → value.
  */
 export async function grepHost(lab: Lab, host: string, secrets: Record<string, string>): Promise<SecretHit[]> {
@@ -314,7 +314,7 @@ export async function grepHost(lab: Lab, host: string, secrets: Record<string, s
     for (const [label, n] of needles) if (data.includes(n)) hits.push({ path: f.slice(upper.length), secret: label });
   }
   for (const [label, s] of Object.entries(secrets)) {
-    const r = await lab.exec(host, 'grep -rlaF -D skip -f - /run /dev/shm /dev 2>/dev/null; true', { input: s + '\n' });
+    const r = await lab.exec(host, 'grep -rlaF -D skip -f - /run /dev 2>/dev/null; true', { input: s + '\n' });
     for (const p of r.stdout.split('\n').filter(Boolean)) hits.push({ path: p, secret: label });
   }
   return hits;

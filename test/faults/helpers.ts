@@ -152,6 +152,8 @@ export interface KillOutcome extends RunOutcome {
   taskFinished: boolean;
   /** ms between the signal and the controller's exit */
   exitMs: number;
+  /** the controller had ended by itself before the signal (the kill came too late) */
+  endedBefore: boolean;
 }
 
 /**
@@ -169,12 +171,13 @@ export async function killAt(
   await sleep(Math.max(0, target - (performance.now() - run.started)));
   const killedAt = performance.now() - run.started;
   const taskFinished = run.lines.slice(headerIdx + 1).some((l) => RESULT_LINE.test(l.text));
+  const endedBefore = run.child.exitCode !== null || run.child.signalCode !== null;
   if (o.action) await o.action();
   else run.kill(o.signal ?? 'SIGKILL');
   const timeout = setTimeout(() => run.kill('SIGKILL'), 60_000);
   const out = await run.done;
   clearTimeout(timeout);
-  return { ...out, killedAfterMs: killedAt - header, taskFinished, exitMs: performance.now() - run.started - killedAt };
+  return { ...out, killedAfterMs: killedAt - header, taskFinished, endedBefore, exitMs: performance.now() - run.started - killedAt };
 }
 
 /** Run to the end, or SIGKILL it after `limitMs` (a hang is a failure with the output so far, not a test timeout). */

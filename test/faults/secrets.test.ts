@@ -189,6 +189,7 @@ describe('a run killed with SIGKILL', () => {
   it.each(KILLS.map((k) => [`#${k.n} during '${k.task}' (${k.big ? `${Math.round(k.at * 100)} % of it` : `${Math.round(k.at * 100)} ms in`})`, k] as const))('%s leaves no secret outside its destination', async (name, k) => {
     const s = await prepare();
     const out = await killAt(args(s), { task: k.task, delayMs: k.big ? k.at * bigWriteMs : k.at * 100, signal: 'SIGKILL' });
+    expect(out.endedBefore, 'the kill came after the end of the run').toBe(false);
     expect(out.signal).toBe('SIGKILL');
     for (const h of HOSTS) {
       const { left } = await waitNoLeftovers(lab, h, 10_000);

@@ -159,7 +159,7 @@ interface Planned {
 }
 
 const rnd = seededRandom(SEED);
-const SCHEDULE: Planned[] = Array.from({ length: 24 }, (_, n) => ({
+const SCHEDULE: Planned[] = Array.from({ length: 20 }, (_, n) => ({
   n,
   kind: KINDS[n % KINDS.length]!,
   signal: Math.floor(n / KINDS.length) % 2 === 0 ? 'SIGKILL' : 'SIGINT',

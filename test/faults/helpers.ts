@@ -154,6 +154,8 @@ export interface KillOutcome extends RunOutcome {
   exitMs: number;
   /** the controller had ended by itself before the signal (the kill came too late) */
   endedBefore: boolean;
+  /** the PLAY RECAP was printed before the signal: the run's work was done */
+  recapBefore: boolean;
 }
 
 /**
@@ -172,12 +174,13 @@ export async function killAt(
   const killedAt = performance.now() - run.started;
   const taskFinished = run.lines.slice(headerIdx + 1).some((l) => RESULT_LINE.test(l.text));
   const endedBefore = run.child.exitCode !== null || run.child.signalCode !== null;
+  const recapBefore = run.lines.some((l) => l.text.startsWith('PLAY RECAP'));
   if (o.action) await o.action();
   else run.kill(o.signal ?? 'SIGKILL');
   const timeout = setTimeout(() => run.kill('SIGKILL'), 60_000);
   const out = await run.done;
   clearTimeout(timeout);
-  return { ...out, killedAfterMs: killedAt - header, taskFinished, endedBefore, exitMs: performance.now() - run.started - killedAt };
+  return { ...out, killedAfterMs: killedAt - header, taskFinished, endedBefore, recapBefore, exitMs: performance.now() - run.started - killedAt };
 }
 
 /** Run to the end, or SIGKILL it after `limitMs` (a hang is a failure with the output so far, not a test timeout). */

@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { TsplayError } from '../errors.js';
+import { labKernelFeatures, type KernelFeatures } from './features.js';
 import { ensureRootfs } from './image.js';
 import { writeLabFiles } from './inventory.js';
 import {
@@ -56,6 +57,7 @@ export async function labUp(opts: UpOptions): Promise<LabState> {
   const hosts = opts.hosts.map(checkHostName);
   const dir = labDir(name);
   checkNameFree(name, dir);
+  const features = labFeatures();
   const image = await ensureRootfs({ log: opts.log });
   await labTeardown(name, dir);
   mkdirSync(join(dir, 'hosts'), { recursive: true });
@@ -76,7 +78,7 @@ export async function labUp(opts: UpOptions): Promise<LabState> {
     const state: LabState = {
       name, dir, index: k, bridge: bridgeName(k), subnet: subnet(k), gateway: bridgeIp(k), rootfs: image.rootfs, key,
       knownHosts: join(dir, 'known_hosts'), inventory: join(dir, 'inventory.yml'), sshConfig: join(dir, 'ssh_config'),
-      hosts: hostStates, createdAt: new Date().toISOString(),
+      hosts: hostStates, createdAt: new Date().toISOString(), features,
     };
     writeState(state);
     writeFileSync(join(dir, 'hosts.txt'), hostStates.map((h) => `${h.ip}\t${h.name}.lab.test ${h.name}\n`).join(''));
@@ -89,6 +91,17 @@ export async function labUp(opts: UpOptions): Promise<LabState> {
     await labTeardown(name, dir).catch(() => {});
     throw e;
   }
+}
+
+/**
+ * The kernel features the lab's hosts will have (they share this kernel); a loadable autofs module is
+ * loaded here (see LAB_LOADS). No overlay: no lab.
+ */
+function labFeatures(): KernelFeatures {
+  const k = labKernelFeatures();
+  const o = k.features.overlay;
+  if (o.state === 'no') throw new TsplayError('lab', `the kernel ${k.kernel} has no overlay filesystem (${o.detail}): lab hosts cannot start`);
+  return k;
 }
 
 async function requireSsh(s: LabState, hosts: HostState[]): Promise<void> {

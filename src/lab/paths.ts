@@ -21,7 +21,7 @@ export function packageRoot(): string {
 }
 
 /** A script shipped in src/lab/ (bash, not compiled). */
-export function labScript(file: 'lab.sh' | 'build-image.sh' | 'lab-init.sh'): string {
+export function labScript(file: 'lab.sh' | 'build-image.sh' | 'lab-init.sh' | 'features.sh'): string {
   return join(packageRoot(), 'src', 'lab', file);
 }
 

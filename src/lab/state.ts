@@ -1,6 +1,7 @@
 /** Per-lab state on disk (<lab dir>/state.json) and liveness checks of hosts. */
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { KernelFeatures } from './features.js';
 import type { SudoMode } from './names.js';
 import { LAB_MARKER, labDir, labsRoot } from './paths.js';
 
@@ -30,6 +31,8 @@ export interface LabState {
   sshConfig: string;
   hosts: HostState[];
   createdAt: string;
+  /** the kernel features found at `up` (hosts share the machine's kernel); absent in older state files */
+  features?: KernelFeatures;
 }
 
 export function statePath(dir: string): string {

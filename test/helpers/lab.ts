@@ -16,6 +16,8 @@ import { SshConnection, targetFromVars, type ConnectionTarget } from '../../src/
 import { packageRoot } from '../../src/lab/paths.js';
 import { readState, type LabState } from '../../src/lab/state.js';
 
+export { featureGate, kernelFeatures, type FeatureGate } from './features.js';
+
 export type SudoMode = 'nopasswd' | 'password';
 
 export interface LabHost {
@@ -91,7 +93,16 @@ async function cliOk(args: string[]): Promise<string> {
   return r.stdout;
 }
 
+/**
+ * The real lab name: $TSPLAY_TEST_LAB_PREFIX + name, so that two checkouts running the same test file on one
+ * machine never share a lab (lab names are global: netns names contain them).
+ */
+export function testLabName(name: string): string {
+  return (process.env.TSPLAY_TEST_LAB_PREFIX ?? '') + name;
+}
+
 export async function startLab(name: string, opts: StartOptions): Promise<Lab> {
+  name = testLabName(name);
   const hosts = typeof opts.hosts === 'number' ? [String(opts.hosts)] : opts.hosts;
   await cliOk(['up', '--name', name, '--sudo', opts.sudo ?? 'nopasswd', ...hosts]);
   const state = readState(name);
@@ -122,14 +133,16 @@ export async function startLab(name: string, opts: StartOptions): Promise<Lab> {
     async restart(...hs) {
       await cliOk(['restart', '--name', name, ...hs]);
     },
-    down: () => stopLab(name),
+    down: async () => {
+      await cliOk(['down', '--name', name]);
+    },
   };
   return lab;
 }
 
 /** Remove a lab by name (no error when there is none): safe in afterAll. */
 export async function stopLab(name: string): Promise<void> {
-  await cliOk(['down', '--name', name]);
+  await cliOk(['down', '--name', testLabName(name)]);
 }
 
 /**

@@ -1,6 +1,9 @@
 /** `tsplay lab ...`: disposable Debian 12 test hosts (see src/lab/). */
 import { readFileSync } from 'node:fs';
 import { isTsplayError, TsplayError } from '../../errors.js';
+import {
+  detectFeatures, FEATURE_NAMES, featuresLine, featuresTable, hasFeature, type FeatureName, type KernelFeatures,
+} from '../../lab/features.js';
 import { ensureImage, ensureRootfs, pruneImages, readImageMeta } from '../../lab/image.js';
 import {
   getLab, labDown, labDownAll, labExec, labHostStatus, labRestart, labUp, listLabs,
@@ -17,6 +20,8 @@ const USAGE = `usage: tsplay lab COMMAND [options]
   inventory [--name LAB] [--path]            print the lab's Ansible inventory (or only its path)
   exec [--name LAB] HOST [CMD...]            run CMD (sh -c) as root inside HOST, no ssh; no CMD: a shell
   restart [--name LAB] HOST...               "reboot" hosts: all processes killed, disk and address kept
+  features [--json] [FEATURE...]             the kernel features lab hosts get (autofs, nfs, overlay, tun,
+                                             wireguard, xfrm); exit 1 if a named FEATURE is missing
 
 LAB defaults to $TSPLAY_LAB_NAME or "default"; state lives in /tmp/tsplay-lab/LAB ($TSPLAY_LAB_DIR).`;
 
@@ -27,13 +32,14 @@ interface Parsed {
   all: boolean;
   rebuild: boolean;
   path: boolean;
+  json: boolean;
   help: boolean;
   rest: string[];
 }
 
 /** Options may come before the positionals; for exec everything after HOST belongs to the command. */
 function parse(cmd: string, args: string[]): Parsed {
-  const p: Parsed = { name: process.env.TSPLAY_LAB_NAME || 'default', nameGiven: !!process.env.TSPLAY_LAB_NAME, all: false, rebuild: false, path: false, help: false, rest: [] };
+  const p: Parsed = { name: process.env.TSPLAY_LAB_NAME || 'default', nameGiven: !!process.env.TSPLAY_LAB_NAME, all: false, rebuild: false, path: false, json: false, help: false, rest: [] };
   const value = (opt: string, i: number): string => {
     const v = args[i];
     if (v === undefined) throw new TsplayError('options', `${opt} needs a value`);
@@ -63,6 +69,9 @@ function parse(cmd: string, args: string[]): Parsed {
         break;
       case '--path':
         p.path = true;
+        break;
+      case '--json':
+        p.json = true;
         break;
       case '-h':
       case '--help':
@@ -94,6 +103,20 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((x, c) => (c === r.length - 1 ? x : x.padEnd(w[c]!))).join('  ')).join('\n');
 }
 
+/** `lab features [--json] [FEATURE...]`: probe now (no lab needed); exit 1 when a named feature is missing. */
+function features(p: Parsed): number {
+  const unknown = p.rest.filter((n) => !(FEATURE_NAMES as string[]).includes(n));
+  if (unknown.length) throw new TsplayError('options', `unknown feature '${unknown[0]}' (features: ${FEATURE_NAMES.join(' ')})`);
+  const names = (p.rest.length ? p.rest : FEATURE_NAMES) as FeatureName[];
+  const k: KernelFeatures = detectFeatures();
+  if (p.json) out(JSON.stringify(k));
+  else {
+    out(`kernel ${k.kernel}`);
+    out(table(featuresTable(k, names)));
+  }
+  return names.every((n) => hasFeature(k, n)) ? 0 : 1;
+}
+
 async function run(cmd: string, p: Parsed): Promise<number> {
   switch (cmd) {
     case 'image': {
@@ -117,6 +140,7 @@ async function run(cmd: string, p: Parsed): Promise<number> {
       out(`lab '${s.name}' up: ${s.hosts.length} host(s) on ${s.bridge} ${s.subnet} in ${((Date.now() - t0) / 1000).toFixed(2)} s`);
       out(`inventory: ${s.inventory}`);
       out(`ssh:       ssh -F ${s.sshConfig} ${s.hosts[0]!.name}`);
+      if (s.features) out(`features:  ${featuresLine(s.features)}  (why: tsplay lab features)`);
       return 0;
     }
     case 'down': {
@@ -147,6 +171,7 @@ async function run(cmd: string, p: Parsed): Promise<number> {
       const s = getLab(p.name);
       const st = labHostStatus(s);
       out(`lab '${s.name}' ${s.bridge} ${s.subnet} ${s.dir}`);
+      if (s.features) out(`features at up: ${featuresLine(s.features)}`);
       out(table([['HOST', 'IP', 'SUDO', 'PID1', 'STATE'], ...st.map((h) => [h.name, h.ip, h.sudo, String(h.pid ?? '-'), h.up ? 'up' : 'DOWN'])]));
       return st.every((h) => h.up) ? 0 : 1;
     }
@@ -169,6 +194,8 @@ async function run(cmd: string, p: Parsed): Promise<number> {
       out(`restarted ${p.rest.join(' ')} in ${((Date.now() - t0) / 1000).toFixed(2)} s`);
       return 0;
     }
+    case 'features':
+      return features(p);
     default:
       throw new TsplayError('options', `unknown lab command '${cmd}'`, { hint: 'tsplay lab --help' });
   }

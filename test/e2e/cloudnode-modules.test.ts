@@ -14,7 +14,7 @@ import { connectLabHost, featureGate, startLab, stopLab, type Lab } from '../hel
 
 const LAB = 'cnmod';
 /** the automounter needs autofs in the kernel; the map files do not */
-const autofs = featureGate('autofs');
+const autofs = featureGate('autofs', 'the mount-on-access test of autofs_map is skipped (the map files are still tested)');
 let lab: Lab;
 const conns: Record<string, Connection> = {};
 let tmp: string;

@@ -18,9 +18,8 @@ const LAB = 'imgvm';
 let lab: Lab;
 // image.yml imports cloudnode.yml: without autofs in the kernel the builder gets its maps but the automounter
 // is not started (cloudnode_autofs=false, as the demo runs it); nothing below depends on a running automounter
-const autofs = featureGate('autofs');
+const autofs = featureGate('autofs', 'image.yml runs with cloudnode_autofs=false (autofs not started on vm1)');
 const CLOUDNODE_VARS = autofs.available ? {} : { cloudnode_autofs: false };
-if (!autofs.available) console.log('imgvm: image.yml runs with cloudnode_autofs=false (autofs is not started on vm1)');
 
 async function sh(host: string, cmd: string, input?: string): Promise<string> {
   const r = await lab.exec(host, cmd, { input });

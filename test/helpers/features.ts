@@ -24,12 +24,15 @@ export interface FeatureGate {
   title(t: string): string;
 }
 
-/** Call at the top level of a test file (skipIf is decided while tests are collected). */
-export function featureGate(name: FeatureName): FeatureGate {
+/**
+ * Call at the top level of a test file (skipIf is decided while tests are collected). When the feature is
+ * missing it prints one line: the reason, and `leftOut` (what the file leaves out or does instead).
+ */
+export function featureGate(name: FeatureName, leftOut = `the tests that need ${name} are skipped`): FeatureGate {
   const k = kernelFeatures();
   const f = k.features[name];
   const available = f.state === 'yes';
   const reason = available ? '' : `kernel ${k.kernel} has no ${name} (${f.state}: ${f.detail})`;
-  if (!available) console.log(`skipping the tests that need ${name}: ${reason}`);
+  if (!available) console.log(`${reason}: ${leftOut}`);
   return { name, available, reason, title: (t) => (available ? t : `${t} [skipped: ${reason}]`) };
 }

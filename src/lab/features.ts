@@ -13,7 +13,7 @@ export const FEATURE_USES = {
   autofs: 'the automounter: autofs_map mounts, the autofs service (cloudnode.yml: cloudnode_autofs)',
   nfs: 'NFS client mounts (the lab has no NFS server either)',
   overlay: 'the lab itself: every host root is an overlay',
-  tun: 'TUN/TAP devices inside lab hosts',
+  tun: 'TUN/TAP devices inside lab hosts (/dev/net/tun)',
   wireguard: 'WireGuard links inside lab hosts',
   xfrm: "IPsec ESP SAs: the VPN's child SA (gateway.yml; without it only the IKE SA comes up)",
 } as const;

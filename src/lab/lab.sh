@@ -138,6 +138,8 @@ cmd__inner() {   # $1 = host root
     set -- $d; mknod -m 666 "$R/dev/$1" c "$2" "$3"
   done
   mknod -m 644 "$R/dev/autofs" c 10 235
+  # TUN/TAP where the kernel has it (tsplay lab features: tun); a tun device lives in the host's own netns
+  if [ -e /sys/class/misc/tun ]; then mkdir -p "$R/dev/net"; mknod -m 666 "$R/dev/net/tun" c 10 200; fi
   mkdir -p "$R/dev/pts" "$R/dev/shm" "$R/dev/mqueue"
   mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5,nosuid,noexec devpts "$R/dev/pts"
   ln -s pts/ptmx "$R/dev/ptmx"

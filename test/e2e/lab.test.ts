@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseDeb822, parseOneLine, pickDebianMirrors } from '../../src/lab/apt-sources.js';
+import { detectFeatures, hasFeature } from '../../src/lab/features.js';
 import { labCli, startLab, stopLab, type Lab } from '../helpers/lab.js';
 
 const sh = (lab: Lab, host: string, cmd: string) => lab.exec(host, cmd);
@@ -116,6 +117,20 @@ describe('lab labtest: 3 hosts, sudo mixed', () => {
       vars: { ansible_become_password: 'ops-pass' },
       hosts: { node2: { ansible_host: lab.host('node2').ip } },
     });
+  });
+
+  it('records the kernel features; what a host can do agrees with them', async () => {
+    const k = lab.state.features!;
+    expect(k.kernel).toBe((await sh(lab, 'node1', 'uname -r')).stdout.trim());
+    const now = detectFeatures();
+    for (const n of ['autofs', 'nfs', 'overlay', 'tun', 'wireguard', 'xfrm'] as const) expect(k.features[n].state, n).toBe(now.features[n].state);
+    expect((await labCli(['status', '--name', lab.name])).stdout).toContain(`features at up: kernel ${k.kernel}: autofs ${k.features.autofs.state},`);
+    // hosts share the kernel: each probe inside a host succeeds exactly where the feature was found
+    const inHost = async (cmd: string) => (await sh(lab, 'node1', cmd)).rc === 0;
+    expect(await inHost("awk '$NF == \"autofs\" { f = 1 } END { exit !f }' /proc/filesystems")).toBe(hasFeature(k, 'autofs'));
+    expect(await inHost('ip tuntap add dev t0 mode tun && ip link del t0')).toBe(hasFeature(k, 'tun'));
+    expect(await inHost('ip link add w0 type wireguard && ip link del w0')).toBe(hasFeature(k, 'wireguard'));
+    expect(await inHost("ip xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x100 mode tunnel enc 'cbc(aes)' 0x00112233445566778899aabbccddeeff auth-trunc 'hmac(sha1)' 0x00112233445566778899aabbccddeeff00112233 96 && ip xfrm state flush")).toBe(hasFeature(k, 'xfrm'));
   });
 
   it('runs sshd on port 22 of every host', async () => {
@@ -246,7 +261,7 @@ describe('lab labtest: 3 hosts, sudo mixed', () => {
       }
       const again = await startLab('labtest2', { hosts: ['x1'] });
       expect(again.hosts.map((h) => h.name)).toEqual(['x1']);
-      expect(readdirSync('/run/netns').filter((n) => n.startsWith('tsplay.labtest2.'))).toEqual(['tsplay.labtest2.x1']);
+      expect(readdirSync('/run/netns').filter((n) => n.startsWith(`tsplay.${again.name}.`))).toEqual([`tsplay.${again.name}.x1`]);
       expect(existsSync(join(again.dir, 'hosts', 'node1'))).toBe(false);
       expect((await again.ssh('x1', 'hostname')).stdout.trim()).toBe('x1');
     } finally {

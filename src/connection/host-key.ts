@@ -94,8 +94,8 @@ export function verifyHostKey(t: ConnectionTarget, key: Buffer): UnreachableErro
         `if the change is expected, remove the old key: ssh-keygen -f ${v.entries[0]!.file} -R '${name}'`,
       );
     case 'new-type': {
-      // OpenSSH learns keys only for hosts it does not know at all (accept-new included): a known host that
-      // shows a key of another type is refused like a changed key
+      // A known host that shows a key of another type is refused like a changed key, in accept-new mode too, as
+      // OpenSSH does: a man in the middle cannot show the known key, but it can offer only a type not known yet.
       const known = v.entries.map((e) => `${e.keyType} in ${where(e)}`).join(', ');
       return withHint(
         `REMOTE HOST IDENTIFICATION HAS CHANGED for ${name}! The server sent ${fp}, but the host is known by ` +

@@ -93,6 +93,18 @@ export function verifyHostKey(t: ConnectionTarget, key: Buffer): UnreachableErro
           `which does not match the key in ${v.entries.map(where).join(', ')}. Refusing to connect.`,
         `if the change is expected, remove the old key: ssh-keygen -f ${v.entries[0]!.file} -R '${name}'`,
       );
+    case 'new-type': {
+      // A known host that shows a key of another type is refused like a changed key, in accept-new mode too, as
+      // OpenSSH does: a man in the middle cannot show the known key, but it can offer only a type not known yet.
+      const known = v.entries.map((e) => `${e.keyType} in ${where(e)}`).join(', ');
+      return withHint(
+        `REMOTE HOST IDENTIFICATION HAS CHANGED for ${name}! The server sent ${fp}, but the host is known by ` +
+          `keys of another type (${known}). Someone could be eavesdropping on you right now (man-in-the-middle ` +
+          `attack: a server that does not show the known key), or the host keys have just been changed. ` +
+          `Refusing to connect; accept-new only learns keys of hosts that are not known at all.`,
+        `if the change is expected, remove the old keys: ssh-keygen -f ${v.entries[0]!.file} -R '${name}'`,
+      );
+    }
     case 'unknown': {
       if (t.hostKeyChecking === 'accept-new' && t.knownHostsFiles.length > 0) {
         const file = t.knownHostsFiles[0]!;
@@ -103,9 +115,8 @@ export function verifyHostKey(t: ConnectionTarget, key: Buffer): UnreachableErro
         }
         return null;
       }
-      const other = v.otherTypes.length ? ` (known key types for it: ${v.otherTypes.join(', ')})` : '';
       return withHint(
-        `host key for ${name} is not known${other}; add it or use --host-key-checking accept-new`,
+        `host key for ${name} is not known; add it or use --host-key-checking accept-new`,
         `the server sent ${fp}; known hosts files: ${[...t.knownHostsFiles, ...t.globalKnownHostsFiles].join(', ') || 'none'}`,
       );
     }

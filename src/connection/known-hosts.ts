@@ -24,8 +24,13 @@ export type HostKeyVerdict =
   | { status: 'revoked'; entry: KnownHostEntry }
   /** a key of the same type is known for this host and differs */
   | { status: 'changed'; entries: KnownHostEntry[] }
-  /** nothing known for this host with this key type (otherTypes: types known for it) */
-  | { status: 'unknown'; otherTypes: string[] };
+  /**
+   * the host is known, but only by keys of other types: as suspect as a changed key (a server that cannot show
+   * the known key may be an impostor), never learnt automatically
+   */
+  | { status: 'new-type'; entries: KnownHostEntry[] }
+  /** nothing at all is known for this host */
+  | { status: 'unknown' };
 
 /** Parse one known_hosts file's text. Malformed lines are skipped, as OpenSSH does. */
 export function parseKnownHosts(text: string, file: string): KnownHostEntry[] {
@@ -110,7 +115,8 @@ export function checkHostKey(entries: readonly KnownHostEntry[], name: string, k
   if (same) return { status: 'ok', entry: same };
   const sameType = plain.filter((e) => e.keyType === type);
   if (sameType.length > 0) return { status: 'changed', entries: sameType };
-  return { status: 'unknown', otherTypes: [...new Set(plain.map((e) => e.keyType))] };
+  if (plain.length > 0) return { status: 'new-type', entries: plain };
+  return { status: 'unknown' };
 }
 
 /** Key types known for this host (to order the host key algorithms we offer). */

@@ -1,7 +1,8 @@
 /**
  * The parts of ansible_ssh_common_args / ansible_ssh_extra_args that tsplay honours, so one inventory works
  * for Ansible and tsplay: -o UserKnownHostsFile / GlobalKnownHostsFile / StrictHostKeyChecking /
- * ConnectTimeout / ServerAliveInterval / Port / User / IdentityFile, and -p / -l / -i. Everything else is ignored.
+ * ConnectTimeout / ServerAliveInterval / ServerAliveCountMax / Port / User / IdentityFile, and -p / -l / -i.
+ * Everything else is ignored.
  */
 import type { ConnectionTarget } from './types.js';
 
@@ -11,6 +12,7 @@ export interface SshArgOverrides {
   hostKeyChecking?: ConnectionTarget['hostKeyChecking'];
   connectTimeoutMs?: number;
   keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
   port?: number;
   user?: string;
   privateKeyFile?: string;
@@ -96,6 +98,9 @@ function setOption(o: SshArgOverrides, key: string, value: string, home: string)
       break;
     case 'serveraliveinterval':
       if (/^\d+$/.test(value)) o.keepaliveIntervalMs = Number(value) * 1000;
+      break;
+    case 'serveralivecountmax':
+      if (/^\d+$/.test(value)) o.keepaliveCountMax = Number(value);
       break;
     case 'port':
       if (/^\d+$/.test(value)) o.port = Number(value);

@@ -26,6 +26,67 @@ const SYSCALL_TEXT: Record<string, string> = {
 /** After the shell exits, output still in flight gets this long to arrive. */
 const EXIT_GRACE_MS = 250;
 
+/** ServerAliveInterval when none is given (or 0, "off" in OpenSSH: tsplay never goes without probes). */
+const DEFAULT_PROBE_MS = 3_000;
+const DEFAULT_COUNT_MAX = 3;
+/** However loose ServerAliveInterval × (ServerAliveCountMax + 1), a silent host is dead after this long. */
+export const DEAD_CAP_MS = 120_000;
+/** How often the silence watch looks at the clock. */
+const WATCH_TICK_MS = 250;
+
+export interface Liveness {
+  /** a keepalive@openssh.com probe goes out this often, so a live host always has something to answer */
+  probeMs: number;
+  /** no byte from the host for this long: the host is dead (UNREACHABLE), whatever it was doing */
+  deadMs: number;
+}
+
+/**
+ * OpenSSH's rule (ServerAliveInterval I, ServerAliveCountMax C: dead after I × (C + 1) without a byte from the
+ * server), except that probes are never off and the deadline is capped, so no setting makes a run wait forever
+ * on a host that went silent. Probes go out at least twice per deadline, so CountMax=0 still probes.
+ */
+export function liveness(t: Pick<ConnectionTarget, 'keepaliveIntervalMs' | 'keepaliveCountMax'>): Liveness {
+  const interval = t.keepaliveIntervalMs > 0 ? t.keepaliveIntervalMs : DEFAULT_PROBE_MS;
+  const count = t.keepaliveCountMax ?? DEFAULT_COUNT_MAX;
+  const deadMs = Math.min(interval * (count + 1), DEAD_CAP_MS);
+  return { probeMs: Math.max(Math.min(interval, deadMs / 2), WATCH_TICK_MS), deadMs };
+}
+
+/**
+ * Calls onSilent once when nothing arrived on the socket for limitMs() (checked every WATCH_TICK_MS). The
+ * deadline counts bytes received, not keepalive replies, so it holds whatever the connection is doing: idle,
+ * a long command, an upload stuck behind a full window, the handshake, a sudo that does not answer. Time the
+ * event loop spent blocked does not count: what the host sent meanwhile is still unread in the socket.
+ */
+class SilenceWatch {
+  private lastRx = performance.now();
+  private lastTick = this.lastRx;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(sock: Socket, limitMs: () => number, onSilent: (silentMs: number) => void) {
+    sock.on('data', () => {
+      this.lastRx = performance.now();
+    });
+    this.timer = setInterval(() => {
+      const now = performance.now();
+      const gap = now - this.lastTick;
+      this.lastTick = now;
+      if (gap > 4 * WATCH_TICK_MS) this.lastRx += gap - WATCH_TICK_MS;
+      const silent = now - this.lastRx;
+      if (silent >= limitMs()) {
+        this.stop();
+        onSilent(silent);
+      }
+    }, WATCH_TICK_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
 function channelAdapter(ch: ClientChannel): ShellChannel {
   return {
     write: (d) => void ch.write(d),
@@ -109,10 +170,13 @@ export class SshConnection implements Connection {
   private async doConnect(): Promise<void> {
     const t = this.target;
     const auth = authPlan(t, this.user);
+    const live = liveness(t);
     const sock = await this.tcp();
     const client = new Client();
     this.client = client;
     let hostKeyError: UnreachableError | null = null;
+    /** set when the silence watch gave up on the host */
+    let silence: string | null = null;
     await new Promise<void>((resolve, reject) => {
       let ready = false;
       sock.on('close', () => {
@@ -124,6 +188,7 @@ export class SshConnection implements Connection {
           return;
         }
         if (hostKeyError) return reject(hostKeyError);
+        if (silence) return reject(this.unreachable(`${silence} during the ssh handshake`));
         if (e.level === 'client-authentication') {
           return reject(this.unreachable(`authentication failed for user ${this.user} (tried: ${auth.describe()})`));
         }
@@ -133,7 +198,10 @@ export class SshConnection implements Connection {
       });
       client.on('close', () => {
         this.lost ??= 'connection closed';
-        if (!ready) reject(hostKeyError ?? this.unreachable('connection closed during the ssh handshake'));
+        if (!ready) {
+          const why = silence ? `${silence} during the ssh handshake` : 'connection closed during the ssh handshake';
+          reject(hostKeyError ?? this.unreachable(why));
+        }
       });
       client.on('ready', () => {
         ready = true;
@@ -151,9 +219,22 @@ export class SshConnection implements Connection {
         },
         algorithms: { serverHostKey: hostKeyAlgorithms(t) as never },
         readyTimeout: Math.max(t.connectTimeoutMs, 20_000),
-        keepaliveInterval: t.keepaliveIntervalMs,
-        keepaliveCountMax: 3,
+        // ssh2 only sends the probes; the SilenceWatch below decides when the host is dead
+        keepaliveInterval: live.probeMs,
+        keepaliveCountMax: Number.MAX_SAFE_INTEGER,
       });
+      // (after connect(): ssh2 has paused the socket, so this listener does not start the flow early)
+      const watch = new SilenceWatch(
+        sock,
+        // before the session is up there is nothing to probe with: the handshake gets at least ConnectTimeout
+        () => (ready ? live.deadMs : Math.max(live.deadMs, t.connectTimeoutMs)),
+        (ms) => {
+          silence = `no data from the host for ${(ms / 1000).toFixed(1)} s: link or host down`;
+          this.lost ??= silence;
+          sock.destroy();
+        },
+      );
+      sock.once('close', () => watch.stop());
     });
   }
 

@@ -28,7 +28,9 @@ export interface CliConnectionOptions {
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-export const DEFAULT_KEEPALIVE_MS = 15_000;
+/** ServerAliveInterval/CountMax defaults: a silent host is dead after 3 s × (3 + 1) = 12 s (see liveness() in ssh.ts). */
+export const DEFAULT_KEEPALIVE_MS = 3_000;
+export const DEFAULT_KEEPALIVE_COUNT_MAX = 3;
 
 function str(vars: Record<string, unknown>, ...names: string[]): string | undefined {
   for (const n of names) {
@@ -107,7 +109,9 @@ export function targetFromVars(name: string, vars: Record<string, unknown>, cli:
     // ansible_host_key_checking: false = no checking; true = OpenSSH's settings (strict unless the ssh args say otherwise)
     hostKeyChecking: cli.hostKeyChecking ?? (varChecking === false ? 'no' : undefined) ?? args.hostKeyChecking ?? 'strict',
     connectTimeoutMs: timeoutSec !== undefined ? timeoutSec * 1000 : args.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-    keepaliveIntervalMs: args.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_MS,
+    // ServerAliveInterval=0 turns OpenSSH's probes off; tsplay never goes without them (a dead host would hang the run)
+    keepaliveIntervalMs: args.keepaliveIntervalMs || DEFAULT_KEEPALIVE_MS,
+    keepaliveCountMax: args.keepaliveCountMax ?? DEFAULT_KEEPALIVE_COUNT_MAX,
     becomePassword,
     becomeMethod: 'sudo',
     connection,

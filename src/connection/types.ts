@@ -44,8 +44,16 @@ export interface ConnectionTarget {
   /** strict (default): unknown or changed keys are refused; accept-new: learn unknown keys; no: don't check */
   hostKeyChecking: 'strict' | 'accept-new' | 'no';
   connectTimeoutMs: number;
-  /** ssh keepalive interval; the connection is declared dead after 3 unanswered keepalives (0: off) */
+  /**
+   * ServerAliveInterval: a probe (keepalive@openssh.com) goes to the host whenever nothing came from it for this
+   * long. 0 (ServerAliveInterval=0, "off" in OpenSSH) means tsplay's default: probes are never off (ssh.ts).
+   */
   keepaliveIntervalMs: number;
+  /**
+   * ServerAliveCountMax (default 3): the host is declared dead after interval × (count + 1) without one byte
+   * from it, whatever it is doing, capped at 120 s (see liveness() in ssh.ts).
+   */
+  keepaliveCountMax?: number;
   /** sudo password (never on argv, never logged) */
   becomePassword?: string;
   /** become method: only sudo for now */

@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSshArgs, splitWords } from '../../src/connection/ssh-args.js';
+import { DEAD_CAP_MS, liveness } from '../../src/connection/ssh.js';
 import { targetFromVars } from '../../src/connection/target.js';
 import { TsplayError } from '../../src/errors.js';
 import { mask } from '../../src/output/mask.js';
@@ -26,8 +27,38 @@ describe('ssh args', () => {
       user: 'admin',
       privateKeyFile: '/home/u/.ssh/k',
     });
+    expect(parseSshArgs('-o ServerAliveCountMax=1 -oServerAliveCountMax=7', '/h').keepaliveCountMax).toBe(1);
+    expect(parseSshArgs('-o ServerAliveCountMax 0', '/h').keepaliveCountMax).toBe(0);
+    expect(parseSshArgs('-o ServerAliveCountMax=lots', '/h').keepaliveCountMax).toBeUndefined();
     expect(parseSshArgs('-o StrictHostKeyChecking=yes', '/h').hostKeyChecking).toBe('strict');
     expect(parseSshArgs('-o UserKnownHostsFile=/dev/null', '/h').knownHostsFiles).toEqual(['/dev/null']);
+  });
+});
+
+describe('dead host deadline (ServerAliveInterval / ServerAliveCountMax)', () => {
+  const of = (args: string) => liveness(targetFromVars('h', { ansible_ssh_common_args: args }));
+
+  it('declares a silent host dead after 12 s by default, probing every 3 s', () => {
+    expect(of('')).toEqual({ probeMs: 3000, deadMs: 12_000 });
+  });
+
+  it('keeps probing when the inventory turns keepalives off (ServerAliveInterval=0)', () => {
+    expect(of('-o ServerAliveInterval=0')).toEqual({ probeMs: 3000, deadMs: 12_000 });
+    expect(liveness({ keepaliveIntervalMs: 0 })).toEqual({ probeMs: 3000, deadMs: 12_000 });
+  });
+
+  it('follows OpenSSH: interval × (count + 1), so CountMax makes it stricter or looser', () => {
+    expect(of('-o ServerAliveInterval=1 -o ServerAliveCountMax=3')).toEqual({ probeMs: 1000, deadMs: 4000 });
+    expect(of('-o ServerAliveInterval=2 -o ServerAliveCountMax=1')).toEqual({ probeMs: 2000, deadMs: 4000 });
+    expect(of('-o ServerAliveCountMax=9')).toEqual({ probeMs: 3000, deadMs: 30_000 });
+    // CountMax=0: OpenSSH gives up after one silent interval; tsplay still probes within it
+    expect(of('-o ServerAliveInterval=4 -o ServerAliveCountMax=0')).toEqual({ probeMs: 2000, deadMs: 4000 });
+  });
+
+  it('caps a loose setting at 120 s and then probes often enough to keep a live host', () => {
+    expect(DEAD_CAP_MS).toBe(120_000);
+    expect(of('-o ServerAliveInterval=60 -o ServerAliveCountMax=10')).toEqual({ probeMs: 60_000, deadMs: 120_000 });
+    expect(of('-o ServerAliveInterval=600')).toEqual({ probeMs: 60_000, deadMs: 120_000 });
   });
 });
 

@@ -105,10 +105,15 @@ describe('known_hosts parsing and matching', () => {
     if (v.status === 'changed') expect(v.entries.map((x) => `${x.file}:${x.line}`)).toEqual(['/home/x/kh:2']);
   });
 
-  it('treats a key whose type is not known for the host as unknown and names the known types', () => {
-    const e = parseKnownHosts(`h1 ecdsa-sha2-nistp256 ${b64(ec)}\n`, '/kh');
-    expect(checkHostKey(e, 'h1', ed)).toEqual({ status: 'unknown', otherTypes: ['ecdsa-sha2-nistp256'] });
+  it('tells a host known only by keys of other types (new-type) from a host not known at all', () => {
+    const e = parseKnownHosts(`h1 ecdsa-sha2-nistp256 ${b64(ec)}\n@revoked h2 ssh-ed25519 ${b64(other)}\n`, '/kh');
+    const v = checkHostKey(e, 'h1', ed);
+    expect(v.status).toBe('new-type');
+    if (v.status === 'new-type') expect(v.entries.map((x) => `${x.keyType} ${x.file}:${x.line}`)).toEqual(['ecdsa-sha2-nistp256 /kh:1']);
     expect(knownKeyTypes(e, 'h1')).toEqual(['ecdsa-sha2-nistp256']);
+    // a @revoked line does not make a host known
+    expect(checkHostKey(e, 'h2', ed)).toEqual({ status: 'unknown' });
+    expect(checkHostKey(e, 'h3', ed)).toEqual({ status: 'unknown' });
   });
 
   it('refuses a revoked key even when another line accepts it, and ignores @cert-authority lines', () => {
@@ -152,6 +157,27 @@ describe('host key verification against files', () => {
     expect(e?.message).toContain(`${f}:1`);
     expect(e?.hint).toContain('ssh-keygen');
     expect(readFileSync(f, 'utf8').split('\n')).toHaveLength(2);
+  });
+
+  it('accept-new never learns a key of a new type for a known host (OpenSSH refuses it too), strict neither', () => {
+    const f = join(dir, 'newtype');
+    const known = blob('ecdsa-sha2-nistp256');
+    const text = `# lab\n10.9.9.9 ecdsa-sha2-nistp256 ${b64(known)}\n`;
+    writeFileSync(f, text);
+    const sent = blob('ssh-ed25519');
+    for (const mode of ['accept-new', 'strict'] as const) {
+      const e = verifyHostKey(target({ knownHostsFiles: [f], globalKnownHostsFiles: [], hostKeyChecking: mode }), sent);
+      expect(e?.message).toMatch(/^REMOTE HOST IDENTIFICATION HAS CHANGED for 10\.9\.9\.9! The server sent ssh-ed25519 key SHA256:/);
+      expect(e?.message).toContain(fingerprint(sent));
+      expect(e?.message).toContain(`known by keys of another type (ecdsa-sha2-nistp256 in ${f}:2)`);
+      expect(e?.message).toContain('Refusing to connect');
+      expect(e?.hint).toBe(`if the change is expected, remove the old keys: ssh-keygen -f ${f} -R '10.9.9.9'`);
+      expect(readFileSync(f, 'utf8')).toBe(text);
+    }
+    // the known type itself is still accepted, and a host not known at all is still learnt
+    expect(verifyHostKey(target({ knownHostsFiles: [f], hostKeyChecking: 'accept-new' }), known)).toBeNull();
+    expect(verifyHostKey(target({ knownHostsFiles: [f], hostKeyChecking: 'accept-new', host: '10.9.9.10' }), sent)).toBeNull();
+    expect(readFileSync(f, 'utf8')).toBe(`${text}10.9.9.10 ssh-ed25519 ${b64(sent)}\n`);
   });
 
   it('accept-new appends after a last line without newline', () => {

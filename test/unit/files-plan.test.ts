@@ -153,8 +153,8 @@ describe('file', () => {
   it('directory: creates every missing component with mode/owner', async () => {
     const p = await plan('file', { path: '/srv/a/b', state: 'directory', mode: '0750', owner: 'app' }, facts([info('/srv/a/b')]));
     expect(commands(p)[0]).toContain("for d in /srv /srv/a /srv/a/b; do");
-    expect(commands(p)[0]).toContain('chown -- app "$d"');
-    expect(commands(p)[0]).toContain('chmod 00750 -- "$d"');
+    expect(commands(p)[0]).toContain('mkdir -m 00750 -- "$d"'); // the mode set on the new directory itself
+    expect(commands(p)[0]).toContain('chown -h -- app "$d"'); // never through a symlink swapped in
     expect(JSON.parse(p.diff[0]!.after)).toEqual({ path: '/srv/a/b', state: 'directory' });
   });
 

@@ -140,7 +140,7 @@ function backupScript(dest: string): string[] {
 export function writeScript(w: WriteSpec): string {
   const dest = shq(w.dest);
   const dir = parentDir(w.dest);
-  const tmpl = shq(`${dir === '/' ? '' : dir}/.${baseName(w.dest).slice(0, 64)}.tsplay.XXXXXXXXXX`);
+  const tmpl = shq(`${dir === '/' ? '' : dir}/.${baseName(w.dest).slice(0, 64)}.tsplay.XXXXXXXX`);
   const L: string[] = ['_c=; _t=; _b='];
   L.push(`trap 'rm -f -- "$_t"; [ -z "$_b" ] || rm -f -- "$_b"; ${CLEANUP_DIRS.replace(/'/g, `'"'"'`)}' EXIT`);
   L.push(`trap 'exit 1' HUP INT TERM`);

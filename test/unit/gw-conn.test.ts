@@ -219,8 +219,8 @@ describe('the module on a canned host', () => {
     const [write, replace, up] = r.commands;
     expect(write!.stdin).toBe(SEED_FILE);
     expect(write!.script).toContain(`( ipsec addconn --checkconfig --config "$_t" ) || {`);
-    expect(write!.script).toContain("mktemp /etc/ipsec.d/.azure.conf.tsplay.XXXXXXXX");
-    expect(write!.script).toMatch(/chmod 00644 -- "\$_t"/);
+    expect(write!.script).toContain("mktemp -u /etc/ipsec.d/.azure.conf.tsplay.XXXXXXXX");
+    expect(write!.script).toMatch(/chmod 00644 -- "\$_f"/);
     expect(write!.script).toContain('mv -fT -- "$_t" /etc/ipsec.d/azure.conf');
     expect(replace!.script).toContain('ipsec auto --replace azure');
     expect(up!.script).toContain('ipsec auto --asynchronous --up azure');

@@ -216,10 +216,10 @@ describe('file', () => {
     const srcOk = info('/etc/x', { stat: st() });
     const p = await plan('file', { path: '/etc/l', src: 'x', state: 'link', follow: false }, facts([info('/etc/l', { parentIsDir: true }), srcOk, info('/etc/l/x')]));
     expect(p.ctx.queries[0]).toMatchObject({ items: [{ path: '/etc/l' }, { path: '/etc/x' }, { path: '/etc/l/x' }] });
-    expect(commands(p)).toEqual(['ln -s -- x /etc/l']);
+    expect(commands(p)).toEqual(['ln -s -T -- x /etc/l']);
     const old = info('/etc/l', { stat: st({ type: 'link' }), linkTarget: 'y', realPath: '/etc/y', target: st() });
     const r = await plan('file', { path: '/etc/l', src: 'x', state: 'link' }, facts([old, srcOk, info('/etc/l/x')]));
-    expect(commands(r)[0]).toContain('ln -s -- x "$_l" && mv -fT -- "$_l" /etc/l');
+    expect(commands(r)[0]).toContain('ln -s -T -- x "$_l" && mv -fT -- "$_l" /etc/l');
     expect(JSON.parse(r.diff[0]!.after)).toEqual({ path: '/etc/l', src: 'x' });
     const e = await planError('file', { path: '/etc/l', src: 'x', state: 'link' }, facts([info('/etc/l', { stat: st() }), srcOk, info('/etc/l/x')]));
     expect(e).toBe('refusing to convert from file to symlink for /etc/l');

@@ -16,6 +16,7 @@ export type { WriteFileOpts } from './module/sys-write.js';
 export { serviceStateFact, initSystemFact, serviceStateScript, parseServiceState, serviceActionCommand, serviceEnableCommand } from './module/sys-service.js';
 export type { ServiceState, ServiceAction, InitSystem } from './module/sys-service.js';
 export * from './module/fileops.js';
+export { OneLine, ONE_LINE_PATTERN, controlCharIn } from './module/one-line.js';
 export * from './module/gw.js';
 export { CloudCli, cliCommandLine, classifyCliError, subcommand } from './module/cloud-cli.js';
 export type { CliCall, CloudCliOptions, CloudCliName, CliErrorKind, CliFailure, AzAccount } from './module/cloud-cli.js';

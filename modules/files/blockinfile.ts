@@ -1,6 +1,6 @@
 /** blockinfile: insert/update/remove a block of lines between marker lines, byte-for-byte like Ansible. */
 import { ArgsError, Type, checkModeSpec, defineModule } from '../../src/index.js';
-import { fileAttrArgs, writeArgs } from './common.js';
+import { editFollowArg, fileAttrArgs, writeArgs } from './common.js';
 import { applyEdit, checkEdit } from './edit-plan.js';
 import { editBlock } from './block-edit.js';
 
@@ -19,6 +19,7 @@ const Args = Type.Object(
     create: Type.Boolean({ default: false, description: 'create the file when it does not exist' }),
     ...fileAttrArgs,
     ...writeArgs,
+    ...editFollowArg,
   },
   { additionalProperties: false },
 );

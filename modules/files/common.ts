@@ -15,3 +15,14 @@ export const writeArgs = {
   validate: Type.Optional(Type.String({ description: "command run on the temp file before it replaces the destination; %s is the temp file, e.g. 'visudo -cf %s'" })),
   unsafe_writes: Type.Boolean({ default: false, description: 'write in place when an atomic rename is impossible (bind-mounted files)' }),
 };
+
+/** The symlink rule of src/module/file-trust.ts, as the argument docs say it. */
+export const TRUSTED_LINKS_NOTE =
+  "a symlink in a world-writable or sticky directory that belongs to neither root, nor that directory's owner, nor the task's user is refused (the kernel's protected_symlinks rule) unless follow is true";
+
+/** lineinfile/blockinfile follow a symlink at path by themselves (as Ansible's do), within that rule. */
+export const editFollowArg = {
+  follow: Type.Optional(
+    Type.Boolean({ description: `true: follow any symlink at path; false: refuse a symlink at path; default: follow it, except that ${TRUSTED_LINKS_NOTE}` }),
+  ),
+};

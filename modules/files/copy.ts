@@ -22,6 +22,7 @@ import {
   planAttrs,
   attrsCommand,
   readControllerSource,
+  refuseUntrustedLinks,
   runSteps,
   mkdirsScript,
   type CheckResult,
@@ -31,7 +32,7 @@ import {
   type ResultData,
   type Static,
 } from '../../src/index.js';
-import { fileAttrArgs, ModeArg, writeArgs } from './common.js';
+import { fileAttrArgs, ModeArg, writeArgs, TRUSTED_LINKS_NOTE } from './common.js';
 import { planPut, sha1, type PutOptions, type PutSource } from './put-plan.js';
 
 const Args = Type.Object(
@@ -44,7 +45,7 @@ const Args = Type.Object(
     force: Type.Boolean({ default: true, description: 'false: only create dest when it does not exist' }),
     remote_src: Type.Boolean({ default: false, description: 'src is a file on the host' }),
     directory_mode: Type.Optional(ModeArg('mode of directories created by a recursive copy')),
-    follow: Type.Boolean({ default: false, description: 'when dest is a link, write the file it points to' }),
+    follow: Type.Boolean({ default: false, description: `when dest is a link, write the file it points to; false: a link at dest is replaced, and on the way to dest ${TRUSTED_LINKS_NOTE}` }),
     checksum: Type.Optional(Type.String({ description: 'expected sha1 of the source; the task fails when it differs' })),
   },
   { additionalProperties: false },
@@ -89,9 +90,11 @@ export async function checkPut(ctx: ModuleContext, dest: string, source: PutSour
     o.mkdirs = ancestors(parentDir(path));
   }
   const facts = await ctx.fact(fileStateFact, {
-    items: [{ path, inDir, follow: a.follow, checksum: 'sha1', content: ctx.diffMode ? 'peek' : undefined }],
+    items: [{ path, inDir, follow: a.follow, linkHops: true, checksum: 'sha1', content: ctx.diffMode ? 'peek' : undefined }],
   });
   const info = facts.files[0]!;
+  // a link at dest is replaced, not followed (unless follow); the links on the way to its directory are followed
+  if (!a.follow) refuseUntrustedLinks(info, facts, { followFinal: false });
   if (info.exists && info.stat?.type === 'directory' && !info.joined) {
     throw new ModuleError(basename ? `dest ${path} is a directory` : 'can not use content with a dir as dest');
   }
@@ -116,11 +119,15 @@ async function checkRemote(ctx: ModuleContext, a: CopyArgs): Promise<CheckResult
   const dest = a.dest.endsWith('/') ? joinPath(a.dest, baseName(src)) : a.dest;
   const facts = await ctx.fact(fileStateFact, {
     items: [
-      { path: src, follow: true, checksum: 'sha1' },
-      { path: dest, inDir: a.dest.endsWith('/') ? undefined : baseName(src), follow: a.follow, checksum: 'sha1', content: ctx.diffMode ? 'peek' : undefined },
+      { path: src, follow: true, linkHops: true, checksum: 'sha1' },
+      { path: dest, inDir: a.dest.endsWith('/') ? undefined : baseName(src), follow: a.follow, linkHops: true, checksum: 'sha1', content: ctx.diffMode ? 'peek' : undefined },
     ],
   });
   const [s, d] = facts.files as [(typeof facts.files)[0], (typeof facts.files)[0]];
+  if (!a.follow) {
+    refuseUntrustedLinks(s, facts, { followFinal: true }); // read as root: a planted link would copy another file
+    refuseUntrustedLinks(d, facts, { followFinal: false });
+  }
   const st = s.stat?.type === 'link' ? s.target : s.stat;
   if (!s.exists || !st) throw new ModuleError(`Source ${src} not found`);
   if (st.type === 'directory') throw new ModuleError(`remote_src: copying the directory ${src} is not supported; copy its files, or use command with cp -a`);
@@ -141,8 +148,9 @@ async function checkTree(ctx: ModuleContext, a: CopyArgs, root: string, files: {
   const destRoot = a.src!.endsWith('/') ? a.dest.replace(/\/+$/, '') || '/' : joinPath(a.dest.replace(/\/+$/, '') || '/', baseName(a.src!));
   const dirPaths = [destRoot, ...dirs.map((d) => joinPath(destRoot, d))];
   const facts = await ctx.fact(fileStateFact, {
-    items: [...dirPaths.map((path) => ({ path })), ...files.map((f) => ({ path: joinPath(destRoot, f.rel), checksum: 'sha1' as const, follow: false }))],
+    items: [...dirPaths.map((path) => ({ path, linkHops: true })), ...files.map((f) => ({ path: joinPath(destRoot, f.rel), linkHops: true, checksum: 'sha1' as const, follow: false }))],
   });
+  if (!a.follow) for (const info of facts.files) refuseUntrustedLinks(info, facts, { followFinal: false });
   const o = putOptions(a);
   const steps: FileStep[] = [];
   const diffs: FileDiff[] = [];

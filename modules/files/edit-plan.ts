@@ -15,6 +15,7 @@ import {
   ok,
   parentDir,
   planAttrs,
+  refuseUntrustedLinks,
   runSteps,
   type CheckResult,
   type CurrentAttrs,
@@ -34,6 +35,8 @@ export interface EditArgs {
   validate?: string;
   create: boolean;
   unsafe_writes: boolean;
+  /** undefined: follow trusted symlinks only (file-trust.ts); true: any; false: none */
+  follow?: boolean;
 }
 
 export interface EditOutcome {
@@ -60,8 +63,10 @@ export interface EditHooks {
 export async function checkEdit(ctx: ModuleContext, a: EditArgs, hooks: EditHooks): Promise<CheckResult<EditPlan>> {
   const w = modeWarning(a.mode);
   if (w) ctx.warn(w);
-  const facts = await ctx.fact(fileStateFact, { items: [{ path: a.path, follow: true, content: 'all' }] });
+  const facts = await ctx.fact(fileStateFact, { items: [{ path: a.path, follow: true, linkHops: true, content: 'all' }] });
   const info = facts.files[0]!;
+  if (a.follow === false && info.stat?.type === 'link') throw new ModuleError(`${a.path} is a symlink and follow is false: not following it`);
+  if (a.follow !== true) refuseUntrustedLinks(info, facts, { followFinal: true });
   let dest = a.path;
   let st = info.stat;
   if (st?.type === 'link') {

@@ -2,13 +2,15 @@
 import { ModuleError, newFileAttrs, parentDir, shq, type CurrentAttrs } from '../../src/index.js';
 import { applyAttrs, cur, exists, finalStat, newPlan, prevState, type FilePlan, type FilePlanInput } from './file-states.js';
 
-/** Replace `path` atomically: build the link beside it, then rename over it. */
+/**
+ * Replace `path` atomically: build the link beside it under a random name (ln -T: never inside a directory
+ * someone put there; it fails on any existing name), then rename it over `path`.
+ */
 function replaceWith(path: string, lnCmd: (tmp: string) => string, rmdir: boolean): string {
   const P = shq(path);
   const tmp = `"$_l"`;
   return [
-    `_l=${shq(parentDir(path) + '/.tsplay-link.')}$$`,
-    `rm -f -- ${tmp}`,
+    `_l=$(mktemp -u ${shq(parentDir(path) + '/.tsplay-link.XXXXXXXX')}) || exit 1`,
     `${rmdir ? `rmdir -- ${P} && ` : ''}${lnCmd(tmp)} && mv -fT -- ${tmp} ${P} || { rm -f -- ${tmp}; exit 1; }`,
   ].join('\n');
 }
@@ -41,7 +43,7 @@ export function planLink(i: FilePlanInput): FilePlan {
     changed = true;
   }
   if (changed) {
-    const ln = (to: string): string => `ln -s -- ${shq(src!)} ${to}`;
+    const ln = (to: string): string => `ln -s -T -- ${shq(src!)} ${to}`;
     p.steps.push({ kind: 'run', what: `linking ${i.path}`, command: prev === 'absent' ? ln(shq(i.path)) : replaceWith(i.path, ln, prev === 'directory') });
   }
   // attributes: of the link's target when following (Ansible's default), else of the link itself
@@ -97,7 +99,7 @@ export function planHard(i: FilePlanInput): FilePlan {
     throw new ModuleError(`Error while replacing: ${path} is a directory`);
   }
   if (changed) {
-    const ln = (to: string): string => `ln -- ${shq(src!)} ${to}`;
+    const ln = (to: string): string => `ln -T -- ${shq(src!)} ${to}`;
     p.steps.push({ kind: 'run', what: `linking ${path}`, command: prev === 'absent' ? ln(shq(path)) : replaceWith(path, ln, false) });
   }
   const st = changed ? srcSt : pathSt;

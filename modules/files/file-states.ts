@@ -85,13 +85,13 @@ export function applyAttrs(p: FilePlan, target: string, st: CurrentAttrs, args: 
   return true;
 }
 
-/** modification_time / access_time (Ansible's update_timestamp_for_file). */
+/** modification_time / access_time (Ansible's update_timestamp_for_file); touch -h: never through a link swapped in since check(). */
 function applyTimes(p: FilePlan, target: string, st: { mtime: number; atime: number }, i: FilePlanInput): boolean {
   const { mtime: m, atime: a } = i;
   if (m.kind === 'preserve' && a.kind === 'preserve') return false;
   const t = shq(target);
   if (m.kind === 'now' && a.kind === 'now') {
-    p.steps.push({ kind: 'run', what: `touching ${target}`, command: `touch -c -- ${t}` });
+    p.steps.push({ kind: 'run', what: `touching ${target}`, command: `touch -c -h -- ${t}` });
     Object.assign(p.before, { mtime: st.mtime, atime: st.atime });
     Object.assign(p.after, { mtime: i.now, atime: i.now });
     return true;
@@ -102,12 +102,12 @@ function applyTimes(p: FilePlan, target: string, st: { mtime: number; atime: num
   if (wm === st.mtime && wa === st.atime) return false;
   const cmds: string[] = [];
   if (wm !== st.mtime) {
-    cmds.push(m.kind === 'now' ? `touch -c -m -- ${t}` : `touch -c -m -d @${wm} -- ${t}`);
+    cmds.push(m.kind === 'now' ? `touch -c -h -m -- ${t}` : `touch -c -h -m -d @${wm} -- ${t}`);
     Object.assign(p.before, { mtime: st.mtime });
     Object.assign(p.after, { mtime: wm });
   }
   if (wa !== st.atime) {
-    cmds.push(a.kind === 'now' ? `touch -c -a -- ${t}` : `touch -c -a -d @${wa} -- ${t}`);
+    cmds.push(a.kind === 'now' ? `touch -c -h -a -- ${t}` : `touch -c -h -a -d @${wa} -- ${t}`);
     Object.assign(p.before, { atime: st.atime });
     Object.assign(p.after, { atime: wa });
   }
@@ -150,7 +150,8 @@ export function planTouch(i: FilePlanInput): FilePlan {
   const prev = prevState(i.info.stat);
   const p = newPlan(i.path, 'touch', prev);
   if (prev === 'absent') {
-    p.steps.push({ kind: 'run', what: `creating ${i.path}`, command: `touch -- ${shq(i.path)}` });
+    // created exclusively (noclobber's O_EXCL): a symlink planted there since check() is not followed
+    p.steps.push({ kind: 'run', what: `creating ${i.path}`, command: `( set -C; : >${shq(i.path)} )` });
     const fresh = newFileAttrs(i.facts);
     applyAttrs(p, i.path, fresh, i.attrs, i.facts.umask);
     if (i.mtime.kind === 'at' || i.atime.kind === 'at') applyTimes(p, i.path, { mtime: i.now, atime: i.now }, { ...i, mtime: i.mtime.kind === 'at' ? i.mtime : { kind: 'preserve' }, atime: i.atime.kind === 'at' ? i.atime : { kind: 'preserve' } });

@@ -13,16 +13,18 @@ import {
   modeWarning,
   ok,
   parentDir,
+  refuseUntrustedLinks,
   runSteps,
   serializeDiffDict,
   timeSpec,
   DEFAULT_TIME_FORMAT,
+  type FileFacts,
   type FileQueryItem,
   type FileStep,
   type ResultData,
   type Static,
 } from '../../src/index.js';
-import { fileAttrArgs } from './common.js';
+import { fileAttrArgs, TRUSTED_LINKS_NOTE } from './common.js';
 import { planAbsent, planDirectory, planFile, planTouch, prevState, type FilePlan, type FilePlanInput } from './file-states.js';
 import { planHard, planLink } from './file-links.js';
 
@@ -36,7 +38,7 @@ const Args = Type.Object(
     recurse: Type.Boolean({ default: false, description: 'state=directory: set owner/group/mode on everything below' }),
     src: Type.Optional(Type.String({ description: 'link/hard: what the link points to (relative to the link for symlinks)' })),
     force: Type.Boolean({ default: false, description: 'link/hard: replace an existing file/empty directory; link to a missing src' }),
-    follow: Type.Boolean({ default: true, description: 'act on the target of a symlink' }),
+    follow: Type.Optional(Type.Boolean({ description: `act on the target of a symlink (default: yes, but ${TRUSTED_LINKS_NOTE})` })),
     modification_time: Type.Optional(Type.String({ description: "'preserve', 'now' or a time in modification_time_format" })),
     modification_time_format: Type.String({ default: DEFAULT_TIME_FORMAT }),
     access_time: Type.Optional(Type.String({ description: "'preserve', 'now' or a time in access_time_format" })),
@@ -53,6 +55,19 @@ interface Plan {
 
 function joinRel(dir: string, src: string): string {
   return src.startsWith('/') ? src : `${dir.replace(/\/+$/, '') || '/'}/${src}`.replace(/^\/\//, '/');
+}
+
+/**
+ * The symlink rule (file-trust.ts) for what this state acts on: the path's own link is followed by
+ * file/touch/directory with follow; link/hard act on src's target only to set its attributes.
+ */
+function refuseLinks(state: string, follow: boolean, a: FileArgs, facts: FileFacts): void {
+  const [info, srcInfo, srcInfoInPath] = facts.files;
+  refuseUntrustedLinks(info!, facts, { followFinal: follow && (state === 'file' || state === 'touch' || state === 'directory') });
+  const attrs = a.owner !== undefined || a.group !== undefined || a.mode !== undefined;
+  if (!follow || !attrs) return;
+  const src = state === 'link' && info!.stat?.type === 'directory' ? srcInfoInPath : srcInfo;
+  if ((state === 'link' || state === 'hard') && src) refuseUntrustedLinks(src, facts, { followFinal: true });
 }
 
 export const fileModule = defineModule({
@@ -77,16 +92,17 @@ export const fileModule = defineModule({
     const mainItem: FileQueryItem = {
       path,
       follow: true,
+      linkHops: true,
       emptyDir: state0 === 'link',
       tree: (state0 === 'directory' || (state0 === undefined && a.recurse)) && a.recurse ? true : state0 === 'absent' && ctx.diffMode,
       inDir: state0 === 'hard' && a.src !== undefined ? baseName(a.src) : undefined,
     };
     const items: FileQueryItem[] = [mainItem];
     if (a.src !== undefined && (state0 === 'link' || state0 === undefined)) {
-      items.push({ path: joinRel(parentDir(path), a.src), follow: true });
-      items.push({ path: joinRel(path, a.src), follow: true });
+      items.push({ path: joinRel(parentDir(path), a.src), follow: true, linkHops: true });
+      items.push({ path: joinRel(path, a.src), follow: true, linkHops: true });
     } else if (a.src !== undefined && state0 === 'hard') {
-      items.push({ path: a.src, follow: true });
+      items.push({ path: a.src, follow: true, linkHops: true });
     }
     // explicit times are converted on the host (its local time zone), in the same command
     const mtimeSpec0 = timeSpec(a.modification_time, a.modification_time_format, 'preserve', 'modification_time');
@@ -101,6 +117,8 @@ export const fileModule = defineModule({
       throw new ArgsError("file: src option requires state to be 'link' or 'hard'", '/src');
     }
     if (a.recurse && state !== 'directory') throw new ArgsError("file: recurse option requires state to be 'directory'", '/recurse');
+    const follow = a.follow ?? true;
+    if (a.follow !== true) refuseLinks(state, follow, a, facts);
     const dflt = state === 'touch' ? 'now' : 'preserve';
     const epochOf = (spec: ReturnType<typeof timeSpec>, n: string): number | undefined => {
       if (spec.kind !== 'at') return undefined;
@@ -114,7 +132,7 @@ export const fileModule = defineModule({
       path,
       src: a.src,
       force: a.force,
-      follow: a.follow,
+      follow,
       recurse: a.recurse,
       attrs: { owner: a.owner, group: a.group, mode: a.mode },
       mtime,

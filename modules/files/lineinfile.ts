@@ -1,6 +1,6 @@
 /** lineinfile: make sure a line is in a file (or replace/remove lines matching a regexp), Ansible semantics. */
 import { ArgsError, Type, checkModeSpec, defineModule } from '../../src/index.js';
-import { fileAttrArgs, writeArgs } from './common.js';
+import { editFollowArg, fileAttrArgs, writeArgs } from './common.js';
 import { applyEdit, checkEdit } from './edit-plan.js';
 import { lineAbsent, linePresent } from './line-edit.js';
 
@@ -18,6 +18,7 @@ const Args = Type.Object(
     create: Type.Boolean({ default: false, description: 'create the file when it does not exist' }),
     ...fileAttrArgs,
     ...writeArgs,
+    ...editFollowArg,
   },
   { additionalProperties: false },
 );

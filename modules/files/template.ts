@@ -3,7 +3,7 @@
  * what copy does with inline content (checkPut/applyCopy): atomic write, validate, backup, owner/group/mode.
  */
 import { Type, baseName, checkModeSpec, defineModule, readControllerSource, type Static } from '../../src/index.js';
-import { fileAttrArgs, writeArgs } from './common.js';
+import { fileAttrArgs, writeArgs, TRUSTED_LINKS_NOTE } from './common.js';
 import { applyCopy, checkPut } from './copy.js';
 
 const Args = Type.Object(
@@ -13,7 +13,7 @@ const Args = Type.Object(
     ...fileAttrArgs,
     ...writeArgs,
     force: Type.Boolean({ default: true, description: 'false: only create dest when it does not exist' }),
-    follow: Type.Boolean({ default: false, description: 'when dest is a link, write the file it points to' }),
+    follow: Type.Boolean({ default: false, description: `when dest is a link, write the file it points to; false: a link at dest is replaced, and on the way to dest ${TRUSTED_LINKS_NOTE}` }),
     newline_sequence: Type.Union([Type.Literal('\n'), Type.Literal('\r\n'), Type.Literal('\r')], { default: '\n', description: 'line endings of the result' }),
   },
   { additionalProperties: false },

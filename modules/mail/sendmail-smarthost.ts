@@ -11,13 +11,13 @@
  *   make `make -C /etc/mail sendmail.cf` (Debian's Makefile target; also appends the commented .mc), then checked.
  * sendmail itself is not restarted: the task reports changed, so `notify: restart sendmail` works.
  */
-import { ArgsError, ModuleError, Type, change, defineFact, defineModule, ok, runSteps, shq, type FileStep, type ResultData, type Static } from '../../src/index.js';
+import { ArgsError, ModuleError, OneLine, Type, change, defineFact, defineModule, ok, runSteps, shq, type FileStep, type ResultData, type Static } from '../../src/index.js';
 import { planText, readTextFile } from '../net/text-file.js';
 import { checkSmartHost, currentSmartHost, dsOf, editMc } from './sendmail-mc.js';
 
 const Args = Type.Object(
   {
-    smart_host: Type.Optional(Type.String({ description: 'relay host: mail.cluster.example.com, [10.1.2.3] (no MX lookup), or mailer:host (relay:, esmtp:...)' })),
+    smart_host: Type.Optional(OneLine({ description: 'relay host: mail.cluster.example.com, [10.1.2.3] (no MX lookup), or mailer:host (relay:, esmtp:...)' })),
     state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'absent: remove the define (deliver directly)' }),
     mc: Type.String({ default: '/etc/mail/sendmail.mc', description: 'the m4 source' }),
     cf: Type.String({ default: '/etc/mail/sendmail.cf', description: 'the built configuration sendmail reads' }),

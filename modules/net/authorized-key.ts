@@ -9,6 +9,7 @@
 import {
   ArgsError,
   ModuleError,
+  OneLine,
   Type,
   attrsCommand,
   change,
@@ -28,14 +29,14 @@ import { mergeKeys, parseKeysArg } from './authorized-keys-file.js';
 
 const Args = Type.Object(
   {
-    user: Type.String({ description: 'the account whose keys are managed' }),
+    user: OneLine({ description: 'the account whose keys are managed' }),
     key: Type.String({ description: 'one or more public key lines (as in id_ed25519.pub); blank lines and # comments are skipped' }),
     state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present' }),
     path: Type.Optional(Type.String({ description: 'default ~USER/.ssh/authorized_keys; ~/ means the user\'s home' })),
     manage_dir: Type.Boolean({ default: true, description: "create the file's directory (0700) and keep its owner/mode" }),
     exclusive: Type.Boolean({ default: false, description: 'remove every key not listed in key' }),
-    key_options: Type.Optional(Type.String({ description: 'options put in front of every key, e.g. from="10.2.0.0/16",no-agent-forwarding' })),
-    comment: Type.Optional(Type.String({ description: 'replace the comment of every key' })),
+    key_options: Type.Optional(OneLine({ description: 'options put in front of every key, e.g. from="10.2.0.0/16",no-agent-forwarding' })),
+    comment: Type.Optional(OneLine({ description: 'replace the comment of every key' })),
     follow: Type.Boolean({ default: false, description: 'when the file is a symlink, write its target (default: replace the link)' }),
   },
   { additionalProperties: false },

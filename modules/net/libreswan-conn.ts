@@ -10,15 +10,15 @@
  * `--up` (auto=start, asynchronous) or `--route` (auto=ondemand/route). When pluto is not running, loading
  * is left to its start (it reads every /etc/ipsec.d/*.conf).
  */
-import { ArgsError, ModuleError, Type, change, defineModule, ok, type ResultData, type Static } from '../../src/index.js';
+import { ArgsError, ModuleError, OneLine, Type, change, defineModule, ok, type ResultData, type Static } from '../../src/index.js';
 import { applyText, planRemove, planText, readTextFile, type TextPlan } from './text-file.js';
 import { checkConn, renderConn, type ConnSpec } from './libreswan-render.js';
 import { connLoaded, loadConn, plutoFact, unloadConn } from './libreswan-pluto.js';
 import { algparseFact } from './libreswan-algparse.js';
 
-const Str = (description: string) => Type.Optional(Type.String({ description }));
-const Dur = (description: string) => Type.Optional(Type.Union([Type.String(), Type.Integer({ minimum: 0 })], { description }));
-const Subnets = (description: string) => Type.Optional(Type.Array(Type.String(), { description }));
+const Str = (description: string) => Type.Optional(OneLine({ description }));
+const Dur = (description: string) => Type.Optional(Type.Union([OneLine(), Type.Integer({ minimum: 0 })], { description }));
+const Subnets = (description: string) => Type.Optional(Type.Array(OneLine(), { description }));
 
 const Args = Type.Object(
   {
@@ -33,7 +33,7 @@ const Args = Type.Object(
     rightid: Str('remote ID (default: right)'),
     rightsubnet: Str('remote private subnet (CIDR), e.g. the cloud VNet 10.0.0.0/16'),
     rightsubnets: Subnets('several remote subnets (instead of rightsubnet)'),
-    authby: Type.String({ default: 'secret', description: 'secret (PSK, see libreswan_secret), rsasig, ecdsa, ...' }),
+    authby: OneLine({ default: 'secret', description: 'secret (PSK, see libreswan_secret), rsasig, ecdsa, ...' }),
     auto: Type.Union([Type.Literal('add'), Type.Literal('start'), Type.Literal('ondemand'), Type.Literal('route'), Type.Literal('ignore'), Type.Literal('keep')], {
       default: 'start',
       description: 'what pluto does at start: start (initiate), add (wait for the peer), ondemand, ignore',
@@ -52,7 +52,7 @@ const Args = Type.Object(
     ikelifetime: Dur('IKE SA lifetime, e.g. 3600s or 1h'),
     salifetime: Dur('child SA lifetime'),
     extra: Type.Optional(
-      Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { description: 'any other ipsec.conf(5) conn keyword: value (written after the typed ones)' }),
+      Type.Record(Type.String(), Type.Union([OneLine(), Type.Number(), Type.Boolean()]), { description: 'any other ipsec.conf(5) conn keyword: value (written after the typed ones)' }),
     ),
     dir: Type.String({ default: '/etc/ipsec.d', description: 'where NAME.conf goes (must be included by /etc/ipsec.conf)' }),
     load: Type.Boolean({ default: true, description: 'load the changed conn into a running pluto (ipsec auto --replace, then --up for auto=start)' }),

@@ -7,7 +7,7 @@
  * argument (masked in every output) and diffs show ******** on both sides, so an old key never shows either.
  * After a change, a running pluto rereads its secrets (`ipsec whack --rereadsecrets`).
  */
-import { ArgsError, Type, change, defineModule, ok, type FileDiff, type ResultData } from '../../src/index.js';
+import { ArgsError, OneLine, Type, controlCharIn, change, defineModule, ok, type FileDiff, type ResultData } from '../../src/index.js';
 import { applyText, planRemove, planText, readTextFile, type TextPlan } from './text-file.js';
 import { plutoFact, rereadSecrets } from './libreswan-pluto.js';
 
@@ -15,8 +15,8 @@ const Args = Type.Object(
   {
     name: Type.String({ description: 'the connection (file /etc/ipsec.d/NAME.secrets)' }),
     psk: Type.String({ description: 'the pre-shared key (from a vault); generate one with `openssl rand -base64 24`' }),
-    left: Type.String({ default: '%any', description: "the local end's ID or address (as leftid/left of the conn), or %any" }),
-    right: Type.String({ default: '%any', description: "the remote end's ID or address, or %any" }),
+    left: OneLine({ default: '%any', description: "the local end's ID or address (as leftid/left of the conn), or %any" }),
+    right: OneLine({ default: '%any', description: "the remote end's ID or address, or %any" }),
     state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present' }),
     path: Type.Optional(Type.String({ description: 'the secrets file (default /etc/ipsec.d/NAME.secrets; it must match an include in /etc/ipsec.secrets)' })),
     reread: Type.Boolean({ default: true, description: 'make a running pluto reread its secrets after a change (ipsec whack --rereadsecrets)' }),
@@ -36,7 +36,8 @@ export function checkSecretArgs(a: { name: string; psk: string; left: string; ri
   }
   // never quote the key in a message
   if (a.psk === '') throw new ArgsError('libreswan_secret: psk is empty', '/psk');
-  if (/["\n\r\0]/.test(a.psk)) throw new ArgsError('libreswan_secret: psk must not contain double quotes or line breaks (ipsec.secrets cannot quote them)', '/psk');
+  const ctl = controlCharIn(a.psk); // named by kind and position only: never the key itself
+  if (a.psk.includes('"') || ctl) throw new ArgsError(`libreswan_secret: psk must not contain double quotes or line breaks, nor any other control character (ipsec.secrets cannot quote them)${ctl ? `; it contains ${ctl}` : ''}`, '/psk');
   if (a.psk.trim() !== a.psk) throw new ArgsError('libreswan_secret: psk starts or ends with blanks (a copy-and-paste accident?); the peer would not see them', '/psk');
 }
 

@@ -11,16 +11,16 @@
  * The map file is written before the master entry, so autofs never sees an entry pointing to nothing.
  * autofs is not reloaded here: the task reports changed, so `notify: reload autofs` works.
  */
-import { ArgsError, ModuleError, Type, change, defineModule, ok, type FileDiff, type FileStep, type ResultData, type Static } from '../../src/index.js';
+import { ArgsError, ModuleError, OneLine, Type, change, defineModule, ok, type FileDiff, type FileStep, type ResultData, type Static } from '../../src/index.js';
 import { applyText, planRemove, planText, readTextFile, type TextFile } from '../net/text-file.js';
 import { MAP_HEADER, checkEntry, editMap, editMaster, findMaster, includesDir, mapKeys, masterLine, normalizeOptions, type MapEntry } from './autofs-files.js';
 
-const Opts = (description: string) => Type.Union([Type.String(), Type.Array(Type.String())], { description });
+const Opts = (description: string) => Type.Union([OneLine(), Type.Array(OneLine())], { description });
 
 const Entry = Type.Object(
   {
-    key: Type.String({ description: 'directory name under the mount point (indirect map) or absolute path (direct map)' }),
-    location: Type.Optional(Type.String({ description: 'what to mount: host:/path, :/local/dir (bind), :tmpfs' })),
+    key: OneLine({ description: 'directory name under the mount point (indirect map) or absolute path (direct map)' }),
+    location: Type.Optional(OneLine({ description: 'what to mount: host:/path, :/local/dir (bind), :tmpfs' })),
     options: Type.Optional(Opts("mount options, with or without the leading '-': 'fstype=nfs,vers=3' or a list")),
     state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present' }),
   },
@@ -30,8 +30,8 @@ const Entry = Type.Object(
 const Args = Type.Object(
   {
     name: Type.String({ description: 'map name: the drop-in is /etc/auto.master.d/NAME.autofs, the map file /etc/auto.NAME' }),
-    mount_point: Type.Optional(Type.String({ description: "where the map's keys appear (/azure), or /- for a direct map; required with state=present" })),
-    map_file: Type.Optional(Type.String({ description: 'default /etc/auto.NAME' })),
+    mount_point: Type.Optional(OneLine({ description: "where the map's keys appear (/azure), or /- for a direct map; required with state=present" })),
+    map_file: Type.Optional(OneLine({ description: 'default /etc/auto.NAME' })),
     master_options: Type.Optional(Opts("options of the master entry, e.g. '--timeout=60'")),
     entries: Type.Array(Entry, { default: [] }),
     exclusive: Type.Boolean({ default: false, description: 'remove map entries whose key is not listed' }),

@@ -11,16 +11,16 @@
  * Cloud nodes: NFS (Azure Blob NFSv3...) needs `nofail` in opts, else a node whose storage is unreachable hangs
  * at boot; the module warns when it is missing.
  */
-import { ArgsError, ModuleError, Type, change, defineFact, defineModule, ok, runSteps, shq, type FileDiff, type FileStep, type ResultData, type Static } from '../../src/index.js';
+import { ArgsError, ModuleError, OneLine, Type, change, defineFact, defineModule, ok, runSteps, shq, type FileDiff, type FileStep, type ResultData, type Static } from '../../src/index.js';
 import { planText, readTextFile } from '../net/text-file.js';
 import { editFstab, fstabEntries, fstabLine, hasOpt, isBind, isNetworkFs, mountAt, mountMatches, parseMountinfo, type FstabEntry, type MountInfo } from './fstab.js';
 
 const Args = Type.Object(
   {
-    path: Type.String({ description: 'mount point (absolute; none for swap)' }),
-    src: Type.Optional(Type.String({ description: 'device, host:/export, tmpfs, or the directory of a bind mount; required for present/mounted' })),
-    fstype: Type.Optional(Type.String({ description: 'nfs, tmpfs, ext4, none (bind)...; required for present/mounted' })),
-    opts: Type.String({ default: 'defaults', description: "mount options, e.g. 'sec=sys,vers=3,nolock,proto=tcp,nofail'" }),
+    path: OneLine({ description: 'mount point (absolute; none for swap)' }),
+    src: Type.Optional(OneLine({ description: 'device, host:/export, tmpfs, or the directory of a bind mount; required for present/mounted' })),
+    fstype: Type.Optional(OneLine({ description: 'nfs, tmpfs, ext4, none (bind)...; required for present/mounted' })),
+    opts: OneLine({ default: 'defaults', description: "mount options, e.g. 'sec=sys,vers=3,nolock,proto=tcp,nofail'" }),
     dump: Type.Union([Type.String(), Type.Integer()], { default: '0' }),
     passno: Type.Union([Type.String(), Type.Integer()], { default: '0' }),
     state: Type.Union(['mounted', 'present', 'unmounted', 'absent', 'remounted', 'absent_from_fstab'].map((s) => Type.Literal(s)), { description: 'see the module description' }),

@@ -1,10 +1,10 @@
 /** group: make a local group present (with a fixed gid) or absent. */
-import { Type, change, defineModule, ok, shJoin, shq, type FileDiff } from '../../src/index.js';
+import { OneLine, Type, change, defineModule, ok, shJoin, shq, type FileDiff } from '../../src/index.js';
 import { accountFact, checkAccountName, parseGroup, type GroupEntry } from './account-facts.js';
 
 const Args = Type.Object(
   {
-    name: Type.String({ description: 'the group name' }),
+    name: OneLine({ description: 'the group name' }),
     gid: Type.Optional(Type.Integer({ minimum: 0, description: 'the group id (kept the same on every host)' })),
     state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present' }),
     system: Type.Boolean({ default: false, description: 'create a system group (gid from the system range)' }),

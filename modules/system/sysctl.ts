@@ -1,11 +1,11 @@
 /** sysctl (ansible.posix.sysctl): a kernel parameter in a sysctl file and in the running kernel. */
-import { ArgsError, ModuleError, Type, change, defineFact, defineModule, ok, shq, writeFileCommand } from '../../src/index.js';
+import { ArgsError, ModuleError, OneLine, Type, change, defineFact, defineModule, ok, shq, writeFileCommand } from '../../src/index.js';
 import { normalizeValue, planSysctl, type SysctlArgs, type SysctlFacts } from './sysctl-plan.js';
 
 const Args = Type.Object(
   {
-    name: Type.String({ description: 'the key, e.g. net.ipv4.ip_forward' }),
-    value: Type.Optional(Type.String({ description: 'the value (yes/true become 1, no/false 0)' })),
+    name: OneLine({ description: 'the key, e.g. net.ipv4.ip_forward' }),
+    value: Type.Optional(OneLine({ description: 'the value (yes/true become 1, no/false 0)' })),
     state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present' }),
     sysctl_file: Type.String({ default: '/etc/sysctl.conf', description: 'the file that makes it persistent' }),
     reload: Type.Boolean({ default: true, description: 'run `sysctl -p FILE` after a change' }),

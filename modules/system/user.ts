@@ -1,24 +1,24 @@
 /** user: make a local account present (fixed uid, groups, shell, password hash...) or absent. */
-import { ModuleError, Type, change, defineModule, ok, shJoin, shq, type ResultData } from '../../src/index.js';
+import { ModuleError, OneLine, Type, change, defineModule, ok, shJoin, shq, type ResultData } from '../../src/index.js';
 import { accountFact, checkAccountName, parsePasswd } from './account-facts.js';
 import { groupsToResolve, planUser, type UserArgs } from './user-plan.js';
 
 const Args = Type.Object(
   {
-    name: Type.String({ description: 'the login name' }),
+    name: OneLine({ description: 'the login name' }),
     state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present' }),
     uid: Type.Optional(Type.Integer({ minimum: 0, description: 'the user id (kept the same on every host)' })),
     non_unique: Type.Boolean({ default: false, description: 'allow a uid that another user already has' }),
-    group: Type.Optional(Type.String({ description: 'primary group (name or gid); must exist' })),
-    groups: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())], { description: "supplementary groups (list or 'a,b'); '' removes all" })),
+    group: Type.Optional(OneLine({ description: 'primary group (name or gid); must exist' })),
+    groups: Type.Optional(Type.Union([OneLine(), Type.Array(OneLine())], { description: "supplementary groups (list or 'a,b'); '' removes all" })),
     append: Type.Boolean({ default: false, description: 'add to `groups` instead of setting exactly those' }),
-    shell: Type.Optional(Type.String()),
-    home: Type.Optional(Type.String()),
+    shell: Type.Optional(OneLine({ description: 'the login shell' })),
+    home: Type.Optional(OneLine({ description: 'the home directory' })),
     create_home: Type.Boolean({ default: true, description: 'create the home directory when the user is created' }),
     move_home: Type.Boolean({ default: false, description: 'when home changes, move the old contents there' }),
     system: Type.Boolean({ default: false, description: 'create a system account (uid from the system range)' }),
-    comment: Type.Optional(Type.String({ description: 'the GECOS field' })),
-    password: Type.Optional(Type.String({ description: 'the crypt(3) hash (not the clear text); secret' })),
+    comment: Type.Optional(OneLine({ description: 'the GECOS field' })),
+    password: Type.Optional(OneLine({ description: 'the crypt(3) hash (not the clear text); secret' })),
     update_password: Type.Union([Type.Literal('always'), Type.Literal('on_create')], { default: 'always' }),
     password_lock: Type.Optional(Type.Boolean({ description: 'lock (true) or unlock (false) the password' })),
     remove: Type.Boolean({ default: false, description: 'with state=absent: also remove the home directory and mail spool' }),

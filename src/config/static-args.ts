@@ -72,7 +72,7 @@ export function checkStaticArgs(task: TaskIR, actionKey: string, ctx: LoadContex
   });
   const seen = new Set<string>();
   for (const e of errors) {
-    const ae = toArgsError(mod, e);
+    const ae = toArgsError(mod, e, args);
     if (seen.has(ae.path)) continue; // one message per argument (anyOf branches repeat the path)
     seen.add(ae.path);
     fail(ae, ae.path);

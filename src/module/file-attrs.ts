@@ -70,15 +70,35 @@ export function planAttrs(cur: CurrentAttrs, args: AttrArgs, umask: number, opts
   return any ? ch : undefined;
 }
 
-/** chown/chmod for a planned change (owner before mode: chown clears setuid bits). */
+/**
+ * chmod of `path` (a regular file or directory when check() read it) that cannot be redirected by the path
+ * being swapped for a symlink in between (chmod(1) follows links, and there is no `chmod -h`): the path is
+ * opened once, the open file is checked to be the very inode lstat finds at the path (so the open did not go
+ * through a link), and the mode is set through /proc/self/fd. Where /proc is missing, or the running user
+ * cannot read the path, plain chmod.
+ */
+export function pinnedChmod(path: string, mode: number): string {
+  const p = shq(path);
+  const fd = '/proc/self/fd/6';
+  const pin =
+    `{ [ -f ${p} ] || [ -d ${p} ]; } && [ ! -L ${p} ] && command exec 6<${p} && [ "$(stat -c %d:%i -- ${p})" = "$(stat -L -c %d:%i ${fd})" ] ` +
+    `|| { echo ${shq(`tsplay: ${path} was replaced while the task ran (by a symbolic link?): its mode is left alone`)} >&2; exit 1; }`;
+  return `if [ -e /proc/self/fd ] && [ -r ${p} ]; then ${pin}; chmod ${chmodArg(mode)} ${fd} && exec 6<&-; else chmod ${chmodArg(mode)} -- ${p}; fi`;
+}
+
+/**
+ * chown/chmod for a planned change (owner before mode: chown clears setuid bits). `path` is what check() saw
+ * as a regular file or directory (links already resolved), so chown -h is the same thing, and never follows a
+ * link swapped in since; chmod is pinned (pinnedChmod). noDeref: `path` is a link, act on the link itself.
+ */
 export function attrsCommand(path: string, ch: Pick<AttrChange, 'owner' | 'group' | 'mode'>, opts: { noDeref?: boolean; recurse?: boolean } = {}): string[] {
   const p = shq(path);
-  const flags = `${opts.recurse ? '-R ' : ''}${opts.noDeref || opts.recurse ? '-h ' : ''}`;
+  const flags = `${opts.recurse ? '-R ' : ''}-h `;
   const out: string[] = [];
   if (ch.owner !== undefined && ch.group !== undefined) out.push(`chown ${flags}-- ${shq(`${ch.owner}:${ch.group}`)} ${p}`);
   else if (ch.owner !== undefined) out.push(`chown ${flags}-- ${shq(ch.owner)} ${p}`);
   else if (ch.group !== undefined) out.push(`chgrp ${flags}-- ${shq(ch.group)} ${p}`);
-  if (ch.mode !== undefined) out.push(`chmod ${opts.recurse ? '-R ' : ''}${chmodArg(ch.mode)} -- ${p}`);
+  if (ch.mode !== undefined) out.push(opts.recurse || opts.noDeref ? `chmod ${opts.recurse ? '-R ' : ''}${chmodArg(ch.mode)} -- ${p}` : pinnedChmod(path, ch.mode));
   return out;
 }
 

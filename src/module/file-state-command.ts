@@ -8,10 +8,41 @@ import { DIFF_MAX_SIZE, joinPath, parentDir, type FileQuery, type FileQueryItem 
 const STAT_FMT = '%f\\t%u\\t%g\\t%h\\t%s\\t%i\\t%d\\t%X\\t%x\\t%Y\\t%y\\t%Z\\t%z\\t%U\\t%G\\n';
 const TREE_FMT = 'W\\t%f\\t%u\\t%g\\t%U\\t%G\\t%n\\n';
 
+/**
+ * `_tsk PATH`: walk PATH one component at a time as the kernel resolves it, and for each symlink met print
+ *   K <final 0|1> <dir mode> <dir uid> <dir owner> <link mode> <link uid> <link owner> <link path>
+ * ("final": met only by following the path itself). Plain components cost no process (shell builtins);
+ * a symlink costs one stat and one readlink. At most 40 links, like the kernel's ELOOP limit.
+ */
+const LINK_WALK = [
+  '_tsk() {',
+  '_r=$1; _k=0; _z=0',
+  'case $_r in /*) _d= ;; *) _d=$(pwd -P) ;; esac',
+  'while :; do',
+  '  case $_r in */*) _c=${_r%%/*}; _r=${_r#*/} ;; *) _c=$_r; _r= ;; esac',
+  '  case $_c in',
+  "    ''|.) ;;",
+  '    ..) _d=${_d%/*} ;;',
+  '    *) _p=$_d/$_c',
+  '      if [ -L "$_p" ]; then',
+  '        [ -n "$_r" ] || _z=1',
+  '        _k=$((_k + 1)); [ $_k -le 40 ] || return 0',
+  `        _tsid; printf 'K\\t%s\\t' $_z; stat --printf='%f\\t%u\\t%U\\t' -- "\${_d:-/}" "$_p" || exit 1; printf '%s\\n' "$_p"`,
+  '        _t=$(readlink -- "$_p") || exit 1',
+  '        case $_t in /*) _d= ;; esac',
+  '        _r=$_t${_r:+/$_r}',
+  '      else _d=$_p; fi ;;',
+  '  esac',
+  '  [ -n "$_r" ] || break',
+  'done',
+  '}',
+].join('\n');
+
 /** Shell function body for one kind of item: $1 path, $2 path/inDir (or ''), $3 parent directory. */
 function itemFunction(name: string, it: FileQueryItem, last: boolean): string {
   const lines: string[] = [`${name}() {`, 'printf "@\\n"', 'p=$1; j='];
   if (it.inDir !== undefined) lines.push(`if [ -d "$p" ]; then p=$2; j=1; printf 'J\\n'; fi`);
+  if (it.linkHops) lines.push('_tsk "$p"');
   lines.push('if [ -L "$p" ] || [ -e "$p" ]; then');
   lines.push(`printf 'L\\t'; stat --printf='${STAT_FMT}' -- "$p" || exit 1`);
   lines.push('if [ -L "$p" ] || { [ ! -f "$p" ] && [ ! -d "$p" ]; }; then _tsid; fi');
@@ -34,7 +65,7 @@ function itemFunction(name: string, it: FileQueryItem, last: boolean): string {
 }
 
 function signature(it: FileQueryItem, last: boolean): string {
-  return JSON.stringify([it.inDir !== undefined, !!it.follow, it.checksum ?? '', it.access ?? false, it.emptyDir ?? false, it.tree ?? false, last ? (it.content ?? '') : '']);
+  return JSON.stringify([it.inDir !== undefined, !!it.follow, it.checksum ?? '', it.access ?? false, it.emptyDir ?? false, it.tree ?? false, !!it.linkHops, last ? (it.content ?? '') : '']);
 }
 
 /** The command (exported for tests and for modules that batch it with other work). */
@@ -44,6 +75,7 @@ export function fileStateCommand(q: FileQuery): string {
     // the running user, once, only when a path needs it (one exec of id)
     `_tsid() { [ -n "$_i" ] || { _i=1; printf 'I\\t%s\\n' "$(LC_ALL=C id)"; }; }`,
   ];
+  if (q.items.some((it) => it.linkHops)) out.push(LINK_WALK);
   for (const e of q.epochs ?? []) out.push(`printf 'E\\t%s\\n' "$(date -d ${shq(e)} +%s 2>/dev/null || echo x)"`);
   const fns = new Map<string, string>();
   const calls: string[] = [];

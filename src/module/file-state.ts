@@ -6,7 +6,7 @@
 import { defineFact, type FactDef } from '../facts/fact.js';
 import type { RunResult } from '../connection/types.js';
 import { ModuleError } from '../errors.js';
-import { DIFF_MAX_SIZE, joinPath, type FileFacts, type FileInfo, type FileQuery, type FileStat, type FileType, type RunningUser, type TreeEntry } from './file-types.js';
+import { DIFF_MAX_SIZE, joinPath, type FileFacts, type FileInfo, type FileQuery, type FileStat, type FileType, type LinkHop, type RunningUser, type TreeEntry } from './file-types.js';
 import { fileStateCommand } from './file-state-command.js';
 
 export * from './file-types.js';
@@ -63,6 +63,21 @@ export function parseStatLine(line: string): FileStat {
     ctime: Number(f[11]) + fraction(f[12]!),
     owner: nameOr(f[13]!, uid),
     group: nameOr(f.slice(14).join('\t'), gid),
+  };
+}
+
+/** K line (without the tag): final, then the directory's and the link's stat (%f %u %U), then the link path */
+function parseHop(val: string): LinkHop {
+  const f = val.split('\t');
+  if (f.length < 8) throw new ModuleError(`unexpected link walk output: ${val.slice(0, 200)}`);
+  return {
+    final: f[0] === '1',
+    dirMode: parseInt(f[1]!, 16) & 0o7777,
+    dirUid: Number(f[2]),
+    dirOwner: nameOr(f[3]!, Number(f[2])),
+    uid: Number(f[5]),
+    owner: nameOr(f[6]!, Number(f[5])),
+    path: f.slice(7).join('\t'),
   };
 }
 
@@ -158,6 +173,9 @@ export function parseFileState(r: RunResult, q: FileQuery): FileFacts {
         break;
       case 'N':
         cur!.exists = false;
+        break;
+      case 'K':
+        (cur!.hops ??= []).push(parseHop(val));
         break;
       case 'P':
         cur!.parentIsDir = true;

@@ -51,6 +51,8 @@ export interface FileQueryItem {
   emptyDir?: boolean;
   /** every entry below a directory (find -mindepth 1) */
   tree?: boolean;
+  /** report each symlink met while resolving the path, with its directory (see file-trust.ts) */
+  linkHops?: boolean;
 }
 
 export interface FileQuery {
@@ -81,6 +83,22 @@ export interface FileInfo {
   contentTruncated?: boolean;
   /** absent path: its directory exists */
   parentIsDir?: boolean;
+  /** linkHops: the symlinks resolving the path goes through, in order */
+  hops?: LinkHop[];
+}
+
+/** One symlink met while resolving a path (as the kernel does, component by component). */
+export interface LinkHop {
+  /** the symlink (its directory resolved, so every hop names a real directory) */
+  path: string;
+  uid: number;
+  owner: string;
+  /** the directory holding it */
+  dirMode: number;
+  dirUid: number;
+  dirOwner: string;
+  /** met only because the path itself is followed (the path, or a hop of its target); else on the way to its directory */
+  final: boolean;
 }
 
 export interface RunningUser {

@@ -8,6 +8,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { AnyModule } from './define.js';
 import { ArgsError } from '../errors.js';
 import { levenshtein } from './registry.js';
+import { ONE_LINE_PATTERN, oneLineMessage } from './one-line.js';
 
 const ajv = new Ajv({ useDefaults: true, coerceTypes: true, allErrors: false, strict: false });
 const compiled = new WeakMap<TSchema, ValidateFunction>();
@@ -54,15 +55,31 @@ export function validateArgs<T = Record<string, unknown>>(mod: AnyModule, raw: R
     fn = ajv.compile(mod.args);
     compiled.set(mod.args, fn);
   }
-  if (!fn(args)) throw toArgsError(mod, fn.errors?.[0]);
+  // a value with a line break is the precise complaint, even when it sits in one branch of a union
+  if (!fn(args)) throw toArgsError(mod, fn.errors?.find(isOneLineError) ?? fn.errors?.[0], args);
   mod.validate?.(args);
   return args as T;
 }
 
-export function toArgsError(mod: AnyModule, e: ErrorObject | undefined): ArgsError {
+function isOneLineError(e: ErrorObject): boolean {
+  return e.keyword === 'pattern' && (e.params as { pattern?: string }).pattern === ONE_LINE_PATTERN;
+}
+
+/** The value at a JSON pointer (Ajv's instancePath) in the arguments. */
+function valueAt(args: unknown, pointer: string): unknown {
+  let v = args;
+  for (const k of pointer.split('/').slice(1)) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
+  return v;
+}
+
+/** One Ajv error as an ArgsError; `args` (the validated object) lets a message name what is wrong in a value. */
+export function toArgsError(mod: AnyModule, e: ErrorObject | undefined, args?: unknown): ArgsError {
   if (!e) return new ArgsError(`invalid arguments for ${mod.name}`);
   const path = e.instancePath || '';
   const argName = path.split('/').filter(Boolean).join('.');
+  if (isOneLineError(e)) {
+    return new ArgsError(`${mod.name}: ${oneLineMessage(`argument '${argName}'`, valueAt(args, path))}`, path);
+  }
   if (e.keyword === 'additionalProperties') {
     const extra = String((e.params as { additionalProperty: string }).additionalProperty);
     const full = path ? `${argName}.${extra}` : extra;

@@ -1,11 +1,12 @@
 import { createTwoFilesPatch } from 'diff';
 import type { FileDiff } from '../module/define.js';
-import { mask } from './mask.js';
+import { maskText } from './mask.js';
 
 /** Unified diff text for a module's FileDiff, Ansible-style headers ("--- before: PATH"). */
 export function renderDiff(d: FileDiff): string {
-  const before = mask(d.before);
-  const after = mask(d.after);
+  // file content: short secrets are masked too, as words
+  const before = maskText(d.before);
+  const after = maskText(d.after);
   if (before === after) return '';
   const patch = createTwoFilesPatch(d.beforeHeader ?? 'before', d.afterHeader ?? 'after', before, after, undefined, undefined, { context: 3 });
   // drop the "====" line jsdiff emits first

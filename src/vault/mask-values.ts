@@ -1,8 +1,10 @@
 /**
  * Register decrypted vault content with the output mask. A value is registered as it is, trimmed, line by
- * line when 4 characters or longer (a diff prints one line of a multi-line secret at a time) and JSON-escaped (as --json prints it).
+ * line when 4 characters or longer (a diff prints one line of a multi-line secret at a time) and JSON-escaped
+ * (as --json prints it). A `!vault` value shorter than that is registered too: the mask hides it only where it
+ * stands alone as a word and warns that it is too short to hide (src/output/mask.ts).
  * For a whole-file vault every scalar value in it is a secret; short scalars (< 4 characters: `yes`, `22`)
- * are left out because masking them would blank unrelated output everywhere.
+ * are left out: they are settings more often than secrets, and each would cost a warning.
  */
 import { EncryptedString } from '../config/yaml.js';
 import { registerSecret } from '../output/mask.js';

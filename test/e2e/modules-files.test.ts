@@ -122,7 +122,7 @@ describe.each(['node1', 'node2'])('file modules on %s', (name) => {
   it('lineinfile and blockinfile edit in place, backup like Ansible', async () => {
     await sh(name, 'printf "PermitRootLogin yes\\nUsePAM yes\\n" > /etc/tsplay-sshd && chmod 600 /etc/tsplay-sshd');
     const { first } = await converge(host(), 'lineinfile', { path: '/etc/tsplay-sshd', regexp: '^#?PermitRootLogin', line: 'PermitRootLogin no', backup: true }, 'cat /etc/tsplay-sshd', become);
-    expect(String(first.backup_file)).toMatch(/^\/etc\/tsplay-sshd\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~$/);
+    expect(String(first.backup_file)).toMatch(/^\/etc\/tsplay-sshd\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d\.[A-Za-z0-9]{8}~$/);
     expect(await sh(name, `cat ${String(first.backup_file)}`)).toBe('PermitRootLogin yes\nUsePAM yes\n');
     await converge(host(), 'blockinfile', { path: '/etc/tsplay-sshd', block: 'Match User ops\n  X11Forwarding no', insertbefore: '^UsePAM' }, 'cat /etc/tsplay-sshd', become);
     expect(await sh(name, 'cat /etc/tsplay-sshd; stat -c %a /etc/tsplay-sshd')).toBe(

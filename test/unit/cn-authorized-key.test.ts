@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { keyLine, mergeKeys, parseKeyLine, parseKeysArg } from '../../modules/net/authorized-keys-file.js';
 import { authorizedKey, keyfilePath } from '../../modules/net/authorized-key.js';
 import { validateArgs } from '../../src/module/validate.js';
+import { pinnedChmod } from '../../src/module/fileops.js';
 import { FakeHost, checkOn, runs, writes } from '../fixtures/cloudnode/fake-host.js';
 
 const K1 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG0x1xqVJ6pz6lJpX9Gc0yYVxq3s1ZbqTq8d9c9w3Kx1 alice@laptop';
@@ -68,7 +69,7 @@ describe('authorized_key check() on canned hosts', () => {
     });
     const c = await checkOn(h, authorizedKey, { user: 'alice', key: K1 });
     if (!c.changed) throw new Error('expected a change');
-    expect(runs(c.plan.steps)).toEqual(['chmod 00700 -- /home/alice/.ssh', 'chmod 00600 -- /home/alice/.ssh/authorized_keys']);
+    expect(runs(c.plan.steps)).toEqual([pinnedChmod('/home/alice/.ssh', 0o700), pinnedChmod('/home/alice/.ssh/authorized_keys', 0o600)]);
   });
 
   it('second run: ok', async () => {

@@ -126,7 +126,7 @@ describe('sendmail_smarthost check() on canned hosts', () => {
     if (!c.changed) throw new Error('expected a change');
     await sendmailSmarthost.apply!(ctx, args as never, c.plan);
     expect(h.commands[1]).toBe("cd /etc/mail && m4 /etc/mail/sendmail.mc >/etc/mail/.sendmail.cf.tsplay-m4");
-    expect(h.commands[2]).toContain("cat -- /etc/mail/.sendmail.cf.tsplay-m4 >\"$_t\"");
+    expect(h.commands[2]).toContain('cat -- /etc/mail/.sendmail.cf.tsplay-m4 >&7');
     expect(h.commands[2]).toContain("grep -qxF -- 'DS[10.1.2.3]' \"$_t\"");
     expect(h.commands[2]).toContain('mv -fT -- "$_t" /etc/mail/sendmail.cf');
     expect(h.commands[3]).toBe('rm -f -- /etc/mail/.sendmail.cf.tsplay-m4');

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { CheckResult, FileDiff, ResultData } from '../../src/module/define.js';
 import { validateArgs } from '../../src/module/validate.js';
-import type { FileFacts, FileQuery, FileStep } from '../../src/module/fileops.js';
+import { pinnedChmod, type FileFacts, type FileQuery, type FileStep } from '../../src/module/fileops.js';
 import { registry } from '../helpers/modules.js';
 import { facts, fakeCtx, info, st, type FakeCtx } from './files-harness.js';
 
@@ -50,7 +50,7 @@ describe('copy', () => {
     expect(writeStep(p)!.data!.toString()).toBe('a=1\n');
     expect(p.diff).toEqual([{ before: '', after: 'a=1\n', beforeHeader: dest, afterHeader: 'dynamically generated' }]);
     expect(p.result).toMatchObject({ dest, checksum: sha1('a=1\n'), size: 4, mode: '0640', owner: 'root', state: 'file' });
-    expect(p.ctx.queries).toEqual([{ items: [{ path: dest, inDir: undefined, follow: false, checksum: 'sha1', content: 'peek' }] }]);
+    expect(p.ctx.queries).toEqual([{ items: [{ path: dest, inDir: undefined, follow: false, linkHops: true, checksum: 'sha1', content: 'peek' }] }]);
   });
 
   it('same checksum and attributes: ok, no steps', async () => {
@@ -61,7 +61,7 @@ describe('copy', () => {
 
   it('same content, other mode/owner: one chown+chmod, attribute diff', async () => {
     const p = await plan('copy', { content: 'x', dest, mode: 'u=rw,go=', owner: 'app' }, facts([info(dest, { stat: st(), checksum: sha1('x') })]));
-    expect(commands(p)).toEqual(["chown -- app /etc/app.conf && chmod 00600 -- /etc/app.conf"]);
+    expect(commands(p)).toEqual([`chown -h -- app /etc/app.conf && ${pinnedChmod('/etc/app.conf', 0o600)}`]);
     expect(p.diff).toHaveLength(1);
     expect(JSON.parse(p.diff[0]!.before)).toEqual({ path: dest, owner: 'root', mode: '0644' });
     expect(JSON.parse(p.diff[0]!.after)).toEqual({ path: dest, owner: 'app', mode: '0600' });
@@ -153,14 +153,14 @@ describe('file', () => {
   it('directory: creates every missing component with mode/owner', async () => {
     const p = await plan('file', { path: '/srv/a/b', state: 'directory', mode: '0750', owner: 'app' }, facts([info('/srv/a/b')]));
     expect(commands(p)[0]).toContain("for d in /srv /srv/a /srv/a/b; do");
-    expect(commands(p)[0]).toContain('chown -- app "$d"');
-    expect(commands(p)[0]).toContain('chmod 00750 -- "$d"');
+    expect(commands(p)[0]).toContain('mkdir -m 00750 -- "$d"'); // the mode set on the new directory itself
+    expect(commands(p)[0]).toContain('chown -h -- app "$d"'); // never through a symlink swapped in
     expect(JSON.parse(p.diff[0]!.after)).toEqual({ path: '/srv/a/b', state: 'directory' });
   });
 
   it('directory: existing with other mode → chmod; same → ok', async () => {
     const p = await plan('file', { path: '/srv', state: 'directory', mode: 'g+w' }, facts([info('/srv', { stat: dir })]));
-    expect(commands(p)).toEqual(['chmod 00775 -- /srv']);
+    expect(commands(p)).toEqual([pinnedChmod('/srv', 0o775)]);
     expect(JSON.parse(p.diff[0]!.before)).toEqual({ path: '/srv', mode: '0755' });
     const same = await plan('file', { path: '/srv', state: 'directory', mode: '0755' }, facts([info('/srv', { stat: dir })]));
     expect(same.changed).toBe(false);
@@ -188,16 +188,16 @@ describe('file', () => {
     const keep = await plan('file', { path: '/t', state: 'touch', modification_time: 'preserve', access_time: 'preserve' }, f);
     expect(keep.changed).toBe(false);
     const now = await plan('file', { path: '/t', state: 'touch' }, f);
-    expect(commands(now)).toEqual(['touch -c -- /t']);
+    expect(commands(now)).toEqual(['touch -c -h -- /t']);
     const create = await plan('file', { path: '/new', state: 'touch', mode: '0600' }, facts([info('/new', { parentIsDir: true })]));
-    expect(commands(create)).toEqual(['touch -- /new', 'chmod 00600 -- /new']);
+    expect(commands(create)).toEqual(['( set -C; : >/new )', pinnedChmod('/new', 0o600)]);
   });
 
   it('explicit times: converted on the host, set only when they differ', async () => {
     const q = (f: FileQuery) => facts([info('/t', { stat: st({ mtime: 1_700_000_000, atime: 1_700_000_000.5 }) })], { epochs: f.epochs!.map(() => 1_700_000_000) });
     const p = await plan('file', { path: '/t', state: 'file', modification_time: '202311142213.20', access_time: '202311142213.20' }, q);
     expect(p.ctx.queries[0]).toMatchObject({ epochs: ['2023-11-14 22:13:20', '2023-11-14 22:13:20'] });
-    expect(commands(p)).toEqual(['touch -c -a -d @1700000000 -- /t']);
+    expect(commands(p)).toEqual(['touch -c -h -a -d @1700000000 -- /t']);
     expect(JSON.parse(p.diff[0]!.before)).toMatchObject({ atime: 1_700_000_000.5 });
   });
 
@@ -216,10 +216,10 @@ describe('file', () => {
     const srcOk = info('/etc/x', { stat: st() });
     const p = await plan('file', { path: '/etc/l', src: 'x', state: 'link', follow: false }, facts([info('/etc/l', { parentIsDir: true }), srcOk, info('/etc/l/x')]));
     expect(p.ctx.queries[0]).toMatchObject({ items: [{ path: '/etc/l' }, { path: '/etc/x' }, { path: '/etc/l/x' }] });
-    expect(commands(p)).toEqual(['ln -s -- x /etc/l']);
+    expect(commands(p)).toEqual(['ln -s -T -- x /etc/l']);
     const old = info('/etc/l', { stat: st({ type: 'link' }), linkTarget: 'y', realPath: '/etc/y', target: st() });
     const r = await plan('file', { path: '/etc/l', src: 'x', state: 'link' }, facts([old, srcOk, info('/etc/l/x')]));
-    expect(commands(r)[0]).toContain('ln -s -- x "$_l" && mv -fT -- "$_l" /etc/l');
+    expect(commands(r)[0]).toContain('ln -s -T -- x "$_l" && mv -fT -- "$_l" /etc/l');
     expect(JSON.parse(r.diff[0]!.after)).toEqual({ path: '/etc/l', src: 'x' });
     const e = await planError('file', { path: '/etc/l', src: 'x', state: 'link' }, facts([info('/etc/l', { stat: st() }), srcOk, info('/etc/l/x')]));
     expect(e).toBe('refusing to convert from file to symlink for /etc/l');
@@ -230,7 +230,7 @@ describe('file', () => {
   it('link with follow (default): owner/mode go to the target', async () => {
     const target = info('/etc/x', { stat: st({ mode: 0o600 }) });
     const p = await plan('file', { path: '/etc/l', src: '/etc/x', state: 'link', mode: '0644' }, facts([info('/etc/l', { stat: st({ type: 'link' }), linkTarget: '/etc/x', realPath: '/etc/x', target: st({ mode: 0o600 }) }), target, target]));
-    expect(commands(p)).toEqual(['chmod 00644 -- /etc/x']);
+    expect(commands(p)).toEqual([pinnedChmod('/etc/x', 0o644)]);
   });
 
   it('hard: a different inode needs force', async () => {
@@ -244,7 +244,7 @@ describe('file', () => {
     expect(await planError('file', { path: '/nope', state: 'file' }, facts([info('/nope')]))).toBe('file (/nope) is absent, cannot continue');
     const p = await plan('file', { path: '/srv', mode: '0700' }, facts([info('/srv', { stat: dir })]));
     expect(p.result.state).toBe('directory');
-    expect(commands(p)).toEqual(['chmod 00700 -- /srv']);
+    expect(commands(p)).toEqual([pinnedChmod('/srv', 0o700)]);
   });
 });
 
@@ -273,7 +273,7 @@ describe('lineinfile / blockinfile plans', () => {
     const f = facts([info('/etc/hosts', { stat: st(), content: Buffer.from('127.0.0.1 localhost\n') })]);
     const p = await plan('lineinfile', { path: '/etc/hosts', line: '127.0.0.1 localhost', mode: '0600' }, f);
     expect(p.result.msg).toBe('ownership, perms or SE linux context changed');
-    expect(commands(p)).toEqual(['chmod 00600 -- /etc/hosts']);
+    expect(commands(p)).toEqual([pinnedChmod('/etc/hosts', 0o600)]);
     const q = await plan('lineinfile', { path: '/etc/hosts', line: '10.0.0.1 gw', mode: '0600' }, f);
     expect(q.result.msg).toBe('line added and ownership, perms or SE linux context changed');
     expect(writeStep(q)!.spec).toMatchObject({ keepAttrs: true, mode: 0o600 });

@@ -1,12 +1,13 @@
 /**
  * The atomic write, run for real on a temp directory (as this test runs: root, so ownership can be checked):
- * nothing is half-done on failure, attributes are kept or set, backups are named like Ansible's.
+ * nothing is half-done on failure, attributes are kept or set, backups are named like Ansible's
+ * (plus a random part) and created exclusively.
  */
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ModuleError } from '../../src/errors.js';
-import { ancestors, runSteps, substituteValidate, type WriteSpec } from '../../src/module/fileops.js';
+import { ancestors, createExclusive, runSteps, substituteValidate, type WriteSpec } from '../../src/module/fileops.js';
 import type { LocalConnection } from '../../src/connection/local.js';
 import { connCtx, localConnection, tempDir } from './files-harness.js';
 
@@ -104,15 +105,76 @@ describe('atomic write', () => {
     expect(readdirSync(dir)).toEqual(['f']);
   });
 
-  it('backup: a preserved copy named path.PID.YYYY-MM-DD@HH:MM:SS~', async () => {
+  it('backup: a preserved copy (content, mode, owner, times) named path.PID.YYYY-MM-DD@HH:MM:SS.RANDOM~', async () => {
     const f = join(dir, 'f');
     writeFileSync(f, 'old');
     chmodSync(f, 0o604);
+    chownSync(f, 1234, 4321);
+    utimesSync(f, 1_000_000, 2_000_000);
     const out = await write({ dest: f, backup: true }, 'new');
-    expect(out.backupFile).toMatch(new RegExp(`^${f.replace(/[.]/g, '\\.')}\\.\\d+\\.\\d{4}-\\d\\d-\\d\\d@\\d\\d:\\d\\d:\\d\\d~$`));
+    expect(out.backupFile).toMatch(new RegExp(`^${f.replace(/[.]/g, '\\.')}\\.\\d+\\.\\d{4}-\\d\\d-\\d\\d@\\d\\d:\\d\\d:\\d\\d\\.[A-Za-z0-9]{8}~$`));
     expect(readFileSync(out.backupFile!, 'utf8')).toBe('old');
-    expect(lstatSync(out.backupFile!).mode & 0o7777).toBe(0o604);
+    expect(lstatSync(out.backupFile!)).toMatchObject({ mode: 0o100604, uid: 1234, gid: 4321, mtimeMs: 2_000_000_000 });
     expect(readFileSync(f, 'utf8')).toBe('new');
+    const again = await write({ dest: f, backup: true }, 'newer');
+    expect(again.backupFile).not.toBe(out.backupFile); // never the same name twice, even within one second
+  });
+
+  it('backup: links planted at the predictable names (with or without a suffix) are never written through', async () => {
+    const f = join(dir, 'f');
+    const victim = join(dir, 'victim');
+    writeFileSync(f, 'old');
+    writeFileSync(victim, 'victim');
+    chmodSync(victim, 0o600);
+    // every name Ansible's scheme could produce this minute, for pids around ours
+    const now = new Date();
+    const p2 = (n: number) => String(n).padStart(2, '0');
+    const minute = `${now.getFullYear()}-${p2(now.getMonth() + 1)}-${p2(now.getDate())}@${p2(now.getHours())}:${p2(now.getMinutes())}`;
+    for (let s = 0; s < 60; s++) for (const pid of [process.pid, process.pid + 1]) symlinkSync(victim, `${f}.${pid}.${minute}:${p2(s)}~`);
+    const out = await write({ dest: f, backup: true }, 'new');
+    expect(lstatSync(out.backupFile!).isFile()).toBe(true);
+    expect(readFileSync(out.backupFile!, 'utf8')).toBe('old');
+    expect(readFileSync(victim, 'utf8')).toBe('victim');
+    expect(lstatSync(victim).mode & 0o7777).toBe(0o600);
+  });
+
+  it('a file is created only under a name that did not exist: an existing name or a planted symlink is refused', async () => {
+    const victim = join(dir, 'victim');
+    writeFileSync(victim, 'victim');
+    for (const planted of ['link', 'dangling', 'file']) {
+      const name = join(dir, planted);
+      if (planted === 'link') symlinkSync(victim, name);
+      else if (planted === 'dangling') symlinkSync(join(dir, 'nowhere'), name);
+      else writeFileSync(name, 'theirs');
+      // mktemp replaced by a function that "guesses" the planted name
+      const script = [`mktemp() { printf '%s\\n' ${JSON.stringify(name)}; }`, '_t=', ...createExclusive(7, 'X', '_t', '_f'), 'echo created "$_t"'].join('\n');
+      const r = await conn.run(script);
+      expect(r.rc, planted).not.toBe(0);
+      expect(r.stdout).toBe('');
+    }
+    expect(readFileSync(victim, 'utf8')).toBe('victim');
+    expect(readFileSync(join(dir, 'file'), 'utf8')).toBe('theirs');
+    expect(existsSync(join(dir, 'nowhere'))).toBe(false);
+  });
+
+  it('once created, the file is reached through its descriptor: swapping its name for a symlink redirects nothing', async () => {
+    const victim = join(dir, 'victim');
+    writeFileSync(victim, 'victim');
+    chmodSync(victim, 0o600);
+    const tmpl = join(dir, '.t.XXXXXXXX');
+    const script = [
+      '_t=',
+      ...createExclusive(7, tmpl, '_t', '_f'),
+      // what a user who can write in the directory does between two of our commands
+      `mv -- "$_t" ${JSON.stringify(join(dir, 'moved'))} && ln -s ${JSON.stringify(victim)} "$_t"`,
+      'echo content >&7 && chmod 0666 -- "$_f" && touch -d @0 -- "$_f"',
+    ].join('\n');
+    const r = await conn.run(script);
+    expect(r.rc, r.stderr).toBe(0);
+    expect(readFileSync(victim, 'utf8')).toBe('victim');
+    expect(lstatSync(victim).mode & 0o7777).toBe(0o600);
+    expect(readFileSync(join(dir, 'moved'), 'utf8')).toBe('content\n');
+    expect(lstatSync(join(dir, 'moved'))).toMatchObject({ mode: 0o100666, mtimeMs: 0 });
   });
 
   it('a symlink at dest is replaced by the file (its target is not touched)', async () => {

@@ -126,7 +126,7 @@ describe('refusals (arguments: before the host is touched)', () => {
     ['extra repeats a typed key', { extra: { ike: 'aes128-sha1' } }, /extra.ike: ike is an argument of its own/, '/extra/ike'],
     ['extra key not a keyword', { extra: { 'bad key': 'x' } }, /extra key 'bad key' is not an ipsec.conf keyword/, '/extra/bad key'],
     ['a quote in a value', { leftid: '@a"b' }, /leftid must not contain quotes or line breaks/, '/leftid'],
-    ['a line break in extra', { extra: { mtu: '1400\nleft=1.2.3.4' } }, /extra.mtu must not contain quotes or line breaks/, '/extra/mtu'],
+    ['a line break in extra', { extra: { mtu: '1400\nleft=1.2.3.4' } }, /argument 'extra.mtu' must be one line, but contains a newline \(\\n\) at position 5/, '/extra/mtu'],
     ['bad name', { name: 'az ure' }, /name 'az ure' must be letters, digits/, '/name'],
     ['unknown auto', { auto: 'always' }, /auto' must be one of/, '/auto'],
     ['unknown argument', { leftsubent: '10.2.0.0/16' }, /unsupported argument 'leftsubent'.*did you mean 'leftsubnet'/, '/leftsubent'],
@@ -219,8 +219,8 @@ describe('the module on a canned host', () => {
     const [write, replace, up] = r.commands;
     expect(write!.stdin).toBe(SEED_FILE);
     expect(write!.script).toContain(`( ipsec addconn --checkconfig --config "$_t" ) || {`);
-    expect(write!.script).toContain("mktemp /etc/ipsec.d/.azure.conf.tsplay.XXXXXXXX");
-    expect(write!.script).toMatch(/chmod 00644 -- "\$_t"/);
+    expect(write!.script).toContain("mktemp -u /etc/ipsec.d/.azure.conf.tsplay.XXXXXXXX");
+    expect(write!.script).toMatch(/chmod 00644 -- "\$_f"/);
     expect(write!.script).toContain('mv -fT -- "$_t" /etc/ipsec.d/azure.conf');
     expect(replace!.script).toContain('ipsec auto --replace azure');
     expect(up!.script).toContain('ipsec auto --asynchronous --up azure');

@@ -142,7 +142,7 @@ describe('the module on a canned host', () => {
     expect(r.result.changed).toBe(true);
     expect(r.commands[0]!.script).toContain('ip route replace 10.0.0.0/16 via 10.2.0.1 dev eth0 || exit $?');
     expect(r.commands[1]!.stdin).toContain('ip route replace 10.0.0.0/16 via 10.2.0.1 dev eth0 ||');
-    expect(r.commands[1]!.script).toMatch(/chmod 00755 -- "\$_t"/);
+    expect(r.commands[1]!.script).toMatch(/chmod 00755 -- "\$_f"/);
     expect(r.result).toMatchObject({ interface: 'eth0', persist_file: '/etc/network/if-up.d/tsplay-routes-eth0' });
   });
 

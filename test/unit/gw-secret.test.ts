@@ -68,8 +68,8 @@ describe('the module on a canned host', () => {
     const [write, reread] = r.commands;
     expect(write!.stdin).toBe(FILE);
     expect(write!.script).not.toContain(KEY);
-    expect(write!.script).toMatch(/chmod 00600 -- "\$_t"/);
-    expect(write!.script).toContain("chown -- root:root \"$_t\"");
+    expect(write!.script).toMatch(/chmod 00600 -- "\$_f"/);
+    expect(write!.script).toContain("chown -- root:root \"$_f\"");
     expect(reread!.script).toContain('ipsec whack --rereadsecrets');
     const json = JSON.stringify(r.result);
     expect(json).not.toContain(KEY);

@@ -18,7 +18,7 @@ import type { RunContext } from '../../engine/context.js';
 import { renderValue } from '../../engine/templating/index.js';
 import { JsonRenderer, PlainRenderer, COLOR, NOCOLOR } from '../../output/plain.js';
 import type { Renderer } from '../../engine/events.js';
-import { registerSecret } from '../../output/mask.js';
+import { onSecretWarning, registerSecret } from '../../output/mask.js';
 import { ListrRenderer } from '../../output/listr.js';
 import { askSecret } from '../prompt.js';
 import { parseExtraVars } from '../extra-vars.js';
@@ -219,6 +219,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         ? new ListrRenderer(verbosity, !!o.diff)
         : new PlainRenderer(verbosity, !!o.diff, undefined, tty ? COLOR : NOCOLOR);
     for (const w of inventory.warnings) renderer.emit({ type: 'warning', message: w });
+    onSecretWarning((message) => renderer.emit({ type: 'warning', message }));
 
     const hostVarsOf = (name: string): Vars =>
       inventory.hasHost(name) || inventory.isImplicitLocalhost(name) ? inventory.hostVars(name) : { ansible_connection: 'local', inventory_hostname: name };

@@ -23,7 +23,7 @@ describe('--syntax-check', () => {
     expect(lines.map((l) => l.replace(`ERROR! ${DIR}/`, ''))).toEqual([
       'many.yml:7:7: a task can have only one module, found: copy, file',
       "many.yml:9:7: unknown module 'coppy'",
-      "many.yml:13:9: copy: unsupported argument 'contnet'",
+      "many.yml:13:9: copy: unknown argument 'contnet' (did you mean 'content'?)",
       "many.yml:16:7: unknown task keyword 'whn'",
       "many.yml:19:14: template error in 'debug.msg': no filter named 'nosuchfilter'",
       "many.yml:20:3: bad host pattern '~(web': Invalid host list pattern: ~(web",

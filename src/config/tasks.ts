@@ -7,7 +7,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { TsplayError } from '../errors.js';
-import { loadYamlFile, posOfObject } from './yaml.js';
+import { loadYamlFile, posOfKey, posOfObject } from './yaml.js';
 import { parseKv } from './kv.js';
 import { BLOCK_KEYWORDS, INCLUDE_KEYS, TASK_KEYWORDS } from './keywords.js';
 import type { BlockIR, Common, IncludeIR, Looping, LoopKind, MetaIR, RoleIR, TaskIR, TaskNode } from './playbook-types.js';
@@ -74,7 +74,7 @@ export function resolveTaskFile(name: string, fromDir: string, ctx: LoadContext)
 
 export function loadTaskFile(path: string, ctx: LoadContext, role?: RoleIR, from?: { node: object; key: string }): TaskNode[] {
   if (ctx.stack?.includes(path)) throw err(`import cycle: ${[...ctx.stack.slice(ctx.stack.indexOf(path)), path].join(' → ')}`, from?.node, from?.key, path);
-  const doc = loadYamlFile(path);
+  const doc = loadYamlFile(path, from ? posOfKey(from.node, from.key) : undefined);
   if (doc == null) return [];
   if (!Array.isArray(doc)) throw new TsplayError('playbook', 'a tasks file must be a list of tasks', { source: posOfObject(doc as object) ?? { file: path, line: 1, col: 1 } });
   return loadTaskList(doc, doc, 0, path, { ...ctx, stack: [...(ctx.stack ?? []), path] }, role);

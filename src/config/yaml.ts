@@ -116,7 +116,8 @@ export function parseYaml(text: string, file: string): unknown {
     // YAML 1.1 like PyYAML (0644 is octal), but booleans only as PyYAML reads them (not y/n)
     customTags: TAGS,
     prettyErrors: false,
-    uniqueKeys: true,
+    // duplicate keys are found in convertMap: the composer's own check is quadratic (20,000 keys took 7 s)
+    uniqueKeys: false,
     version: '1.1', // Ansible's YAML is 1.1: yes/no/on/off are booleans
   } as const;
   const at = (offset: number): SourcePos => {
@@ -293,6 +294,7 @@ function convertMap(st: ConvertState, node: YAMLMap<YNode, YNode>, depth: number
   const set = (k: string, v: unknown) => Object.defineProperty(obj, k, { value: v, writable: true, enumerable: true, configurable: true });
   const merged: Record<string, unknown>[] = [];
   const own: [string, unknown, SourcePos | undefined, SourcePos | undefined][] = [];
+  const seen = new Set<string>();
   for (const pair of node.items) {
     if (!isPair(pair)) continue;
     const keyNode = pair.key as YNode | null;
@@ -309,6 +311,10 @@ function convertMap(st: ConvertState, node: YAMLMap<YNode, YNode>, depth: number
     if (k !== null && typeof k === 'object' && !(k instanceof EncryptedString) && !(k instanceof UnsafeString)) {
       throw fail(st, keyNode, `a mapping key must be a string or a number, not a ${Array.isArray(k) ? 'list' : 'mapping'}`);
     }
+    // the same key twice (1 and "1" too: a JS object, like the JSON Ansible's variables become, holds only one)
+    const key = k === null ? 'null' : k instanceof EncryptedString ? k.ciphertext : String(k);
+    if (seen.has(key)) throw fail(st, keyNode, 'YAML syntax error: Map keys must be unique');
+    seen.add(key);
     own.push([k === null ? 'null' : String(k), convert(st, valueNode, depth, via), nodePos(keyNode, st.lc, st.file), nodePos(valueNode, st.lc, st.file)]);
   }
   // merge keys as PyYAML applies them: the merged maps first (an earlier one in a '<<' list wins), then the

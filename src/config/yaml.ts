@@ -228,6 +228,13 @@ function fail(st: ConvertState, node: YNode | null | undefined, message: string)
   return new TsplayError('yaml', message, { source: nodePos(node, st.lc, st.file) ?? { file: st.file, line: 1, col: 1 } });
 }
 
+/** A mapping key as text; numbers as Python writes them (.nan → nan, .inf → inf), not as JS does (NaN). */
+function keyText(k: unknown): string {
+  if (k === null) return 'null';
+  if (typeof k === 'number' && !Number.isFinite(k)) return Number.isNaN(k) ? 'nan' : k > 0 ? 'inf' : '-inf';
+  return String(k);
+}
+
 const isMergeKey = (k: YNode | null): boolean =>
   !!k && isScalar(k) && (!k.type || k.type === 'PLAIN') && (k.value === '<<' || (typeof k.value === 'symbol' && k.value.description === '<<'));
 
@@ -312,10 +319,10 @@ function convertMap(st: ConvertState, node: YAMLMap<YNode, YNode>, depth: number
       throw fail(st, keyNode, `a mapping key must be a string or a number, not a ${Array.isArray(k) ? 'list' : 'mapping'}`);
     }
     // the same key twice (1 and "1" too: a JS object, like the JSON Ansible's variables become, holds only one)
-    const key = k === null ? 'null' : k instanceof EncryptedString ? k.ciphertext : String(k);
+    const key = keyText(k);
     if (seen.has(key)) throw fail(st, keyNode, 'YAML syntax error: Map keys must be unique');
     seen.add(key);
-    own.push([k === null ? 'null' : String(k), convert(st, valueNode, depth, via), nodePos(keyNode, st.lc, st.file), nodePos(valueNode, st.lc, st.file)]);
+    own.push([keyText(k), convert(st, valueNode, depth, via), nodePos(keyNode, st.lc, st.file), nodePos(valueNode, st.lc, st.file)]);
   }
   // merge keys as PyYAML applies them: the merged maps first (an earlier one in a '<<' list wins), then the
   // map's own keys, which win over all; a key named __proto__ is data, never the object's prototype

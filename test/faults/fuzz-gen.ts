@@ -357,8 +357,9 @@ function specialRef(rng: Rng, t: string): string | undefined {
 function applyDoc(rng: Rng, name: string, text: string, file: string): string | undefined {
   const doc = parseDocument(text, { version: '1.1', uniqueKeys: false, strict: false });
   if (doc.errors.length) return undefined;
-  if (!DOC[name]!(rng, doc, file)) return undefined;
+  // a mutation that the document cannot take (a key added twice, a node yaml cannot print) falls back to a text one
   try {
+    if (!DOC[name]!(rng, doc, file)) return undefined;
     return doc.toString({ lineWidth: 0 });
   } catch {
     return undefined;

@@ -46,7 +46,7 @@ export interface FuzzOptions {
 
 const ALLOWED_CODES = new Set([0, 1, 2, 4, 5]);
 /** Words that mean an internal error reached the user. */
-const JS_WORDING = /Maximum call stack|Cannot read propert|Cannot set propert|\[object [A-Z]|undefined is not|is not a function|is not iterable|TypeError|RangeError|ReferenceError|unexpected error|Invalid string length|out of memory|\n\s+at .*:\d+:\d+\)?\n/;
+const JS_WORDING = /Maximum call stack|Cannot read propert|Cannot set propert|\[object [A-Z]|Symbol\(|undefined is not|is not a function|is not iterable|TypeError|RangeError|ReferenceError|unexpected error|Invalid string length|out of memory|\n\s+at .*:\d+:\d+\)?\n/;
 /** A load error names its place: "file:line:col: ..." */
 const POSITIONED = /^ERROR! \S+?:\d+:\d+: /;
 /** ... or, when the file itself is the problem (not its content), names the file first. */

@@ -3,7 +3,7 @@
  * and fixtures through `run --syntax-check` and `inventory --list/--graph`. Every answer must be a clean one:
  * no stack overflow, no hang (a case is killed after 10 s), an exit code of ansible-playbook's (0, 1, 2, 4, 5),
  * no JavaScript wording, and every load error (exit 4) at its file:line:col.
- * TSPLAY_FUZZ_CASES (default 400) and TSPLAY_FUZZ_SEED (default 8) choose the run; the full 2,400 cases:
+ * TSPLAY_FUZZ_CASES (default 500) and TSPLAY_FUZZ_SEED (default 8) choose the run; the full 2,400 cases:
  *   TSPLAY_FUZZ_CASES=2400 npx vitest run test/faults/fuzz.test.ts
  * A failing case is reproduced alone with TSPLAY_FUZZ_START=<id> TSPLAY_FUZZ_CASES=1.
  */
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { ROOT } from '../helpers/cli.js';
 import { formatSummary, runFuzz } from './fuzz-pool.js';
 
-const CASES = Number(process.env.TSPLAY_FUZZ_CASES ?? 400);
+const CASES = Number(process.env.TSPLAY_FUZZ_CASES ?? 500);
 const SEED = Number(process.env.TSPLAY_FUZZ_SEED ?? 8);
 const START = Number(process.env.TSPLAY_FUZZ_START ?? 0);
 

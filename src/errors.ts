@@ -29,6 +29,8 @@ export class TsplayError extends Error {
   source?: SourcePos;
   /** Extra lines (e.g. a hint) printed after the message. */
   hint?: string;
+  /** Further problems found with this one (e.g. a required argument missing after an unknown one), printed after it. */
+  also?: TsplayError[];
 
   constructor(code: ErrorCode, message: string, opts: { source?: SourcePos; cause?: unknown; hint?: string } = {}) {
     super(message, opts.cause !== undefined ? { cause: opts.cause } : undefined);
@@ -41,7 +43,8 @@ export class TsplayError extends Error {
   /** "file:line:col: message" (or just the message) */
   format(): string {
     const where = this.source ? `${this.source.file}:${this.source.line}:${this.source.col}: ` : '';
-    return where + this.message + (this.hint ? `\n  hint: ${this.hint}` : '');
+    const also = (this.also ?? []).map((e) => `\n  also: ${e.format().replace(/\n/g, '\n  ')}`).join('');
+    return where + this.message + (this.hint ? `\n  hint: ${this.hint}` : '') + also;
   }
 }
 

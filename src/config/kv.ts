@@ -81,7 +81,7 @@ export function parseKv(s: string, opts: { freeForm?: boolean; knownKeys?: Reado
     const isKv = m && (!opts.freeForm || !opts.knownKeys || opts.knownKeys.has(m[1]!));
     if (m && isKv) args[m[1]!] = unquote(m[2]!);
     else if (opts.freeForm) free.push(raw);
-    else throw new Error(`expected key=value, got '${tok}'`);
+    else throw new Error(`expected key=value, got '${tok.length > 60 ? tok.slice(0, 57) + '...' : tok}'`);
   }
   const text = free.reduce((acc, t) => acc + (acc && !acc.endsWith('\n') ? ' ' : '') + t, '').replace(/\n+$/, '');
   return { args, freeForm: free.length ? text : undefined };

@@ -1,7 +1,7 @@
 /** What playbook loading carries around, and its error helpers (every error names file:line:col and the key). */
 import { TsplayError, type SourcePos } from '../errors.js';
 import type { ModuleRegistry } from '../module/registry.js';
-import { levenshtein } from '../module/registry.js';
+import { suggestName } from '../module/validate.js';
 import { posOfKey, posOfObject } from './yaml.js';
 import type { TaskNode, Vars } from './playbook-types.js';
 
@@ -23,30 +23,25 @@ export type Obj = Record<string, unknown>;
 
 export const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 
+/** "a mapping", "a string 'x'", ... for messages about what was found instead of what was expected. */
+export function kindOf(v: unknown): string {
+  if (v === null || v === undefined) return 'an empty value';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'string') return `a string '${v.length > 40 ? v.slice(0, 37) + '...' : v}'`;
+  if (typeof v === 'object') return Object.getPrototypeOf(v) === Object.prototype ? 'a mapping' : 'a value';
+  if (typeof v === 'boolean' || typeof v === 'number') return `${typeof v === 'number' ? 'a number' : 'a boolean'} (${String(v)})`;
+  return `a ${typeof v}`;
+}
+
 /** A playbook error at a YAML node (at `key` of it when given), or at line 1 of `file`. */
 export function err(message: string, node: object | undefined, key?: string | number, file?: string, hint?: string): TsplayError {
   const source: SourcePos | undefined = node ? (key !== undefined ? posOfKey(node, key) : posOfObject(node)) : undefined;
   return new TsplayError('playbook', message, { source: source ?? (file ? { file, line: 1, col: 1 } : undefined), hint });
 }
 
-/** The nearest candidate within a small edit distance. */
+/** The nearest candidate: within 2 edits (Damerau-Levenshtein), or a prefix (see suggestName). */
 export function nearest(word: string, options: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  // ties go to a candidate that only adds letters (a typo that dropped one: taks → tasks)
-  const adds = (o: string) => {
-    let i = 0;
-    for (const ch of o) if (ch === word[i]) i++;
-    return i === word.length;
-  };
-  for (const o of options) {
-    const d = levenshtein(word, o) - (adds(o) ? 0.5 : 0);
-    if (d < bestD) {
-      bestD = d;
-      best = o;
-    }
-  }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+  return suggestName(word, options);
 }
 
 export const didYouMean = (word: string, options: Iterable<string>): string | undefined => {

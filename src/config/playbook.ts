@@ -11,7 +11,7 @@ import { globToRegExp, regexPattern, splitHostPattern } from './inventory/patter
 import { loadYamlFile, posOfObject } from './yaml.js';
 import { IMPORT_PLAYBOOK_KEYWORDS, PLAY_KEYWORDS } from './keywords.js';
 import type { PlayIR, Playbook, TaskIR, TaskNode, VarsPrompt } from './playbook-types.js';
-import { attempt, didYouMean, err, isObj, report, toStringList, varsOf, type LoadContext, type Obj } from './load-context.js';
+import { attempt, didYouMean, err, isObj, kindOf, report, toStringList, varsOf, type LoadContext, type Obj } from './load-context.js';
 import { common, loadTaskList } from './tasks.js';
 import { loadPlayRoles, roleTaskName } from './roles.js';
 import { checkExpressions } from './static-expr.js';
@@ -23,8 +23,10 @@ export function loadPlaybook(file: string, ctx: Omit<LoadContext, 'playbookDir'>
   const abs = resolve(file);
   const full: LoadContext = { ...ctx, playbookDir: ctx.playbookDir ?? dirname(abs), stack: [...(ctx.stack ?? []), abs] };
   const doc = loadYamlFile(abs);
-  if (doc == null) return { file: abs, plays: [] };
-  if (!Array.isArray(doc)) throw new TsplayError('playbook', 'a playbook must be a list of plays', { source: posOfObject(doc as object) ?? { file: abs, line: 1, col: 1 } });
+  // as ansible-playbook: an empty file (or only comments, or only `---`) is an error, not a run of nothing
+  if (doc == null) throw new TsplayError('playbook', 'Empty playbook, nothing to do', { source: { file: abs, line: 1, col: 1 } });
+  if (!Array.isArray(doc)) throw new TsplayError('playbook', `a playbook must be a list of plays, got ${kindOf(doc)}`, { source: (typeof doc === 'object' && posOfObject(doc)) || { file: abs, line: 1, col: 1 } });
+  if (!doc.length) throw new TsplayError('playbook', 'A playbook must contain at least one play', { source: posOfObject(doc) ?? { file: abs, line: 1, col: 1 } });
   const plays: PlayIR[] = [];
   doc.forEach((entry, i) => {
     attempt(full, () => {

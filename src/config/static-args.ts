@@ -4,17 +4,12 @@
  * line without connecting anywhere. Every schema error is reported (Ajv allErrors), each at the YAML node of the
  * offending argument. Arguments holding `{{ }}` (or vault / unsafe values) are left to run time.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
-import type { TSchema } from '@sinclair/typebox';
 import { ArgsError, TsplayError, type SourcePos } from '../errors.js';
 import type { AnyModule } from '../module/define.js';
-import { normalizeArgs, toArgsError } from '../module/validate.js';
+import { normalizeArgs, schemaErrors, toArgsError } from '../module/validate.js';
 import { posOfKey } from './yaml.js';
 import { report, type LoadContext } from './load-context.js';
 import type { TaskIR } from './playbook-types.js';
-
-const ajv = new Ajv({ useDefaults: true, coerceTypes: true, allErrors: true, strict: false });
-const compiled = new WeakMap<TSchema, ValidateFunction>();
 
 const TEMPLATE = /\{\{|\{%/;
 
@@ -70,12 +65,23 @@ export function checkStaticArgs(task: TaskIR, actionKey: string, ctx: LoadContex
     if (e.keyword === 'required' && !e.instancePath && dynCanon.has(String((e.params as { missingProperty?: string }).missingProperty))) return false;
     return true;
   });
+  // one message per argument, the most telling first (an unknown argument before the required one it misspells);
+  // when loading stops at the first error (a run, not --syntax-check), the others come with it
   const seen = new Set<string>();
+  const found: ArgsError[] = [];
   for (const e of errors) {
     const ae = toArgsError(mod, e, args);
     if (seen.has(ae.path)) continue; // one message per argument (anyOf branches repeat the path)
     seen.add(ae.path);
-    fail(ae, ae.path);
+    ae.source = argPos(task, actionKey, ae.path);
+    found.push(ae);
+  }
+  if (found.length) {
+    if (ctx.errors) ctx.errors.push(...found);
+    else {
+      found[0]!.also = found.slice(1);
+      throw found[0];
+    }
   }
   if (errors.length || dynamic.size || !mod.validate) return;
   try {
@@ -85,17 +91,4 @@ export function checkStaticArgs(task: TaskIR, actionKey: string, ctx: LoadContex
     else if (e instanceof TsplayError) fail(e, '');
     else throw e;
   }
-}
-
-function schemaErrors(mod: AnyModule, args: Record<string, unknown>) {
-  let fn = compiled.get(mod.args);
-  if (!fn) {
-    fn = ajv.compile(mod.args);
-    compiled.set(mod.args, fn);
-  }
-  if (fn(args)) return [];
-  // anyOf reports every branch's error and then its own: keep the most useful one per path
-  const errs = fn.errors ?? [];
-  const anyOfPaths = new Set(errs.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
-  return errs.filter((e) => !anyOfPaths.has(e.instancePath) || e.keyword === 'anyOf');
 }

@@ -15,9 +15,11 @@ const TEMPLATE = /\{\{|\{%|\{#/;
 
 const known = (table: Record<string, unknown>, name: string) => name in table || name.split('.').pop()! in table;
 
-/** Unknown filters and tests in a parsed tree (the first one found). */
-function unknownName(n: JNode | undefined): { msg: string; line: number; col: number } | undefined {
-  if (!n || typeof n !== 'object') return undefined;
+/** The deepest expression tree a load-time check accepts (`a | f | f | ...` nests without brackets). */
+export const MAX_TREE_DEPTH = 200;
+
+/** The problem of one node itself: an unknown filter or test. */
+function nodeProblem(n: JNode): { msg: string; line: number; col: number } | undefined {
   if (n.typename === 'Filter') {
     const name = (n.name as JNode).value as string;
     if (!known(filters, name)) return { msg: `no filter named '${name}'`, line: n.lineno + 1, col: n.colno + 1 };
@@ -28,28 +30,79 @@ function unknownName(n: JNode | undefined): { msg: string; line: number; col: nu
     const name = String(nameNode.value);
     if (nameNode.typename === 'Symbol' && !known(tests, name)) return { msg: `no test named '${name}'`, line: right.lineno + 1, col: right.colno + 1 };
   }
-  for (const v of Object.values(n)) {
-    if (Array.isArray(v)) {
-      for (const c of v) {
-        const r = unknownName(c as JNode);
-        if (r) return r;
-      }
-    } else if (v && typeof v === 'object' && 'typename' in v) {
-      const r = unknownName(v as JNode);
-      if (r) return r;
+  return undefined;
+}
+
+/** Whether a parsed tree nests deeper than `max` (iteratively: walks that recurse may then run on it). */
+export function treeDeeperThan(root: JNode, max: number): boolean {
+  const stack: [JNode, number][] = [[root, 1]];
+  while (stack.length) {
+    const [n, d] = stack.pop()!;
+    if (d > max) return true;
+    for (const v of Object.values(n)) {
+      if (Array.isArray(v)) for (const c of v) if (c && typeof c === 'object' && 'typename' in c) stack.push([c as JNode, d + 1]);
+      if (v && typeof v === 'object' && !Array.isArray(v) && 'typename' in v) stack.push([v as JNode, d + 1]);
     }
+  }
+  return false;
+}
+
+/**
+ * Unknown filters and tests in a parsed tree (the first one found, in document order), or a tree too deep to be
+ * evaluated safely. Iterative: the tree's depth is the input's to choose.
+ */
+function unknownName(root: JNode | undefined): { msg: string; line: number; col: number } | undefined {
+  const stack: [JNode, number][] = root && typeof root === 'object' ? [[root, 1]] : [];
+  while (stack.length) {
+    const [n, d] = stack.pop()!;
+    if (d > MAX_TREE_DEPTH) return { msg: `expression nested deeper than ${MAX_TREE_DEPTH} levels`, line: n.lineno + 1, col: n.colno + 1 };
+    const p = nodeProblem(n);
+    if (p) return p;
+    const kids: JNode[] = [];
+    for (const v of Object.values(n)) {
+      if (Array.isArray(v)) for (const c of v) if (c && typeof c === 'object' && 'typename' in c) kids.push(c as JNode);
+      if (v && typeof v === 'object' && !Array.isArray(v) && 'typename' in v) kids.push(v as JNode);
+    }
+    for (let k = kids.length - 1; k >= 0; k--) stack.push([kids[k]!, d + 1]);
   }
   return undefined;
 }
 
+/** The deepest nesting a load-time check parses (the template parser recurses per level: input must not drive it past the stack). */
+export const MAX_EXPRESSION_DEPTH = 100;
+
+/**
+ * How deeply brackets and block tags nest in a template or expression, counted without parsing (quotes are not
+ * skipped: a string of 100 open brackets is not a real expression either).
+ */
+export function expressionDepth(text: string): number {
+  let d = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x28 || c === 0x5b || c === 0x7b) max = Math.max(max, ++d); // ( [ {
+    else if (c === 0x29 || c === 0x5d || c === 0x7d) d = Math.max(0, d - 1);
+  }
+  const blocks = /\{%-?\s*(end)?(if|for|macro|call|filter|block|raw)\b/g;
+  let b = 0;
+  for (const m of text.matchAll(blocks)) {
+    if (m[1]) b = Math.max(0, b - 1);
+    else max = Math.max(max, ++b);
+  }
+  return max;
+}
+
 /** Check one template string or bare expression; returns an error message or undefined. */
 export function expressionProblem(text: string, bare: boolean): string | undefined {
+  if (expressionDepth(text) > MAX_EXPRESSION_DEPTH) return `nested deeper than ${MAX_EXPRESSION_DEPTH} levels of brackets or blocks`;
   try {
     const ast = bare && !TEMPLATE.test(text) ? parseExpression(text.trim()) : parseTemplate(text);
     const u = unknownName(ast);
     return u?.msg;
   } catch (e) {
-    if (e instanceof JinjaSyntaxError) return e.message;
+    // the parser turns its own stack overflow into a syntax error: say what the input did instead
+    if (e instanceof JinjaSyntaxError) return /call stack/i.test(e.message) ? `nested too deeply to parse` : e.message;
+    if (e instanceof RangeError) return 'nested too deeply to parse';
     throw e;
   }
 }

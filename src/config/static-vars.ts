@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import { TsplayError, type SourcePos } from '../errors.js';
 import { parseExpression, parseTemplate, type JNode } from '../engine/templating/parse.js';
 import { loadYamlFile, posOf } from './yaml.js';
+import { expressionDepth, MAX_EXPRESSION_DEPTH, MAX_TREE_DEPTH, treeDeeperThan } from './static-expr.js';
 import { isObj, type LoadContext, type Obj } from './load-context.js';
 import type { PlayIR, RoleIR, TaskNode, Vars } from './playbook-types.js';
 import { loadTaskFile, resolveTaskFile } from './tasks.js';
@@ -50,11 +51,13 @@ class PlayScan {
   /** Names read by one template string (or bare expression). */
   scanString(text: string, bare: boolean, source: SourcePos | undefined, where: string, conditional = false): void {
     let ast: JNode;
+    if (expressionDepth(text) > MAX_EXPRESSION_DEPTH) return; // reported by static-expr, never parsed
     try {
       ast = bare && !TEMPLATE.test(text) ? parseExpression(text.trim()) : parseTemplate(text);
     } catch {
       return; // syntax errors are reported by static-expr
     }
+    if (treeDeeperThan(ast, MAX_TREE_DEPTH)) return; // reported by static-expr; the walk below recurses
     const bound = new Set<string>();
     const visit = (n: JNode | undefined): void => {
       if (!n || typeof n !== 'object') return;
@@ -162,7 +165,7 @@ class PlayScan {
       if (n.register) this.defined.add(n.register);
       // a module whose arguments are free-form variables (set_fact) defines them
       if ((n.module.args as { additionalProperties?: unknown }).additionalProperties === true) for (const k of Object.keys(n.args)) this.defined.add(k);
-      if (n.action.replace(/^ansible\.(builtin|legacy)\./, '') === 'include_vars') this.includeVars(n.args, n.role);
+      if (n.action.replace(/^ansible\.(builtin|legacy)\./, '') === 'include_vars') this.includeVars(n.args, n.role, n.source);
     }
   }
 
@@ -192,7 +195,7 @@ class PlayScan {
     }
   }
 
-  private includeVars(args: Record<string, unknown>, role: RoleIR | undefined): void {
+  private includeVars(args: Record<string, unknown>, role: RoleIR | undefined, from: SourcePos): void {
     if (typeof args['name'] === 'string') {
       this.defined.add(args['name']);
       return;
@@ -205,7 +208,7 @@ class PlayScan {
     const bases = [...(role ? [resolve(role.dir, 'vars'), role.dir] : []), resolve(this.ctx.playbookDir, 'vars'), this.ctx.playbookDir];
     const path = bases.map((b) => resolve(b, file)).find((p) => existsSync(p));
     if (!path) return void (this.blind = true);
-    const v = loadYamlFile(path);
+    const v = loadYamlFile(path, from);
     if (isObj(v)) this.define(v);
   }
 }
@@ -231,12 +234,13 @@ export function checkUndefinedVariables(plays: PlayIR[], known: (play: PlayIR) =
     scan.define(play.roleDefaults);
     scan.define(play.roleVars);
     for (const p of play.varsPrompt) scan.defined.add(p.name);
-    for (const f of play.varsFiles) {
+    for (const [i, f] of play.varsFiles.entries()) {
       const candidates = Array.isArray(f) ? f : [f];
       const path = candidates.map((c) => (typeof c === 'string' && !TEMPLATE.test(c) ? resolve(play.dir, c) : undefined)).find((p) => p && existsSync(p));
       if (!path) scan.blind = true;
       else {
-        const v = loadYamlFile(path);
+        const list = play.raw['vars_files'];
+        const v = loadYamlFile(path, Array.isArray(list) ? posOf(list, i) : posOf(play.raw, 'vars_files'));
         if (isObj(v)) scan.define(v);
       }
     }

@@ -7,11 +7,11 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { TsplayError } from '../errors.js';
-import { loadYamlFile, posOfObject } from './yaml.js';
+import { loadYamlFile, posOfKey, posOfObject } from './yaml.js';
 import { parseKv } from './kv.js';
 import { BLOCK_KEYWORDS, INCLUDE_KEYS, TASK_KEYWORDS } from './keywords.js';
 import type { BlockIR, Common, IncludeIR, Looping, LoopKind, MetaIR, RoleIR, TaskIR, TaskNode } from './playbook-types.js';
-import { attempt, didYouMean, err, isObj, report, toStringList, varsOf, type LoadContext, type Obj } from './load-context.js';
+import { attempt, didYouMean, err, isObj, kindOf, report, toStringList, varsOf, type LoadContext, type Obj } from './load-context.js';
 import { checkStaticArgs } from './static-args.js';
 import { checkExpressions } from './static-expr.js';
 import { importRole } from './roles.js';
@@ -54,7 +54,7 @@ export function loadTaskList(v: unknown, parent: Obj | unknown[], key: string | 
   const out: TaskNode[] = [];
   v.forEach((t, i) => {
     const nodes = attempt(ctx, () => {
-      if (!isObj(t)) throw err(`a task must be a mapping, got ${t === null ? 'an empty entry' : JSON.stringify(t)}`, v, i);
+      if (!isObj(t)) throw err(`a task must be a mapping, got ${t === null ? 'an empty entry' : kindOf(t)}`, v, i);
       return loadTask(t, file, ctx, role);
     });
     if (nodes) out.push(...nodes);
@@ -74,7 +74,7 @@ export function resolveTaskFile(name: string, fromDir: string, ctx: LoadContext)
 
 export function loadTaskFile(path: string, ctx: LoadContext, role?: RoleIR, from?: { node: object; key: string }): TaskNode[] {
   if (ctx.stack?.includes(path)) throw err(`import cycle: ${[...ctx.stack.slice(ctx.stack.indexOf(path)), path].join(' → ')}`, from?.node, from?.key, path);
-  const doc = loadYamlFile(path);
+  const doc = loadYamlFile(path, from ? posOfKey(from.node, from.key) : undefined);
   if (doc == null) return [];
   if (!Array.isArray(doc)) throw new TsplayError('playbook', 'a tasks file must be a list of tasks', { source: posOfObject(doc as object) ?? { file: path, line: 1, col: 1 } });
   return loadTaskList(doc, doc, 0, path, { ...ctx, stack: [...(ctx.stack ?? []), path] }, role);
@@ -256,7 +256,7 @@ function loadInclude(directive: string, rawArgs: unknown, node: Obj, c: Common, 
   else if (isObj(rawArgs)) {
     args = { ...rawArgs };
     for (const k of Object.keys(args)) {
-      if (!INCLUDE_ARGS[directive]!.includes(k)) report(ctx, err(`${directive}: unsupported argument '${k}'`, rawArgs, k, undefined, didYouMean(k, INCLUDE_ARGS[directive]!)));
+      if (!INCLUDE_ARGS[directive]!.includes(k)) report(ctx, err(`${directive}: unknown argument '${k}'`, rawArgs, k, undefined, didYouMean(k, INCLUDE_ARGS[directive]!)));
     }
     target = isRole ? args['name'] : (args['file'] ?? args['_raw_params']);
     delete args['name'];

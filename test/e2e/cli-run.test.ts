@@ -200,7 +200,7 @@ describe('load errors', () => {
     writeFileSync(f, '- hosts: node1\n  gather_facts: false\n  tasks:\n    - name: x\n      copy:\n        dest: /tmp/x\n        contnet: hi\n');
     const r = await run([f]);
     expect(r.code).toBe(4);
-    expect(r.stderr).toContain(`${f}:7:9: copy: unsupported argument 'contnet'`);
+    expect(r.stderr).toContain(`${f}:7:9: copy: unknown argument 'contnet'`);
     expect(r.stderr).toContain("did you mean 'content'?");
     expect(r.stdout).not.toContain('TASK [');
   });

@@ -72,7 +72,7 @@ describe('resolv_conf arguments', () => {
     const a = validateArgs<{ nameservers: string[] }>(resolvConf, { nameservers: '10.0.0.1 10.0.0.2' });
     expect(a.nameservers).toBe('10.0.0.1 10.0.0.2');
     expect(() => validateArgs(resolvConf, { nameservers: ['1.1.1.1', '1.1.1.2', '1.1.1.3', '1.1.1.4'] })).toThrow(/MAXNS = 3/);
-    expect(() => validateArgs(resolvConf, { nameserver: ['1.1.1.1'] })).toThrow(/unsupported argument 'nameserver'/);
+    expect(() => validateArgs(resolvConf, { nameserver: ['1.1.1.1'] })).toThrow(/unknown argument 'nameserver'/);
   });
 });
 

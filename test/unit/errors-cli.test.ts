@@ -23,7 +23,7 @@ describe('--syntax-check', () => {
     expect(lines.map((l) => l.replace(`ERROR! ${DIR}/`, ''))).toEqual([
       'many.yml:7:7: a task can have only one module, found: copy, file',
       "many.yml:9:7: unknown module 'coppy'",
-      "many.yml:13:9: copy: unsupported argument 'contnet'",
+      "many.yml:13:9: copy: unknown argument 'contnet' (did you mean 'content'?)",
       "many.yml:16:7: unknown task keyword 'whn'",
       "many.yml:19:14: template error in 'debug.msg': no filter named 'nosuchfilter'",
       "many.yml:20:3: bad host pattern '~(web': Invalid host list pattern: ~(web",
@@ -105,5 +105,35 @@ describe('run-time errors name what and where', () => {
     expect(r.code).toBe(4);
     expect(r.stderr).toContain("ERROR! The requested handler 'restart nope' was not found in either the main handlers list nor in the listening handlers list");
     noStack(r.all);
+  });
+});
+
+describe('input a new user gets wrong (issue 8 §6)', () => {
+  it('an empty playbook is an error with its name, exit 4, as ansible-playbook says it (run and --syntax-check)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsplay-err-'));
+    for (const [name, text] of [['empty.yml', ''], ['comments.yml', '# nothing yet\n---\n']] as const) {
+      const f = join(dir, name);
+      writeFileSync(f, text);
+      for (const extra of [[], ['--syntax-check']]) {
+        const r = await tsplay(['run', f, '-i', 'localhost,', ...extra]);
+        expect(r.code).toBe(4);
+        expect(r.stderr).toContain(`ERROR! ${f}:1:1: Empty playbook, nothing to do`);
+        expect(r.stdout).not.toContain('PLAY RECAP');
+      }
+    }
+  });
+
+  it('a misspelt argument: the unknown one first with its did-you-mean, then the missing one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsplay-err-'));
+    const f = join(dir, 'pb.yml');
+    writeFileSync(f, '- hosts: localhost\n  gather_facts: false\n  tasks:\n    - copy: {destt: /tmp/x, content: x}\n');
+    const run = await tsplay(['run', f, '-i', 'localhost,']);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toBe(`ERROR! ${f}:4:14: copy: unknown argument 'destt' (did you mean 'dest'?)\n  also: ${f}:4:7: copy: missing required argument 'dest'\n`);
+    const check = await tsplay(['run', f, '-i', 'localhost,', '--syntax-check']);
+    expect(check.stderr.split('\n').filter((l) => l.startsWith('ERROR!'))).toEqual([
+      `ERROR! ${f}:4:14: copy: unknown argument 'destt' (did you mean 'dest'?)`,
+      `ERROR! ${f}:4:7: copy: missing required argument 'dest'`,
+    ]);
   });
 });

@@ -32,7 +32,7 @@ const cases: [string, string[]][] = [
   ['two-modules.yml', ['two-modules.yml:5:7: a task can have only one module, found: copy, file']],
   ['no-module.yml', ["no-module.yml:3:7: task 'no module' has no module (one of: command, copy, template, ...)"]],
   ['unknown-module.yml', ["unknown-module.yml:4:7: unknown module 'cpoy'\n  hint: did you mean 'copy'?"]],
-  ['unknown-argument.yml', ["unknown-argument.yml:6:9: copy: unsupported argument 'contnet'\n  hint: did you mean 'content'?"]],
+  ['unknown-argument.yml', ["unknown-argument.yml:6:9: copy: unknown argument 'contnet' (did you mean 'content'?)"]],
   [
     'mistyped-argument.yml',
     [
@@ -41,7 +41,7 @@ const cases: [string, string[]][] = [
       "mistyped-argument.yml:9:7: file: argument 'state' must be one of: absent, directory, file, hard, link, touch",
     ],
   ],
-  ['unknown-argument-templated.yml', ["unknown-argument-templated.yml:6:9: copy: unsupported argument 'mdoe'\n  hint: did you mean 'mode'?"]],
+  ['unknown-argument-templated.yml', ["unknown-argument-templated.yml:6:9: copy: unknown argument 'mdoe' (did you mean 'mode'?)"]],
   ['unknown-keyword-task.yml', ["unknown-keyword-task.yml:5:7: unknown task keyword 'whn'\n  hint: did you mean 'when'?"]],
   ['unknown-keyword-block.yml', ["unknown-keyword-block.yml:5:7: unknown block keyword 'rescue_'\n  hint: did you mean 'rescue'?"]],
   ['unknown-keyword-play.yml', ["unknown-keyword-play.yml:2:3: unknown play keyword 'taks'\n  hint: did you mean 'tasks'?"]],
@@ -82,7 +82,7 @@ describe('all errors at once', () => {
     expect(errorsOf('many.yml')).toEqual([
       'many.yml:7:7: a task can have only one module, found: copy, file',
       "many.yml:9:7: unknown module 'coppy'\n  hint: did you mean 'copy'?",
-      "many.yml:13:9: copy: unsupported argument 'contnet'\n  hint: did you mean 'content'?",
+      "many.yml:13:9: copy: unknown argument 'contnet' (did you mean 'content'?)",
       "many.yml:16:7: unknown task keyword 'whn'\n  hint: did you mean 'when'?",
       "many.yml:19:14: template error in 'debug.msg': no filter named 'nosuchfilter'\n  hint: in: {{ foo | nosuchfilter }}",
       "many.yml:20:3: bad host pattern '~(web': Invalid host list pattern: ~(web",

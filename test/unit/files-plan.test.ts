@@ -122,7 +122,7 @@ describe('copy', () => {
     expect(() => validateArgs(mod, { dest, src: 'a', content: 'b' })).toThrow('mutually exclusive');
     expect(() => validateArgs(mod, { dest: '/etc/', content: 'b' })).toThrow('can not use content with a dir as dest');
     expect(() => validateArgs(mod, { dest, content: 'b', mode: 'u=rq' })).toThrow('bad symbolic permission');
-    expect(() => validateArgs(mod, { dest, content: 'b', nosuch: 1 })).toThrow("unsupported argument 'nosuch'");
+    expect(() => validateArgs(mod, { dest, content: 'b', nosuch: 1 })).toThrow("unknown argument 'nosuch'");
     expect(validateArgs(mod, { dest, content: 'b', mode: 420 })).toMatchObject({ mode: 420 });
   });
 

@@ -129,7 +129,7 @@ describe('refusals (arguments: before the host is touched)', () => {
     ['a line break in extra', { extra: { mtu: '1400\nleft=1.2.3.4' } }, /argument 'extra.mtu' must be one line, but contains a newline \(\\n\) at position 5/, '/extra/mtu'],
     ['bad name', { name: 'az ure' }, /name 'az ure' must be letters, digits/, '/name'],
     ['unknown auto', { auto: 'always' }, /auto' must be one of/, '/auto'],
-    ['unknown argument', { leftsubent: '10.2.0.0/16' }, /unsupported argument 'leftsubent'.*did you mean 'leftsubnet'/, '/leftsubent'],
+    ['unknown argument', { leftsubent: '10.2.0.0/16' }, /unknown argument 'leftsubent'.*did you mean 'leftsubnet'/, '/leftsubent'],
     ['missing right', { right: undefined }, /missing required argument 'right'/, '/right'],
   ])('%s', (_t, over, msg, path) => {
     const raw: Record<string, unknown> = { ...SEED, ...over };

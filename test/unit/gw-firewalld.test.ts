@@ -98,7 +98,7 @@ describe('the module', () => {
     [{ source: '10.2.0.1/16', zone: 'trusted', state: 'enabled' }, /has host bits set: did you mean 10.2.0.0\/16/],
     [{ source: '10.2.0.0/33', state: 'enabled' }, /is not a valid address or CIDR/],
     [{ service: 'ipsec', state: 'present' }, /state' must be one of: enabled, disabled/],
-    [{ service: 'ipsec', state: 'enabled', rich_rule: 'x' }, /unsupported argument 'rich_rule'/],
+    [{ service: 'ipsec', state: 'enabled', rich_rule: 'x' }, /unknown argument 'rich_rule'/],
   ])('argument refusals %#', (raw, msg) => {
     expect(argsError('firewalld', raw)?.message).toMatch(msg);
   });

@@ -79,6 +79,8 @@ export class InventoryData {
   readonly groups = new Map<string, Group>();
   readonly hosts = new Map<string, Host>();
   readonly warnings: string[] = [];
+  /** the same warnings, for the duplicate test (an includes() per warning was quadratic: 20,000 took 6 s) */
+  private readonly warned = new Set<string>();
 
   constructor() {
     this.addGroup('all');
@@ -164,23 +166,34 @@ export class InventoryData {
     }
   }
 
-  /** Longest path from a root group (Ansible's Group.depth once the inventory is reconciled). */
+  /** Longest path from a root group (Ansible's Group.depth once the inventory is reconciled). Iterative: an INI
+   *  file can chain thousands of groups, which a recursive walk would take past the stack. */
   depths(): Map<Group, number> {
     const depth = new Map<Group, number>();
-    const visit = (g: Group): number => {
-      const known = depth.get(g);
-      if (known !== undefined) return known;
-      let d = 0;
-      for (const p of g.parents) d = Math.max(d, visit(p) + 1);
-      depth.set(g, d);
-      return d;
-    };
-    for (const g of this.groups.values()) visit(g);
+    for (const g0 of this.groups.values()) {
+      const stack: Group[] = [g0];
+      while (stack.length) {
+        const g = stack[stack.length - 1]!;
+        if (depth.has(g)) {
+          stack.pop();
+          continue;
+        }
+        const pending = g.parents.filter((p) => !depth.has(p));
+        if (pending.length) {
+          stack.push(...pending); // parents first (the graph has no cycles: addChildGroup refuses them)
+          continue;
+        }
+        depth.set(g, g.parents.reduce((d, p) => Math.max(d, depth.get(p)! + 1), 0));
+        stack.pop();
+      }
+    }
     return depth;
   }
 
   warn(msg: string): void {
-    if (!this.warnings.includes(msg)) this.warnings.push(msg);
+    if (this.warned.has(msg)) return;
+    this.warned.add(msg);
+    this.warnings.push(msg);
   }
 }
 

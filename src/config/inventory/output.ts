@@ -79,13 +79,25 @@ export function listYamlData(inv: Inventory, available: string[], limited = fals
 export function graph(inv: Inventory, start = 'all'): string {
   const lines: string[] = [];
   const name = (n: string, depth: number): string => (depth ? '  |'.repeat(depth) + '--' + n : n);
-  const walk = (g: string, depth: number): void => {
+  // depth first, children before the group's own hosts; an explicit stack (group chains can be thousands deep)
+  const stack: ({ group: string } | { line: string })[] = [{ group: start }];
+  const depthOf = new Map<object, number>([[stack[0]!, 0]]);
+  while (stack.length) {
+    const item = stack.pop()!;
+    const depth = depthOf.get(item)!;
+    if ('line' in item) {
+      lines.push(name(item.line, depth));
+      continue;
+    }
+    const g = item.group;
     lines.push(name(`@${g}:`, depth));
     const m = inv.groupMembers(g);
-    for (const c of m.children) walk(c, depth + 1);
-    if (g !== 'all') for (const h of m.hosts) lines.push(name(h, depth + 1));
-  };
-  walk(start, 0);
+    const next: ({ group: string } | { line: string })[] = [...m.children.map((c) => ({ group: c })), ...(g !== 'all' ? m.hosts.map((h) => ({ line: h })) : [])];
+    for (let i = next.length - 1; i >= 0; i--) {
+      depthOf.set(next[i]!, depth + 1);
+      stack.push(next[i]!);
+    }
+  }
   return lines.join('\n');
 }
 
@@ -96,7 +108,8 @@ export function sortedPlain(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortedPlain);
   if (v !== null && typeof v === 'object') {
     const out: Obj = {};
-    for (const k of Object.keys(v).sort()) out[k] = sortedPlain((v as Obj)[k]);
+    // defineProperty: a variable named __proto__ is data to print, not the copy's prototype
+    for (const k of Object.keys(v).sort()) Object.defineProperty(out, k, { value: sortedPlain((v as Obj)[k]), writable: true, enumerable: true, configurable: true });
     return out;
   }
   return v === undefined ? null : v;

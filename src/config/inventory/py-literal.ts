@@ -6,6 +6,12 @@
 
 class NotLiteral extends Error {}
 
+/** Nesting bound: the parser recurses per level, and the YAML loader allows 100 levels too. */
+const MAX_DEPTH = 100;
+
+/** Set a key as data (a key named __proto__ must not replace the object's prototype). */
+const put = (obj: Record<string, unknown>, k: string, v: unknown) => Object.defineProperty(obj, k, { value: v, writable: true, enumerable: true, configurable: true });
+
 const fail = (): never => {
   throw new NotLiteral();
 };
@@ -36,11 +42,23 @@ class LiteralParser {
     return this.s[this.i] ?? '';
   }
 
+  private depth = 0;
+
+  /** A nested list, tuple, dict or set; deeper than Python's own parser goes (200) is not a literal, as there. */
+  private nested<T>(parse: () => T): T {
+    if (++this.depth > MAX_DEPTH) fail();
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
+  }
+
   private value(): unknown {
     const c = this.peek();
-    if (c === '[') return this.seq('[', ']');
-    if (c === '(') return this.paren();
-    if (c === '{') return this.brace();
+    if (c === '[') return this.nested(() => this.seq('[', ']'));
+    if (c === '(') return this.nested(() => this.paren());
+    if (c === '{') return this.nested(() => this.brace());
     if (c === '-' || c === '+') {
       this.i++;
       if (this.peek() === '-' || this.peek() === '+') fail();
@@ -197,13 +215,13 @@ class LiteralParser {
     if (this.peek() === ':') {
       this.i++;
       const obj: Record<string, unknown> = {};
-      obj[keyOf(first)] = this.value();
+      put(obj, keyOf(first), this.value());
       if (this.peek() === ',') this.i++;
       this.items('}', () => {
         const k = this.value();
         if (this.peek() !== ':') fail();
         this.i++;
-        obj[keyOf(k)] = this.value();
+        put(obj, keyOf(k), this.value());
       });
       return obj;
     }
@@ -211,7 +229,7 @@ class LiteralParser {
     const out: unknown[] = [first];
     if (this.peek() === ',') this.i++;
     this.items('}', () => out.push(this.value()));
-    return out.filter((v, idx) => out.findIndex((w) => w === v) === idx);
+    return [...new Set(out)];
   }
 }
 

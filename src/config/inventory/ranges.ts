@@ -14,15 +14,18 @@ export function hasRange(name: string): boolean {
   return name.includes('[');
 }
 
-/** Expand every `[begin:end(:step)]` in a host name; names without `[` come back as they are. */
-export function expandHostRange(name: string): string[] {
-  if (!hasRange(name)) return [name];
-  const open = name.indexOf('[');
-  const close = name.indexOf(']');
-  if (close < open) throw new HostRangeError(`host range in '${name}' has no closing ']'`);
-  const head = name.slice(0, open);
-  const inner = name.slice(open + 1, close);
-  const tail = name.slice(close + 1);
+/** The most hosts one inventory entry may expand to (a typo like node[0:99999999] would take minutes and GiBs). */
+export const MAX_RANGE_HOSTS = 100_000;
+
+/** One `[begin:end(:step)]` of a name: its text and the values it stands for (made lazily: count first). */
+interface Range {
+  text: string;
+  count: number;
+  values: () => string[];
+}
+
+function parseRange(inner: string, name: string): Range {
+  const text = `[${inner}]`;
   const bounds = inner.split(':');
   if (bounds.length !== 2 && bounds.length !== 3) {
     throw new HostRangeError(`host range must be begin:end or begin:end:step (in '${name}')`);
@@ -35,35 +38,81 @@ export function expandHostRange(name: string): string[] {
     throw new HostRangeError(`host range step must be a positive integer (in '${name}')`);
   }
   const step = Number(stepText);
-
-  let seq: string[];
   const ib = beg.length === 1 ? letters.indexOf(beg) : -1;
   const ie = end.length === 1 ? letters.indexOf(end) : -1;
   if (ib >= 0 && ie >= 0) {
     if (ib > ie) throw new HostRangeError(`host range must have begin <= end (in '${name}')`);
-    seq = [];
-    for (let i = ib; i <= ie; i += step) seq.push(letters[i]!);
-  } else {
-    if (!/^[0-9]+$/.test(beg) || !/^[0-9]+$/.test(end)) {
-      throw new HostRangeError(`host range bounds must be numbers or single letters (in '${name}')`);
-    }
-    let width = 0;
-    if (beg[0] === '0' && beg.length > 1) {
-      width = beg.length;
-      if (end.length !== width) {
-        throw new HostRangeError(`host range must specify equal-length begin and end formats (in '${name}')`);
-      }
-    }
-    const b = Number.parseInt(beg, 10);
-    const e = Number.parseInt(end, 10);
-    // Ansible silently yields no hosts for begin > end; an empty group is never what was meant.
-    if (b > e) throw new HostRangeError(`host range must have begin <= end (in '${name}')`);
-    seq = [];
-    for (let i = b; i <= e; i += step) seq.push(String(i).padStart(width, '0'));
+    return {
+      text,
+      count: Math.floor((ie - ib) / step) + 1,
+      values: () => {
+        const seq: string[] = [];
+        for (let i = ib; i <= ie; i += step) seq.push(letters[i]!);
+        return seq;
+      },
+    };
   }
-  const out: string[] = [];
-  for (const s of seq) out.push(...expandHostRange(head + s + tail));
-  return out;
+  if (!/^[0-9]+$/.test(beg) || !/^[0-9]+$/.test(end)) {
+    throw new HostRangeError(`host range bounds must be numbers or single letters (in '${name}')`);
+  }
+  let width = 0;
+  if (beg[0] === '0' && beg.length > 1) {
+    width = beg.length;
+    if (end.length !== width) {
+      throw new HostRangeError(`host range must specify equal-length begin and end formats (in '${name}')`);
+    }
+  }
+  const b = Number.parseInt(beg, 10);
+  const e = Number.parseInt(end, 10);
+  if (!Number.isSafeInteger(b) || !Number.isSafeInteger(e)) throw new HostRangeError(`host range bound too large in '${name}' (at most ${Number.MAX_SAFE_INTEGER})`);
+  // Ansible silently yields no hosts for begin > end; an empty group is never what was meant.
+  if (b > e) throw new HostRangeError(`host range must have begin <= end (in '${name}')`);
+  return {
+    text,
+    count: Math.floor((e - b) / step) + 1,
+    values: () => {
+      const seq: string[] = [];
+      for (let i = b; i <= e; i += step) seq.push(String(i).padStart(width, '0'));
+      return seq;
+    },
+  };
+}
+
+/**
+ * Expand every `[begin:end(:step)]` in a host name; names without `[` come back as they are. The number of
+ * names is computed before any is made: more than MAX_RANGE_HOSTS is an error naming the range.
+ */
+export function expandHostRange(name: string): string[] {
+  if (!hasRange(name)) return [name];
+  // the name as literal parts and ranges, left to right (as Ansible expands the first range, then the rest)
+  const parts: (string | Range)[] = [];
+  let rest = name;
+  while (hasRange(rest)) {
+    const open = rest.indexOf('[');
+    const close = rest.indexOf(']');
+    if (close < open) throw new HostRangeError(`host range in '${name}' has no closing ']'`);
+    parts.push(rest.slice(0, open), parseRange(rest.slice(open + 1, close), name));
+    rest = rest.slice(close + 1);
+  }
+  parts.push(rest);
+  const ranges = parts.filter((p): p is Range => typeof p !== 'string');
+  let total = 1;
+  for (const r of ranges) {
+    total *= r.count;
+    if (total > MAX_RANGE_HOSTS) {
+      const what = ranges.length > 1 ? `the ranges of '${name}' expand` : `host range '${r.text}' in '${name}' expands`;
+      throw new HostRangeError(`${what} to ${ranges.reduce((n, x) => n * x.count, 1).toLocaleString('en')} hosts; at most ${MAX_RANGE_HOSTS.toLocaleString('en')} are allowed per entry`);
+    }
+  }
+  let names = [''];
+  for (const p of parts) {
+    if (typeof p === 'string') names = names.map((n) => n + p);
+    else {
+      const vs = p.values();
+      names = names.flatMap((n) => vs.map((v) => n + v));
+    }
+  }
+  return names;
 }
 
 /**

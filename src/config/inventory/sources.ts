@@ -6,14 +6,15 @@
  *   - *.yml / *.yaml / *.json: YAML inventory; no extension: YAML when it reads as a YAML inventory
  *     mapping, INI otherwise; any other extension: INI.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { TsplayError } from '../../errors.js';
 import { parseYaml } from '../yaml.js';
 import { parseAddress } from './address.js';
 import { parseIniInventory } from './ini.js';
 import type { InventoryData } from './model.js';
-import { asInventoryError } from './vars-dir.js';
+import { asInventoryError, realDir } from './vars-dir.js';
+import { readSourceFile } from '../source-file.js';
 import { isYamlInventory, parseYamlInventory } from './yaml-inventory.js';
 
 const IGNORED = /^\.|^host_vars$|^group_vars$|^vars_plugins$|(?:\.pyc|\.pyo|\.swp|\.bak|~|\.rpm|\.md|\.txt|\.rst|\.orig|\.ini|\.cfg|\.retry)$/;
@@ -24,7 +25,7 @@ export function isHostList(source: string): boolean {
 }
 
 /** Parse one `-i` source into inv. */
-export function parseSource(source: string, inv: InventoryData): void {
+export function parseSource(source: string, inv: InventoryData, seen = new Set<string>()): void {
   if (isHostList(source)) {
     parseHostList(source, inv);
     return;
@@ -38,7 +39,7 @@ export function parseSource(source: string, inv: InventoryData): void {
       hint: looksLikeHost ? `a single host needs a trailing comma: -i ${source},` : undefined,
     });
   }
-  if (st.isDirectory()) parseDirectory(source, inv);
+  if (st.isDirectory()) parseDirectory(source, inv, seen);
   else parseFile(source, inv);
 }
 
@@ -57,25 +58,23 @@ function parseHostList(list: string, inv: InventoryData): void {
   }
 }
 
-function parseDirectory(dir: string, inv: InventoryData): void {
+function parseDirectory(dir: string, inv: InventoryData, seen: Set<string>): void {
+  // a symlink back to an ancestor directory would recurse without end
+  const real = realDir(dir);
+  if (seen.has(real)) return;
+  seen.add(real);
   const entries = readdirSync(dir).sort();
   for (const e of entries) {
     if (IGNORED.test(e)) {
       if (e.endsWith('.ini')) inv.warn(`Skipping ${join(dir, e)}: Ansible ignores *.ini files in an inventory directory`);
       continue;
     }
-    parseSource(join(dir, e), inv);
+    parseSource(join(dir, e), inv, seen);
   }
 }
 
 function parseFile(file: string, inv: InventoryData): void {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new TsplayError('inventory', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const text = readSourceFile(file, { code: 'inventory' });
   if (text.startsWith('$ANSIBLE_VAULT;')) {
     throw new TsplayError('inventory', `${file}: vault-encrypted inventory files are not supported (encrypt single values with !vault)`, {
       source: { file, line: 1, col: 1 },

@@ -4,10 +4,11 @@
  * `name`, `name.yml`, `name.yaml`, `name.json` that exists; a directory is read recursively
  * (sorted; files with those extensions or none; hidden files and `*~` skipped); files merge in order.
  */
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TsplayError } from '../../errors.js';
 import { parseYaml, posOfObject } from '../yaml.js';
+import { readSourceFile } from '../source-file.js';
 
 const EXTENSIONS = ['', '.yml', '.yaml', '.json'];
 
@@ -82,8 +83,12 @@ function findVarsFiles(dir: string, name: string, entries: Set<string>): string[
   return [];
 }
 
-function dirVarsFiles(dir: string): string[] {
+function dirVarsFiles(dir: string, seen = new Set<string>()): string[] {
   const out: string[] = [];
+  // a symlink back to an ancestor directory would recurse without end
+  const real = realDir(dir);
+  if (seen.has(real)) return out;
+  seen.add(real);
   for (const entry of readdirSync(dir).sort()) {
     if (entry.startsWith('.') || entry.endsWith('~')) continue;
     const full = join(dir, entry);
@@ -92,7 +97,7 @@ function dirVarsFiles(dir: string): string[] {
     const st = stat(full);
     if (!st) continue;
     if (st.isDirectory()) {
-      if (!ext) out.push(...dirVarsFiles(full));
+      if (!ext) out.push(...dirVarsFiles(full, seen));
     } else if (EXTENSIONS.includes(ext)) {
       out.push(full);
     }
@@ -101,12 +106,7 @@ function dirVarsFiles(dir: string): string[] {
 }
 
 async function loadVarsFile(file: string, opts: VarsDirOptions): Promise<Vars | undefined> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new TsplayError('inventory', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
+  let text = readSourceFile(file, { code: 'inventory' });
   if (text.startsWith('$ANSIBLE_VAULT;')) {
     if (!opts.decryptFile) {
       throw new TsplayError('inventory', `${file} is vault-encrypted and no vault secret is available`, {

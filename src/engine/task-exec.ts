@@ -77,7 +77,7 @@ export interface HostPrep {
 
 const SKIPPED: ResultData = { changed: false, skipped: true, skip_reason: 'Conditional result was False' };
 
-/** The failed result of a task whose keyword could not be resolved (as Ansible's: the message only). */
+/** The failed result of a task whose condition or keyword could not be resolved (as Ansible's: the message only). */
 const keywordFailure = (e: TsplayError): ResultData => ({ failed: true, msg: e.format() });
 
 /** Run the task on one host (all loop items). */
@@ -96,7 +96,16 @@ export async function runTaskOnHost(rc: RunContext, pr: PlayRun, task: TaskIR, h
   };
   try {
     if (task.loop === undefined) {
-      if (!condsHold(conds, base)) {
+      let holds: boolean;
+      try {
+        holds = condsHold(conds, base);
+      } catch (e) {
+        if (!(e instanceof TsplayError)) throw e;
+        const r = keywordFailure(e);
+        emit('failed', r, { ignored: settings.ignoreErrors });
+        return { status: 'failed', result: r, ignored: settings.ignoreErrors, updates: [], settings };
+      }
+      if (!holds) {
         emit('skipped', { ...SKIPPED });
         return { status: 'skipped', result: { ...SKIPPED }, updates: [], settings };
       }
@@ -204,9 +213,14 @@ async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, cond
       settings = k.settings;
       itemNoLog = k.settings.noLog;
       warnAll(t, k);
-      o = k.error
-        ? { status: 'failed', result: keywordFailure(k.error), ignored: k.settings.ignoreErrors, updates: [], settings, delegatedTo: k.delegateLabel }
-        : await runOne(t, v, k.settings);
+      if (k.error) {
+        // as ansible-core: a keyword that fails for an item fails the whole task (the items' results are dropped)
+        const r = keywordFailure(k.error);
+        const ign = k.settings.ignoreErrors;
+        emit('failed', r, { ignored: ign, delegatedTo: k.delegateLabel, noLog: noLog || itemNoLog });
+        return done({ status: 'failed', result: r, ignored: ign, updates: [], settings: { ...hostSettings, ignoreErrors: ign } }, noLog || itemNoLog);
+      }
+      o = await runOne(t, v, k.settings);
     } catch (e) {
       if (!(e instanceof TsplayError) || e instanceof UnreachableError) throw e;
       o = { status: 'failed', result: { changed: false, failed: true, msg: e.format() }, ignored: settings.ignoreErrors, updates: [], settings };

@@ -109,11 +109,15 @@ class Parser {
     const first = this.expr();
     if (this.peek() === ':') {
       const out: Record<string, unknown> = {};
+      // Python's equal keys (1, 1.0 and True) are one key, printed as first written
+      const names = new Map<unknown, string>();
       let key = first;
       for (;;) {
         this.expect(':');
-        if (key !== null && typeof key === 'object') throw new NotLiteral(); // unhashable (or a tuple key)
-        out[pyStr(key)] = this.expr();
+        if (key !== null && typeof key === 'object' && !(key instanceof PyFloat)) throw new NotLiteral(); // unhashable (or a tuple key)
+        const same = typeof key === 'boolean' ? Number(key) : key instanceof PyFloat ? key.value : key;
+        if (!names.has(same)) names.set(same, pyStr(key));
+        out[names.get(same)!] = this.expr();
         if (this.peek() !== ',') break;
         this.i++;
         if (this.peek() === '}') break;

@@ -1,16 +1,21 @@
 /**
  * Task keywords, resolved once per host (and once per loop item) against that host's full variables — inventory,
  * facts, play/block/task vars, set_fact and registered results, extra vars, the loop item — into one typed settings
- * object: ansible-core's `post_validate`. The engine reads keywords only from here.
+ * object: ansible-core's `post_validate`. The engine reads task keywords only from here.
  *
  * Also the conditions around a task: `when` (evaluated before the keywords, so a skipped task never fails on a
  * keyword) and `changed_when` / `failed_when` (expressions over the result, evaluated after it).
  *
- * A keyword that cannot be resolved (an undefined variable, a value of the wrong type) fails the task on that host,
- * with ansible-core's wording. The other keywords are still resolved, and the ones that protect the run take their
- * cautious value: `no_log` hides the result, `any_errors_fatal` holds, `ignore_errors` / `ignore_unreachable` do
- * not hide the failure. (ansible-core 2.14 keeps such a keyword's unrendered text, and a template string is true:
- * an undefined `ignore_errors` ignores its own error; tsplay reports it.)
+ * A keyword that cannot be resolved (an undefined variable, a value of the wrong type) fails the task on that host
+ * (for a loop item: the whole task, as ansible-core). The other keywords are still resolved, and the ones that
+ * protect the run take their cautious value: `no_log` hides the result, `any_errors_fatal` holds,
+ * `ignore_errors` / `ignore_unreachable` do not hide the failure.
+ *
+ * Where ansible-core 2.14 differs, on purpose (runner-keywords.test.ts shows each): its strategy reads
+ * `any_errors_fatal` and `ignore_errors` unrendered, and any template string is true there — a templated
+ * `any_errors_fatal` that is false still ends the play, any templated `ignore_errors` disables the play's
+ * `any_errors_fatal`, an undefined `ignore_errors` ignores its own error; an undefined `run_once` aborts the whole
+ * run ("ERROR!", exit 1, no recap). tsplay uses the rendered values and fails only the host.
  */
 import type { TaskIR, Vars } from '../config/playbook-types.js';
 import { posOfKey } from '../config/yaml.js';

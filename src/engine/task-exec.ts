@@ -84,43 +84,31 @@ const keywordFailure = (e: TsplayError): ResultData => ({ failed: true, msg: e.f
 export async function runTaskOnHost(rc: RunContext, pr: PlayRun, task: TaskIR, host: HostState, inh: Inherited, displayName: string, prep: HostPrep): Promise<Outcome> {
   const { vars: base, keywords } = prep;
   const settings = keywords.settings;
-  let noLog = settings.noLog;
   const emit: Emit = (status, result, o = {}) =>
-    rc.renderer.emit({ type: 'host_result', host: host.name, task: displayName, status, result, ...o, noLog: o.noLog ?? noLog });
+    rc.renderer.emit({ type: 'host_result', host: host.name, task: displayName, status, result, ...o, noLog: o.noLog ?? settings.noLog });
   const t: HostTask = { rc, pr, task, host, inh, displayName, emit };
   const conds = taskConds(task, inh);
-  const failWith = (e: TsplayError, ignored = settings.ignoreErrors): Outcome => {
-    const r: ResultData = { changed: false, failed: true, msg: e.format() };
-    emit('failed', r, { ignored });
-    return { status: 'failed', result: r, ignored, updates: [], settings };
+  const fail = (r: ResultData, delegatedTo?: string): Outcome => {
+    emit('failed', r, { ignored: settings.ignoreErrors, delegatedTo });
+    return { status: 'failed', result: r, ignored: settings.ignoreErrors, updates: [], settings };
   };
   try {
-    if (task.loop === undefined) {
-      let holds: boolean;
-      try {
-        holds = condsHold(conds, base);
-      } catch (e) {
-        if (!(e instanceof TsplayError)) throw e;
-        const r = keywordFailure(e);
-        emit('failed', r, { ignored: settings.ignoreErrors });
-        return { status: 'failed', result: r, ignored: settings.ignoreErrors, updates: [], settings };
-      }
-      if (!holds) {
-        emit('skipped', { ...SKIPPED });
-        return { status: 'skipped', result: { ...SKIPPED }, updates: [], settings };
-      }
-      warnAll(t, keywords);
-      if (keywords.error) {
-        const r = keywordFailure(keywords.error);
-        emit('failed', r, { ignored: settings.ignoreErrors, delegatedTo: keywords.delegateLabel });
-        return { status: 'failed', result: r, ignored: settings.ignoreErrors, updates: [], settings };
-      }
-      const o = await runOne(t, base, settings);
-      emit(o.status, o.result, { ignored: o.ignored, delegatedTo: o.delegatedTo, delegatedAddr: o.delegatedAddr, diff: o.diff });
-      return { ...o, settings };
+    if (task.loop !== undefined) return await runLoop(t, base, settings, conds);
+    let holds: boolean;
+    try {
+      holds = condsHold(conds, base);
+    } catch (e) {
+      if (e instanceof TsplayError && !(e instanceof UnreachableError)) return fail(keywordFailure(e));
+      throw e;
     }
-    const o = await runLoop(t, base, settings, conds);
-    noLog = o.noLog;
+    if (!holds) {
+      emit('skipped', { ...SKIPPED });
+      return { status: 'skipped', result: { ...SKIPPED }, updates: [], settings };
+    }
+    warnAll(t, keywords);
+    if (keywords.error) return fail(keywordFailure(keywords.error), keywords.delegateLabel);
+    const o = await runOne(t, base, settings);
+    emit(o.status, o.result, { ignored: o.ignored, delegatedTo: o.delegatedTo, delegatedAddr: o.delegatedAddr, diff: o.diff });
     return o;
   } catch (e) {
     if (e instanceof UnreachableError) {
@@ -128,7 +116,7 @@ export async function runTaskOnHost(rc: RunContext, pr: PlayRun, task: TaskIR, h
       emit('unreachable', r, { ignored: settings.ignoreUnreachable });
       return { status: 'unreachable', result: r, updates: [], settings };
     }
-    if (e instanceof TsplayError) return failWith(e);
+    if (e instanceof TsplayError) return fail({ changed: false, failed: true, msg: e.format() });
     throw e;
   }
 }
@@ -141,11 +129,10 @@ type EmitOpts = { item?: string; ignored?: boolean; delegatedTo?: string; delega
 type Emit = (status: HostStatus, result: ResultData, o?: EmitOpts) => void;
 
 /** A loop: items, then per item its condition, its keywords (they may use the item) and one execution. */
-async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, conds: Cond[]): Promise<Outcome & { noLog: boolean }> {
+async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, conds: Cond[]): Promise<Outcome> {
   const { rc, task, emit } = t;
   const loopKey = task.loopKind === 'loop' ? 'loop' : `with_${task.loopKind}`;
   const loopSrc = posOf(task.raw, loopKey) ?? task.source;
-  const done = (o: Outcome, noLog = hostSettings.noLog) => ({ ...o, noLog });
   let items: unknown[];
   try {
     items = loopItems(task.loopKind!, renderValue(task.loop, base, { source: loopSrc, what: loopKey }), loopSrc);
@@ -153,7 +140,7 @@ async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, cond
     // like Ansible: an undefined loop is only an error when the task's condition holds without the item
     if (e instanceof TsplayError && e.code === 'undefined-var' && safe(() => !condsHold(conds, base), false)) {
       emit('skipped', { ...SKIPPED });
-      return done({ status: 'skipped', result: { ...SKIPPED }, updates: [], settings: hostSettings });
+      return { status: 'skipped', result: { ...SKIPPED }, updates: [], settings: hostSettings };
     }
     throw e;
   }
@@ -165,7 +152,7 @@ async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, cond
   if (!items.length) {
     const r: ResultData = { changed: false, skipped: true, skipped_reason: 'No items in the list', results: [] };
     emit('skipped', r);
-    return done({ status: 'skipped', result: r, updates: [], settings: hostSettings });
+    return { status: 'skipped', result: r, updates: [], settings: hostSettings };
   }
   const results: ResultData[] = [];
   const updates: Outcome['updates'] = [];
@@ -218,7 +205,7 @@ async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, cond
         const r = keywordFailure(k.error);
         const ign = k.settings.ignoreErrors;
         emit('failed', r, { ignored: ign, delegatedTo: k.delegateLabel, noLog: noLog || itemNoLog });
-        return done({ status: 'failed', result: r, ignored: ign, updates: [], settings: { ...hostSettings, ignoreErrors: ign } }, noLog || itemNoLog);
+        return { status: 'failed', result: r, ignored: ign, updates: [], settings: { ...hostSettings, ignoreErrors: ign } };
       }
       o = await runOne(t, v, k.settings);
     } catch (e) {
@@ -237,7 +224,7 @@ async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, cond
       anyFailed = true;
       if (!o.ignored) allFailedIgnored = false;
     }
-    if (o.status === 'unreachable') return done({ status: 'unreachable', result: r, updates, settings }, noLog);
+    if (o.status === 'unreachable') return { status: 'unreachable', result: r, updates, settings };
     if (pause > 0 && i < items.length - 1) await new Promise((res) => setTimeout(res, pause * 1000));
   }
   const agg: ResultData = { changed: anyChanged, msg: anyFailed ? 'One or more items failed' : allSkipped ? 'All items skipped' : 'All items completed', results };
@@ -247,7 +234,7 @@ async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, cond
   const ignored = anyFailed && allFailedIgnored;
   // the loop's summary: the renderers print only "skipping" (all items skipped) and "...ignoring"
   emit(status, agg, { loopEnd: true, ignored, noLog });
-  return done({ status, result: agg, ignored, updates: anyFailed ? [] : updates, settings: { ...hostSettings, ignoreErrors: ignored } }, noLog);
+  return { status, result: agg, ignored, updates: anyFailed ? [] : updates, settings: { ...hostSettings, ignoreErrors: ignored } };
 }
 
 const CENSORED_LABEL = '(censored due to no_log)';

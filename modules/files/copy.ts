@@ -108,10 +108,20 @@ export async function applyCopy(ctx: ModuleContext, _args: unknown, plan: CopyPl
   return { ...plan.result, ...(out.backupFile ? { backup_file: out.backupFile } : {}) };
 }
 
+/** Content that is not text, as ansible-core's copy writes it: json.dumps() of a list or dict, str() of a boolean. */
 function contentBuffer(content: unknown): Buffer {
   if (typeof content === 'string') return Buffer.from(content, 'utf8');
-  if (content !== null && typeof content === 'object') return Buffer.from(JSON.stringify(content), 'utf8');
-  return Buffer.from(String(content), 'utf8');
+  if (content !== null && typeof content === 'object') return Buffer.from(jsonDumps(content), 'utf8');
+  return Buffer.from(typeof content === 'boolean' ? (content ? 'True' : 'False') : String(content), 'utf8');
+}
+
+/** Python's json.dumps with its defaults: ', ' and ': ' separators, non-ASCII characters escaped. */
+function jsonDumps(v: unknown): string {
+  const str = (s: string) => JSON.stringify(s).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (Array.isArray(v)) return `[${v.map(jsonDumps).join(', ')}]`;
+  if (typeof v === 'string') return str(v);
+  if (v !== null && typeof v === 'object' && typeof v.valueOf() === 'object') return `{${Object.entries(v).map(([k, x]) => `${str(k)}: ${jsonDumps(x)}`).join(', ')}}`;
+  return JSON.stringify(v) ?? 'null';
 }
 
 async function checkRemote(ctx: ModuleContext, a: CopyArgs): Promise<CheckResult<CopyPlan>> {

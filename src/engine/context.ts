@@ -51,7 +51,6 @@ export interface PlayRun {
   playHosts: HostState[];
   /** hosts of the current batch */
   batch: HostState[];
-  anyErrorsFatal: boolean;
   maxFailPercentage?: number;
   /** the play's handlers, then handlers of roles included at run time */
   handlers: TaskIR[];

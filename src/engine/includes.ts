@@ -12,7 +12,8 @@ import { includeRole, roleTaskName } from '../config/roles.js';
 import { flattenHandlers } from '../config/playbook.js';
 import { isObj } from '../config/load-context.js';
 import { posOf } from '../config/yaml.js';
-import { evalCondition, renderValue } from './templating/index.js';
+import { renderValue } from './templating/index.js';
+import { condsHold } from './keywords.js';
 import { inherit, type Inherited, type PlayRun } from './context.js';
 import type { HostState } from './host-state.js';
 import { loopItems, itemLabel } from './loops.js';
@@ -55,7 +56,7 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
       let any = false;
       for (const item of items) {
         const v = inc.loop !== undefined ? { ...base, [loopVar]: item } : base;
-        if (!conds.every((c) => evalCondition(c.cond, v, { source: c.source, what: 'when' }))) continue;
+        if (!condsHold(conds, v)) continue;
         any = true;
         const target = String(renderValue(inc.target, v, { source: inc.source, what: inc.directive }));
         const params: Vars = { ...(inc.vars ?? {}) };

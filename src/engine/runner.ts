@@ -14,7 +14,8 @@ import { isObj } from '../config/load-context.js';
 import { renderValue } from './templating/index.js';
 import { HostState } from './host-state.js';
 import { inherit, ROOT, type Inherited, type PlayRun, type RunContext } from './context.js';
-import { toBool, withConnectionKeywords } from './task-exec.js';
+import { toBool } from './task-exec.js';
+import { resolveConnectionKeywords, withConnectionSettings } from './keywords.js';
 import { factVars, type PlayScope } from './vars.js';
 import { gatherFacts } from '../facts/gather.js';
 import type { HostStats } from './events.js';
@@ -101,7 +102,6 @@ export class Runner {
         scope,
         playHosts: all,
         batch,
-        anyErrorsFatal: toBool(renderValue(play.anyErrorsFatal ?? false, { ...play.vars, ...extra })),
         maxFailPercentage: play.maxFailPercentage != null ? Number(renderValue(play.maxFailPercentage, { ...play.vars, ...extra })) : undefined,
         handlers,
         aborted: false,
@@ -265,7 +265,8 @@ export class Runner {
     this.rc.renderer.emit({ type: 'task_start', name: 'Gathering Facts', action: 'gather_facts', hosts: need.map((h) => h.name), handler: false });
     await pmap(need, this.rc.opts.forks, async (h) => {
       try {
-        const conn = await this.rc.connect(h.name, withConnectionKeywords(this.hostVarsFull(h.name), inh, {}, this.hostVarsFull(h.name)));
+        const vars = this.hostVarsFull(h.name);
+        const conn = await this.rc.connect(h.name, withConnectionSettings(vars, resolveConnectionKeywords(pr.play, inh, vars)));
         Object.assign(h.facts, await gatherFacts(conn));
         h.factsGathered = true;
         h.stats.ok++;

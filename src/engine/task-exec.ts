@@ -10,7 +10,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { TaskIR, Vars } from '../config/playbook-types.js';
 import type { ResultData } from '../module/define.js';
 import { validateArgs } from '../module/validate.js';
-import { ArgsError, ModuleError, TsplayError, UnreachableError, type SourcePos } from '../errors.js';
+import { ArgsError, ModuleError, TsplayError, UnreachableError } from '../errors.js';
 import { posOf, posOfKey } from '../config/yaml.js';
 import { argPos } from '../config/static-args.js';
 import { evalCondition, evalExpression, renderTemplateFile, renderValue, stripOmit } from './templating/index.js';
@@ -18,7 +18,7 @@ import { executeModule } from './execute.js';
 import type { HostStatus } from './events.js';
 import type { HostState } from './host-state.js';
 import type { Cond, Inherited, PlayRun, RunContext } from './context.js';
-import { scopeFor } from './vars.js';
+import { condsHold, evalConditional, evalResultConditions, resolveKeywords, taskConds, withConnectionSettings, type KeywordResolution, type TaskSettings } from './keywords.js';
 import { itemLabel, loopItems } from './loops.js';
 import { registerSecret } from '../output/mask.js';
 import { FactCache } from '../facts/cache.js';
@@ -39,9 +39,12 @@ export interface Outcome {
   result: ResultData;
   ignored?: boolean;
   updates: VarsUpdate[];
+  /** the task's keywords as resolved for this host (a loop: ignore_errors says whether its failure is ignored) */
+  settings: TaskSettings;
 }
 
 const TRUE = new Set(['yes', 'on', 'true', '1', 'y', 't']);
+/** Lenient boolean words, for play-level options that are not task keywords (gather_facts, force_handlers). */
 export function toBool(v: unknown): boolean {
   if (typeof v === 'string') return TRUE.has(v.trim().toLowerCase());
   return !!v;
@@ -55,75 +58,79 @@ export function findControllerFile(src: string, kind: 'files' | 'templates', rol
   return { path: searched.find((p) => existsSync(p)), searched };
 }
 
-const keyPos = (task: TaskIR, key: string): SourcePos => posOfKey(task.raw, key) ?? task.source;
-
-/** The task's conditions: inherited (blocks, includes, roles) then its own `when`. */
-export function taskConds(task: TaskIR, inh: Inherited): Cond[] {
-  return [...inh.when, ...(task.when !== undefined ? [{ cond: task.when, source: keyPos(task, 'when') }] : [])];
+/** One task on one host: what every step of its execution needs. */
+interface HostTask {
+  rc: RunContext;
+  pr: PlayRun;
+  task: TaskIR;
+  host: HostState;
+  inh: Inherited;
+  displayName: string;
+  emit: Emit;
 }
 
-/** Do all conditions hold? An error names the condition, as Ansible's "The conditional check ... failed". */
-export function condsHold(conds: Cond[], vars: Vars): boolean {
-  return conds.every((c) => {
-    try {
-      return evalCondition(c.cond, vars, { source: c.source, what: 'when' });
-    } catch (e) {
-      if (e instanceof TsplayError && e.code === 'undefined-var') e.message = `the conditional check '${String(c.cond)}' failed: ${e.message}`;
-      throw e;
-    }
-  });
+/** The host's variables for the task and its keywords resolved against them (task-run.ts prepares them). */
+export interface HostPrep {
+  vars: Vars;
+  keywords: KeywordResolution;
 }
 
 const SKIPPED: ResultData = { changed: false, skipped: true, skip_reason: 'Conditional result was False' };
 
+/** The failed result of a task whose condition or keyword could not be resolved (as Ansible's: the message only). */
+const keywordFailure = (e: TsplayError): ResultData => ({ failed: true, msg: e.format() });
+
 /** Run the task on one host (all loop items). */
-export async function runTaskOnHost(rc: RunContext, pr: PlayRun, task: TaskIR, host: HostState, inh: Inherited, displayName: string): Promise<Outcome> {
-  const base = scopeFor(pr.scope, host, { ...inh, layers: task.vars ? [...inh.layers, task.vars] : inh.layers });
-  let noLog = false;
+export async function runTaskOnHost(rc: RunContext, pr: PlayRun, task: TaskIR, host: HostState, inh: Inherited, displayName: string, prep: HostPrep): Promise<Outcome> {
+  const { vars: base, keywords } = prep;
+  const settings = keywords.settings;
   const emit: Emit = (status, result, o = {}) =>
-    rc.renderer.emit({ type: 'host_result', host: host.name, task: displayName, status, result, noLog, ...o });
+    rc.renderer.emit({ type: 'host_result', host: host.name, task: displayName, status, result, ...o, noLog: o.noLog ?? settings.noLog });
+  const t: HostTask = { rc, pr, task, host, inh, displayName, emit };
   const conds = taskConds(task, inh);
-  const ignoreErrors = (vars: Vars) => toBool(renderValue(task.ignoreErrors ?? inh.ignoreErrors ?? false, vars));
-  const failWith = (e: TsplayError, vars: Vars): Outcome => {
-    const r: ResultData = { changed: false, failed: true, msg: e.format() };
-    const ignored = safe(() => ignoreErrors(vars), false);
-    emit('failed', r, { ignored });
-    return { status: 'failed', result: r, ignored, updates: [] };
+  const fail = (r: ResultData, delegatedTo?: string): Outcome => {
+    emit('failed', r, { ignored: settings.ignoreErrors, delegatedTo });
+    return { status: 'failed', result: r, ignored: settings.ignoreErrors, updates: [], settings };
   };
   try {
-    noLog = toBool(renderValue(task.noLog ?? inh.noLog ?? false, base));
-    if (task.loop === undefined) {
-      if (!condsHold(conds, base)) {
-        emit('skipped', { ...SKIPPED });
-        return { status: 'skipped', result: { ...SKIPPED }, updates: [] };
-      }
-      const o = await runOne(rc, pr, task, host, inh, base, displayName, noLog);
-      emit(o.status, o.result, { ignored: o.ignored, delegatedTo: o.delegatedTo, delegatedAddr: o.delegatedAddr, diff: o.diff });
-      return o;
+    if (task.loop !== undefined) return await runLoop(t, base, settings, conds);
+    let holds: boolean;
+    try {
+      holds = condsHold(conds, base);
+    } catch (e) {
+      if (e instanceof TsplayError && !(e instanceof UnreachableError)) return fail(keywordFailure(e));
+      throw e;
     }
-    return await runLoop(rc, pr, task, host, inh, base, displayName, noLog, conds, emit);
+    if (!holds) {
+      emit('skipped', { ...SKIPPED });
+      return { status: 'skipped', result: { ...SKIPPED }, updates: [], settings };
+    }
+    warnAll(t, keywords);
+    if (keywords.error) return fail(keywordFailure(keywords.error), keywords.delegateLabel);
+    const o = await runOne(t, base, settings);
+    emit(o.status, o.result, { ignored: o.ignored, delegatedTo: o.delegatedTo, delegatedAddr: o.delegatedAddr, diff: o.diff });
+    return o;
   } catch (e) {
     if (e instanceof UnreachableError) {
       const r: ResultData = { changed: false, unreachable: true, msg: e.message };
-      emit('unreachable', r, { ignored: safe(() => toBool(renderValue(task.ignoreUnreachable ?? inh.ignoreUnreachable ?? false, base)), false) });
-      return { status: 'unreachable', result: r, updates: [] };
+      emit('unreachable', r, { ignored: settings.ignoreUnreachable });
+      return { status: 'unreachable', result: r, updates: [], settings };
     }
-    if (e instanceof TsplayError) return failWith(e, base);
+    if (e instanceof TsplayError) return fail({ changed: false, failed: true, msg: e.format() });
     throw e;
   }
 }
 
-function safe<T>(f: () => T, dflt: T): T {
-  try {
-    return f();
-  } catch {
-    return dflt;
-  }
+function warnAll(t: HostTask, k: KeywordResolution): void {
+  for (const message of k.warnings) t.rc.renderer.emit({ type: 'warning', message: `${t.host.name}: ${message}` });
 }
 
-type Emit = (status: HostStatus, result: ResultData, o?: { item?: string; ignored?: boolean; delegatedTo?: string; delegatedAddr?: string; diff?: boolean; loopEnd?: boolean }) => void;
+type EmitOpts = { item?: string; ignored?: boolean; delegatedTo?: string; delegatedAddr?: string; diff?: boolean; loopEnd?: boolean; noLog?: boolean };
+type Emit = (status: HostStatus, result: ResultData, o?: EmitOpts) => void;
 
-async function runLoop(rc: RunContext, pr: PlayRun, task: TaskIR, host: HostState, inh: Inherited, base: Vars, displayName: string, noLog: boolean, conds: Cond[], emit: Emit): Promise<Outcome> {
+/** A loop: items, then per item its condition, its keywords (they may use the item) and one execution. */
+async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, conds: Cond[]): Promise<Outcome> {
+  const { rc, task, emit } = t;
   const loopKey = task.loopKind === 'loop' ? 'loop' : `with_${task.loopKind}`;
   const loopSrc = posOf(task.raw, loopKey) ?? task.source;
   let items: unknown[];
@@ -133,7 +140,7 @@ async function runLoop(rc: RunContext, pr: PlayRun, task: TaskIR, host: HostStat
     // like Ansible: an undefined loop is only an error when the task's condition holds without the item
     if (e instanceof TsplayError && e.code === 'undefined-var' && safe(() => !condsHold(conds, base), false)) {
       emit('skipped', { ...SKIPPED });
-      return { status: 'skipped', result: { ...SKIPPED }, updates: [] };
+      return { status: 'skipped', result: { ...SKIPPED }, updates: [], settings: hostSettings };
     }
     throw e;
   }
@@ -145,14 +152,17 @@ async function runLoop(rc: RunContext, pr: PlayRun, task: TaskIR, host: HostStat
   if (!items.length) {
     const r: ResultData = { changed: false, skipped: true, skipped_reason: 'No items in the list', results: [] };
     emit('skipped', r);
-    return { status: 'skipped', result: r, updates: [] };
+    return { status: 'skipped', result: r, updates: [], settings: hostSettings };
   }
   const results: ResultData[] = [];
   const updates: Outcome['updates'] = [];
   let anyChanged = false;
   let anyFailed = false;
   let allSkipped = true;
-  let ignored = false;
+  // as ansible-core: the loop's failure is ignored when every failed item was (each item has its own ignore_errors)
+  let allFailedIgnored = true;
+  let noLog = hostSettings.noLog;
+  let settings = hostSettings;
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
     const v: Vars = { ...base, [loopVar]: item, ansible_loop_var: loopVar };
@@ -177,41 +187,64 @@ async function runLoop(rc: RunContext, pr: PlayRun, task: TaskIR, host: HostStat
       label = itemLabel(item);
     }
     if (lc['label'] !== undefined) tag['_ansible_item_label'] = label;
-    if (noLog) label = '(censored due to no_log)';
-    let o: Awaited<ReturnType<typeof runOne>>;
+    let o: OneResult;
+    let itemNoLog = hostSettings.noLog;
     try {
       if (!condsHold(conds, v)) {
         const r: ResultData = { ...SKIPPED, ...tag };
         results.push(r);
-        emit('skipped', r, { item: label });
+        emit('skipped', r, { item: hostSettings.noLog ? CENSORED_LABEL : label, noLog: hostSettings.noLog });
         continue;
       }
-      o = await runOne(rc, pr, task, host, inh, v, displayName, noLog);
+      const k = resolveKeywords(task, t.inh, v, t.rc.opts);
+      settings = k.settings;
+      itemNoLog = k.settings.noLog;
+      warnAll(t, k);
+      if (k.error) {
+        // as ansible-core: a keyword that fails for an item fails the whole task (the items' results are dropped)
+        const r = keywordFailure(k.error);
+        const ign = k.settings.ignoreErrors;
+        emit('failed', r, { ignored: ign, delegatedTo: k.delegateLabel, noLog: noLog || itemNoLog });
+        return { status: 'failed', result: r, ignored: ign, updates: [], settings: { ...hostSettings, ignoreErrors: ign } };
+      }
+      o = await runOne(t, v, k.settings);
     } catch (e) {
       if (!(e instanceof TsplayError) || e instanceof UnreachableError) throw e;
-      const ign = safe(() => toBool(renderValue(task.ignoreErrors ?? inh.ignoreErrors ?? false, v)), false);
-      o = { status: 'failed', result: { changed: false, failed: true, msg: e.format() }, ignored: ign, updates: [] };
+      o = { status: 'failed', result: { changed: false, failed: true, msg: e.format() }, ignored: settings.ignoreErrors, updates: [], settings };
     }
+    // one censored item censors the loop's summary (as ansible-core)
+    if (itemNoLog) noLog = true;
     allSkipped = false;
     const r = { ...o.result, ...tag };
     results.push(r);
     updates.push(...o.updates);
-    emit(o.status, r, { item: label, ignored: false, delegatedTo: o.delegatedTo, delegatedAddr: o.delegatedAddr, diff: o.diff });
+    emit(o.status, r, { item: itemNoLog ? CENSORED_LABEL : label, ignored: false, delegatedTo: o.delegatedTo, delegatedAddr: o.delegatedAddr, diff: o.diff, noLog: itemNoLog });
     if (o.status === 'changed' || r.changed) anyChanged = true;
     if (o.status === 'failed') {
       anyFailed = true;
-      if (o.ignored) ignored = true;
+      if (!o.ignored) allFailedIgnored = false;
     }
-    if (o.status === 'unreachable') return { status: 'unreachable', result: r, updates };
+    if (o.status === 'unreachable') return { status: 'unreachable', result: r, updates, settings };
     if (pause > 0 && i < items.length - 1) await new Promise((res) => setTimeout(res, pause * 1000));
   }
   const agg: ResultData = { changed: anyChanged, msg: anyFailed ? 'One or more items failed' : allSkipped ? 'All items skipped' : 'All items completed', results };
   if (anyFailed) agg.failed = true;
   if (allSkipped) agg.skipped = true;
   const status: HostStatus = anyFailed ? 'failed' : allSkipped ? 'skipped' : anyChanged ? 'changed' : 'ok';
+  const ignored = anyFailed && allFailedIgnored;
   // the loop's summary: the renderers print only "skipping" (all items skipped) and "...ignoring"
-  emit(status, agg, { loopEnd: true, ignored: anyFailed && ignored });
-  return { status, result: agg, ignored: anyFailed && ignored, updates: anyFailed ? [] : updates };
+  emit(status, agg, { loopEnd: true, ignored, noLog });
+  return { status, result: agg, ignored, updates: anyFailed ? [] : updates, settings: { ...hostSettings, ignoreErrors: ignored } };
+}
+
+const CENSORED_LABEL = '(censored due to no_log)';
+
+function safe<T>(f: () => T, dflt: T): T {
+  try {
+    return f();
+  } catch {
+    return dflt;
+  }
 }
 
 interface OneResult extends Outcome {
@@ -221,52 +254,36 @@ interface OneResult extends Outcome {
 }
 
 /** One execution (one item): args → module → retries → changed_when/failed_when. */
-async function runOne(rc: RunContext, pr: PlayRun, task: TaskIR, host: HostState, inh: Inherited, vars: Vars, displayName: string, noLog: boolean): Promise<OneResult> {
+async function runOne(t: HostTask, vars: Vars, s: TaskSettings): Promise<OneResult> {
+  const { rc, pr, task, host, inh } = t;
   const mod = task.module;
-  const actionKey = task.action;
-  const rendered = stripOmit(renderArgs(task, actionKey, vars)) as Record<string, unknown>;
+  const rendered = stripOmit(renderArgs(task, task.action, vars)) as Record<string, unknown>;
   let args: Record<string, unknown>;
   try {
     args = validateArgs(mod, rendered);
   } catch (e) {
-    if (e instanceof ArgsError) e.source = argPos(task, actionKey, e.path);
+    if (e instanceof ArgsError) e.source = argPos(task, task.action, e.path);
     throw e;
   }
-  if (noLog) for (const v of Object.values(args)) if (typeof v === 'string' && v.length >= 4) registerSecret(v);
-  const become = toBool(renderValue(task.become ?? inh.become ?? vars['ansible_become'] ?? false, vars));
-  const becomeUser = String(renderValue(task.becomeUser ?? inh.becomeUser ?? vars['ansible_become_user'] ?? 'root', vars));
-  const checkSetting = task.checkMode ?? inh.checkMode;
-  const checkMode = checkSetting === undefined || checkSetting === null ? rc.opts.check : toBool(renderValue(checkSetting, vars));
-  const diffSetting = task.diff ?? inh.diff;
-  const diffMode = diffSetting === undefined || diffSetting === null ? rc.opts.diff : toBool(renderValue(diffSetting, vars));
-  const environment: Record<string, string> = {};
-  for (const env of [...inh.environment, ...(task.environment !== undefined ? [task.environment] : [])]) {
-    const e = renderValue(env, vars, { source: keyPos(task, 'environment'), what: 'environment' });
-    for (const m of Array.isArray(e) ? e : [e]) if (m && typeof m === 'object') for (const [k, v] of Object.entries(m)) environment[k] = String(v);
-  }
-  const delegateRaw = task.delegateTo ?? inh.delegateTo;
-  const delegatedTo = delegateRaw != null ? String(renderValue(delegateRaw, vars, { source: keyPos(task, 'delegate_to'), what: 'delegate_to' })) : undefined;
+  if (s.noLog) for (const v of Object.values(args)) if (typeof v === 'string' && v.length >= 4) registerSecret(v);
+  const delegatedTo = s.delegateTo;
   const delegated = delegatedTo !== undefined && delegatedTo !== host.name;
-  const connVars = withConnectionKeywords(delegated ? rc.hostVarsOf(delegatedTo) : vars, inh, task, vars);
+  const connVars = withConnectionSettings(delegated ? rc.hostVarsOf(delegatedTo) : vars, s);
   const delegatedAddr = delegated && typeof connVars['ansible_host'] === 'string' && connVars['ansible_host'] !== delegatedTo ? connVars['ansible_host'] : undefined;
   const facts = delegated ? new FactCache() : host.factCache;
   const playbookDir = pr.play.dir;
   const roleDir = (task.role ?? inh.role)?.dir;
 
-  // `timeout:` (seconds) limits each command the task runs on the host
-  const timeoutRaw = task.raw['timeout'];
-  const timeoutSec = timeoutRaw == null ? undefined : Number(renderValue(timeoutRaw, vars, { source: keyPos(task, 'timeout'), what: 'timeout' }));
-  if (timeoutSec !== undefined && !(timeoutSec > 0)) throw new TsplayError('playbook', `timeout must be a positive number of seconds, got ${String(timeoutRaw)}`, { source: keyPos(task, 'timeout') });
   const exec = (v: Vars) =>
     executeModule(mod, args, {
       host: host.name,
       vars: v,
-      checkMode,
-      diffMode,
-      become,
-      becomeUser,
-      environment,
-      timeoutSec,
+      checkMode: s.checkMode,
+      diffMode: s.diff,
+      become: s.become,
+      becomeUser: s.becomeUser,
+      environment: s.environment,
+      timeoutSec: s.timeoutSec,
       connection: () => rc.connect(delegated ? delegatedTo : host.name, connVars),
       facts,
       async readControllerFile(src, kind) {
@@ -287,61 +304,37 @@ async function runOne(rc: RunContext, pr: PlayRun, task: TaskIR, host: HostState
       },
     });
 
-  // until/retries as ansible-core: retries unset → 3 attempts, retries: n → n + 1 attempts
   const until = task.until;
-  let attempts = 1;
-  if (until !== undefined) {
-    const r = task.retries === undefined ? undefined : Number(renderValue(task.retries, vars));
-    attempts = r === undefined || Number.isNaN(r) ? 3 : r <= 0 ? 1 : r + 1;
-  }
-  const delay = Math.max(0, Number(renderValue(task.delay ?? 5, vars)) || 0);
   let result: ResultData = {};
-  for (let attempt = 1; attempt <= attempts; attempt++) {
+  for (let attempt = 1; attempt <= s.attempts; attempt++) {
     result = await exec(vars);
     result.failed ??= false;
     result.changed ??= false;
     if (until !== undefined) result.attempts = attempt;
     const v = task.register ? { ...vars, [task.register]: result } : vars;
-    if (!result.skipped) evalWhens(task, result, v);
+    if (!result.skipped) evalResultConditions(task, result, v);
     if (until === undefined) break;
-    if (evalCondition(until, v, { source: keyPos(task, 'until'), what: 'until' })) break;
-    if (attempt === attempts) {
+    if (evalConditional(until, v, posOfKey(task.raw, 'until') ?? task.source, 'until')) break;
+    if (attempt === s.attempts) {
       result.failed = true;
       break;
     }
-    rc.renderer.emit({ type: 'retry', host: host.name, task: displayName, retriesLeft: attempts - attempt, result, noLog });
-    if (delay > 0) await new Promise((res) => setTimeout(res, delay * 1000));
+    rc.renderer.emit({ type: 'retry', host: host.name, task: t.displayName, retriesLeft: s.attempts - attempt, result, noLog: s.noLog });
+    if (s.delaySec > 0) await new Promise((res) => setTimeout(res, s.delaySec * 1000));
   }
-  for (const s of mod.secretArgs ?? []) if (typeof args[s] === 'string') registerSecret(args[s]);
+  for (const k of mod.secretArgs ?? []) if (typeof args[k] === 'string') registerSecret(args[k]);
 
   let status: HostStatus = result.failed ? 'failed' : result.skipped ? 'skipped' : result.changed ? 'changed' : 'ok';
-  const ignored = status === 'failed' ? toBool(renderValue(task.ignoreErrors ?? inh.ignoreErrors ?? false, vars)) : false;
+  const ignored = status === 'failed' ? s.ignoreErrors : false;
   const updates: VarsUpdate[] = [];
   const returned = result.ansible_facts;
   if (returned && typeof returned === 'object' && status !== 'failed' && status !== 'skipped') {
     const scope: VarsScope = result['_tsplay_vars_scope'] === 'include_vars' ? 'include_vars' : mod.runsOn === 'controller' ? 'set_fact' : 'facts';
-    const toDelegate = delegated && toBool(renderValue(task.delegateFacts ?? inh.delegateFacts ?? false, vars));
-    updates.push({ scope, vars: returned, host: toDelegate ? delegatedTo : undefined });
+    updates.push({ scope, vars: returned, host: delegated && s.delegateFacts ? delegatedTo : undefined });
   }
   delete result['_tsplay_vars_scope'];
   if (result.skipped && status !== 'skipped') status = 'skipped';
-  return { status, result, ignored, updates, delegatedTo: delegated ? delegatedTo : undefined, delegatedAddr, diff: diffMode };
-}
-
-/**
- * The remote_user / connection / port keywords, as ansible_user / ansible_connection / ansible_port when the host's
- * variables don't set those (in Ansible the variables win over the keywords).
- */
-export function withConnectionKeywords(conn: Vars, inh: Pick<Inherited, 'remoteUser' | 'connection' | 'port'>, task: Partial<Pick<TaskIR, 'remoteUser' | 'connection' | 'port'>>, vars: Vars): Vars {
-  let out = conn;
-  const set = (kw: unknown, name: string, alt: string) => {
-    if (kw === undefined || kw === null || out[name] !== undefined || out[alt] !== undefined) return;
-    out = { ...out, [name]: renderValue(kw, vars) };
-  };
-  set(task.remoteUser ?? inh.remoteUser, 'ansible_user', 'ansible_ssh_user');
-  set(task.connection ?? inh.connection, 'ansible_connection', 'ansible_connection');
-  set(task.port ?? inh.port, 'ansible_port', 'ansible_ssh_port');
-  return out;
+  return { status, result, ignored, updates, settings: s, delegatedTo: delegated ? delegatedTo : undefined, delegatedAddr, diff: s.diff };
 }
 
 /** Template the arguments one by one, so an error names the argument and points at its value. */
@@ -358,25 +351,4 @@ function renderArgs(task: TaskIR, actionKey: string, vars: Vars): Record<string,
     }
   }
   return out;
-}
-
-/** changed_when / failed_when, evaluated with the result visible under the register name; an error fails the task. */
-function evalWhens(task: TaskIR, result: ResultData, v: Vars): void {
-  let which = 'changed_when';
-  try {
-    if (task.changedWhen !== undefined && task.changedWhen !== null && task.changedWhen !== '') {
-      result.changed = evalCondition(task.changedWhen, v, { source: keyPos(task, 'changed_when'), what: 'changed_when' });
-    }
-    which = 'failed_when';
-    if (task.failedWhen !== undefined && task.failedWhen !== null && task.failedWhen !== '') {
-      const failed = evalCondition(task.failedWhen, v, { source: keyPos(task, 'failed_when'), what: 'failed_when' });
-      result.failed = failed;
-      result.failed_when_result = failed;
-    }
-  } catch (e) {
-    if (!(e instanceof TsplayError)) throw e;
-    result.failed = true;
-    result[`${which}_result`] = e.format();
-    result.msg = e.format();
-  }
 }

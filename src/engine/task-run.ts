@@ -10,7 +10,8 @@ import { globToRegExp } from '../config/inventory/patterns.js';
 import { hasTemplate, renderValue } from './templating/index.js';
 import { inherit, tagsSelected, type Inherited, type PlayRun } from './context.js';
 import type { HostState } from './host-state.js';
-import { runTaskOnHost, toBool, type Outcome } from './task-exec.js';
+import { runTaskOnHost, type HostPrep, type Outcome } from './task-exec.js';
+import { resolveKeywords } from './keywords.js';
 import { notify } from './handlers.js';
 import { addFacts, scopeFor } from './vars.js';
 import type { Runner } from './runner.js';
@@ -77,20 +78,40 @@ export async function runTask(r: Runner, task: TaskIR, pr: PlayRun, hosts: HostS
   for (const k of ['async', 'throttle', 'module_defaults']) {
     if (task.raw[k] && task.raw[k] !== 0) rc.renderer.emit({ type: 'warning', message: `${name}: '${k}' is not supported and has no effect (the task runs as usual)` });
   }
-  const runOnce = toBool(renderValue(task.runOnce ?? inh.runOnce ?? false, scopeFor(pr.scope, live[0]!, inh)));
-  const targets = runOnce ? live.slice(0, 1) : live;
+  // every host's variables and keywords, resolved once (task vars included); run_once decides the targets
+  const preps = new Map<HostState, HostPrep>();
+  for (const h of live) {
+    const vars = scopeFor(pr.scope, h, { ...inh, layers: task.vars ? [...inh.layers, task.vars] : inh.layers });
+    preps.set(h, { vars, keywords: resolveKeywords(task, inh, vars, rc.opts) });
+  }
+  const targets = runOnceTargets(live, (h) => preps.get(h)!.keywords.settings.runOnce);
   rc.renderer.emit({ type: 'task_start', name, action: task.action, hosts: targets.map((h) => h.name), handler, source: task.source, path: `${task.source.file}:${task.source.line}` });
   const outcomes = new Map<HostState, Outcome>();
   await pmap(targets, rc.opts.forks, async (h) => {
-    outcomes.set(h, await runTaskOnHost(rc, pr, task, h, inh, name));
+    outcomes.set(h, await runTaskOnHost(rc, pr, task, h, inh, name, preps.get(h)!));
   });
   const fatal: HostState[] = [];
-  for (const [h, o] of outcomes) {
-    // run_once: one host ran it; the result (and its variables) go to every host of the batch
-    const shareWith = runOnce ? live : [h];
-    if (account(r, h, o, task, inh, pr, name, shareWith)) fatal.push(h);
+  let policy = false;
+  for (const h of targets) {
+    const o = outcomes.get(h)!;
+    // run_once: the host that ran it for the others shares its result (and its variables) with every host of the batch
+    const shareWith = o.settings.runOnce ? live : [h];
+    if (account(r, h, o, task, inh, pr, shareWith)) {
+      fatal.push(h);
+      // any_errors_fatal, also implied by a failing run_once task (as ansible-core's linear strategy)
+      if (o.settings.anyErrorsFatal || o.settings.runOnce) policy = true;
+    }
   }
-  checkPolicies(r, task, inh, pr, fatal, runOnce);
+  checkPolicies(r, pr, fatal, policy);
+}
+
+/**
+ * The hosts a task runs on: as ansible-core's linear strategy, hosts in order up to and including the first whose
+ * run_once is true (usually the first host: then it runs once, for all).
+ */
+export function runOnceTargets<T>(hosts: T[], runOnce: (h: T) => boolean): T[] {
+  const i = hosts.findIndex(runOnce);
+  return i < 0 ? hosts : hosts.slice(0, i + 1);
 }
 
 /** Results as registered: without Ansible's internal `_ansible_*` keys. */
@@ -101,7 +122,7 @@ function registered(result: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Apply one host's outcome. Returns true when the host failed for good (not rescued, not ignored). */
-function account(r: Runner, h: HostState, o: Outcome, task: TaskIR, inh: Inherited, pr: PlayRun, name: string, shareWith: HostState[]): boolean {
+function account(r: Runner, h: HostState, o: Outcome, task: TaskIR, inh: Inherited, pr: PlayRun, shareWith: HostState[]): boolean {
   const s = h.stats;
   if (task.register) for (const t of shareWith) t.registered[task.register] = registered(o.result);
   for (const u of o.updates) {
@@ -123,7 +144,7 @@ function account(r: Runner, h: HostState, o: Outcome, task: TaskIR, inh: Inherit
       s.skipped++;
       return false;
     case 'unreachable': {
-      if (toBool(renderValue(task.ignoreUnreachable ?? inh.ignoreUnreachable ?? false, pr.scope.playVars))) {
+      if (o.settings.ignoreUnreachable) {
         s.ok++;
         s.ignored++;
         return false;
@@ -150,19 +171,15 @@ function account(r: Runner, h: HostState, o: Outcome, task: TaskIR, inh: Inherit
       }
       if (inh.rescuable) s.rescued++;
       else s.failed++;
-      void name;
       return !inh.rescuable;
     }
   }
 }
 
 /** any_errors_fatal (also implied by a failing run_once task) and max_fail_percentage end the play and the run. */
-function checkPolicies(r: Runner, task: TaskIR, inh: Inherited, pr: PlayRun, fatal: HostState[], runOnce: boolean): void {
+function checkPolicies(r: Runner, pr: PlayRun, fatal: HostState[], anyErrorsFatal: boolean): void {
   if (!fatal.length || pr.aborted) return;
-  const ignore = toBool(renderValue(task.ignoreErrors ?? inh.ignoreErrors ?? false, pr.scope.playVars));
-  const aef = task.anyErrorsFatal ?? inh.anyErrorsFatal;
-  const anyErrorsFatal = aef !== undefined && aef !== null ? toBool(renderValue(aef, pr.scope.playVars)) : pr.anyErrorsFatal;
-  if ((anyErrorsFatal || runOnce) && !ignore) return abort(r, pr);
+  if (anyErrorsFatal) return abort(r, pr);
   if (pr.maxFailPercentage !== undefined) {
     const failed = pr.batch.filter((h) => h.failed && !h.pendingRescue).length;
     if (failed / pr.batch.length > pr.maxFailPercentage / 100) abort(r, pr);

@@ -14,7 +14,8 @@ import { netFilters } from './filters-net.js';
 import { stringFilters } from './filters-string.js';
 import { makeGlobals } from './globals.js';
 import { parseTemplate } from './parse.js';
-import { isMapping } from './py.js';
+import { isMapping, isNumber, pyStr } from './py.js';
+import { parsePyLiteral } from './literal.js';
 import { tests } from './tests.js';
 import { Undef } from './undefined.js';
 
@@ -138,15 +139,52 @@ export class Renderer implements EvalEnv {
     return v;
   }
 
-  /** Render a string holding {{ }}/{% %}: a lone {{ expr }} keeps the value's type. */
+  /**
+   * Render a string holding {{ }}/{% %} as ansible-core 2.14's Templar.template does (jinja2_native off):
+   * - a lone {{ var }} whose value is a boolean or a number (or null) is that value;
+   * - Jinja reads the text with its line breaks as \n and without its final one (keep_trailing_newline off);
+   * - a lone {{ expr }} keeps the value's type (tsplay; Ansible stringifies it and re-parses as below);
+   * - otherwise the text made, if it parses as a Python literal and looks like a list, a dict or a boolean,
+   *   becomes that value (native concat: "{{ x.exists }}\n" is the boolean); a text gets its final line breaks back.
+   */
   renderString(s: string): unknown {
-    const root = parseTemplate(s);
+    const single = SINGLE_VAR.exec(s);
+    if (single && single[1]! in this.vars) {
+      const raw = this.vars[single[1]!];
+      if (raw === null || typeof raw === 'boolean' || isNumber(raw)) return raw;
+    }
+    const src = s.replace(/\r\n?/g, '\n').replace(/\n$/, '');
+    const root = parseTemplate(src);
     const only = root.children?.length === 1 ? root.children[0] : undefined;
     if (only?.typename === 'Output' && only.children?.length === 1 && only.children[0]!.typename !== 'TemplateData') {
       const v = this.evaluator.value(only.children[0]!);
       if (v instanceof Undef) v.fail();
-      return v;
+      if (src === s) return v;
+      // the final line break went: a value that prints as a list, a dict or a boolean comes back as it is
+      if (typeof v === 'boolean' || Array.isArray(v) || isMapping(v)) return v;
+      return withNewlines(typeof v === 'string' ? v : pyStr(v), trailingNewlines(s));
     }
-    return this.evaluator.render(root);
+    const text = this.evaluator.render(root);
+    if (text.startsWith('{') || text.startsWith('[') || text === 'True' || text === 'False') {
+      const lit = parsePyLiteral(text);
+      if (lit.ok) return lit.value;
+    }
+    return withNewlines(text, trailingNewlines(s));
   }
+}
+
+/** Templar.SINGLE_VAR: `{{ name }}` alone (Python's `$` also matches before a final newline). */
+const SINGLE_VAR = /^\{\{\s*(\w*)\s*\}\}\n?$/;
+
+/** Python's _count_newlines_from_end: the \n characters that end the text. */
+function trailingNewlines(s: string): number {
+  let n = 0;
+  while (n < s.length && s[s.length - 1 - n] === '\n') n++;
+  return n;
+}
+
+/** Templar.do_template: the rendered text gets back the final newlines of its source that Jinja dropped. */
+function withNewlines(text: string, want: number): string {
+  const have = trailingNewlines(text);
+  return want > have ? text + '\n'.repeat(want - have) : text;
 }

@@ -14,12 +14,14 @@ import { FIXTURES, ansibleEnv } from './harness.mjs';
 
 let ts: Lab;
 let an: Lab;
+// TSPLAY_CONF_LAB=name: labs name-ts and name-an instead (several checkouts on one machine)
+const [TS_LAB, AN_LAB] = process.env.TSPLAY_CONF_LAB ? [`${process.env.TSPLAY_CONF_LAB}-ts`, `${process.env.TSPLAY_CONF_LAB}-an`] : ['conf2', 'conf3'];
 
 beforeAll(async () => {
-  [ts, an] = await Promise.all([startLab('conf2', { hosts: 2, sudo: 'mixed' }), startLab('conf3', { hosts: 2, sudo: 'mixed' })]);
+  [ts, an] = await Promise.all([startLab(TS_LAB, { hosts: 2, sudo: 'mixed' }), startLab(AN_LAB, { hosts: 2, sudo: 'mixed' })]);
 });
 afterAll(async () => {
-  await Promise.all([stopLab('conf2'), stopLab('conf3')]);
+  await Promise.all([stopLab(TS_LAB), stopLab(AN_LAB)]);
 });
 
 function ansible(args: string[]): Promise<{ code: number; stdout: string }> {

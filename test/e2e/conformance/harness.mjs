@@ -16,8 +16,9 @@ export const FIXTURES = join(ROOT, 'test/fixtures/conformance');
 /**
  * name: expected/<name>.txt; playbooks: relative to FIXTURES; args: extra CLI arguments;
  * inventory: 'lab' (the lab's own) or 'ghost' (lab + an unreachable host); pre: shell run as root on every host
- * first; raw: compare the whole output (listings) instead of the run normaliser; known: deliberate differences,
- * [Ansible's text, tsplay's text] replaced in the expected output before comparing.
+ * first; raw: compare the whole output (listings) instead of the run normaliser; diffs: mark the results a diff
+ * preceded; known: deliberate differences, [Ansible's text, tsplay's text] replaced in the expected output before
+ * comparing.
  */
 export const cases = [
   { name: 'precedence', playbooks: ['precedence.yml'], args: ['-e', 'x_extra=extra'] },
@@ -59,6 +60,15 @@ export const cases = [
   { name: 'list-hosts', playbooks: ['reuse.yml', 'magic.yml'], args: ['--list-hosts'], raw: true },
   { name: 'list-tasks-filtered', playbooks: ['tags.yml'], args: ['--list-tasks', '--tags', 'imp,a', '--skip-tags', 'always'], raw: true },
   { name: 'syntax-check', playbooks: ['reuse.yml', 'handlers.yml'], args: ['--syntax-check'], raw: true },
+  // task keywords templated per host (set_fact, register, extra vars, loop item), undefined, of the wrong type
+  { name: 'keywords-templated', playbooks: ['keywords-templated.yml'], args: ['-e', 'ev_yes=yes', '-e', 'ev_no=no'], pre: 'rm -f /tmp/conf-kw-check /tmp/conf-kw-diff', diffs: true },
+  { name: 'keywords-ignore-errors', playbooks: ['keywords-ignore-errors.yml'] },
+  { name: 'keywords-ignore-errors-extra-false', playbooks: ['keywords-ignore-errors.yml'], args: ['-e', 'flag=false'] },
+  { name: 'keywords-ignore-errors-extra-true', playbooks: ['keywords-ignore-errors.yml'], args: ['-e', 'flag=true'] },
+  { name: 'keywords-undefined', playbooks: ['keywords-undefined.yml'] },
+  { name: 'keywords-any-errors-fatal', playbooks: ['keywords-any-errors-fatal.yml'] },
+  { name: 'keywords-unreachable', playbooks: ['keywords-unreachable.yml'], inventory: 'ghost', args: ['-e', 'ev_no=no'] },
+  { name: 'native', playbooks: ['native.yml'], pre: 'rm -f /tmp/conf-native-?' },
 ];
 
 /** ansible-playbook's environment for the comparisons: no colours, no retry files, pipelining (fewer round trips). */
@@ -90,8 +100,28 @@ export function ghostInventory(labInventory, out) {
 const RESULT = /^(ok|changed|skipping|fatal|failed|included|\.\.\.ignoring|FAILED - RETRYING)/;
 const BANNER = /^(PLAY|TASK|RUNNING HANDLER|PLAY RECAP|NO MORE HOSTS LEFT)\b.*\*{3,}$/;
 
-function clean(line) {
+/** What is undefined, as both say it: a variable, or an attribute or key of a defined one. */
+const CAUSE = String.raw`'\w+' is undefined|'[^'"]*' has no attribute '[^'"]*'`;
+/** The rest of a JSON string value (up to its closing quote). */
+const REST = String.raw`(?:[^"\\]|\\.)*`;
+
+/**
+ * An undefined variable or a bad value in a keyword or a condition: Ansible words it its way (repeating the cause,
+ * appending an excerpt of the file), tsplay its own (starting with file:line:col). Both are reduced to tsplay's
+ * wording without the position (the runner tests check the positions).
+ */
+function keywordErrors(line) {
   return line
+    .replace(/("(?:msg|changed_when_result|failed_when_result)": ")<ROOT>\/[^"]*?:\d+:\d+: /g, '$1')
+    .replace(new RegExp(String.raw`The field '(\w+)' has an invalid value, which includes an undefined variable\. The error was: (${CAUSE})${REST}`, 'g'), "keyword '$1' uses an undefined variable: $2")
+    .replace(new RegExp(String.raw`The conditional check '(.*?)' failed\. The error was: error while evaluating conditional \(.*?\): (${CAUSE})${REST}`, 'g'), "the conditional check '$1' failed: $2")
+    .replace(new RegExp(String.raw`(uses an undefined variable: |failed: )'[\w.]+' is undefined \((${CAUSE})\)`, 'g'), '$1$2')
+    .replace(new RegExp(String.raw`the field '(\w+)' has an invalid value \((.*?)\), and could not be converted to an \w+\.${REST}`, 'g'), "keyword '$1' has an invalid value ($2)")
+    .replace(new RegExp(String.raw`(keyword '\w+' has an invalid value \(.*?\)): ${REST}`, 'g'), '$1');
+}
+
+function clean(line) {
+  const l = line
     .trimEnd()
     .split(ROOT + '/').join('<ROOT>/') // the checkout's path differs between machines (CI clones elsewhere)
     .replace(/(UNREACHABLE! => ).*/, '$1...')
@@ -99,14 +129,19 @@ function clean(line) {
     .replace(/"attempts": \d+, /g, '')
     .replace(/\b10\.\d+\.\d+\.\d+\b/g, 'IP')
     .replace(/^(included: .* for )([^=]*?)( => |$)/, (_m, a, hosts, b) => a + hosts.split(', ').sort().join(', ') + b);
+  return keywordErrors(l);
 }
 
-/** Normalise a playbook run's output (stdout) and exit code. */
-export function normalizeRun(out, code) {
+/**
+ * Normalise a playbook run's output (stdout) and exit code. With `diffs`, a result that a diff preceded is marked
+ * `(diff)` (which results show a diff is compared, not the diff's text).
+ */
+export function normalizeRun(out, code, opts = {}) {
   const res = [`rc=${code}`];
   let section = [];
   let cur = null;
   let inDiff = false;
+  let diffShown = false;
   const flush = () => {
     if (cur !== null) section.push(cur);
     cur = null;
@@ -120,6 +155,7 @@ export function normalizeRun(out, code) {
     inDiff = false;
     if (l.startsWith('--- ')) {
       inDiff = true;
+      diffShown = !!opts.diffs;
       continue;
     }
     if (BANNER.test(l)) {
@@ -130,7 +166,8 @@ export function normalizeRun(out, code) {
     }
     if (RESULT.test(l) || /^\S+\s+: ok=/.test(l)) {
       if (cur !== null) section.push(cur);
-      cur = l;
+      cur = diffShown ? `(diff) ${l}` : l;
+      diffShown = false;
       continue;
     }
     if (cur !== null) cur += '\n' + l;

@@ -5,6 +5,8 @@
  *
  *   npm run build && node test/e2e/conformance/record.mjs [case names...]
  *
+ * (TSPLAY_RECORD_LAB=name: the lab's name, conf3 by default.)
+ *
  * Writes test/fixtures/conformance/expected/<case>.txt (normalised, see harness.mjs). The test compares tsplay's
  * normalised output with these files; re-record only when a case changes, and review the diff.
  */
@@ -14,7 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURES, ROOT, ansibleEnv, cases, ghostInventory, normalizeRaw, normalizeRun } from './harness.mjs';
 
-const LAB = 'conf3';
+// another name when labs of that name may be running (TSPLAY_RECORD_LAB=...)
+const LAB = process.env.TSPLAY_RECORD_LAB ?? 'conf3';
 const only = process.argv.slice(2);
 const tsplay = (...args) => spawnSync(process.execPath, [join(ROOT, 'bin/tsplay.js'), ...args], { encoding: 'utf8' });
 
@@ -28,7 +31,7 @@ try {
     if (only.length && !only.includes(c.name)) continue;
     if (c.pre) for (const h of ['node1', 'node2']) tsplay('lab', 'exec', '--name', LAB, h, c.pre);
     const r = spawnSync('ansible-playbook', [...c.playbooks, '-i', c.inventory === 'ghost' ? ghost : inv, ...(c.args ?? [])], { cwd: FIXTURES, env, encoding: 'utf8' });
-    const text = (c.raw ? normalizeRaw : normalizeRun)(r.stdout, r.status);
+    const text = (c.raw ? normalizeRaw : normalizeRun)(r.stdout, r.status, c);
     writeFileSync(join(FIXTURES, 'expected', `${c.name}.txt`), text);
     console.log(`${c.name}: rc=${r.status}`);
   }

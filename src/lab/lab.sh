@@ -143,7 +143,7 @@ cmd__inner() {   # $1 = host root
   mkdir -p "$R/dev/pts" "$R/dev/shm" "$R/dev/mqueue"
   mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5,nosuid,noexec devpts "$R/dev/pts"
   ln -s pts/ptmx "$R/dev/ptmx"
-  mount -t tmpfs -o mode=1777,size=64m,nosuid,nodev tmpfs "$R/dev/shm"
+  mount -t tmpfs -o mode=1777,size=50%,nosuid,nodev tmpfs "$R/dev/shm"
   mount -t mqueue mqueue "$R/dev/mqueue"
   ln -s /proc/self/fd "$R/dev/fd"; ln -s /proc/self/fd/0 "$R/dev/stdin"
   ln -s /proc/self/fd/1 "$R/dev/stdout"; ln -s /proc/self/fd/2 "$R/dev/stderr"

@@ -20,6 +20,9 @@ export const MIN_HIDDEN = 4;
 const secrets = new Set<string>();
 const shortSecrets = new Set<string>();
 let pattern: RegExp | null = null;
+/** Secrets longer than this are masked by split/join, not in the RegExp. */
+const HUGE_SECRET = 4096;
+let huge: string[] = [];
 let wordPattern: RegExp | null = null;
 let warned = false;
 let warner: ((message: string) => void) | undefined;
@@ -68,8 +71,16 @@ export function hasSecrets(): boolean {
 /** Long secrets, wherever they occur. */
 export function mask(text: string): string {
   if (secrets.size === 0 || !text) return text;
-  if (!pattern) pattern = new RegExp([...secrets].sort((a, b) => b.length - a.length).map(escape).join('|'), 'g');
-  return text.replace(pattern, MASK);
+  if (!pattern) {
+    // a huge secret (a no_log file content) would make the alternation too large for a RegExp: those are cut by split
+    const all = [...secrets].sort((a, b) => b.length - a.length);
+    huge = all.filter((s) => s.length > HUGE_SECRET);
+    const small = all.filter((s) => s.length <= HUGE_SECRET);
+    pattern = small.length ? new RegExp(small.map(escape).join('|'), 'g') : /(?!)/g;
+  }
+  let out = text;
+  for (const h of huge) if (out.length >= h.length && out.includes(h)) out = out.split(h).join(MASK);
+  return out.replace(pattern, MASK);
 }
 
 /** Long secrets anywhere, short ones as whole words (see wordPattern). */

@@ -176,7 +176,7 @@ export class PersistentShell {
         let dataPid: number | null = null;
         dch.onData('stdout', (chunk) => {
           if (this.running && this.io === dch) return this.onData('stdout', chunk);
-          if (dataPid !== null) return this.out.push(chunk); // early frames cannot come before the loop
+          if (dataPid !== null) return; // between the token and the loop: nothing of ours (frames start with the loop)
           dout.push(chunk);
           dataPid = tokenPid(dout, token);
           if (dataPid !== null && !settled) sendControl(dataPid);

@@ -29,7 +29,10 @@
  * (EOF: process killed, sshd gone) or its heartbeats stop for WATCHDOG_S seconds (dead link), it gives the
  * running command GRACE_S seconds to finish by itself (an atomic rename completes, a step is not cut in the
  * middle), then TERMs the shell's whole session and KILLs it 2 s later: nothing run by tsplay outlives the
- * controller (daemons that detach with setsid, as services do, are not in the session and stay).
+ * controller (daemons that detach with setsid, as services do, are not in the session and stay). Before the
+ * KILL the watchdog itself removes the loop's spool directories: the loop's own EXIT trap may not get to its
+ * `rm` (sudo's use_pty monitor dies with the session and the kernel HUPs the pty's foreground group, the rm
+ * included), and a spool must not outlive the run.
  *
  * Needs GNU (or any non-over-reading) `head -c`: BusyBox head reads ahead through stdio and would eat the
  * next request.
@@ -84,7 +87,7 @@ export function controlAnswers(answer: string): { data: string; inband: string }
 }
 
 const LOOP = `D=; W=
-trap '[ -z "$W" ] || kill "$W" 2>/dev/null; [ -z "$D" ] || rm -rf "$D"' EXIT
+trap 'trap "" HUP TERM; [ -z "$W" ] || kill "$W" 2>/dev/null; [ -z "$D" ] || rm -rf "$D"' EXIT
 trap 'exit 129' HUP
 trap 'exit 143' TERM
 NL='
@@ -97,11 +100,19 @@ if [ "$K" = 1 ]; then
     trap '' TERM HUP
     g=0
     while [ $g -lt ${GRACE_S} ] && kill -0 $L 2>/dev/null; do sleep 1; g=$((g + 1)); done
+    s=; e=
     if kill -0 $L 2>/dev/null; then
+      e=1
       read -r _ _ _ _ _ s _ </proc/$L/stat
-      [ "$s" -gt 1 ] 2>/dev/null || s=
-      if [ -n "$s" ] && command -v pkill >/dev/null 2>&1; then pkill -TERM -s "$s"; sleep 2; pkill -KILL -s "$s"
-      else kill -TERM 0; sleep 2; kill -KILL 0; fi
+      [ "$s" -gt 1 ] 2>/dev/null && command -v pkill >/dev/null 2>&1 || s=
+      if [ -n "$s" ]; then pkill -TERM -s "$s"; else kill -TERM 0; fi
+      sleep 2
+    fi
+    for x in /dev/shm/tsplay.$L.* /run/tsplay.$L.* "\${XDG_RUNTIME_DIR:-/nonexistent}"/tsplay.$L.*; do
+      [ -d "$x" ] && [ ! -h "$x" ] && [ -O "$x" ] && rm -rf "$x"
+    done
+    if [ -n "$e" ]; then
+      if [ -n "$s" ]; then pkill -KILL -s "$s"; else kill -KILL 0; fi
     fi
   } <&6 >/dev/null 2>&1 3<&- 4>&- 5>&- &
   W=$!

@@ -1,5 +1,5 @@
-import type { AnyModule } from '../../src/index.js';
-import { command } from './command.js';
-import { shell } from './shell.js';
+import type { AnyModule } from '../../src/contract/index.js';
+import { command } from './command/command.js';
+import { shell } from './shell/shell.js';
 
 export const commandsModules: AnyModule[] = [command, shell];

@@ -1,9 +1,9 @@
-import type { AnyModule } from '../../src/index.js';
-import { copyModule } from './copy.js';
-import { templateModule } from './template.js';
-import { fileModule } from './file.js';
-import { lineinfileModule } from './lineinfile.js';
-import { blockinfileModule } from './blockinfile.js';
-import { statModule } from './stat.js';
+import type { AnyModule } from '../../src/contract/index.js';
+import { copyModule } from './copy/copy.js';
+import { templateModule } from './template/template.js';
+import { fileModule } from './file/file.js';
+import { lineinfileModule } from './lineinfile/lineinfile.js';
+import { blockinfileModule } from './blockinfile/blockinfile.js';
+import { statModule } from './stat/stat.js';
 
 export const filesModules: AnyModule[] = [copyModule, templateModule, fileModule, lineinfileModule, blockinfileModule, statModule];

@@ -1,4 +1,4 @@
-import type { AnyModule } from '../../src/index.js';
-import { sendmailSmarthost } from './sendmail-smarthost.js';
+import type { AnyModule } from '../../src/contract/index.js';
+import { sendmailSmarthost } from './sendmail_smarthost/sendmail-smarthost.js';
 
 export const mailModules: AnyModule[] = [sendmailSmarthost];

@@ -1,5 +1,5 @@
-import type { AnyModule } from '../../src/index.js';
-import { autofsMap } from './autofs-map.js';
-import { mountModule } from './mount.js';
+import type { AnyModule } from '../../src/contract/index.js';
+import { autofsMap } from './autofs_map/autofs-map.js';
+import { mountModule } from './mount/mount.js';
 
 export const storageModules: AnyModule[] = [autofsMap, mountModule];

@@ -1,13 +1,13 @@
-import type { AnyModule } from '../../src/index.js';
-import { apt } from './apt.js';
-import { dnf } from './dnf.js';
-import { group } from './group.js';
-import { hostname } from './hostname.js';
-import { packageModule } from './package.js';
-import { service } from './service.js';
-import { sysctl } from './sysctl.js';
-import { systemd } from './systemd.js';
-import { user } from './user.js';
-import { waitFor } from './wait-for.js';
+import type { AnyModule } from '../../src/contract/index.js';
+import { apt } from './apt/apt.js';
+import { dnf } from './dnf/dnf.js';
+import { group } from './group/group.js';
+import { hostname } from './hostname/hostname.js';
+import { packageModule } from './package/package.js';
+import { service } from './service/service.js';
+import { sysctl } from './sysctl/sysctl.js';
+import { systemd } from './systemd/systemd.js';
+import { user } from './user/user.js';
+import { waitFor } from './wait_for/wait-for.js';
 
 export const systemModules: AnyModule[] = [user, group, service, systemd, packageModule, apt, dnf, hostname, sysctl, waitFor];

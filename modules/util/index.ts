@@ -1,9 +1,9 @@
-import type { AnyModule } from '../../src/index.js';
-import { assertModule } from './assert.js';
-import { debug } from './debug.js';
-import { fail } from './fail.js';
-import { includeVars } from './include-vars.js';
-import { ping } from './ping.js';
-import { setFact } from './set-fact.js';
+import type { AnyModule } from '../../src/contract/index.js';
+import { assertModule } from './assert/assert.js';
+import { debug } from './debug/debug.js';
+import { fail } from './fail/fail.js';
+import { includeVars } from './include_vars/include-vars.js';
+import { ping } from './ping/ping.js';
+import { setFact } from './set_fact/set-fact.js';
 
 export const utilModules: AnyModule[] = [ping, debug, setFact, assertModule, fail, includeVars];

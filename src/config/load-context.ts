@@ -1,7 +1,7 @@
 /** What playbook loading carries around, and its error helpers (every error names file:line:col and the key). */
 import { TsplayError, type SourcePos } from '../errors.js';
-import type { ModuleRegistry } from '../module/registry.js';
-import { suggestName } from '../module/validate.js';
+import type { ModuleRegistry } from '../contract/registry.js';
+import { suggestName } from '../contract/validate.js';
 import { posOfKey, posOfObject } from './yaml.js';
 import type { TaskNode, Vars } from './playbook-types.js';
 

@@ -1,5 +1,5 @@
 /** The loaded, validated form of a playbook: plays and task trees, every node with its source position. */
-import type { AnyModule } from '../module/define.js';
+import type { AnyModule } from '../contract/define.js';
 import type { SourcePos } from '../errors.js';
 
 export type Vars = Record<string, unknown>;

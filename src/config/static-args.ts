@@ -5,8 +5,8 @@
  * offending argument. Arguments holding `{{ }}` (or vault / unsafe values) are left to run time.
  */
 import { ArgsError, TsplayError, type SourcePos } from '../errors.js';
-import type { AnyModule } from '../module/define.js';
-import { normalizeArgs, schemaErrors, toArgsError } from '../module/validate.js';
+import type { AnyModule } from '../contract/define.js';
+import { normalizeArgs, schemaErrors, toArgsError } from '../contract/validate.js';
 import { posOfKey } from './yaml.js';
 import { report, type LoadContext } from './load-context.js';
 import type { TaskIR } from './playbook-types.js';

@@ -6,7 +6,7 @@
  * sudo's wording; only failures are explained from sudo's messages (run with LC_ALL=C).
  */
 import { BecomeError } from '../errors.js';
-import { shq } from '../util/shell.js';
+import { shq } from '../../lib/shell/quote.js';
 import { bootstrapCommand } from './shell-protocol.js';
 
 export interface BecomeSpec {

@@ -38,7 +38,7 @@
  * next request.
  */
 import { randomBytes } from 'node:crypto';
-import { shq } from '../util/shell.js';
+import { shq } from '../../lib/shell/quote.js';
 
 export const ROOT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 

@@ -7,7 +7,7 @@ import { becomeCommand } from './become.js';
 import { PersistentShell, type ShellChannel } from './persistent-shell.js';
 import { bootstrapCommand, buildScript, randomToken } from './shell-protocol.js';
 import type { RunOptions, RunResult } from './types.js';
-import { shq } from '../util/shell.js';
+import { shq } from '../../lib/shell/quote.js';
 
 export interface ShellHost {
   host: string;

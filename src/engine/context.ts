@@ -1,7 +1,7 @@
 /** Shared state of a run, and what nested blocks inherit from their parents. */
 import type { Connection } from '../connection/types.js';
 import type { Common, PlayIR, TaskIR, Vars } from '../config/playbook-types.js';
-import type { ModuleRegistry } from '../module/registry.js';
+import type { ModuleRegistry } from '../contract/registry.js';
 import type { SourcePos } from '../errors.js';
 import type { Renderer } from './events.js';
 import type { HostState } from './host-state.js';

@@ -1,5 +1,5 @@
 /** What the runner reports. Renderers (plain, listr2, JSON) turn these into output. */
-import type { ResultData } from '../module/define.js';
+import type { ResultData } from '../contract/define.js';
 import type { SourcePos } from '../errors.js';
 
 export type HostStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';

@@ -3,7 +3,7 @@
  * modules. Module failures become failed results; unreachable hosts propagate as UnreachableError.
  */
 import type { Connection, RunOptions, RunResult } from '../connection/types.js';
-import type { AnyModule, ModuleContext, ResultData } from '../module/define.js';
+import type { AnyModule, ModuleContext, ResultData } from '../contract/define.js';
 import { FactCache } from '../facts/cache.js';
 import { BecomeError, ModuleError, TsplayError, UnreachableError } from '../errors.js';
 import { registerSecret } from '../output/mask.js';

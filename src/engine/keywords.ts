@@ -20,7 +20,7 @@
 import type { TaskIR, Vars } from '../config/playbook-types.js';
 import { posOfKey } from '../config/yaml.js';
 import { TsplayError, type SourcePos } from '../errors.js';
-import type { ResultData } from '../module/define.js';
+import type { ResultData } from '../contract/define.js';
 import { evalCondition, OMIT, pyStr, renderValue } from './templating/index.js';
 import type { Cond, Inherited } from './context.js';
 

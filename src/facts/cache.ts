@@ -1,5 +1,5 @@
 import type { Connection } from '../connection/types.js';
-import type { FactDef } from './fact.js';
+import type { FactDef } from '../contract/fact.js';
 
 /** Per-host fact cache: one read per (fact, args, user) per run, dropped when the host changes. */
 export class FactCache {

@@ -1,5 +1,5 @@
 import { createTwoFilesPatch } from 'diff';
-import type { FileDiff } from '../module/define.js';
+import type { FileDiff } from '../contract/define.js';
 import { maskText } from './mask.js';
 
 /** Unified diff text for a module's FileDiff, Ansible-style headers ("--- before: PATH"). */

@@ -4,7 +4,7 @@
  * keys, `failed`/`skipped` dropped, Python-style JSON with sorted keys, debug results reduced to their message.
  */
 import type { HostStats, Renderer, RunEvent } from '../engine/events.js';
-import type { ResultData } from '../module/define.js';
+import type { ResultData } from '../contract/define.js';
 import { pyJson } from '../engine/templating/filters-string.js';
 import { renderDiff } from './diff.js';
 import { mask, maskDeep } from './mask.js';

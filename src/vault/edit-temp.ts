@@ -8,7 +8,7 @@ import { closeSync, constants, fsyncSync, mkdtempSync, openSync, readFileSync, r
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { TsplayError } from '../errors.js';
-import { shSplit } from '../module/sys-shlex.js';
+import { shSplit } from '../../lib/shell/shlex.js';
 
 export function editorCommand(env: NodeJS.ProcessEnv = process.env): string[] {
   const words = shSplit(env.EDITOR || 'vi');

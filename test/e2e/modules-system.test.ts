@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshConnection } from '../../src/connection/ssh.js';
 import type { Connection, RunOptions } from '../../src/connection/types.js';
-import type { ResultData } from '../../src/module/define.js';
+import type { ResultData } from '../../src/contract/define.js';
 import { labTarget, startLab, stopLab, type Lab } from '../helpers/lab.js';
 import { runModule, type RunModuleOpts } from '../helpers/modules.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { keyLine, mergeKeys, parseKeyLine, parseKeysArg } from '../../modules/net/authorized-keys-file.js';
-import { authorizedKey, keyfilePath } from '../../modules/net/authorized-key.js';
-import { validateArgs } from '../../src/module/validate.js';
-import { pinnedChmod } from '../../src/module/fileops.js';
+import { keyLine, mergeKeys, parseKeyLine, parseKeysArg } from '../../modules/net/authorized_key/authorized-keys-file.js';
+import { authorizedKey, keyfilePath } from '../../modules/net/authorized_key/authorized-key.js';
+import { validateArgs } from '../../src/contract/validate.js';
+import { pinnedChmod } from '../../lib/files/index.js';
 import { FakeHost, checkOn, runs, writes } from '../fixtures/cloudnode/fake-host.js';
 
 const K1 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG0x1xqVJ6pz6lJpX9Gc0yYVxq3s1ZbqTq8d9c9w3Kx1 alice@laptop';

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MAP_HEADER, editMap, editMaster, findMaster, includesDir, mapKeys, mapLine, masterLine, normalizeOptions, parseMap } from '../../modules/storage/autofs-files.js';
-import { autofsMap } from '../../modules/storage/autofs-map.js';
-import { validateArgs } from '../../src/module/validate.js';
+import { MAP_HEADER, editMap, editMaster, findMaster, includesDir, mapKeys, mapLine, masterLine, normalizeOptions, parseMap } from '../../modules/storage/autofs_map/autofs-files.js';
+import { autofsMap } from '../../modules/storage/autofs_map/autofs-map.js';
+import { validateArgs } from '../../src/contract/validate.js';
 import { FakeHost, checkOn, runs, writes } from '../fixtures/cloudnode/fake-host.js';
 
 const DEBIAN_MASTER = readFileSync(join(import.meta.dirname, '../fixtures/cloudnode/auto.master.debian12'), 'utf8');

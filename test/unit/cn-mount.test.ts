@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { editFstab, escapeField, fstabEntries, fstabLine, isNetworkFs, mountAt, mountMatches, parseFstabLine, parseMountinfo, unescapeField } from '../../modules/storage/fstab.js';
-import { mountModule, planMountOps, wantedEntry } from '../../modules/storage/mount.js';
-import { validateArgs } from '../../src/module/validate.js';
+import { editFstab, escapeField, fstabEntries, fstabLine, isNetworkFs, mountAt, mountMatches, parseFstabLine, parseMountinfo, unescapeField } from '../../modules/storage/mount/fstab.js';
+import { mountModule, planMountOps, wantedEntry } from '../../modules/storage/mount/mount.js';
+import { validateArgs } from '../../src/contract/validate.js';
 import { FakeHost, checkOn, runs, writes } from '../fixtures/cloudnode/fake-host.js';
 
 const BLOB = { src: 'acct.blob.core.windows.net:/acct/data', path: '/nfsdata', fstype: 'nfs', opts: 'sec=sys,vers=3,nolock,proto=tcp,nofail', dump: '0', passno: '0' };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { resolvConf } from '../../modules/net/resolv-conf.js';
-import { checkResolvSpec, isNameserverAddress, managerOfContent, managerOfTarget, parseResolvConf, renderResolvConf } from '../../modules/net/resolv-conf-render.js';
-import { validateArgs } from '../../src/module/validate.js';
+import { resolvConf } from '../../modules/net/resolv_conf/resolv-conf.js';
+import { checkResolvSpec, isNameserverAddress, managerOfContent, managerOfTarget, parseResolvConf, renderResolvConf } from '../../modules/net/resolv_conf/resolv-conf-render.js';
+import { validateArgs } from '../../src/contract/validate.js';
 import { ArgsError, ModuleError } from '../../src/errors.js';
 import { FakeHost, checkOn, writes } from '../fixtures/cloudnode/fake-host.js';
 

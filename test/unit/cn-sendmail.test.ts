@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkSmartHost, currentSmartHost, dsOf, editMc, smartHostLine } from '../../modules/mail/sendmail-mc.js';
-import { sendmailSmarthost, cfStateFact } from '../../modules/mail/sendmail-smarthost.js';
-import { validateArgs } from '../../src/module/validate.js';
+import { checkSmartHost, currentSmartHost, dsOf, editMc, smartHostLine } from '../../modules/mail/sendmail_smarthost/sendmail-mc.js';
+import { sendmailSmarthost, cfStateFact } from '../../modules/mail/sendmail_smarthost/sendmail-smarthost.js';
+import { validateArgs } from '../../src/contract/validate.js';
 import { FakeHost, checkOn, runs, writes } from '../fixtures/cloudnode/fake-host.js';
 
 const fx = (f: string) => readFileSync(join(import.meta.dirname, '../fixtures/cloudnode', f), 'utf8');

@@ -19,8 +19,8 @@ import { parseIniValue } from '../../src/config/inventory/py-literal.js';
 import { loadInventory } from '../../src/config/inventory/index.js';
 import { graph } from '../../src/config/inventory/output.js';
 import { expressionProblem } from '../../src/config/static-expr.js';
-import { damerauLevenshtein, suggestName, validateArgs } from '../../src/module/validate.js';
-import { ModuleRegistry } from '../../src/module/registry.js';
+import { damerauLevenshtein, suggestName, validateArgs } from '../../src/contract/validate.js';
+import { ModuleRegistry } from '../../src/contract/registry.js';
 import { builtinModules } from '../../modules/index.js';
 import { TsplayError } from '../../src/errors.js';
 

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { loadPlaybook } from '../../src/config/playbook.js';
-import { ModuleRegistry } from '../../src/module/registry.js';
+import { ModuleRegistry } from '../../src/contract/registry.js';
 import { builtinModules } from '../../modules/index.js';
 import { TsplayError } from '../../src/errors.js';
 import { checkUndefinedVariables } from '../../src/config/static-vars.js';

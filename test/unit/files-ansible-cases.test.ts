@@ -9,8 +9,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runModule } from '../helpers/modules.js';
 import { localConnection, tempDir } from './files-harness.js';
-import { lineAbsent, linePresent, type LineEditArgs } from '../../modules/files/line-edit.js';
-import { editBlock, type BlockEditArgs } from '../../modules/files/block-edit.js';
+import { lineAbsent, linePresent, type LineEditArgs } from '../../modules/files/lineinfile/line-edit.js';
+import { editBlock, type BlockEditArgs } from '../../modules/files/blockinfile/block-edit.js';
 import type { LocalConnection } from '../../src/connection/local.js';
 
 interface Case {

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalConnection } from '../../src/connection/local.js';
 import type { ConnectionTarget, RunOptions, RunResult } from '../../src/connection/types.js';
-import type { ModuleContext } from '../../src/module/define.js';
-import type { FactDef } from '../../src/facts/fact.js';
-import type { FileFacts, FileInfo, FileStat } from '../../src/module/fileops.js';
+import type { ModuleContext } from '../../src/contract/define.js';
+import type { FactDef } from '../../src/contract/fact.js';
+import type { FileFacts, FileInfo, FileStat } from '../../lib/files/index.js';
 
 export function localTarget(): ConnectionTarget {
   return {

@@ -6,7 +6,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync,
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Connection, RunOptions } from '../../src/connection/types.js';
-import type { ResultData } from '../../src/module/define.js';
+import type { ResultData } from '../../src/contract/define.js';
 import { runModule, type RunModuleOpts } from '../helpers/modules.js';
 import { localConnection, tempDir } from './files-harness.js';
 

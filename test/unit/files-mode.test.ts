@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkModeSpec, defaultMode, formatMode, modeWarning, octalMode, resolveMode } from '../../src/module/fileops.js';
+import { checkModeSpec, defaultMode, formatMode, modeWarning, octalMode, resolveMode } from '../../lib/files/index.js';
 
 const doc = JSON.parse(readFileSync(resolve(import.meta.dirname, '../fixtures/files/ansible-modes.json'), 'utf8')) as {
   umask: number;

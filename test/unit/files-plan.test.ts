@@ -4,9 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { CheckResult, FileDiff, ResultData } from '../../src/module/define.js';
-import { validateArgs } from '../../src/module/validate.js';
-import { pinnedChmod, type FileFacts, type FileQuery, type FileStep } from '../../src/module/fileops.js';
+import type { CheckResult, FileDiff, ResultData } from '../../src/contract/define.js';
+import { validateArgs } from '../../src/contract/validate.js';
+import { pinnedChmod, type FileFacts, type FileQuery, type FileStep } from '../../lib/files/index.js';
 import { registry } from '../helpers/modules.js';
 import { facts, fakeCtx, info, st, type FakeCtx } from './files-harness.js';
 

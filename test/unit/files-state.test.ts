@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, statSync, symlinkSync, writeFileSync, chmodSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIFF_MAX_SIZE, fileStateCommand, parseFileState, parseId, type FileQuery } from '../../src/module/fileops.js';
+import { DIFF_MAX_SIZE, fileStateCommand, parseFileState, parseId, type FileQuery } from '../../lib/files/index.js';
 import type { LocalConnection } from '../../src/connection/local.js';
 import { localConnection, tempDir } from './files-harness.js';
 

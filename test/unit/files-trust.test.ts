@@ -1,5 +1,5 @@
 /**
- * The symlink rule (src/module/file-trust.ts) and the link walk of the file-state fact, run for real on a temp
+ * The symlink rule (lib/files/trust.ts) and the link walk of the file-state fact, run for real on a temp
  * directory of this machine (as this test runs: root, so an "other user" is simply uid 4321 given with lchown).
  * A sticky world-writable directory stands for /tmp; `victim` stands for /etc/shadow.
  */
@@ -8,10 +8,10 @@ import { chmodSync, lchownSync, lstatSync, mkdirSync, readFileSync, readdirSync,
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LocalConnection } from '../../src/connection/local.js';
-import { fileStateFact, pinnedChmod, sharedDirectory, trustedHop, type FileFacts, type LinkHop } from '../../src/module/fileops.js';
+import { fileStateFact, pinnedChmod, sharedDirectory, trustedHop, type FileFacts, type LinkHop } from '../../lib/files/index.js';
 import { registry, runModule } from '../helpers/modules.js';
-import { validateArgs } from '../../src/module/validate.js';
-import type { CheckResult } from '../../src/module/define.js';
+import { validateArgs } from '../../src/contract/validate.js';
+import type { CheckResult } from '../../src/contract/define.js';
 import { connCtx, localConnection, tempDir } from './files-harness.js';
 
 const OTHER = 4321;

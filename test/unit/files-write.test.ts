@@ -7,7 +7,7 @@ import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, re
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ModuleError } from '../../src/errors.js';
-import { ancestors, createExclusive, runSteps, substituteValidate, type WriteSpec } from '../../src/module/fileops.js';
+import { ancestors, createExclusive, runSteps, substituteValidate, type WriteSpec } from '../../lib/files/index.js';
 import type { LocalConnection } from '../../src/connection/local.js';
 import { connCtx, localConnection, tempDir } from './files-harness.js';
 

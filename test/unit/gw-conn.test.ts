@@ -8,10 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { renderConn, type ConnSpec } from '../../modules/net/libreswan-render.js';
-import { checkProposal, suggestProposal } from '../../modules/net/libreswan-proposals.js';
-import { PLUTO_SCRIPT, connLoaded, parsePluto } from '../../modules/net/libreswan-pluto.js';
-import { algparseCommand, parseAlgparse } from '../../modules/net/libreswan-algparse.js';
+import { renderConn, type ConnSpec } from '../../modules/net/libreswan_conn/libreswan-render.js';
+import { checkProposal, suggestProposal } from '../../modules/net/libreswan_conn/libreswan-proposals.js';
+import { PLUTO_SCRIPT, connLoaded, parsePluto } from '../../lib/net/libreswan-pluto.js';
+import { algparseCommand, parseAlgparse } from '../../modules/net/libreswan_conn/libreswan-algparse.js';
 import { argsError, runGw, type GwHost } from './gw-harness.js';
 
 /** The seeds' conn (SLUG'22 azure.conf), with a DH group Libreswan 4.x still has. */

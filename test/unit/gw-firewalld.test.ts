@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fwFactScript, parseFwFacts, planFirewalld, type FwFacts, type FwItem, type FwWanted } from '../../src/index.js';
+import { fwFactScript, parseFwFacts, planFirewalld, type FwFacts, type FwItem, type FwWanted } from '../../modules/net/firewalld/firewalld-plan.js';
 import { argsError, runGw } from './gw-harness.js';
 
 const IPSEC: FwItem = { kind: 'service', value: 'ipsec' };

@@ -5,12 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { Connection, RunOptions, RunResult } from '../../src/connection/types.js';
-import type { FactDef } from '../../src/facts/fact.js';
+import type { FactDef } from '../../src/contract/fact.js';
 import { FactCache } from '../../src/facts/cache.js';
-import type { ResultData } from '../../src/module/define.js';
-import type { FileFacts, FileInfo, FileQuery } from '../../src/module/fileops.js';
-import { ModuleRegistry } from '../../src/module/registry.js';
-import { validateArgs } from '../../src/module/validate.js';
+import type { ResultData } from '../../src/contract/define.js';
+import type { FileFacts, FileInfo, FileQuery } from '../../lib/files/index.js';
+import { ModuleRegistry } from '../../src/contract/registry.js';
+import { validateArgs } from '../../src/contract/validate.js';
 import { executeModule } from '../../src/engine/execute.js';
 import { netModules } from '../../modules/net/index.js';
 

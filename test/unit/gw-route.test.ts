@@ -7,19 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  debianHookFile,
-  editDebianHook,
-  editRedhatRoutes,
-  parsePrefix,
-  parseRouteFacts,
-  parseRouteLine,
-  planKernelRoute,
-  redhatRouteFile,
-  routeFactScript,
-  type RouteFacts,
-  type RouteWant,
-} from '../../src/index.js';
+import { debianHookFile, editDebianHook, editRedhatRoutes, parseRouteFacts, parseRouteLine, planKernelRoute, redhatRouteFile, routeFactScript, type RouteFacts, type RouteWant } from '../../modules/net/route/route-plan.js';
+import { parsePrefix } from '../../lib/net/prefix.js';
 import { argsError, runGw, type GwHost } from './gw-harness.js';
 
 type WantOver = Partial<Omit<RouteWant, 'dest'>> & { dest?: string };

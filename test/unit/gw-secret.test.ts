@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { MASK, mask } from '../../src/output/mask.js';
 import { renderDiff } from '../../src/output/diff.js';
-import { KEY_CHANGED_NOTE, maskDiffs, maskSecretsText, renderSecrets, secretsLine } from '../../modules/net/libreswan-secret.js';
+import { KEY_CHANGED_NOTE, maskDiffs, maskSecretsText, renderSecrets, secretsLine } from '../../modules/net/libreswan_secret/libreswan-secret.js';
 import { argsError, runGw, type GwHost } from './gw-harness.js';
 
 const PATH = '/etc/ipsec.d/azure.secrets';

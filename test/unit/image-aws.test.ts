@@ -3,7 +3,7 @@
  * waiter's messages): idempotency by name, the reboot default and the no_reboot warning, the wait loop.
  */
 import { describe, expect, it } from 'vitest';
-import { validateArgs } from '../../src/module/validate.js';
+import { validateArgs } from '../../src/contract/validate.js';
 import { imageRegistry, json, runImageModule, type CliAnswer } from '../fixtures/image/module-harness.js';
 
 interface Ec2 {

@@ -4,11 +4,11 @@
  * sequence, idempotency, check mode and the refusals are asserted call by call.
  */
 import { describe, expect, it } from 'vitest';
-import { captureSteps, checkDefinition, nextVersion, regionKey, sameId, withSourceRegion, type AzImageDefinition } from '../../modules/image/azure-image-plan.js';
-import { describeStatuses, isGeneralized, powerState, type AzVmView } from '../../modules/image/azure-state.js';
-import { planPower } from '../../modules/image/azure-vm.js';
+import { captureSteps, checkDefinition, nextVersion, regionKey, sameId, withSourceRegion, type AzImageDefinition } from '../../modules/image/azure_image/azure-image-plan.js';
+import { describeStatuses, isGeneralized, powerState, type AzVmView } from '../../lib/cloud/azure-state.js';
+import { planPower } from '../../modules/image/azure_vm/azure-vm.js';
 import { ArgsError, ModuleError } from '../../src/errors.js';
-import { validateArgs } from '../../src/module/validate.js';
+import { validateArgs } from '../../src/contract/validate.js';
 import { ACCOUNT, NOT_FOUND, SUB, imageRegistry, json, runImageModule, statuses, vmId, vmView, type CliAnswer } from '../fixtures/image/module-harness.js';
 
 const asStatuses = (x: unknown[]) => x as { code: string }[];

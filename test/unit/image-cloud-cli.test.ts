@@ -9,8 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CloudCli, classifyCliError, cliCommandLine, MISSING_MARK } from '../../src/module/cloud-cli.js';
-import type { ModuleContext } from '../../src/module/define.js';
+import { CloudCli, classifyCliError, cliCommandLine, MISSING_MARK } from '../../lib/cloud/cli.js';
+import type { ModuleContext } from '../../src/contract/define.js';
 import type { RunOptions } from '../../src/connection/types.js';
 import { ModuleError } from '../../src/errors.js';
 

@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { parseDeprovision, deprovisionScript, type DeprovisionFacts } from '../../modules/image/deprovision-facts.js';
-import { planDeprovision, type DeprovisionArgs } from '../../modules/image/deprovision-plan.js';
+import { parseDeprovision, deprovisionScript, type DeprovisionFacts } from '../../modules/image/vm_deprovision/deprovision-facts.js';
+import { planDeprovision, type DeprovisionArgs } from '../../modules/image/vm_deprovision/deprovision-plan.js';
 import { ModuleError } from '../../src/errors.js';
 
 const AZURE_VM = `waagent\t/usr/sbin/waagent

@@ -1,12 +1,12 @@
 /**
- * The one-line rule (src/module/one-line.ts): every argument that a module writes as one line of a file is
+ * The one-line rule (lib/args/one-line.ts): every argument that a module writes as one line of a file is
  * refused at validation when it holds a newline or another control character (issue 8 §7: a newline in a
  * sysctl value or an authorized_key comment became a second, working line). Table-driven over the modules.
  */
 import { describe, expect, it } from 'vitest';
 import { ArgsError } from '../../src/errors.js';
-import { validateArgs } from '../../src/module/validate.js';
-import { controlCharIn, ONE_LINE_PATTERN } from '../../src/module/one-line.js';
+import { validateArgs } from '../../src/contract/validate.js';
+import { controlCharIn, ONE_LINE_PATTERN } from '../../lib/args/one-line.js';
 import { registry } from '../helpers/modules.js';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq3dLwJ5i7mO0fYxXvQm3YV3F0tqGJ1w0nXKXAuN7Ue ops@lab';

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ModuleRegistry } from '../../src/module/registry.js';
+import { ModuleRegistry } from '../../src/contract/registry.js';
 import { builtinModules } from '../../modules/index.js';
 import { loadPlaybook } from '../../src/config/playbook.js';
 import { loadInventory } from '../../src/config/inventory/index.js';

@@ -3,9 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { shSplit } from '../../src/module/sys-shlex.js';
-import { commandLine, delta, expandWord, guardDecision, guardScript, parseGuard, shPathPattern } from '../../modules/commands/run-command.js';
-import { shellScript } from '../../modules/commands/shell.js';
+import { shSplit } from '../../lib/shell/shlex.js';
+import { commandLine, delta, expandWord, guardDecision, guardScript, parseGuard, shPathPattern } from '../../lib/commands/run-command.js';
+import { shellScript } from '../../modules/commands/shell/shell.js';
 import { res, runFake } from './sys-fake.js';
 
 const sh = (script: string, env: Record<string, string> = {}): string => execFileSync('/bin/sh', ['-c', script], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } });

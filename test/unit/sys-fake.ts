@@ -4,9 +4,9 @@
  * canned output. Records the commands so tests can assert what apply() would run.
  */
 import type { Connection, RunOptions, RunResult } from '../../src/connection/types.js';
-import type { ResultData } from '../../src/module/define.js';
-import { ModuleRegistry } from '../../src/module/registry.js';
-import { validateArgs } from '../../src/module/validate.js';
+import type { ResultData } from '../../src/contract/define.js';
+import { ModuleRegistry } from '../../src/contract/registry.js';
+import { validateArgs } from '../../src/contract/validate.js';
 import { executeModule } from '../../src/engine/execute.js';
 import { FactCache } from '../../src/facts/cache.js';
 import { systemModules } from '../../modules/system/index.js';

@@ -3,9 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { editHosts, fileHostname, planHostname, type HostnameFacts } from '../../modules/system/hostname-plan.js';
-import { parseHostname } from '../../modules/system/hostname.js';
-import { writeFileCommand } from '../../src/module/sys-write.js';
+import { editHosts, fileHostname, planHostname, type HostnameFacts } from '../../modules/system/hostname/hostname-plan.js';
+import { parseHostname } from '../../modules/system/hostname/hostname.js';
+import { writeFileCommand } from '../../lib/files/write-command.js';
 import { res, runFake } from './sys-fake.js';
 
 const DEB_HOSTS = '127.0.0.1\tlocalhost\n127.0.1.1\told.example.com old\n\n# IPv6\n::1     localhost ip6-localhost ip6-loopback\n';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { parsePkg, pkgNames, pkgScript, type PkgFacts } from '../../modules/system/pkg-facts.js';
-import { aptChanged, aptCommands, planApt, type AptArgs } from '../../modules/system/pkg-apt-plan.js';
-import { dnfCommands, planDnf, type DnfArgs } from '../../modules/system/pkg-dnf-plan.js';
+import { parsePkg, pkgNames, pkgScript, type PkgFacts } from '../../lib/packages/pkg-facts.js';
+import { aptChanged, aptCommands, planApt, type AptArgs } from '../../lib/packages/apt-plan.js';
+import { dnfCommands, planDnf, type DnfArgs } from '../../lib/packages/dnf-plan.js';
 import { res, runFake } from './sys-fake.js';
 
 const facts = (over: Partial<PkgFacts> = {}): PkgFacts => ({ mgr: 'apt', apt: {}, cacheTime: 1000, now: 2000, policy: {}, autoremove: [], rpmInstalled: [], updates: [], ...over });

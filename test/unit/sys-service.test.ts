@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseServiceState, serviceActionCommand, serviceEnableCommand, serviceStateScript, type ServiceState } from '../../src/module/sys-service.js';
-import { planService, type ServiceWanted } from '../../modules/system/service-plan.js';
+import { parseServiceState, serviceActionCommand, serviceEnableCommand, serviceStateScript, type ServiceState } from '../../lib/services/service.js';
+import { planService, type ServiceWanted } from '../../lib/services/service-plan.js';
 import { res, runFake } from './sys-fake.js';
 
 const sysv = (over: Partial<ServiceState> = {}): ServiceState => ({ init: 'sysv', name: 'autofs', exists: true, running: true, enabled: true, masked: false, detail: 'update-rc.d', ...over });

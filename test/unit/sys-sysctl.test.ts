@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { editSysctlFile, normalizeValue, planSysctl, sameValue, type SysctlArgs, type SysctlFacts } from '../../modules/system/sysctl-plan.js';
-import { parseSysctl, sysctlScript } from '../../modules/system/sysctl.js';
+import { editSysctlFile, normalizeValue, planSysctl, sameValue, type SysctlArgs, type SysctlFacts } from '../../modules/system/sysctl/sysctl-plan.js';
+import { parseSysctl, sysctlScript } from '../../modules/system/sysctl/sysctl.js';
 import { res, runFake } from './sys-fake.js';
 
 const args = (over: Partial<SysctlArgs> = {}): SysctlArgs => ({ name: 'net.ipv4.ip_forward', value: '1', state: 'present', sysctl_file: '/etc/sysctl.conf', reload: true, sysctl_set: false, ignoreerrors: false, ...over });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { accountScript, parseAccount, type AccountState } from '../../modules/system/account-facts.js';
-import { planUser, type UserArgs } from '../../modules/system/user-plan.js';
-import { planGroup } from '../../modules/system/group.js';
+import { accountScript, parseAccount, type AccountState } from '../../lib/accounts/account-facts.js';
+import { planUser, type UserArgs } from '../../modules/system/user/user-plan.js';
+import { planGroup } from '../../modules/system/group/group.js';
 import { res, runFake } from './sys-fake.js';
 
 const base: UserArgs = { name: 'munge', state: 'present', non_unique: false, append: false, create_home: true, move_home: false, system: false, update_password: 'always', remove: false, force: false };

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WAIT_TIMEOUT, hexPort, isLocalHost, timeoutMessage, waitScript, type WaitArgs } from '../../modules/system/wait-for-script.js';
+import { WAIT_TIMEOUT, hexPort, isLocalHost, timeoutMessage, waitScript, type WaitArgs } from '../../modules/system/wait_for/wait-for-script.js';
 import { res, runFake } from './sys-fake.js';
 
 const base: WaitArgs = { host: '127.0.0.1', state: 'started', timeout: 3, delay: 0, sleep: 0.1, connect_timeout: 1, active_connection_states: ['ESTABLISHED', 'FIN_WAIT1', 'FIN_WAIT2', 'SYN_RECV', 'SYN_SENT', 'TIME_WAIT'] };

@@ -1,5 +1,5 @@
 /** tsplay doc [MODULE]: the module list, or one module's arguments from its TypeBox schema. */
-import { ModuleRegistry } from '../../module/registry.js';
+import { ModuleRegistry } from '../../contract/registry.js';
 import { builtinModules } from '../../../modules/index.js';
 import type { TSchema } from '@sinclair/typebox';
 

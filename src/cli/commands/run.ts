@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { TsplayError } from '../../errors.js';
-import { ModuleRegistry } from '../../module/registry.js';
+import { ModuleRegistry } from '../../contract/registry.js';
 import { builtinModules } from '../../../modules/index.js';
 import { loadPlaybook } from '../../config/playbook.js';
 import { loadInventory } from '../../config/inventory/index.js';

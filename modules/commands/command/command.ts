@@ -1,0 +1,36 @@
+/** command: run a program with arguments, no shell (Ansible's ansible.builtin.command). */
+import { ArgsError, Type, defineModule } from '../../../src/contract/index.js';
+import { shSplit } from '../../../lib/shell/shlex.js';
+import { checkGuards, commandLine, runAndReport, runArgProperties } from '../../../lib/commands/run-command.js';
+
+const Args = Type.Object(
+  {
+    cmd: Type.Optional(Type.String({ description: 'the command line (free form), split like a POSIX shell would, but not run by one' })),
+    argv: Type.Optional(Type.Array(Type.String(), { description: 'the command as a list of arguments (instead of cmd)' })),
+    ...runArgProperties,
+    expand_argument_vars: Type.Boolean({ default: true, description: 'expand $VARS and ~ in the arguments, as Ansible does' }),
+  },
+  { additionalProperties: false },
+);
+
+export const command = defineModule({
+  name: 'command',
+  aliases: ['ansible.builtin.command', 'ansible.legacy.command'],
+  description: 'Run a command on the host (no shell: pipes, redirections and variables other than $VARS are plain text)',
+  args: Args,
+  argAliases: { _raw_params: 'cmd', free_form: 'cmd' },
+  freeForm: 'cmd',
+  checkModeSkips: true,
+  validate(a) {
+    if (a.cmd !== undefined && a.argv !== undefined) throw new ArgsError('command: only one of cmd and argv can be given, not both', '/argv');
+    if ((a.cmd === undefined || a.cmd.trim() === '') && (a.argv === undefined || a.argv.length === 0)) throw new ArgsError('command: no command given', '/cmd');
+    if (a.cmd !== undefined) shSplit(a.cmd);
+  },
+  check(ctx, a) {
+    return checkGuards(ctx, a, a.cmd ?? (a.argv ?? []).join(' '));
+  },
+  async apply(ctx, a) {
+    const argv = a.argv ?? shSplit(a.cmd ?? '');
+    return runAndReport(ctx, commandLine(argv, a.expand_argument_vars), argv, a);
+  },
+});

@@ -1,0 +1,38 @@
+/** shell: run a command line through a shell (Ansible's ansible.builtin.shell). */
+import { ArgsError, Type, defineModule } from '../../../src/contract/index.js';
+import { shq } from '../../../lib/shell/quote.js';
+import { checkGuards, runAndReport, runArgProperties } from '../../../lib/commands/run-command.js';
+
+const Args = Type.Object(
+  {
+    cmd: Type.Optional(Type.String({ description: 'the shell command line (free form)' })),
+    executable: Type.Optional(Type.String({ description: 'the shell to run it with (default /bin/sh)' })),
+    ...runArgProperties,
+  },
+  { additionalProperties: false },
+);
+
+/** The script the connection runs: a fresh shell, so the command sees nothing of tsplay's own shell loop. */
+export function shellScript(cmd: string, executable?: string): string {
+  return `exec ${shq(executable ?? '/bin/sh')} -c ${shq(cmd)}`;
+}
+
+export const shell = defineModule({
+  name: 'shell',
+  aliases: ['ansible.builtin.shell', 'ansible.legacy.shell'],
+  description: 'Run a command line through a shell on the host (pipes, redirections, variables)',
+  args: Args,
+  argAliases: { _raw_params: 'cmd', free_form: 'cmd' },
+  freeForm: 'cmd',
+  checkModeSkips: true,
+  validate(a) {
+    if (a.cmd === undefined || a.cmd.trim() === '') throw new ArgsError('shell: no command given', '/cmd');
+  },
+  check(ctx, a) {
+    return checkGuards(ctx, a, a.cmd ?? '');
+  },
+  async apply(ctx, a) {
+    const cmd = a.cmd ?? '';
+    return runAndReport(ctx, shellScript(cmd, a.executable), cmd, a);
+  },
+});

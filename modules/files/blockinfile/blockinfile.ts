@@ -1,0 +1,47 @@
+/** blockinfile: insert/update/remove a block of lines between marker lines, byte-for-byte like Ansible. */
+import { ArgsError, Type, defineModule } from '../../../src/contract/index.js';
+import { checkModeSpec } from '../../../lib/files/index.js';
+import { editFollowArg, fileAttrArgs, writeArgs } from '../../../lib/files/args.js';
+import { applyEdit, checkEdit } from '../../../lib/files/edit-plan.js';
+import { editBlock } from './block-edit.js';
+
+const Args = Type.Object(
+  {
+    path: Type.String({ description: 'the file to modify' }),
+    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present' }),
+    block: Type.String({ default: '', description: 'the text between the markers (empty: remove the block)' }),
+    marker: Type.String({ default: '# {mark} ANSIBLE MANAGED BLOCK', description: '{mark} becomes marker_begin / marker_end' }),
+    marker_begin: Type.String({ default: 'BEGIN' }),
+    marker_end: Type.String({ default: 'END' }),
+    insertafter: Type.Optional(Type.String({ description: 'regexp (last matching line) or EOF (default), used when the markers are not found' })),
+    insertbefore: Type.Optional(Type.String({ description: 'regexp (last matching line) or BOF' })),
+    prepend_newline: Type.Boolean({ default: false, description: 'blank line before the block unless there is one' }),
+    append_newline: Type.Boolean({ default: false, description: 'blank line after the block unless there is one' }),
+    create: Type.Boolean({ default: false, description: 'create the file when it does not exist' }),
+    ...fileAttrArgs,
+    ...writeArgs,
+    ...editFollowArg,
+  },
+  { additionalProperties: false },
+);
+
+export const blockinfileModule = defineModule({
+  name: 'blockinfile',
+  aliases: ['ansible.builtin.blockinfile', 'ansible.legacy.blockinfile'],
+  description: 'Insert, update or remove a block of lines surrounded by marker lines',
+  args: Args,
+  argAliases: { dest: 'path', destfile: 'path', name: 'path', content: 'block' },
+  validate(a) {
+    if (a.insertbefore !== undefined && a.insertafter !== undefined) throw new ArgsError('blockinfile: parameters are mutually exclusive: insertbefore|insertafter', '/insertbefore');
+    checkModeSpec(a.mode);
+  },
+  async check(ctx, a) {
+    return checkEdit(ctx, a, {
+      missingMsg: `Path ${a.path} does not exist !`,
+      // Ansible checks create first: state=absent on a missing file fails unless create=true
+      whenMissing: () => (a.state === 'absent' && a.create ? { msg: `File ${a.path} not present` } : undefined),
+      edit: (content) => editBlock(content, a),
+    });
+  },
+  apply: applyEdit,
+});

@@ -1,0 +1,146 @@
+/**
+ * file: state file/directory/link/hard/absent/touch with owner/group/mode, recurse, link src, force,
+ * follow and modification_time/access_time. One file-state command to decide, one command per step to act.
+ */
+import { ArgsError, Type, change, defineModule, ok, type ResultData, type Static } from '../../../src/contract/index.js';
+import { baseName, checkModeSpec, fileStateFact, modeWarning, parentDir, refuseUntrustedLinks, runSteps, serializeDiffDict, timeSpec, DEFAULT_TIME_FORMAT, type FileFacts, type FileQueryItem, type FileStep } from '../../../lib/files/index.js';
+import { fileAttrArgs, TRUSTED_LINKS_NOTE } from '../../../lib/files/args.js';
+import { planAbsent, planDirectory, planFile, planTouch, prevState, type FilePlan, type FilePlanInput } from './file-states.js';
+import { planHard, planLink } from './file-links.js';
+
+const States = ['absent', 'directory', 'file', 'hard', 'link', 'touch'] as const;
+
+const Args = Type.Object(
+  {
+    path: Type.String({ description: 'the path to manage' }),
+    state: Type.Optional(Type.Union(States.map((s) => Type.Literal(s)), { description: 'default: the current state, or file' })),
+    ...fileAttrArgs,
+    recurse: Type.Boolean({ default: false, description: 'state=directory: set owner/group/mode on everything below' }),
+    src: Type.Optional(Type.String({ description: 'link/hard: what the link points to (relative to the link for symlinks)' })),
+    force: Type.Boolean({ default: false, description: 'link/hard: replace an existing file/empty directory; link to a missing src' }),
+    follow: Type.Optional(Type.Boolean({ description: `act on the target of a symlink (default: yes, but ${TRUSTED_LINKS_NOTE})` })),
+    modification_time: Type.Optional(Type.String({ description: "'preserve', 'now' or a time in modification_time_format" })),
+    modification_time_format: Type.String({ default: DEFAULT_TIME_FORMAT }),
+    access_time: Type.Optional(Type.String({ description: "'preserve', 'now' or a time in access_time_format" })),
+    access_time_format: Type.String({ default: DEFAULT_TIME_FORMAT }),
+  },
+  { additionalProperties: false },
+);
+export type FileArgs = Static<typeof Args>;
+
+interface Plan {
+  steps: FileStep[];
+  result: ResultData;
+}
+
+function joinRel(dir: string, src: string): string {
+  return src.startsWith('/') ? src : `${dir.replace(/\/+$/, '') || '/'}/${src}`.replace(/^\/\//, '/');
+}
+
+/**
+ * The symlink rule (file-trust.ts) for what this state acts on: the path's own link is followed by
+ * file/touch/directory with follow; link/hard act on src's target only to set its attributes.
+ */
+function refuseLinks(state: string, follow: boolean, a: FileArgs, facts: FileFacts): void {
+  const [info, srcInfo, srcInfoInPath] = facts.files;
+  refuseUntrustedLinks(info!, facts, { followFinal: follow && (state === 'file' || state === 'touch' || state === 'directory') });
+  const attrs = a.owner !== undefined || a.group !== undefined || a.mode !== undefined;
+  if (!follow || !attrs) return;
+  const src = state === 'link' && info!.stat?.type === 'directory' ? srcInfoInPath : srcInfo;
+  if ((state === 'link' || state === 'hard') && src) refuseUntrustedLinks(src, facts, { followFinal: true });
+}
+
+export const fileModule = defineModule({
+  name: 'file',
+  aliases: ['ansible.builtin.file', 'ansible.legacy.file'],
+  description: 'Manage files, directories, symlinks and hard links, and their owner/group/mode/times',
+  args: Args,
+  argAliases: { dest: 'path', name: 'path' },
+  validate(a) {
+    if (a.recurse && a.state !== undefined && a.state !== 'directory') throw new ArgsError("file: recurse option requires state to be 'directory'", '/recurse');
+    if (a.src !== undefined && a.state !== undefined && a.state !== 'link' && a.state !== 'hard') throw new ArgsError("file: src option requires state to be 'link' or 'hard'", '/src');
+    checkModeSpec(a.mode);
+    const fmtCheck = (v: string | undefined, f: string, n: string): void => void timeSpec(v, f, 'preserve', n);
+    fmtCheck(a.modification_time, a.modification_time_format, 'modification_time');
+    fmtCheck(a.access_time, a.access_time_format, 'access_time');
+  },
+  async check(ctx, a) {
+    const w = modeWarning(a.mode);
+    if (w) ctx.warn(w);
+    const path = a.path.length > 1 ? a.path.replace(/\/+$/, '') : a.path;
+    const state0 = a.state;
+    const mainItem: FileQueryItem = {
+      path,
+      follow: true,
+      linkHops: true,
+      emptyDir: state0 === 'link',
+      tree: (state0 === 'directory' || (state0 === undefined && a.recurse)) && a.recurse ? true : state0 === 'absent' && ctx.diffMode,
+      inDir: state0 === 'hard' && a.src !== undefined ? baseName(a.src) : undefined,
+    };
+    const items: FileQueryItem[] = [mainItem];
+    if (a.src !== undefined && (state0 === 'link' || state0 === undefined)) {
+      items.push({ path: joinRel(parentDir(path), a.src), follow: true, linkHops: true });
+      items.push({ path: joinRel(path, a.src), follow: true, linkHops: true });
+    } else if (a.src !== undefined && state0 === 'hard') {
+      items.push({ path: a.src, follow: true, linkHops: true });
+    }
+    // explicit times are converted on the host (its local time zone), in the same command
+    const mtimeSpec0 = timeSpec(a.modification_time, a.modification_time_format, 'preserve', 'modification_time');
+    const atimeSpec0 = timeSpec(a.access_time, a.access_time_format, 'preserve', 'access_time');
+    const epochs = [mtimeSpec0, atimeSpec0].filter((t) => t.kind === 'at').map((t) => (t as { local: string }).local);
+    const facts = await ctx.fact(fileStateFact, { items, epochs });
+    const info = facts.files[0]!;
+
+    // state defaults to what is there (Ansible), else directory with recurse, else file
+    const state = state0 ?? (info.exists ? prevState(info.stat) : a.recurse ? 'directory' : 'file');
+    if (state0 === undefined && a.src !== undefined && state !== 'link' && state !== 'hard') {
+      throw new ArgsError("file: src option requires state to be 'link' or 'hard'", '/src');
+    }
+    if (a.recurse && state !== 'directory') throw new ArgsError("file: recurse option requires state to be 'directory'", '/recurse');
+    const follow = a.follow ?? true;
+    if (a.follow !== true) refuseLinks(state, follow, a, facts);
+    const dflt = state === 'touch' ? 'now' : 'preserve';
+    const epochOf = (spec: ReturnType<typeof timeSpec>, n: string): number | undefined => {
+      if (spec.kind !== 'at') return undefined;
+      const v = facts.epochs[epochs.indexOf(spec.local)];
+      if (v === undefined || Number.isNaN(v)) throw new ArgsError(`${n}: the host could not convert ${spec.local}`, `/${n}`);
+      return v;
+    };
+    const mtime = timeSpec(a.modification_time, a.modification_time_format, dflt, 'modification_time');
+    const atime = timeSpec(a.access_time, a.access_time_format, dflt, 'access_time');
+    const input: FilePlanInput = {
+      path,
+      src: a.src,
+      force: a.force,
+      follow,
+      recurse: a.recurse,
+      attrs: { owner: a.owner, group: a.group, mode: a.mode },
+      mtime,
+      atime,
+      epochs: { mtime: epochOf(mtime, 'modification_time'), atime: epochOf(atime, 'access_time') },
+      facts,
+      info,
+      srcInfo: facts.files[1],
+      srcInfoInPath: facts.files[2],
+      now: Math.round(Date.now() / 1000),
+      warn: (m) => ctx.warn(m),
+    };
+    const planners: Record<string, (i: FilePlanInput) => FilePlan> = {
+      absent: planAbsent,
+      touch: planTouch,
+      file: planFile,
+      directory: planDirectory,
+      link: planLink,
+      hard: planHard,
+    };
+    const p = planners[state]!(input);
+    const result: ResultData = { ...p.result };
+    if (!p.changed) return ok(result);
+    const diff = [{ before: serializeDiffDict(p.before), after: serializeDiffDict(p.after) }];
+    return change(`${state} ${path}`, { steps: p.steps, result } satisfies Plan, { diff, result });
+  },
+  async apply(ctx, _a, plan: Plan) {
+    await runSteps(ctx, plan.steps);
+    return plan.result;
+  },
+});

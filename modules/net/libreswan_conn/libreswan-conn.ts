@@ -1,0 +1,168 @@
+/**
+ * libreswan_conn: one Libreswan connection in /etc/ipsec.d/NAME.conf (included by /etc/ipsec.conf), from
+ * typed arguments, one `key=value` per indented line.
+ *
+ * Refused before the host is touched (arguments): invalid addresses or prefixes, overlapping left/right
+ * subnets, leftsourceip outside leftsubnet, DH groups Libreswan 4.x no longer has (modp1024...: see
+ * libreswan-proposals.ts). Then, read-only on the host, its own `ipsec algparse` judges ike/esp.
+ * The new file is checked with `ipsec addconn --checkconfig --config FILE` before it replaces the old one.
+ * When pluto runs and the file changed (or the conn is not loaded): `ipsec auto --replace NAME`, then
+ * `--up` (auto=start, asynchronous) or `--route` (auto=ondemand/route). When pluto is not running, loading
+ * is left to its start (it reads every /etc/ipsec.d/*.conf).
+ */
+import { ArgsError, ModuleError, Type, change, defineModule, ok, type ResultData, type Static } from '../../../src/contract/index.js';
+import { OneLine } from '../../../lib/args/one-line.js';
+import { applyText, planRemove, planText, readTextFile, type TextPlan } from '../../../lib/files/text-file.js';
+import { checkConn, renderConn, type ConnSpec } from './libreswan-render.js';
+import { connLoaded, loadConn, plutoFact, unloadConn } from '../../../lib/net/libreswan-pluto.js';
+import { algparseFact } from './libreswan-algparse.js';
+
+const Str = (description: string) => Type.Optional(OneLine({ description }));
+const Dur = (description: string) => Type.Optional(Type.Union([OneLine(), Type.Integer({ minimum: 0 })], { description }));
+const Subnets = (description: string) => Type.Optional(Type.Array(OneLine(), { description }));
+
+const Args = Type.Object(
+  {
+    name: Type.String({ description: 'connection name (also the file name /etc/ipsec.d/NAME.conf)' }),
+    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present' }),
+    left: Str("this gateway's public address (or %defaultroute, a host name); required with state=present"),
+    leftid: Str('local ID (default: left); e.g. @onprem-gw or the public address behind NAT'),
+    leftsubnet: Str('local private subnet (CIDR), e.g. the on-prem cluster network 10.2.0.0/16'),
+    leftsubnets: Subnets('several local subnets (instead of leftsubnet)'),
+    leftsourceip: Str("this gateway's own address inside leftsubnet (source of its traffic into the tunnel)"),
+    right: Str("the peer's public address (e.g. the Azure VPN gateway); required with state=present"),
+    rightid: Str('remote ID (default: right)'),
+    rightsubnet: Str('remote private subnet (CIDR), e.g. the cloud VNet 10.0.0.0/16'),
+    rightsubnets: Subnets('several remote subnets (instead of rightsubnet)'),
+    authby: OneLine({ default: 'secret', description: 'secret (PSK, see libreswan_secret), rsasig, ecdsa, ...' }),
+    auto: Type.Union([Type.Literal('add'), Type.Literal('start'), Type.Literal('ondemand'), Type.Literal('route'), Type.Literal('ignore'), Type.Literal('keep')], {
+      default: 'start',
+      description: 'what pluto does at start: start (initiate), add (wait for the peer), ondemand, ignore',
+    }),
+    ikev2: Type.Optional(
+      Type.Union([Type.Boolean(), Type.Literal('insist'), Type.Literal('yes'), Type.Literal('no'), Type.Literal('never'), Type.Literal('permit'), Type.Literal('propose')], {
+        description: 'true → ikev2=insist (IKEv2 only; what RHEL 8 Libreswan 4.4 expects), false → no (IKEv1); Azure basic SKU has no IKEv2',
+      }),
+    ),
+    ike: Str("IKE proposals, e.g. 'aes256-sha2;modp2048' (not modp1024: Libreswan 4.x refuses DH group 2)"),
+    esp: Str("ESP (child SA) proposals, e.g. 'aes128-sha2'"),
+    pfs: Type.Optional(Type.Boolean({ description: 'perfect forward secrecy for the child SA' })),
+    dpddelay: Dur('dead peer detection interval (seconds, or e.g. 30s)'),
+    dpdtimeout: Dur('dead peer detection timeout'),
+    dpdaction: Type.Optional(Type.Union([Type.Literal('hold'), Type.Literal('clear'), Type.Literal('restart')])),
+    ikelifetime: Dur('IKE SA lifetime, e.g. 3600s or 1h'),
+    salifetime: Dur('child SA lifetime'),
+    extra: Type.Optional(
+      Type.Record(Type.String(), Type.Union([OneLine(), Type.Number(), Type.Boolean()]), { description: 'any other ipsec.conf(5) conn keyword: value (written after the typed ones)' }),
+    ),
+    dir: Type.String({ default: '/etc/ipsec.d', description: 'where NAME.conf goes (must be included by /etc/ipsec.conf)' }),
+    load: Type.Boolean({ default: true, description: 'load the changed conn into a running pluto (ipsec auto --replace, then --up for auto=start)' }),
+  },
+  { additionalProperties: false },
+);
+type Args = Static<typeof Args>;
+
+export function specOf(a: Args): ConnSpec {
+  const ikev2 = a.ikev2 === 'yes' ? true : a.ikev2;
+  return {
+    name: a.name,
+    left: a.left ?? '',
+    leftid: a.leftid,
+    leftsubnet: a.leftsubnet,
+    leftsubnets: a.leftsubnets,
+    leftsourceip: a.leftsourceip,
+    right: a.right ?? '',
+    rightid: a.rightid,
+    rightsubnet: a.rightsubnet,
+    rightsubnets: a.rightsubnets,
+    authby: a.authby,
+    auto: a.auto,
+    ikev2,
+    ike: a.ike,
+    esp: a.esp,
+    pfs: a.pfs,
+    dpddelay: a.dpddelay,
+    dpdtimeout: a.dpdtimeout,
+    dpdaction: a.dpdaction,
+    ikelifetime: a.ikelifetime,
+    salifetime: a.salifetime,
+    extra: a.extra,
+  };
+}
+
+export const CHECKCONFIG = 'ipsec addconn --checkconfig --config %s';
+
+type Load = { then?: 'up' | 'route' } | { unload: true };
+
+interface ConnPlan {
+  text?: TextPlan;
+  load?: Load;
+}
+
+function afterLoad(auto: Args['auto']): 'up' | 'route' | undefined {
+  if (auto === 'start') return 'up';
+  if (auto === 'ondemand' || auto === 'route') return 'route';
+  return undefined;
+}
+
+export const libreswanConn = defineModule({
+  name: 'libreswan_conn',
+  description: 'One Libreswan connection in /etc/ipsec.d/NAME.conf from typed arguments; checked (addresses, subnets, proposals, checkconfig) before it replaces the old file; loaded into a running pluto',
+  args: Args,
+  argAliases: { conn: 'name' },
+  validate(a) {
+    if (!a.dir.startsWith('/')) throw new ArgsError('libreswan_conn: dir must be an absolute path', '/dir');
+    if (a.state === 'absent') {
+      if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(a.name)) throw new ArgsError(`libreswan_conn: name '${a.name}' must be letters, digits, '.', '_' or '-'`, '/name');
+      return;
+    }
+    for (const k of ['left', 'right'] as const) if (a[k] === undefined) throw new ArgsError(`libreswan_conn: missing required argument '${k}' (state=present)`, `/${k}`);
+    checkConn(specOf(a));
+  },
+  async check(ctx, a) {
+    const path = `${a.dir.replace(/\/+$/, '')}/${a.name}.conf`;
+    const pluto = await ctx.fact(plutoFact, undefined);
+    const result: ResultData = { name: a.name, path, state: a.state, pluto_running: pluto.running };
+    if (!pluto.installed) {
+      if (!ctx.checkMode) throw new ModuleError('libreswan_conn: the ipsec command is missing: install libreswan first (package: name=libreswan)');
+      ctx.warn('libreswan_conn: libreswan is not installed (yet): the file cannot be checked with ipsec addconn in check mode');
+    }
+    const f = await readTextFile(ctx, path);
+    const loaded = connLoaded(pluto, a.name);
+
+    if (a.state === 'absent') {
+      const text = planRemove(f, path);
+      const unload = a.load && pluto.running && loaded;
+      if (!text && !unload) return ok(result);
+      return change<ConnPlan>([text?.summary, unload ? `ipsec auto --delete ${a.name}` : ''].filter(Boolean).join(', '), { text, load: unload ? { unload: true } : undefined }, { diff: text?.diff, result });
+    }
+
+    if (pluto.installed && (a.ike !== undefined || a.esp !== undefined)) {
+      const ikev1 = a.ikev2 === false || a.ikev2 === 'no' || a.ikev2 === 'never';
+      const v = await ctx.fact(algparseFact, { ike: a.ike, esp: a.esp, ikev1, pfs: a.pfs });
+      if (v.errors.length) {
+        throw new ModuleError(`libreswan_conn ${a.name}: ${pluto.version ?? 'this Libreswan'} refuses the proposals: ${v.errors.join('; ')}`);
+      }
+    }
+
+    const content = renderConn(specOf(a));
+    const text = planText(f, content, { mode: '0644', owner: 'root', group: 'root', validate: pluto.installed ? CHECKCONFIG : undefined, mkdirs: [a.dir], dirMode: 0o755 });
+    const wantLoaded = a.load && pluto.running && a.auto !== 'ignore';
+    const load: Load | undefined = wantLoaded && (text || !loaded) ? { then: afterLoad(a.auto) } : undefined;
+    if (!text && !load) return ok(result);
+    const what = [text?.summary, load ? `ipsec auto --replace ${a.name}${'then' in load && load.then ? ` && --${load.then}` : ''}` : ''].filter(Boolean).join(', ');
+    if (text && !pluto.running && a.load && a.auto !== 'ignore') result.msg = `${what} (pluto is not running: it loads the conn when it starts)`;
+    return change<ConnPlan>(what, { text, load }, { diff: text?.diff, result });
+  },
+  async apply(ctx, a, plan) {
+    const out: ResultData = {};
+    if (plan.text) Object.assign(out, await applyText(ctx, plan.text.steps));
+    if (plan.load && 'unload' in plan.load) await unloadConn(ctx, a.name);
+    else if (plan.load) {
+      const r = await loadConn(ctx, a.name, plan.load.then);
+      out.loaded = true;
+      if (r.then) out.then = r.then;
+    }
+    return out;
+  },
+});

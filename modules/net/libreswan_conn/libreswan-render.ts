@@ -1,0 +1,181 @@
+/**
+ * One Libreswan connection (ipsec.conf(5) `conn` section) from typed arguments: the cross-argument rules that
+ * make a site-to-site tunnel impossible (bad addresses or prefixes, overlapping subnets, a source IP outside
+ * its subnet, proposals this Libreswan refuses) and the file text, one `key=value` per indented line.
+ * Pure: no host involved, so every refusal happens before anything is touched.
+ */
+import { ArgsError } from '../../../src/contract/index.js';
+import { containsAddress, isDefaultPrefix, isHostname, looksLikeAddress, overlaps, parseAddress, parsePrefix, prefixText, type Prefix } from '../../../lib/net/prefix.js';
+import { checkProposal } from './libreswan-proposals.js';
+
+export type Scalar = string | number | boolean;
+
+export interface ConnSpec {
+  name: string;
+  left: string;
+  leftid?: string;
+  leftsubnet?: string;
+  leftsubnets?: string[];
+  leftsourceip?: string;
+  right: string;
+  rightid?: string;
+  rightsubnet?: string;
+  rightsubnets?: string[];
+  authby?: string;
+  auto?: string;
+  ikev2?: boolean | string;
+  ike?: string;
+  esp?: string;
+  pfs?: boolean;
+  dpddelay?: string | number;
+  dpdtimeout?: string | number;
+  dpdaction?: string;
+  ikelifetime?: string | number;
+  salifetime?: string | number;
+  extra?: Record<string, Scalar>;
+}
+
+/** The typed keys, in the order they are written. */
+export const CONN_KEYS = [
+  'left',
+  'leftid',
+  'leftsubnet',
+  'leftsubnets',
+  'leftsourceip',
+  'right',
+  'rightid',
+  'rightsubnet',
+  'rightsubnets',
+  'authby',
+  'auto',
+  'ikev2',
+  'ike',
+  'esp',
+  'pfs',
+  'dpddelay',
+  'dpdtimeout',
+  'dpdaction',
+  'ikelifetime',
+  'salifetime',
+] as const satisfies readonly (keyof ConnSpec)[];
+
+/** Endpoint keywords ipsec.conf(5) accepts for left= / right=. */
+const END_KEYWORDS = new Set(['%defaultroute', '%any', '%opportunistic', '%opportunisticgroup', '%group']);
+
+const fail = (msg: string, arg: string): never => {
+  throw new ArgsError(`libreswan_conn: ${msg}`, `/${arg}`);
+};
+
+function checkEndpoint(arg: 'left' | 'right', v: string): void {
+  const t = v.trim();
+  if (t === '') fail(`${arg} is empty: give the ${arg === 'left' ? 'local' : 'remote'} gateway's public address`, arg);
+  if (t.startsWith('%')) {
+    // %eth0 (an interface's address) is valid too
+    if (!END_KEYWORDS.has(t) && !/^%[A-Za-z0-9_.:-]+$/.test(t)) fail(`${arg}='${t}' is not an address, a host name or a %keyword`, arg);
+    return;
+  }
+  if (looksLikeAddress(t)) {
+    if (!parseAddress(t)) fail(`${arg}='${t}' is not a valid IP address`, arg);
+    return;
+  }
+  if (!isHostname(t)) fail(`${arg}='${t}' is not an address, a host name or a %keyword`, arg);
+}
+
+function checkId(arg: 'leftid' | 'rightid', v: string): void {
+  const t = v.trim();
+  if (t === '') fail(`${arg} is empty`, arg);
+  if (/[\n\r"]/.test(t)) fail(`${arg} must not contain quotes or line breaks`, arg);
+  if (!t.startsWith('@') && !t.startsWith('%') && !t.includes('=') && looksLikeAddress(t) && !parseAddress(t)) fail(`${arg}='${t}' is not a valid IP address`, arg);
+}
+
+/** The subnets of one side as prefixes (validated), or [] when the side has none. */
+export function sideSubnets(spec: ConnSpec, side: 'left' | 'right'): Prefix[] {
+  const one = spec[`${side}subnet`];
+  const many = spec[`${side}subnets`];
+  if (one !== undefined && many !== undefined) fail(`give ${side}subnet or ${side}subnets, not both`, `${side}subnets`);
+  const list = one !== undefined ? [{ arg: `${side}subnet`, text: one }] : (many ?? []).map((text, i) => ({ arg: `${side}subnets/${i}`, text }));
+  if (many !== undefined && many.length === 0) fail(`${side}subnets is empty`, `${side}subnets`);
+  return list.map(({ arg, text }) => {
+    const p = parsePrefix(text);
+    if (!p) return fail(`${arg.replace(/\/\d+$/, '')} '${text}' is not a valid subnet (CIDR such as 10.2.0.0/16)`, arg);
+    if (p.hostBits) fail(`${arg.replace(/\/\d+$/, '')} '${text}' has host bits set: the network is ${prefixText(p)} (the gateway's own address in it belongs in ${side}sourceip)`, arg);
+    return p;
+  });
+}
+
+export function checkConn(spec: ConnSpec): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(spec.name)) fail(`name '${spec.name}' must be letters, digits, '.', '_' or '-' (it is also the file name)`, 'name');
+  checkEndpoint('left', spec.left);
+  checkEndpoint('right', spec.right);
+  if (spec.left.trim() === spec.right.trim() && !spec.left.startsWith('%')) fail(`left and right are both ${spec.left}: they are the two ends of the tunnel`, 'right');
+  if (spec.leftid !== undefined) checkId('leftid', spec.leftid);
+  if (spec.rightid !== undefined) checkId('rightid', spec.rightid);
+
+  const lefts = sideSubnets(spec, 'left');
+  const rights = sideSubnets(spec, 'right');
+  const fams = new Set([...lefts, ...rights].map((p) => p.family));
+  if (fams.size > 1) fail(`left and right subnets mix IPv4 and IPv6 (${[...lefts, ...rights].map((p) => p.text).join(', ')}): one tunnel carries one family`, 'rightsubnet');
+  for (const l of lefts) {
+    for (const r of rights) {
+      if (overlaps(l, r) && !isDefaultPrefix(l) && !isDefaultPrefix(r)) {
+        fail(
+          `leftsubnet ${prefixText(l)} and rightsubnet ${prefixText(r)} overlap: an address in both cannot be both local and behind the tunnel (the cloud network must use other addresses than on-prem)`,
+          spec.rightsubnet !== undefined ? 'rightsubnet' : 'rightsubnets',
+        );
+      }
+    }
+  }
+
+  if (spec.leftsourceip !== undefined) {
+    const src = parseAddress(spec.leftsourceip);
+    if (!src) fail(`leftsourceip '${spec.leftsourceip}' is not a valid IP address`, 'leftsourceip');
+    if (lefts.length) {
+      if (!lefts.some((p) => containsAddress(p, src!))) {
+        fail(`leftsourceip ${spec.leftsourceip} is outside leftsubnet ${lefts.map(prefixText).join(', ')}: it must be the gateway's own address in the local subnet`, 'leftsourceip');
+      }
+    } else {
+      const left = parseAddress(spec.left);
+      if (!left || left.value !== src!.value || left.family !== src!.family) {
+        fail(`leftsourceip ${spec.leftsourceip} needs a leftsubnet that contains it`, 'leftsourceip');
+      }
+    }
+  }
+
+  if (spec.ike !== undefined) checkProposal('ike', spec.ike);
+  if (spec.esp !== undefined) checkProposal('esp', spec.esp);
+
+  for (const [k, v] of Object.entries(spec.extra ?? {})) {
+    if (!/^[a-z][a-z0-9_-]*$/i.test(k)) fail(`extra key '${k}' is not an ipsec.conf keyword`, `extra/${k}`);
+    if ((CONN_KEYS as readonly string[]).includes(k)) fail(`extra.${k}: ${k} is an argument of its own; set it there`, `extra/${k}`);
+    if (typeof v === 'string' && /[\n\r"]/.test(v)) fail(`extra.${k} must not contain quotes or line breaks`, `extra/${k}`);
+  }
+  for (const k of CONN_KEYS) {
+    const v = spec[k];
+    if (typeof v === 'string' && /[\n\r"]/.test(v)) fail(`${k} must not contain quotes or line breaks`, k);
+  }
+}
+
+/** ipsec.conf value text: booleans as yes/no, blanks or '#' quoted. */
+export function confValue(key: string, v: Scalar | string[]): string {
+  if (Array.isArray(v)) return `{${v.map((s) => s.trim()).join(' ')}}`;
+  if (typeof v === 'boolean') {
+    // RHEL 8's Libreswan 4.4 wants ikev2=insist|no; 4.10 reads insist as yes
+    if (key === 'ikev2') return v ? 'insist' : 'no';
+    return v ? 'yes' : 'no';
+  }
+  const s = String(v).trim();
+  return /[\s#]/.test(s) || s === '' ? `"${s}"` : s;
+}
+
+export const CONN_HEADER = '# Managed by tsplay (libreswan_conn): edit the playbook or inventory, not this file.\n';
+
+export function renderConn(spec: ConnSpec): string {
+  const lines = [`conn ${spec.name}`];
+  for (const k of CONN_KEYS) {
+    const v = spec[k];
+    if (v === undefined) continue;
+    lines.push(`\t${k}=${confValue(k, v)}`);
+  }
+  for (const [k, v] of Object.entries(spec.extra ?? {})) lines.push(`\t${k}=${confValue(k, v)}`);
+  return CONN_HEADER + lines.join('\n') + '\n';
+}

@@ -1,0 +1,71 @@
+/** dnf (and yum): Red Hat packages, present/absent/latest. */
+import { ModuleError, Type, change, defineModule, ok, type ModuleContext, type ResultData } from '../../../src/contract/index.js';
+import { dnfCommands, planDnf, type DnfArgs, type DnfPlan } from '../../../lib/packages/dnf-plan.js';
+import { pkgFact, pkgNames, type PkgFacts } from '../../../lib/packages/pkg-facts.js';
+import { NameArg, PkgStateArg } from '../apt/apt.js';
+import type { PkgState } from '../../../lib/packages/apt-plan.js';
+
+const ListArg = Type.Union([Type.String(), Type.Array(Type.String())], { default: [] });
+
+const Args = Type.Object(
+  {
+    name: Type.Optional(NameArg),
+    state: PkgStateArg,
+    update_cache: Type.Boolean({ default: false, description: 'refresh the metadata first (only when something is to be installed)' }),
+    disable_gpg_check: Type.Boolean({ default: false }),
+    enablerepo: ListArg,
+    disablerepo: ListArg,
+    exclude: ListArg,
+    allowerasing: Type.Boolean({ default: false }),
+    autoremove: Type.Boolean({ default: false }),
+    install_weak_deps: Type.Boolean({ default: true }),
+  },
+  { additionalProperties: false },
+);
+
+export function toDnfArgs(a: typeof Args.static): DnfArgs {
+  return {
+    ...a,
+    names: pkgNames(a.name),
+    state: a.state as PkgState,
+    enablerepo: pkgNames(a.enablerepo),
+    disablerepo: pkgNames(a.disablerepo),
+    exclude: pkgNames(a.exclude),
+  };
+}
+
+export function dnfDecide(a: DnfArgs, f: PkgFacts) {
+  if (f.mgr !== 'dnf' && f.mgr !== 'yum') throw new ModuleError(f.mgr ? `dnf/yum is not available on this host (it uses ${f.mgr}; use the package module)` : 'dnf/yum is not available on this host');
+  const d = planDnf(a, f, f.mgr);
+  if ('error' in d) throw new ModuleError(d.error);
+  if (!d.plan) return ok({});
+  const p = d.plan;
+  const words = [
+    p.makecache ? 'refresh metadata' : '',
+    p.install.length ? `install ${p.install.join(' ')}` : '',
+    p.upgrade.length ? `upgrade ${p.upgrade.join(' ')}` : '',
+    p.remove.length ? `remove ${p.remove.join(' ')}` : '',
+  ].filter(Boolean);
+  return change(`${words.join(', ')} (${p.tool})`, p);
+}
+
+export async function dnfApply(ctx: ModuleContext, a: DnfArgs, p: DnfPlan): Promise<ResultData> {
+  const r = await ctx.runOk(dnfCommands(a, p));
+  return { stdout: r.stdout, stderr: r.stderr, results: [...p.install.map((n) => `Installed: ${n}`), ...p.upgrade.map((n) => `Upgraded: ${n}`), ...p.remove.map((n) => `Removed: ${n}`)] };
+}
+
+export const dnf = defineModule({
+  name: 'dnf',
+  aliases: ['ansible.builtin.dnf', 'ansible.legacy.dnf', 'yum', 'ansible.builtin.yum', 'ansible.legacy.yum', 'dnf5', 'ansible.builtin.dnf5'],
+  description: 'Manage Red Hat packages with dnf (or yum where dnf is missing)',
+  args: Args,
+  argAliases: { pkg: 'name', 'update-cache': 'update_cache', expire_cache: 'update_cache' },
+  async check(ctx, a) {
+    const args = toDnfArgs(a);
+    const f = await ctx.fact(pkgFact, { names: args.names, latest: a.state === 'latest' });
+    return dnfDecide(args, f);
+  },
+  async apply(ctx, a, p) {
+    return dnfApply(ctx, toDnfArgs(a), p as DnfPlan);
+  },
+});

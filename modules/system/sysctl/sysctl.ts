@@ -1,0 +1,80 @@
+/** sysctl (ansible.posix.sysctl): a kernel parameter in a sysctl file and in the running kernel. */
+import { ArgsError, ModuleError, Type, change, defineFact, defineModule, ok } from '../../../src/contract/index.js';
+import { OneLine } from '../../../lib/args/one-line.js';
+import { shq } from '../../../lib/shell/quote.js';
+import { writeFileCommand } from '../../../lib/files/write-command.js';
+import { normalizeValue, planSysctl, type SysctlArgs, type SysctlFacts } from './sysctl-plan.js';
+
+const Args = Type.Object(
+  {
+    name: OneLine({ description: 'the key, e.g. net.ipv4.ip_forward' }),
+    value: Type.Optional(OneLine({ description: 'the value (yes/true become 1, no/false 0)' })),
+    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present' }),
+    sysctl_file: Type.String({ default: '/etc/sysctl.conf', description: 'the file that makes it persistent' }),
+    reload: Type.Boolean({ default: true, description: 'run `sysctl -p FILE` after a change' }),
+    sysctl_set: Type.Boolean({ default: false, description: 'set the running value with `sysctl -w` when it differs' }),
+    ignoreerrors: Type.Boolean({ default: false, description: 'ignore unknown keys' }),
+  },
+  { additionalProperties: false },
+);
+
+const SEP = '@@tsplay-sysctl-file@@';
+
+export function sysctlScript(q: { name: string; file: string }): string {
+  return `if _v=$(sysctl -n ${shq(q.name)} 2>/dev/null); then echo known; printf '%s\\n' "$_v"; else echo unknown; fi
+echo ${SEP}
+if [ -f ${shq(q.file)} ]; then echo file; cat ${shq(q.file)}; else echo nofile; fi`;
+}
+
+export function parseSysctl(stdout: string): SysctlFacts {
+  const at = stdout.indexOf(`${SEP}\n`);
+  const head = at >= 0 ? stdout.slice(0, at) : stdout;
+  const tail = at >= 0 ? stdout.slice(at + SEP.length + 1) : 'nofile\n';
+  const running = head.startsWith('known\n') ? head.slice(6).replace(/\n$/, '') : null;
+  const file = tail.startsWith('file\n') ? tail.slice(5) : null;
+  return { running, file };
+}
+
+const sysctlFact = defineFact<{ name: string; file: string }, SysctlFacts>({
+  name: 'sysctl',
+  command: sysctlScript,
+  parse: (r) => parseSysctl(r.stdout),
+});
+
+/** sysctl may print an error yet exit 0 (Red Hat bug 1264080): look at stderr too, like Ansible. */
+const STDERR_FAIL = /^sysctl: (setting key "[^"]+"|permission denied on key "[^"]+"): (Invalid argument|Read-only file system|Permission denied)/m;
+
+export const sysctl = defineModule({
+  name: 'sysctl',
+  aliases: ['ansible.posix.sysctl', 'ansible.builtin.sysctl'],
+  description: 'Set a kernel parameter persistently (sysctl file) and in the running kernel',
+  args: Args,
+  argAliases: { key: 'name', val: 'value' },
+  validate(a) {
+    if (a.name.trim() === '') throw new ArgsError('sysctl: name cannot be blank', '/name');
+    if (/[\s=]/.test(a.name.trim())) throw new ArgsError(`sysctl: invalid key '${a.name}'`, '/name');
+    if (a.state === 'present' && (a.value === undefined || a.value.trim() === '')) throw new ArgsError('sysctl: value is required with state=present', '/value');
+  },
+  async check(ctx, a) {
+    const args = { ...a, name: a.name.trim() } as SysctlArgs;
+    const f = await ctx.fact(sysctlFact, { name: args.name, file: a.sysctl_file });
+    const d = planSysctl(args, f);
+    if ('error' in d) throw new ModuleError(d.error);
+    const result = { name: args.name, ...(a.value !== undefined ? { value: normalizeValue(a.value) } : {}), state: a.state, sysctl_file: a.sysctl_file };
+    if (!d.plan) return ok(result);
+    const what = [d.plan.write !== undefined ? `write ${a.sysctl_file}` : '', d.plan.set ? `set ${args.name}` : '', d.plan.reload ? `reload ${a.sysctl_file}` : ''].filter(Boolean);
+    const diff = d.plan.write !== undefined ? [{ before: f.file ?? '', after: d.plan.write, beforeHeader: a.sysctl_file, afterHeader: a.sysctl_file }] : [];
+    return change(what.join(', '), d.plan, { diff, result });
+  },
+  async apply(ctx, a, plan) {
+    const e = a.ignoreerrors ? '-e ' : '';
+    const cmds: string[] = [];
+    if (plan.write !== undefined) cmds.push(writeFileCommand(a.sysctl_file, plan.write));
+    if (plan.set) cmds.push(`sysctl ${e}-w ${shq(`${a.name.trim()}=${normalizeValue(a.value ?? '')}`)} >/dev/null`);
+    if (plan.reload) cmds.push(`sysctl ${e}-p ${shq(a.sysctl_file)} >/dev/null`);
+    const r = await ctx.run(cmds.map((c) => `{ ${c}\n} || exit $?`).join('\n'));
+    if (r.rc !== 0 || STDERR_FAIL.test(r.stderr)) {
+      throw new ModuleError(`sysctl ${a.name}: ${r.stderr.trim() || `failed (rc=${r.rc})`}`, { rc: r.rc, stdout: r.stdout, stderr: r.stderr });
+    }
+  },
+});

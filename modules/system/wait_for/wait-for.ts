@@ -1,0 +1,45 @@
+/** wait_for: wait on the host for a port, a file (or a string in it), or just some time. */
+import { ArgsError, ModuleError, Type, defineModule, ok } from '../../../src/contract/index.js';
+import { WAIT_TIMEOUT, WAIT_UNSUPPORTED, timeoutMessage, waitScript, type WaitArgs } from './wait-for-script.js';
+
+const Args = Type.Object(
+  {
+    host: Type.String({ default: '127.0.0.1', description: 'host to connect to (seen from the target)' }),
+    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+    path: Type.Optional(Type.String({ description: 'a file on the host' })),
+    state: Type.Union([Type.Literal('started'), Type.Literal('stopped'), Type.Literal('present'), Type.Literal('absent'), Type.Literal('drained')], { default: 'started' }),
+    search_regex: Type.Optional(Type.String({ description: 'an extended regex the file (or the port\'s banner) must contain' })),
+    timeout: Type.Number({ default: 300, minimum: 0, description: 'seconds to wait at most' }),
+    delay: Type.Number({ default: 0, minimum: 0, description: 'seconds to wait before the first check' }),
+    sleep: Type.Number({ default: 1, minimum: 0, description: 'seconds between checks' }),
+    connect_timeout: Type.Number({ default: 5, minimum: 0 }),
+    msg: Type.Optional(Type.String({ description: 'message on timeout' })),
+    exclude_hosts: Type.Optional(Type.Array(Type.String())),
+    active_connection_states: Type.Array(Type.String(), { default: ['ESTABLISHED', 'FIN_WAIT1', 'FIN_WAIT2', 'SYN_RECV', 'SYN_SENT', 'TIME_WAIT'] }),
+  },
+  { additionalProperties: false },
+);
+
+export const waitFor = defineModule({
+  name: 'wait_for',
+  aliases: ['ansible.builtin.wait_for', 'ansible.legacy.wait_for'],
+  description: 'Wait on the host for a port to open/close/drain, a file to appear/vanish or contain a string',
+  args: Args,
+  validate(a) {
+    if (a.port !== undefined && a.path !== undefined) throw new ArgsError('wait_for: port and path are mutually exclusive', '/path');
+    if (a.exclude_hosts !== undefined && a.state !== 'drained') throw new ArgsError('wait_for: exclude_hosts should only be given with state=drained', '/exclude_hosts');
+    if (a.search_regex !== undefined && (a.state === 'absent' || a.state === 'stopped')) throw new ArgsError(`wait_for: search_regex cannot be used with state=${a.state}`, '/search_regex');
+    if (a.state === 'drained' && a.port === undefined) throw new ArgsError('wait_for: state=drained needs a port', '/port');
+    if (a.path !== undefined && a.state === 'drained') throw new ArgsError('wait_for: state=drained only works with a port', '/state');
+  },
+  async check(ctx, a) {
+    const t0 = Date.now();
+    const r = await ctx.run(waitScript(a as WaitArgs));
+    const elapsed = Math.round((Date.now() - t0) / 1000);
+    const result = { elapsed, state: a.state, ...(a.port !== undefined ? { port: a.port } : {}), ...(a.path !== undefined ? { path: a.path } : {}), ...(a.search_regex !== undefined ? { search_regex: a.search_regex } : {}) };
+    if (r.rc === 0) return ok(result);
+    if (r.rc === WAIT_TIMEOUT) return ok({ ...result, failed: true, msg: a.msg ?? timeoutMessage(a as WaitArgs) });
+    if (r.rc === WAIT_UNSUPPORTED) throw new ModuleError(r.stderr.trim());
+    throw new ModuleError(`wait_for failed (rc=${r.rc}): ${r.stderr.trim()}`, { rc: r.rc, stderr: r.stderr });
+  },
+});

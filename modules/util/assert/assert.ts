@@ -1,0 +1,33 @@
+/** assert: fail unless every condition holds (runs on the controller). */
+import { Type, defineModule, ok } from '../../../src/contract/index.js';
+
+const StrOrList = Type.Union([Type.String(), Type.Array(Type.Unknown())]);
+
+const Args = Type.Object(
+  {
+    that: Type.Union([Type.String(), Type.Boolean(), Type.Array(Type.Union([Type.String(), Type.Boolean()]))], { description: 'condition(s), like when:; all must hold' }),
+    fail_msg: Type.Optional(StrOrList),
+    success_msg: Type.Optional(StrOrList),
+    quiet: Type.Boolean({ default: false, description: 'less output on success' }),
+  },
+  { additionalProperties: false },
+);
+
+export const assertModule = defineModule({
+  name: 'assert',
+  aliases: ['ansible.builtin.assert', 'ansible.legacy.assert'],
+  description: 'Check that conditions hold; fail with fail_msg otherwise',
+  args: Args,
+  argAliases: { msg: 'fail_msg' },
+  runsOn: 'controller',
+  async check(ctx, a) {
+    const conds = Array.isArray(a.that) ? a.that : [a.that];
+    for (const cond of conds) {
+      if (!ctx.condition(cond)) {
+        return ok({ failed: true, msg: (a.fail_msg ?? 'Assertion failed') as string, assertion: cond, evaluated_to: false });
+      }
+    }
+    // quiet: Ansible only trims its verbose output; the result is the same
+    return ok({ msg: (a.success_msg ?? 'All assertions passed') as string, changed: false });
+  },
+});

@@ -1,0 +1,37 @@
+/** debug: print a message or a variable (runs on the controller). */
+import { ArgsError, TsplayError, Type, defineModule, ok } from '../../../src/contract/index.js';
+
+const Args = Type.Object(
+  {
+    msg: Type.Optional(Type.Unknown({ description: "the message (any value; default 'Hello world!')" })),
+    var: Type.Optional(Type.String({ description: 'a variable name or expression to show' })),
+    verbosity: Type.Integer({ default: 0, minimum: 0, description: 'only show at this -v level or above' }),
+  },
+  { additionalProperties: false },
+);
+
+export const debug = defineModule({
+  name: 'debug',
+  aliases: ['ansible.builtin.debug', 'ansible.legacy.debug'],
+  description: 'Print a message or the value of a variable',
+  args: Args,
+  runsOn: 'controller',
+  validate(a) {
+    if (a.msg !== undefined && a.var !== undefined) throw new ArgsError("debug: 'msg' and 'var' are mutually exclusive", '/var');
+  },
+  async check(ctx, a) {
+    const level = Number(ctx.vars.ansible_verbosity ?? 0) || 0;
+    if (a.verbosity > level) return ok({ skipped: true, skipped_reason: 'Verbosity threshold not met.' });
+    if (a.var === undefined) // msg may be any value (a list or dict is shown as such, like Ansible)
+    return ok({ msg: (a.msg ?? 'Hello world!') as string, _ansible_verbose_always: true });
+    let value: unknown;
+    try {
+      value = ctx.evaluate(a.var);
+    } catch (e) {
+      if (e instanceof TsplayError && e.code === 'undefined-var') value = 'VARIABLE IS NOT DEFINED!';
+      else throw e;
+    }
+    if (value === undefined) value = 'VARIABLE IS NOT DEFINED!';
+    return ok({ [a.var]: value, _ansible_verbose_always: true });
+  },
+});

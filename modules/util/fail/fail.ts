@@ -1,0 +1,20 @@
+/** fail: fail the task with a message (runs on the controller). */
+import { Type, defineModule, ok } from '../../../src/contract/index.js';
+
+const Args = Type.Object(
+  {
+    msg: Type.Unknown({ default: 'Failed as requested from task', description: 'the failure message' }),
+  },
+  { additionalProperties: false },
+);
+
+export const fail = defineModule({
+  name: 'fail',
+  aliases: ['ansible.builtin.fail', 'ansible.legacy.fail'],
+  description: 'Fail the task with a custom message',
+  args: Args,
+  runsOn: 'controller',
+  async check(_ctx, a) {
+    return ok({ failed: true, msg: a.msg as string });
+  },
+});

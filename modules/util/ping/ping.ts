@@ -1,0 +1,21 @@
+/** ping: prove the host answers over the connection (and, with become, that sudo works). */
+import { ModuleError, Type, defineModule, ok } from '../../../src/contract/index.js';
+
+const Args = Type.Object(
+  {
+    data: Type.String({ default: 'pong', description: "what to return as `ping`; 'crash' makes the task fail" }),
+  },
+  { additionalProperties: false },
+);
+
+export const ping = defineModule({
+  name: 'ping',
+  aliases: ['ansible.builtin.ping', 'ansible.legacy.ping'],
+  description: 'Check that the host is reachable and a shell (and sudo, with become) works there',
+  args: Args,
+  async check(ctx, a) {
+    if (a.data === 'crash') throw new ModuleError('boom');
+    await ctx.runOk('true');
+    return ok({ ping: a.data });
+  },
+});

@@ -1,0 +1,43 @@
+/** set_fact: set host variables from the task's arguments (runs on the controller). */
+import { ArgsError, Type, defineModule, ok } from '../../../src/contract/index.js';
+
+const Args = Type.Object(
+  {
+    cacheable: Type.Boolean({ default: false, description: 'accepted for compatibility (facts live for the run)' }),
+  },
+  { additionalProperties: true },
+);
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const TRUE = new Set(['true', 'yes']);
+const FALSE = new Set(['false', 'no']);
+
+/** The facts a set_fact task sets: every argument but `cacheable`; 'yes'/'no' strings become booleans (as in Ansible). */
+export function factsFrom(args: Record<string, unknown>): Record<string, unknown> {
+  const facts: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(args)) {
+    if (k === 'cacheable') continue;
+    if (typeof v === 'string' && TRUE.has(v.toLowerCase())) facts[k] = true;
+    else if (typeof v === 'string' && FALSE.has(v.toLowerCase())) facts[k] = false;
+    else facts[k] = v;
+  }
+  return facts;
+}
+
+export const setFact = defineModule({
+  name: 'set_fact',
+  aliases: ['ansible.builtin.set_fact', 'ansible.legacy.set_fact'],
+  description: 'Set variables on the host for the rest of the run (any key: value arguments)',
+  args: Args,
+  runsOn: 'controller',
+  validate(a) {
+    const keys = Object.keys(a).filter((k) => k !== 'cacheable');
+    if (keys.length === 0) throw new ArgsError('set_fact: no variables given (use key: value arguments)');
+    for (const k of keys) {
+      if (!NAME.test(k)) throw new ArgsError(`set_fact: the variable name '${k}' is not valid: use letters, digits and _, not starting with a digit`, `/${k}`);
+    }
+  },
+  async check(_ctx, a) {
+    return ok({ ansible_facts: factsFrom(a as Record<string, unknown>) });
+  },
+});

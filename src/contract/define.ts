@@ -1,0 +1,114 @@
+import type { Static, TSchema } from '@sinclair/typebox';
+import type { RunOptions, RunResult } from '../connection/types.js';
+import type { FactDef } from './fact.js';
+
+/** One file's change, shown as a unified diff in --diff mode. */
+export interface FileDiff {
+  before: string;
+  after: string;
+  /** shown on the ---/+++ lines (default: the path) */
+  beforeHeader?: string;
+  afterHeader?: string;
+}
+
+/** Ansible's result contract (plus whatever a module returns). */
+export interface ResultData {
+  changed?: boolean;
+  failed?: boolean;
+  skipped?: boolean;
+  msg?: string;
+  rc?: number;
+  stdout?: string;
+  stderr?: string;
+  diff?: FileDiff[];
+  /** variables a module sets on the host (set_fact, stat...) */
+  ansible_facts?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export type CheckOk = { changed: false; result?: ResultData };
+export type CheckChange<P> = {
+  changed: true;
+  /** one line saying what apply() will do, e.g. "write /etc/hostname" */
+  summary: string;
+  plan: P;
+  diff?: FileDiff[];
+  result?: ResultData;
+};
+export type CheckResult<P> = CheckOk | CheckChange<P>;
+
+export function ok(result?: ResultData): CheckOk {
+  return { changed: false, result };
+}
+export function change<P>(summary: string, plan: P, extra: { diff?: FileDiff[]; result?: ResultData } = {}): CheckChange<P> {
+  return { changed: true, summary, plan, diff: extra.diff, result: extra.result };
+}
+
+/** What a module sees of the engine while it runs on one host. */
+export interface ModuleContext {
+  /** inventory hostname */
+  readonly host: string;
+  /** the task's variables (already merged by precedence) */
+  readonly vars: Readonly<Record<string, unknown>>;
+  readonly checkMode: boolean;
+  readonly diffMode: boolean;
+  /** the task's become setting (run() uses it unless opts.become is given) */
+  readonly become: boolean;
+  readonly becomeUser: string;
+  /** Run a shell command on the host (through the persistent shell). */
+  run(command: string, opts?: RunOptions): Promise<RunResult>;
+  /** Like run(), but a non-zero rc throws a ModuleError carrying rc/stdout/stderr. */
+  runOk(command: string, opts?: RunOptions): Promise<RunResult>;
+  /** Read a fact (cached per host; invalidated when a task changes the host). */
+  fact<A, T>(fact: FactDef<A, T>, args: A): Promise<T>;
+  /** Read a file on the controller: `src` is searched like Ansible (role files/, playbook dir files/, playbook dir). */
+  readControllerFile(src: string, kind: 'files' | 'templates'): Promise<{ path: string; data: Buffer }>;
+  /** Render a template file (EJS, or Jinja for .j2) with the task's variables. */
+  renderTemplate(src: string, extraVars?: Record<string, unknown>): Promise<string>;
+  /** Evaluate a bare Jinja expression over the task's variables (debug var=, assert that=). */
+  evaluate(expr: string): unknown;
+  /** Evaluate a condition like `when:` (string, boolean or list of them, all must hold). */
+  condition(cond: unknown): boolean;
+  /** Mark a value secret: it is masked in every output from now on. */
+  secret(value: string): void;
+  warn(message: string): void;
+  /** verbose (-v) output */
+  log(message: string): void;
+}
+
+export interface ModuleDef<S extends TSchema = TSchema, P = unknown> {
+  /** snake_case, as in Ansible */
+  name: string;
+  /** other names: fully qualified (ansible.builtin.copy) and legacy ones */
+  aliases?: string[];
+  /** one line for `tsplay doc` */
+  description: string;
+  /** TypeBox schema: Ajv validation (defaults applied, unknown arguments rejected), static type and docs */
+  args: S;
+  /** argument aliases, e.g. { dest: 'path', name: 'path' } */
+  argAliases?: Record<string, string>;
+  /** `module: some text` / leftovers of `k=v` strings go to this argument (command/shell's cmd) */
+  freeForm?: string;
+  /** arguments whose values are secret (masked everywhere) */
+  secretArgs?: string[];
+  /**
+   * 'host' (default): needs the host's connection.
+   * 'controller': runs entirely on the controller (debug, set_fact, assert, fail).
+   */
+  runsOn?: 'host' | 'controller';
+  /** In check mode a planned change is reported as skipped (the outcome can't be predicted: command, shell). */
+  checkModeSkips?: boolean;
+  /** Cross-argument rules; throw ArgsError. */
+  validate?(args: Static<S>): void;
+  /** Read-only: facts in, plan out. Runs in check mode too. */
+  check(ctx: ModuleContext, args: Static<S>): Promise<CheckResult<P>>;
+  /** Perform the planned change. Never called in check mode. Returns extra result fields. */
+  apply?(ctx: ModuleContext, args: Static<S>, plan: P): Promise<ResultData | void>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyModule = ModuleDef<any, any>;
+
+export function defineModule<S extends TSchema, P = unknown>(def: ModuleDef<S, P>): ModuleDef<S, P> {
+  return def;
+}

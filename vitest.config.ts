@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    // module tests live beside their module (modules/<family>/<module>/), lib tests beside lib/
+    include: ['test/**/*.test.ts', 'modules/**/*.test.ts', 'lib/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     // lab-based suites each bring up their own named lab; two cores: keep parallelism modest

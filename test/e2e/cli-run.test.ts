@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLab, stopLab, type Lab } from '../helpers/lab.js';
-import { recap, ROOT, tsplay } from '../helpers/cli.js';
+import { startLab, stopLab, type Lab } from '../harness/lab.js';
+import { recap, ROOT, tsplay } from '../harness/cli.js';
 
 const LAB = 'clirun';
 const PB = join(ROOT, 'test/fixtures/playbooks');

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/connection/types.js';
-import { runModule } from '../helpers/modules.js';
-import { connectLabHost, featureGate, startLab, stopLab, type Lab } from '../helpers/lab.js';
+import { runModule } from '../harness/modules.js';
+import { connectLabHost, featureGate, startLab, stopLab, type Lab } from '../harness/lab.js';
 
 const LAB = 'cnmod';
 /** the automounter needs autofs in the kernel; the map files do not */

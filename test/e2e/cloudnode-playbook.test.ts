@@ -12,8 +12,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { featureGate, startLab, stopLab, type Lab } from '../helpers/lab.js';
-import { recap, ROOT, tsplay } from '../helpers/cli.js';
+import { featureGate, startLab, stopLab, type Lab } from '../harness/lab.js';
+import { recap, ROOT, tsplay } from '../harness/cli.js';
 
 const LAB = 'cnplay';
 const CLOUD = ['cloudnode001', 'cloudnode002'];

@@ -12,7 +12,7 @@ import { SshConnection } from '../../src/connection/ssh.js';
 import { targetFromVars, type CliConnectionOptions } from '../../src/connection/target.js';
 import type { Connection, ConnectionTarget } from '../../src/connection/types.js';
 import { BecomeError, UnreachableError } from '../../src/errors.js';
-import { startLab, stopLab, type Lab, type LabHost } from '../helpers/lab.js';
+import { startLab, stopLab, type Lab, type LabHost } from '../harness/lab.js';
 
 const LAB = 'conntest';
 const PASSWORD = 'ops-pass';

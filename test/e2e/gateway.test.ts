@@ -20,9 +20,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Connection } from '../../src/connection/types.js';
-import { runModule } from '../helpers/modules.js';
-import { connectLabHost, featureGate, startLab, stopLab, type Lab } from '../helpers/lab.js';
-import { recap, ROOT, tsplay } from '../helpers/cli.js';
+import { runModule } from '../harness/modules.js';
+import { connectLabHost, featureGate, startLab, stopLab, type Lab } from '../harness/lab.js';
+import { recap, ROOT, tsplay } from '../harness/cli.js';
 
 const GROUP_VARS = join(ROOT, 'inventory/lab/group_vars/gateways.yml');
 const VARS = parse(readFileSync(GROUP_VARS, 'utf8')) as { vpn_conn: string; vpn_psk: string; vpn_onprem: { subnet: string }; vpn_cloud: { subnet: string } };

@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { recap, tsplay } from '../helpers/cli.js';
+import { recap, tsplay } from '../harness/cli.js';
 import { FIX, loadState, runWithStandins } from '../fixtures/image/standin-run.js';
 
 const GALLERY = ['run', 'playbooks/image.yml', '-i', join(FIX, 'standin-builder.yml'), '-i', 'inventory/lab/', '--limit', 'image_builders', '--tags', 'capture'];

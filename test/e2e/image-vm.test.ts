@@ -10,8 +10,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { recap, tsplay } from '../helpers/cli.js';
-import { featureGate, startLab, stopLab, type Lab } from '../helpers/lab.js';
+import { recap, tsplay } from '../harness/cli.js';
+import { featureGate, startLab, stopLab, type Lab } from '../harness/lab.js';
 import { FIX, loadState, runWithStandins } from '../fixtures/image/standin-run.js';
 
 const LAB = 'imgvm';

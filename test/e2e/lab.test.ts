@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseDeb822, parseOneLine, pickDebianMirrors } from '../../src/lab/apt-sources.js';
 import { detectFeatures, hasFeature } from '../../src/lab/features.js';
-import { labCli, startLab, stopLab, type Lab } from '../helpers/lab.js';
+import { labCli, startLab, stopLab, type Lab } from '../harness/lab.js';
 
 const sh = (lab: Lab, host: string, cmd: string) => lab.exec(host, cmd);
 

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshConnection } from '../../src/connection/ssh.js';
 import type { Connection, RunOptions } from '../../src/connection/types.js';
 import type { ResultData } from '../../src/contract/define.js';
-import { runModule, type RunModuleOpts } from '../helpers/modules.js';
-import { labTarget, startLab, stopLab, type Lab, type LabHost } from '../helpers/lab.js';
+import { runModule, type RunModuleOpts } from '../harness/modules.js';
+import { labTarget, startLab, stopLab, type Lab, type LabHost } from '../harness/lab.js';
 
 const LAB = 'filesmod';
 let lab: Lab;

@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshConnection } from '../../src/connection/ssh.js';
 import type { Connection, RunOptions } from '../../src/connection/types.js';
 import type { ResultData } from '../../src/contract/define.js';
-import { labTarget, startLab, stopLab, type Lab } from '../helpers/lab.js';
-import { runModule, type RunModuleOpts } from '../helpers/modules.js';
+import { labTarget, startLab, stopLab, type Lab } from '../harness/lab.js';
+import { runModule, type RunModuleOpts } from '../harness/modules.js';
 
 const LAB = 'sysmod';
 let lab: Lab;

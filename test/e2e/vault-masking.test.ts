@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, tsplay } from '../helpers/cli.js';
+import { ROOT, tsplay } from '../harness/cli.js';
 
 const FX = join(ROOT, 'test/fixtures/vault');
 const facts = JSON.parse(readFileSync(join(FX, 'secrets.json'), 'utf8')) as { password: string; secrets: Record<string, string>; visible: string[] };

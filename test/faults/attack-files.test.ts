@@ -11,8 +11,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tsplay, type CliResult } from '../helpers/cli.js';
-import { startLab, stopLab, type Lab } from '../helpers/lab.js';
+import { tsplay, type CliResult } from '../harness/cli.js';
+import { startLab, stopLab, type Lab } from '../harness/lab.js';
 
 const LAB = 'atfiles';
 const H = 'node1';

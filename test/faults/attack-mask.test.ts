@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recap, tsplay } from '../helpers/cli.js';
+import { recap, tsplay } from '../harness/cli.js';
 
 const SECRET = 'e';
 let dir: string;

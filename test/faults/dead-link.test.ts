@@ -17,8 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshConnection } from '../../src/connection/ssh.js';
 import { targetFromVars } from '../../src/connection/target.js';
 import { UnreachableError } from '../../src/errors.js';
-import { BIN, recap } from '../helpers/cli.js';
-import { startLab, stopLab, type Lab } from '../helpers/lab.js';
+import { BIN, recap } from '../harness/cli.js';
+import { startLab, stopLab, type Lab } from '../harness/lab.js';
 
 const run = promisify(execFile);
 const LAB = 'lkdead';

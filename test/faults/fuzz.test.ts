@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../helpers/cli.js';
+import { ROOT } from '../harness/cli.js';
 import { formatSummary, runFuzz } from './fuzz-pool.js';
 
 const CASES = Number(process.env.TSPLAY_FUZZ_CASES ?? 500);

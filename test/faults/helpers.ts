@@ -7,8 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, lstatSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, ROOT, tsplay } from '../helpers/cli.js';
-import { upperDir, type Lab } from '../helpers/lab.js';
+import { BIN, ROOT, tsplay } from '../harness/cli.js';
+import { upperDir, type Lab } from '../harness/lab.js';
 
 // ---------------------------------------------------------------- randomness
 

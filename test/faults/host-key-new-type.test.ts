@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshConnection } from '../../src/connection/ssh.js';
 import { UnreachableError } from '../../src/errors.js';
-import { recap, tsplay } from '../helpers/cli.js';
-import { labTarget, startLab, stopLab, type Lab } from '../helpers/lab.js';
+import { recap, tsplay } from '../harness/cli.js';
+import { labTarget, startLab, stopLab, type Lab } from '../harness/lab.js';
 
 const LAB = 'lkhostkey';
 const HOST = 'node1';

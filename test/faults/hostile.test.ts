@@ -13,8 +13,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recap, ROOT } from '../helpers/cli.js';
-import { startLab, stopLab, type CmdResult, type Lab } from '../helpers/lab.js';
+import { recap, ROOT } from '../harness/cli.js';
+import { startLab, stopLab, type CmdResult, type Lab } from '../harness/lab.js';
 import { boundedRun, clip, freshSecret, grepHost, plainSsh, writeInventory } from './helpers.js';
 
 /** a run that takes longer than this hangs */

@@ -14,8 +14,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../helpers/cli.js';
-import { startLab, stopLab, type Lab } from '../helpers/lab.js';
+import { ROOT } from '../harness/cli.js';
+import { startLab, stopLab, type Lab } from '../harness/lab.js';
 import {
   clip,
   faultSeed,

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { recap, ROOT, tsplay } from '../helpers/cli.js';
+import { recap, ROOT, tsplay } from '../harness/cli.js';
 
 const DIR = join(ROOT, 'test/fixtures/errors');
 const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at .*:\d+/);

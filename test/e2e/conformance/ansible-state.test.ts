@@ -7,8 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { startLab, stopLab, type Lab } from '../../helpers/lab.js';
-import { recap, tsplay } from '../../helpers/cli.js';
+import { startLab, stopLab, type Lab } from '../../harness/lab.js';
+import { recap, tsplay } from '../../harness/cli.js';
 // @ts-expect-error plain JS shared with the recorder
 import { FIXTURES, ansibleEnv } from './harness.mjs';
 

@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLab, stopLab, type Lab } from '../../helpers/lab.js';
-import { recap, tsplay } from '../../helpers/cli.js';
+import { startLab, stopLab, type Lab } from '../../harness/lab.js';
+import { recap, tsplay } from '../../harness/cli.js';
 // @ts-expect-error plain JS shared with the recorder
 import { FIXTURES, cases, expected, ghostInventory, normalizeRaw, normalizeRun } from './harness.mjs';
 

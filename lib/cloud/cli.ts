@@ -9,7 +9,7 @@
  * cache, profile or instance identity); anything secret a site needs (AWS_SECRET_ACCESS_KEY...) reaches the
  * CLI through the task's `environment:`, which the shell exports without putting it on a command line.
  */
-import type { ModuleContext } from '../../src/contract/index.js';
+import type { CheckContext, ModuleContext, RunOptions, RunResult } from '../../src/contract/index.js';
 import { ModuleError } from '../../src/contract/index.js';
 import { shJoin, shq } from '../shell/quote.js';
 import { MISSING_MARK, classifyCliError, type CliFailure, type CloudCliName } from './cli-errors.js';
@@ -60,10 +60,16 @@ export class CloudCli {
   private who: { user: string; host: string; path: string } | undefined;
 
   constructor(
-    private readonly ctx: ModuleContext,
+    /** check()'s context (reads: show, list, wait) or apply()'s (reads and changes) */
+    private readonly ctx: CheckContext | ModuleContext,
     readonly cli: CloudCliName,
     private readonly opts: CloudCliOptions = {},
   ) {}
+
+  /** In check() only probes exist: a CloudCli made there can only read (a CheckContext has no run()). */
+  private exec(script: string, opts?: RunOptions): Promise<RunResult> {
+    return 'run' in this.ctx ? this.ctx.run(script, opts) : this.ctx.probe(script, opts);
+  }
 
   /** Run one call; parsed JSON (null when there is no output, or not found with notFoundOk). */
   async run<T = unknown>(call: CliCall): Promise<T | null> {
@@ -71,7 +77,7 @@ export class CloudCli {
     const script = `${missingCheck(this.cli)}\n${shJoin(argv)}`;
     this.ctx.log(`${this.cli}: ${argv.join(' ')}`);
     // aws v2 pipes JSON through a pager unless told not to
-    const r = await this.ctx.run(script, this.cli === 'aws' ? { env: { AWS_PAGER: '' } } : undefined);
+    const r = await this.exec(script, this.cli === 'aws' ? { env: { AWS_PAGER: '' } } : undefined);
     if (r.rc !== 0) {
       const f = classifyCliError(this.cli, r.rc, r.stderr);
       if (f.kind === 'not-found' && call.notFoundOk) return null;
@@ -92,7 +98,7 @@ export class CloudCli {
    */
   async preflight(): Promise<AzAccount | null> {
     if (this.cli === 'az') return this.run<AzAccount>({ argv: ['account', 'show'], what: 'the current Azure account' });
-    const r = await this.ctx.run(missingCheck('aws'));
+    const r = await this.exec(missingCheck('aws'));
     if (r.rc !== 0) throw await this.failure({ kind: 'missing', detail: 'aws: command not found' }, { argv: [] }, r);
     return null;
   }
@@ -104,7 +110,7 @@ export class CloudCli {
       const [host, user, path = ''] = stderr.slice(i + MISSING_MARK.length).replace(/^\n/, '').split('\n');
       return (this.who = { host: host || '?', user: user || '?', path });
     }
-    const r = await this.ctx.run('uname -n; id -un');
+    const r = await this.exec('uname -n; id -un');
     const [host = '?', user = '?'] = r.stdout.trim().split('\n');
     return (this.who = { host, user, path: '' });
   }

@@ -2,7 +2,7 @@
  * What command and shell share: the creates/removes guard (one test on the host), building the command line,
  * running it and shaping Ansible's result (rc, stdout/stderr and their _lines, cmd, start/end/delta).
  */
-import { ArgsError, Type, change, ok, type CheckResult, type ModuleContext, type ResultData } from '../../src/contract/index.js';
+import { ArgsError, Type, change, ok, type CheckResult, type CheckContext, type ModuleContext, type ResultData } from '../../src/contract/index.js';
 import { shq } from '../shell/quote.js';
 import { shSplit } from '../shell/shlex.js';
 
@@ -93,10 +93,10 @@ export function guardDecision(a: GuardArgs, g: { creates?: boolean; removes?: bo
 }
 
 /** check(): run the guards (one command, or none without guards). */
-export async function checkGuards(ctx: ModuleContext, a: GuardArgs, what: string): Promise<CheckResult<null>> {
+export async function checkGuards(ctx: CheckContext, a: GuardArgs, what: string): Promise<CheckResult<null>> {
   const script = guardScript(a);
   if (script) {
-    const r = await ctx.run(script, a.chdir !== undefined ? { cwd: a.chdir } : {});
+    const r = await ctx.probe(script, a.chdir !== undefined ? { cwd: a.chdir } : {});
     if (r.rc !== 0 && a.chdir !== undefined) {
       return ok({ failed: true, msg: `Unable to change directory before execution: ${a.chdir}`, rc: r.rc, stderr: r.stderr.trim() });
     }

@@ -2,7 +2,7 @@
  * The common shape of lineinfile and blockinfile: read the file (one command, following links), edit it
  * in memory, then one atomic write (keeping owner/group/mode) and/or one chown/chmod.
  */
-import { ModuleError, change, ok, type CheckResult, type FileDiff, type ModuleContext, type ResultData } from '../../src/contract/index.js';
+import { ModuleError, change, ok, type CheckResult, type FileDiff, type CheckContext, type ModuleContext, type ResultData } from '../../src/contract/index.js';
 import { ancestors, attrDiff, attrsCommand, contentDiff, newFileAttrs, fileStateFact, modeWarning, parentDir, planAttrs, refuseUntrustedLinks, runSteps, type CurrentAttrs, type FileStep, type ModeSpec } from './index.js';
 
 export interface EditArgs {
@@ -39,7 +39,7 @@ export interface EditHooks {
   edit(content: Buffer | null): EditOutcome;
 }
 
-export async function checkEdit(ctx: ModuleContext, a: EditArgs, hooks: EditHooks): Promise<CheckResult<EditPlan>> {
+export async function checkEdit(ctx: CheckContext, a: EditArgs, hooks: EditHooks): Promise<CheckResult<EditPlan>> {
   const w = modeWarning(a.mode);
   if (w) ctx.warn(w);
   const facts = await ctx.fact(fileStateFact, { items: [{ path: a.path, follow: true, linkHops: true, content: 'all' }] });

@@ -5,7 +5,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import type { ModuleContext } from '../../src/contract/index.js';
+import type { CheckContext } from '../../src/contract/index.js';
 import { ModuleError } from '../../src/contract/index.js';
 
 export interface SourceFile {
@@ -31,7 +31,7 @@ async function isDir(p: string): Promise<boolean> {
 }
 
 /** Where a directory `src` is on the controller (Ansible's files/ search order). */
-export async function locateControllerDir(ctx: ModuleContext, src: string): Promise<string | undefined> {
+export async function locateControllerDir(ctx: CheckContext, src: string): Promise<string | undefined> {
   if (isAbsolute(src)) return (await isDir(src)) ? src : undefined;
   const v = ctx.vars as Record<string, unknown>;
   const bases: string[] = [];
@@ -59,7 +59,7 @@ async function walk(root: string, dir: string, files: SourceFile[], dirs: string
   }
 }
 
-export async function readControllerSource(ctx: ModuleContext, src: string, kind: 'files' | 'templates' = 'files'): Promise<ControllerSource> {
+export async function readControllerSource(ctx: CheckContext, src: string, kind: 'files' | 'templates' = 'files'): Promise<ControllerSource> {
   try {
     const f = await ctx.readControllerFile(src, kind);
     let mode = 0o644;

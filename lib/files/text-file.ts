@@ -4,7 +4,7 @@
  * one file-state read (stat + link + sha1 + content), copy's planPut (atomic write, owner/mode kept or set,
  * validate, backup, diff) and runSteps.
  */
-import { ModuleError, type FileDiff, type ModuleContext } from '../../src/contract/index.js';
+import { ModuleError, type FileDiff, type CheckContext, type ModuleContext } from '../../src/contract/index.js';
 import { fileStateFact, runSteps, type FileFacts, type FileInfo, type FileStep, type ModeSpec } from './index.js';
 import { shq } from '../shell/quote.js';
 import { planPut } from './put-plan.js';
@@ -19,7 +19,7 @@ export interface TextFile {
 }
 
 /** Read a text file (following a link for the content), in one command. */
-export async function readTextFile(ctx: ModuleContext, path: string): Promise<TextFile> {
+export async function readTextFile(ctx: CheckContext, path: string): Promise<TextFile> {
   const facts = await ctx.fact(fileStateFact, { items: [{ path, follow: true, checksum: 'sha1', content: 'all' }] });
   const info = facts.files[0]!;
   const st = info.stat?.type === 'link' ? info.target : info.stat;

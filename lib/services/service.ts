@@ -32,12 +32,11 @@ export function sysvName(name: string): string {
   return name.replace(/\.service$/, '');
 }
 
-export function serviceStateScript(name: string, opts: { daemonReload?: boolean } = {}): string {
+export function serviceStateScript(name: string): string {
   const n = shq(name);
   const s = shq(sysvName(name));
   return `if [ -d /run/systemd/system ]; then
   echo init=systemd
-  ${opts.daemonReload ? 'systemctl daemon-reload || exit 1' : ':'}
   systemctl show -p LoadState -p ActiveState -- ${n} 2>/dev/null
   _e=$(systemctl is-enabled -- ${n} 2>/dev/null); echo "isenabled=$_e $?"
 else

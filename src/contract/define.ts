@@ -44,8 +44,12 @@ export function change<P>(summary: string, plan: P, extra: { diff?: FileDiff[]; 
   return { changed: true, summary, plan, diff: extra.diff, result: extra.result };
 }
 
-/** What a module sees of the engine while it runs on one host. */
-export interface ModuleContext {
+/**
+ * What check() sees of the engine: facts, and explicit read-only probes. It has no run(): whatever changes
+ * the host is a plan step that apply() performs (or, for the rare change that must precede reading the
+ * state and is never reported, prepare()).
+ */
+export interface CheckContext {
   /** inventory hostname */
   readonly host: string;
   /** the task's variables (already merged by precedence) */
@@ -55,10 +59,11 @@ export interface ModuleContext {
   /** the task's become setting (run() uses it unless opts.become is given) */
   readonly become: boolean;
   readonly becomeUser: string;
-  /** Run a shell command on the host (through the persistent shell). */
-  run(command: string, opts?: RunOptions): Promise<RunResult>;
-  /** Like run(), but a non-zero rc throws a ModuleError carrying rc/stdout/stderr. */
-  runOk(command: string, opts?: RunOptions): Promise<RunResult>;
+  /**
+   * A read-only command: it reads the host and changes nothing (runs in check mode too). For a question
+   * asked once, where a fact (cached, shared by tasks) would be overkill.
+   */
+  probe(command: string, opts?: RunOptions): Promise<RunResult>;
   /** Read a fact (cached per host; invalidated when a task changes the host). */
   fact<A, T>(fact: FactDef<A, T>, args: A): Promise<T>;
   /** Read a file on the controller: `src` is searched like Ansible (role files/, playbook dir files/, playbook dir). */
@@ -74,6 +79,14 @@ export interface ModuleContext {
   warn(message: string): void;
   /** verbose (-v) output */
   log(message: string): void;
+}
+
+/** What apply() and prepare() see: the check context plus commands that change the host. */
+export interface ModuleContext extends CheckContext {
+  /** Run a shell command on the host (through the persistent shell). */
+  run(command: string, opts?: RunOptions): Promise<RunResult>;
+  /** Like run(), but a non-zero rc throws a ModuleError carrying rc/stdout/stderr. */
+  runOk(command: string, opts?: RunOptions): Promise<RunResult>;
 }
 
 export interface ModuleDef<S extends TSchema = TSchema, P = unknown> {
@@ -100,8 +113,13 @@ export interface ModuleDef<S extends TSchema = TSchema, P = unknown> {
   checkModeSkips?: boolean;
   /** Cross-argument rules; throw ArgsError. */
   validate?(args: Static<S>): void;
+  /**
+   * A change that must come before the state is read and is never reported as one (systemd's
+   * daemon_reload, as in Ansible). Never called in check mode; facts are re-read after it.
+   */
+  prepare?(ctx: ModuleContext, args: Static<S>): Promise<void>;
   /** Read-only: facts in, plan out. Runs in check mode too. */
-  check(ctx: ModuleContext, args: Static<S>): Promise<CheckResult<P>>;
+  check(ctx: CheckContext, args: Static<S>): Promise<CheckResult<P>>;
   /** Perform the planned change. Never called in check mode. Returns extra result fields. */
   apply?(ctx: ModuleContext, args: Static<S>, plan: P): Promise<ResultData | void>;
 }

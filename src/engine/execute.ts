@@ -3,7 +3,7 @@
  * modules. Module failures become failed results; unreachable hosts propagate as UnreachableError.
  */
 import type { Connection, RunOptions, RunResult } from '../connection/types.js';
-import type { AnyModule, ModuleContext, ResultData } from '../contract/define.js';
+import type { AnyModule, CheckContext, ModuleContext, ResultData } from '../contract/define.js';
 import { FactCache } from '../facts/cache.js';
 import { BecomeError, ModuleError, TsplayError, UnreachableError } from '../errors.js';
 import { registerSecret } from '../output/mask.js';
@@ -46,6 +46,7 @@ export function makeContext(env: ExecEnv): ModuleContext {
     become: env.become,
     becomeUser: env.becomeUser,
     run,
+    probe: run,
     async runOk(command, opts) {
       const r = await run(command, opts);
       if (r.rc !== 0) {
@@ -67,12 +68,22 @@ export function makeContext(env: ExecEnv): ModuleContext {
   };
 }
 
-/** check → (apply) → Ansible-shaped result. `args` must already be validated. */
+/** The check() view of a context: the same object without run()/runOk(), so check() cannot change the host. */
+function checkContext(ctx: ModuleContext): CheckContext {
+  const { run: _run, runOk: _runOk, ...view } = ctx;
+  return view;
+}
+
+/** (prepare →) check → (apply) → Ansible-shaped result. `args` must already be validated. */
 export async function executeModule(mod: AnyModule, args: Record<string, unknown>, env: ExecEnv): Promise<ResultData> {
   for (const k of mod.secretArgs ?? []) registerSecret(args[k]);
   const ctx = makeContext(env);
   try {
-    const c = await mod.check(ctx, args);
+    if (mod.prepare && !env.checkMode) {
+      await mod.prepare(ctx, args);
+      env.facts.invalidate();
+    }
+    const c = await mod.check(checkContext(ctx), args);
     if (!c.changed) return { ...c.result, changed: false };
     if (env.checkMode) {
       if (mod.checkModeSkips) return { ...c.result, changed: false, skipped: true, msg: `skipped in check mode: ${c.summary}` };

@@ -95,6 +95,10 @@ export class FakeHost {
         host.commands.push(command);
         return { rc: 0, stdout: '', stderr: '', stdoutBuf: Buffer.alloc(0) };
       },
+      async probe(command: string) {
+        host.commands.push(command);
+        return { rc: 0, stdout: '', stderr: '', stdoutBuf: Buffer.alloc(0) };
+      },
       async runOk(command: string) {
         host.commands.push(command);
         return { rc: 0, stdout: '', stderr: '', stdoutBuf: Buffer.alloc(0) };

@@ -85,6 +85,9 @@ export function fakeCtx(answer: (q: never) => FileFacts, opts: { diff?: boolean;
       ctx.commands.push({ command, stdin: o?.stdin });
       return { rc: 0, stdout: '', stderr: '', stdoutBuf: Buffer.alloc(0) };
     },
+    async probe(command: string, o?: RunOptions): Promise<RunResult> {
+      return ctx.run(command, o);
+    },
     async runOk(command: string, o?: RunOptions) {
       return ctx.run(command, o);
     },

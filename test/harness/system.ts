@@ -40,7 +40,7 @@ export async function runFake(
   const commands: FakeRun['commands'] = [];
   const warnings: string[] = [];
   const conn: Connection = {
-    target: { name: 'h1', host: '10.0.0.1', port: 22, knownHostsFiles: [], hostKeyChecking: 'no', connectTimeoutMs: 1000, keepaliveIntervalMs: 0, becomeMethod: 'sudo', connection: 'ssh' },
+    target: { name: 'h1', host: '10.0.0.1', port: 22, knownHostsFiles: [], globalKnownHostsFiles: [], hostKeyChecking: 'no', connectTimeoutMs: 1000, keepaliveIntervalMs: 0, becomeMethod: 'sudo', connection: 'ssh' },
     async connect() {},
     async close() {},
     async run(script: string, o: RunOptions = {}) {

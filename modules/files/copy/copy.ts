@@ -3,7 +3,7 @@
  * One file-state command decides; apply is one atomic write (or one chown/chmod) per changed file.
  * template reuses checkPut/applyCopy.
  */
-import { ArgsError, ModuleError, Type, change, defineModule, ok, type CheckResult, type FileDiff, type ModuleContext, type ResultData, type Static } from '../../../src/contract/index.js';
+import { ArgsError, ModuleError, Type, change, defineModule, ok, type CheckResult, type FileDiff, type CheckContext, type ModuleContext, type ResultData, type Static } from '../../../src/contract/index.js';
 import { attrDiff, ancestors, baseName, checkModeSpec, fileStateFact, joinPath, modeWarning, octalMode, parentDir, planAttrs, attrsCommand, readControllerSource, refuseUntrustedLinks, runSteps, mkdirsScript, type FileStep } from '../../../lib/files/index.js';
 import { fileAttrArgs, ModeArg, writeArgs, TRUSTED_LINKS_NOTE } from '../../../lib/files/args.js';
 import { planPut, sha1, type PutOptions, type PutSource } from '../../../lib/files/put-plan.js';
@@ -40,7 +40,7 @@ function putOptions(a: PutArgs): PutOptions {
   return { owner: a.owner, group: a.group, mode: a.mode, backup: a.backup, force: a.force, validate: a.validate, follow: a.follow, unsafeWrites: a.unsafe_writes, dirMode };
 }
 
-function warnMode(ctx: ModuleContext, a: PutArgs): void {
+function warnMode(ctx: CheckContext, a: PutArgs): void {
   for (const m of [a.mode, a.directory_mode]) {
     const w = modeWarning(m);
     if (w) ctx.warn(w);
@@ -51,7 +51,7 @@ function warnMode(ctx: ModuleContext, a: PutArgs): void {
  * "This content belongs at dest": the shared check of copy and template. `basename` is used when dest is a
  * directory (or ends with '/'); without it (inline content) such a dest is an error.
  */
-export async function checkPut(ctx: ModuleContext, dest: string, source: PutSource, basename: string | undefined, a: PutArgs): Promise<CheckResult<CopyPlan>> {
+export async function checkPut(ctx: CheckContext, dest: string, source: PutSource, basename: string | undefined, a: PutArgs): Promise<CheckResult<CopyPlan>> {
   warnMode(ctx, a);
   const o = putOptions(a);
   let path = dest;
@@ -97,7 +97,7 @@ function jsonDumps(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
-async function checkRemote(ctx: ModuleContext, a: CopyArgs): Promise<CheckResult<CopyPlan>> {
+async function checkRemote(ctx: CheckContext, a: CopyArgs): Promise<CheckResult<CopyPlan>> {
   const src = a.src!;
   const dest = a.dest.endsWith('/') ? joinPath(a.dest, baseName(src)) : a.dest;
   const facts = await ctx.fact(fileStateFact, {
@@ -126,7 +126,7 @@ async function checkRemote(ctx: ModuleContext, a: CopyArgs): Promise<CheckResult
 }
 
 /** A directory tree from the controller: like Ansible, 'dir' copies the directory itself, 'dir/' its contents. */
-async function checkTree(ctx: ModuleContext, a: CopyArgs, root: string, files: { rel: string; data: Buffer; mode: number }[], dirs: string[]): Promise<CheckResult<CopyPlan>> {
+async function checkTree(ctx: CheckContext, a: CopyArgs, root: string, files: { rel: string; data: Buffer; mode: number }[], dirs: string[]): Promise<CheckResult<CopyPlan>> {
   warnMode(ctx, a);
   const destRoot = a.src!.endsWith('/') ? a.dest.replace(/\/+$/, '') || '/' : joinPath(a.dest.replace(/\/+$/, '') || '/', baseName(a.src!));
   const dirPaths = [destRoot, ...dirs.map((d) => joinPath(destRoot, d))];

@@ -5,7 +5,7 @@
  *   aws ec2 wait image-available --image-ids AMI   (repeated while the task's timeout allows)
  * An existing image of that name is the answer and is never replaced: a rebuild takes a new name.
  */
-import { ArgsError, ModuleError, Type, change, defineModule, ok, type ModuleContext } from '../../../src/contract/index.js';
+import { ArgsError, ModuleError, Type, change, defineModule, ok, type CheckContext, type ModuleContext } from '../../../src/contract/index.js';
 import { CloudCli } from '../../../lib/cloud/cli.js';
 
 const Args = Type.Object(
@@ -38,7 +38,7 @@ interface Plan {
 
 export const CONSISTENCY_WARNING = 'no_reboot: the instance is not rebooted, so its file systems are not quiesced: AWS cannot guarantee the file system integrity of the image';
 
-const cli = (ctx: ModuleContext, a: typeof Args.static) =>
+const cli = (ctx: CheckContext | ModuleContext, a: typeof Args.static) =>
   new CloudCli(ctx, 'aws', { globalArgs: [...(a.region ? ['--region', a.region] : []), ...(a.profile ? ['--profile', a.profile] : [])] });
 
 async function describe(aws: CloudCli, filter: string[], what: string): Promise<Ec2Image[]> {

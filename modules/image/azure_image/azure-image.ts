@@ -8,7 +8,7 @@
  * the VM to be generalized (or gone): a new builder under an old name gets a new version. Generalize only ever runs after the power state was
  * read back as PowerState/deallocated.
  */
-import { ArgsError, ModuleError, Type, change, defineModule, ok, type ModuleContext } from '../../../src/contract/index.js';
+import { ArgsError, ModuleError, Type, change, defineModule, ok, type CheckContext, type ModuleContext } from '../../../src/contract/index.js';
 import { CloudCli } from '../../../lib/cloud/cli.js';
 import { pollUntil } from '../../../lib/cloud/wait.js';
 import { azGlobal, describeStatuses, isGeneralized, powerState, readStatuses, readVm, vmWhat, waitPower, type AzStatus, type AzVmView } from '../../../lib/cloud/azure-state.js';
@@ -54,7 +54,7 @@ interface Plan {
 const gallery = (a: A) => ({ rg: a.gallery_resource_group ?? a.resource_group, name: a.gallery_name!, def: a.gallery_image_definition! });
 const galleryArgs = (a: A) => ['-g', gallery(a).rg, '--gallery-name', gallery(a).name, '--gallery-image-definition', gallery(a).def];
 const defWhat = (a: A) => `image definition '${gallery(a).def}' of gallery '${gallery(a).name}' in resource group '${gallery(a).rg}'`;
-const cli = (ctx: ModuleContext, a: A) => new CloudCli(ctx, 'az', { globalArgs: azGlobal(a.subscription) });
+const cli = (ctx: CheckContext | ModuleContext, a: A) => new CloudCli(ctx, 'az', { globalArgs: azGlobal(a.subscription) });
 
 function versionCall(a: A, version: string) {
   return { argv: ['sig', 'image-version', 'show', ...galleryArgs(a), '--gallery-image-version', version], what: `version ${version} of ${defWhat(a)}` };

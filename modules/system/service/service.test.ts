@@ -102,10 +102,12 @@ describe('service / systemd modules', () => {
     expect(r.result).toMatchObject({ failed: true });
     expect(String(r.result.msg)).toContain('Starting autofs: failed');
   });
-  it('systemd module: daemon_reload runs with the state read (one command), not counted as a change', async () => {
+  it('systemd module: daemon_reload runs in prepare(), before the state is read, not counted as a change', async () => {
     const r = await runFake('ansible.builtin.systemd', { name: 'munge', daemon_reload: true, state: 'started' }, () => res('init=systemd\nLoadState=loaded\nActiveState=active\nisenabled=enabled 0\n'));
-    expect(r.commands).toHaveLength(1);
+    expect(r.commands).toHaveLength(2);
     expect(r.commands[0]!.script).toContain('systemctl daemon-reload');
+    expect(r.commands[1]!.script).toContain('systemctl show -p LoadState');
+    expect(r.commands[1]!.script).not.toContain('daemon-reload');
     expect(r.result.changed).toBe(false);
   });
   it('systemd module: daemon_reload is skipped in check mode', async () => {

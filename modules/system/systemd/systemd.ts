@@ -3,7 +3,7 @@
  * without systemd as PID 1 it drives the init script the same way (daemon_reload is then a no-op).
  */
 import { ArgsError, ModuleError, Type, defineModule, ok } from '../../../src/contract/index.js';
-import { parseServiceState, serviceStateFact, serviceStateScript } from '../../../lib/services/service.js';
+import { serviceStateFact } from '../../../lib/services/service.js';
 import { StateArg, decide, runPlan, stateResult } from '../service/service.js';
 import type { ServiceWanted } from '../../../lib/services/service-plan.js';
 
@@ -34,20 +34,17 @@ export const systemd = defineModule({
     if (any && a.name === undefined) throw new ArgsError('systemd: name is required with state, enabled or masked', '/name');
     if (!any && !a.daemon_reload && !a.daemon_reexec) throw new ArgsError('systemd: one of the following is required: state, enabled, masked, daemon_reload, daemon_reexec');
   },
+  // daemon_reload/daemon_reexec come before the unit's state is read and are never reported as a change
+  // (as in Ansible); not in check mode
+  async prepare(ctx, a) {
+    if (!a.daemon_reload && !a.daemon_reexec) return;
+    const cmds = [...(a.daemon_reexec ? ['systemctl daemon-reexec'] : []), ...(a.daemon_reload ? ['systemctl daemon-reload'] : [])];
+    const r = await ctx.run(`if [ -d /run/systemd/system ]; then ${cmds.join(' && ')}; fi`);
+    if (r.rc !== 0) throw new ModuleError(`failure ${r.rc} during daemon-reload: ${r.stderr.trim()}`, { rc: r.rc, stderr: r.stderr });
+  },
   async check(ctx, a) {
-    const reload = a.daemon_reload || a.daemon_reexec;
-    if (a.name === undefined) {
-      // daemon_reload alone: do it (when not in check mode), never reported as a change
-      if (!ctx.checkMode) await ctx.runOk(`if [ -d /run/systemd/system ]; then ${a.daemon_reexec ? 'systemctl daemon-reexec && ' : ''}systemctl daemon-reload; fi`);
-      return ok({});
-    }
-    let st;
-    if (reload && !ctx.checkMode) {
-      const script = (a.daemon_reexec ? 'if [ -d /run/systemd/system ]; then systemctl daemon-reexec || exit 1; fi\n' : '') + serviceStateScript(a.name, { daemonReload: a.daemon_reload });
-      const r = await ctx.run(script);
-      if (r.rc !== 0) throw new ModuleError(`failure ${r.rc} during daemon-reload: ${r.stderr.trim()}`, { rc: r.rc, stderr: r.stderr });
-      st = parseServiceState(r.stdout, a.name);
-    } else st = await ctx.fact(serviceStateFact, a.name);
+    if (a.name === undefined) return ok({});
+    const st = await ctx.fact(serviceStateFact, a.name);
     const w: ServiceWanted = { state: a.state, enabled: a.enabled, masked: a.masked };
     return decide(st, w, stateResult(a.name, st, w));
   },

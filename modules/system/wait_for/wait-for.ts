@@ -34,7 +34,7 @@ export const waitFor = defineModule({
   },
   async check(ctx, a) {
     const t0 = Date.now();
-    const r = await ctx.run(waitScript(a as WaitArgs));
+    const r = await ctx.probe(waitScript(a as WaitArgs));
     const elapsed = Math.round((Date.now() - t0) / 1000);
     const result = { elapsed, state: a.state, ...(a.port !== undefined ? { port: a.port } : {}), ...(a.path !== undefined ? { path: a.path } : {}), ...(a.search_regex !== undefined ? { search_regex: a.search_regex } : {}) };
     if (r.rc === 0) return ok(result);

@@ -15,7 +15,8 @@ export const ping = defineModule({
   args: Args,
   async check(ctx, a) {
     if (a.data === 'crash') throw new ModuleError('boom');
-    await ctx.runOk('true');
+    const r = await ctx.probe('true');
+    if (r.rc !== 0) throw new ModuleError(`the shell answered rc=${r.rc}: ${r.stderr.trim()}`, { rc: r.rc, stderr: r.stderr });
     return ok({ ping: a.data });
   },
 });

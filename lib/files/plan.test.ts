@@ -118,7 +118,7 @@ describe('copy', () => {
 
   it('checks arguments like Ansible', async () => {
     const mod = registry.get('copy')!;
-    expect(() => validateArgs(mod, { dest })).toThrow('src (or content) is required');
+    expect(() => validateArgs(mod, { dest })).toThrow('copy: one of the following is required: src, content');
     expect(() => validateArgs(mod, { dest, src: 'a', content: 'b' })).toThrow('mutually exclusive');
     expect(() => validateArgs(mod, { dest: '/etc/', content: 'b' })).toThrow('can not use content with a dir as dest');
     expect(() => validateArgs(mod, { dest, content: 'b', mode: 'u=rq' })).toThrow('bad symbolic permission');

@@ -127,7 +127,7 @@ describe('command / shell modules', () => {
   });
   it.each([
     ['command', {}, /no command given/],
-    ['command', { cmd: 'ls', argv: ['ls'] }, /only one of cmd and argv/],
+    ['command', { cmd: 'ls', argv: ['ls'] }, /parameters are mutually exclusive: cmd|argv/],
     ['command', { cmd: 'echo "x' }, /unterminated/],
     ['command', { cmd: 'ls', executable: '/bin/bash' }, /unknown argument 'executable'/],
     ['shell', { cmd: '  ' }, /no command given/],

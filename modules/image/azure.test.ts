@@ -320,11 +320,11 @@ describe('azure_image — managed image', () => {
 
   it('arguments: name xor gallery_name; gallery-only options refused for a managed image', () => {
     const mod = imageRegistry.get('azure_image')!;
-    expect(() => validateArgs(mod, { resource_group: 'rg', vm: 'b1' })).toThrow(/give either name \(managed image\) or gallery_name/);
-    expect(() => validateArgs(mod, { ...IMG, gallery_name: 'g', gallery_image_definition: 'd' })).toThrow(/either name/);
+    expect(() => validateArgs(mod, { resource_group: 'rg', vm: 'b1' })).toThrow(/one of the following is required: name, gallery_name/);
+    expect(() => validateArgs(mod, { ...IMG, gallery_name: 'g', gallery_image_definition: 'd' })).toThrow(/parameters are mutually exclusive: name\|gallery_name/);
     expect(() => validateArgs(mod, { ...IMG, target_regions: ['eastus'] })).toThrow(/target_regions only applies to a gallery version/);
     expect(() => validateArgs(mod, { ...GAL, version: '1.0' })).toThrow(/version must be Major.Minor.Patch/);
-    expect(() => validateArgs(mod, { resource_group: 'rg', vm: 'b1', gallery_name: 'g' })).toThrow(/gallery_name needs gallery_image_definition/);
+    expect(() => validateArgs(mod, { resource_group: 'rg', vm: 'b1', gallery_name: 'g' })).toThrow(/missing parameter\(s\) required by 'gallery_name': gallery_image_definition/);
   });
 });
 

@@ -89,6 +89,23 @@ export interface ModuleContext extends CheckContext {
   runOk(command: string, opts?: RunOptions): Promise<RunResult>;
 }
 
+/**
+ * Declarative cross-argument rules, with Ansible's names and meaning (module_utils/common/validation.py):
+ * an argument "is given" when the task sets it; for all but mutuallyExclusive, a schema default counts too.
+ */
+export interface ArgRules<K extends string = string> {
+  /** at most one argument of each group */
+  mutuallyExclusive?: readonly (readonly K[])[];
+  /** at least one argument of each group */
+  requiredOneOf?: readonly (readonly K[])[];
+  /** all arguments of each group, or none */
+  requiredTogether?: readonly (readonly K[])[];
+  /** when `arg` equals `is`: every argument of `then` (or, with `anyOf`, at least one) */
+  requiredIf?: readonly { arg: K; is: unknown; then: readonly K[]; anyOf?: boolean }[];
+  /** when the key is given: every argument of its list */
+  requiredBy?: Readonly<Partial<Record<K, readonly K[]>>>;
+}
+
 export interface ModuleDef<S extends TSchema = TSchema, P = unknown> {
   /** snake_case, as in Ansible */
   name: string;
@@ -111,7 +128,9 @@ export interface ModuleDef<S extends TSchema = TSchema, P = unknown> {
   runsOn?: 'host' | 'controller';
   /** In check mode a planned change is reported as skipped (the outcome can't be predicted: command, shell). */
   checkModeSkips?: boolean;
-  /** Cross-argument rules; throw ArgsError. */
+  /** Cross-argument rules in Ansible's argument_spec terms: enforced after the schema, shown by `tsplay doc`. */
+  rules?: ArgRules<Extract<keyof Static<S>, string>>;
+  /** What rules cannot say (value formats, rules on values of several arguments); throw ArgsError. */
   validate?(args: Static<S>): void;
   /**
    * A change that must come before the state is read and is never reported as one (systemd's

@@ -5,7 +5,7 @@
 export { Type } from '@sinclair/typebox';
 export type { Static, TSchema } from '@sinclair/typebox';
 export { defineModule, ok, change } from './define.js';
-export type { ModuleDef, AnyModule, ModuleContext, CheckContext, CheckResult, CheckOk, CheckChange, FileDiff, ResultData } from './define.js';
+export type { ArgRules, ModuleDef, AnyModule, ModuleContext, CheckContext, CheckResult, CheckOk, CheckChange, FileDiff, ResultData } from './define.js';
 export { defineFact } from './fact.js';
 export type { FactDef } from './fact.js';
 export type { RunOptions, RunResult } from '../connection/types.js';

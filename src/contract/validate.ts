@@ -5,7 +5,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
-import type { AnyModule } from './define.js';
+import type { AnyModule, ArgRules } from './define.js';
 import { ArgsError } from '../errors.js';
 import { ONE_LINE_PATTERN, oneLineMessage } from '../../lib/args/one-line.js';
 
@@ -104,14 +104,48 @@ export function normalizeArgs(mod: AnyModule, raw: Record<string, unknown>): Rec
 
 export function validateArgs<T = Record<string, unknown>>(mod: AnyModule, raw: Record<string, unknown>): T {
   const args = normalizeArgs(mod, raw);
+  const given = new Set(Object.keys(args));
   const errors = schemaErrors(mod, args);
   if (errors.length) {
     const [first, ...rest] = errors.map((e) => toArgsError(mod, e, args));
     if (rest.length) first!.also = dedupe(rest, first!.path);
     throw first;
   }
+  if (mod.rules) checkRules(mod.name, mod.rules, given, args);
   mod.validate?.(args);
   return args as T;
+}
+
+/**
+ * A module's declarative rules, with Ansible's messages. `given`: the arguments the task set (before the
+ * schema's defaults, as Ansible checks mutually_exclusive); the other rules see defaults too.
+ */
+export function checkRules(name: string, rules: ArgRules, given: ReadonlySet<string>, args: Record<string, unknown>): void {
+  const has = (k: string) => args[k] !== undefined;
+  const fail = (msg: string, at?: string) => {
+    throw new ArgsError(`${name}: ${msg}`, at === undefined ? '' : `/${at}`);
+  };
+  for (const g of rules.mutuallyExclusive ?? []) {
+    const set = g.filter((k) => given.has(k));
+    if (set.length > 1) fail(`parameters are mutually exclusive: ${g.join('|')}`, set[1]);
+  }
+  for (const g of rules.requiredOneOf ?? []) if (!g.some(has)) fail(`one of the following is required: ${g.join(', ')}`);
+  for (const g of rules.requiredTogether ?? []) {
+    const n = g.filter(has).length;
+    if (n > 0 && n < g.length) fail(`parameters are required together: ${g.join(', ')}`, g.find((k) => !has(k)));
+  }
+  for (const r of rules.requiredIf ?? []) {
+    if (args[r.arg] !== r.is) continue;
+    const missing = r.then.filter((k) => !has(k));
+    if (missing.length && (!r.anyOf || missing.length === r.then.length)) {
+      fail(`${r.arg} is ${String(r.is)} but ${r.anyOf ? 'any' : 'all'} of the following are missing: ${missing.join(', ')}`, missing[0]);
+    }
+  }
+  for (const [k, needs] of Object.entries(rules.requiredBy ?? {})) {
+    if (!has(k)) continue;
+    const missing = (needs ?? []).filter((n) => !has(n));
+    if (missing.length) fail(`missing parameter(s) required by '${k}': ${missing.join(', ')}`, missing[0]);
+  }
 }
 
 function dedupe(errs: ArgsError[], firstPath: string): ArgsError[] {

@@ -21,8 +21,8 @@ export const command = defineModule({
   argAliases: { _raw_params: 'cmd', free_form: 'cmd' },
   freeForm: 'cmd',
   checkModeSkips: true,
+  rules: { mutuallyExclusive: [['cmd', 'argv']] },
   validate(a) {
-    if (a.cmd !== undefined && a.argv !== undefined) throw new ArgsError('command: only one of cmd and argv can be given, not both', '/argv');
     if ((a.cmd === undefined || a.cmd.trim() === '') && (a.argv === undefined || a.argv.length === 0)) throw new ArgsError('command: no command given', '/cmd');
     if (a.cmd !== undefined) shSplit(a.cmd);
   },

@@ -31,8 +31,8 @@ export const blockinfileModule = defineModule({
   description: 'Insert, update or remove a block of lines surrounded by marker lines',
   args: Args,
   argAliases: { dest: 'path', destfile: 'path', name: 'path', content: 'block' },
+  rules: { mutuallyExclusive: [['insertbefore', 'insertafter']] },
   validate(a) {
-    if (a.insertbefore !== undefined && a.insertafter !== undefined) throw new ArgsError('blockinfile: parameters are mutually exclusive: insertbefore|insertafter', '/insertbefore');
     checkModeSpec(a.mode);
   },
   async check(ctx, a) {

@@ -172,11 +172,9 @@ export const copyModule = defineModule({
   aliases: ['ansible.builtin.copy', 'ansible.legacy.copy'],
   description: 'Copy a file or directory tree (or inline content) to the host, atomically, keeping or setting owner/group/mode',
   args: Args,
+  rules: { requiredOneOf: [['src', 'content']], mutuallyExclusive: [['src', 'content']], requiredIf: [{ arg: 'remote_src', is: true, then: ['src'] }] },
   validate(a) {
-    if (a.src === undefined && a.content === undefined) throw new ArgsError('copy: src (or content) is required', '/src');
-    if (a.src !== undefined && a.content !== undefined) throw new ArgsError('copy: src and content are mutually exclusive', '/content');
     if (a.content !== undefined && a.dest.endsWith('/')) throw new ArgsError('copy: can not use content with a dir as dest', '/dest');
-    if (a.remote_src && a.src === undefined) throw new ArgsError('copy: remote_src needs src', '/remote_src');
     checkModeSpec(a.mode, '/mode', true);
     if (a.directory_mode !== undefined && octalMode(a.directory_mode) === undefined) throw new ArgsError('copy: directory_mode must be octal', '/directory_mode');
   },

@@ -30,10 +30,8 @@ export const lineinfileModule = defineModule({
   description: 'Ensure a particular line is in a file, or replace/remove lines matching a regexp',
   args: Args,
   argAliases: { dest: 'path', destfile: 'path', name: 'path', value: 'line', regex: 'regexp' },
+  rules: { mutuallyExclusive: [['insertbefore', 'insertafter'], ['regexp', 'search_string'], ['backrefs', 'search_string']] },
   validate(a) {
-    if (a.insertbefore !== undefined && a.insertafter !== undefined) throw new ArgsError('lineinfile: parameters are mutually exclusive: insertbefore|insertafter', '/insertbefore');
-    if (a.regexp !== undefined && a.search_string !== undefined) throw new ArgsError('lineinfile: parameters are mutually exclusive: regexp|search_string', '/search_string');
-    if (a.backrefs && a.search_string !== undefined) throw new ArgsError('lineinfile: parameters are mutually exclusive: backrefs|search_string', '/backrefs');
     if (a.state === 'present') {
       if (a.backrefs && a.regexp === undefined) throw new ArgsError('lineinfile: regexp is required with backrefs=true', '/backrefs');
       if (a.line === undefined) throw new ArgsError('lineinfile: line is required with state=present', '/line');

@@ -85,9 +85,9 @@ export const azureImage = defineModule<typeof Args, Plan>({
   name: 'azure_image',
   description: 'Capture a deprovisioned Azure VM: deallocate, generalize, managed image or Compute Gallery version (az CLI)',
   args: Args,
+  // name: a managed image; gallery_name (+ gallery_image_definition): a gallery image version
+  rules: { requiredOneOf: [['name', 'gallery_name']], mutuallyExclusive: [['name', 'gallery_name']], requiredBy: { gallery_name: ['gallery_image_definition'] } },
   validate(a) {
-    if ((a.name === undefined) === (a.gallery_name === undefined)) throw new ArgsError('azure_image: give either name (managed image) or gallery_name (+ gallery_image_definition)', a.name ? '/gallery_name' : '/name');
-    if (a.gallery_name !== undefined && a.gallery_image_definition === undefined) throw new ArgsError('azure_image: gallery_name needs gallery_image_definition', '/gallery_image_definition');
     if (a.gallery_name === undefined) {
       for (const k of ['gallery_image_definition', 'gallery_resource_group', 'version', 'replica_count', 'storage_account_type'] as const) {
         if (a[k] !== undefined) throw new ArgsError(`azure_image: ${k} only applies to a gallery version (gallery_name)`, `/${k}`);

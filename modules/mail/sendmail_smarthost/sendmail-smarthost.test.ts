@@ -26,7 +26,7 @@ describe('smart_host values', () => {
     expect(() => checkSmartHost(v)).toThrow(msg);
   });
   it('is required with state=present, optional with absent', () => {
-    expect(() => validateArgs(sendmailSmarthost, {})).toThrow(/smart_host is required/);
+    expect(() => validateArgs(sendmailSmarthost, {})).toThrow(/state is present but all of the following are missing: smart_host/);
     expect(() => validateArgs(sendmailSmarthost, { state: 'absent' })).not.toThrow();
   });
 });

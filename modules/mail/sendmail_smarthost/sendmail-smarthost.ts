@@ -83,8 +83,8 @@ export const sendmailSmarthost = defineModule({
   name: 'sendmail_smarthost',
   description: "Set sendmail's SMART_HOST in sendmail.mc and rebuild sendmail.cf (checked on the built DS line); notify a restart",
   args: Args,
+  rules: { requiredIf: [{ arg: 'state', is: 'present', then: ['smart_host'] }] },
   validate(a) {
-    if (a.state === 'present' && a.smart_host === undefined) throw new ArgsError('sendmail_smarthost: smart_host is required with state=present', '/smart_host');
     if (a.smart_host !== undefined) checkSmartHost(a.smart_host);
   },
   async check(ctx, a) {

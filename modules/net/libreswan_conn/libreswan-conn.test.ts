@@ -130,7 +130,7 @@ describe('refusals (arguments: before the host is touched)', () => {
     ['bad name', { name: 'az ure' }, /name 'az ure' must be letters, digits/, '/name'],
     ['unknown auto', { auto: 'always' }, /auto' must be one of/, '/auto'],
     ['unknown argument', { leftsubent: '10.2.0.0/16' }, /unknown argument 'leftsubent'.*did you mean 'leftsubnet'/, '/leftsubent'],
-    ['missing right', { right: undefined }, /missing required argument 'right'/, '/right'],
+    ['missing right', { right: undefined }, /state is present but all of the following are missing: right/, '/right'],
   ])('%s', (_t, over, msg, path) => {
     const raw: Record<string, unknown> = { ...SEED, ...over };
     for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];

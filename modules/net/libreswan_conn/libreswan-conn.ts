@@ -110,13 +110,13 @@ export const libreswanConn = defineModule({
   description: 'One Libreswan connection in /etc/ipsec.d/NAME.conf from typed arguments; checked (addresses, subnets, proposals, checkconfig) before it replaces the old file; loaded into a running pluto',
   args: Args,
   argAliases: { conn: 'name' },
+  rules: { requiredIf: [{ arg: 'state', is: 'present', then: ['left', 'right'] }] },
   validate(a) {
     if (!a.dir.startsWith('/')) throw new ArgsError('libreswan_conn: dir must be an absolute path', '/dir');
     if (a.state === 'absent') {
       if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(a.name)) throw new ArgsError(`libreswan_conn: name '${a.name}' must be letters, digits, '.', '_' or '-'`, '/name');
       return;
     }
-    for (const k of ['left', 'right'] as const) if (a[k] === undefined) throw new ArgsError(`libreswan_conn: missing required argument '${k}' (state=present)`, `/${k}`);
     checkConn(specOf(a));
   },
   async check(ctx, a) {

@@ -72,7 +72,7 @@ describe('editMap', () => {
 describe('autofs_map arguments', () => {
   it.each([
     [{ name: 'a b', mount_point: '/x' }, /simple file name/],
-    [{ name: 'x' }, /mount_point is required/],
+    [{ name: 'x' }, /state is present but all of the following are missing: mount_point/],
     [{ name: 'x', mount_point: 'rel' }, /absolute path/],
     [{ name: 'x', mount_point: '/x', entries: [{ key: 'a/b', location: ':tmpfs' }] }, /directory names/],
     [{ name: 'x', mount_point: '/-', entries: [{ key: 'a', location: ':tmpfs' }] }, /direct map/],

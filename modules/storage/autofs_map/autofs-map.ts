@@ -74,9 +74,9 @@ export const autofsMap = defineModule({
   name: 'autofs_map',
   description: 'An autofs map: its auto.master entry (drop-in or line) and its map file entries (key, options, location)',
   args: Args,
+  rules: { requiredIf: [{ arg: 'state', is: 'present', then: ['mount_point'] }] },
   validate(a) {
     if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(a.name)) throw new ArgsError(`autofs_map: name '${a.name}' must be a simple file name`, '/name');
-    if (a.state === 'present' && a.mount_point === undefined) throw new ArgsError('autofs_map: mount_point is required with state=present', '/mount_point');
     if (a.mount_point !== undefined && !/^\/\S*$/.test(a.mount_point)) throw new ArgsError(`autofs_map: mount_point '${a.mount_point}' must be an absolute path (or /-)`, '/mount_point');
     if (!mapFileOf(a).startsWith('/') || /\s/.test(mapFileOf(a))) throw new ArgsError('autofs_map: map_file must be an absolute path without blanks', '/map_file');
     if (/\n/.test(masterOptions(a))) throw new ArgsError('autofs_map: master_options must be one line', '/master_options');

@@ -124,7 +124,7 @@ describe('mount check() on canned hosts', () => {
   });
   it('arguments: name is an alias of path; present needs src and fstype; state is required', () => {
     expect(validateArgs<{ path: string }>(mountModule, { name: '/x', src: 'tmpfs', fstype: 'tmpfs', state: 'present' }).path).toBe('/x');
-    expect(() => validateArgs(mountModule, { path: '/x', state: 'mounted' })).toThrow(/needs src and fstype/);
+    expect(() => validateArgs(mountModule, { path: '/x', state: 'mounted' })).toThrow(/state is mounted but all of the following are missing: src, fstype/);
     expect(() => validateArgs(mountModule, { path: '/x' })).toThrow(/state/);
     expect(() => validateArgs(mountModule, { path: 'x', state: 'unmounted' })).toThrow(/absolute/);
   });

@@ -85,11 +85,9 @@ export const mountModule = defineModule({
   description: 'Control an fstab entry and the active mount (mounted, present, unmounted, absent, remounted)',
   args: Args,
   argAliases: { name: 'path' },
+  rules: { requiredIf: [{ arg: 'state', is: 'mounted', then: ['src', 'fstype'] }, { arg: 'state', is: 'present', then: ['src', 'fstype'] }] },
   validate(a) {
     if (a.path !== 'none' && !a.path.startsWith('/')) throw new ArgsError(`mount: path '${a.path}' must be absolute`, '/path');
-    if ((a.state === 'mounted' || a.state === 'present') && (a.src === undefined || a.fstype === undefined)) {
-      throw new ArgsError(`mount: state=${a.state} needs src and fstype`, a.src === undefined ? '/src' : '/fstype');
-    }
     for (const [k, v] of [['src', a.src], ['fstype', a.fstype], ['opts', a.opts]] as const) {
       if (v !== undefined && (v === '' || v.includes('\n'))) throw new ArgsError(`mount: ${k} must be a non-empty single line`, `/${k}`);
     }

@@ -57,9 +57,7 @@ export const service = defineModule({
   description: 'Manage a service: started/stopped/restarted/reloaded and enabled at boot (systemd or init scripts)',
   args: Args,
   argAliases: { args: 'arguments' },
-  validate(a) {
-    if (a.state === undefined && a.enabled === undefined) throw new ArgsError('service: one of the following is required: state, enabled');
-  },
+  rules: { requiredOneOf: [['state', 'enabled']] },
   async check(ctx, a) {
     const st = await ctx.fact(serviceStateFact, a.name);
     if (a.use === 'systemd' && st.init !== 'systemd') throw new ModuleError(`service ${a.name}: use=systemd, but systemd is not running on this host`);

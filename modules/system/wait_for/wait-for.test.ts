@@ -141,7 +141,7 @@ describe('wait_for module', () => {
   it.each([
     [{ port: 22, path: '/x' }, /mutually exclusive/],
     [{ path: '/x', state: 'absent', search_regex: 'a' }, /search_regex cannot be used/],
-    [{ state: 'drained' }, /needs a port/],
+    [{ state: 'drained' }, /state is drained but all of the following are missing: port/],
     [{ port: 70000 }, /port/],
   ])('%j rejected', async (a, err) => {
     await expect(runFake('wait_for', a, () => res())).rejects.toThrow(err);

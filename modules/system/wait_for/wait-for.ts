@@ -25,11 +25,10 @@ export const waitFor = defineModule({
   aliases: ['ansible.builtin.wait_for', 'ansible.legacy.wait_for'],
   description: 'Wait on the host for a port to open/close/drain, a file to appear/vanish or contain a string',
   args: Args,
+  rules: { mutuallyExclusive: [['port', 'path']], requiredIf: [{ arg: 'state', is: 'drained', then: ['port'] }] },
   validate(a) {
-    if (a.port !== undefined && a.path !== undefined) throw new ArgsError('wait_for: port and path are mutually exclusive', '/path');
     if (a.exclude_hosts !== undefined && a.state !== 'drained') throw new ArgsError('wait_for: exclude_hosts should only be given with state=drained', '/exclude_hosts');
     if (a.search_regex !== undefined && (a.state === 'absent' || a.state === 'stopped')) throw new ArgsError(`wait_for: search_regex cannot be used with state=${a.state}`, '/search_regex');
-    if (a.state === 'drained' && a.port === undefined) throw new ArgsError('wait_for: state=drained needs a port', '/port');
     if (a.path !== undefined && a.state === 'drained') throw new ArgsError('wait_for: state=drained only works with a port', '/state');
   },
   async check(ctx, a) {

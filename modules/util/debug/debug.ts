@@ -16,9 +16,7 @@ export const debug = defineModule({
   description: 'Print a message or the value of a variable',
   args: Args,
   runsOn: 'controller',
-  validate(a) {
-    if (a.msg !== undefined && a.var !== undefined) throw new ArgsError("debug: 'msg' and 'var' are mutually exclusive", '/var');
-  },
+  rules: { mutuallyExclusive: [['msg', 'var']] },
   async check(ctx, a) {
     const level = Number(ctx.vars.ansible_verbosity ?? 0) || 0;
     if (a.verbosity > level) return ok({ skipped: true, skipped_reason: 'Verbosity threshold not met.' });

@@ -76,9 +76,8 @@ export const includeVars = defineModule({
   args: Args,
   freeForm: 'file',
   runsOn: 'controller',
+  rules: { requiredOneOf: [['file', 'dir']], mutuallyExclusive: [['file', 'dir']] },
   validate(a) {
-    if (a.file === undefined && a.dir === undefined) throw new ArgsError("include_vars: give a file (or 'dir')", '/file');
-    if (a.file !== undefined && a.dir !== undefined) throw new ArgsError("include_vars: 'file' and 'dir' are mutually exclusive", '/dir');
     if (a.name !== undefined && !NAME.test(a.name)) throw new ArgsError(`include_vars: '${a.name}' is not a valid variable name`, '/name');
   },
   async check(ctx, a) {

@@ -143,6 +143,9 @@ const STR = widen({ type: 'string' });
 const STR_LIST: Schema = { type: ['string', 'number', 'array'], items: { type: ['string', 'number'] } };
 const COND: Schema = { description: 'a Jinja expression (no {{ }}), a boolean, or a list that must all hold', type: ['string', 'boolean', 'array'], items: { type: ['string', 'boolean'] } };
 const TASKS = ref('tasks');
+/** A keyword Ansible has and the loader refuses (config/tasks.ts LOOP_KINDS, config/playbook.ts). */
+const unsupported = (instead: string): Schema => ({ description: `not supported by tsplay: ${instead}`, not: {} });
+const NO_LOOP = unsupported('use loop: (with a filter or a registered result)');
 
 /** Types of the keywords tsplay checks; a keyword of the sets that is not here takes any value. */
 const KEYWORD_TYPES: Record<string, Schema> = {
@@ -161,7 +164,7 @@ const KEYWORD_TYPES: Record<string, Schema> = {
   vars_files: { type: ['string', 'array'], items: { type: ['string', 'array'], items: { type: 'string' } } },
   vars_prompt: {
     type: 'array',
-    items: { type: 'object', required: ['name'], additionalProperties: false, properties: Object.fromEntries(['name', 'prompt', 'private', 'default', 'confirm', 'encrypt', 'salt_size', 'salt', 'unsafe'].map((k) => [k, {}])) },
+    items: { type: 'object', required: ['name'], additionalProperties: false, properties: { ...Object.fromEntries(['name', 'prompt', 'private', 'default', 'confirm', 'salt_size', 'salt', 'unsafe'].map((k) => [k, {}])), encrypt: unsupported('the value is used as typed') } },
   },
   environment: { type: ['object', 'array', 'string'] }, module_defaults: { type: ['object', 'array'] },
   when: COND, changed_when: COND, failed_when: COND, until: COND,
@@ -172,6 +175,7 @@ const KEYWORD_TYPES: Record<string, Schema> = {
   action: { type: ['string', 'object'], properties: { module: { type: 'string' } }, required: ['module'] },
   local_action: { type: ['string', 'object'], properties: { module: { type: 'string' } }, required: ['module'] },
   loop: { description: 'a list, or a template that renders to one', type: ['array', 'string'] },
+  with_fileglob: NO_LOOP, with_random_choice: NO_LOOP, with_first_found: NO_LOOP, with_lines: NO_LOOP,
   loop_control: { type: 'object', additionalProperties: false, properties: Object.fromEntries(['loop_var', 'index_var', 'label', 'pause', 'extended', 'extended_allitems'].map((k) => [k, {}])) },
 };
 

@@ -127,6 +127,11 @@ describe('mistakes are errors at the right path', () => {
     const e = at(errorsOf([{ block: [{ ping: null, whn: 'x' }] }]), '/0/tasks/0/block/0', 'additionalProperties');
     expect(e.map((x) => x.params.additionalProperty)).toEqual(['whn']);
   });
+  it("the loader's error fixture of unsupported forms", () => {
+    const errors = playbook(load(join(ROOT, 'test/fixtures/errors/unsupported.yml'))) ? [] : playbook.errors!;
+    const found = errors.filter((e) => e.keyword !== 'if').map((e) => `${e.instancePath} ${e.keyword}`);
+    expect(found).toEqual(['/0/tasks/0/with_fileglob not', '/0/tasks/1/register pattern', '/0/tasks/2/meta enum']);
+  });
   it('an unknown ansible.builtin module is an error; other collections are not checked', () => {
     expect(at(errorsOf([{ 'ansible.builtin.copyy': {} }]), '/0/tasks/0', 'additionalProperties').length).toBe(1);
     expect(playbook([{ hosts: 'all', tasks: [{ 'community.general.ufw': { rule: 'allow' } }] }]), show(playbook.errors)).toBe(true);

@@ -8,9 +8,10 @@
  * (see widen). They do not replace --syntax-check: cross-argument rules, undefined variables and handler names
  * are checked there, not here.
  */
-import { ModuleRegistry } from '../module/registry.js';
+import { ModuleRegistry } from '../contract/registry.js';
 import { builtinModules } from '../../modules/index.js';
-import type { AnyModule } from '../module/define.js';
+import type { AnyModule } from '../contract/define.js';
+import { INCLUDE_ARGS, META_ACTIONS } from '../config/tasks.js';
 import { BLOCK_KEYWORDS, IMPORT_PLAYBOOK_KEYWORDS, INCLUDE_KEYS, PLAY_KEYWORDS, TASK_KEYWORDS } from '../config/keywords.js';
 
 export type Schema = { [key: string]: unknown };
@@ -81,15 +82,6 @@ export function widen(s: Schema): Schema {
 
 // ---- modules ----
 
-/** The arguments of include_* / import_* and meta's actions: as config/tasks.ts (INCLUDE_ARGS, META_ACTIONS). */
-const INCLUDE_ARGS: Record<string, string[]> = {
-  include_tasks: ['file', '_raw_params', 'apply'],
-  import_tasks: ['file', '_raw_params'],
-  include_role: ['name', 'tasks_from', 'vars_from', 'defaults_from', 'handlers_from', 'public', 'apply', 'allow_duplicates', 'rolespec_validate'],
-  import_role: ['name', 'tasks_from', 'vars_from', 'defaults_from', 'handlers_from', 'public', 'allow_duplicates', 'rolespec_validate'],
-};
-const META_ACTIONS = ['flush_handlers', 'refresh_inventory', 'noop', 'clear_facts', 'clear_host_errors', 'end_play', 'end_host', 'end_batch', 'reset_connection', 'role_complete'];
-
 /**
  * A module's value: its TypeBox `args` (already JSON Schema; JSON round-tripping drops TypeBox's symbol keys),
  * widened, with its argument aliases as properties of their own. Ajv fills defaults before checking `required`,
@@ -123,7 +115,7 @@ function moduleSchema(m: AnyModule): Schema {
 /** include_tasks, import_role, meta...: directives of the loader, not modules (config/tasks.ts). */
 function directiveSchema(key: string): Schema {
   const d = key.replace(/^ansible\.(builtin|legacy)\./, '');
-  if (d === 'meta') return { description: 'an action of the engine', enum: META_ACTIONS };
+  if (d === 'meta') return { description: 'an action of the engine', enum: [...META_ACTIONS] };
   const role = d.endsWith('_role');
   const typed: Record<string, Schema> = { public: BOOL, allow_duplicates: BOOL, rolespec_validate: BOOL, apply: { type: 'object' } };
   return {

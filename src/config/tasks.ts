@@ -19,7 +19,8 @@ import { importRole } from './roles.js';
 const LOOP_KINDS: ReadonlySet<string> = new Set<LoopKind>([
   'loop', 'items', 'list', 'dict', 'indexed_items', 'sequence', 'together', 'nested', 'flattened', 'subelements',
 ]);
-const META_ACTIONS = new Set(['flush_handlers', 'refresh_inventory', 'noop', 'clear_facts', 'clear_host_errors', 'end_play', 'end_host', 'end_batch', 'reset_connection', 'role_complete']);
+/** meta's actions (also the playbook schema's, src/cli/schema-build.ts) */
+export const META_ACTIONS: ReadonlySet<string> = new Set(['flush_handlers', 'refresh_inventory', 'noop', 'clear_facts', 'clear_host_errors', 'end_play', 'end_host', 'end_batch', 'reset_connection', 'role_complete']);
 
 export function common(node: Obj, file: string, ctx: LoadContext): Common {
   const tags = attempt(ctx, () => toStringList(node['tags'], 'tags', node, 'tags')) ?? [];
@@ -240,7 +241,8 @@ function loadBlock(node: Obj, file: string, ctx: LoadContext, role?: RoleIR): Bl
   };
 }
 
-const INCLUDE_ARGS: Record<string, string[]> = {
+/** the arguments of include_* / import_* (also the playbook schema's) */
+export const INCLUDE_ARGS: Readonly<Record<string, readonly string[]>> = {
   include_tasks: ['file', '_raw_params', 'apply'],
   import_tasks: ['file', '_raw_params'],
   include_role: ['name', 'tasks_from', 'vars_from', 'defaults_from', 'handlers_from', 'public', 'apply', 'allow_duplicates', 'rolespec_validate'],

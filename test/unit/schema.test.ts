@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { inventorySchema, playbookSchema, schemaText } from '../../src/cli/schema-build.js';
 import { parseYaml } from '../../src/config/yaml.js';
-import { ROOT } from '../helpers/cli.js';
+import { ROOT } from '../harness/cli.js';
 
 const ajv = new Ajv({ allErrors: true, strictSchema: true, strictTypes: false, strictRequired: false });
 const playbook = ajv.compile(playbookSchema());

@@ -113,6 +113,10 @@ export interface ModuleDef<S extends TSchema = TSchema, P = unknown> {
   aliases?: string[];
   /** one line for `tsplay doc` */
   description: string;
+  /** tasks showing typical use (YAML, a list of tasks), for `tsplay doc` */
+  examples?: string;
+  /** what the result holds beyond Ansible's common keys (changed, msg, rc...): key → meaning, for `tsplay doc` */
+  returns?: Readonly<Record<string, string>>;
   /** TypeBox schema: Ajv validation (defaults applied, unknown arguments rejected), static type and docs */
   args: S;
   /** argument aliases, e.g. { dest: 'path', name: 'path' } */

@@ -1,22 +1,44 @@
-/** tsplay doc [MODULE]: the module list, or one module's arguments from its TypeBox schema. */
+/**
+ * tsplay doc [MODULE] [--json] [--md [--write]]: the module list, one module's reference (arguments from its
+ * TypeBox schema, nested objects, rules, returns, examples), or the Markdown of the README's module tables and
+ * of docs/modules/. `--md --write` rewrites both in the source tree (a test fails when they drift).
+ */
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ModuleRegistry } from '../../contract/registry.js';
-import { builtinModules } from '../../../modules/index.js';
-import type { TSchema } from '@sinclair/typebox';
+import { builtinModules, moduleFamilies } from '../../../modules/index.js';
+import { packageRoot } from '../../lab/paths.js';
+import { familiesMarkdown, moduleMarkdown, moduleText, replaceReadmeBlock } from '../module-doc.js';
 
-function typeOf(s: TSchema): string {
-  if (s.enum) return (s.enum as unknown[]).join('|');
-  if (s.const !== undefined) return JSON.stringify(s.const);
-  const alts = (s.anyOf ?? s.oneOf) as TSchema[] | undefined;
-  if (alts) return alts.map(typeOf).join(' | ');
-  if (s.type === 'array') return `list of ${typeOf((s.items ?? {}) as TSchema)}`;
-  return String(s.type ?? 'any');
+/** Every generated file: path relative to the package root → content. */
+export function generatedDocs(readme: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const block = replaceReadmeBlock(readme, familiesMarkdown(moduleFamilies));
+  if (block === undefined) throw new Error('README.md has no module-table markers');
+  out.set('README.md', block);
+  for (const m of builtinModules) out.set(`docs/modules/${m.name}.md`, moduleMarkdown(m));
+  return out;
+}
+
+function writeDocs(): number {
+  const root = packageRoot();
+  const docs = generatedDocs(readFileSync(join(root, 'README.md'), 'utf8'));
+  const dir = join(root, 'docs/modules');
+  mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(dir)) if (f.endsWith('.md') && !docs.has(`docs/modules/${f}`)) rmSync(join(dir, f));
+  for (const [p, text] of docs) writeFileSync(join(root, p), text);
+  process.stdout.write(`wrote README.md's module tables and ${docs.size - 1} pages under docs/modules/\n`);
+  return 0;
 }
 
 export async function docCommand(argv: string[]): Promise<number> {
   const reg = new ModuleRegistry(builtinModules);
+  const md = argv.includes('--md');
   const name = argv.find((a) => !a.startsWith('-'));
+  if (md && argv.includes('--write')) return writeDocs();
   if (!name) {
-    for (const m of reg.modules()) process.stdout.write(`${m.name.padEnd(22)} ${m.description}\n`);
+    if (md) process.stdout.write(familiesMarkdown(moduleFamilies));
+    else for (const m of reg.modules()) process.stdout.write(`${m.name.padEnd(22)} ${m.description}\n`);
     return 0;
   }
   const m = reg.get(name);
@@ -25,21 +47,7 @@ export async function docCommand(argv: string[]): Promise<number> {
     process.stderr.write(`tsplay doc: unknown module '${name}'${near ? ` (did you mean '${near}'?)` : ''}\n`);
     return 5;
   }
-  if (argv.includes('--json')) {
-    process.stdout.write(JSON.stringify(m.args, null, 2) + '\n');
-    return 0;
-  }
-  const props = (m.args as { properties?: Record<string, TSchema>; required?: string[] }).properties ?? {};
-  const required = new Set((m.args as { required?: string[] }).required ?? []);
-  const out: string[] = [`${m.name} — ${m.description}`];
-  if (m.aliases?.length) out.push(`aliases: ${m.aliases.join(', ')}`);
-  out.push('', 'arguments:');
-  for (const [k, s] of Object.entries(props)) {
-    const aliases = Object.entries(m.argAliases ?? {}).filter(([, v]) => v === k).map(([a]) => a);
-    const def = s.default !== undefined ? ` (default ${JSON.stringify(s.default)})` : '';
-    out.push(`  ${k}${required.has(k) && s.default === undefined ? ' (required)' : ''}: ${typeOf(s)}${def}${aliases.length ? ` [aliases: ${aliases.join(', ')}]` : ''}`);
-    if (s.description) out.push(`      ${s.description}`);
-  }
-  process.stdout.write(out.join('\n') + '\n');
+  if (argv.includes('--json')) process.stdout.write(JSON.stringify(m.args, null, 2) + '\n');
+  else process.stdout.write(md ? moduleMarkdown(m) : moduleText(m));
   return 0;
 }

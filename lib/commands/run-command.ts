@@ -4,7 +4,6 @@
  */
 import { ArgsError, Type, change, ok, type CheckResult, type CheckContext, type ModuleContext, type ResultData } from '../../src/contract/index.js';
 import { shq } from '../shell/quote.js';
-import { shSplit } from '../shell/shlex.js';
 
 /** The arguments command and shell share (TypeBox properties, spread into each module's schema). */
 export const runArgProperties = {

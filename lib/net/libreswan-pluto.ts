@@ -18,8 +18,7 @@ export interface PlutoState {
   version?: string;
 }
 
-export const PLUTO_SCRIPT = `PATH=$PATH:/usr/sbin:/sbin
-if ! command -v ipsec >/dev/null 2>&1; then echo installed=no; exit 0; fi
+export const PLUTO_SCRIPT = `if ! command -v ipsec >/dev/null 2>&1; then echo installed=no; exit 0; fi
 echo installed=yes
 printf 'version=%s\\n' "$(ipsec --version 2>/dev/null | head -n1)"
 if _s=$(ipsec whack --status 2>/dev/null); then
@@ -65,8 +64,7 @@ const LOAD_FAILED = /did not load properly|failed to add connection|cannot load 
  */
 export async function loadConn(ctx: ModuleContext, name: string, then?: 'up' | 'route'): Promise<{ loaded: string; then?: string }> {
   const n = shq(name);
-  const r = await ctx.run(`PATH=$PATH:/usr/sbin:/sbin
-ipsec auto --replace ${n} 2>&1; _r=$?
+  const r = await ctx.run(`ipsec auto --replace ${n} 2>&1; _r=$?
 echo "@@rc=$_r"
 ipsec whack --status 2>/dev/null | grep -q '^[0-9]* "'${shq(name.replace(/[.\\[\]*^$]/g, '\\$&'))}'[/"]' && echo "@@loaded"`);
   const out = r.stdout.replace(/^@@.*\n?/gm, '').trim();
@@ -75,14 +73,14 @@ ipsec whack --status 2>/dev/null | grep -q '^[0-9]* "'${shq(name.replace(/[.\\[\
     throw new ModuleError(`pluto did not load connection ${name}${out ? ': ' + out.split('\n').slice(-3).join(' / ') : ''}`, { rc, stdout: out, stderr: r.stderr });
   }
   if (!then) return { loaded: out };
-  const u = await ctx.run(`PATH=$PATH:/usr/sbin:/sbin; ipsec auto ${then === 'up' ? '--asynchronous --up' : '--route'} ${n} 2>&1`);
+  const u = await ctx.run(`ipsec auto ${then === 'up' ? '--asynchronous --up' : '--route'} ${n} 2>&1`);
   if (u.rc !== 0) throw new ModuleError(`connection ${name} loaded, but ipsec auto --${then} failed: ${u.stdout.trim().split('\n').slice(-3).join(' / ')}`, { rc: u.rc, stdout: u.stdout });
   return { loaded: out, then };
 }
 
 /** Remove `name` from the running pluto (state absent). */
 export async function unloadConn(ctx: ModuleContext, name: string): Promise<void> {
-  await ctx.runOk(`PATH=$PATH:/usr/sbin:/sbin; ipsec auto --delete ${shq(name)} >/dev/null 2>&1; :`);
+  await ctx.runOk(`ipsec auto --delete ${shq(name)} >/dev/null 2>&1; :`);
 }
 
 /**
@@ -91,6 +89,6 @@ export async function unloadConn(ctx: ModuleContext, name: string): Promise<void
  * 3.x, 4.x and later alike.
  */
 export async function rereadSecrets(ctx: ModuleContext): Promise<void> {
-  const r = await ctx.run('PATH=$PATH:/usr/sbin:/sbin; ipsec whack --rereadsecrets 2>&1');
+  const r = await ctx.run('ipsec whack --rereadsecrets 2>&1');
   if (r.rc !== 0) throw new ModuleError(`ipsec whack --rereadsecrets failed: ${r.stdout.trim() || `rc=${r.rc}`}`, { rc: r.rc, stdout: r.stdout });
 }

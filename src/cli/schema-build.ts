@@ -12,6 +12,7 @@ import { ModuleRegistry } from '../contract/registry.js';
 import { builtinModules } from '../../modules/index.js';
 import type { AnyModule } from '../contract/define.js';
 import { INCLUDE_ARGS, META_ACTIONS } from '../config/tasks.js';
+import { FALSE_WORDS, TRUE_WORDS } from '../../lib/args/booleans.js';
 import { BLOCK_KEYWORDS, IMPORT_PLAYBOOK_KEYWORDS, INCLUDE_KEYS, PLAY_KEYWORDS, TASK_KEYWORDS } from '../config/keywords.js';
 
 export type Schema = { [key: string]: unknown };
@@ -27,7 +28,7 @@ const ref = (name: string): Schema => ({ $ref: `#/definitions/${name}` });
 const TEMPLATE = String.raw`\{\{[\s\S]*\}\}|\{%[\s\S]*%\}`;
 const TEMPLATE_STRING: Schema = { type: 'string', pattern: TEMPLATE };
 /** Ansible's boolean words, any case (module/validate.ts for arguments, engine/keywords.ts strictBool for keywords). */
-const BOOL_WORDS = ['yes', 'no', 'true', 'false', 'on', 'off', 'y', 'n', 't', 'f', '1', '0'];
+const BOOL_WORDS = [...TRUE_WORDS, ...FALSE_WORDS];
 const anyCase = (w: string) => [...w].map((c) => (/[a-z]/.test(c) ? `[${c}${c.toUpperCase()}]` : c)).join('');
 const BOOL_STRING = `^(?:${BOOL_WORDS.map(anyCase).join('|')})$`;
 /** A number in a string: Ajv's coerceTypes (arguments) and strictInt (keywords) accept it. */

@@ -5,7 +5,6 @@
  * offending argument. Arguments holding `{{ }}` (or vault / unsafe values) are left to run time.
  */
 import { ArgsError, TsplayError, type SourcePos } from '../errors.js';
-import type { AnyModule } from '../contract/define.js';
 import { normalizeArgs, schemaErrors, toArgsError } from '../contract/validate.js';
 import { posOfKey } from './yaml.js';
 import { report, type LoadContext } from './load-context.js';

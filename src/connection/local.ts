@@ -43,7 +43,10 @@ export function spawnChannel(command: string): ShellChannel {
     onClose: (cb) => {
       let done = false;
       const fire = (code: number | null, signal: NodeJS.Signals | null): void => {
-        if (!done) (done = true), cb(spawnError || (signal ? `killed by signal ${signal}` : `exit status ${code}`));
+        if (!done) {
+          done = true;
+          cb(spawnError || (signal ? `killed by signal ${signal}` : `exit status ${code}`));
+        }
       };
       p.on('close', fire);
       // a background process may keep the pipes open: don't wait for its end

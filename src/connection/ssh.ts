@@ -95,7 +95,10 @@ function channelAdapter(ch: ClientChannel): ShellChannel {
       let detail = 'channel closed';
       let done = false;
       const fire = (): void => {
-        if (!done) (done = true), cb(detail);
+        if (!done) {
+          done = true;
+          cb(detail);
+        }
       };
       ch.on('exit', (code: number | null, signal?: string) => {
         detail = signal ? `killed by signal ${signal}` : `exit status ${code}`;

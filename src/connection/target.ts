@@ -13,6 +13,7 @@ import { TsplayError } from '../errors.js';
 import { registerSecret } from '../output/mask.js';
 import { parseSshArgs } from './ssh-args.js';
 import type { ConnectionTarget } from './types.js';
+import { boolWord } from '../../lib/args/booleans.js';
 
 export interface CliConnectionOptions {
   /** -u / --user */
@@ -53,10 +54,7 @@ function num(name: string, v: string | undefined, host: string): number | undefi
 
 function bool(v: string | undefined): boolean | undefined {
   if (v === undefined) return undefined;
-  const s = v.toLowerCase();
-  if (['yes', 'true', 'on', '1', 'y'].includes(s)) return true;
-  if (['no', 'false', 'off', '0', 'n'].includes(s)) return false;
-  return undefined;
+  return boolWord(v);
 }
 
 function currentUser(): string {

@@ -8,6 +8,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { AnyModule, ArgRules } from './define.js';
 import { ArgsError } from '../errors.js';
 import { ONE_LINE_PATTERN, oneLineMessage } from '../../lib/args/one-line.js';
+import { boolWord } from '../../lib/args/booleans.js';
 
 // allErrors: a failing task names every problem, the real mistake (an unknown argument) first; see orderErrors
 const ajv = new Ajv({ useDefaults: true, coerceTypes: true, allErrors: true, strict: false });
@@ -67,8 +68,6 @@ export function suggestName(word: string, options: Iterable<string>): string | u
   return best;
 }
 
-const TRUE = new Set(['yes', 'on', 'true', '1', 'y', 't']);
-const FALSE = new Set(['no', 'off', 'false', '0', 'n', 'f', '']);
 
 function schemaProps(schema: TSchema): Record<string, TSchema> {
   return ((schema as { properties?: Record<string, TSchema> }).properties ?? {}) as Record<string, TSchema>;
@@ -90,9 +89,9 @@ export function normalizeArgs(mod: AnyModule, raw: Record<string, unknown>): Rec
     let v = v0;
     const p = props[k];
     if (p && typeof v === 'string' && acceptsType(p, 'boolean') && !acceptsType(p, 'string')) {
-      const l = v.toLowerCase();
-      if (TRUE.has(l)) v = true;
-      else if (FALSE.has(l)) v = false;
+      // an empty string is false too (a variable templated to nothing)
+      const b = v.trim() === '' ? false : boolWord(v);
+      if (b !== undefined) v = b;
     }
     if (p && typeof v === 'number' && acceptsType(p, 'boolean') && !acceptsType(p, 'number') && !acceptsType(p, 'integer')) {
       if (v === 0 || v === 1) v = v === 1;

@@ -23,6 +23,7 @@ import { TsplayError, type SourcePos } from '../errors.js';
 import type { ResultData } from '../contract/define.js';
 import { evalCondition, OMIT, pyStr, renderValue } from './templating/index.js';
 import type { Cond, Inherited } from './context.js';
+import { FALSE_WORDS, TRUE_WORDS } from '../../lib/args/booleans.js';
 
 /** Every task keyword, resolved for one host (and loop item). */
 export interface TaskSettings {
@@ -71,9 +72,6 @@ export interface ResolveOptions {
 /** The keys of a task that this module resolves (with their position in the task for errors). */
 type KeywordSource = Pick<TaskIR, 'raw' | 'source' | 'until' | 'retries' | 'delay'>;
 
-/** Ansible's boolean words (module_utils/parsing/convert_bool.py). */
-const TRUE_WORDS = new Set(['y', 'yes', 'on', '1', 'true', 't']);
-const FALSE_WORDS = new Set(['n', 'no', 'off', '0', 'false', 'f']);
 
 class ConversionError extends Error {}
 

@@ -22,6 +22,7 @@ import { condsHold, evalConditional, evalResultConditions, resolveKeywords, task
 import { itemLabel, loopItems } from './loops.js';
 import { registerSecret } from '../output/mask.js';
 import { FactCache } from '../facts/cache.js';
+import { boolWord } from '../../lib/args/booleans.js';
 
 /** Where variables a task returns are stored (Ansible: facts < include_vars < set_fact/registered). */
 export type VarsScope = 'facts' | 'include_vars' | 'set_fact';
@@ -43,10 +44,9 @@ export interface Outcome {
   settings: TaskSettings;
 }
 
-const TRUE = new Set(['yes', 'on', 'true', '1', 'y', 't']);
 /** Lenient boolean words, for play-level options that are not task keywords (gather_facts, force_handlers). */
 export function toBool(v: unknown): boolean {
-  if (typeof v === 'string') return TRUE.has(v.trim().toLowerCase());
+  if (typeof v === 'string') return boolWord(v) === true;
   return !!v;
 }
 
@@ -130,7 +130,7 @@ type Emit = (status: HostStatus, result: ResultData, o?: EmitOpts) => void;
 
 /** A loop: items, then per item its condition, its keywords (they may use the item) and one execution. */
 async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, conds: Cond[]): Promise<Outcome> {
-  const { rc, task, emit } = t;
+  const { task, emit } = t;
   const loopKey = task.loopKind === 'loop' ? 'loop' : `with_${task.loopKind}`;
   const loopSrc = posOf(task.raw, loopKey) ?? task.source;
   let items: unknown[];

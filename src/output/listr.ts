@@ -42,7 +42,6 @@ export class ListrRenderer implements Renderer {
       const before = this.held.length;
       this.plain.emit(e);
       const detail = this.held.splice(before);
-      // eslint-disable-next-line no-control-regex
       const plainText = (l: string) => l.replace(/\x1b\[[0-9;]*m/g, '');
       const interesting = detail.filter((l) => !/^(ok|changed|skipping): \[[^\]]+\]( => \(item=.*\))?$/.test(plainText(l)));
       if (!p) {
@@ -83,7 +82,10 @@ export class ListrRenderer implements Renderer {
           if (p.lastTitle) t.title = mask(p.lastTitle);
           p.resolve = resolve;
           p.reject = reject;
-          if (p.settled) (p.failed ? reject(new Error(p.failed)) : resolve());
+          if (p.settled) {
+            if (p.failed) reject(new Error(p.failed));
+            else resolve();
+          }
         }),
     }));
     for (const h of hosts) {

@@ -104,7 +104,10 @@ beforeAll(async () => {
   for (const e of runs.flatMap((r) => r.log) as LogEntry[]) {
     if (!e.argv) continue;
     const k = JSON.stringify([e.cli, e.argv]);
-    if (!seen.has(k)) seen.add(k), generated[e.cli].push(e.argv);
+    if (!seen.has(k)) {
+      seen.add(k);
+      generated[e.cli].push(e.argv);
+    }
   }
 }, 300_000);
 

@@ -1,5 +1,5 @@
 /** blockinfile: insert/update/remove a block of lines between marker lines, byte-for-byte like Ansible. */
-import { ArgsError, Type, defineModule } from '../../../src/contract/index.js';
+import { Type, defineModule } from '../../../src/contract/index.js';
 import { checkModeSpec } from '../../../lib/files/index.js';
 import { editFollowArg, fileAttrArgs, writeArgs } from '../../../lib/files/args.js';
 import { applyEdit, checkEdit } from '../../../lib/files/edit-plan.js';

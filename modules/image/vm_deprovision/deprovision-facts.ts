@@ -86,7 +86,10 @@ export function parseDeprovision(stdout: string): DeprovisionFacts {
       if (eq > 0 && v.slice(eq + 1) !== '') f.conf[v.slice(0, eq)] = v.slice(eq + 1);
     } else if (k === 'libdir') f.libDir = v;
     else if (k === 'ovfuser') f.ovfUser = v;
-    else if (k === 'ovfhome') (f.ovfUserExists = true), (f.ovfUserHome = v || null);
+    else if (k === 'ovfhome') {
+      f.ovfUserExists = true;
+      f.ovfUserHome = v || null;
+    }
     else if (k === 'resolv') f.resolvConf = v as DeprovisionFacts['resolvConf'];
     else if (k === 'rootpw') f.rootPassword = v as DeprovisionFacts['rootPassword'];
     else if (k === 'machineid') f.machineId = v as DeprovisionFacts['machineId'];

@@ -11,7 +11,7 @@
  *   make `make -C /etc/mail sendmail.cf` (Debian's Makefile target; also appends the commented .mc), then checked.
  * sendmail itself is not restarted: the task reports changed, so `notify: restart sendmail` works.
  */
-import { ArgsError, ModuleError, Type, change, defineFact, defineModule, ok, type ResultData, type Static } from '../../../src/contract/index.js';
+import { ModuleError, Type, change, defineFact, defineModule, ok, type ResultData, type Static } from '../../../src/contract/index.js';
 import { OneLine } from '../../../lib/args/one-line.js';
 import { runSteps, type FileStep } from '../../../lib/files/index.js';
 import { shq } from '../../../lib/shell/quote.js';

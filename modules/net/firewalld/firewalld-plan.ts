@@ -55,8 +55,7 @@ function itemOpt(verb: 'query' | 'add' | 'remove', item: FwItem): string {
 export function fwFactScript(item: FwItem, zone?: string): string {
   const q = `${zoneOpt(zone)} ${itemOpt('query', item)}`;
   const rec = (tag: string, cmd: string) => `_o=$(${cmd} 2>&1); printf '${tag}=%s\\t%s\\n' "$?" "$(printf '%s' "$_o" | tr '\\n\\t' '  ')"`;
-  return `PATH=$PATH:/usr/sbin:/sbin
-if command -v firewall-cmd >/dev/null 2>&1; then echo installed=yes; else echo installed=no; fi
+  return `if command -v firewall-cmd >/dev/null 2>&1; then echo installed=yes; else echo installed=no; fi
 if command -v firewall-offline-cmd >/dev/null 2>&1; then echo offline=yes; else echo offline=no; fi
 if command -v firewall-cmd >/dev/null 2>&1 && [ "$(firewall-cmd --state 2>/dev/null)" = running ]; then
   echo running=yes

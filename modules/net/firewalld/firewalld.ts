@@ -93,7 +93,7 @@ export const firewalld = defineModule({
   },
   async apply(ctx, _a, plan) {
     for (const c of plan.commands) {
-      const r = await ctx.run(`PATH=$PATH:/usr/sbin:/sbin; ${c} 2>&1`);
+      const r = await ctx.run(`${c} 2>&1`);
       if (r.rc !== 0) throw new ModuleError(`firewalld: ${c} failed: ${r.stdout.trim() || `rc=${r.rc}`}`, { rc: r.rc, stdout: r.stdout });
     }
     return { commands: plan.commands };

@@ -23,8 +23,7 @@ export interface AlgVerdict {
 export function algparseCommand(q: AlgQuery): string {
   const props = [q.ike !== undefined ? `ike=${q.ike}` : '', q.esp !== undefined ? `esp=${q.esp}` : ''].filter(Boolean).map(shq);
   const pfs = q.pfs === undefined ? '' : ` -pfs=${q.pfs ? 'yes' : 'no'}`;
-  return `PATH=$PATH:/usr/sbin:/sbin
-command -v ipsec >/dev/null 2>&1 || { echo '@@missing'; exit 0; }
+  return `command -v ipsec >/dev/null 2>&1 || { echo '@@missing'; exit 0; }
 ipsec algparse ${q.ikev1 ? '-v1' : '-v2'}${pfs} ${props.join(' ')} 2>&1; echo "@@rc=$?"`;
 }
 

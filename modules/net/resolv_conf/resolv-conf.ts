@@ -42,7 +42,7 @@ export function specOf(a: Args): ResolvSpec {
   return { nameservers: list(a.nameservers), search: list(a.search), domain: a.domain, options: list(a.options), sortlist: list(a.sortlist) };
 }
 
-export interface ResolvPlan extends TextPlan {}
+export type ResolvPlan = TextPlan;
 
 export const resolvConf = defineModule({
   name: 'resolv_conf',

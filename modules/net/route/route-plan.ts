@@ -49,7 +49,6 @@ const GET_MARK = '@@get';
 
 export function routeFactScript(q: { dest: string; family: 4 | 6; gateway?: string; needDev: boolean }): string {
   const L = [
-    'PATH=$PATH:/usr/sbin:/sbin',
     `echo ${ROUTES_MARK}`,
     `ip -${q.family} route show exact ${shq(q.dest)} 2>&1`,
   ];

@@ -110,7 +110,7 @@ export const route = defineModule({
   },
   async apply(ctx, _a, plan) {
     if (plan.kernel.length) {
-      const r = await ctx.run(`PATH=$PATH:/usr/sbin:/sbin\n${plan.kernel.map((c) => `${c} || exit $?`).join('\n')}`);
+      const r = await ctx.run(`${plan.kernel.map((c) => `${c} || exit $?`).join('\n')}`);
       if (r.rc !== 0) throw new ModuleError(`route: ${r.stderr.trim() || r.stdout.trim() || `rc=${r.rc}`}`, { rc: r.rc, stdout: r.stdout, stderr: r.stderr });
     }
     if (plan.steps.length) await runSteps(ctx, plan.steps);

@@ -14,7 +14,7 @@
 import { ArgsError, ModuleError, Type, change, defineModule, ok, type FileDiff, type ResultData, type Static } from '../../../src/contract/index.js';
 import { OneLine } from '../../../lib/args/one-line.js';
 import { type FileStep } from '../../../lib/files/index.js';
-import { applyText, planRemove, planText, readTextFile, type TextFile } from '../../../lib/files/text-file.js';
+import { applyText, planRemove, planText, readTextFile } from '../../../lib/files/text-file.js';
 import { MAP_HEADER, checkEntry, editMap, editMaster, findMaster, includesDir, mapKeys, masterLine, normalizeOptions, type MapEntry } from './autofs-files.js';
 
 const Opts = (description: string) => Type.Union([OneLine(), Type.Array(OneLine())], { description });

@@ -1,5 +1,5 @@
 /** service: start/stop/restart/reload a service and enable it at boot (systemd, or SysV init scripts). */
-import { ArgsError, ModuleError, Type, change, defineModule, ok, type CheckResult, type ModuleContext, type ResultData } from '../../../src/contract/index.js';
+import { ModuleError, Type, change, defineModule, ok, type CheckResult, type ModuleContext, type ResultData } from '../../../src/contract/index.js';
 import { shq } from '../../../lib/shell/quote.js';
 import { serviceActionCommand, serviceEnableCommand, serviceStateFact, type ServiceState } from '../../../lib/services/service.js';
 import { planService, type ServicePlan, type ServiceWanted } from '../../../lib/services/service-plan.js';

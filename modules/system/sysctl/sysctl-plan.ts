@@ -1,4 +1,5 @@
 /** sysctl decisions (pure, unit-tested): the file edit and whether to set / reload the running value. */
+import { boolWord } from '../../../lib/args/booleans.js';
 
 export interface SysctlArgs {
   name: string;
@@ -26,15 +27,11 @@ export interface SysctlPlan {
   reload: boolean;
 }
 
-const TRUE = new Set(['yes', 'on', 'true', 'y', 't', '1']);
-const FALSE = new Set(['no', 'off', 'false', 'n', 'f', '0']);
 
 /** Ansible's value normalisation: booleans become 1/0, surrounding blanks go. */
 export function normalizeValue(v: string): string {
-  const l = v.trim().toLowerCase();
-  if (TRUE.has(l)) return '1';
-  if (FALSE.has(l)) return '0';
-  return v.trim();
+  const b = boolWord(v);
+  return b === undefined ? v.trim() : b ? '1' : '0';
 }
 
 /** Values compare word by word ("32768\t60999" equals "32768 60999"). */

@@ -1,5 +1,5 @@
 /** debug: print a message or a variable (runs on the controller). */
-import { ArgsError, TsplayError, Type, defineModule, ok } from '../../../src/contract/index.js';
+import { TsplayError, Type, defineModule, ok } from '../../../src/contract/index.js';
 
 const Args = Type.Object(
   {

@@ -9,6 +9,7 @@ const Args = Type.Object(
 );
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// only these four words, as Ansible's set_fact converts them (not every boolean word: lib/args/booleans.ts)
 const TRUE = new Set(['true', 'yes']);
 const FALSE = new Set(['false', 'no']);
 

@@ -39,7 +39,7 @@ export function toFloat(v: unknown, dflt: unknown = mkFloat(0)): unknown {
   return dflt;
 }
 
-/** Ansible's bool filter. */
+/** Ansible's bool filter: its own word list, not boolean()'s (lib/args/booleans.ts): 'y' and 't' are false here. */
 export function toBool(v: unknown): boolean | null {
   if (typeof v === 'boolean') return v;
   if (v === null || v === undefined) return null;

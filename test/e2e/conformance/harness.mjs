@@ -93,7 +93,7 @@ export function ghostInventory(labInventory, out) {
   const text = readFileSync(labInventory, 'utf8');
   const ip = /node1:\s*\n\s*ansible_host:\s*(\S+)/.exec(text)?.[1];
   if (!ip) throw new Error(`no node1 address in ${labInventory}`);
-  writeFileSync(out, text.replace(/^  children:\n/m, `  children:\n    ghosts:\n      hosts:\n        ghost:\n          ansible_host: ${ip}\n          ansible_port: 2\n`));
+  writeFileSync(out, text.replace(/^ {2}children:\n/m, `  children:\n    ghosts:\n      hosts:\n        ghost:\n          ansible_host: ${ip}\n          ansible_port: 2\n`));
   return out;
 }
 

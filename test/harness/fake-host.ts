@@ -5,12 +5,15 @@
  *   - `cli(argv, name)`: canned az/aws answers — lib/cloud/cli.ts runs each call as a script whose first line
  *     is `command -v az …` and whose last line is the quoted argv; the argv is read back with the shell parser,
  *   - `facts` (by fact name) and an optional in-memory file model (`files`, `dirs`) that answers the
- *     files.state fact as the real command would; both are consulted by runModule() through answerFact().
+ *     files.state fact as the real command would; the engine's fact cache is replaced by FakeFactCache, which
+ *     asks answerFact() first (runModule and runPlaybook both use it).
  * Facts without a canned answer run their real command over this connection (i.e. through `respond`).
  */
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { Connection, ConnectionTarget, RunOptions, RunResult } from '../../src/connection/types.js';
+import type { FactDef } from '../../src/contract/fact.js';
+import { FactCache } from '../../src/facts/cache.js';
 import type { FileFacts, FileInfo, FileQuery, FileStat } from '../../lib/files/index.js';
 import { shSplit } from '../../lib/shell/shlex.js';
 
@@ -213,6 +216,25 @@ export class FakeHost implements Connection {
       return info;
     });
     return { umask: 0o022, user: { uid: 0, gid: 0, name: 'root', group: 'root' }, files, epochs: [] };
+  }
+}
+
+/** The engine's fact cache, answering from a FakeHost's canned facts and file model first. */
+export class FakeFactCache extends FactCache {
+  constructor(
+    /** called for every fact asked */
+    private readonly onAsk?: (name: string, args: unknown) => void,
+    /** read every fact afresh (no cache) */
+    private readonly fresh = false,
+  ) {
+    super();
+  }
+  override async get<A, T>(conn: Connection, fact: FactDef<A, T>, args: A, become: boolean, becomeUser: string): Promise<T> {
+    this.onAsk?.(fact.name, args);
+    if (this.fresh) this.invalidate();
+    const canned = conn instanceof FakeHost ? conn.answerFact(fact.name, args) : undefined;
+    if (canned) return canned.value as T;
+    return super.get(conn, fact, args, become, becomeUser);
   }
 }
 

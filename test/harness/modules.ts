@@ -9,14 +9,12 @@ import { resolve } from 'node:path';
 import { expect } from 'vitest';
 import type { Connection, RunOptions } from '../../src/connection/types.js';
 import type { AnyModule, CheckResult, ModuleContext, ResultData } from '../../src/contract/define.js';
-import type { FactDef } from '../../src/contract/fact.js';
 import { ModuleRegistry } from '../../src/contract/registry.js';
 import { validateArgs } from '../../src/contract/validate.js';
 import { executeModule, makeContext, type ExecEnv } from '../../src/engine/execute.js';
-import { FactCache } from '../../src/facts/cache.js';
 import { builtinModules } from '../../modules/index.js';
 import { evalCondition, evalExpression, renderTemplateFile } from '../../src/engine/templating/index.js';
-import { FakeHost, type RunCall } from './fake-host.js';
+import { FakeFactCache, FakeHost, type RunCall } from './fake-host.js';
 
 export const registry = new ModuleRegistry(builtinModules);
 
@@ -53,23 +51,6 @@ export interface ModuleRun {
 
 type Recorded = Omit<ModuleRun, 'result'>;
 
-/** The engine's fact cache, recording what is asked; a FakeHost's canned facts are answered first. */
-class HarnessFacts extends FactCache {
-  constructor(
-    private readonly rec: Recorded,
-    private readonly fresh: boolean,
-  ) {
-    super();
-  }
-  override async get<A, T>(conn: Connection, fact: FactDef<A, T>, args: A, become: boolean, becomeUser: string): Promise<T> {
-    this.rec.facts.push({ name: fact.name, args });
-    if (this.fresh) this.invalidate();
-    const canned = conn instanceof FakeHost ? conn.answerFact(fact.name, args) : undefined;
-    if (canned) return canned.value as T;
-    return super.get(conn, fact, args, become, becomeUser);
-  }
-}
-
 /** A connection that records what goes through it (a FakeHost records itself). */
 function recording(conn: Connection, rec: Recorded): Connection {
   if (conn instanceof FakeHost) {
@@ -104,7 +85,7 @@ export function moduleEnv(conn: Connection, opts: RunModuleOpts = {}): { env: Ex
     become: opts.become ?? false,
     becomeUser: opts.becomeUser ?? 'root',
     connection: async () => c,
-    facts: new HarnessFacts(rec, opts.freshFacts ?? false),
+    facts: new FakeFactCache((name, args) => void rec.facts.push({ name, args }), opts.freshFacts ?? false),
     readControllerFile:
       opts.readControllerFile ??
       (async (src) => {

@@ -14,11 +14,12 @@ import { loadPlaybook } from '../../src/config/playbook.js';
 import type { Vars } from '../../src/config/playbook-types.js';
 import type { RunContext } from '../../src/engine/context.js';
 import type { HostStats, RunEvent } from '../../src/engine/events.js';
+import { HostState } from '../../src/engine/host-state.js';
 import { Runner } from '../../src/engine/runner.js';
 import { NOCOLOR, PlainRenderer } from '../../src/output/plain.js';
 import { parse as parseYaml } from 'yaml';
 import { recap } from './cli.js';
-import { FakeHost, type FakeHostOptions } from './fake-host.js';
+import { FakeFactCache, FakeHost, type FakeHostOptions } from './fake-host.js';
 import { registry } from './modules.js';
 
 export interface PlaybookOpts {
@@ -120,6 +121,12 @@ export async function runPlaybook(playbook: string, opts: PlaybookOpts = {}): Pr
       return h;
     },
   };
+  // the hosts' state as Runner.hostState() creates it, with a fact cache that asks the fake hosts first
+  for (const name of inventory.hostNames()) {
+    const h = new FakeHostState(name, inventory.hostVars(name));
+    Object.assign(h.magic, inventory.hostMagic(name));
+    rc.hosts.set(name, h);
+  }
   const summary = await new Runner(rc, inventory, opts.limit).run(loadPlaybook(file, { registry, playbookDir: dir }));
   await rc.renderer.end();
   const output = lines.join('\n') + '\n';
@@ -147,4 +154,8 @@ function isYamlMapping(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+class FakeHostState extends HostState {
+  override readonly factCache = new FakeFactCache();
 }

@@ -40,6 +40,8 @@ export interface PlaybookOpts {
   forks?: number;
   verbosity?: number;
   forceHandlers?: boolean;
+  /** 'none': a connection attempt throws (playbooks of controller-side modules only) */
+  connections?: 'fake' | 'none';
 }
 
 export interface PlaybookRun {
@@ -116,6 +118,7 @@ export async function runPlaybook(playbook: string, opts: PlaybookOpts = {}): Pr
     hostVarsOf: (name) => (inventory.hasHost(name) || inventory.isImplicitLocalhost(name) ? inventory.hostVars(name) : { ansible_connection: 'local', inventory_hostname: name }),
     load: { registry, playbookDir: dir },
     connect: async (host) => {
+      if (opts.connections === 'none') throw new Error(`test: no connection to ${host} expected`);
       const h = hostOf(host);
       await h.connect();
       return h;

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CloudCli, classifyCliError, cliCommandLine, MISSING_MARK } from './cli.js';
 import type { ModuleContext } from '../../src/contract/define.js';
-import type { RunOptions } from '../../src/connection/types.js';
+import { FakeHost } from '../../test/harness/fake-host.js';
+import { moduleContext } from '../../test/harness/modules.js';
 import { ModuleError } from '../../src/errors.js';
 
 const REAL = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../test/fixtures/image/real-cli-errors.json'), 'utf8')) as { cli: 'az' | 'aws'; note: string; rc: number; stderr: string }[];
@@ -80,12 +81,17 @@ for (const n of ['az', 'aws']) {
   chmodSync(join(bin, n), 0o755);
 }
 
+/** a module context on a FakeHost whose every script really runs in /bin/sh (PATH: the fake CLIs first) */
 function ctxWith(env: Record<string, string>, logs: string[] = []): ModuleContext {
-  const run = async (command: string, opts: RunOptions = {}) => {
-    const r = spawnSync('/bin/sh', ['-c', command], { env: { PATH: `${bin}:/usr/bin:/bin`, ...env, ...opts.env }, encoding: 'utf8' });
-    return { rc: r.status ?? 1, stdout: r.stdout, stderr: r.stderr, stdoutBuf: Buffer.from(r.stdout) };
-  };
-  return { host: 'b1', vars: {}, checkMode: false, diffMode: false, become: false, becomeUser: 'root', run, runOk: run, log: (m: string) => void logs.push(m) } as unknown as ModuleContext;
+  const host = new FakeHost({
+    target: { name: 'b1' },
+    respond: (command, opts) => {
+      const r = spawnSync('/bin/sh', ['-c', command], { env: { PATH: `${bin}:/usr/bin:/bin`, ...env, ...opts.env }, encoding: 'utf8' });
+      return { rc: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+    },
+  });
+  const m = moduleContext(host);
+  return { ...m.ctx, log: (msg: string) => void logs.push(msg) };
 }
 
 describe('CloudCli', () => {

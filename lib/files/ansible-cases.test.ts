@@ -72,7 +72,7 @@ describe('whole modules on real files = Ansible', () => {
         mkdirSync(dir);
         const path = join(dir, 'file.txt');
         if (c.initial !== null) writeFileSync(path, c.initial);
-        const r = await runModule(conn, module, { path, ...c.args });
+        const r = (await runModule(conn, module, { path, ...c.args })).result;
         const ansibleDir = `/tmp/tsplay-ansible-cases/${module}/${String(i).padStart(3, '0')}/file.txt`;
         expect(!!r.failed).toBe(c.expected.failed);
         expect(r.msg ?? '').toBe(c.expected.msg.split(ansibleDir).join(path));
@@ -80,7 +80,7 @@ describe('whole modules on real files = Ansible', () => {
         if (c.expected.found !== null) expect(r.found).toBe(c.expected.found);
         expect(existsSync(path) ? readFileSync(path, 'utf8') : null).toBe(c.expected.content);
         // a second run: unchanged, except where Ansible itself is not idempotent
-        const again = await runModule(conn, module, { path, ...c.args });
+        const again = (await runModule(conn, module, { path, ...c.args })).result;
         expect(!!again.changed).toBe(c.expected.changed_again);
       });
     });

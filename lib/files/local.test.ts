@@ -5,52 +5,21 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Connection, RunOptions } from '../../src/connection/types.js';
-import type { ResultData } from '../../src/contract/define.js';
-import { runModule, type RunModuleOpts } from '../../test/harness/modules.js';
+import type { Connection } from '../../src/connection/types.js';
+import { converge as convergeOn, runModule, type RunModuleOpts } from '../../test/harness/modules.js';
 import { localConnection, tempDir } from '../../test/harness/files.js';
 
 const fixtures = resolve(import.meta.dirname, '../../test/fixtures');
 let local: Connection;
-let commands = 0;
-/** the local connection, counting commands */
-const conn: Connection = {
-  get target() {
-    return local.target;
-  },
-  connect: () => local.connect(),
-  run: (c: string, o?: RunOptions) => {
-    commands++;
-    return local.run(c, o);
-  },
-  close: () => local.close(),
-};
 let tmp: { dir: string; cleanup(): void };
 let dir: string;
 let n = 0;
 
-async function run(module: string, args: Record<string, unknown>, opts: RunModuleOpts = {}): Promise<ResultData & { commands: number }> {
-  commands = 0;
-  const r = await runModule(conn, module, args, { vars: { playbook_dir: fixtures }, ...opts });
-  return { ...r, commands };
-}
+const run = (module: string, args: Record<string, unknown>, opts: RunModuleOpts = {}) => runModule(local, module, args, { vars: { playbook_dir: fixtures }, ...opts });
 
-/** changed, then ok; check mode before both changes nothing */
-async function converge(module: string, args: Record<string, unknown>, snapshot: () => unknown, opts: RunModuleOpts = {}) {
-  const before = snapshot();
-  const checked = await run(module, args, { ...opts, check: true, diff: true });
-  expect(checked.failed, String(checked.msg)).toBeFalsy();
-  expect(checked.changed).toBe(true);
-  expect(snapshot()).toEqual(before);
-  const first = await run(module, args, { ...opts, diff: true });
-  expect(first.failed, String(first.msg)).toBeFalsy();
-  expect(first.changed).toBe(true);
-  const second = await run(module, args, opts);
-  expect(second.failed, String(second.msg)).toBeFalsy();
-  expect(second.changed).toBe(false);
-  expect(second.commands).toBe(1); // a no-op costs one command
-  return { checked, first, second };
-}
+/** check mode (with diffs) changes nothing, first run changed, second run ok in one command */
+const converge = (module: string, args: Record<string, unknown>, snapshot: () => unknown, opts: RunModuleOpts = {}) =>
+  convergeOn(local, module, args, { vars: { playbook_dir: fixtures }, diff: true, ...opts, unchanged: snapshot, noopCommands: 1 });
 
 const tree = (p: string): string[] =>
   existsSync(p)
@@ -78,8 +47,8 @@ afterAll(async () => {
 describe('copy / template', () => {
   it('content: changed, then ok; check mode writes nothing; apply is one more command', async () => {
     const { first } = await converge('copy', { content: 'a=1\n', dest: join(dir, 'f'), mode: '0640' }, () => tree(dir));
-    expect(first.commands).toBe(2);
-    expect(first.diff).toEqual([{ before: '', after: 'a=1\n', beforeHeader: join(dir, 'f'), afterHeader: 'dynamically generated' }]);
+    expect(first.commands).toHaveLength(2);
+    expect(first.result.diff).toEqual([{ before: '', after: 'a=1\n', beforeHeader: join(dir, 'f'), afterHeader: 'dynamically generated' }]);
     expect(tree(dir)).toEqual(['f 640 a=1\n']);
   });
 
@@ -102,15 +71,15 @@ describe('copy / template', () => {
   it('template renders with the task variables; dest directory → dest/basename(src)', async () => {
     const { first } = await converge('template', { src: 'files/hello.conf.ejs', dest: dir, mode: 'preserve' }, () => tree(dir), { vars: { playbook_dir: fixtures, port: 8080 } });
     expect(readFileSync(join(dir, 'hello.conf.ejs'), 'utf8')).toBe('hello local\nport=8080\n');
-    expect(first.mode).toBe('0' + (statSync(join(fixtures, 'files/hello.conf.ejs')).mode & 0o777).toString(8));
+    expect(first.result.mode).toBe('0' + (statSync(join(fixtures, 'files/hello.conf.ejs')).mode & 0o777).toString(8));
   });
 
   it('validate failure: old file untouched, no temp file, task failed', async () => {
     const f = join(dir, 'sudoers');
     writeFileSync(f, 'good\n');
     const r = await run('copy', { content: 'bad\n', dest: f, validate: 'grep -q good %s' });
-    expect(r.failed).toBe(true);
-    expect(r.msg).toBe('failed to validate: rc:1 error:');
+    expect(r.result.failed).toBe(true);
+    expect(r.result.msg).toBe('failed to validate: rc:1 error:');
     expect(tree(dir)).toEqual(['sudoers 644 good\n']);
   });
 
@@ -118,7 +87,7 @@ describe('copy / template', () => {
     const f = join(dir, 'f');
     writeFileSync(f, 'v1\n');
     const r = await run('copy', { content: 'v2\n', dest: f, backup: true });
-    expect(readFileSync(String(r.backup_file), 'utf8')).toBe('v1\n');
+    expect(readFileSync(String(r.result.backup_file), 'utf8')).toBe('v1\n');
   });
 });
 
@@ -128,7 +97,7 @@ describe('lineinfile / blockinfile', () => {
     writeFileSync(f, 'a=1\n');
     chmodSync(f, 0o604);
     const { first } = await converge('lineinfile', { path: f, regexp: '^a=', line: 'a=2' }, () => tree(dir));
-    expect(first.diff![0]).toMatchObject({ before: 'a=1\n', after: 'a=2\n' });
+    expect(first.result.diff![0]).toMatchObject({ before: 'a=1\n', after: 'a=2\n' });
     expect(tree(dir)).toEqual(['conf 604 a=2\n']);
   });
   it('blockinfile creates a file and its directories', async () => {
@@ -155,7 +124,7 @@ describe('file', () => {
     expect(statSync(join(dir, 'h')).ino).toBe(statSync(join(dir, 'target')).ino);
     writeFileSync(join(dir, 'plain'), 'p');
     const r = await run('file', { path: join(dir, 'plain'), src: 'target', state: 'link' });
-    expect(r.msg).toBe(`refusing to convert from file to symlink for ${join(dir, 'plain')}`);
+    expect(r.result.msg).toBe(`refusing to convert from file to symlink for ${join(dir, 'plain')}`);
     await converge('file', { path: join(dir, 'plain'), src: 'target', state: 'link', force: true }, () => tree(dir));
   });
 
@@ -165,7 +134,7 @@ describe('file', () => {
     await converge('file', { path: join(dir, 't'), state: 'file', modification_time: '202001021304.05' }, () => statSync(join(dir, 't')).mtimeMs);
     expect(statSync(join(dir, 't')).mtimeMs).toBe(new Date(2020, 0, 2, 13, 4, 5).getTime());
     const again = await run('file', { path: join(dir, 't'), state: 'touch' });
-    expect(again.changed).toBe(true); // 'now' always changes, like Ansible
+    expect(again.result.changed).toBe(true); // 'now' always changes, like Ansible
   });
 
   it('absent removes files and trees', async () => {
@@ -173,7 +142,7 @@ describe('file', () => {
     writeFileSync(join(dir, 'd/e/f'), 'f');
     symlinkSync('nowhere', join(dir, 'dangling'));
     const { first } = await converge('file', { path: join(dir, 'd'), state: 'absent' }, () => tree(dir));
-    expect(JSON.parse(String(first.diff![0]!.before))).toMatchObject({ state: 'directory', path_content: { directories: [join(dir, 'd/e')], files: [join(dir, 'd/e/f')] } });
+    expect(JSON.parse(String(first.result.diff![0]!.before))).toMatchObject({ state: 'directory', path_content: { directories: [join(dir, 'd/e')], files: [join(dir, 'd/e/f')] } });
     await converge('file', { path: join(dir, 'dangling'), state: 'absent' }, () => tree(dir));
     expect(tree(dir)).toEqual([]);
   });
@@ -184,10 +153,10 @@ describe('stat', () => {
     writeFileSync(join(dir, 'f'), 'hello');
     symlinkSync('f', join(dir, 'l'));
     const r = await run('stat', { path: join(dir, 'l'), follow: true, checksum_algorithm: 'sha256' });
-    expect(r.changed).toBe(false);
-    expect(r.commands).toBe(1);
-    expect(r.stat).toMatchObject({ exists: true, isreg: true, size: 5, mode: '0644', checksum: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824' });
+    expect(r.result.changed).toBe(false);
+    expect(r.commands).toHaveLength(1);
+    expect(r.result.stat).toMatchObject({ exists: true, isreg: true, size: 5, mode: '0644', checksum: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824' });
     const l = await run('stat', { path: join(dir, 'l') });
-    expect(l.stat).toMatchObject({ islnk: true, lnk_target: 'f', lnk_source: join(dir, 'f') });
+    expect(l.result.stat).toMatchObject({ islnk: true, lnk_target: 'f', lnk_source: join(dir, 'f') });
   });
 });

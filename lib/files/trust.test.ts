@@ -91,14 +91,14 @@ async function runFact(paths: string[]): Promise<FileFacts> {
 describe('modules refuse a link another user planted in a shared directory', () => {
   it("file state=file mode=0666 (the /etc/shadow attack): refused, with the link, its owner and the option named", async () => {
     const x = plant('x', victim);
-    const r = await runModule(conn, 'file', { path: x, state: 'file', mode: '0666' });
+    const r = (await runModule(conn, 'file', { path: x, state: 'file', mode: '0666' })).result;
     expect(r.failed).toBe(true);
     expect(r.msg).toBe(
       `refusing to follow the symlink ${x}: it is owned by ${OTHER} (uid ${OTHER}) and lies in ${shared}, a world-writable sticky directory owned by root, ` +
         "so another user could have planted it to redirect this task to another file (the kernel's protected_symlinks rule). Set follow: true on the task to follow it anyway.",
     );
     expect(victimState()).toBe('root:secret\n640');
-    const touch = await runModule(conn, 'file', { path: x, state: 'touch', mode: '0666' });
+    const touch = (await runModule(conn, 'file', { path: x, state: 'touch', mode: '0666' })).result;
     expect(touch.failed).toBe(true);
     expect(victimState()).toBe('root:secret\n640');
   });
@@ -107,16 +107,16 @@ describe('modules refuse a link another user planted in a shared directory', () 
     const dir = join(shared, '..', 'etc');
     mkdirSync(dir, 0o755);
     const x = plant('x', dir);
-    expect((await runModule(conn, 'file', { path: x, state: 'directory', mode: '0777' })).failed).toBe(true);
+    expect((await runModule(conn, 'file', { path: x, state: 'directory', mode: '0777' })).result.failed).toBe(true);
     expect(lstatSync(dir).mode & 0o7777).toBe(0o755);
-    const asked = await runModule(conn, 'file', { path: x, state: 'directory', mode: '0777', follow: true });
+    const asked = (await runModule(conn, 'file', { path: x, state: 'directory', mode: '0777', follow: true })).result;
     expect(asked.failed, String(asked.msg)).toBeFalsy();
     expect(lstatSync(dir).mode & 0o7777).toBe(0o777);
   });
 
   it('trusted links are followed as before: root-owned, owned by the directory owner, outside shared directories', async () => {
     const x = plant('rootlink', victim, 0);
-    expect((await runModule(conn, 'file', { path: x, state: 'file', mode: '0600' })).failed).toBeFalsy();
+    expect((await runModule(conn, 'file', { path: x, state: 'file', mode: '0600' })).result.failed).toBeFalsy();
     expect(lstatSync(victim).mode & 0o7777).toBe(0o600);
     const own = join(shared, '..', 'home');
     mkdirSync(own);
@@ -125,7 +125,7 @@ describe('modules refuse a link another user planted in a shared directory', () 
     const l = join(own, 'l');
     symlinkSync(victim, l);
     lchownSync(l, OTHER, OTHER);
-    expect((await runModule(conn, 'lineinfile', { path: l, line: 'added' })).failed).toBeFalsy();
+    expect((await runModule(conn, 'lineinfile', { path: l, line: 'added' })).result.failed).toBeFalsy();
     expect(readFileSync(victim, 'utf8')).toBe('root:secret\nadded\n');
   });
 
@@ -135,39 +135,39 @@ describe('modules refuse a link another user planted in a shared directory', () 
       ['lineinfile', { path: x, line: 'evil::0:0::/:/bin/sh' }],
       ['blockinfile', { path: x, block: 'evil::0:0::/:/bin/sh' }],
     ] as const) {
-      const r = await runModule(conn, mod, { ...args, mode: '0666' });
+      const r = (await runModule(conn, mod, { ...args, mode: '0666' })).result;
       expect(r.failed, mod).toBe(true);
       expect(r.msg).toMatch(/^refusing to follow the symlink .*Set follow: true/);
       expect(victimState()).toBe('root:secret\n640');
     }
     const trusted = plant('mine', victim, 0);
-    const refused = await runModule(conn, 'lineinfile', { path: trusted, line: 'y', follow: false });
+    const refused = (await runModule(conn, 'lineinfile', { path: trusted, line: 'y', follow: false })).result;
     expect(refused).toMatchObject({ failed: true, msg: `${trusted} is a symlink and follow is false: not following it` });
-    const asked = await runModule(conn, 'lineinfile', { path: x, line: 'asked', follow: true });
+    const asked = (await runModule(conn, 'lineinfile', { path: x, line: 'asked', follow: true })).result;
     expect(asked.failed, String(asked.msg)).toBeFalsy();
     expect(readFileSync(victim, 'utf8')).toBe('root:secret\nasked\n');
   });
 
   it('copy: a link at dest is replaced (never followed); a planted link on the way to dest is refused', async () => {
     const x = plant('x', victim);
-    expect((await runModule(conn, 'copy', { dest: x, content: 'mine\n' })).failed).toBeFalsy();
+    expect((await runModule(conn, 'copy', { dest: x, content: 'mine\n' })).result.failed).toBeFalsy();
     expect(lstatSync(x).isFile()).toBe(true);
     expect(victimState()).toBe('root:secret\n640');
     const etc = join(shared, '..', 'etc');
     mkdirSync(etc);
     plant('d', etc);
-    const r = await runModule(conn, 'copy', { dest: join(shared, 'd', 'sudoers'), content: 'ALL ALL=(ALL) NOPASSWD: ALL\n' });
+    const r = (await runModule(conn, 'copy', { dest: join(shared, 'd', 'sudoers'), content: 'ALL ALL=(ALL) NOPASSWD: ALL\n' })).result;
     expect(r.failed).toBe(true);
     expect(r.msg).toMatch(new RegExp(`^refusing to follow the symlink ${shared}/d \\(on the way to ${shared}/d/sudoers\\)`));
     expect(readdirSync(etc)).toEqual([]);
-    const rm = await runModule(conn, 'file', { path: join(shared, 'd', 'passwd'), state: 'absent' });
+    const rm = (await runModule(conn, 'file', { path: join(shared, 'd', 'passwd'), state: 'absent' })).result;
     expect(rm.failed).toBe(true);
   });
 
   it('copy remote_src: a planted link as the source is refused (it would copy another file as root)', async () => {
     const x = plant('x', victim);
     const out = join(shared, '..', 'public');
-    const r = await runModule(conn, 'copy', { src: x, remote_src: true, dest: out, mode: '0644' });
+    const r = (await runModule(conn, 'copy', { src: x, remote_src: true, dest: out, mode: '0644' })).result;
     expect(r.failed).toBe(true);
     expect(() => readFileSync(out)).toThrow();
   });

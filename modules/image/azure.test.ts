@@ -108,7 +108,10 @@ describe('azure_vm', () => {
       const cmd = argv.slice(0, 2).join(' ');
       if (cmd === 'account show') return json(ACCOUNT);
       if (cmd === 'vm get-instance-view') {
-        if (pending && pending.left-- <= 0) (power = pending.to), (pending = null);
+        if (pending && pending.left-- <= 0) {
+          power = pending.to;
+          pending = null;
+        }
         return json(statuses(power, opts.generalized));
       }
       if (cmd === 'vm start' || cmd === 'vm deallocate') {
@@ -199,7 +202,10 @@ function azSim(c: Cloud) {
     if (a.startsWith('account show')) return json(ACCOUNT);
     if (a.startsWith('vm get-instance-view')) {
       if (!c.vmExists) return NOT_FOUND('Microsoft.Compute/virtualMachines/b1', 'rg');
-      if (pending && pending.left-- <= 0) (c.power = pending.to), (pending = null);
+      if (pending && pending.left-- <= 0) {
+        c.power = pending.to;
+        pending = null;
+      }
       const v = vmView('rg', 'b1', c.power, { generalized: c.generalized });
       return json(argv.includes('--query') ? v.instanceView.statuses : v);
     }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/connection/types.js';
-import { runModule } from '../harness/modules.js';
+import { converge as convergeOn, runModule } from '../harness/modules.js';
 import { connectLabHost, featureGate, startLab, stopLab, type Lab } from '../harness/lab.js';
 
 const LAB = 'cnmod';
@@ -26,18 +26,10 @@ async function sh(host: string, cmd: string): Promise<string> {
 }
 
 /** run a module as root (node2 has sudo with a password) */
-const run = (host: string, mod: string, args: Record<string, unknown>, check = false) => runModule(conns[host]!, mod, args, { become: true, check });
+const run = async (host: string, mod: string, args: Record<string, unknown>, check = false) => (await runModule(conns[host]!, mod, args, { become: true, check })).result;
 
 /** first run changed, second run ok, and the module did not fail */
-async function converge(host: string, mod: string, args: Record<string, unknown>) {
-  const first = await run(host, mod, args);
-  expect(first.failed, first.msg).toBeFalsy();
-  expect(first.changed).toBe(true);
-  const second = await run(host, mod, args);
-  expect(second.failed, second.msg).toBeFalsy();
-  expect(second.changed).toBe(false);
-  return first;
-}
+const converge = async (host: string, mod: string, args: Record<string, unknown>) => (await convergeOn(conns[host]!, mod, args, { become: true, checkFirst: false })).first.result;
 
 beforeAll(async () => {
   lab = await startLab(LAB, { hosts: 2, sudo: 'mixed' });
@@ -110,7 +102,7 @@ describe('sendmail_smarthost', () => {
 
   it('without root, m4 fails with a clear message and sendmail.cf stays as it was', async () => {
     const before = await sh('node1', 'md5sum /etc/mail/sendmail.cf');
-    const r = await runModule(conns.node1!, 'sendmail_smarthost', { smart_host: 'other.example.com' }, { become: false });
+    const r = (await runModule(conns.node1!, 'sendmail_smarthost', { smart_host: 'other.example.com' }, { become: false })).result;
     expect(r.failed).toBe(true);
     expect(await sh('node1', 'md5sum /etc/mail/sendmail.cf')).toBe(before);
   });

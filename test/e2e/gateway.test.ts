@@ -232,7 +232,7 @@ describe("the example site's values (inventory/group_vars/gateways.yml)", () => 
 });
 
 describe('the modules one by one (lab gwmod)', () => {
-  const run = (host: string, name: string, args: Record<string, unknown>, check = false) => runModule(conns[host]!, name, args, { become: true, check });
+  const run = async (host: string, name: string, args: Record<string, unknown>, check = false) => (await runModule(conns[host]!, name, args, { become: true, check })).result;
   const conn = (over: Record<string, unknown> = {}) => ({
     name: 'multi',
     left: mod.host('gw1').ip,

@@ -4,15 +4,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshConnection } from '../../src/connection/ssh.js';
-import type { Connection, RunOptions } from '../../src/connection/types.js';
+import type { Connection } from '../../src/connection/types.js';
 import type { ResultData } from '../../src/contract/define.js';
-import { runModule, type RunModuleOpts } from '../harness/modules.js';
+import { converge as convergeOn, runModule, type RunModuleOpts } from '../harness/modules.js';
 import { labTarget, startLab, stopLab, type Lab, type LabHost } from '../harness/lab.js';
 
 const LAB = 'filesmod';
 let lab: Lab;
 const conns = new Map<string, SshConnection>();
-let commands = 0;
 
 function connection(h: LabHost): Connection {
   let c = conns.get(h.name);
@@ -20,16 +19,7 @@ function connection(h: LabHost): Connection {
     c = new SshConnection(labTarget(lab, h.name));
     conns.set(h.name, c);
   }
-  const real = c;
-  return {
-    target: real.target,
-    connect: () => real.connect(),
-    run: (cmd: string, o?: RunOptions) => {
-      commands++;
-      return real.run(cmd, o);
-    },
-    close: () => real.close(),
-  };
+  return c;
 }
 
 async function sh(host: string, cmd: string): Promise<string> {
@@ -39,10 +29,9 @@ async function sh(host: string, cmd: string): Promise<string> {
 }
 
 async function run(host: LabHost, module: string, args: Record<string, unknown>, opts: RunModuleOpts = {}): Promise<ResultData & { commands: number; ms: number }> {
-  commands = 0;
   const t0 = performance.now();
   const r = await runModule(connection(host), module, args, opts);
-  return { ...r, commands, ms: performance.now() - t0 };
+  return { ...r.result, commands: r.commands.length, ms: performance.now() - t0 };
 }
 
 /** what `cmd` shows of the host (failures included: a missing file is a state too) */
@@ -51,21 +40,10 @@ async function snapshot(host: string, cmd: string): Promise<string> {
   return `rc=${r.rc}\n${r.stdout}${r.stderr}`;
 }
 
-/** check mode changes nothing, first run changed, second run ok (one command) */
+/** check mode (with diffs) changes nothing, first run changed, second run ok (one command) */
 async function converge(host: LabHost, module: string, args: Record<string, unknown>, state: string, opts: RunModuleOpts = {}) {
-  const before = await snapshot(host.name, state);
-  const checked = await run(host, module, args, { ...opts, check: true, diff: true });
-  expect(checked.failed, String(checked.msg)).toBeFalsy();
-  expect(checked.changed).toBe(true);
-  expect(await snapshot(host.name, state)).toBe(before);
-  const first = await run(host, module, args, { ...opts, diff: true });
-  expect(first.failed, String(first.msg)).toBeFalsy();
-  expect(first.changed).toBe(true);
-  const second = await run(host, module, args, opts);
-  expect(second.failed, String(second.msg)).toBeFalsy();
-  expect(second.changed).toBe(false);
-  expect(second.commands).toBe(1);
-  return { checked, first, second };
+  const c = await convergeOn(connection(host), module, args, { ...opts, diff: true, unchanged: () => snapshot(host.name, state), noopCommands: 1 });
+  return { first: c.first.result };
 }
 
 beforeAll(async () => {

@@ -9,31 +9,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshConnection } from '../../src/connection/ssh.js';
-import type { Connection, RunOptions } from '../../src/connection/types.js';
+import type { Connection } from '../../src/connection/types.js';
 import type { ResultData } from '../../src/contract/define.js';
 import { labTarget, startLab, stopLab, type Lab } from '../harness/lab.js';
-import { runModule, type RunModuleOpts } from '../harness/modules.js';
+import { converge as convergeOn, runModule, type RunModuleOpts } from '../harness/modules.js';
 
 const LAB = 'sysmod';
 let lab: Lab;
 const conns: SshConnection[] = [];
-/** commands sent per connection (the proxy below counts them) */
-const sent = new Map<string, number>();
 const noopCost: Record<string, number> = {};
 
 function connect(host: string): Connection {
-  const real = new SshConnection(labTarget(lab, host));
-  conns.push(real);
-  sent.set(host, 0);
-  return {
-    target: real.target,
-    connect: () => real.connect(),
-    close: () => real.close(),
-    run(cmd: string, o?: RunOptions) {
-      sent.set(host, (sent.get(host) ?? 0) + 1);
-      return real.run(cmd, o);
-    },
-  };
+  const c = new SshConnection(labTarget(lab, host));
+  conns.push(c);
+  return c;
 }
 
 let n1: Connection;
@@ -45,28 +34,14 @@ async function sh(host: string, cmd: string): Promise<string> {
   return r.stdout;
 }
 
-async function run(c: Connection, name: string, args: Record<string, unknown>, opts: RunModuleOpts = {}): Promise<{ r: ResultData; cmds: number }> {
-  const host = c.target.name;
-  const before = sent.get(host) ?? 0;
-  const r = await runModule(c, name, args, { become: true, ...opts });
-  return { r, cmds: (sent.get(host) ?? 0) - before };
-}
+const run = (c: Connection, name: string, args: Record<string, unknown>, opts: RunModuleOpts = {}) => runModule(c, name, args, { become: true, ...opts });
 
-/** check mode → changed (and `unchanged` still holds); run → changed; run again → ok in one command. */
+/** check mode → changed (and `unchanged` holds before and after); run → changed; run again → ok in one command. */
 async function converge(c: Connection, name: string, args: Record<string, unknown>, unchanged?: () => Promise<void>): Promise<ResultData> {
-  const chk = await run(c, name, args, { check: true });
-  expect(chk.r.failed, JSON.stringify(chk.r)).toBeFalsy();
-  expect(chk.r.changed).toBe(true);
-  if (unchanged) await unchanged();
-  const first = await run(c, name, args);
-  expect(first.r.failed, JSON.stringify(first.r)).toBeFalsy();
-  expect(first.r.changed).toBe(true);
-  const second = await run(c, name, args);
-  expect(second.r.failed, JSON.stringify(second.r)).toBeFalsy();
-  expect(second.r.changed).toBe(false);
-  expect(second.cmds).toBe(1);
-  noopCost[name] = second.cmds;
-  return first.r;
+  // `unchanged` asserts (its return value is not a snapshot)
+  const { first, second } = await convergeOn(c, name, args, { become: true, unchanged: unchanged && (async () => void (await unchanged())), noopCommands: 1 });
+  noopCost[name] = second.commands.length;
+  return first.result;
 }
 
 beforeAll(async () => {
@@ -85,37 +60,37 @@ describe('ping, command, shell', () => {
   it('ping proves ssh and sudo (NOPASSWD and with a password)', async () => {
     for (const c of [n1, n2]) {
       const a = await run(c, 'ping', {});
-      expect(a.r).toMatchObject({ changed: false, ping: 'pong' });
-      expect(a.cmds).toBe(1);
+      expect(a.result).toMatchObject({ changed: false, ping: 'pong' });
+      expect(a.commands).toHaveLength(1);
     }
-    expect((await run(n2, 'ping', {}, { become: false })).r.ping).toBe('pong');
+    expect((await run(n2, 'ping', {}, { become: false })).result.ping).toBe('pong');
   });
 
   it('command with creates: skipped in check mode, runs once, then ok', async () => {
     const args = { cmd: 'touch /root/made-by-command', creates: '/root/made-by-command' };
     const chk = await run(n1, 'command', args, { check: true });
-    expect(chk.r).toMatchObject({ skipped: true, changed: false });
+    expect(chk.result).toMatchObject({ skipped: true, changed: false });
     expect((await lab.exec('node1', 'test -e /root/made-by-command')).rc).toBe(1);
     const first = await run(n1, 'command', args);
-    expect(first.r).toMatchObject({ changed: true, rc: 0 });
+    expect(first.result).toMatchObject({ changed: true, rc: 0 });
     expect((await lab.exec('node1', 'test -e /root/made-by-command')).rc).toBe(0);
     const again = await run(n1, 'ansible.builtin.command', args);
-    expect(again.r).toMatchObject({ changed: false, msg: "Did not run command since '/root/made-by-command' exists" });
-    expect(again.cmds).toBe(1);
+    expect(again.result).toMatchObject({ changed: false, msg: "Did not run command since '/root/made-by-command' exists" });
+    expect(again.commands).toHaveLength(1);
     const chk2 = await run(n1, 'command', args, { check: true });
-    expect(chk2.r.changed).toBe(false);
-    expect(chk2.r.skipped).toBeUndefined();
+    expect(chk2.result.changed).toBe(false);
+    expect(chk2.result.skipped).toBeUndefined();
   });
 
   it('command passes arguments verbatim; shell interprets; rc != 0 fails; chdir and stdin', async () => {
     const c = await run(n1, 'command', { cmd: 'echo a | b $HOME' }, { become: false });
-    expect(c.r.stdout).toBe('a | b /home/ops');
+    expect(c.result.stdout).toBe('a | b /home/ops');
     const s = await run(n1, 'shell', { cmd: 'echo a b c | wc -w; pwd; cat', chdir: '/etc', stdin: 'from stdin' });
-    expect(s.r).toMatchObject({ changed: true, rc: 0, stdout_lines: ['3', '/etc', 'from stdin'] });
+    expect(s.result).toMatchObject({ changed: true, rc: 0, stdout_lines: ['3', '/etc', 'from stdin'] });
     const f = await run(n1, 'shell', { cmd: 'echo oops >&2; exit 4' });
-    expect(f.r).toMatchObject({ failed: true, rc: 4, msg: 'non-zero return code', stderr: 'oops' });
+    expect(f.result).toMatchObject({ failed: true, rc: 4, msg: 'non-zero return code', stderr: 'oops' });
     const b = await run(n1, 'shell', { cmd: 'echo $BASH_VERSION', executable: '/bin/bash' });
-    expect(b.r.stdout).toMatch(/^5\./);
+    expect(b.result.stdout).toMatch(/^5\./);
   });
 });
 
@@ -127,7 +102,7 @@ describe('group and user with fixed ids', () => {
     });
     expect(await sh('node1', 'getent group slurm')).toBe('slurm:x:11100:\n');
     const moved = await run(n1, 'group', { name: 'slurm', gid: 11101 });
-    expect(moved.r.changed).toBe(true);
+    expect(moved.result.changed).toBe(true);
     expect(await sh('node1', 'getent group slurm')).toBe('slurm:x:11101:\n');
     await run(n1, 'group', { name: 'slurm', gid: 11100 });
   });
@@ -147,7 +122,7 @@ describe('group and user with fixed ids', () => {
 
   it('user changes: shell, groups append, lock; then absent with remove', async () => {
     const sh1 = await run(n1, 'user', { name: 'slurm', shell: '/usr/sbin/nologin' });
-    expect(sh1.r.changed).toBe(true);
+    expect(sh1.result.changed).toBe(true);
     expect((await sh('node1', 'getent passwd slurm')).trim().split(':')[6]).toBe('/usr/sbin/nologin');
     await converge(n1, 'user', { name: 'slurm', groups: 'users', append: true });
     expect(await sh('node1', 'id -Gn slurm')).toBe('slurm adm users\n');
@@ -158,7 +133,7 @@ describe('group and user with fixed ids', () => {
     // userdel also removed the user's own group (USERGROUPS_ENAB): nothing left for group absent
     expect((await lab.exec('node1', 'getent group slurm')).rc).toBe(2);
     const g = await run(n1, 'group', { name: 'slurm', state: 'absent' });
-    expect(g.r.changed).toBe(false);
+    expect(g.result.changed).toBe(false);
   });
 
   it('the same uid/gid on a second host (sudo with a password)', async () => {
@@ -198,15 +173,15 @@ describe('service (SysV init scripts: no systemd as PID 1 in the lab)', () => {
     const before = await pid();
     expect(before).toMatch(/^\d+$/);
     const r = await run(n1, 'service', { name: 'munge', state: 'restarted' });
-    expect(r.r.changed).toBe(true);
+    expect(r.result.changed).toBe(true);
     expect(await pid()).not.toBe(before);
     expect((await lab.exec('node1', `kill -0 ${await pid()}`)).rc).toBe(0);
     const s = await run(n1, 'systemd', { name: 'munge', state: 'started', daemon_reload: true });
-    expect(s.r).toMatchObject({ changed: false, state: 'started' });
+    expect(s.result).toMatchObject({ changed: false, state: 'started' });
   });
   it('a missing service fails clearly', async () => {
     const r = await run(n1, 'service', { name: 'no-such-daemon', state: 'started' });
-    expect(r.r).toMatchObject({ failed: true, msg: 'Could not find the requested service no-such-daemon' });
+    expect(r.result).toMatchObject({ failed: true, msg: 'Could not find the requested service no-such-daemon' });
   });
 });
 
@@ -217,8 +192,8 @@ describe('package / apt (no network: remove, keep, local .deb)', () => {
     });
     expect((await lab.exec('node1', 'dpkg-query -W -f=\'${db:Status-Abbrev}\' less')).stdout).not.toMatch(/^ii/);
     const keep = await run(n1, 'apt', { name: ['sudo', 'openssh-server'], state: 'present' });
-    expect(keep.r.changed).toBe(false);
-    expect(keep.cmds).toBe(1);
+    expect(keep.result.changed).toBe(false);
+    expect(keep.commands).toHaveLength(1);
   });
   it('a local .deb installs once (apt deb=)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sysmod-deb-'));
@@ -281,7 +256,7 @@ describe('sysctl (the host network namespace only)', () => {
     expect(await sh('node1', 'grep -c "^net.ipv4.ip_forward=1$" /etc/sysctl.conf')).toBe('1\n');
     // a drifted kernel value is put back by reload (file already right)
     await sh('node1', 'echo 0 > /proc/sys/net/ipv4/ip_forward');
-    expect((await run(n1, 'ansible.posix.sysctl', { name: 'net.ipv4.ip_forward', value: '1' })).r.changed).toBe(true);
+    expect((await run(n1, 'ansible.posix.sysctl', { name: 'net.ipv4.ip_forward', value: '1' })).result.changed).toBe(true);
     expect(await sh('node1', 'cat /proc/sys/net/ipv4/ip_forward')).toBe('1\n');
     await converge(n1, 'sysctl', { name: 'net.ipv4.ip_forward', state: 'absent' });
     expect((await lab.exec('node1', "grep -q '^net.ipv4.ip_forward' /etc/sysctl.conf")).rc).toBe(1);
@@ -290,27 +265,27 @@ describe('sysctl (the host network namespace only)', () => {
   });
   it('a read-only kernel key fails clearly', async () => {
     const r = await run(n1, 'sysctl', { name: 'kernel.pid_max', value: '40000', sysctl_set: true, sysctl_file: '/etc/sysctl.d/90-test.conf' });
-    expect(r.r.failed).toBe(true);
-    expect(String(r.r.msg)).toMatch(/kernel.pid_max/);
+    expect(r.result.failed).toBe(true);
+    expect(String(r.result.msg)).toMatch(/kernel.pid_max/);
   });
 });
 
 describe('wait_for', () => {
   it('port 22 is up; a closed port times out; paths', async () => {
     const up = await run(n1, 'wait_for', { port: 22, timeout: 5 });
-    expect(up.r).toMatchObject({ changed: false, port: 22 });
-    expect(up.cmds).toBe(1);
+    expect(up.result).toMatchObject({ changed: false, port: 22 });
+    expect(up.commands).toHaveLength(1);
     const remote = await run(n2, 'wait_for', { host: lab.host('node1').ip, port: 22, timeout: 5, search_regex: 'OpenSSH' }, { become: false });
-    expect(remote.r.failed, JSON.stringify(remote.r)).toBeFalsy();
+    expect(remote.result.failed, JSON.stringify(remote.result)).toBeFalsy();
     const t0 = Date.now();
     const down = await run(n1, 'wait_for', { port: 1, timeout: 1, sleep: 0.2 });
-    expect(down.r).toMatchObject({ failed: true, msg: 'Timeout when waiting for 127.0.0.1:1' });
+    expect(down.result).toMatchObject({ failed: true, msg: 'Timeout when waiting for 127.0.0.1:1' });
     expect(Date.now() - t0).toBeLessThan(5000);
-    expect((await run(n1, 'wait_for', { path: '/etc/passwd', search_regex: '^root:' })).r.failed).toBeFalsy();
-    expect((await run(n1, 'wait_for', { path: '/nonexistent', state: 'absent' })).r.failed).toBeFalsy();
+    expect((await run(n1, 'wait_for', { path: '/etc/passwd', search_regex: '^root:' })).result.failed).toBeFalsy();
+    expect((await run(n1, 'wait_for', { path: '/nonexistent', state: 'absent' })).result.failed).toBeFalsy();
     const later = run(n1, 'wait_for', { path: '/tmp/appears-later', timeout: 10, sleep: 0.2 });
     setTimeout(() => void lab.exec('node1', 'touch /tmp/appears-later'), 800);
     const l = await later;
-    expect(l.r.failed, JSON.stringify(l.r)).toBeFalsy();
+    expect(l.result.failed, JSON.stringify(l.result)).toBeFalsy();
   });
 });

@@ -1,29 +1,20 @@
 /**
- * Helpers for the file-module unit tests: a local connection (the real persistent-shell protocol over
- * /bin/sh on this machine, used only on temp directories), and a fake ModuleContext fed with canned facts.
+ * File-family helpers: a local connection (the real persistent-shell protocol over /bin/sh on this machine, used
+ * only on temp directories), builders of file-state facts (st, info, facts), the planned file steps of a check()
+ * (writes, runs), and thin wrappers over modules.ts / fake-host.ts for tests that call check()/apply() directly.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalConnection } from '../../src/connection/local.js';
-import type { ConnectionTarget, RunOptions, RunResult } from '../../src/connection/types.js';
-import type { ModuleContext } from '../../src/contract/define.js';
-import type { FactDef } from '../../src/contract/fact.js';
-import type { FileFacts, FileInfo, FileStat } from '../../lib/files/index.js';
+import type { ConnectionTarget, Connection } from '../../src/connection/types.js';
+import type { AnyModule, CheckResult, ModuleContext } from '../../src/contract/define.js';
+import type { FileFacts, FileInfo, FileQuery, FileStat, FileStep } from '../../lib/files/index.js';
+import { FakeHost, fakeTarget, type RunCall } from './fake-host.js';
+import { checkModule, moduleContext, type RunModuleOpts } from './modules.js';
 
 export function localTarget(): ConnectionTarget {
-  return {
-    name: 'local',
-    host: 'localhost',
-    port: 22,
-    knownHostsFiles: [],
-    globalKnownHostsFiles: [],
-    hostKeyChecking: 'no',
-    connectTimeoutMs: 10_000,
-    keepaliveIntervalMs: 0,
-    becomeMethod: 'sudo',
-    connection: 'local',
-  } as ConnectionTarget;
+  return fakeTarget({ name: 'local', host: 'localhost', connection: 'local', connectTimeoutMs: 10_000 });
 }
 
 export function localConnection(): LocalConnection {
@@ -63,62 +54,45 @@ export function facts(files: FileInfo[], over: Partial<FileFacts> = {}): FileFac
   return { umask: 0o022, user: { uid: 0, gid: 0, name: 'root', group: 'root' }, files, epochs: [], ...over };
 }
 
+/** The planned writes of a check(): dest → new content. */
+export function writes(steps: readonly FileStep[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const s of steps ?? []) if (s.kind === 'write' && s.data) out[s.spec.dest] = s.data.toString('utf8');
+  return out;
+}
+
+/** The planned commands of a check(). */
+export function runs(steps: readonly FileStep[] | undefined): string[] {
+  return (steps ?? []).flatMap((s) => (s.kind === 'run' ? [s.command] : []));
+}
+
+/** check() of a file-writing module on a FakeHost, as root with diffs (warnings land in host.warnings). */
+export function checkOn(host: FakeHost, mod: AnyModule, raw: Record<string, unknown>, opts: RunModuleOpts = {}): Promise<CheckResult<{ steps?: FileStep[] } & Record<string, unknown>>> {
+  return checkModule(host, mod, raw, { become: true, diff: true, ...opts });
+}
+
 export interface FakeCtx extends ModuleContext {
+  /** the files.state queries asked */
   queries: unknown[];
-  commands: { command: string; stdin?: string | Buffer }[];
+  commands: RunCall[];
   warnings: string[];
 }
 
-/** A ModuleContext answering every fact with `answer(query)`; run() is recorded and succeeds. */
-export function fakeCtx(answer: (q: never) => FileFacts, opts: { diff?: boolean; check?: boolean; vars?: Record<string, unknown> } = {}): FakeCtx {
-  const ctx: FakeCtx = {
-    host: 'fake',
-    vars: opts.vars ?? {},
-    checkMode: opts.check ?? false,
-    diffMode: opts.diff ?? false,
-    become: false,
-    becomeUser: 'root',
-    queries: [],
-    commands: [],
-    warnings: [],
-    async run(command: string, o?: RunOptions): Promise<RunResult> {
-      ctx.commands.push({ command, stdin: o?.stdin });
-      return { rc: 0, stdout: '', stderr: '', stdoutBuf: Buffer.alloc(0) };
-    },
-    async probe(command: string, o?: RunOptions): Promise<RunResult> {
-      return ctx.run(command, o);
-    },
-    async runOk(command: string, o?: RunOptions) {
-      return ctx.run(command, o);
-    },
-    async fact<A, T>(_f: FactDef<A, T>, args: A): Promise<T> {
-      ctx.queries.push(args);
-      return answer(args as never) as T;
-    },
-    async readControllerFile(src: string) {
-      return { path: `/ctl/${src}`, data: Buffer.from(`content of ${src}\n`) };
-    },
-    async renderTemplate(src: string) {
-      return `rendered ${src}\n`;
-    },
-    evaluate: () => undefined,
-    condition: () => true,
-    secret: () => {},
-    warn: (m: string) => void ctx.warnings.push(m),
-    log: () => {},
-  };
-  return ctx;
+/** A ModuleContext on a FakeHost answering files.state with `answer(query)`; controller files are canned. */
+export function fakeCtx(answer: (q: FileQuery) => FileFacts, opts: { diff?: boolean; check?: boolean; vars?: Record<string, unknown> } = {}): FakeCtx {
+  const m = moduleContext(new FakeHost({ target: { name: 'fake' }, facts: { 'files.state': answer } }), {
+    ...opts,
+    readControllerFile: async (src) => ({ path: `/ctl/${src}`, data: Buffer.from(`content of ${src}\n`) }),
+    renderTemplate: async (src) => `rendered ${src}\n`,
+  });
+  return Object.defineProperties(m.ctx, {
+    queries: { get: () => m.facts.map((f) => f.args) },
+    commands: { get: () => m.commands },
+    warnings: { value: m.warnings },
+  }) as FakeCtx;
 }
 
-/** A ModuleContext over a real connection (run only; facts uncached). */
-export function connCtx(conn: { run(c: string, o?: RunOptions): Promise<RunResult> }, opts: { diff?: boolean } = {}): FakeCtx {
-  const ctx = fakeCtx(() => {
-    throw new Error('no facts here');
-  }, opts);
-  ctx.run = (command: string, o?: RunOptions) => {
-    ctx.commands.push({ command, stdin: o?.stdin });
-    return conn.run(command, o);
-  };
-  ctx.fact = async <A, T>(f: FactDef<A, T>, args: A): Promise<T> => f.parse(await conn.run(f.command(args)), args);
-  return ctx;
+/** A ModuleContext over a real connection; facts are read afresh every time (no cache between check and apply). */
+export function connCtx(conn: Connection, opts: RunModuleOpts = {}): ModuleContext {
+  return moduleContext(conn, { freshFacts: true, ...opts }).ctx;
 }

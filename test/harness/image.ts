@@ -1,84 +1,25 @@
 /**
- * Unit-test harness for the controller-side image modules: the module runs through the real argument
- * validation and executeModule(); each az/aws call's argv is read back from the generated shell script
- * (with the shell-quote parser) and answered by `respond` with canned CLI JSON. Records argv and warnings.
+ * Controller-side image modules on a FakeHost whose `cli` responder answers each az/aws call (argv read back from
+ * the generated script with the shell parser) with canned CLI JSON; plus builders of Azure's JSON.
  */
-import type { Connection, RunOptions } from '../../src/connection/types.js';
-import type { ResultData } from '../../src/contract/define.js';
-import { ModuleRegistry } from '../../src/contract/registry.js';
-import { validateArgs } from '../../src/contract/validate.js';
-import { executeModule } from '../../src/engine/execute.js';
-import { FactCache } from '../../src/facts/cache.js';
-import { shSplit } from '../../lib/shell/shlex.js';
-import { imageModules } from '../../modules/image/index.js';
+import { FakeHost, json, type CliAnswer, type CliResponder } from './fake-host.js';
+import { registry, runModule, type ModuleRun, type RunModuleOpts } from './modules.js';
 
-export const imageRegistry = new ModuleRegistry(imageModules);
+export { json, type CliAnswer, type CliResponder };
+export const imageRegistry = registry;
 
-export interface CliAnswer {
-  stdout?: unknown;
-  rc?: number;
-  stderr?: string;
-}
-/** argv without the program name; return JSON-able stdout, or an error */
-export type CliResponder = (argv: string[], cli: string) => CliAnswer;
-
-export interface HarnessRun {
-  result: ResultData;
+export interface HarnessRun extends ModuleRun {
   /** "az vm show -g rg -n b1 -o json" per call, in order */
   calls: string[];
   argvs: string[][];
-  warnings: string[];
   env: (Record<string, string> | undefined)[];
 }
 
-export function json(v: unknown): CliAnswer {
-  return { stdout: v };
-}
-
-export async function runImageModule(name: string, rawArgs: Record<string, unknown>, respond: CliResponder, opts: { check?: boolean } = {}): Promise<HarnessRun> {
-  const mod = imageRegistry.get(name);
-  if (!mod) throw new Error(`unknown module ${name}`);
-  const args = validateArgs(mod, rawArgs);
-  const calls: string[] = [];
-  const argvs: string[][] = [];
-  const warnings: string[] = [];
-  const env: HarnessRun['env'] = [];
-  const conn: Connection = {
-    target: { name: 'localhost', host: 'localhost', port: 22, knownHostsFiles: [], globalKnownHostsFiles: [], hostKeyChecking: 'no', connectTimeoutMs: 1000, keepaliveIntervalMs: 0, becomeMethod: 'sudo', connection: 'local' },
-    async connect() {},
-    async close() {},
-    async run(script: string, o: RunOptions = {}) {
-      const lines = script.split('\n');
-      const last = lines[lines.length - 1]!;
-      if (lines.length === 1) return { rc: 0, stdout: '', stderr: '', stdoutBuf: Buffer.alloc(0) }; // the aws presence check
-      const words = shSplit(last);
-      calls.push(words.join(' '));
-      argvs.push(words);
-      env.push(o.env);
-      const a = respond(words.slice(1), words[0]!);
-      const stdout = a.stdout === undefined ? '' : typeof a.stdout === 'string' ? a.stdout : JSON.stringify(a.stdout, null, 2);
-      return { rc: a.rc ?? 0, stdout, stderr: a.stderr ?? '', stdoutBuf: Buffer.from(stdout) };
-    },
-  };
-  const result = await executeModule(mod, args, {
-    host: 'builder',
-    vars: {},
-    checkMode: opts.check ?? false,
-    diffMode: false,
-    become: false,
-    becomeUser: 'root',
-    connection: async () => conn,
-    facts: new FactCache(),
-    readControllerFile: async () => {
-      throw new Error('not used');
-    },
-    renderTemplate: async () => '',
-    evaluate: () => undefined,
-    condition: () => true,
-    warn: (m) => warnings.push(m),
-    log: () => {},
-  });
-  return { result, calls, argvs, warnings, env };
+export async function runImageModule(name: string, rawArgs: Record<string, unknown>, respond: CliResponder, opts: RunModuleOpts = {}): Promise<HarnessRun> {
+  const host = new FakeHost({ target: { name: 'localhost', host: 'localhost', connection: 'local' }, cli: respond });
+  const r = await runModule(host, name, rawArgs, { host: 'builder', ...opts });
+  const cli = r.commands.flatMap((c) => (c.cli ? [{ argv: [c.cli.name, ...c.cli.argv], env: c.opts.env }] : []));
+  return Object.assign(r, { calls: cli.map((c) => c.argv.join(' ')), argvs: cli.map((c) => c.argv), env: cli.map((c) => c.env) });
 }
 
 /** az's JSON: a status list (PowerState/..., OSState/generalized) as get-instance-view --query instanceView.statuses prints it */

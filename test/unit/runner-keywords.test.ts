@@ -6,62 +6,13 @@
  * and where tsplay deliberately differs from Ansible 2.14 (each such test says what Ansible does).
  */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ModuleRegistry } from '../../src/contract/registry.js';
-import { builtinModules } from '../../modules/index.js';
-import { loadPlaybook } from '../../src/config/playbook.js';
-import { loadInventory } from '../../src/config/inventory/index.js';
-import { Runner } from '../../src/engine/runner.js';
-import type { RunContext } from '../../src/engine/context.js';
-import type { RunEvent } from '../../src/engine/events.js';
 import { resolveKeywords, strictBool } from '../../src/engine/keywords.js';
 import { ROOT } from '../../src/engine/context.js';
+import { runPlaybook } from '../harness/runner.js';
 
-const registry = new ModuleRegistry(builtinModules);
-
-interface Run {
-  exitCode: number;
-  stats: Record<string, Record<string, number>>;
-  events: RunEvent[];
-  /** host_result events of a task, by host */
-  results(task: string): Record<string, Extract<RunEvent, { type: 'host_result' }>[]>;
-  file: string;
-}
-
-async function run(playbook: string, opts: { hosts?: Record<string, Record<string, unknown>>; extraVars?: Record<string, unknown> } = {}): Promise<Run> {
-  const dir = mkdtempSync(join(tmpdir(), 'tsplay-kw-'));
-  const file = join(dir, 'play.yml');
-  writeFileSync(file, playbook);
-  const hosts = opts.hosts ?? { h1: {}, h2: {} };
-  writeFileSync(join(dir, 'inventory.yml'), JSON.stringify({ all: { hosts } }));
-  const inventory = await loadInventory([join(dir, 'inventory.yml')], { playbookDir: dir });
-  const events: RunEvent[] = [];
-  const rc: RunContext = {
-    registry,
-    renderer: { verbosity: 0, diff: false, emit: (e) => events.push(e), end: async () => {} },
-    opts: { check: false, diff: false, forks: 5, verbosity: 0, tags: [], skipTags: [], forceHandlers: false, extraVars: opts.extraVars ?? {} },
-    hosts: new Map(),
-    hostVarsOf: (name) => inventory.hostVars(name),
-    load: { registry, playbookDir: dir },
-    connect: async (host) => {
-      throw new Error(`test: no connection to ${host} expected`);
-    },
-  };
-  const summary = await new Runner(rc, inventory, undefined).run(loadPlaybook(file, { registry }));
-  return {
-    exitCode: summary.exitCode,
-    stats: summary.stats as unknown as Run['stats'],
-    events,
-    file,
-    results(task) {
-      const out: ReturnType<Run['results']> = {};
-      for (const e of events) if (e.type === 'host_result' && e.task === task) (out[e.host] ??= []).push(e);
-      return out;
-    },
-  };
-}
+/** the playbook in process over h1, h2 (or opts.hosts); a connection attempt fails the test */
+const run = (playbook: string, opts: { hosts?: Record<string, Record<string, unknown>>; extraVars?: Record<string, unknown> } = {}) =>
+  runPlaybook(playbook, { inventory: opts.hosts ?? { h1: {}, h2: {} }, extraVars: opts.extraVars, connections: 'none' });
 
 const play = (tasks: string, head = '') => `- hosts: all\n  gather_facts: false\n${head}  tasks:\n${tasks}`;
 

@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { checkSmartHost, currentSmartHost, dsOf, editMc, smartHostLine } from './sendmail-mc.js';
 import { sendmailSmarthost, cfStateFact } from './sendmail-smarthost.js';
 import { validateArgs } from '../../../src/contract/validate.js';
-import { FakeHost, checkOn, runs, writes } from '../../../test/harness/fake-host.js';
+import { FakeHost } from '../../../test/harness/fake-host.js';
+import { checkOn, runs, writes } from '../../../test/harness/files.js';
+import { moduleContext } from '../../../test/harness/modules.js';
 
 const fx = (f: string) => readFileSync(join(import.meta.dirname, '../../../test/fixtures/cloudnode', f), 'utf8');
 const DEBIAN = fx('sendmail.debian12.mc');
@@ -78,7 +80,7 @@ describe('sendmail.mc edits', () => {
 
 describe('sendmail_smarthost check() on canned hosts', () => {
   const host = (mc: string, ds: string | null) =>
-    new FakeHost({ '/etc/mail/sendmail.mc': { type: 'file', content: mc } }, { 'sendmail.cf_ds': () => ({ exists: true, mode: 0o644, ds }) });
+    new FakeHost({ files: { '/etc/mail/sendmail.mc': { type: 'file', content: mc } }, facts: { 'sendmail.cf_ds': () => ({ exists: true, mode: 0o644, ds }) } });
 
   it('edits the .mc and rebuilds when both are old', async () => {
     const c = await checkOn(host(DEBIAN, ''), sendmailSmarthost, { smart_host: 'mail.cluster.example.com' });
@@ -114,22 +116,22 @@ describe('sendmail_smarthost check() on canned hosts', () => {
   });
 
   it('a missing sendmail.mc says what to install', async () => {
-    const h = new FakeHost({ '/etc/mail/x': { type: 'file', content: '' } }, { 'sendmail.cf_ds': () => ({ exists: false, mode: 0o644, ds: null }) });
+    const h = new FakeHost({ files: { '/etc/mail/x': { type: 'file', content: '' } }, facts: { 'sendmail.cf_ds': () => ({ exists: false, mode: 0o644, ds: null }) } });
     await expect(checkOn(h, sendmailSmarthost, { smart_host: 'a.example' })).rejects.toThrow(/sendmail\.mc not found: install sendmail and sendmail-cf/);
   });
 
   it('apply (m4): m4 into a temp file, then an atomic write validated on the DS line, temp removed', async () => {
     const h = host(DEBIAN, '');
-    const ctx = h.ctx();
+    const { ctx } = moduleContext(h, { become: true, diff: true });
     const args = validateArgs<Record<string, unknown>>(sendmailSmarthost, { smart_host: '[10.1.2.3]' });
     const c = await sendmailSmarthost.check(ctx, args as never);
     if (!c.changed) throw new Error('expected a change');
     await sendmailSmarthost.apply!(ctx, args as never, c.plan);
-    expect(h.commands[1]).toBe("cd /etc/mail && m4 /etc/mail/sendmail.mc >/etc/mail/.sendmail.cf.tsplay-m4");
-    expect(h.commands[2]).toContain('cat -- /etc/mail/.sendmail.cf.tsplay-m4 >&7');
-    expect(h.commands[2]).toContain("grep -qxF -- 'DS[10.1.2.3]' \"$_t\"");
-    expect(h.commands[2]).toContain('mv -fT -- "$_t" /etc/mail/sendmail.cf');
-    expect(h.commands[3]).toBe('rm -f -- /etc/mail/.sendmail.cf.tsplay-m4');
+    expect(h.scripts[1]).toBe("cd /etc/mail && m4 /etc/mail/sendmail.mc >/etc/mail/.sendmail.cf.tsplay-m4");
+    expect(h.scripts[2]).toContain('cat -- /etc/mail/.sendmail.cf.tsplay-m4 >&7');
+    expect(h.scripts[2]).toContain("grep -qxF -- 'DS[10.1.2.3]' \"$_t\"");
+    expect(h.scripts[2]).toContain('mv -fT -- "$_t" /etc/mail/sendmail.cf');
+    expect(h.scripts[3]).toBe('rm -f -- /etc/mail/.sendmail.cf.tsplay-m4');
     expect(runs([])).toEqual([]);
   });
 });

@@ -3,7 +3,8 @@ import { keyLine, mergeKeys, parseKeyLine, parseKeysArg } from './authorized-key
 import { authorizedKey, keyfilePath } from './authorized-key.js';
 import { validateArgs } from '../../../src/contract/validate.js';
 import { pinnedChmod } from '../../../lib/files/index.js';
-import { FakeHost, checkOn, runs, writes } from '../../../test/harness/fake-host.js';
+import { FakeHost } from '../../../test/harness/fake-host.js';
+import { checkOn, runs, writes } from '../../../test/harness/files.js';
 
 const K1 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG0x1xqVJ6pz6lJpX9Gc0yYVxq3s1ZbqTq8d9c9w3Kx1 alice@laptop';
 const K2 = 'ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBFakeKeyForTests0123456789abcdef= bob@ws';
@@ -50,7 +51,7 @@ describe('mergeKeys', () => {
 
 describe('authorized_key check() on canned hosts', () => {
   const alice = { name: 'alice', uid: 20001, gid: 20001, home: '/home/alice' };
-  const host = (files = {}, user: typeof alice | null = alice) => new FakeHost({ '/home/alice': { type: 'dir', uid: 20001, gid: 20001 }, ...files }, { 'authorized_key.passwd': () => user });
+  const host = (files = {}, user: typeof alice | null = alice) => new FakeHost({ files: { '/home/alice': { type: 'dir', uid: 20001, gid: 20001 }, ...files }, facts: { 'authorized_key.passwd': () => user } });
 
   it('no .ssh yet: creates it 0700 and the file 0600, owned by the user', async () => {
     const c = await checkOn(host(), authorizedKey, { user: 'alice', key: K1 });

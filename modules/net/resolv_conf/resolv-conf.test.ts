@@ -3,7 +3,8 @@ import { resolvConf } from './resolv-conf.js';
 import { checkResolvSpec, isNameserverAddress, managerOfContent, managerOfTarget, parseResolvConf, renderResolvConf } from './resolv-conf-render.js';
 import { validateArgs } from '../../../src/contract/validate.js';
 import { ArgsError, ModuleError } from '../../../src/errors.js';
-import { FakeHost, checkOn, writes } from '../../../test/harness/fake-host.js';
+import { FakeHost } from '../../../test/harness/fake-host.js';
+import { checkOn, writes } from '../../../test/harness/files.js';
 
 const site = { nameservers: ['10.2.0.53', '10.2.0.54', '168.63.129.16'], search: ['cluster.example.com'], options: ['timeout:2'] };
 const EXPECTED = `# managed by tsplay (resolv_conf): local changes are overwritten
@@ -98,7 +99,7 @@ describe('DNS managers', () => {
 
 describe('resolv_conf check() on canned hosts', () => {
   it('plans the exact content over a plain file, keeping its mode (no mode forced)', async () => {
-    const h = new FakeHost({ '/etc/resolv.conf': { type: 'file', content: 'nameserver 168.63.129.16\n', mode: 0o644 } });
+    const h = new FakeHost({ files: { '/etc/resolv.conf': { type: 'file', content: 'nameserver 168.63.129.16\n', mode: 0o644 } } });
     const c = await checkOn(h, resolvConf, site);
     expect(c.changed).toBe(true);
     if (!c.changed) return;
@@ -110,7 +111,7 @@ describe('resolv_conf check() on canned hosts', () => {
   });
 
   it('is ok when the file already has exactly that content', async () => {
-    const h = new FakeHost({ '/etc/resolv.conf': { type: 'file', content: EXPECTED } });
+    const h = new FakeHost({ files: { '/etc/resolv.conf': { type: 'file', content: EXPECTED } } });
     const c = await checkOn(h, resolvConf, site);
     expect(c.changed).toBe(false);
     expect(c.result).toMatchObject({ nameservers: site.nameservers, previous_nameservers: site.nameservers });
@@ -118,23 +119,23 @@ describe('resolv_conf check() on canned hosts', () => {
 
   it('changes when only the order differs', async () => {
     const swapped = EXPECTED.replace('nameserver 10.2.0.53\nnameserver 10.2.0.54', 'nameserver 10.2.0.54\nnameserver 10.2.0.53');
-    const c = await checkOn(new FakeHost({ '/etc/resolv.conf': { type: 'file', content: swapped } }), resolvConf, site);
+    const c = await checkOn(new FakeHost({ files: { '/etc/resolv.conf': { type: 'file', content: swapped } } }), resolvConf, site);
     expect(c.changed).toBe(true);
   });
 
   it('creates a missing file with mode 0644 (readable whatever the umask)', async () => {
-    const c = await checkOn(new FakeHost({ '/etc/hosts': { type: 'file', content: '' } }), resolvConf, site);
+    const c = await checkOn(new FakeHost({ files: { '/etc/hosts': { type: 'file', content: '' } } }), resolvConf, site);
     if (!c.changed) throw new Error('expected a change');
     const w = c.plan.steps!.find((s) => s.kind === 'write')!;
     expect(w.kind === 'write' && w.spec.mode).toBe(0o644);
   });
 
   const stub = () =>
-    new FakeHost({
+    new FakeHost({ files: {
       '/etc/resolv.conf': { type: 'link', target: '../run/systemd/resolve/stub-resolv.conf' },
       '/run/systemd/resolve/stub-resolv.conf': { type: 'file', content: '# This is /run/systemd/resolve/stub-resolv.conf managed by man:systemd-resolved(8).\nnameserver 127.0.0.53\n' },
       '/etc/x': { type: 'file', content: '' },
-    });
+    } });
 
   it('refuses a systemd-resolved symlink by default, naming the manager and the ways out', async () => {
     const p = checkOn(stub(), resolvConf, site);
@@ -156,29 +157,29 @@ describe('resolv_conf check() on canned hosts', () => {
 
   it('symlink: follow refuses a manager-owned target but writes a plain one', async () => {
     await expect(checkOn(stub(), resolvConf, { ...site, symlink: 'follow' })).rejects.toThrow(/systemd-resolved regenerates/);
-    const h = new FakeHost({
+    const h = new FakeHost({ files: {
       '/etc/resolv.conf': { type: 'link', target: '/etc/resolv.conf.site' },
       '/etc/resolv.conf.site': { type: 'file', content: 'nameserver 1.1.1.1\n', mode: 0o640 },
-    });
+    } });
     const c = await checkOn(h, resolvConf, { ...site, symlink: 'follow' });
     if (!c.changed) throw new Error('expected a change');
     expect(writes(c.plan.steps)).toEqual({ '/etc/resolv.conf.site': EXPECTED });
   });
 
   it('a link to an ordinary file is still refused by default (without naming a manager)', async () => {
-    const h = new FakeHost({ '/etc/resolv.conf': { type: 'link', target: '/etc/resolv.conf.site' }, '/etc/resolv.conf.site': { type: 'file', content: '' } });
+    const h = new FakeHost({ files: { '/etc/resolv.conf': { type: 'link', target: '/etc/resolv.conf.site' }, '/etc/resolv.conf.site': { type: 'file', content: '' } } });
     await expect(checkOn(h, resolvConf, site)).rejects.toThrow(/another tool manages it/);
   });
 
   it('warns (but writes) over a NetworkManager-generated regular file', async () => {
-    const h = new FakeHost({ '/etc/resolv.conf': { type: 'file', content: '# Generated by NetworkManager\nnameserver 168.63.129.16\n' } });
+    const h = new FakeHost({ files: { '/etc/resolv.conf': { type: 'file', content: '# Generated by NetworkManager\nnameserver 168.63.129.16\n' } } });
     const c = await checkOn(h, resolvConf, site);
     expect(c.changed).toBe(true);
     expect(h.warnings[0]).toMatch(/generated by NetworkManager.*nmcli/);
   });
 
   it('warns about options glibc does not know', async () => {
-    const h = new FakeHost({ '/etc/resolv.conf': { type: 'file', content: '' } });
+    const h = new FakeHost({ files: { '/etc/resolv.conf': { type: 'file', content: '' } } });
     await checkOn(h, resolvConf, { nameservers: ['10.0.0.1'], options: ['rotate', 'frobnicate'] });
     expect(h.warnings).toEqual([expect.stringMatching(/frobnicate unknown/)]);
   });

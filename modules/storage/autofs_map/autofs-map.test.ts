@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { MAP_HEADER, editMap, editMaster, findMaster, includesDir, mapKeys, mapLine, masterLine, normalizeOptions, parseMap } from './autofs-files.js';
 import { autofsMap } from './autofs-map.js';
 import { validateArgs } from '../../../src/contract/validate.js';
-import { FakeHost, checkOn, runs, writes } from '../../../test/harness/fake-host.js';
+import { FakeHost } from '../../../test/harness/fake-host.js';
+import { checkOn, runs, writes } from '../../../test/harness/files.js';
 
 const DEBIAN_MASTER = readFileSync(join(import.meta.dirname, '../../../test/fixtures/cloudnode/auto.master.debian12'), 'utf8');
 const NFS = 'nfsdata -sec=sys,vers=3,nolock,proto=tcp ACCOUNT.blob.core.windows.net:/ACCOUNT/CONTAINER';
@@ -85,7 +86,7 @@ describe('autofs_map arguments', () => {
 });
 
 describe('autofs_map check() on canned hosts', () => {
-  const debianHost = (extra = {}) => new FakeHost({ '/etc/auto.master': { type: 'file', content: DEBIAN_MASTER }, '/etc/auto.master.d': { type: 'dir' }, ...extra });
+  const debianHost = (extra = {}) => new FakeHost({ files: { '/etc/auto.master': { type: 'file', content: DEBIAN_MASTER }, '/etc/auto.master.d': { type: 'dir' }, ...extra } });
 
   it('Debian (+dir: include): a drop-in and the map file, map written first', async () => {
     const c = await checkOn(debianHost(), autofsMap, azureArgs);
@@ -101,7 +102,7 @@ describe('autofs_map check() on canned hosts', () => {
   });
 
   it('no include: the line goes into /etc/auto.master', async () => {
-    const h = new FakeHost({ '/etc/auto.master': { type: 'file', content: '/misc /etc/auto.misc\n+auto.master\n' } });
+    const h = new FakeHost({ files: { '/etc/auto.master': { type: 'file', content: '/misc /etc/auto.misc\n+auto.master\n' } } });
     const c = await checkOn(h, autofsMap, azureArgs);
     if (!c.changed) throw new Error('expected a change');
     expect(writes(c.plan.steps)['/etc/auto.master']).toBe('/misc /etc/auto.misc\n/azure /etc/auto.azure --timeout=60\n+auto.master\n');

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { editFstab, escapeField, fstabEntries, fstabLine, isNetworkFs, mountAt, mountMatches, parseFstabLine, parseMountinfo, unescapeField } from './fstab.js';
 import { mountModule, planMountOps, wantedEntry } from './mount.js';
 import { validateArgs } from '../../../src/contract/validate.js';
-import { FakeHost, checkOn, runs, writes } from '../../../test/harness/fake-host.js';
+import { FakeHost } from '../../../test/harness/fake-host.js';
+import { checkOn, runs, writes } from '../../../test/harness/files.js';
 
 const BLOB = { src: 'acct.blob.core.windows.net:/acct/data', path: '/nfsdata', fstype: 'nfs', opts: 'sec=sys,vers=3,nolock,proto=tcp,nofail', dump: '0', passno: '0' };
 const FSTAB = '# /etc/fstab\nUUID=1234 / ext4 errors=remount-ro 0 1\n';
@@ -90,7 +91,7 @@ describe('mount operations by state', () => {
 });
 
 describe('mount check() on canned hosts', () => {
-  const host = (fstab: string, mountinfo = '') => new FakeHost({ '/etc/fstab': { type: 'file', content: fstab } }, { mountinfo: () => parseMountinfo(mountinfo) });
+  const host = (fstab: string, mountinfo = '') => new FakeHost({ files: { '/etc/fstab': { type: 'file', content: fstab } }, facts: { mountinfo: () => parseMountinfo(mountinfo) } });
   const args = { path: '/nfsdata', src: BLOB.src, fstype: 'nfs', opts: BLOB.opts, state: 'present' };
 
   it('present: only the fstab line', async () => {

@@ -12,6 +12,7 @@ commands:
   lab up|down|status|inventory|exec|restart|image   disposable test hosts
   vault encrypt|decrypt|view|edit|encrypt-string
   doc [MODULE]                           module reference
+  hostlist expand|fold HOSTLIST...       Slurm hostlists (scontrol show hostnames|hostlist)
   version
 
 Run 'tsplay <command> --help' for a command's options.
@@ -38,6 +39,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/vault.js')).vaultCommand(rest);
       case 'doc':
         return await (await import('./commands/doc.js')).docCommand(rest);
+      case 'hostlist':
+        return (await import('./commands/hostlist.js')).hostlistCommand(rest);
       case 'version':
       case '--version':
         process.stdout.write(`tsplay ${version()}\n`);

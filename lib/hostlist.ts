@@ -81,13 +81,13 @@ export function fold(names: string | readonly string[], opts: { sorted?: boolean
 }
 
 /**
- * True when `text` has a bracket group written in Slurm's form and none in Ansible's: a group of digits,
- * `-` and `,` with at least one `-` or `,` (`[1-3]`, `[1,5]`), and no group with a `:` (`[1:3]`).
- * Lets callers that also accept Ansible's ranges or subscripts decide which reading is meant.
+ * True when `text` is written in Slurm's form rather than Ansible's: it has bracket groups, each made of
+ * digits, `-` and `,` only, and one of them has a `-` or `,` (`[1-3]`, `[1,5]`; not `[1:3]`, `[5]`,
+ * `[!1-3]`). Lets callers that also accept Ansible's ranges or subscripts decide which reading is meant.
  */
 export function isSlurmRangeSyntax(text: string): boolean {
   const groups = [...text.matchAll(/\[([^\]]*)\]/g)].map((m) => m[1]!);
-  return groups.some((g) => /^[0-9,-]+$/.test(g) && /[-,]/.test(g)) && !groups.some((g) => g.includes(':'));
+  return groups.length > 0 && groups.every((g) => /^[0-9,-]+$/.test(g)) && groups.some((g) => /[-,]/.test(g));
 }
 
 // ---- parsing ----

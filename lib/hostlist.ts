@@ -277,13 +277,16 @@ function mergeSort<T>(items: T[], cmp: (a: T, b: T) => number): T[] {
 /**
  * Slurm's hostlist_sort: sort, then split overlapping runs so that each duplicated number shows up once
  * per occurrence (`n[1-3],n2` gives `n[1-2,2-3]`), then join runs that became consecutive.
+ * Unlike Slurm, a run is only split against a later one that starts at or above it: after a split has
+ * raised a run's start, Slurm can take it as overlapping a padded run sorted after it yet lower
+ * (`a[9-10],a[9-11],a00`), and then deletes the wrong run and loses names (a[9,9-10,10]).
  */
 function sortAndCoalesce(ranges: HostRange[]): void {
   ranges.splice(0, ranges.length, ...mergeSort(ranges, compareRanges));
   for (let i = ranges.length - 1; i > 0; i--) {
     const prev = ranges[i - 1]!;
     const next = ranges[i]!;
-    if (prev.single || next.single || !(prev.hi > next.lo) || prev.prefix !== next.prefix || !widthsCompatible(prev, next)) continue;
+    if (!overlaps(prev, next)) continue;
     const lo = next.lo;
     const hi = Math.min(next.hi, prev.hi);
     if (hi < prev.hi) next.hi = prev.hi;
@@ -304,6 +307,11 @@ function sortAndCoalesce(ranges: HostRange[]): void {
       ranges.splice(i, 1);
     }
   }
+}
+
+function overlaps(prev: HostRange, next: HostRange): boolean {
+  if (prev.single || next.single || prev.prefix !== next.prefix) return false;
+  return next.lo >= prev.lo && prev.hi > next.lo && widthsCompatible(prev, next);
 }
 
 /** Natural order as Slurm's strnatcmp: digit runs by value (by digits when one starts with 0), spaces skipped. */

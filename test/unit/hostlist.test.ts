@@ -163,6 +163,13 @@ describe('fold sorted (scontrol show hostlistsorted)', () => {
   });
 });
 
+describe('fold sorted where Slurm loses names', () => {
+  // scontrol 22.05 prints a[9,9-10,10] here: a11 and a00 are gone
+  it.each(['a[9-10],a[9-11],a00', 'a[00-01],a[2-13],a[3-14]'])('%s keeps every name', (input) => {
+    expect(expand(fold(input, { sorted: true })).sort()).toEqual(expand(input).sort());
+  });
+});
+
 /** A small seeded generator (mulberry32): the same names on every run. */
 function prng(seed: number): () => number {
   return () => {

@@ -13,6 +13,7 @@ commands:
   vault encrypt|decrypt|view|edit|encrypt-string
   doc [MODULE]                           module reference
   schema playbook|inventory [-o FILE]    JSON Schema for editors (yaml-language-server)
+  hostlist expand|fold HOSTLIST...       Slurm hostlists (scontrol show hostnames|hostlist)
   version
 
 Run 'tsplay <command> --help' for a command's options.
@@ -41,6 +42,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/doc.js')).docCommand(rest);
       case 'schema':
         return await (await import('./commands/schema.js')).schemaCommand(rest);
+      case 'hostlist':
+        return (await import('./commands/hostlist.js')).hostlistCommand(rest);
       case 'version':
       case '--version':
         process.stdout.write(`tsplay ${version()}\n`);

@@ -6,10 +6,12 @@
 const numericRange = String.raw`\[(?:[0-9]+:[0-9]+)(?::[0-9]+)?\]`;
 const hexRange = String.raw`\[(?:[0-9a-f]+:[0-9a-f]+)(?::[0-9]+)?\]`;
 const alnumRange = String.raw`\[(?:[a-z]:[a-z]|[0-9]+:[0-9]+)(?::[0-9]+)?\]`;
+/** Slurm's `[001-004,010]` (see ranges.ts), so that `cloud[01-04]:2222` still splits off its port */
+const slurmRange = String.raw`\[[0-9]+(?:-[0-9]+)?(?:,[0-9]+(?:-[0-9]+)?)*\]`;
 const v6 = String.raw`(?:[0-9a-f]{1,4}|${hexRange})`;
 const v4 = String.raw`(?:[01]?[0-9]{1,2}|2[0-4][0-9]|25[0-5]|${numericRange})`;
 const word = String.raw`[\p{L}\p{N}_]`;
-const label = String.raw`(?:${word}|${alnumRange})(?:${word}|-|${alnumRange})*(?<![_-])`;
+const label = String.raw`(?:${word}|${alnumRange}|${slurmRange})(?:${word}|-|${alnumRange}|${slurmRange})*(?<![_-])`;
 
 const v4Addr = `(?:${v4}\\.){3}${v4}`;
 const patterns = {

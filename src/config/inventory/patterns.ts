@@ -6,7 +6,10 @@
  * A plain word matches a group of that name, else a host of that name; a glob or regex matches
  * groups and hosts. `localhost` (and 127.0.0.1, ::1) match the implicit localhost when not in the
  * inventory. Results keep Ansible's order: first appearance, groups' hosts in inventory order.
+ * Slurm's hostlists work too: `cloud[001-004,010]` on a name that is not a group stands for the groups or
+ * hosts cloud001..cloud004, cloud010 (on a group, `web[0-2]` stays Ansible's subscript).
  */
+import { expand, fold, HostlistError, isSlurmRangeSyntax } from '../../../lib/hostlist.js';
 import { TsplayError } from '../../errors.js';
 import { parseAddress } from './address.js';
 import type { InventoryData } from './model.js';
@@ -18,7 +21,7 @@ export function splitHostPattern(pattern: string | string[]): string[] {
   if (Array.isArray(pattern)) return pattern.flatMap((p) => splitHostPattern(p));
   let parts: string[];
   if (pattern.includes(',')) {
-    parts = pattern.split(',');
+    parts = splitCommas(pattern);
   } else {
     try {
       parseAddress(pattern, true);
@@ -29,6 +32,19 @@ export function splitHostPattern(pattern: string | string[]): string[] {
     }
   }
   return parts.map((p) => p.trim()).filter((p) => p);
+}
+
+/** Split at commas outside brackets: in `cloud[1,3],web` the first comma belongs to a Slurm range list. */
+function splitCommas(pattern: string): string[] {
+  const parts = [''];
+  let inBracket = false;
+  for (const c of pattern) {
+    if (c === ',' && !inBracket) parts.push('');
+    else parts[parts.length - 1] += c;
+    if (c === '[') inBracket = true;
+    else if (c === ']') inBracket = false;
+  }
+  return parts;
 }
 
 /** Unions first, then intersections, then exclusions; only & and ! given means `all` first. */
@@ -187,11 +203,41 @@ export class PatternMatcher {
     const p = pattern[0] === '&' || pattern[0] === '!' ? pattern.slice(1) : pattern;
     let hit = this.cache.get(p);
     if (!hit) {
-      const [expr, sub] = splitSubscript(p, this.warn);
-      hit = applySubscript(this.enumerate(expr), sub, p);
+      hit = this.hostlist(p);
+      if (!hit) {
+        const [expr, sub] = splitSubscript(p, this.warn);
+        hit = applySubscript(this.enumerate(expr), sub, p);
+      }
       this.cache.set(p, hit);
     }
     return hit;
+  }
+
+  /**
+   * A Slurm hostlist (`cloud[001-004,010]`, `r[1-2]n[1-3]`): each name is a group or a host of that name.
+   * Not one when the name before the last `[` is a group (`web[0-2]` is Ansible's subscript of group web),
+   * nor for globs and regexes. Names matching nothing are reported together, folded (`cloud[005-009]`).
+   */
+  private hostlist(pattern: string): string[] | undefined {
+    if (pattern[0] === '~' || /[*?]/.test(pattern) || !isSlurmRangeSyntax(pattern)) return undefined;
+    if (this.inv.groups.has(pattern.slice(0, pattern.lastIndexOf('[')))) return undefined;
+    let names: string[];
+    try {
+      names = expand(pattern);
+    } catch (e) {
+      if (e instanceof HostlistError) throw new TsplayError('inventory', `Invalid host list pattern: ${e.message}`);
+      throw e;
+    }
+    const hosts: string[] = [];
+    const missing: string[] = [];
+    for (const name of names) {
+      const group = this.inv.groups.get(name);
+      if (group) hosts.push(...group.allHosts().map((h) => h.name));
+      else if (this.inv.hosts.has(name)) hosts.push(name);
+      else missing.push(name);
+    }
+    if (missing.length) this.unmatched.add(fold(missing));
+    return hosts;
   }
 
   private enumerate(pattern: string): string[] {

@@ -2,7 +2,10 @@
  * Host ranges in inventory names, as Ansible expands them (plugins/inventory/__init__.py
  * expand_hostname_range): `node[001:010]`, `node[01:50:2]`, `rack[a:f]`, several ranges per name.
  * Bounds are inclusive; a zero-padded start keeps its width (and then the end must have the same width).
+ * Slurm's form `cloud[001-004,010]` is taken too (a name is in one form or the other), so that a
+ * node list copied from slurm.conf names the same hosts.
  */
+import { expand, HostlistError, isSlurmRangeSyntax } from '../../../lib/hostlist.js';
 import { parseAddress } from './address.js';
 
 const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -84,6 +87,7 @@ function parseRange(inner: string, name: string): Range {
  */
 export function expandHostRange(name: string): string[] {
   if (!hasRange(name)) return [name];
+  if (isSlurmRangeSyntax(name)) return expandSlurmRange(name);
   // the name as literal parts and ranges, left to right (as Ansible expands the first range, then the rest)
   const parts: (string | Range)[] = [];
   let rest = name;
@@ -113,6 +117,17 @@ export function expandHostRange(name: string): string[] {
     }
   }
   return names;
+}
+
+/** `cloud[001-004,010]`: Slurm's hostlist (one name; its errors become HostRangeErrors, which get file:line:col). */
+function expandSlurmRange(name: string): string[] {
+  if (/[\s,]/.test(name.replace(/\[[^\]]*\]/g, ''))) throw new HostRangeError(`one host name expected, not a list: '${name}'`);
+  try {
+    return expand(name);
+  } catch (e) {
+    if (e instanceof HostlistError) throw new HostRangeError(e.message);
+    throw e;
+  }
 }
 
 /**

@@ -2,6 +2,7 @@
 import type { AnyModule } from '../contract/define.js';
 import type { SourcePos } from '../errors.js';
 
+/** Variables by name: the one type for play, host, inventory and template variables. */
 export type Vars = Record<string, unknown>;
 
 /** A role as loaded for one use (roles: entry, import_role or include_role). */

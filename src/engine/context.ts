@@ -3,12 +3,12 @@ import type { Connection } from '../connection/types.js';
 import type { Common, PlayIR, TaskIR, Vars } from '../config/playbook-types.js';
 import type { ModuleRegistry } from '../contract/registry.js';
 import type { SourcePos } from '../errors.js';
-import type { Renderer } from './events.js';
+import type { EventSink } from './events.js';
 import type { HostState } from './host-state.js';
 import type { PlayScope, VarContext } from './vars.js';
 import type { LoadContext } from '../config/load-context.js';
 
-export interface RunOptions {
+export interface PlaybookRunOptions {
   check: boolean;
   diff: boolean;
   forks: number;
@@ -29,8 +29,8 @@ export type StepAnswer = 'yes' | 'no' | 'continue';
 
 export interface RunContext {
   registry: ModuleRegistry;
-  renderer: Renderer;
-  opts: RunOptions;
+  events: EventSink;
+  opts: PlaybookRunOptions;
   hosts: Map<string, HostState>;
   connect: ConnectionProvider;
   /** variables of any inventory host (for delegate_to) */

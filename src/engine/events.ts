@@ -48,7 +48,7 @@ export type RunEvent =
   | { type: 'warning'; message: string }
   | { type: 'recap'; stats: Record<string, HostStats>; durationMs: number };
 
-export interface Renderer {
+export interface EventSink {
   verbosity: number;
   diff: boolean;
   emit(e: RunEvent): void;

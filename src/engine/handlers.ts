@@ -37,7 +37,7 @@ export function notify(r: Runner, pr: PlayRun, h: HostState, names: readonly str
 /** Run the notified handlers for these hosts. */
 export async function flushHandlers(r: Runner, pr: PlayRun, hosts: HostState[]): Promise<void> {
   if (pr.aborted) return;
-  const force = r.rc.opts.forceHandlers || toBool(renderValue(pr.play.forceHandlers ?? false, pr.scope.playVars));
+  const force = r.runCtx.opts.forceHandlers || toBool(renderValue(pr.play.forceHandlers ?? false, pr.scope.playVars));
   const playInh = inherit(ROOT, { ...pr.play, vars: undefined, when: undefined, tags: [] });
   // the list can grow while running (handlers of included roles); handlers may notify later handlers
   for (let i = 0; i < pr.handlers.length; i++) {

@@ -30,7 +30,7 @@ interface Unit {
 }
 
 export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: HostState[], parent: Inherited): Promise<void> {
-  const rc = r.rc;
+  const runCtx = r.runCtx;
   const isRole = inc.directive === 'include_role';
   const live = hosts.filter((h) => h.alive());
   if (!live.length) return;
@@ -38,7 +38,7 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
   const pseudo = { name: inc.name ?? (isRole ? `include_role : ${String(inc.target)}` : inc.directive), action: inc.directive, role: inc.role };
   const name = inc.name ? displayName(pseudo, () => scopeFor(pr.scope, live[0]!, parent)) : roleTaskName(pseudo, pseudo.name);
   if (!(await selected(r, { ...pseudo, kind: 'task' } as never, own.tags, name))) return;
-  rc.renderer.emit({ type: 'task_start', name, action: inc.directive, hosts: live.map((h) => h.name), handler: false, source: inc.source });
+  runCtx.events.emit({ type: 'task_start', name, action: inc.directive, hosts: live.map((h) => h.name), handler: false, source: inc.source });
 
   const units = new Map<string, Unit>();
   const loopVar = String(inc.loopControl?.['loop_var'] ?? 'item');
@@ -48,7 +48,7 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
       if (!(e instanceof TsplayError)) throw e;
       h.stats.failed++;
       h.failed = true;
-      rc.renderer.emit({ type: 'host_result', host: h.name, task: name, status: 'failed', result: { changed: false, failed: true, msg: e.format() } });
+      runCtx.events.emit({ type: 'host_result', host: h.name, task: name, status: 'failed', result: { changed: false, failed: true, msg: e.format() } });
     };
     try {
       const conds = [...parent.when, ...(inc.when !== undefined ? [{ cond: inc.when, source: posOf(inc.raw, 'when') ?? inc.source }] : [])];
@@ -68,13 +68,13 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
       }
       if (!any) {
         h.stats.skipped++;
-        rc.renderer.emit({ type: 'host_result', host: h.name, task: name, status: 'skipped', result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } });
+        runCtx.events.emit({ type: 'host_result', host: h.name, task: name, status: 'skipped', result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } });
       }
     } catch (e) {
       fail(e);
     }
   }
-  const apply = isObj(inc.args['apply']) ? common(inc.args['apply'], inc.source.file, rc.load) : undefined;
+  const apply = isObj(inc.args['apply']) ? common(inc.args['apply'], inc.source.file, runCtx.load) : undefined;
   // first every file is loaded and reported (as Ansible does), then the included tasks run, unit by unit
   const runs: { tasks: TaskNode[]; hosts: HostState[]; inh: Inherited }[] = [];
   for (const u of units.values()) {
@@ -83,27 +83,27 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
     let inh: Inherited = { ...parent, params: [...parent.params, u.params] };
     if (apply) inh = inherit(inh, apply);
     if (!isRole) {
-      const path = resolveTaskFile(u.target, inc.baseDir, rc.load);
+      const path = resolveTaskFile(u.target, inc.baseDir, runCtx.load);
       if (!path) {
         for (const h of unitHosts) {
           h.stats.failed++;
           h.failed = true;
-          rc.renderer.emit({ type: 'host_result', host: h.name, task: name, status: 'failed', result: { changed: false, failed: true, reason: `Could not find or access '${resolve(inc.baseDir, u.target)}' on the controller.` } });
+          runCtx.events.emit({ type: 'host_result', host: h.name, task: name, status: 'failed', result: { changed: false, failed: true, reason: `Could not find or access '${resolve(inc.baseDir, u.target)}' on the controller.` } });
         }
         continue;
       }
-      const tasks = loadTaskFile(path, rc.load, inc.role);
-      rc.renderer.emit({ type: 'include', file: path, hosts: unitHosts.map((h) => h.name), item: u.label });
+      const tasks = loadTaskFile(path, runCtx.load, inc.role);
+      runCtx.events.emit({ type: 'include', file: path, hosts: unitHosts.map((h) => h.name), item: u.label });
       for (const h of unitHosts) h.stats.ok++;
       runs.push({ tasks, hosts: unitHosts, inh });
     } else {
-      const loaded = includeRole(u.target, inc.args, u.params, inc.raw, rc.load, inc.role ?? parent.role);
+      const loaded = includeRole(u.target, inc.args, u.params, inc.raw, runCtx.load, inc.role ?? parent.role);
       if (loaded.role.public) {
         Object.assign(pr.scope.roleDefaults, loaded.role.defaults);
         Object.assign(pr.scope.roleVars, loaded.role.vars);
       }
       const at = (t: { source: { file: string; line: number; col: number } }) => `${t.source.file}:${t.source.line}:${t.source.col}`;
-      for (const hd of flattenHandlers(loaded.handlers, rc.load)) if (!pr.handlers.some((x) => at(x) === at(hd))) pr.handlers.push(hd);
+      for (const hd of flattenHandlers(loaded.handlers, runCtx.load)) if (!pr.handlers.some((x) => at(x) === at(hd))) pr.handlers.push(hd);
       runs.push({ tasks: loaded.tasks, hosts: unitHosts, inh: { ...inh, params: parent.params, role: loaded.role } });
     }
   }

@@ -8,12 +8,12 @@ import { scopeFor } from './vars.js';
 import type { Runner } from './runner.js';
 
 export async function runMeta(r: Runner, m: MetaIR, pr: PlayRun, hosts: HostState[], inh: Inherited): Promise<void> {
-  if (!tagsSelected([...inh.tags, ...m.tags], r.rc.opts.tags, r.rc.opts.skipTags)) return;
-  if (r.rc.waitingForStart !== undefined) return;
+  if (!tagsSelected([...inh.tags, ...m.tags], r.runCtx.opts.tags, r.runCtx.opts.skipTags)) return;
+  if (r.runCtx.waitingForStart !== undefined) return;
   const conds = [...inh.when, ...(m.when !== undefined ? [{ cond: m.when, source: m.source }] : [])];
   const holds = (h: HostState) => conds.every((c) => evalCondition(c.cond, scopeFor(pr.scope, h, inh), { source: c.source, what: 'when' }));
   const live = hosts.filter((h) => h.alive());
-  if (m.name && live.length) r.rc.renderer.emit({ type: 'task_start', name: m.name, action: 'meta', hosts: live.map((h) => h.name), handler: false, source: m.source });
+  if (m.name && live.length) r.runCtx.events.emit({ type: 'task_start', name: m.name, action: 'meta', hosts: live.map((h) => h.name), handler: false, source: m.source });
   switch (m.action) {
     case 'flush_handlers':
       await flushHandlers(r, pr, pr.batch.filter((h) => !h.unreachable));
@@ -31,7 +31,7 @@ export async function runMeta(r: Runner, m: MetaIR, pr: PlayRun, hosts: HostStat
       for (const h of live) {
         if (holds(h)) h.ended = true;
         // shown, not counted (as Ansible's meta results)
-        else r.rc.renderer.emit({ type: 'host_result', host: h.name, task: m.name ?? 'meta', status: 'skipped', result: { changed: false, skipped: true, skip_reason: 'end_host conditional evaluated to False, continuing execution' } });
+        else r.runCtx.events.emit({ type: 'host_result', host: h.name, task: m.name ?? 'meta', status: 'skipped', result: { changed: false, skipped: true, skip_reason: 'end_host conditional evaluated to False, continuing execution' } });
       }
       return;
     case 'clear_host_errors':

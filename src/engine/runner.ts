@@ -35,32 +35,32 @@ export class Runner {
   private aborted = false;
 
   constructor(
-    readonly rc: RunContext,
+    readonly runCtx: RunContext,
     private readonly inventory: Inventory,
     private readonly limit: string[] | undefined,
   ) {}
 
   hostState(name: string): HostState {
-    let h = this.rc.hosts.get(name);
+    let h = this.runCtx.hosts.get(name);
     if (!h) {
       const known = this.inventory.hasHost(name) || this.inventory.isImplicitLocalhost(name);
       h = new HostState(name, known ? this.inventory.hostVars(name) : { ansible_connection: 'local' });
       if (known) Object.assign(h.magic, this.inventory.hostMagic(name));
-      this.rc.hosts.set(name, h);
+      this.runCtx.hosts.set(name, h);
     }
     return h;
   }
 
   async run(pb: Playbook): Promise<RunSummary> {
     const started = Date.now();
-    this.rc.renderer.emit({ type: 'playbook_start', file: pb.file, check: this.rc.opts.check });
+    this.runCtx.events.emit({ type: 'playbook_start', file: pb.file, check: this.runCtx.opts.check });
     for (const play of pb.plays) {
       if (!(await this.runPlay(play))) break;
     }
     // as Ansible's recap: hosts something happened to (a host whose every task was filtered out is not listed)
     const stats: Record<string, HostStats> = {};
     for (const h of this.played) if (Object.values(h.stats).some((n) => n > 0)) stats[h.name] = h.stats;
-    this.rc.renderer.emit({ type: 'recap', stats, durationMs: Date.now() - started });
+    this.runCtx.events.emit({ type: 'recap', stats, durationMs: Date.now() - started });
     const hs = [...this.played];
     const exitCode = hs.some((h) => h.unreachable) ? 4 : hs.some((h) => h.stats.failed > 0) || this.aborted ? 2 : 0;
     return { stats, exitCode };
@@ -68,22 +68,22 @@ export class Runner {
 
   /** Returns false when the playbook must stop. */
   private async runPlay(play: PlayIR): Promise<boolean> {
-    const rc = this.rc;
-    const extra = rc.opts.extraVars;
+    const runCtx = this.runCtx;
+    const extra = runCtx.opts.extraVars;
     const patternRaw = renderValue(play.hosts, { ...play.vars, ...extra }, { source: posOfKey(play.raw, 'hosts'), what: 'hosts' });
     const patterns = Array.isArray(patternRaw) ? patternRaw.map(String) : [String(patternRaw)];
     const sel = this.inventory.select(patterns, { limit: this.limit });
-    for (const u of sel.unmatched) rc.renderer.emit({ type: 'warning', message: `Could not match supplied host pattern, ignoring: ${u}` });
+    for (const u of sel.unmatched) runCtx.events.emit({ type: 'warning', message: `Could not match supplied host pattern, ignoring: ${u}` });
     const playName = play.name ?? patterns.join(',');
     const all = order(sel.hosts, play, extra).map((n) => this.hostState(n));
     if (!all.length) {
-      rc.renderer.emit({ type: 'play_start', name: playName, hosts: [], source: play.source });
-      rc.renderer.emit({ type: 'no_hosts', pattern: patterns.join(',') });
+      runCtx.events.emit({ type: 'play_start', name: playName, hosts: [], source: play.source });
+      runCtx.events.emit({ type: 'no_hosts', pattern: patterns.join(',') });
       return true;
     }
     const strategy = play.raw['strategy'];
     if (strategy !== undefined && !['linear', 'ansible.builtin.linear'].includes(String(strategy))) {
-      rc.renderer.emit({ type: 'warning', message: `strategy '${String(strategy)}' is not supported: the play runs with the linear strategy` });
+      runCtx.events.emit({ type: 'warning', message: `strategy '${String(strategy)}' is not supported: the play runs with the linear strategy` });
     }
     const scope = this.playScope(play, all);
     await this.prompt(play, scope);
@@ -95,7 +95,7 @@ export class Runner {
         h.ended = false;
         h.notified.clear();
       }
-      rc.renderer.emit({ type: 'play_start', name: playName, hosts: live.map((h) => h.name), source: play.source });
+      runCtx.events.emit({ type: 'play_start', name: playName, hosts: live.map((h) => h.name), source: play.source });
       if (!live.length) continue;
       const pr: PlayRun = {
         play,
@@ -128,8 +128,8 @@ export class Runner {
   }
 
   private playScope(play: PlayIR, all: HostState[]): PlayScope {
-    const rc = this.rc;
-    const known = (h: string) => this.inventory.hasHost(h) || rc.hosts.has(h);
+    const runCtx = this.runCtx;
+    const known = (h: string) => this.inventory.hasHost(h) || runCtx.hosts.has(h);
     // hostvars itself is a plain mapping (iterable, `in`), but each host's variables are a lazy view: the
     // templating layer doesn't resolve all hosts' variables up front, and a value is rendered with its own
     // host's variables when read (as Ansible's HostVars)
@@ -147,17 +147,17 @@ export class Runner {
       prompted: {},
       varsFiles: new Map(),
       roleVars: { ...play.roleVars },
-      extraVars: rc.opts.extraVars,
+      extraVars: runCtx.opts.extraVars,
       hostvars,
       magic: {
         groups: this.inventory.groupsMap(),
         ansible_play_hosts_all: names,
         ansible_play_name: play.name ?? '',
-        ansible_check_mode: rc.opts.check,
-        ansible_diff_mode: rc.opts.diff,
-        ansible_verbosity: rc.opts.verbosity,
-        ansible_run_tags: rc.opts.tags.length ? rc.opts.tags : ['all'],
-        ansible_skip_tags: rc.opts.skipTags,
+        ansible_check_mode: runCtx.opts.check,
+        ansible_diff_mode: runCtx.opts.diff,
+        ansible_verbosity: runCtx.opts.verbosity,
+        ansible_run_tags: runCtx.opts.tags.length ? runCtx.opts.tags : ['all'],
+        ansible_skip_tags: runCtx.opts.skipTags,
         playbook_dir: play.dir,
         ansible_playbook_python: process.execPath,
         ansible_version: { full: '2.14.0', major: 2, minor: 14, revision: 0, string: '2.14.0 (tsplay)' },
@@ -191,11 +191,11 @@ export class Runner {
 
   /** Everything known about a host, as hostvars[host] shows it (no play or task variables). */
   private hostVarsFull(name: string): Vars {
-    const h = this.rc.hosts.get(name);
+    const h = this.runCtx.hosts.get(name);
     const known = this.inventory.hasHost(name) || this.inventory.isImplicitLocalhost(name);
     const inv = known ? this.inventory.hostVars(name) : {};
     const magic = known ? this.inventory.hostMagic(name) : { inventory_hostname: name, inventory_hostname_short: name.split('.')[0], group_names: [] };
-    return { ...inv, ...(h ? factVars(h.facts) : {}), ...(h?.included ?? {}), ...(h?.registered ?? {}), ...this.rc.opts.extraVars, ...magic };
+    return { ...inv, ...(h ? factVars(h.facts) : {}), ...(h?.included ?? {}), ...(h?.registered ?? {}), ...this.runCtx.opts.extraVars, ...magic };
   }
 
   private batches(play: PlayIR, hosts: HostState[], scope: PlayScope): HostState[][] {
@@ -222,16 +222,16 @@ export class Runner {
   /** vars_prompt: asked once per play, unless given with -e. */
   private async prompt(play: PlayIR, scope: PlayScope): Promise<void> {
     for (const p of play.varsPrompt) {
-      if (p.name in this.rc.opts.extraVars) continue;
-      if (!this.rc.prompt) {
+      if (p.name in this.runCtx.opts.extraVars) continue;
+      if (!this.runCtx.prompt) {
         if (p.default === undefined) throw new TsplayError('playbook', `vars_prompt: no terminal to ask for '${p.name}' and no default (give it with -e ${p.name}=...)`, { source: posOfKey(play.raw, 'vars_prompt') });
         scope.prompted[p.name] = p.default;
         continue;
       }
       const text = `${p.prompt}${p.default !== undefined ? ` [${String(p.default)}]` : ''}: `;
-      let answer = await this.rc.prompt(text, p.private);
+      let answer = await this.runCtx.prompt(text, p.private);
       if (p.confirm) {
-        const again = await this.rc.prompt(`confirm ${text}`, p.private);
+        const again = await this.runCtx.prompt(`confirm ${text}`, p.private);
         if (again !== answer) throw new TsplayError('playbook', `vars_prompt: the values entered for '${p.name}' do not match`);
       }
       if (answer === '' && p.default !== undefined) answer = String(p.default);
@@ -262,26 +262,26 @@ export class Runner {
     if (!want) return;
     const need = live.filter((h) => !h.factsGathered);
     if (!need.length) return;
-    this.rc.renderer.emit({ type: 'task_start', name: 'Gathering Facts', action: 'gather_facts', hosts: need.map((h) => h.name), handler: false });
-    await pmap(need, this.rc.opts.forks, async (h) => {
+    this.runCtx.events.emit({ type: 'task_start', name: 'Gathering Facts', action: 'gather_facts', hosts: need.map((h) => h.name), handler: false });
+    await pmap(need, this.runCtx.opts.forks, async (h) => {
       try {
         const vars = this.hostVarsFull(h.name);
-        const conn = await this.rc.connect(h.name, withConnectionSettings(vars, resolveConnectionKeywords(pr.play, inh, vars)));
+        const conn = await this.runCtx.connect(h.name, withConnectionSettings(vars, resolveConnectionKeywords(pr.play, inh, vars)));
         Object.assign(h.facts, await gatherFacts(conn));
         h.factsGathered = true;
         h.stats.ok++;
-        this.rc.renderer.emit({ type: 'host_result', host: h.name, task: 'Gathering Facts', status: 'ok', result: { changed: false } });
+        this.runCtx.events.emit({ type: 'host_result', host: h.name, task: 'Gathering Facts', status: 'ok', result: { changed: false } });
       } catch (e) {
         if (e instanceof UnreachableError) {
           h.unreachable = true;
           h.stats.unreachable++;
-          this.rc.renderer.emit({ type: 'host_result', host: h.name, task: 'Gathering Facts', status: 'unreachable', result: { changed: false, unreachable: true, msg: e.message } });
+          this.runCtx.events.emit({ type: 'host_result', host: h.name, task: 'Gathering Facts', status: 'unreachable', result: { changed: false, unreachable: true, msg: e.message } });
           return;
         }
         if (!(e instanceof TsplayError)) throw e;
         h.failed = true;
         h.stats.failed++;
-        this.rc.renderer.emit({ type: 'host_result', host: h.name, task: 'Gathering Facts', status: 'failed', result: { changed: false, failed: true, msg: e.format() } });
+        this.runCtx.events.emit({ type: 'host_result', host: h.name, task: 'Gathering Facts', status: 'failed', result: { changed: false, failed: true, msg: e.format() } });
       }
     });
     this.updateBatchMagic(pr);

@@ -60,7 +60,7 @@ export function findControllerFile(src: string, kind: 'files' | 'templates', rol
 
 /** One task on one host: what every step of its execution needs. */
 interface HostTask {
-  rc: RunContext;
+  runCtx: RunContext;
   pr: PlayRun;
   task: TaskIR;
   host: HostState;
@@ -81,12 +81,12 @@ const SKIPPED: ResultData = { changed: false, skipped: true, skip_reason: 'Condi
 const keywordFailure = (e: TsplayError): ResultData => ({ failed: true, msg: e.format() });
 
 /** Run the task on one host (all loop items). */
-export async function runTaskOnHost(rc: RunContext, pr: PlayRun, task: TaskIR, host: HostState, inh: Inherited, displayName: string, prep: HostPrep): Promise<Outcome> {
+export async function runTaskOnHost(runCtx: RunContext, pr: PlayRun, task: TaskIR, host: HostState, inh: Inherited, displayName: string, prep: HostPrep): Promise<Outcome> {
   const { vars: base, keywords } = prep;
   const settings = keywords.settings;
   const emit: Emit = (status, result, o = {}) =>
-    rc.renderer.emit({ type: 'host_result', host: host.name, task: displayName, status, result, ...o, noLog: o.noLog ?? settings.noLog });
-  const t: HostTask = { rc, pr, task, host, inh, displayName, emit };
+    runCtx.events.emit({ type: 'host_result', host: host.name, task: displayName, status, result, ...o, noLog: o.noLog ?? settings.noLog });
+  const t: HostTask = { runCtx, pr, task, host, inh, displayName, emit };
   const conds = taskConds(task, inh);
   const fail = (r: ResultData, delegatedTo?: string): Outcome => {
     emit('failed', r, { ignored: settings.ignoreErrors, delegatedTo });
@@ -122,7 +122,7 @@ export async function runTaskOnHost(rc: RunContext, pr: PlayRun, task: TaskIR, h
 }
 
 function warnAll(t: HostTask, k: KeywordResolution): void {
-  for (const message of k.warnings) t.rc.renderer.emit({ type: 'warning', message: `${t.host.name}: ${message}` });
+  for (const message of k.warnings) t.runCtx.events.emit({ type: 'warning', message: `${t.host.name}: ${message}` });
 }
 
 type EmitOpts = { item?: string; ignored?: boolean; delegatedTo?: string; delegatedAddr?: string; diff?: boolean; loopEnd?: boolean; noLog?: boolean };
@@ -196,7 +196,7 @@ async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, cond
         emit('skipped', r, { item: hostSettings.noLog ? CENSORED_LABEL : label, noLog: hostSettings.noLog });
         continue;
       }
-      const k = resolveKeywords(task, t.inh, v, t.rc.opts);
+      const k = resolveKeywords(task, t.inh, v, t.runCtx.opts);
       settings = k.settings;
       itemNoLog = k.settings.noLog;
       warnAll(t, k);
@@ -255,7 +255,7 @@ interface OneResult extends Outcome {
 
 /** One execution (one item): args → module → retries → changed_when/failed_when. */
 async function runOne(t: HostTask, vars: Vars, s: TaskSettings): Promise<OneResult> {
-  const { rc, pr, task, host, inh } = t;
+  const { runCtx, pr, task, host, inh } = t;
   const mod = task.module;
   const rendered = stripOmit(renderArgs(task, task.action, vars)) as Record<string, unknown>;
   let args: Record<string, unknown>;
@@ -268,7 +268,7 @@ async function runOne(t: HostTask, vars: Vars, s: TaskSettings): Promise<OneResu
   if (s.noLog) for (const v of Object.values(args)) if (typeof v === 'string' && v.length >= 4) registerSecret(v);
   const delegatedTo = s.delegateTo;
   const delegated = delegatedTo !== undefined && delegatedTo !== host.name;
-  const connVars = withConnectionSettings(delegated ? rc.hostVarsOf(delegatedTo) : vars, s);
+  const connVars = withConnectionSettings(delegated ? runCtx.hostVarsOf(delegatedTo) : vars, s);
   const delegatedAddr = delegated && typeof connVars['ansible_host'] === 'string' && connVars['ansible_host'] !== delegatedTo ? connVars['ansible_host'] : undefined;
   const facts = delegated ? new FactCache() : host.factCache;
   const playbookDir = pr.play.dir;
@@ -284,7 +284,7 @@ async function runOne(t: HostTask, vars: Vars, s: TaskSettings): Promise<OneResu
       becomeUser: s.becomeUser,
       environment: s.environment,
       timeoutSec: s.timeoutSec,
-      connection: () => rc.connect(delegated ? delegatedTo : host.name, connVars),
+      connection: () => runCtx.connect(delegated ? delegatedTo : host.name, connVars),
       facts,
       async readControllerFile(src, kind) {
         const f = findControllerFile(src, kind, roleDir, playbookDir);
@@ -298,9 +298,9 @@ async function runOne(t: HostTask, vars: Vars, s: TaskSettings): Promise<OneResu
       },
       evaluate: (expr) => evalExpression(expr, v, { source: task.source }),
       condition: (cond) => evalCondition(cond, v, { source: task.source }),
-      warn: (message) => rc.renderer.emit({ type: 'warning', message: `${host.name}: ${message}` }),
+      warn: (message) => runCtx.events.emit({ type: 'warning', message: `${host.name}: ${message}` }),
       log: (message) => {
-        if (rc.opts.verbosity >= 2) rc.renderer.emit({ type: 'warning', message: `${host.name}: ${message}` });
+        if (runCtx.opts.verbosity >= 2) runCtx.events.emit({ type: 'warning', message: `${host.name}: ${message}` });
       },
     });
 
@@ -319,7 +319,7 @@ async function runOne(t: HostTask, vars: Vars, s: TaskSettings): Promise<OneResu
       result.failed = true;
       break;
     }
-    rc.renderer.emit({ type: 'retry', host: host.name, task: t.displayName, retriesLeft: s.attempts - attempt, result, noLog: s.noLog });
+    runCtx.events.emit({ type: 'retry', host: host.name, task: t.displayName, retriesLeft: s.attempts - attempt, result, noLog: s.noLog });
     if (s.delaySec > 0) await new Promise((res) => setTimeout(res, s.delaySec * 1000));
   }
   for (const k of mod.secretArgs ?? []) if (typeof args[k] === 'string') registerSecret(args[k]);

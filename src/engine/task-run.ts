@@ -54,41 +54,41 @@ function startsHere(task: TaskIR, name: string, wanted: string): boolean {
 
 /** Is the task selected by --tags/--skip-tags, --start-at-task and --step? */
 export async function selected(r: Runner, task: TaskIR, tags: string[], name: string): Promise<boolean> {
-  const rc = r.rc;
-  if (!tagsSelected(tags, rc.opts.tags, rc.opts.skipTags)) return false;
-  if (rc.waitingForStart !== undefined) {
-    if (!startsHere(task, name, rc.waitingForStart)) return false;
-    rc.waitingForStart = undefined;
+  const runCtx = r.runCtx;
+  if (!tagsSelected(tags, runCtx.opts.tags, runCtx.opts.skipTags)) return false;
+  if (runCtx.waitingForStart !== undefined) {
+    if (!startsHere(task, name, runCtx.waitingForStart)) return false;
+    runCtx.waitingForStart = undefined;
   }
-  if (rc.opts.step && rc.askStep) {
-    const a = await rc.askStep(name);
+  if (runCtx.opts.step && runCtx.askStep) {
+    const a = await runCtx.askStep(name);
     if (a === 'no') return false;
-    if (a === 'continue') rc.opts.step = false;
+    if (a === 'continue') runCtx.opts.step = false;
   }
   return true;
 }
 
 export async function runTask(r: Runner, task: TaskIR, pr: PlayRun, hosts: HostState[], parent: Inherited, handler = false): Promise<void> {
-  const rc = r.rc;
+  const runCtx = r.runCtx;
   const inh = inherit(parent, task, { when: false, vars: false });
   const live = hosts.filter((h) => h.alive());
   if (!live.length) return;
   const name = displayName(task, () => scopeFor(pr.scope, live[0]!, inh));
   if (!handler && !(await selected(r, task, inh.tags, name))) return;
   for (const k of ['async', 'throttle', 'module_defaults']) {
-    if (task.raw[k] && task.raw[k] !== 0) rc.renderer.emit({ type: 'warning', message: `${name}: '${k}' is not supported and has no effect (the task runs as usual)` });
+    if (task.raw[k] && task.raw[k] !== 0) runCtx.events.emit({ type: 'warning', message: `${name}: '${k}' is not supported and has no effect (the task runs as usual)` });
   }
   // every host's variables and keywords, resolved once (task vars included); run_once decides the targets
   const preps = new Map<HostState, HostPrep>();
   for (const h of live) {
     const vars = scopeFor(pr.scope, h, { ...inh, layers: task.vars ? [...inh.layers, task.vars] : inh.layers });
-    preps.set(h, { vars, keywords: resolveKeywords(task, inh, vars, rc.opts) });
+    preps.set(h, { vars, keywords: resolveKeywords(task, inh, vars, runCtx.opts) });
   }
   const targets = runOnceTargets(live, (h) => preps.get(h)!.keywords.settings.runOnce);
-  rc.renderer.emit({ type: 'task_start', name, action: task.action, hosts: targets.map((h) => h.name), handler, source: task.source, path: `${task.source.file}:${task.source.line}` });
+  runCtx.events.emit({ type: 'task_start', name, action: task.action, hosts: targets.map((h) => h.name), handler, source: task.source, path: `${task.source.file}:${task.source.line}` });
   const outcomes = new Map<HostState, Outcome>();
-  await pmap(targets, rc.opts.forks, async (h) => {
-    outcomes.set(h, await runTaskOnHost(rc, pr, task, h, inh, name, preps.get(h)!));
+  await pmap(targets, runCtx.opts.forks, async (h) => {
+    outcomes.set(h, await runTaskOnHost(runCtx, pr, task, h, inh, name, preps.get(h)!));
   });
   const fatal: HostState[] = [];
   let policy = false;
@@ -189,5 +189,5 @@ function checkPolicies(r: Runner, pr: PlayRun, fatal: HostState[], anyErrorsFata
 function abort(r: Runner, pr: PlayRun): void {
   pr.aborted = true;
   for (const h of pr.batch) h.ended = true;
-  r.rc.renderer.emit({ type: 'no_hosts_remaining' });
+  r.runCtx.events.emit({ type: 'no_hosts_remaining' });
 }

@@ -15,7 +15,7 @@ import {
 } from './names.js';
 import { LAB_MARKER, labDir, labScript, labsRoot } from './paths.js';
 import { runProc, type ProcResult } from './run.js';
-import { hostPid, labBridges, labDirs, readState, statePath, writeState, type HostState, type LabState } from './state.js';
+import { hostPid, labBridges, labDirs, readState, statePath, writeState, type LabHostState, type LabState } from './state.js';
 import { waitForSsh } from './wait-ssh.js';
 
 type Log = (line: string) => void;
@@ -67,7 +67,7 @@ export async function labUp(opts: UpOptions): Promise<LabState> {
     const kg = await runProc('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `tsplay-lab-${name}`, '-f', key]);
     if (kg.rc !== 0) throw new TsplayError('lab', `ssh-keygen failed: ${kg.stderr.trim()}`);
     const k = Number((await labSh(['alloc'], labEnv(name, dir), 'allocating a lab subnet')).stdout.trim());
-    const hostStates: HostState[] = hosts.map((h, j) => ({
+    const hostStates: LabHostState[] = hosts.map((h, j) => ({
       name: h,
       index: j + 1,
       ip: hostIp(k, j + 1),
@@ -104,7 +104,7 @@ function labFeatures(): KernelFeatures {
   return k;
 }
 
-async function requireSsh(s: LabState, hosts: HostState[]): Promise<void> {
+async function requireSsh(s: LabState, hosts: LabHostState[]): Promise<void> {
   const late = await waitForSsh(hosts.map((h) => h.ip));
   if (late.length) {
     const names = hosts.filter((h) => late.includes(h.ip)).map((h) => h.name);
@@ -151,13 +151,13 @@ export function getLab(name: string): LabState {
   return s;
 }
 
-function getHost(s: LabState, host: string): HostState {
+function getHost(s: LabState, host: string): LabHostState {
   const h = s.hosts.find((x) => x.name === host);
   if (!h) throw new TsplayError('lab', `lab '${s.name}' has no host '${host}' (hosts: ${s.hosts.map((x) => x.name).join(' ')})`);
   return h;
 }
 
-export interface HostStatus extends HostState {
+export interface HostStatus extends LabHostState {
   pid?: number;
   up: boolean;
 }

@@ -5,7 +5,7 @@ import type { KernelFeatures } from './features.js';
 import type { SudoMode } from './names.js';
 import { LAB_MARKER, labDir, labsRoot } from './paths.js';
 
-export interface HostState {
+export interface LabHostState {
   name: string;
   /** 1-based index inside the lab (address .10+index) */
   index: number;
@@ -29,7 +29,7 @@ export interface LabState {
   knownHosts: string;
   inventory: string;
   sshConfig: string;
-  hosts: HostState[];
+  hosts: LabHostState[];
   createdAt: string;
   /** the kernel features found at `up` (hosts share the machine's kernel); absent in older state files */
   features?: KernelFeatures;
@@ -78,7 +78,7 @@ export function labBridges(): { bridge: string; index: number; dir: string; name
 }
 
 /** PID 1 of a host if it is running in the host's own network namespace (guards against reused pids). */
-export function hostPid(dir: string, h: HostState): number | undefined {
+export function hostPid(dir: string, h: LabHostState): number | undefined {
   try {
     const pid = Number(readFileSync(join(dir, 'hosts', h.name, 'pid'), 'utf8').trim());
     if (!pid) return undefined;

@@ -4,7 +4,7 @@
  * lists, in the same words as the plain renderer.
  */
 import { Listr, PRESET_TIMER } from 'listr2';
-import type { Renderer, RunEvent } from '../engine/events.js';
+import type { EventSink, RunEvent } from '../engine/events.js';
 import { PlainRenderer, COLOR } from './plain.js';
 import { mask } from './mask.js';
 
@@ -18,7 +18,7 @@ interface Pending {
   failed?: string;
 }
 
-export class ListrRenderer implements Renderer {
+export class ListrRenderer implements EventSink {
   private chain: Promise<void> = Promise.resolve();
   private pending = new Map<string, Pending>();
   private readonly plain: PlainRenderer;

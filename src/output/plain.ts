@@ -3,7 +3,7 @@
  * for everything but the live task lists). Results are shown as Ansible's default callback shows them: internal
  * keys, `failed`/`skipped` dropped, Python-style JSON with sorted keys, debug results reduced to their message.
  */
-import type { HostStats, Renderer, RunEvent } from '../engine/events.js';
+import type { HostStats, EventSink, RunEvent } from '../engine/events.js';
 import type { ResultData } from '../contract/define.js';
 import { pyJson } from '../engine/templating/filters-string.js';
 import { renderDiff } from './diff.js';
@@ -52,7 +52,7 @@ export const NOCOLOR: Colors = { ok: (s) => s, changed: (s) => s, failed: (s) =>
 
 type HostResult = Extract<RunEvent, { type: 'host_result' }>;
 
-export class PlainRenderer implements Renderer {
+export class PlainRenderer implements EventSink {
   constructor(
     readonly verbosity: number,
     readonly diff: boolean,
@@ -166,7 +166,7 @@ export class PlainRenderer implements Renderer {
 }
 
 /** --json: one event per line (masked). */
-export class JsonRenderer implements Renderer {
+export class JsonRenderer implements EventSink {
   readonly diff = true;
   constructor(readonly verbosity: number, private readonly out: (line: string) => void = (l) => process.stdout.write(l + '\n')) {}
   emit(e: RunEvent): void {

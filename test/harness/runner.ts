@@ -93,9 +93,9 @@ export async function runPlaybook(playbook: string, opts: PlaybookOpts = {}): Pr
   const events: RunEvent[] = [];
   const plain = new PlainRenderer(opts.verbosity ?? 0, !!opts.diff, (l) => lines.push(l), NOCOLOR);
   const extraVars = opts.extraVars ?? {};
-  const rc: RunContext = {
+  const runCtx: RunContext = {
     registry,
-    renderer: {
+    events: {
       verbosity: plain.verbosity,
       diff: plain.diff,
       emit: (e) => {
@@ -128,10 +128,10 @@ export async function runPlaybook(playbook: string, opts: PlaybookOpts = {}): Pr
   for (const name of inventory.hostNames()) {
     const h = new FakeHostState(name, inventory.hostVars(name));
     Object.assign(h.magic, inventory.hostMagic(name));
-    rc.hosts.set(name, h);
+    runCtx.hosts.set(name, h);
   }
-  const summary = await new Runner(rc, inventory, opts.limit).run(loadPlaybook(file, { registry, playbookDir: dir }));
-  await rc.renderer.end();
+  const summary = await new Runner(runCtx, inventory, opts.limit).run(loadPlaybook(file, { registry, playbookDir: dir }));
+  await runCtx.events.end();
   const output = lines.join('\n') + '\n';
   return {
     exitCode: summary.exitCode,

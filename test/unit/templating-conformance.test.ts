@@ -6,15 +6,15 @@
 import { describe, expect, test } from 'vitest';
 import { fixturesDir, runConformance, type Impl } from '../fixtures/templates/conformance.js';
 import { evalCondition } from '../../src/engine/templating/index.js';
-import { Renderer } from '../../src/engine/templating/renderer.js';
+import { TemplateRenderer } from '../../src/engine/templating/renderer.js';
 import { pyEq, pyStr } from '../../src/engine/templating/py.js';
 
 const impl: Impl = {
-  value: (t, vars) => new Renderer(vars, { baseDir: fixturesDir }).renderString(t),
+  value: (t, vars) => new TemplateRenderer(vars, { baseDir: fixturesDir }).renderString(t),
   // a playbook value's text: what renderValue gives a string (Jinja's newline rules, native concat); a lone
   // expression's typed value printed as Ansible's stringified one (the TYPED deviation)
   text: (t, vars) => {
-    const v = new Renderer(vars, { baseDir: fixturesDir }).renderString(t);
+    const v = new TemplateRenderer(vars, { baseDir: fixturesDir }).renderString(t);
     return typeof v === 'string' ? v : pyStr(v);
   },
   cond: (e, vars) => evalCondition(e, vars, { baseDir: fixturesDir }),

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupVault } from '../../src/cli/vault-setup.js';
 import { loadInventory } from '../../src/config/inventory/index.js';
 import { EncryptedString, loadYamlFile, parseYaml, setFileDecryptor } from '../../src/config/yaml.js';
-import { Renderer } from '../../src/engine/templating/renderer.js';
+import { TemplateRenderer } from '../../src/engine/templating/renderer.js';
 import { TsplayError } from '../../src/errors.js';
 import { mask, MASK } from '../../src/output/mask.js';
 import {
@@ -198,8 +198,8 @@ describe('vault during a run (setupVault): lazy !vault values, whole files, inve
     expect(vars.fixture_secret).toBeInstanceOf(EncryptedString);
     expect(String(vars.fixture_secret)).toBe(MASK);
     const plain = secretOf('fixture_secret');
-    expect(new Renderer(vars).renderString('{{ fixture_secret }}')).toBe(plain);
-    expect(new Renderer(vars).renderString('x={{ fixture_secret | upper }}')).toBe(`x=${plain.toUpperCase()}`);
+    expect(new TemplateRenderer(vars).renderString('{{ fixture_secret }}')).toBe(plain);
+    expect(new TemplateRenderer(vars).renderString('x={{ fixture_secret | upper }}')).toBe(`x=${plain.toUpperCase()}`);
     expect(mask(`the value ${plain} and "${JSON.stringify(plain)}"`)).toBe(`the value ${MASK} and ""${MASK}""`);
     expect(setup.secrets.map((s) => s.origin)).toEqual([`file ${pwFile}`]);
     expect(mask(`password ${FIXTURE_SECRETS.password}`)).toBe(`password ${MASK}`);
@@ -229,8 +229,8 @@ describe('vault during a run (setupVault): lazy !vault values, whole files, inve
       writeFileSync(join(dir, 'pw'), 'not-the-password\n');
       await setupVault({ passwordFiles: [join(dir, 'pw')], env: {} });
       const vars = loadYamlFile(join(FIXTURES, 'vars.yml')) as Record<string, unknown>; // lazy: loading is fine
-      expect(new Renderer(vars).renderString('{{ fixture_plain }}')).toBe('visible-value');
-      const err = catchErr(() => new Renderer(vars).renderString('{{ fixture_secret }}'));
+      expect(new TemplateRenderer(vars).renderString('{{ fixture_plain }}')).toBe('visible-value');
+      const err = catchErr(() => new TemplateRenderer(vars).renderString('{{ fixture_secret }}'));
       const line = readFileSync(join(FIXTURES, 'vars.yml'), 'utf8').split('\n').findIndex((l) => l.startsWith('fixture_secret:')) + 1;
       expect(err.message).toMatch(new RegExp(`^Decryption failed \\(no vault secrets were found that could decrypt\\) at test/fixtures/vault/vars\\.yml:${line}:\\d+$`));
       expect(catchErr(() => loadYamlFile(join(FIXTURES, 'secret-vars.yml'))).message).toBe(
@@ -248,7 +248,7 @@ describe('vault during a run (setupVault): lazy !vault values, whole files, inve
     expect(e1.format()).toBe(`${file}:1:1: ${file} is vault-encrypted and no vault secret is available`);
     await setupVault({ env: {} });
     const vars = loadYamlFile(join(FIXTURES, 'vars.yml')) as Record<string, unknown>;
-    const e2 = catchErr(() => new Renderer(vars).renderString('{{ fixture_secret }}'));
+    const e2 = catchErr(() => new TemplateRenderer(vars).renderString('{{ fixture_secret }}'));
     expect(e2.message).toMatch(/^Attempting to decrypt but no vault secrets found at test\/fixtures\/vault\/vars\.yml:\d+:\d+$/);
     expect(e2.hint).toContain('--ask-vault-pass');
   });

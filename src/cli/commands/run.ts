@@ -17,7 +17,7 @@ import { Runner } from '../../engine/runner.js';
 import type { RunContext } from '../../engine/context.js';
 import { renderValue } from '../../engine/templating/index.js';
 import { JsonRenderer, PlainRenderer, COLOR, NOCOLOR } from '../../output/plain.js';
-import type { Renderer } from '../../engine/events.js';
+import type { EventSink } from '../../engine/events.js';
 import { onSecretWarning, registerSecret } from '../../output/mask.js';
 import { ListrRenderer } from '../../output/listr.js';
 import { askSecret } from '../prompt.js';
@@ -213,7 +213,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       timeoutSec: o.timeout !== undefined ? Number(o.timeout) : undefined,
     };
     const tty = process.stdout.isTTY && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
-    const renderer: Renderer = o.json
+    const renderer: EventSink = o.json
       ? new JsonRenderer(verbosity)
       : tty && verbosity < 2
         ? new ListrRenderer(verbosity, !!o.diff)
@@ -223,9 +223,9 @@ export async function runCommand(argv: string[]): Promise<number> {
 
     const hostVarsOf = (name: string): Vars =>
       inventory.hasHost(name) || inventory.isImplicitLocalhost(name) ? inventory.hostVars(name) : { ansible_connection: 'local', inventory_hostname: name };
-    const rc: RunContext = {
+    const runCtx: RunContext = {
       registry,
-      renderer,
+      events: renderer,
       opts: {
         check: !!o.check,
         diff: !!o.diff,
@@ -259,7 +259,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     };
     let exit = 0;
     for (const pb of books) {
-      const runner = new Runner(rc, inventory, limit);
+      const runner = new Runner(runCtx, inventory, limit);
       const summary = await runner.run(pb);
       exit = Math.max(exit, summary.exitCode);
       if (exit) break;

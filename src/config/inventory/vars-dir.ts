@@ -12,7 +12,8 @@ import { readSourceFile } from '../source-file.js';
 
 const EXTENSIONS = ['', '.yml', '.yaml', '.json'];
 
-export type Vars = Record<string, unknown>;
+import type { Vars } from '../playbook-types.js';
+export type { Vars };
 export type DecryptFile = (text: string, file: string) => string | Promise<string>;
 
 export interface VarsDirOptions {

@@ -2,11 +2,11 @@
 import ejs from 'ejs';
 import { TsplayError } from '../../errors.js';
 import { toPlain } from './py.js';
-import { Renderer, type Vars } from './renderer.js';
+import { TemplateRenderer, type Vars } from './renderer.js';
 import { isUndef } from './undefined.js';
 
 function localsOf(vars: Vars, file: string): Record<string, unknown> {
-  const r = new Renderer(vars, { sourceFile: file });
+  const r = new TemplateRenderer(vars, { sourceFile: file });
   return new Proxy(vars, {
     get(target, key) {
       if (typeof key !== 'string' || !(key in target)) return Reflect.get(target, key);

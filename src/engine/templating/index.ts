@@ -9,7 +9,7 @@ import { EncryptedString, UnsafeString } from '../../config/yaml.js';
 import { errorPos, TemplateRuntimeError } from './evaluate.js';
 import { JinjaSyntaxError, parseExpression, parseTemplate } from './parse.js';
 import { toPlain, truthy } from './py.js';
-import { decrypt, hasTemplate, Renderer, setEncryptedResolver, type Vars } from './renderer.js';
+import { decrypt, hasTemplate, TemplateRenderer, setEncryptedResolver, type Vars } from './renderer.js';
 import { isUndef, OMIT } from './undefined.js';
 import { renderEjs } from './ejs.js';
 
@@ -42,7 +42,7 @@ function fail(e: unknown, text: string, opts: TemplateOpts | undefined, line0 = 
   throw new TsplayError('template', `template error in ${what}: ${(e as Error).message ?? String(e)}`, { source, cause: e });
 }
 
-function renderWith(r: Renderer, s: string, opts?: TemplateOpts): unknown {
+function renderWith(r: TemplateRenderer, s: string, opts?: TemplateOpts): unknown {
   try {
     return toPlain(r.renderString(s));
   } catch (e) {
@@ -50,7 +50,7 @@ function renderWith(r: Renderer, s: string, opts?: TemplateOpts): unknown {
   }
 }
 
-function walk(r: Renderer, v: unknown, opts?: TemplateOpts): unknown {
+function walk(r: TemplateRenderer, v: unknown, opts?: TemplateOpts): unknown {
   if (typeof v === 'string') return hasTemplate(v) ? renderWith(r, v, opts) : v;
   if (v instanceof UnsafeString) return v.value;
   if (v instanceof EncryptedString) return decrypt(v);
@@ -81,13 +81,13 @@ function walk(r: Renderer, v: unknown, opts?: TemplateOpts): unknown {
  * `{{ expr }}` keeps the value's type (list, number, boolean, OMIT). Unchanged parts keep identity.
  */
 export function renderValue(value: unknown, vars: Vars, opts?: TemplateOpts): unknown {
-  const r = new Renderer(vars, { baseDir: opts?.baseDir, sourceFile: opts?.source?.file });
+  const r = new TemplateRenderer(vars, { baseDir: opts?.baseDir, sourceFile: opts?.source?.file });
   return walk(r, value, opts);
 }
 
 /** Render a template string to text (never typed: a lone {{ x }} gives str(x)). */
 export function renderText(text: string, vars: Vars, opts?: TemplateOpts): string {
-  const r = new Renderer(vars, { baseDir: opts?.baseDir, sourceFile: opts?.source?.file });
+  const r = new TemplateRenderer(vars, { baseDir: opts?.baseDir, sourceFile: opts?.source?.file });
   try {
     return r.evaluator.render(parseTemplate(text));
   } catch (e) {
@@ -97,7 +97,7 @@ export function renderText(text: string, vars: Vars, opts?: TemplateOpts): strin
 
 /** Evaluate a bare expression (when:, until:, debug var=). */
 export function evalExpression(expr: string, vars: Vars, opts?: TemplateOpts): unknown {
-  const r = new Renderer(vars, { baseDir: opts?.baseDir, sourceFile: opts?.source?.file });
+  const r = new TemplateRenderer(vars, { baseDir: opts?.baseDir, sourceFile: opts?.source?.file });
   try {
     const v = r.evaluator.value(parseExpression(expr.trim()));
     if (isUndef(v)) v.fail();
@@ -137,7 +137,7 @@ export function stripOmit(value: unknown): unknown {
 
 /** Render a Jinja template text (a .j2 file's content). */
 export function renderJinja(text: string, vars: Vars, opts: { file?: string; baseDir?: string } = {}): string {
-  const r = new Renderer(vars, { baseDir: opts.baseDir, sourceFile: opts.file });
+  const r = new TemplateRenderer(vars, { baseDir: opts.baseDir, sourceFile: opts.file });
   try {
     return r.evaluator.render(parseTemplate(text, true));
   } catch (e) {

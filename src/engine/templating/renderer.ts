@@ -19,7 +19,8 @@ import { parsePyLiteral } from './literal.js';
 import { tests } from './tests.js';
 import { Undef } from './undefined.js';
 
-export type Vars = Record<string, unknown>;
+import type { Vars } from '../../config/playbook-types.js';
+export type { Vars };
 
 export const filters: Record<string, FilterDef> = { ...coreFilters, ...listFilters, ...stringFilters, ...netFilters };
 filters.d = filters.default!;
@@ -53,9 +54,9 @@ export function markLazy<T extends object>(obj: T): T {
 
 /** A read-only view of `vars` whose values are resolved (templated, decrypted) one by one on access. */
 export function lazyVars(vars: Vars): Record<string, unknown> {
-  let r: Renderer | undefined;
+  let r: TemplateRenderer | undefined;
   const get = (k: string): unknown => {
-    r ??= new Renderer(vars);
+    r ??= new TemplateRenderer(vars);
     const v = r.lookupVar(k);
     return v instanceof Undef ? undefined : v;
   };
@@ -84,7 +85,7 @@ function needsResolve(v: unknown): boolean {
   return r;
 }
 
-export class Renderer implements EvalEnv {
+export class TemplateRenderer implements EvalEnv {
   readonly filters = filters;
   readonly tests: Record<string, TestDef> = tests;
   readonly globals: Record<string, unknown>;

@@ -20,9 +20,9 @@ const Args = Type.Object(
     force: Type.Boolean({ default: false, description: 'link/hard: replace an existing file/empty directory; link to a missing src' }),
     follow: Type.Optional(Type.Boolean({ description: `act on the target of a symlink (default: yes, but ${TRUSTED_LINKS_NOTE})` })),
     modification_time: Type.Optional(Type.String({ description: "'preserve', 'now' or a time in modification_time_format" })),
-    modification_time_format: Type.String({ default: DEFAULT_TIME_FORMAT }),
+    modification_time_format: Type.String({ default: DEFAULT_TIME_FORMAT, description: 'strptime format of modification_time (%Y %y %m %d %H %M %S); the time is local time on the host' }),
     access_time: Type.Optional(Type.String({ description: "'preserve', 'now' or a time in access_time_format" })),
-    access_time_format: Type.String({ default: DEFAULT_TIME_FORMAT }),
+    access_time_format: Type.String({ default: DEFAULT_TIME_FORMAT, description: 'strptime format of access_time (%Y %y %m %d %H %M %S); the time is local time on the host' }),
   },
   { additionalProperties: false },
 );

@@ -11,9 +11,9 @@ const Args = Type.Object(
     get_checksum: Type.Boolean({ default: true, description: 'checksum of a readable regular file' }),
     checksum_algorithm: Type.Union(
       Algorithms.map((a) => Type.Literal(a)),
-      { default: 'sha1' },
+      { default: 'sha1', description: 'hash algorithm of stat.checksum (with get_checksum)' },
     ),
-    get_md5: Type.Boolean({ default: false }),
+    get_md5: Type.Boolean({ default: false, description: 'also return stat.md5 of a regular file (one more read on the host)' }),
     get_mime: Type.Boolean({ default: false, description: 'accepted for compatibility; mimetype is not read (no file(1) on minimal hosts)' }),
     get_attributes: Type.Boolean({ default: false, description: 'accepted for compatibility; lsattr flags are not read' }),
   },

@@ -12,9 +12,9 @@ const Args = Type.Object(
   {
     instance_id: Type.String({ pattern: '^i-[0-9a-f]{8,17}$', description: 'the builder instance (deprovisioned)' }),
     name: Type.String({ description: 'AMI name (unique per account and region)' }),
-    description: Type.Optional(Type.String({ maxLength: 255 })),
+    description: Type.Optional(Type.String({ maxLength: 255, description: 'the AMI description (at most 255 characters)' })),
     no_reboot: Type.Boolean({ default: false, description: 'do not reboot the instance: the file systems are not quiesced, the image may be inconsistent' }),
-    region: Type.Optional(Type.String({ minLength: 1 })),
+    region: Type.Optional(Type.String({ minLength: 1, description: "AWS region (default: the CLI's, from AWS_REGION or the profile)" })),
     profile: Type.Optional(Type.String({ minLength: 1, description: 'AWS CLI profile (default: the CLI\'s own choice, e.g. AWS_PROFILE)' })),
     timeout: Type.Number({ default: 3600, minimum: 0, description: 'seconds to wait for the image to be available (checked between `aws ec2 wait` rounds of up to 10 min)' }),
   },

@@ -17,7 +17,7 @@ const Args = Type.Object(
   {
     user: OneLine({ description: 'the account whose keys are managed' }),
     key: Type.String({ description: 'one or more public key lines (as in id_ed25519.pub); blank lines and # comments are skipped' }),
-    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present' }),
+    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'present: add the keys (a key whose options or comment differ is rewritten); absent: remove them' }),
     path: Type.Optional(Type.String({ description: 'default ~USER/.ssh/authorized_keys; ~/ means the user\'s home' })),
     manage_dir: Type.Boolean({ default: true, description: "create the file's directory (0700) and keep its owner/mode" }),
     exclusive: Type.Boolean({ default: false, description: 'remove every key not listed in key' }),

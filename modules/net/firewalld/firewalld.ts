@@ -19,7 +19,7 @@ const Args = Type.Object(
     source: Type.Optional(Type.String({ description: 'a source address or CIDR bound to the zone, e.g. the on-prem subnet in zone trusted' })),
     interface: Type.Optional(Type.String({ description: 'an interface bound to the zone' })),
     zone: Type.Optional(Type.String({ description: 'the zone (default: the default zone)' })),
-    state: Type.Union([Type.Literal('enabled'), Type.Literal('disabled')]),
+    state: Type.Union([Type.Literal('enabled'), Type.Literal('disabled')], { description: 'enabled: add the item to the zone (--add-*); disabled: remove it (--remove-*)' }),
     permanent: Type.Optional(Type.Boolean({ description: 'change the permanent configuration (survives reloads and reboots)' })),
     immediate: Type.Boolean({ default: false, description: 'change the runtime configuration too (assumed when permanent is false)' }),
     offline: Type.Optional(Type.Boolean({ description: 'accepted for compatibility: firewall-offline-cmd is used whenever the daemon is not running' })),

@@ -19,7 +19,7 @@ import { algparseFact } from './libreswan-algparse.js';
 const Args = Type.Object(
   {
     name: Type.String({ description: 'connection name (also the file name /etc/ipsec.d/NAME.conf)' }),
-    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present' }),
+    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'present: write NAME.conf (checked) and load it; absent: remove the file and unload the conn from a running pluto' }),
     ...connKeywordArgs,
     extra: extraArg,
     dir: Type.String({ default: '/etc/ipsec.d', description: 'where NAME.conf goes (must be included by /etc/ipsec.conf)' }),

@@ -44,7 +44,7 @@ export const connKeywordArgs = {
   pfs: Type.Optional(Type.Boolean({ description: 'perfect forward secrecy for the child SA' })),
   dpddelay: Dur('dead peer detection interval (seconds, or e.g. 30s)'),
   dpdtimeout: Dur('dead peer detection timeout'),
-  dpdaction: Type.Optional(Type.Union([Type.Literal('hold'), Type.Literal('clear'), Type.Literal('restart')])),
+  dpdaction: Type.Optional(Type.Union([Type.Literal('hold'), Type.Literal('clear'), Type.Literal('restart')], { description: 'when the peer is found dead: restart (renegotiate: the usual for a site-to-site tunnel), clear or hold' })),
   ikelifetime: Dur('IKE SA lifetime, e.g. 3600s or 1h'),
   salifetime: Dur('child SA lifetime'),
 };

@@ -18,7 +18,7 @@ const Args = Type.Object(
     psk: Type.String({ description: 'the pre-shared key (from a vault); generate one with `openssl rand -base64 24`' }),
     left: OneLine({ default: '%any', description: "the local end's ID or address (as leftid/left of the conn), or %any" }),
     right: OneLine({ default: '%any', description: "the remote end's ID or address, or %any" }),
-    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present' }),
+    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'present: write the secrets file; absent: remove it (a running pluto rereads either way, see reread)' }),
     path: Type.Optional(Type.String({ description: 'the secrets file (default /etc/ipsec.d/NAME.secrets; it must match an include in /etc/ipsec.secrets)' })),
     reread: Type.Boolean({ default: true, description: 'make a running pluto reread its secrets after a change (ipsec whack --rereadsecrets)' }),
   },

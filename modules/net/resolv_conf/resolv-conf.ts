@@ -22,7 +22,7 @@ const Args = Type.Object(
     domain: Type.Optional(Type.String({ description: 'local domain name (instead of search)' })),
     options: List("resolver options, e.g. ['timeout:2', 'attempts:2', 'rotate']"),
     sortlist: List('address[/netmask] pairs to sort results by'),
-    path: Type.String({ default: '/etc/resolv.conf' }),
+    path: Type.String({ default: '/etc/resolv.conf', description: 'the file to write' }),
     symlink: Type.Union([Type.Literal('refuse'), Type.Literal('replace'), Type.Literal('follow')], {
       default: 'refuse',
       description: 'when path is a symlink (a DNS manager owns it): refuse, replace the link by a file, or follow it to its target',

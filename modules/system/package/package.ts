@@ -10,7 +10,10 @@ const Args = Type.Object(
   {
     name: NameArg,
     state: PkgStateArg,
-    use: Type.Union([Type.Literal('auto'), Type.Literal('apt'), Type.Literal('dnf'), Type.Literal('yum')], { default: 'auto' }),
+    use: Type.Union([Type.Literal('auto'), Type.Literal('apt'), Type.Literal('dnf'), Type.Literal('yum')], {
+      default: 'auto',
+      description: "auto: the host's manager (apt, else dnf, else yum); another value fails unless the host uses that one (it is not forced)",
+    }),
   },
   { additionalProperties: false },
 );

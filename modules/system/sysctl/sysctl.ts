@@ -9,7 +9,7 @@ const Args = Type.Object(
   {
     name: OneLine({ description: 'the key, e.g. net.ipv4.ip_forward' }),
     value: Type.Optional(OneLine({ description: 'the value (yes/true become 1, no/false 0)' })),
-    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present' }),
+    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'present: the key=value line in sysctl_file (and the running value, see reload); absent: its lines removed (the running value stays)' }),
     sysctl_file: Type.String({ default: '/etc/sysctl.conf', description: 'the file that makes it persistent' }),
     reload: Type.Boolean({ default: true, description: 'run `sysctl -p FILE` after a change' }),
     sysctl_set: Type.Boolean({ default: false, description: 'set the running value with `sysctl -w` when it differs' }),

@@ -1,14 +1,12 @@
 /** assert: fail unless every condition holds (runs on the controller). */
 import { Type, defineModule, ok } from '../../../src/contract/index.js';
 
-const StrOrList = Type.Union([Type.String(), Type.Array(Type.Unknown())]);
-
 const Args = Type.Object(
   {
     that: Type.Union([Type.String(), Type.Boolean(), Type.Array(Type.Union([Type.String(), Type.Boolean()]))], { description: 'condition(s), like when:; all must hold' }),
-    fail_msg: Type.Optional(StrOrList),
-    success_msg: Type.Optional(StrOrList),
-    quiet: Type.Boolean({ default: false, description: 'less output on success' }),
+    fail_msg: Type.Optional(Type.Union([Type.String(), Type.Array(Type.Unknown())], { description: "the result's msg when a condition does not hold (default 'Assertion failed'); a string or a list" })),
+    success_msg: Type.Optional(Type.Union([Type.String(), Type.Array(Type.Unknown())], { description: "the result's msg when every condition holds (default 'All assertions passed')" })),
+    quiet: Type.Boolean({ default: false, description: 'accepted for compatibility: Ansible only trims its verbose output, the result is the same' }),
   },
   { additionalProperties: false },
 );

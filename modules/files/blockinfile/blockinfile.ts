@@ -29,6 +29,17 @@ export const blockinfileModule = defineModule({
   name: 'blockinfile',
   aliases: ['ansible.builtin.blockinfile', 'ansible.legacy.blockinfile'],
   description: 'Insert, update or remove a block of lines surrounded by marker lines',
+  examples: `- name: on-prem servers in /etc/hosts, so they resolve before DNS answers over the VPN
+  ansible.builtin.blockinfile:
+    path: /etc/hosts
+    marker: "# {mark} tsplay on-prem servers"
+    block: |
+      10.2.0.10 slurmctl.cluster.example.com slurmctl
+      10.2.0.25 mail.cluster.example.com mail
+`,
+  returns: {
+    backup_file: 'with backup: the copy of the old file (also as backup)',
+  },
   args: Args,
   argAliases: { dest: 'path', destfile: 'path', name: 'path', content: 'block' },
   rules: { mutuallyExclusive: [['insertbefore', 'insertafter']] },

@@ -54,6 +54,29 @@ export const fileModule = defineModule({
   name: 'file',
   aliases: ['ansible.builtin.file', 'ansible.legacy.file'],
   description: 'Manage files, directories, symlinks and hard links, and their owner/group/mode/times',
+  examples: `- name: munge's directory belongs to the munge account
+  ansible.builtin.file:
+    path: /etc/munge
+    state: directory
+    owner: munge
+    group: munge
+    mode: "0700"
+- name: /home/nfsdata points into the automounted Azure Blob container (not mounted yet, hence force)
+  ansible.builtin.file:
+    path: /home/nfsdata
+    src: /azure/nfsdata
+    state: link
+    force: true
+`,
+  returns: {
+    path: 'the path managed',
+    dest: 'link/hard: the link',
+    src: 'link/hard: what it points to',
+    state: 'the state after the task',
+    mode: 'mode (octal text), when the path exists',
+    owner: 'owner, when the path exists',
+    group: 'group, when the path exists',
+  },
   args: Args,
   argAliases: { dest: 'path', name: 'path' },
   validate(a) {

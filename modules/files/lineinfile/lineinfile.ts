@@ -28,6 +28,23 @@ export const lineinfileModule = defineModule({
   name: 'lineinfile',
   aliases: ['ansible.builtin.lineinfile', 'ansible.legacy.lineinfile'],
   description: 'Ensure a particular line is in a file, or replace/remove lines matching a regexp',
+  examples: `- name: no password logins on cloud nodes
+  ansible.builtin.lineinfile:
+    path: /etc/ssh/sshd_config
+    regexp: '^#?PasswordAuthentication\\s'
+    line: PasswordAuthentication no
+    validate: /usr/sbin/sshd -t -f %s
+  notify: restart sshd
+- name: the cloud partition's nodes are not in the old include any more
+  ansible.builtin.lineinfile:
+    path: /etc/slurm/nodes.conf
+    regexp: '^NodeName=cloud-'
+    state: absent
+`,
+  returns: {
+    found: 'state=absent: how many lines were removed',
+    backup_file: 'with backup: the copy of the old file (also as backup)',
+  },
   args: Args,
   argAliases: { dest: 'path', destfile: 'path', name: 'path', value: 'line', regex: 'regexp' },
   rules: { mutuallyExclusive: [['insertbefore', 'insertafter'], ['regexp', 'search_string'], ['backrefs', 'search_string']] },

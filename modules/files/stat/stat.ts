@@ -73,6 +73,20 @@ export const statModule = defineModule({
   name: 'stat',
   aliases: ['ansible.builtin.stat', 'ansible.legacy.stat'],
   description: 'Retrieve file or file system status',
+  examples: `- name: is the munge key in place, and which one?
+  ansible.builtin.stat:
+    path: /etc/munge/munge.key
+    checksum_algorithm: sha256
+  register: munge_key
+- name: is the Blob container automounted yet?
+  ansible.builtin.stat:
+    path: /azure/nfsdata
+    get_checksum: false
+  register: nfsdata
+`,
+  returns: {
+    stat: 'Ansible\'s stat dict: exists, and for an existing path mode, isdir/isreg/islnk..., uid/gid, pw_name/gr_name, size, inode, dev, nlink, atime/mtime/ctime, the permission bits (rusr, wgrp...), readable/writeable/executable, lnk_source/lnk_target (links), checksum and md5 (regular files)',
+  },
   args: Args,
   argAliases: { dest: 'path', name: 'path', checksum: 'checksum_algorithm', checksum_algo: 'checksum_algorithm', mime: 'get_mime', mime_type: 'get_mime', 'mime-type': 'get_mime', attr: 'get_attributes', attributes: 'get_attributes' },
   async check(ctx, a) {

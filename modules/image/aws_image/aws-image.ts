@@ -54,6 +54,22 @@ function brokenImage(img: Ec2Image): ModuleError {
 export const awsImage = defineModule<typeof Args, Plan>({
   name: 'aws_image',
   description: 'Create an AMI from an EC2 instance (aws ec2 create-image + wait image-available), idempotent by name',
+  examples: `- name: an AMI of the deprovisioned builder
+  aws_image:
+    instance_id: i-0abc123def4567890
+    name: hpc-el9-2024-06
+    description: Slurm cloud node, EL9
+    region: eu-west-1
+  delegate_to: localhost
+  register: ami
+`,
+  returns: {
+    image_id: 'the AMI id (ami-...)',
+    name: 'the AMI name',
+    state: 'the image state (available, or pending in check mode)',
+    instance_id: 'the source instance',
+    instance_state: 'a new image: the instance state before the capture',
+  },
   args: Args,
   validate(a) {
     if (!AMI_NAME.test(a.name)) throw new ArgsError(`aws_image: an AMI name is 3-128 characters of letters, digits, spaces and ( ) [ ] . / - ' @ _ — not '${a.name}'`, '/name');

@@ -84,6 +84,33 @@ function existingVersion(versions: AzImageVersion[], vmId: string, a: A, ours: b
 export const azureImage = defineModule<typeof Args, Plan>({
   name: 'azure_image',
   description: 'Capture a deprovisioned Azure VM: deallocate, generalize, managed image or Compute Gallery version (az CLI)',
+  examples: `- name: capture the deprovisioned builder as the next minor version in the gallery
+  azure_image:
+    resource_group: rg-hpc-images
+    vm: builder-el9
+    gallery_name: hpc_gallery
+    gallery_image_definition: hpc-el9
+    version_bump: minor
+    target_regions: [westeurope, northeurope=2]
+  delegate_to: localhost
+  register: image
+- name: or as a managed image in the builder's resource group
+  azure_image:
+    resource_group: rg-hpc-images
+    vm: builder-el9
+    name: hpc-el9-2024-06
+  delegate_to: localhost
+`,
+  returns: {
+    image_id: 'the id of the managed image or of the gallery version',
+    image_name: 'managed image: its name',
+    version: 'gallery: the version (planned, in check mode)',
+    version_id: 'gallery: the version id',
+    target_regions: 'gallery: the regions the version is replicated to',
+    vm_id: 'the source VM id',
+    location: 'the region',
+    power_state: 'the VM\'s power state before the task (when a capture was planned)',
+  },
   args: Args,
   // name: a managed image; gallery_name (+ gallery_image_definition): a gallery image version
   rules: { requiredOneOf: [['name', 'gallery_name']], mutuallyExclusive: [['name', 'gallery_name']], requiredBy: { gallery_name: ['gallery_image_definition'] } },

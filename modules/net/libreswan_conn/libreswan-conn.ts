@@ -52,6 +52,31 @@ function afterLoad(auto: Args['auto']): 'up' | 'route' | undefined {
 export const libreswanConn = defineModule({
   name: 'libreswan_conn',
   description: 'One Libreswan connection in /etc/ipsec.d/NAME.conf from typed arguments; checked (addresses, subnets, proposals, checkconfig) before it replaces the old file; loaded into a running pluto',
+  examples: `- name: the site-to-site tunnel to the Azure VPN gateway
+  libreswan_conn:
+    name: azure
+    left: 198.51.100.10
+    leftsubnet: 10.2.0.0/16
+    leftsourceip: 10.2.0.1
+    right: 203.0.113.20
+    rightsubnet: 10.0.0.0/16
+    ikev2: true
+    ike: aes256-sha2;modp2048
+    esp: aes256-sha2
+    dpdaction: restart
+    dpddelay: 30
+    dpdtimeout: 120
+    ikelifetime: 28800s
+    salifetime: 3600s
+`,
+  returns: {
+    name: 'the connection',
+    path: 'its file (DIR/NAME.conf)',
+    state: 'present or absent',
+    pluto_running: 'whether pluto was running',
+    loaded: 'true when the conn was (re)loaded into pluto',
+    then: 'what followed the load: \'up\' (auto=start) or \'route\' (auto=ondemand/route)',
+  },
   args: Args,
   argAliases: { conn: 'name' },
   rules: { requiredIf: [{ arg: 'state', is: 'present', then: ['left', 'right'] }] },

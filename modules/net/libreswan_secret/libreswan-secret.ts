@@ -91,6 +91,20 @@ interface SecretPlan {
 export const libreswanSecret = defineModule({
   name: 'libreswan_secret',
   description: 'The PSK of a Libreswan tunnel in /etc/ipsec.d/NAME.secrets (quoted, root 0600, masked everywhere); rereads secrets when pluto runs',
+  examples: `- name: the tunnel's pre-shared key, from the vault
+  libreswan_secret:
+    name: azure
+    left: 198.51.100.10
+    right: 203.0.113.20
+    psk: "{{ vault_azure_vpn_psk }}"
+  no_log: true
+`,
+  returns: {
+    name: 'the connection',
+    path: 'the secrets file',
+    state: 'present or absent',
+    reread: 'after a change: whether a running pluto reread its secrets',
+  },
   args: Args,
   argAliases: { key: 'psk', conn: 'name' },
   secretArgs: ['psk'],

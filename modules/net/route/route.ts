@@ -66,6 +66,22 @@ interface RoutePlan {
 export const route = defineModule({
   name: 'route',
   description: 'A static route via a gateway: set now (ip route replace) and persisted (EL route-IFACE or a Debian ifupdown hook)',
+  examples: `- name: the Azure VNet through the VPN gateway, now and after a reboot
+  route:
+    dest: 10.0.0.0/16
+    gateway: 10.2.0.1
+- name: no route left to the retired VNet
+  route:
+    dest: 10.1.0.0/16
+    state: absent
+`,
+  returns: {
+    dest: 'the prefix',
+    gateway: 'the next hop',
+    interface: 'the interface used',
+    state: 'present or absent',
+    persist_file: 'the persistent file (route-IFACE or the ifupdown hook), when there is one',
+  },
   args: Args,
   argAliases: { prefix: 'dest', via: 'gateway', dev: 'interface' },
   validate(a) {

@@ -73,6 +73,25 @@ function masterOptions(a: Args): string {
 export const autofsMap = defineModule({
   name: 'autofs_map',
   description: 'An autofs map: its auto.master entry (drop-in or line) and its map file entries (key, options, location)',
+  examples: `- name: the Azure Blob container over NFSv3, automounted under /azure
+  autofs_map:
+    name: azure
+    mount_point: /azure
+    master_options: '--timeout=300'
+    entries:
+      - key: nfsdata
+        options: sec=sys,vers=3,nolock,proto=tcp
+        location: hpcdata.blob.core.windows.net:/hpcdata/nfsdata
+  notify: reload autofs
+`,
+  returns: {
+    name: 'the map name',
+    mount_point: 'the mount point',
+    map_file: 'the map file',
+    master_entry: 'where the master entry is: the drop-in or master_file',
+    state: 'present or absent',
+    keys: 'state=present: the keys of the map file after the task',
+  },
   args: Args,
   rules: { requiredIf: [{ arg: 'state', is: 'present', then: ['mount_point'] }] },
   validate(a) {

@@ -83,6 +83,33 @@ export const mountModule = defineModule({
   name: 'mount',
   aliases: ['ansible.posix.mount', 'ansible.builtin.mount'],
   description: 'Control an fstab entry and the active mount (mounted, present, unmounted, absent, remounted)',
+  examples: `- name: the Blob container at boot; a node that cannot reach it still boots (nofail)
+  ansible.posix.mount:
+    path: /mnt/nfsdata
+    src: hpcdata.blob.core.windows.net:/hpcdata/nfsdata
+    fstype: nfs
+    opts: sec=sys,vers=3,nolock,proto=tcp,nofail
+    state: mounted
+- name: node-local scratch on tmpfs
+  ansible.posix.mount:
+    path: /scratch
+    src: tmpfs
+    fstype: tmpfs
+    opts: size=20g,mode=1777
+    state: mounted
+`,
+  returns: {
+    name: 'the mount point',
+    src: 'the src argument',
+    fstype: 'the fstype argument',
+    opts: 'the options written (noauto added when boot is false)',
+    dump: 'fstab field 5',
+    passno: 'fstab field 6',
+    fstab: 'the fstab file',
+    state: 'the state asked for',
+    line: 'the fstab line (when src and fstype are given)',
+    backup_file: 'with backup: the copy of the old fstab',
+  },
   args: Args,
   argAliases: { name: 'path' },
   rules: { requiredIf: [{ arg: 'state', is: 'mounted', then: ['src', 'fstype'] }, { arg: 'state', is: 'present', then: ['src', 'fstype'] }] },

@@ -63,6 +63,20 @@ export const apt = defineModule({
   name: 'apt',
   aliases: ['ansible.builtin.apt', 'ansible.legacy.apt'],
   description: 'Manage Debian packages with apt-get (present, absent, latest, a local .deb)',
+  examples: `- name: Debian cloud node packages (lists refreshed when older than an hour)
+  ansible.builtin.apt:
+    name: [munge, autofs, nfs-common, sendmail, sendmail-cf]
+    update_cache: true
+    cache_valid_time: 3600
+    install_recommends: false
+- name: the site's Slurm build
+  ansible.builtin.apt:
+    deb: /tmp/slurm-smd_23.11.7-1_amd64.deb
+`,
+  returns: {
+    cache_updated: 'whether apt-get update ran',
+    cache_update_time: 'when the lists were last refreshed (epoch seconds, before the task)',
+  },
   args: Args,
   argAliases: { pkg: 'name', package: 'name', 'update-cache': 'update_cache', 'install-recommends': 'install_recommends', allow_downgrades: 'allow_downgrade' },
   validate(a) {

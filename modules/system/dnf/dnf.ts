@@ -58,6 +58,18 @@ export const dnf = defineModule({
   name: 'dnf',
   aliases: ['ansible.builtin.dnf', 'ansible.legacy.dnf', 'yum', 'ansible.builtin.yum', 'ansible.legacy.yum', 'dnf5', 'ansible.builtin.dnf5'],
   description: 'Manage Red Hat packages with dnf (or yum where dnf is missing)',
+  examples: `- name: EL cloud node packages, munge from EPEL
+  ansible.builtin.dnf:
+    name: [munge, autofs, nfs-utils, sendmail, sendmail-cf]
+    enablerepo: epel
+- name: Libreswan for the site-to-site gateway, kept up to date
+  ansible.builtin.dnf:
+    name: libreswan
+    state: latest
+`,
+  returns: {
+    results: 'after a change: Installed:/Upgraded:/Removed: NAME lines',
+  },
   args: Args,
   argAliases: { pkg: 'name', 'update-cache': 'update_cache', expire_cache: 'update_cache' },
   async check(ctx, a) {

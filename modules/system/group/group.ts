@@ -53,6 +53,18 @@ export const group = defineModule({
   name: 'group',
   aliases: ['ansible.builtin.group', 'ansible.legacy.group'],
   description: 'Manage a group (groupadd/groupmod/groupdel), with a fixed gid if given',
+  examples: `- name: the munge group with the on-prem gid
+  ansible.builtin.group:
+    name: munge
+    gid: 985
+    system: true
+`,
+  returns: {
+    name: 'the group name',
+    state: 'present or absent',
+    system: 'the system argument',
+    gid: 'the gid (the one groupadd picked, for a new group without gid)',
+  },
   args: Args,
   validate(a) {
     checkAccountName('group', a.name);

@@ -32,6 +32,16 @@ export const packageModule = defineModule({
   name: 'package',
   aliases: ['ansible.builtin.package', 'ansible.legacy.package'],
   description: "Manage packages with the host's package manager (apt, dnf or yum)",
+  examples: `- name: what every cloud node needs, whatever its distribution
+  ansible.builtin.package:
+    name: [munge, autofs, sendmail, chrony]
+    state: present
+`,
+  returns: {
+    cache_updated: 'apt hosts: whether the lists were refreshed',
+    cache_update_time: 'apt hosts: when the lists were last refreshed (epoch seconds)',
+    results: 'dnf/yum hosts, after a change: Installed:/Upgraded:/Removed: NAME lines',
+  },
   args: Args,
   argAliases: { pkg: 'name' },
   async check(ctx, a) {

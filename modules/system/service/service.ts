@@ -60,6 +60,22 @@ export const service = defineModule({
   name: 'service',
   aliases: ['ansible.builtin.service', 'ansible.legacy.service', 'sysvinit', 'ansible.builtin.sysvinit'],
   description: 'Manage a service: started/stopped/restarted/reloaded and enabled at boot (systemd or init scripts)',
+  examples: `- name: munge runs and starts at boot
+  ansible.builtin.service:
+    name: munge
+    state: started
+    enabled: true
+- name: autofs rereads its maps
+  ansible.builtin.service:
+    name: autofs
+    state: reloaded
+`,
+  returns: {
+    name: 'the service',
+    state: 'the state asked for, else the current one (started, stopped or unknown)',
+    enabled: 'enabled at boot (null when not applicable, e.g. a static unit)',
+    masked: 'systemd hosts: whether the unit is masked',
+  },
   args: Args,
   argAliases: { args: 'arguments' },
   rules: { requiredOneOf: [['state', 'enabled']] },

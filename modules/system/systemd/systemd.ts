@@ -26,6 +26,25 @@ export const systemd = defineModule({
   name: 'systemd_service',
   aliases: ['systemd', 'ansible.builtin.systemd', 'ansible.builtin.systemd_service', 'ansible.legacy.systemd'],
   description: 'Manage a systemd unit: state, enabled, masked, daemon_reload',
+  examples: `- name: slurmd picks up its new drop-in, restarts, and starts at boot
+  ansible.builtin.systemd_service:
+    name: slurmd
+    state: restarted
+    enabled: true
+    daemon_reload: true
+- name: systemd-resolved never takes /etc/resolv.conf back on a cloud node
+  ansible.builtin.systemd_service:
+    name: systemd-resolved
+    state: stopped
+    enabled: false
+    masked: true
+`,
+  returns: {
+    name: 'the service',
+    state: 'the state asked for, else the current one (started, stopped or unknown)',
+    enabled: 'enabled at boot (null when not applicable, e.g. a static unit)',
+    masked: 'systemd hosts: whether the unit is masked',
+  },
   args: Args,
   argAliases: { service: 'name', unit: 'name', 'daemon-reload': 'daemon_reload', 'daemon-reexec': 'daemon_reexec' },
   validate(a) {

@@ -35,6 +35,33 @@ export const user = defineModule({
   name: 'user',
   aliases: ['ansible.builtin.user', 'ansible.legacy.user'],
   description: 'Manage a user account (useradd/usermod/userdel); the password is a hash, set through stdin',
+  examples: `- name: the munge account with the on-prem uid (the key's owner must be the same everywhere)
+  ansible.builtin.user:
+    name: munge
+    uid: 985
+    group: munge
+    system: true
+    create_home: false
+    home: /var/lib/munge
+    shell: /sbin/nologin
+- name: a cluster user with the on-prem uid, added to the gpu group
+  ansible.builtin.user:
+    name: alice
+    uid: 20001
+    group: hpc
+    groups: [gpu]
+    append: true
+`,
+  returns: {
+    name: 'the login name',
+    state: 'present or absent',
+    uid: 'the uid (of an existing or created account)',
+    group: 'the primary gid',
+    home: 'the home directory',
+    shell: 'the login shell',
+    comment: 'the GECOS field',
+    password: 'NOT_LOGGING_PASSWORD, when password is given',
+  },
   args: Args,
   argAliases: { createhome: 'create_home' },
   secretArgs: ['password'],

@@ -30,6 +30,25 @@ export const waitFor = defineModule({
   name: 'wait_for',
   aliases: ['ansible.builtin.wait_for', 'ansible.legacy.wait_for'],
   description: 'Wait on the host for a port to open/close/drain, a file to appear/vanish or contain a string',
+  examples: `- name: slurmctld answers over the tunnel before slurmd starts
+  ansible.builtin.wait_for:
+    host: 10.2.0.10
+    port: 6817
+    timeout: 120
+- name: no connections left on slurmd's port before the node is deallocated
+  ansible.builtin.wait_for:
+    port: 6818
+    state: drained
+    exclude_hosts: [10.2.0.10]
+    timeout: 600
+`,
+  returns: {
+    elapsed: 'seconds waited',
+    state: 'the state waited for',
+    port: 'the port (when given)',
+    path: 'the path (when given)',
+    search_regex: 'the regex (when given)',
+  },
   args: Args,
   rules: { mutuallyExclusive: [['port', 'path']], requiredIf: [{ arg: 'state', is: 'drained', then: ['port'] }] },
   validate(a) {

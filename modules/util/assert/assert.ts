@@ -15,6 +15,18 @@ export const assertModule = defineModule({
   name: 'assert',
   aliases: ['ansible.builtin.assert', 'ansible.legacy.assert'],
   description: 'Check that conditions hold; fail with fail_msg otherwise',
+  examples: `- name: the inventory has what a cloud node needs
+  ansible.builtin.assert:
+    that:
+      - onprem_dns | length > 0
+      - munge_key_src is defined or munge_key_b64 is defined
+    fail_msg: set onprem_dns and munge_key_src (or munge_key_b64) in the inventory
+    quiet: true
+`,
+  returns: {
+    assertion: 'on failure: the first condition that did not hold',
+    evaluated_to: 'on failure: false',
+  },
   args: Args,
   argAliases: { msg: 'fail_msg' },
   runsOn: 'controller',

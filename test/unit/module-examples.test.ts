@@ -6,8 +6,9 @@
  *   - every argument, nested fields included, has a description, and `returns` documents only keys beyond
  *     Ansible's common ones.
  * A value holding {{ }} is only known at run time. The rule: it may only stand where the argument (or the list item
- * or field it is in) takes a string, since a template renders to text; the loader still checks the task's other arguments against the schema, but the
- * rules and validate(), which need every value, run only on tasks without templates.
+ * or field it is in) takes a string, since a template renders to text; the loader still checks the task's other
+ * arguments against the schema, but the rules and validate(), which need every value, run only on tasks without
+ * templates.
  */
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';

@@ -45,6 +45,16 @@ const NUMBER_STRING = String.raw`^\s*[-+]?\d+(?:\.\d*)?\s*$`;
 export function widen(s: Schema): Schema {
   const out: Schema = { ...s };
   if (isObj(s.properties)) out.properties = mapValues(s.properties, widen);
+  // a field with a default is not required (autofs_map's entries.state): Ajv fills defaults before it checks `required`
+  if (isObj(s.properties) && Array.isArray(s.required)) {
+    const props = s.properties;
+    const required = (s.required as string[]).filter((k) => {
+      const p = props[k];
+      return !isObj(p) || p.default === undefined;
+    });
+    if (required.length) out.required = required;
+    else delete out.required;
+  }
   if (isObj(s.patternProperties)) out.patternProperties = mapValues(s.patternProperties, widen);
   if (isObj(s.additionalProperties)) out.additionalProperties = widen(s.additionalProperties);
   if (isObj(s.items)) out.items = widen(s.items);

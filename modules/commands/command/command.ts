@@ -17,6 +17,23 @@ export const command = defineModule({
   name: 'command',
   aliases: ['ansible.builtin.command', 'ansible.legacy.command'],
   description: 'Run a command on the host (no shell: pipes, redirections and variables other than $VARS are plain text)',
+  examples: `- name: sinfo sees the cloud partition
+  ansible.builtin.command: sinfo -h -p cloud -o '%P %a'
+  register: sinfo
+  changed_when: false
+- name: return the cloud node to service once it is configured
+  ansible.builtin.command:
+    argv: [scontrol, update, "NodeName={{ inventory_hostname_short }}", State=RESUME]
+  delegate_to: "{{ slurm_controller }}"
+`,
+  returns: {
+    cmd: 'the command as run (argv list for command, the text for shell)',
+    stdout_lines: 'stdout split into lines',
+    stderr_lines: 'stderr split into lines',
+    start: 'when it started (local time)',
+    end: 'when it ended',
+    delta: 'how long it ran (H:MM:SS.micro)',
+  },
   args: Args,
   argAliases: { _raw_params: 'cmd', free_form: 'cmd' },
   freeForm: 'cmd',

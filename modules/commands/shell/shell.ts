@@ -21,6 +21,25 @@ export const shell = defineModule({
   name: 'shell',
   aliases: ['ansible.builtin.shell', 'ansible.legacy.shell'],
   description: 'Run a command line through a shell on the host (pipes, redirections, variables)',
+  examples: `- name: a credential made here is accepted by the controller
+  ansible.builtin.shell:
+    cmd: munge -n | ssh {{ slurm_controller }} unmunge
+  changed_when: false
+- name: the munge key from a vault base64 value, through stdin (never on a command line)
+  ansible.builtin.shell:
+    cmd: umask 077 && base64 -d > /etc/munge/munge.key && chown munge:munge /etc/munge/munge.key
+    stdin: "{{ munge_key_b64 }}"
+    creates: /etc/munge/munge.key
+  no_log: true
+`,
+  returns: {
+    cmd: 'the command as run (argv list for command, the text for shell)',
+    stdout_lines: 'stdout split into lines',
+    stderr_lines: 'stderr split into lines',
+    start: 'when it started (local time)',
+    end: 'when it ended',
+    delta: 'how long it ran (H:MM:SS.micro)',
+  },
   args: Args,
   argAliases: { _raw_params: 'cmd', free_form: 'cmd' },
   freeForm: 'cmd',

@@ -171,6 +171,35 @@ export const copyModule = defineModule({
   name: 'copy',
   aliases: ['ansible.builtin.copy', 'ansible.legacy.copy'],
   description: 'Copy a file or directory tree (or inline content) to the host, atomically, keeping or setting owner/group/mode',
+  examples: `- name: the site's munge key (the on-prem one, never a new one)
+  ansible.builtin.copy:
+    src: munge.key
+    dest: /etc/munge/munge.key
+    owner: munge
+    group: munge
+    mode: "0400"
+  no_log: true
+  notify: restart munge
+- name: sudo rule for Slurm's power-saving scripts, checked before it is installed
+  ansible.builtin.copy:
+    content: "slurm ALL=(root) NOPASSWD: /opt/slurm/etc/resume.sh, /opt/slurm/etc/suspend.sh\\n"
+    dest: /etc/sudoers.d/slurm-power
+    mode: "0440"
+    validate: visudo -cf %s
+`,
+  returns: {
+    dest: 'the file written (a link\'s target with follow)',
+    src: 'the source (controller path, or the host path with remote_src)',
+    checksum: 'sha1 of the content',
+    size: 'size of the content in bytes',
+    owner: 'owner of dest',
+    group: 'group of dest',
+    mode: 'mode of dest (octal text)',
+    state: 'file',
+    uid: 'uid of dest (when owner is not given)',
+    gid: 'gid of dest (when group is not given)',
+    backup_file: 'with backup: the copy of the old file',
+  },
   args: Args,
   rules: { requiredOneOf: [['src', 'content']], mutuallyExclusive: [['src', 'content']], requiredIf: [{ arg: 'remote_src', is: true, then: ['src'] }] },
   validate(a) {

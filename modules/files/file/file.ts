@@ -20,9 +20,9 @@ const Args = Type.Object(
     force: Type.Boolean({ default: false, description: 'link/hard: replace an existing file/empty directory; link to a missing src' }),
     follow: Type.Optional(Type.Boolean({ description: `act on the target of a symlink (default: yes, but ${TRUSTED_LINKS_NOTE})` })),
     modification_time: Type.Optional(Type.String({ description: "'preserve', 'now' or a time in modification_time_format" })),
-    modification_time_format: Type.String({ default: DEFAULT_TIME_FORMAT }),
+    modification_time_format: Type.String({ default: DEFAULT_TIME_FORMAT, description: 'strptime format of modification_time (%Y %y %m %d %H %M %S); the time is local time on the host' }),
     access_time: Type.Optional(Type.String({ description: "'preserve', 'now' or a time in access_time_format" })),
-    access_time_format: Type.String({ default: DEFAULT_TIME_FORMAT }),
+    access_time_format: Type.String({ default: DEFAULT_TIME_FORMAT, description: 'strptime format of access_time (%Y %y %m %d %H %M %S); the time is local time on the host' }),
   },
   { additionalProperties: false },
 );
@@ -54,6 +54,29 @@ export const fileModule = defineModule({
   name: 'file',
   aliases: ['ansible.builtin.file', 'ansible.legacy.file'],
   description: 'Manage files, directories, symlinks and hard links, and their owner/group/mode/times',
+  examples: `- name: munge's directory belongs to the munge account
+  ansible.builtin.file:
+    path: /etc/munge
+    state: directory
+    owner: munge
+    group: munge
+    mode: "0700"
+- name: /home/nfsdata points into the automounted Azure Blob container (not mounted yet, hence force)
+  ansible.builtin.file:
+    path: /home/nfsdata
+    src: /azure/nfsdata
+    state: link
+    force: true
+`,
+  returns: {
+    path: 'the path managed',
+    dest: 'link/hard: the link',
+    src: 'link/hard: what it points to',
+    state: 'the state after the task',
+    mode: 'mode (octal text), when the path exists',
+    owner: 'owner, when the path exists',
+    group: 'group, when the path exists',
+  },
   args: Args,
   argAliases: { dest: 'path', name: 'path' },
   validate(a) {

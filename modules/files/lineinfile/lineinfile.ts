@@ -8,12 +8,12 @@ import { lineAbsent, linePresent } from './line-edit.js';
 const Args = Type.Object(
   {
     path: Type.String({ description: 'the file to modify' }),
-    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present' }),
+    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'present: ensure the line (replacing the last regexp/search_string match); absent: remove every matching line' }),
     line: Type.Optional(Type.String({ description: 'the line to insert/replace (with backrefs: may use \\1, \\g<name>)' })),
     regexp: Type.Optional(Type.String({ description: 'Python regexp: the last matching line is replaced (or removed with state=absent)' })),
     search_string: Type.Optional(Type.String({ description: 'literal string: the last line containing it is replaced (or removed)' })),
     insertafter: Type.Optional(Type.String({ description: "regexp, EOF (default) or BOF: where to add the line when nothing matches" })),
-    insertbefore: Type.Optional(Type.String({ description: 'regexp or BOF' })),
+    insertbefore: Type.Optional(Type.String({ description: 'regexp (last matching line) or BOF: add the line before it when nothing matches' })),
     firstmatch: Type.Boolean({ default: false, description: 'use the first match of regexp/insertafter/insertbefore instead of the last' }),
     backrefs: Type.Boolean({ default: false, description: 'expand backreferences of regexp in line; no match leaves the file unchanged' }),
     create: Type.Boolean({ default: false, description: 'create the file when it does not exist' }),
@@ -28,6 +28,23 @@ export const lineinfileModule = defineModule({
   name: 'lineinfile',
   aliases: ['ansible.builtin.lineinfile', 'ansible.legacy.lineinfile'],
   description: 'Ensure a particular line is in a file, or replace/remove lines matching a regexp',
+  examples: `- name: no password logins on cloud nodes
+  ansible.builtin.lineinfile:
+    path: /etc/ssh/sshd_config
+    regexp: '^#?PasswordAuthentication\\s'
+    line: PasswordAuthentication no
+    validate: /usr/sbin/sshd -t -f %s
+  notify: restart sshd
+- name: the cloud partition's nodes are not in the old include any more
+  ansible.builtin.lineinfile:
+    path: /etc/slurm/nodes.conf
+    regexp: '^NodeName=cloud-'
+    state: absent
+`,
+  returns: {
+    found: 'state=absent: how many lines were removed',
+    backup_file: 'with backup: the copy of the old file (also as backup)',
+  },
   args: Args,
   argAliases: { dest: 'path', destfile: 'path', name: 'path', value: 'line', regex: 'regexp' },
   rules: { mutuallyExclusive: [['insertbefore', 'insertafter'], ['regexp', 'search_string'], ['backrefs', 'search_string']] },

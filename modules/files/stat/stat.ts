@@ -11,9 +11,9 @@ const Args = Type.Object(
     get_checksum: Type.Boolean({ default: true, description: 'checksum of a readable regular file' }),
     checksum_algorithm: Type.Union(
       Algorithms.map((a) => Type.Literal(a)),
-      { default: 'sha1' },
+      { default: 'sha1', description: 'hash algorithm of stat.checksum (with get_checksum)' },
     ),
-    get_md5: Type.Boolean({ default: false }),
+    get_md5: Type.Boolean({ default: false, description: 'also return stat.md5 of a regular file (one more read on the host)' }),
     get_mime: Type.Boolean({ default: false, description: 'accepted for compatibility; mimetype is not read (no file(1) on minimal hosts)' }),
     get_attributes: Type.Boolean({ default: false, description: 'accepted for compatibility; lsattr flags are not read' }),
   },
@@ -73,6 +73,20 @@ export const statModule = defineModule({
   name: 'stat',
   aliases: ['ansible.builtin.stat', 'ansible.legacy.stat'],
   description: 'Retrieve file or file system status',
+  examples: `- name: is the munge key in place, and which one?
+  ansible.builtin.stat:
+    path: /etc/munge/munge.key
+    checksum_algorithm: sha256
+  register: munge_key
+- name: is the Blob container automounted yet?
+  ansible.builtin.stat:
+    path: /azure/nfsdata
+    get_checksum: false
+  register: nfsdata
+`,
+  returns: {
+    stat: 'Ansible\'s stat dict: exists, and for an existing path mode, isdir/isreg/islnk..., uid/gid, pw_name/gr_name, size, inode, dev, nlink, atime/mtime/ctime, the permission bits (rusr, wgrp...), readable/writeable/executable, lnk_source/lnk_target (links), checksum and md5 (regular files)',
+  },
   args: Args,
   argAliases: { dest: 'path', name: 'path', checksum: 'checksum_algorithm', checksum_algo: 'checksum_algorithm', mime: 'get_mime', mime_type: 'get_mime', 'mime-type': 'get_mime', attr: 'get_attributes', attributes: 'get_attributes' },
   async check(ctx, a) {

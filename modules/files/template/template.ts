@@ -25,6 +25,29 @@ export const templateModule = defineModule({
   name: 'template',
   aliases: ['ansible.builtin.template', 'ansible.legacy.template'],
   description: 'Render a template on the controller and write it to the host (atomic, validate, backup, owner/group/mode)',
+  examples: `- name: slurm.conf from the cluster's template
+  ansible.builtin.template:
+    src: slurm.conf.j2
+    dest: /etc/slurm/slurm.conf
+    owner: slurm
+    group: slurm
+    mode: "0644"
+    backup: true
+  notify: restart slurmd
+`,
+  returns: {
+    dest: 'the file written (a link\'s target with follow)',
+    checksum: 'sha1 of the content',
+    size: 'size of the content in bytes',
+    owner: 'owner of dest',
+    group: 'group of dest',
+    mode: 'mode of dest (octal text)',
+    state: 'file',
+    uid: 'uid of dest (when owner is not given)',
+    gid: 'gid of dest (when group is not given)',
+    backup_file: 'with backup: the copy of the old file',
+    src: 'the template on the controller',
+  },
   args: Args,
   validate(a) {
     checkModeSpec(a.mode, '/mode', true);

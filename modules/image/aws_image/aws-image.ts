@@ -12,9 +12,9 @@ const Args = Type.Object(
   {
     instance_id: Type.String({ pattern: '^i-[0-9a-f]{8,17}$', description: 'the builder instance (deprovisioned)' }),
     name: Type.String({ description: 'AMI name (unique per account and region)' }),
-    description: Type.Optional(Type.String({ maxLength: 255 })),
+    description: Type.Optional(Type.String({ maxLength: 255, description: 'the AMI description (at most 255 characters)' })),
     no_reboot: Type.Boolean({ default: false, description: 'do not reboot the instance: the file systems are not quiesced, the image may be inconsistent' }),
-    region: Type.Optional(Type.String({ minLength: 1 })),
+    region: Type.Optional(Type.String({ minLength: 1, description: "AWS region (default: the CLI's, from AWS_REGION or the profile)" })),
     profile: Type.Optional(Type.String({ minLength: 1, description: 'AWS CLI profile (default: the CLI\'s own choice, e.g. AWS_PROFILE)' })),
     timeout: Type.Number({ default: 3600, minimum: 0, description: 'seconds to wait for the image to be available (checked between `aws ec2 wait` rounds of up to 10 min)' }),
   },
@@ -54,6 +54,22 @@ function brokenImage(img: Ec2Image): ModuleError {
 export const awsImage = defineModule<typeof Args, Plan>({
   name: 'aws_image',
   description: 'Create an AMI from an EC2 instance (aws ec2 create-image + wait image-available), idempotent by name',
+  examples: `- name: an AMI of the deprovisioned builder
+  aws_image:
+    instance_id: i-0abc123def4567890
+    name: hpc-el9-2024-06
+    description: Slurm cloud node, EL9
+    region: eu-west-1
+  delegate_to: localhost
+  register: ami
+`,
+  returns: {
+    image_id: 'the AMI id (ami-...)',
+    name: 'the AMI name',
+    state: 'the image state (available, or pending in check mode)',
+    instance_id: 'the source instance',
+    instance_state: 'a new image: the instance state before the capture',
+  },
   args: Args,
   validate(a) {
     if (!AMI_NAME.test(a.name)) throw new ArgsError(`aws_image: an AMI name is 3-128 characters of letters, digits, spaces and ( ) [ ] . / - ' @ _ — not '${a.name}'`, '/name');

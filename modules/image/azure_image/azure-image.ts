@@ -30,11 +30,11 @@ const Args = Type.Object(
     initial_version: Type.String({ default: '1.0.0', description: 'the version when the definition has none yet' }),
     target_regions: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'regions to replicate to (az syntax REGION[=REPLICAS][=STORAGE]); the source region is always included' }),
     replica_count: Type.Optional(Type.Integer({ minimum: 1, description: 'default replicas per region' })),
-    storage_account_type: Type.Optional(Type.Union([Type.Literal('Standard_LRS'), Type.Literal('Standard_ZRS'), Type.Literal('Premium_LRS')])),
+    storage_account_type: Type.Optional(Type.Union([Type.Literal('Standard_LRS'), Type.Literal('Standard_ZRS'), Type.Literal('Premium_LRS')], { description: "storage of the version's replicas (az --storage-account-type; default: Azure's)" })),
     deallocate: Type.Boolean({ default: true, description: 'deallocate a running VM first (false: refuse unless it is already deallocated)' }),
-    subscription: Type.Optional(Type.String({ minLength: 1 })),
+    subscription: Type.Optional(Type.String({ minLength: 1, description: "subscription name or id (default: the CLI's current one)" })),
     timeout: Type.Number({ default: 3600, minimum: 0, description: 'seconds to wait for deallocation, and again for the image version' }),
-    poll_interval: Type.Number({ default: 15, minimum: 0 }),
+    poll_interval: Type.Number({ default: 15, minimum: 0, description: 'seconds between two reads of the power state or the version state' }),
   },
   { additionalProperties: false },
 );
@@ -84,6 +84,33 @@ function existingVersion(versions: AzImageVersion[], vmId: string, a: A, ours: b
 export const azureImage = defineModule<typeof Args, Plan>({
   name: 'azure_image',
   description: 'Capture a deprovisioned Azure VM: deallocate, generalize, managed image or Compute Gallery version (az CLI)',
+  examples: `- name: capture the deprovisioned builder as the next minor version in the gallery
+  azure_image:
+    resource_group: rg-hpc-images
+    vm: builder-el9
+    gallery_name: hpc_gallery
+    gallery_image_definition: hpc-el9
+    version_bump: minor
+    target_regions: [westeurope, northeurope=2]
+  delegate_to: localhost
+  register: image
+- name: or as a managed image in the builder's resource group
+  azure_image:
+    resource_group: rg-hpc-images
+    vm: builder-el9
+    name: hpc-el9-2024-06
+  delegate_to: localhost
+`,
+  returns: {
+    image_id: 'the id of the managed image or of the gallery version',
+    image_name: 'managed image: its name',
+    version: 'gallery: the version (planned, in check mode)',
+    version_id: 'gallery: the version id',
+    target_regions: 'gallery: the regions the version is replicated to',
+    vm_id: 'the source VM id',
+    location: 'the region',
+    power_state: 'the VM\'s power state before the task (when a capture was planned)',
+  },
   args: Args,
   // name: a managed image; gallery_name (+ gallery_image_definition): a gallery image version
   rules: { requiredOneOf: [['name', 'gallery_name']], mutuallyExclusive: [['name', 'gallery_name']], requiredBy: { gallery_name: ['gallery_image_definition'] } },

@@ -48,6 +48,25 @@ export function planPower(statuses: Parameters<typeof powerState>[0], state: str
 export const azureVm = defineModule<typeof Args, Plan>({
   name: 'azure_vm',
   description: 'Start or deallocate an Azure VM with the az CLI and wait for the power state (never `az vm stop`)',
+  examples: `- name: start the image builder
+  azure_vm:
+    resource_group: rg-hpc-images
+    name: builder-el9
+    state: started
+  delegate_to: localhost
+- name: deallocate an idle cloud node (a stopped VM is still billed)
+  azure_vm:
+    resource_group: rg-hpc-burst
+    name: "{{ inventory_hostname }}"
+    state: deallocated
+    timeout: 600
+  delegate_to: localhost
+`,
+  returns: {
+    resource_group: 'the resource group',
+    name: 'the VM',
+    power_state: 'PowerState/... after the task (before it, in check mode)',
+  },
   args: Args,
   validate(a) {
     if (a.state === 'stopped') {

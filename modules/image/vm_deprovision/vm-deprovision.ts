@@ -34,6 +34,18 @@ const Args = Type.Object(
 export const vmDeprovision = defineModule<typeof Args, DeprovisionPlan>({
   name: 'vm_deprovision',
   description: 'Deprovision a VM before capturing it as an image (waagent -deprovision[+user] or cloud-init clean); cannot be undone',
+  examples: `- name: strip the builder of its identity (the last task before the capture; cannot be undone)
+  vm_deprovision:
+    delete_user: true
+  become: true
+`,
+  returns: {
+    method: 'waagent or cloud-init',
+    would_remove: 'what the plan removes, one line each (check mode too)',
+    removed: 'after the run: what was removed',
+    commands: 'the commands run (or, in check mode, to run)',
+    hostname: 'the host name after the run',
+  },
   args: Args,
   async check(ctx, a) {
     const f = await ctx.fact(deprovisionFact, undefined);

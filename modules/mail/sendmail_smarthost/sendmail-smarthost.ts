@@ -82,6 +82,19 @@ function m4Steps(a: Args, plan: SendmailPlan): { steps: FileStep[]; tmp: string 
 export const sendmailSmarthost = defineModule({
   name: 'sendmail_smarthost',
   description: "Set sendmail's SMART_HOST in sendmail.mc and rebuild sendmail.cf (checked on the built DS line); notify a restart",
+  examples: `- name: cloud nodes relay mail through the on-prem smart host (brackets - no MX lookup)
+  sendmail_smarthost:
+    smart_host: '[10.2.0.25]'
+  notify: restart sendmail
+`,
+  returns: {
+    smart_host: 'the smart host now (null for state=absent)',
+    mc: 'the m4 source',
+    cf: 'the built configuration',
+    previous: 'the SMART_HOST sendmail.mc had before (null: none)',
+    ds_before: 'the DS line of sendmail.cf before (null: none)',
+    rebuilt: 'after a change: how sendmail.cf was rebuilt (\'m4\' or \'make\')',
+  },
   args: Args,
   rules: { requiredIf: [{ arg: 'state', is: 'present', then: ['smart_host'] }] },
   validate(a) {

@@ -17,7 +17,7 @@ const Args = Type.Object(
   {
     user: OneLine({ description: 'the account whose keys are managed' }),
     key: Type.String({ description: 'one or more public key lines (as in id_ed25519.pub); blank lines and # comments are skipped' }),
-    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present' }),
+    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'present: add the keys (a key whose options or comment differ is rewritten); absent: remove them' }),
     path: Type.Optional(Type.String({ description: 'default ~USER/.ssh/authorized_keys; ~/ means the user\'s home' })),
     manage_dir: Type.Boolean({ default: true, description: "create the file's directory (0700) and keep its owner/mode" }),
     exclusive: Type.Boolean({ default: false, description: 'remove every key not listed in key' }),
@@ -66,6 +66,20 @@ export const authorizedKey = defineModule({
   name: 'authorized_key',
   aliases: ['ansible.posix.authorized_key'],
   description: "Add or remove ssh public keys in a user's authorized_keys (0700 directory, 0600 file, owned by the user)",
+  examples: `- name: the on-prem admin's key, and no other, for root on the gateway (from the cluster network only)
+  ansible.posix.authorized_key:
+    user: root
+    key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF7u6j9mQy1Yl3Xx4b0N2sZk1x2jXrQmO3c8T0XwqYpR admin@onprem
+    key_options: from="10.2.0.0/16"
+    exclusive: true
+`,
+  returns: {
+    user: 'the account',
+    state: 'present or absent',
+    exclusive: 'the exclusive argument',
+    key_options: 'the key_options argument (null when not given)',
+    keyfile: 'the authorized_keys file (when the user exists)',
+  },
   args: Args,
   validate(a) {
     parseKeysArg(a.key, a.key_options, a.comment);

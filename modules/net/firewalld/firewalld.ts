@@ -19,7 +19,7 @@ const Args = Type.Object(
     source: Type.Optional(Type.String({ description: 'a source address or CIDR bound to the zone, e.g. the on-prem subnet in zone trusted' })),
     interface: Type.Optional(Type.String({ description: 'an interface bound to the zone' })),
     zone: Type.Optional(Type.String({ description: 'the zone (default: the default zone)' })),
-    state: Type.Union([Type.Literal('enabled'), Type.Literal('disabled')]),
+    state: Type.Union([Type.Literal('enabled'), Type.Literal('disabled')], { description: 'enabled: add the item to the zone (--add-*); disabled: remove it (--remove-*)' }),
     permanent: Type.Optional(Type.Boolean({ description: 'change the permanent configuration (survives reloads and reboots)' })),
     immediate: Type.Boolean({ default: false, description: 'change the runtime configuration too (assumed when permanent is false)' }),
     offline: Type.Optional(Type.Boolean({ description: 'accepted for compatibility: firewall-offline-cmd is used whenever the daemon is not running' })),
@@ -70,6 +70,34 @@ export const firewalld = defineModule({
   name: 'firewalld',
   aliases: ['ansible.posix.firewalld'],
   description: 'Enable/disable a firewalld service, port, source or interface in a zone (runtime and/or permanent); firewall-offline-cmd when the daemon is not running',
+  examples: `- name: IKE and ESP through the gateway's firewall, now and after a reboot
+  ansible.posix.firewalld:
+    service: ipsec
+    state: enabled
+    permanent: true
+    immediate: true
+- name: the Azure VNet is a trusted source on the gateway
+  ansible.posix.firewalld:
+    source: 10.0.0.0/16
+    zone: trusted
+    state: enabled
+    permanent: true
+    immediate: true
+- name: slurmd and srun ports on a cloud node
+  ansible.posix.firewalld:
+    port: 6818/tcp
+    state: enabled
+    permanent: true
+`,
+  returns: {
+    'service/port/source/interface': 'the item managed, under its kind as the key',
+    zone: 'the zone ((default) when not given)',
+    state: 'enabled or disabled',
+    permanent: 'whether the permanent configuration is managed',
+    immediate: 'whether the runtime configuration is managed',
+    firewalld_running: 'whether the daemon was running',
+    commands: 'after a change: the firewall-cmd / firewall-offline-cmd commands run',
+  },
   args: Args,
   validate(a) {
     itemOf(a);

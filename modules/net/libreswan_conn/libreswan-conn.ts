@@ -11,50 +11,17 @@
  * is left to its start (it reads every /etc/ipsec.d/*.conf).
  */
 import { ArgsError, ModuleError, Type, change, defineModule, ok, type ResultData, type Static } from '../../../src/contract/index.js';
-import { OneLine } from '../../../lib/args/one-line.js';
 import { applyText, planRemove, planText, readTextFile, type TextPlan } from '../../../lib/files/text-file.js';
-import { checkConn, renderConn, type ConnSpec } from './libreswan-render.js';
+import { checkConn, connKeywordArgs, extraArg, renderConn, type ConnSpec } from './libreswan-render.js';
 import { connLoaded, loadConn, plutoFact, unloadConn } from '../../../lib/net/libreswan-pluto.js';
 import { algparseFact } from './libreswan-algparse.js';
-
-const Str = (description: string) => Type.Optional(OneLine({ description }));
-const Dur = (description: string) => Type.Optional(Type.Union([OneLine(), Type.Integer({ minimum: 0 })], { description }));
-const Subnets = (description: string) => Type.Optional(Type.Array(OneLine(), { description }));
 
 const Args = Type.Object(
   {
     name: Type.String({ description: 'connection name (also the file name /etc/ipsec.d/NAME.conf)' }),
-    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present' }),
-    left: Str("this gateway's public address (or %defaultroute, a host name); required with state=present"),
-    leftid: Str('local ID (default: left); e.g. @onprem-gw or the public address behind NAT'),
-    leftsubnet: Str('local private subnet (CIDR), e.g. the on-prem cluster network 10.2.0.0/16'),
-    leftsubnets: Subnets('several local subnets (instead of leftsubnet)'),
-    leftsourceip: Str("this gateway's own address inside leftsubnet (source of its traffic into the tunnel)"),
-    right: Str("the peer's public address (e.g. the Azure VPN gateway); required with state=present"),
-    rightid: Str('remote ID (default: right)'),
-    rightsubnet: Str('remote private subnet (CIDR), e.g. the cloud VNet 10.0.0.0/16'),
-    rightsubnets: Subnets('several remote subnets (instead of rightsubnet)'),
-    authby: OneLine({ default: 'secret', description: 'secret (PSK, see libreswan_secret), rsasig, ecdsa, ...' }),
-    auto: Type.Union([Type.Literal('add'), Type.Literal('start'), Type.Literal('ondemand'), Type.Literal('route'), Type.Literal('ignore'), Type.Literal('keep')], {
-      default: 'start',
-      description: 'what pluto does at start: start (initiate), add (wait for the peer), ondemand, ignore',
-    }),
-    ikev2: Type.Optional(
-      Type.Union([Type.Boolean(), Type.Literal('insist'), Type.Literal('yes'), Type.Literal('no'), Type.Literal('never'), Type.Literal('permit'), Type.Literal('propose')], {
-        description: 'true → ikev2=insist (IKEv2 only; what RHEL 8 Libreswan 4.4 expects), false → no (IKEv1); Azure basic SKU has no IKEv2',
-      }),
-    ),
-    ike: Str("IKE proposals, e.g. 'aes256-sha2;modp2048' (not modp1024: Libreswan 4.x refuses DH group 2)"),
-    esp: Str("ESP (child SA) proposals, e.g. 'aes128-sha2'"),
-    pfs: Type.Optional(Type.Boolean({ description: 'perfect forward secrecy for the child SA' })),
-    dpddelay: Dur('dead peer detection interval (seconds, or e.g. 30s)'),
-    dpdtimeout: Dur('dead peer detection timeout'),
-    dpdaction: Type.Optional(Type.Union([Type.Literal('hold'), Type.Literal('clear'), Type.Literal('restart')])),
-    ikelifetime: Dur('IKE SA lifetime, e.g. 3600s or 1h'),
-    salifetime: Dur('child SA lifetime'),
-    extra: Type.Optional(
-      Type.Record(Type.String(), Type.Union([OneLine(), Type.Number(), Type.Boolean()]), { description: 'any other ipsec.conf(5) conn keyword: value (written after the typed ones)' }),
-    ),
+    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'present: write NAME.conf (checked) and load it; absent: remove the file and unload the conn from a running pluto' }),
+    ...connKeywordArgs,
+    extra: extraArg,
     dir: Type.String({ default: '/etc/ipsec.d', description: 'where NAME.conf goes (must be included by /etc/ipsec.conf)' }),
     load: Type.Boolean({ default: true, description: 'load the changed conn into a running pluto (ipsec auto --replace, then --up for auto=start)' }),
   },
@@ -63,31 +30,8 @@ const Args = Type.Object(
 type Args = Static<typeof Args>;
 
 export function specOf(a: Args): ConnSpec {
-  const ikev2 = a.ikev2 === 'yes' ? true : a.ikev2;
-  return {
-    name: a.name,
-    left: a.left ?? '',
-    leftid: a.leftid,
-    leftsubnet: a.leftsubnet,
-    leftsubnets: a.leftsubnets,
-    leftsourceip: a.leftsourceip,
-    right: a.right ?? '',
-    rightid: a.rightid,
-    rightsubnet: a.rightsubnet,
-    rightsubnets: a.rightsubnets,
-    authby: a.authby,
-    auto: a.auto,
-    ikev2,
-    ike: a.ike,
-    esp: a.esp,
-    pfs: a.pfs,
-    dpddelay: a.dpddelay,
-    dpdtimeout: a.dpdtimeout,
-    dpdaction: a.dpdaction,
-    ikelifetime: a.ikelifetime,
-    salifetime: a.salifetime,
-    extra: a.extra,
-  };
+  const { state: _state, dir: _dir, load: _load, ...conn } = a;
+  return { ...conn, left: a.left ?? '', right: a.right ?? '', ikev2: a.ikev2 === 'yes' ? true : a.ikev2 };
 }
 
 export const CHECKCONFIG = 'ipsec addconn --checkconfig --config %s';
@@ -108,6 +52,31 @@ function afterLoad(auto: Args['auto']): 'up' | 'route' | undefined {
 export const libreswanConn = defineModule({
   name: 'libreswan_conn',
   description: 'One Libreswan connection in /etc/ipsec.d/NAME.conf from typed arguments; checked (addresses, subnets, proposals, checkconfig) before it replaces the old file; loaded into a running pluto',
+  examples: `- name: the site-to-site tunnel to the Azure VPN gateway
+  libreswan_conn:
+    name: azure
+    left: 198.51.100.10
+    leftsubnet: 10.2.0.0/16
+    leftsourceip: 10.2.0.1
+    right: 203.0.113.20
+    rightsubnet: 10.0.0.0/16
+    ikev2: true
+    ike: aes256-sha2;modp2048
+    esp: aes256-sha2
+    dpdaction: restart
+    dpddelay: 30
+    dpdtimeout: 120
+    ikelifetime: 28800s
+    salifetime: 3600s
+`,
+  returns: {
+    name: 'the connection',
+    path: 'its file (DIR/NAME.conf)',
+    state: 'present or absent',
+    pluto_running: 'whether pluto was running',
+    loaded: 'true when the conn was (re)loaded into pluto',
+    then: 'what followed the load: \'up\' (auto=start) or \'route\' (auto=ondemand/route)',
+  },
   args: Args,
   argAliases: { conn: 'name' },
   rules: { requiredIf: [{ arg: 'state', is: 'present', then: ['left', 'right'] }] },

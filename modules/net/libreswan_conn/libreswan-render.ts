@@ -4,60 +4,63 @@
  * its subnet, proposals this Libreswan refuses) and the file text, one `key=value` per indented line.
  * Pure: no host involved, so every refusal happens before anything is touched.
  */
-import { ArgsError } from '../../../src/contract/index.js';
+import { ArgsError, Type, type Static } from '../../../src/contract/index.js';
+import { OneLine } from '../../../lib/args/one-line.js';
 import { containsAddress, isDefaultPrefix, isHostname, looksLikeAddress, overlaps, parseAddress, parsePrefix, prefixText, type Prefix } from '../../../lib/net/prefix.js';
 import { checkProposal } from './libreswan-proposals.js';
 
 export type Scalar = string | number | boolean;
 
-export interface ConnSpec {
-  name: string;
-  left: string;
-  leftid?: string;
-  leftsubnet?: string;
-  leftsubnets?: string[];
-  leftsourceip?: string;
-  right: string;
-  rightid?: string;
-  rightsubnet?: string;
-  rightsubnets?: string[];
-  authby?: string;
-  auto?: string;
-  ikev2?: boolean | string;
-  ike?: string;
-  esp?: string;
-  pfs?: boolean;
-  dpddelay?: string | number;
-  dpdtimeout?: string | number;
-  dpdaction?: string;
-  ikelifetime?: string | number;
-  salifetime?: string | number;
-  extra?: Record<string, Scalar>;
-}
+const Str = (description: string) => Type.Optional(OneLine({ description }));
+const Dur = (description: string) => Type.Optional(Type.Union([OneLine(), Type.Integer({ minimum: 0 })], { description }));
+const Subnets = (description: string) => Type.Optional(Type.Array(OneLine(), { description }));
+
+/**
+ * The conn keywords that are arguments of their own, in the order they are written: the one definition that
+ * the module's schema, ConnSpec and CONN_KEYS derive from.
+ */
+export const connKeywordArgs = {
+  left: Str("this gateway's public address (or %defaultroute, a host name); required with state=present"),
+  leftid: Str('local ID (default: left); e.g. @onprem-gw or the public address behind NAT'),
+  leftsubnet: Str('local private subnet (CIDR), e.g. the on-prem cluster network 10.2.0.0/16'),
+  leftsubnets: Subnets('several local subnets (instead of leftsubnet)'),
+  leftsourceip: Str("this gateway's own address inside leftsubnet (source of its traffic into the tunnel)"),
+  right: Str("the peer's public address (e.g. the Azure VPN gateway); required with state=present"),
+  rightid: Str('remote ID (default: right)'),
+  rightsubnet: Str('remote private subnet (CIDR), e.g. the cloud VNet 10.0.0.0/16'),
+  rightsubnets: Subnets('several remote subnets (instead of rightsubnet)'),
+  authby: OneLine({ default: 'secret', description: 'secret (PSK, see libreswan_secret), rsasig, ecdsa, ...' }),
+  auto: Type.Union([Type.Literal('add'), Type.Literal('start'), Type.Literal('ondemand'), Type.Literal('route'), Type.Literal('ignore'), Type.Literal('keep')], {
+    default: 'start',
+    description: 'what pluto does at start: start (initiate), add (wait for the peer), ondemand, ignore',
+  }),
+  ikev2: Type.Optional(
+    Type.Union([Type.Boolean(), Type.Literal('insist'), Type.Literal('yes'), Type.Literal('no'), Type.Literal('never'), Type.Literal('permit'), Type.Literal('propose')], {
+      description: 'true → ikev2=insist (IKEv2 only; what RHEL 8 Libreswan 4.4 expects), false → no (IKEv1); Azure basic SKU has no IKEv2',
+    }),
+  ),
+  ike: Str("IKE proposals, e.g. 'aes256-sha2;modp2048' (not modp1024: Libreswan 4.x refuses DH group 2)"),
+  esp: Str("ESP (child SA) proposals, e.g. 'aes128-sha2'"),
+  pfs: Type.Optional(Type.Boolean({ description: 'perfect forward secrecy for the child SA' })),
+  dpddelay: Dur('dead peer detection interval (seconds, or e.g. 30s)'),
+  dpdtimeout: Dur('dead peer detection timeout'),
+  dpdaction: Type.Optional(Type.Union([Type.Literal('hold'), Type.Literal('clear'), Type.Literal('restart')], { description: 'when the peer is found dead: restart (renegotiate: the usual for a site-to-site tunnel), clear or hold' })),
+  ikelifetime: Dur('IKE SA lifetime, e.g. 3600s or 1h'),
+  salifetime: Dur('child SA lifetime'),
+};
+
+/** Any other conn keyword, written after the typed ones. */
+export const extraArg = Type.Optional(
+  Type.Record(Type.String(), Type.Union([OneLine(), Type.Number(), Type.Boolean()]), { description: 'any other ipsec.conf(5) conn keyword: value (written after the typed ones)' }),
+);
 
 /** The typed keys, in the order they are written. */
-export const CONN_KEYS = [
-  'left',
-  'leftid',
-  'leftsubnet',
-  'leftsubnets',
-  'leftsourceip',
-  'right',
-  'rightid',
-  'rightsubnet',
-  'rightsubnets',
-  'authby',
-  'auto',
-  'ikev2',
-  'ike',
-  'esp',
-  'pfs',
-  'dpddelay',
-  'dpdtimeout',
-  'dpdaction',
-  'ikelifetime',
-  'salifetime',
-] as const satisfies readonly (keyof ConnSpec)[];
+export const CONN_KEYS = Object.keys(connKeywordArgs) as (keyof typeof connKeywordArgs)[];
+
+const ConnFields = Type.Object({ name: Type.String(), ...connKeywordArgs, extra: extraArg });
+
+/** What renderConn and checkConn take: the conn's arguments with both ends given; authby and auto may be left to Libreswan. */
+export type ConnSpec = Partial<Static<typeof ConnFields>> & { name: string; left: string; right: string };
 
 /** Endpoint keywords ipsec.conf(5) accepts for left= / right=. */
 const END_KEYWORDS = new Set(['%defaultroute', '%any', '%opportunistic', '%opportunisticgroup', '%group']);

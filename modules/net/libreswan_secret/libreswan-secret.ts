@@ -18,7 +18,7 @@ const Args = Type.Object(
     psk: Type.String({ description: 'the pre-shared key (from a vault); generate one with `openssl rand -base64 24`' }),
     left: OneLine({ default: '%any', description: "the local end's ID or address (as leftid/left of the conn), or %any" }),
     right: OneLine({ default: '%any', description: "the remote end's ID or address, or %any" }),
-    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present' }),
+    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'present: write the secrets file; absent: remove it (a running pluto rereads either way, see reread)' }),
     path: Type.Optional(Type.String({ description: 'the secrets file (default /etc/ipsec.d/NAME.secrets; it must match an include in /etc/ipsec.secrets)' })),
     reread: Type.Boolean({ default: true, description: 'make a running pluto reread its secrets after a change (ipsec whack --rereadsecrets)' }),
   },
@@ -91,6 +91,20 @@ interface SecretPlan {
 export const libreswanSecret = defineModule({
   name: 'libreswan_secret',
   description: 'The PSK of a Libreswan tunnel in /etc/ipsec.d/NAME.secrets (quoted, root 0600, masked everywhere); rereads secrets when pluto runs',
+  examples: `- name: the tunnel's pre-shared key, from the vault
+  libreswan_secret:
+    name: azure
+    left: 198.51.100.10
+    right: 203.0.113.20
+    psk: "{{ vault_azure_vpn_psk }}"
+  no_log: true
+`,
+  returns: {
+    name: 'the connection',
+    path: 'the secrets file',
+    state: 'present or absent',
+    reread: 'after a change: whether a running pluto reread its secrets',
+  },
   args: Args,
   argAliases: { key: 'psk', conn: 'name' },
   secretArgs: ['psk'],

@@ -22,7 +22,7 @@ const Args = Type.Object(
     domain: Type.Optional(Type.String({ description: 'local domain name (instead of search)' })),
     options: List("resolver options, e.g. ['timeout:2', 'attempts:2', 'rotate']"),
     sortlist: List('address[/netmask] pairs to sort results by'),
-    path: Type.String({ default: '/etc/resolv.conf' }),
+    path: Type.String({ default: '/etc/resolv.conf', description: 'the file to write' }),
     symlink: Type.Union([Type.Literal('refuse'), Type.Literal('replace'), Type.Literal('follow')], {
       default: 'refuse',
       description: 'when path is a symlink (a DNS manager owns it): refuse, replace the link by a file, or follow it to its target',
@@ -47,6 +47,21 @@ export type ResolvPlan = TextPlan;
 export const resolvConf = defineModule({
   name: 'resolv_conf',
   description: 'Write /etc/resolv.conf: nameservers in order (max 3), search/domain, options; refuses a symlink owned by a DNS manager unless told',
+  examples: `- name: on-prem DNS first (over the VPN), Azure's resolver last
+  resolv_conf:
+    nameservers: [10.2.0.10, 10.2.0.11, 168.63.129.16]
+    search: [cluster.example.com]
+    options: ['timeout:2', 'attempts:2']
+    symlink: replace
+`,
+  returns: {
+    path: 'the file',
+    nameservers: 'the name servers written, in order',
+    search: 'the search list (or [domain])',
+    options: 'the options written',
+    previous_nameservers: 'the name servers the file had before (when it existed)',
+    backup_file: 'with backup: the copy of the old file',
+  },
   args: Args,
   validate(a) {
     checkResolvSpec(specOf(a));

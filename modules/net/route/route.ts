@@ -18,8 +18,8 @@ const Args = Type.Object(
     dest: Type.String({ description: 'the destination prefix (CIDR), e.g. the cloud subnet 10.0.0.0/16' }),
     gateway: Type.Optional(Type.String({ description: 'the next hop, directly connected (e.g. the VPN gateway 10.2.0.1); required with state=present' })),
     interface: Type.Optional(Type.String({ description: 'the interface (default: the one the gateway is reached through)' })),
-    metric: Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295 })),
-    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present' }),
+    metric: Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295, description: 'route metric (lower wins), in the kernel route and the persistent entry' })),
+    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'present: this route (other routes to dest are deleted) and its persistent entry; absent: delete the routes to dest (via gateway, if given)' }),
     persist: Type.Union([Type.Literal('auto'), Type.Literal('redhat'), Type.Literal('debian'), Type.Literal('none')], {
       default: 'auto',
       description: 'where the route survives reboots: auto (from what the host has), redhat (route-IFACE), debian (ifupdown hook), none (live only)',
@@ -66,6 +66,22 @@ interface RoutePlan {
 export const route = defineModule({
   name: 'route',
   description: 'A static route via a gateway: set now (ip route replace) and persisted (EL route-IFACE or a Debian ifupdown hook)',
+  examples: `- name: the Azure VNet through the VPN gateway, now and after a reboot
+  route:
+    dest: 10.0.0.0/16
+    gateway: 10.2.0.1
+- name: no route left to the retired VNet
+  route:
+    dest: 10.1.0.0/16
+    state: absent
+`,
+  returns: {
+    dest: 'the prefix',
+    gateway: 'the next hop',
+    interface: 'the interface used',
+    state: 'present or absent',
+    persist_file: 'the persistent file (route-IFACE or the ifupdown hook), when there is one',
+  },
   args: Args,
   argAliases: { prefix: 'dest', via: 'gateway', dev: 'interface' },
   validate(a) {

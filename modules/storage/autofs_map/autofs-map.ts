@@ -24,7 +24,7 @@ const Entry = Type.Object(
     key: OneLine({ description: 'directory name under the mount point (indirect map) or absolute path (direct map)' }),
     location: Type.Optional(OneLine({ description: 'what to mount: host:/path, :/local/dir (bind), :tmpfs' })),
     options: Type.Optional(Opts("mount options, with or without the leading '-': 'fstype=nfs,vers=3' or a list")),
-    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present' }),
+    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'absent: remove the entry of this key from the map file' }),
   },
   { additionalProperties: false },
 );
@@ -35,12 +35,12 @@ const Args = Type.Object(
     mount_point: Type.Optional(OneLine({ description: "where the map's keys appear (/azure), or /- for a direct map; required with state=present" })),
     map_file: Type.Optional(OneLine({ description: 'default /etc/auto.NAME' })),
     master_options: Type.Optional(Opts("options of the master entry, e.g. '--timeout=60'")),
-    entries: Type.Array(Entry, { default: [] }),
+    entries: Type.Array(Entry, { default: [], description: 'the map file entries this task manages (one per key)' }),
     exclusive: Type.Boolean({ default: false, description: 'remove map entries whose key is not listed' }),
     state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'absent: remove the master entry and the (tsplay-managed) map file' }),
     master: Type.Union([Type.Literal('auto'), Type.Literal('dropin'), Type.Literal('master')], { default: 'auto', description: 'where the master entry goes' }),
-    master_file: Type.String({ default: '/etc/auto.master' }),
-    master_dir: Type.String({ default: '/etc/auto.master.d' }),
+    master_file: Type.String({ default: '/etc/auto.master', description: 'the master map (auto.master(5))' }),
+    master_dir: Type.String({ default: '/etc/auto.master.d', description: 'the drop-in directory that master_file includes with +dir: (NAME.autofs goes there)' }),
   },
   { additionalProperties: false },
 );
@@ -73,6 +73,25 @@ function masterOptions(a: Args): string {
 export const autofsMap = defineModule({
   name: 'autofs_map',
   description: 'An autofs map: its auto.master entry (drop-in or line) and its map file entries (key, options, location)',
+  examples: `- name: the Azure Blob container over NFSv3, automounted under /azure
+  autofs_map:
+    name: azure
+    mount_point: /azure
+    master_options: '--timeout=300'
+    entries:
+      - key: nfsdata
+        options: sec=sys,vers=3,nolock,proto=tcp
+        location: hpcdata.blob.core.windows.net:/hpcdata/nfsdata
+  notify: reload autofs
+`,
+  returns: {
+    name: 'the map name',
+    mount_point: 'the mount point',
+    map_file: 'the map file',
+    master_entry: 'where the master entry is: the drop-in or master_file',
+    state: 'present or absent',
+    keys: 'state=present: the keys of the map file after the task',
+  },
   args: Args,
   rules: { requiredIf: [{ arg: 'state', is: 'present', then: ['mount_point'] }] },
   validate(a) {

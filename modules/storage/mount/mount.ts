@@ -24,10 +24,10 @@ const Args = Type.Object(
     src: Type.Optional(OneLine({ description: 'device, host:/export, tmpfs, or the directory of a bind mount; required for present/mounted' })),
     fstype: Type.Optional(OneLine({ description: 'nfs, tmpfs, ext4, none (bind)...; required for present/mounted' })),
     opts: OneLine({ default: 'defaults', description: "mount options, e.g. 'sec=sys,vers=3,nolock,proto=tcp,nofail'" }),
-    dump: Type.Union([Type.String(), Type.Integer()], { default: '0' }),
-    passno: Type.Union([Type.String(), Type.Integer()], { default: '0' }),
+    dump: Type.Union([Type.String(), Type.Integer()], { default: '0', description: 'fstab field 5: dump(8) frequency (0 almost always)' }),
+    passno: Type.Union([Type.String(), Type.Integer()], { default: '0', description: 'fstab field 6: fsck order at boot (0: never, 1: root, 2: others; 0 for NFS and tmpfs)' }),
     state: Type.Union(['mounted', 'present', 'unmounted', 'absent', 'remounted', 'absent_from_fstab'].map((s) => Type.Literal(s)), { description: 'see the module description' }),
-    fstab: Type.String({ default: '/etc/fstab' }),
+    fstab: Type.String({ default: '/etc/fstab', description: 'the fstab file to edit' }),
     boot: Type.Boolean({ default: true, description: "false: add 'noauto' (not mounted at boot)" }),
     backup: Type.Boolean({ default: false, description: 'keep a timestamped copy of fstab' }),
   },
@@ -83,6 +83,33 @@ export const mountModule = defineModule({
   name: 'mount',
   aliases: ['ansible.posix.mount', 'ansible.builtin.mount'],
   description: 'Control an fstab entry and the active mount (mounted, present, unmounted, absent, remounted)',
+  examples: `- name: the Blob container at boot; a node that cannot reach it still boots (nofail)
+  ansible.posix.mount:
+    path: /mnt/nfsdata
+    src: hpcdata.blob.core.windows.net:/hpcdata/nfsdata
+    fstype: nfs
+    opts: sec=sys,vers=3,nolock,proto=tcp,nofail
+    state: mounted
+- name: node-local scratch on tmpfs
+  ansible.posix.mount:
+    path: /scratch
+    src: tmpfs
+    fstype: tmpfs
+    opts: size=20g,mode=1777
+    state: mounted
+`,
+  returns: {
+    name: 'the mount point',
+    src: 'the src argument',
+    fstype: 'the fstype argument',
+    opts: 'the options written (noauto added when boot is false)',
+    dump: 'fstab field 5',
+    passno: 'fstab field 6',
+    fstab: 'the fstab file',
+    state: 'the state asked for',
+    line: 'the fstab line (when src and fstype are given)',
+    backup_file: 'with backup: the copy of the old fstab',
+  },
   args: Args,
   argAliases: { name: 'path' },
   rules: { requiredIf: [{ arg: 'state', is: 'mounted', then: ['src', 'fstype'] }, { arg: 'state', is: 'present', then: ['src', 'fstype'] }] },

@@ -6,7 +6,7 @@ import { pkgFact, pkgNames, type PkgFacts } from '../../../lib/packages/pkg-fact
 export const NameArg = Type.Union([Type.String(), Type.Array(Type.String())], { description: "package(s): a list or 'a,b'; apt takes name=version" });
 export const PkgStateArg = Type.Union(
   [Type.Literal('present'), Type.Literal('installed'), Type.Literal('absent'), Type.Literal('removed'), Type.Literal('latest')],
-  { default: 'present' },
+  { default: 'present', description: 'present (or installed), absent (or removed), latest: installed and upgraded to the candidate version' },
 );
 
 const Args = Type.Object(
@@ -18,12 +18,12 @@ const Args = Type.Object(
     purge: Type.Boolean({ default: false, description: 'with absent: remove configuration files too' }),
     autoremove: Type.Boolean({ default: false, description: 'remove dependencies nothing needs any more' }),
     deb: Type.Optional(Type.String({ description: 'path of a .deb file on the host to install' })),
-    install_recommends: Type.Optional(Type.Boolean()),
-    allow_downgrade: Type.Boolean({ default: false }),
-    default_release: Type.Optional(Type.String()),
-    dpkg_options: Type.String({ default: 'force-confdef,force-confold' }),
-    lock_timeout: Type.Integer({ default: 60, minimum: 0 }),
-    force: Type.Boolean({ default: false }),
+    install_recommends: Type.Optional(Type.Boolean({ description: "true: --install-recommends, false: --no-install-recommends; unset: apt's own setting" })),
+    allow_downgrade: Type.Boolean({ default: false, description: 'pass --allow-downgrades (to install name=version older than the installed one)' }),
+    default_release: Type.Optional(Type.String({ description: 'apt-get -t RELEASE for installs, e.g. bookworm-backports' })),
+    dpkg_options: Type.String({ default: 'force-confdef,force-confold', description: 'comma-separated dpkg options, each passed as -o Dpkg::Options::=--OPTION (default: keep changed config files)' }),
+    lock_timeout: Type.Integer({ default: 60, minimum: 0, description: 'seconds apt-get waits for the dpkg lock (DPkg::Lock::Timeout), e.g. while unattended-upgrades runs' }),
+    force: Type.Boolean({ default: false, description: 'DANGEROUS: --allow-unauthenticated --allow-downgrades --allow-remove-essential --allow-change-held-packages' }),
   },
   { additionalProperties: false },
 );
@@ -63,6 +63,20 @@ export const apt = defineModule({
   name: 'apt',
   aliases: ['ansible.builtin.apt', 'ansible.legacy.apt'],
   description: 'Manage Debian packages with apt-get (present, absent, latest, a local .deb)',
+  examples: `- name: Debian cloud node packages (lists refreshed when older than an hour)
+  ansible.builtin.apt:
+    name: [munge, autofs, nfs-common, sendmail, sendmail-cf]
+    update_cache: true
+    cache_valid_time: 3600
+    install_recommends: false
+- name: the site's Slurm build
+  ansible.builtin.apt:
+    deb: /tmp/slurm-smd_23.11.7-1_amd64.deb
+`,
+  returns: {
+    cache_updated: 'whether apt-get update ran',
+    cache_update_time: 'when the lists were last refreshed (epoch seconds, before the task)',
+  },
   args: Args,
   argAliases: { pkg: 'name', package: 'name', 'update-cache': 'update_cache', 'install-recommends': 'install_recommends', allow_downgrades: 'allow_downgrade' },
   validate(a) {

@@ -5,20 +5,20 @@ import { pkgFact, pkgNames, type PkgFacts } from '../../../lib/packages/pkg-fact
 import { NameArg, PkgStateArg } from '../apt/apt.js';
 import type { PkgState } from '../../../lib/packages/apt-plan.js';
 
-const ListArg = Type.Union([Type.String(), Type.Array(Type.String())], { default: [] });
+const ListArg = (description: string) => Type.Union([Type.String(), Type.Array(Type.String())], { default: [], description });
 
 const Args = Type.Object(
   {
     name: Type.Optional(NameArg),
     state: PkgStateArg,
     update_cache: Type.Boolean({ default: false, description: 'refresh the metadata first (only when something is to be installed)' }),
-    disable_gpg_check: Type.Boolean({ default: false }),
-    enablerepo: ListArg,
-    disablerepo: ListArg,
-    exclude: ListArg,
-    allowerasing: Type.Boolean({ default: false }),
-    autoremove: Type.Boolean({ default: false }),
-    install_weak_deps: Type.Boolean({ default: true }),
+    disable_gpg_check: Type.Boolean({ default: false, description: 'install without checking package signatures (--nogpgcheck)' }),
+    enablerepo: ListArg("repository ids enabled for this task (--enablerepo=ID); a list or 'a,b'"),
+    disablerepo: ListArg('repository ids disabled for this task (--disablerepo=ID, given before --enablerepo)'),
+    exclude: ListArg('package names or globs never installed or upgraded by this task (--exclude=PATTERN)'),
+    allowerasing: Type.Boolean({ default: false, description: 'dnf --allowerasing: remove conflicting packages to resolve dependencies (ignored with yum)' }),
+    autoremove: Type.Boolean({ default: false, description: 'accepted, but not implemented yet: no leaf packages are removed (unlike Ansible)' }),
+    install_weak_deps: Type.Boolean({ default: true, description: 'false: --setopt=install_weak_deps=False, no Recommends: packages (dnf only)' }),
   },
   { additionalProperties: false },
 );
@@ -58,6 +58,18 @@ export const dnf = defineModule({
   name: 'dnf',
   aliases: ['ansible.builtin.dnf', 'ansible.legacy.dnf', 'yum', 'ansible.builtin.yum', 'ansible.legacy.yum', 'dnf5', 'ansible.builtin.dnf5'],
   description: 'Manage Red Hat packages with dnf (or yum where dnf is missing)',
+  examples: `- name: EL cloud node packages, munge from EPEL
+  ansible.builtin.dnf:
+    name: [munge, autofs, nfs-utils, sendmail, sendmail-cf]
+    enablerepo: epel
+- name: Libreswan for the site-to-site gateway, kept up to date
+  ansible.builtin.dnf:
+    name: libreswan
+    state: latest
+`,
+  returns: {
+    results: 'after a change: Installed:/Upgraded:/Removed: NAME lines',
+  },
   args: Args,
   argAliases: { pkg: 'name', 'update-cache': 'update_cache', expire_cache: 'update_cache' },
   async check(ctx, a) {

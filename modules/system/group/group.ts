@@ -8,7 +8,7 @@ const Args = Type.Object(
   {
     name: OneLine({ description: 'the group name' }),
     gid: Type.Optional(Type.Integer({ minimum: 0, description: 'the group id (kept the same on every host)' })),
-    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present' }),
+    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'present: groupadd, or groupmod -g when gid differs; absent: groupdel' }),
     system: Type.Boolean({ default: false, description: 'create a system group (gid from the system range)' }),
     non_unique: Type.Boolean({ default: false, description: 'allow a gid that another group already has' }),
     force: Type.Boolean({ default: false, description: "with state=absent: delete even if it is a user's primary group" }),
@@ -53,6 +53,18 @@ export const group = defineModule({
   name: 'group',
   aliases: ['ansible.builtin.group', 'ansible.legacy.group'],
   description: 'Manage a group (groupadd/groupmod/groupdel), with a fixed gid if given',
+  examples: `- name: the munge group with the on-prem gid
+  ansible.builtin.group:
+    name: munge
+    gid: 985
+    system: true
+`,
+  returns: {
+    name: 'the group name',
+    state: 'present or absent',
+    system: 'the system argument',
+    gid: 'the gid (the one groupadd picked, for a new group without gid)',
+  },
   args: Args,
   validate(a) {
     checkAccountName('group', a.name);

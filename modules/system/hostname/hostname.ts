@@ -64,6 +64,14 @@ export const hostname = defineModule({
   name: 'hostname',
   aliases: ['ansible.builtin.hostname', 'ansible.legacy.hostname'],
   description: 'Set the host name (running + /etc/hostname, hostnamectl under systemd) and resolve it in /etc/hosts',
+  examples: `- name: the cloud node's FQDN in the on-prem domain (and /etc/hosts resolves it)
+  ansible.builtin.hostname:
+    name: cloud-hpc-001.cluster.example.com
+`,
+  returns: {
+    name: 'the host name',
+    ansible_facts: 'ansible_hostname, ansible_nodename, ansible_fqdn and ansible_domain for the new name',
+  },
   args: Args,
   validate(a) {
     if (!NAME.test(a.name)) throw new ArgsError(`hostname: invalid host name '${a.name}'`, '/name');

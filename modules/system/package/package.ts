@@ -10,7 +10,10 @@ const Args = Type.Object(
   {
     name: NameArg,
     state: PkgStateArg,
-    use: Type.Union([Type.Literal('auto'), Type.Literal('apt'), Type.Literal('dnf'), Type.Literal('yum')], { default: 'auto' }),
+    use: Type.Union([Type.Literal('auto'), Type.Literal('apt'), Type.Literal('dnf'), Type.Literal('yum')], {
+      default: 'auto',
+      description: "auto: the host's manager (apt, else dnf, else yum); another value fails unless the host uses that one (it is not forced)",
+    }),
   },
   { additionalProperties: false },
 );
@@ -29,6 +32,16 @@ export const packageModule = defineModule({
   name: 'package',
   aliases: ['ansible.builtin.package', 'ansible.legacy.package'],
   description: "Manage packages with the host's package manager (apt, dnf or yum)",
+  examples: `- name: what every cloud node needs, whatever its distribution
+  ansible.builtin.package:
+    name: [munge, autofs, sendmail, chrony]
+    state: present
+`,
+  returns: {
+    cache_updated: 'apt hosts: whether the lists were refreshed',
+    cache_update_time: 'apt hosts: when the lists were last refreshed (epoch seconds)',
+    results: 'dnf/yum hosts, after a change: Installed:/Upgraded:/Removed: NAME lines',
+  },
   args: Args,
   argAliases: { pkg: 'name' },
   async check(ctx, a) {

@@ -4,18 +4,23 @@ import { shq } from '../../../lib/shell/quote.js';
 import { serviceActionCommand, serviceEnableCommand, serviceStateFact, type ServiceState } from '../../../lib/services/service.js';
 import { planService, type ServicePlan, type ServiceWanted } from '../../../lib/services/service-plan.js';
 
-export const StateArg = Type.Union([Type.Literal('started'), Type.Literal('stopped'), Type.Literal('restarted'), Type.Literal('reloaded')]);
+export const StateArg = Type.Union([Type.Literal('started'), Type.Literal('stopped'), Type.Literal('restarted'), Type.Literal('reloaded')], {
+  description: 'started/stopped: only when it is not; restarted: every run (always changed); reloaded: reload when running, else start',
+});
 
 const Args = Type.Object(
   {
     name: Type.String({ description: 'the service (systemd unit or init script name)' }),
     state: Type.Optional(StateArg),
-    enabled: Type.Optional(Type.Boolean({ description: 'start at boot' })),
+    enabled: Type.Optional(Type.Boolean({ description: 'start at boot (systemctl enable, or update-rc.d / chkconfig for init scripts)' })),
     sleep: Type.Optional(Type.Integer({ minimum: 0, description: 'with restarted: seconds between stop and start' })),
-    arguments: Type.Optional(Type.String({ description: 'extra arguments for the init script' })),
+    arguments: Type.Optional(Type.String({ description: 'extra arguments for the init script (not passed to systemctl)' })),
     pattern: Type.Optional(Type.String({ description: 'accepted for compatibility; the status comes from the init system' })),
     runlevel: Type.Optional(Type.String({ description: 'accepted for compatibility (OpenRC only)' })),
-    use: Type.Union([Type.Literal('auto'), Type.Literal('systemd'), Type.Literal('sysvinit'), Type.Literal('service')], { default: 'auto' }),
+    use: Type.Union([Type.Literal('auto'), Type.Literal('systemd'), Type.Literal('sysvinit'), Type.Literal('service')], {
+      default: 'auto',
+      description: 'the init system is always detected (systemd as PID 1, else init scripts); systemd: fail on a host without it; the others change nothing',
+    }),
   },
   { additionalProperties: false },
 );
@@ -55,6 +60,22 @@ export const service = defineModule({
   name: 'service',
   aliases: ['ansible.builtin.service', 'ansible.legacy.service', 'sysvinit', 'ansible.builtin.sysvinit'],
   description: 'Manage a service: started/stopped/restarted/reloaded and enabled at boot (systemd or init scripts)',
+  examples: `- name: munge runs and starts at boot
+  ansible.builtin.service:
+    name: munge
+    state: started
+    enabled: true
+- name: autofs rereads its maps
+  ansible.builtin.service:
+    name: autofs
+    state: reloaded
+`,
+  returns: {
+    name: 'the service',
+    state: 'the state asked for, else the current one (started, stopped or unknown)',
+    enabled: 'enabled at boot (null when not applicable, e.g. a static unit)',
+    masked: 'systemd hosts: whether the unit is masked',
+  },
   args: Args,
   argAliases: { args: 'arguments' },
   rules: { requiredOneOf: [['state', 'enabled']] },

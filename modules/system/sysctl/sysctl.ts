@@ -9,7 +9,7 @@ const Args = Type.Object(
   {
     name: OneLine({ description: 'the key, e.g. net.ipv4.ip_forward' }),
     value: Type.Optional(OneLine({ description: 'the value (yes/true become 1, no/false 0)' })),
-    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present' }),
+    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'present: the key=value line in sysctl_file (and the running value, see reload); absent: its lines removed (the running value stays)' }),
     sysctl_file: Type.String({ default: '/etc/sysctl.conf', description: 'the file that makes it persistent' }),
     reload: Type.Boolean({ default: true, description: 'run `sysctl -p FILE` after a change' }),
     sysctl_set: Type.Boolean({ default: false, description: 'set the running value with `sysctl -w` when it differs' }),
@@ -48,6 +48,24 @@ export const sysctl = defineModule({
   name: 'sysctl',
   aliases: ['ansible.posix.sysctl', 'ansible.builtin.sysctl'],
   description: 'Set a kernel parameter persistently (sysctl file) and in the running kernel',
+  examples: `- name: the VPN gateway forwards between on-prem and the VNet
+  ansible.posix.sysctl:
+    name: net.ipv4.ip_forward
+    value: "1"
+    sysctl_file: /etc/sysctl.d/90-vpn-gateway.conf
+    sysctl_set: true
+- name: no ICMP redirects from the gateway
+  ansible.posix.sysctl:
+    name: net.ipv4.conf.all.send_redirects
+    value: "0"
+    sysctl_file: /etc/sysctl.d/90-vpn-gateway.conf
+`,
+  returns: {
+    name: 'the key',
+    value: 'the value as written (booleans as 1/0)',
+    state: 'present or absent',
+    sysctl_file: 'the file',
+  },
   args: Args,
   argAliases: { key: 'name', val: 'value' },
   validate(a) {

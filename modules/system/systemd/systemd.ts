@@ -11,13 +11,13 @@ const Args = Type.Object(
   {
     name: Type.Optional(Type.String({ description: 'the unit (".service" may be left out)' })),
     state: Type.Optional(StateArg),
-    enabled: Type.Optional(Type.Boolean()),
-    masked: Type.Optional(Type.Boolean()),
+    enabled: Type.Optional(Type.Boolean({ description: 'systemctl enable/disable; a static or generated unit has no such state (nothing to do)' })),
+    masked: Type.Optional(Type.Boolean({ description: 'systemctl mask/unmask (fails on a host where init scripts run the service)' })),
     daemon_reload: Type.Boolean({ default: false, description: 'run `systemctl daemon-reload` first (not reported as a change, like Ansible)' }),
     daemon_reexec: Type.Boolean({ default: false, description: 'run `systemctl daemon-reexec` first' }),
-    scope: Type.Union([Type.Literal('system'), Type.Literal('user'), Type.Literal('global')], { default: 'system' }),
+    scope: Type.Union([Type.Literal('system'), Type.Literal('user'), Type.Literal('global')], { default: 'system', description: 'only system is supported (user and global are refused)' }),
     no_block: Type.Boolean({ default: false, description: 'accepted; actions wait for the job as usual' }),
-    force: Type.Optional(Type.Boolean()),
+    force: Type.Optional(Type.Boolean({ description: 'accepted for compatibility; ignored (Ansible passes --force to enable/mask)' })),
   },
   { additionalProperties: false },
 );
@@ -26,6 +26,25 @@ export const systemd = defineModule({
   name: 'systemd_service',
   aliases: ['systemd', 'ansible.builtin.systemd', 'ansible.builtin.systemd_service', 'ansible.legacy.systemd'],
   description: 'Manage a systemd unit: state, enabled, masked, daemon_reload',
+  examples: `- name: slurmd picks up its new drop-in, restarts, and starts at boot
+  ansible.builtin.systemd_service:
+    name: slurmd
+    state: restarted
+    enabled: true
+    daemon_reload: true
+- name: systemd-resolved never takes /etc/resolv.conf back on a cloud node
+  ansible.builtin.systemd_service:
+    name: systemd-resolved
+    state: stopped
+    enabled: false
+    masked: true
+`,
+  returns: {
+    name: 'the service',
+    state: 'the state asked for, else the current one (started, stopped or unknown)',
+    enabled: 'enabled at boot (null when not applicable, e.g. a static unit)',
+    masked: 'systemd hosts: whether the unit is masked',
+  },
   args: Args,
   argAliases: { service: 'name', unit: 'name', 'daemon-reload': 'daemon_reload', 'daemon-reexec': 'daemon_reexec' },
   validate(a) {

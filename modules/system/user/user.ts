@@ -8,7 +8,7 @@ import { groupsToResolve, planUser, type UserArgs } from './user-plan.js';
 const Args = Type.Object(
   {
     name: OneLine({ description: 'the login name' }),
-    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present' }),
+    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'present: useradd, or usermod for what differs; absent: userdel (see remove, force)' }),
     uid: Type.Optional(Type.Integer({ minimum: 0, description: 'the user id (kept the same on every host)' })),
     non_unique: Type.Boolean({ default: false, description: 'allow a uid that another user already has' }),
     group: Type.Optional(OneLine({ description: 'primary group (name or gid); must exist' })),
@@ -21,7 +21,7 @@ const Args = Type.Object(
     system: Type.Boolean({ default: false, description: 'create a system account (uid from the system range)' }),
     comment: Type.Optional(OneLine({ description: 'the GECOS field' })),
     password: Type.Optional(OneLine({ description: 'the crypt(3) hash (not the clear text); secret' })),
-    update_password: Type.Union([Type.Literal('always'), Type.Literal('on_create')], { default: 'always' }),
+    update_password: Type.Union([Type.Literal('always'), Type.Literal('on_create')], { default: 'always', description: 'always: set password when the hash differs; on_create: only when the account is created' }),
     password_lock: Type.Optional(Type.Boolean({ description: 'lock (true) or unlock (false) the password' })),
     remove: Type.Boolean({ default: false, description: 'with state=absent: also remove the home directory and mail spool' }),
     force: Type.Boolean({ default: false, description: 'with state=absent: remove even if logged in' }),
@@ -35,6 +35,33 @@ export const user = defineModule({
   name: 'user',
   aliases: ['ansible.builtin.user', 'ansible.legacy.user'],
   description: 'Manage a user account (useradd/usermod/userdel); the password is a hash, set through stdin',
+  examples: `- name: the munge account with the on-prem uid (the key's owner must be the same everywhere)
+  ansible.builtin.user:
+    name: munge
+    uid: 985
+    group: munge
+    system: true
+    create_home: false
+    home: /var/lib/munge
+    shell: /sbin/nologin
+- name: a cluster user with the on-prem uid, added to the gpu group
+  ansible.builtin.user:
+    name: alice
+    uid: 20001
+    group: hpc
+    groups: [gpu]
+    append: true
+`,
+  returns: {
+    name: 'the login name',
+    state: 'present or absent',
+    uid: 'the uid (of an existing or created account)',
+    group: 'the primary gid',
+    home: 'the home directory',
+    shell: 'the login shell',
+    comment: 'the GECOS field',
+    password: 'NOT_LOGGING_PASSWORD, when password is given',
+  },
   args: Args,
   argAliases: { createhome: 'create_home' },
   secretArgs: ['password'],

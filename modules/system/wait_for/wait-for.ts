@@ -5,17 +5,23 @@ import { WAIT_TIMEOUT, WAIT_UNSUPPORTED, timeoutMessage, waitScript, type WaitAr
 const Args = Type.Object(
   {
     host: Type.String({ default: '127.0.0.1', description: 'host to connect to (seen from the target)' }),
-    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'a TCP port on host: to accept connections, close, or drain (see state)' })),
     path: Type.Optional(Type.String({ description: 'a file on the host' })),
-    state: Type.Union([Type.Literal('started'), Type.Literal('stopped'), Type.Literal('present'), Type.Literal('absent'), Type.Literal('drained')], { default: 'started' }),
+    state: Type.Union([Type.Literal('started'), Type.Literal('stopped'), Type.Literal('present'), Type.Literal('absent'), Type.Literal('drained')], {
+      default: 'started',
+      description: 'started/present: the port answers or the path exists; stopped/absent: closed or gone; drained: no active connections on the port',
+    }),
     search_regex: Type.Optional(Type.String({ description: 'an extended regex the file (or the port\'s banner) must contain' })),
     timeout: Type.Number({ default: 300, minimum: 0, description: 'seconds to wait at most' }),
     delay: Type.Number({ default: 0, minimum: 0, description: 'seconds to wait before the first check' }),
     sleep: Type.Number({ default: 1, minimum: 0, description: 'seconds between checks' }),
-    connect_timeout: Type.Number({ default: 5, minimum: 0 }),
+    connect_timeout: Type.Number({ default: 5, minimum: 0, description: 'seconds for one connection attempt to a remote port (or a banner read)' }),
     msg: Type.Optional(Type.String({ description: 'message on timeout' })),
-    exclude_hosts: Type.Optional(Type.Array(Type.String())),
-    active_connection_states: Type.Array(Type.String(), { default: ['ESTABLISHED', 'FIN_WAIT1', 'FIN_WAIT2', 'SYN_RECV', 'SYN_SENT', 'TIME_WAIT'] }),
+    exclude_hosts: Type.Optional(Type.Array(Type.String(), { description: 'state=drained: IPv4 peers whose connections do not count (IPv6 entries are ignored)' })),
+    active_connection_states: Type.Array(Type.String(), {
+      default: ['ESTABLISHED', 'FIN_WAIT1', 'FIN_WAIT2', 'SYN_RECV', 'SYN_SENT', 'TIME_WAIT'],
+      description: 'state=drained: the TCP states that count as active (as /proc/net/tcp names them)',
+    }),
   },
   { additionalProperties: false },
 );
@@ -24,6 +30,25 @@ export const waitFor = defineModule({
   name: 'wait_for',
   aliases: ['ansible.builtin.wait_for', 'ansible.legacy.wait_for'],
   description: 'Wait on the host for a port to open/close/drain, a file to appear/vanish or contain a string',
+  examples: `- name: slurmctld answers over the tunnel before slurmd starts
+  ansible.builtin.wait_for:
+    host: 10.2.0.10
+    port: 6817
+    timeout: 120
+- name: no connections left on slurmd's port before the node is deallocated
+  ansible.builtin.wait_for:
+    port: 6818
+    state: drained
+    exclude_hosts: [10.2.0.10]
+    timeout: 600
+`,
+  returns: {
+    elapsed: 'seconds waited',
+    state: 'the state waited for',
+    port: 'the port (when given)',
+    path: 'the path (when given)',
+    search_regex: 'the regex (when given)',
+  },
   args: Args,
   rules: { mutuallyExclusive: [['port', 'path']], requiredIf: [{ arg: 'state', is: 'drained', then: ['port'] }] },
   validate(a) {

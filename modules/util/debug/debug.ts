@@ -14,6 +14,17 @@ export const debug = defineModule({
   name: 'debug',
   aliases: ['ansible.builtin.debug', 'ansible.legacy.debug'],
   description: 'Print a message or the value of a variable',
+  examples: `- name: what the cloud node resolves with
+  ansible.builtin.debug:
+    var: resolv.nameservers
+- ansible.builtin.debug:
+    msg: "{{ inventory_hostname }} joins the cloud partition"
+    verbosity: 1
+`,
+  returns: {
+    VAR: 'with var: the value, under the expression itself as the key (VARIABLE IS NOT DEFINED! when undefined)',
+    skipped_reason: 'below the verbosity threshold: why nothing was shown',
+  },
   args: Args,
   runsOn: 'controller',
   rules: { mutuallyExclusive: [['msg', 'var']] },

@@ -73,6 +73,19 @@ export const includeVars = defineModule({
   name: 'include_vars',
   aliases: ['ansible.builtin.include_vars', 'ansible.legacy.include_vars'],
   description: 'Load variables from a YAML/JSON file or a directory of them, on the controller',
+  examples: `- name: site settings (on-prem DNS, mail relay, uid/gid table)
+  ansible.builtin.include_vars:
+    file: vars/site.yml
+- name: every partition's settings, under one variable
+  ansible.builtin.include_vars:
+    dir: vars/partitions
+    name: partitions
+    extensions: [yml]
+`,
+  returns: {
+    ansible_facts: 'the variables loaded (at include_vars precedence)',
+    ansible_included_var_files: 'the files read, in order',
+  },
   args: Args,
   freeForm: 'file',
   runsOn: 'controller',

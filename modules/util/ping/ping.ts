@@ -12,6 +12,13 @@ export const ping = defineModule({
   name: 'ping',
   aliases: ['ansible.builtin.ping', 'ansible.legacy.ping'],
   description: 'Check that the host is reachable and a shell (and sudo, with become) works there',
+  examples: `- name: the node answers over ssh, and sudo works there
+  ansible.builtin.ping:
+  become: true
+`,
+  returns: {
+    ping: 'the data argument (pong)',
+  },
   args: Args,
   async check(ctx, a) {
     if (a.data === 'crash') throw new ModuleError('boom');

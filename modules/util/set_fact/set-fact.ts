@@ -29,6 +29,14 @@ export const setFact = defineModule({
   name: 'set_fact',
   aliases: ['ansible.builtin.set_fact', 'ansible.legacy.set_fact'],
   description: 'Set variables on the host for the rest of the run (any key: value arguments)',
+  examples: `- name: facts the later tasks share
+  ansible.builtin.set_fact:
+    munge_key_path: /etc/munge/munge.key
+    cloud_node: "{{ 'cloud' in group_names }}"
+`,
+  returns: {
+    ansible_facts: 'the variables set (yes/no strings as booleans)',
+  },
   args: Args,
   runsOn: 'controller',
   validate(a) {

@@ -57,6 +57,8 @@ export const extraArg = Type.Optional(
 /** The typed keys, in the order they are written. */
 export const CONN_KEYS = Object.keys(connKeywordArgs) as (keyof typeof connKeywordArgs)[];
 
+// a schema held only for its static type (ConnSpec below)
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
 const ConnFields = Type.Object({ name: Type.String(), ...connKeywordArgs, extra: extraArg });
 
 /** What renderConn and checkConn take: the conn's arguments with both ends given; authby and auto may be left to Libreswan. */

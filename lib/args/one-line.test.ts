@@ -1,6 +1,6 @@
 /**
  * The one-line rule (lib/args/one-line.ts): every argument that a module writes as one line of a file is
- * refused at validation when it holds a newline or another control character (issue 8 §7: a newline in a
+ * refused at validation when it holds a newline or another control character (a newline in a
  * sysctl value or an authorized_key comment became a second, working line). Table-driven over the modules.
  */
 import { describe, expect, it } from 'vitest';
@@ -63,7 +63,7 @@ describe('arguments written as one line refuse control characters', () => {
     });
   }
 
-  it('the issue 8 attacks: a second sysctl line, a second authorised key', () => {
+  it('the attacks: a second sysctl line, a second authorised key', () => {
     expect(refusal('sysctl', { name: 'kernel.domainname', value: 'example.org\nnet.ipv4.ip_forward = 1' })?.message).toMatch(/argument 'value' must be one line, but contains a newline/);
     expect(refusal('authorized_key', { user: 'ops', key: KEY, comment: `ops\n${KEY.replace('ops@lab', 'mallory')}` })?.message).toMatch(/argument 'comment' must be one line/);
   });

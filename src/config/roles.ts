@@ -92,7 +92,7 @@ export function loadRole(req: RoleRequest, ctx: LoadContext, parent?: RoleIR, se
   if (isObj(meta) && Array.isArray(meta['dependencies'])) {
     meta['dependencies'].forEach((d, i) => {
       attempt(ctx, () => {
-        const dep = roleEntry(d, meta['dependencies'] as unknown[], i, ctx, parent);
+        const dep = roleEntry(d, meta['dependencies'] as unknown[], i);
         if (!dep) return;
         const key = `${dep.req.name}\0${JSON.stringify(dep.req.params)}`;
         if (seen.has(key)) return;
@@ -111,7 +111,7 @@ export function loadRole(req: RoleRequest, ctx: LoadContext, parent?: RoleIR, se
 }
 
 /** A role entry of `roles:` or `dependencies:`: a name, or a mapping with role:/name: plus keywords and params. */
-function roleEntry(entry: unknown, parent: object, index: number, ctx: LoadContext, _parentRole?: RoleIR) {
+function roleEntry(entry: unknown, parent: object, index: number) {
   let spec: Obj;
   if (typeof entry === 'string') spec = { role: entry };
   else if (isObj(entry)) spec = entry;
@@ -135,7 +135,6 @@ function roleEntry(entry: unknown, parent: object, index: number, ctx: LoadConte
     at: { node: parent, key: index },
   };
   const at = isObj(entry) ? entry : (parent as Obj);
-  void ctx;
   return { req, keywords, at, spec };
 }
 
@@ -157,7 +156,7 @@ export function loadPlayRoles(roles: unknown, play: Obj, ctx: LoadContext): { ta
   const seen = new Set<string>();
   roles.forEach((r, i) => {
     attempt(ctx, () => {
-      const e = roleEntry(r, roles, i, ctx);
+      const e = roleEntry(r, roles, i);
       const key = `${e.req.name}\0${JSON.stringify(e.req.params)}`;
       const loaded = loadRole(e.req, ctx, undefined, seen);
       if (seen.has(key) && !allowsDuplicates(loaded.role)) return;

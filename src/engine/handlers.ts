@@ -22,7 +22,7 @@ export function handlersFor(handlers: readonly TaskIR[], name: string): TaskIR[]
   return [...new Set([...(byName ? [byName] : []), ...listening])];
 }
 
-export function notify(r: Runner, pr: PlayRun, h: HostState, names: readonly string[], inh: Inherited): void {
+export function notify(pr: PlayRun, h: HostState, names: readonly string[], inh: Inherited): void {
   for (const raw of names) {
     const name = hasTemplate(raw) ? String(renderValue(raw, scopeFor(pr.scope, h, inh))) : raw;
     const found = handlersFor(pr.handlers, name);
@@ -31,7 +31,6 @@ export function notify(r: Runner, pr: PlayRun, h: HostState, names: readonly str
     }
     for (const hd of found) h.notified.add(hd);
   }
-  void r;
 }
 
 /** Run the notified handlers for these hosts. */
@@ -48,7 +47,7 @@ export async function flushHandlers(r: Runner, pr: PlayRun, hosts: HostState[]):
     for (const h of targets) h.notified.delete(hd);
     const forced = targets.filter((h) => h.failed);
     for (const h of forced) h.failed = false;
-    await runTask(r, hd, pr, targets, { ...playInh, role: hd.role }, true);
+    await runTask(r, { task: hd, pr, hosts: targets, parent: { ...playInh, role: hd.role }, handler: true });
     for (const h of forced) h.failed = true;
     if (pr.aborted) return;
   }

@@ -293,7 +293,7 @@ export class Runner {
       const live = hosts.filter((h) => h.alive());
       if (!live.length) return;
       if (node.kind === 'block') await this.runBlock(node, pr, live, inh);
-      else if (node.kind === 'task') await runTask(this, node, pr, live, inh);
+      else if (node.kind === 'task') await runTask(this, { task: node, pr, hosts: live, parent: inh });
       else if (node.kind === 'include') await runInclude(this, node, pr, live, inh);
       else await runMeta(this, node, pr, live, inh);
       this.updateBatchMagic(pr);

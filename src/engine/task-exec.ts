@@ -80,8 +80,19 @@ const SKIPPED: ResultData = { changed: false, skipped: true, skip_reason: 'Condi
 /** The failed result of a task whose condition or keyword could not be resolved (as Ansible's: the message only). */
 const keywordFailure = (e: TsplayError): ResultData => ({ failed: true, msg: e.format() });
 
+/** A task of a play, as it is about to run: what every host's execution of it shares. */
+export interface TaskInPlay {
+  pr: PlayRun;
+  task: TaskIR;
+  /** what the task inherits from its blocks and role */
+  inh: Inherited;
+  /** the name shown in the output (templated once, on the first host) */
+  displayName: string;
+}
+
 /** Run the task on one host (all loop items). */
-export async function runTaskOnHost(runCtx: RunContext, pr: PlayRun, task: TaskIR, host: HostState, inh: Inherited, displayName: string, prep: HostPrep): Promise<Outcome> {
+export async function runTaskOnHost(runCtx: RunContext, step: TaskInPlay, host: HostState, prep: HostPrep): Promise<Outcome> {
+  const { pr, task, inh, displayName } = step;
   const { vars: base, keywords } = prep;
   const settings = keywords.settings;
   const emit: Emit = (status, result, o = {}) =>

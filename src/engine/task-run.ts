@@ -10,7 +10,7 @@ import { globToRegExp } from '../config/inventory/patterns.js';
 import { hasTemplate, renderValue } from './templating/index.js';
 import { inherit, tagsSelected, type Inherited, type PlayRun } from './context.js';
 import type { HostState } from './host-state.js';
-import { runTaskOnHost, type HostPrep, type Outcome } from './task-exec.js';
+import { runTaskOnHost, type HostPrep, type Outcome, type TaskInPlay } from './task-exec.js';
 import { resolveKeywords } from './keywords.js';
 import { notify } from './handlers.js';
 import { addFacts, scopeFor } from './vars.js';
@@ -68,7 +68,17 @@ export async function selected(r: Runner, task: TaskIR, tags: string[], name: st
   return true;
 }
 
-export async function runTask(r: Runner, task: TaskIR, pr: PlayRun, hosts: HostState[], parent: Inherited, handler = false): Promise<void> {
+/** What runTask runs: a task of a play on a batch of hosts, with what its blocks give it; a handler or not. */
+export interface TaskCall {
+  task: TaskIR;
+  pr: PlayRun;
+  hosts: HostState[];
+  parent: Inherited;
+  handler?: boolean;
+}
+
+export async function runTask(r: Runner, call: TaskCall): Promise<void> {
+  const { task, pr, hosts, parent, handler = false } = call;
   const runCtx = r.runCtx;
   const inh = inherit(parent, task, { when: false, vars: false });
   const live = hosts.filter((h) => h.alive());
@@ -87,8 +97,9 @@ export async function runTask(r: Runner, task: TaskIR, pr: PlayRun, hosts: HostS
   const targets = runOnceTargets(live, (h) => preps.get(h)!.keywords.settings.runOnce);
   runCtx.events.emit({ type: 'task_start', name, action: task.action, hosts: targets.map((h) => h.name), handler, source: task.source, path: `${task.source.file}:${task.source.line}` });
   const outcomes = new Map<HostState, Outcome>();
+  const step: TaskInPlay = { pr, task, inh, displayName: name };
   await pmap(targets, runCtx.opts.forks, async (h) => {
-    outcomes.set(h, await runTaskOnHost(runCtx, pr, task, h, inh, name, preps.get(h)!));
+    outcomes.set(h, await runTaskOnHost(runCtx, step, h, preps.get(h)!));
   });
   const fatal: HostState[] = [];
   let policy = false;
@@ -96,7 +107,7 @@ export async function runTask(r: Runner, task: TaskIR, pr: PlayRun, hosts: HostS
     const o = outcomes.get(h)!;
     // run_once: the host that ran it for the others shares its result (and its variables) with every host of the batch
     const shareWith = o.settings.runOnce ? live : [h];
-    if (account(r, h, o, task, inh, pr, shareWith)) {
+    if (account(r, step, h, o, shareWith)) {
       fatal.push(h);
       // any_errors_fatal, also implied by a failing run_once task (as ansible-core's linear strategy)
       if (o.settings.anyErrorsFatal || o.settings.runOnce) policy = true;
@@ -122,7 +133,8 @@ function registered(result: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Apply one host's outcome. Returns true when the host failed for good (not rescued, not ignored). */
-function account(r: Runner, h: HostState, o: Outcome, task: TaskIR, inh: Inherited, pr: PlayRun, shareWith: HostState[]): boolean {
+function account(r: Runner, step: TaskInPlay, h: HostState, o: Outcome, shareWith: HostState[]): boolean {
+  const { pr, task, inh } = step;
   const s = h.stats;
   if (task.register) for (const t of shareWith) t.registered[task.register] = registered(o.result);
   for (const u of o.updates) {
@@ -137,7 +149,7 @@ function account(r: Runner, h: HostState, o: Outcome, task: TaskIR, inh: Inherit
       s.ok++;
       if (o.result.changed) {
         s.changed++;
-        notify(r, pr, h, task.notify, inh);
+        notify(pr, h, task.notify, inh);
       }
       return false;
     case 'skipped':

@@ -1,5 +1,5 @@
 /**
- * What an unprivileged user on a target can do to a root run through the file modules (issue 8 §7), tried
+ * What an unprivileged user on a target can do to a root run through the file modules, tried
  * as that user would: `ops` plants symlinks over real SSH, then a playbook runs with become (real sudo) and
  * every task that could be redirected to /etc/shadow is looked at from inside the host afterwards.
  *

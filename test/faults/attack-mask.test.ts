@@ -1,5 +1,5 @@
 /**
- * A one-character vault value (issue 8 §7): masked as a substring it turned `length` into `l********ngth`,
+ * A one-character vault value: masked as a substring it turned `length` into `l********ngth`,
  * blanked the PLAY RECAP and, by where the stars fell, showed which letter the secret was. Now it is masked
  * only where it stands alone, and the run warns once that it is too short to hide. Run through the real CLI
  * (plain, -v, --json) on localhost with only debug tasks: nothing on this machine is touched.

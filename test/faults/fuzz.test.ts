@@ -1,5 +1,5 @@
 /**
- * Seeded fuzzing of the loaders through the CLI (issue 8 §6): mutations of the repo's own playbooks, inventories
+ * Seeded fuzzing of the loaders through the CLI: mutations of the repo's own playbooks, inventories
  * and fixtures through `run --syntax-check` and `inventory --list/--graph`. Every answer must be a clean one:
  * no stack overflow, no hang (a case is killed after 10 s), an exit code of ansible-playbook's (0, 1, 2, 4, 5),
  * no JavaScript wording, and every load error (exit 4) at its file:line:col.

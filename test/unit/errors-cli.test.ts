@@ -108,7 +108,7 @@ describe('run-time errors name what and where', () => {
   });
 });
 
-describe('input a new user gets wrong (issue 8 §6)', () => {
+describe('input a new user gets wrong', () => {
   it('an empty playbook is an error with its name, exit 4, as ansible-playbook says it (run and --syntax-check)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsplay-err-'));
     for (const [name, text] of [['empty.yml', ''], ['comments.yml', '# nothing yet\n---\n']] as const) {

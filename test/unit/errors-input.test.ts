@@ -1,5 +1,5 @@
 /**
- * Hostile and mistaken input at load time (issue 8 §6): each gets one clear error at its file:line:col, in
+ * Hostile and mistaken input at load time: each gets one clear error at its file:line:col, in
  * bounded time, never a stack overflow or JavaScript's wording. YAML: bounded nesting and alias expansion,
  * alias cycles, merge keys, duplicate and complex keys, strict UTF-8; files: only regular files of bounded
  * size (a FIFO is refused, not waited on); host ranges bounded; empty playbooks and misspelt arguments named

@@ -16,7 +16,7 @@ const azureArgs = {
   entries: [{ key: 'nfsdata', options: 'sec=sys,vers=3,nolock,proto=tcp', location: 'ACCOUNT.blob.core.windows.net:/ACCOUNT/CONTAINER' }],
 };
 
-describe('auto.master and map lines (procedures.md §3, exactly)', () => {
+describe('auto.master and map lines (docs/procedures.md §3, exactly)', () => {
   it('renders the Azure Blob NFSv3 lines', () => {
     expect(masterLine('/azure', '/etc/auto.azure', '--timeout=60')).toBe('/azure /etc/auto.azure --timeout=60');
     expect(mapLine({ key: 'nfsdata', options: normalizeOptions('-sec=sys,vers=3,nolock,proto=tcp'), location: 'ACCOUNT.blob.core.windows.net:/ACCOUNT/CONTAINER' })).toBe(NFS);

@@ -56,7 +56,7 @@ class LiteralParser {
 
   private value(): unknown {
     const c = this.peek();
-    if (c === '[') return this.nested(() => this.seq('[', ']'));
+    if (c === '[') return this.nested(() => this.seq(']'));
     if (c === '(') return this.nested(() => this.paren());
     if (c === '{') return this.nested(() => this.brace());
     if (c === '-' || c === '+') {
@@ -179,9 +179,9 @@ class LiteralParser {
     this.i++;
   }
 
-  private seq(open: string, close: string): unknown[] {
-    this.i++; // open
-    void open;
+  /** A list, the cursor on its opening bracket; `close` ends it. */
+  private seq(close: string): unknown[] {
+    this.i++; // the opening bracket
     const out: unknown[] = [];
     this.items(close, () => out.push(this.value()));
     return out;

@@ -12,6 +12,11 @@ import { isUndef, OMIT, OMIT_TEXT, Undef } from './undefined.js';
 import { pyFormat } from './format.js';
 
 export type Kwargs = Record<string, unknown>;
+
+/** A filter's or test's argument: positional `i`, else keyword `name`, else `dflt` (Python's call rules). */
+export function callArg(call: { args: unknown[]; kw: Kwargs }, i: number, name: string, dflt?: unknown): unknown {
+  return i < call.args.length ? call.args[i] : name in call.kw ? call.kw[name] : dflt;
+}
 export interface FilterDef {
   fn: (env: EvalEnv, value: unknown, args: unknown[], kw: Kwargs) => unknown;
   /** receives an undefined value instead of failing (default, mandatory) */

@@ -1,12 +1,12 @@
 /** Core filters: defaults, type conversion, numbers, Jinja's string basics. */
 import { TsplayError } from '../../errors.js';
-import type { FilterDef, Kwargs } from './evaluate.js';
+import { callArg, type FilterDef } from './evaluate.js';
 import { isFloat, isInt, isMapping, isNumber, mkFloat, num, PyFloat, pyStr, truthy, typeName } from './py.js';
 import { isUndef } from './undefined.js';
 
 type F = FilterDef['fn'];
 const f = (fn: F, undefinedOk = false): FilterDef => ({ fn, undefinedOk });
-const arg = (args: unknown[], kw: Kwargs, i: number, name: string, dflt?: unknown) => (i < args.length ? args[i] : name in kw ? kw[name] : dflt);
+const arg = callArg;
 
 /** Python int(); Jinja's int filter falls back to int(float(s)), then the default. */
 export function toInt(v: unknown, dflt: unknown = 0, base = 10): unknown {
@@ -64,27 +64,27 @@ export function length(v: unknown): number {
 
 export const coreFilters: Record<string, FilterDef> = {
   default: f((_e, v, args, kw) => {
-    const dflt = arg(args, kw, 0, 'default_value', '');
-    const boolean = arg(args, kw, 1, 'boolean', false);
+    const dflt = arg({ args, kw }, 0, 'default_value', '');
+    const boolean = arg({ args, kw }, 1, 'boolean', false);
     if (isUndef(v) || (truthy(boolean) && !truthy(v))) return dflt;
     return v;
   }, true),
   mandatory: f((_e, v, args, kw) => {
     if (isUndef(v)) {
-      const msg = arg(args, kw, 0, 'msg');
+      const msg = arg({ args, kw }, 0, 'msg');
       throw new TsplayError('undefined-var', msg ? String(msg) : `Mandatory variable '${v.name}' not defined.`);
     }
     return v;
   }, true),
   ternary: f((_e, v, [t, fa, none]) => (v === null && none !== undefined ? none : truthy(v) ? t : fa)),
   bool: f((_e, v) => toBool(v)),
-  int: f((_e, v, args, kw) => toInt(v, arg(args, kw, 0, 'default', 0), Number(arg(args, kw, 1, 'base', 10)))),
-  float: f((_e, v, args, kw) => toFloat(v, arg(args, kw, 0, 'default', mkFloat(0)))),
+  int: f((_e, v, args, kw) => toInt(v, arg({ args, kw }, 0, 'default', 0), Number(arg({ args, kw }, 1, 'base', 10)))),
+  float: f((_e, v, args, kw) => toFloat(v, arg({ args, kw }, 0, 'default', mkFloat(0)))),
   string: f((_e, v) => pyStr(v)),
   abs: f((_e, v) => (isFloat(v) ? mkFloat(Math.abs(num(v))) : Math.abs(num(v)))),
   round: f((_e, v, args, kw) => {
-    const prec = Number(arg(args, kw, 0, 'precision', 0));
-    const method = String(arg(args, kw, 1, 'method', 'common'));
+    const prec = Number(arg({ args, kw }, 0, 'precision', 0));
+    const method = String(arg({ args, kw }, 1, 'method', 'common'));
     const x = num(v);
     if (method === 'common') return isInt(v) ? v : mkFloat(pyRound(x, prec));
     const m = 10 ** prec;

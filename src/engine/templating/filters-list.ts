@@ -1,12 +1,12 @@
 /** List and dict filters (Jinja builtins and Ansible's): first/last/unique/sort/map/select/combine/zip... */
-import type { EvalEnv, FilterDef, Kwargs } from './evaluate.js';
+import { callArg, type EvalEnv, type FilterDef, type Kwargs } from './evaluate.js';
 import { getAttr } from './methods.js';
 import { isFloat, isMapping, isNumber, mkFloat, num, pyCompare, pyEq, pyStr, truthy, tuple } from './py.js';
 import { isUndef, Undef } from './undefined.js';
 
 type F = FilterDef['fn'];
 const f = (fn: F): FilterDef => ({ fn });
-const arg = (args: unknown[], kw: Kwargs, i: number, name: string, dflt?: unknown) => (i < args.length ? args[i] : name in kw ? kw[name] : dflt);
+const arg = callArg;
 
 export function toList(v: unknown): unknown[] {
   if (Array.isArray(v)) return v;
@@ -111,9 +111,9 @@ export const listFilters: Record<string, FilterDef> = {
   unique: f((_e, v) => unique(toList(v))),
   reverse: f((_e, v) => (typeof v === 'string' ? [...v].reverse().join('') : [...toList(v)].reverse())),
   sort: f((_e, v, args, kw) => {
-    const reverse = truthy(arg(args, kw, 0, 'reverse', false));
-    const ks = sortKey(truthy(arg(args, kw, 1, 'case_sensitive', false)));
-    const attr = arg(args, kw, 2, 'attribute');
+    const reverse = truthy(arg({ args, kw }, 0, 'reverse', false));
+    const ks = sortKey(truthy(arg({ args, kw }, 1, 'case_sensitive', false)));
+    const attr = arg({ args, kw }, 2, 'attribute');
     const key = attr !== undefined && attr !== null ? attrGetter(attr) : (x: unknown) => x;
     const out = [...toList(v)].sort((a, b) => pyCompare(ks(strictVal(key(a))), ks(strictVal(key(b)))));
     return reverse ? out.reverse() : out;
@@ -121,9 +121,9 @@ export const listFilters: Record<string, FilterDef> = {
   min: f((_e, v, args, kw) => minmax(v, args, kw, 1)),
   max: f((_e, v, args, kw) => minmax(v, args, kw, -1)),
   sum: f((_e, v, args, kw) => {
-    const attr = arg(args, kw, 0, 'attribute');
+    const attr = arg({ args, kw }, 0, 'attribute');
     const key = attr !== undefined && attr !== null ? attrGetter(attr) : (x: unknown) => x;
-    let acc: unknown = arg(args, kw, 1, 'start', 0);
+    let acc: unknown = arg({ args, kw }, 1, 'start', 0);
     for (const x of toList(v)) {
       const y = strictVal(key(x));
       if (Array.isArray(acc) && Array.isArray(y)) acc = [...acc, ...y];
@@ -136,12 +136,12 @@ export const listFilters: Record<string, FilterDef> = {
     return acc;
   }),
   flatten: f((_e, v, args, kw) => {
-    const levels = arg(args, kw, 0, 'levels', null);
-    return flatten(toList(v), levels === null ? null : Number(levels), truthy(arg(args, kw, 1, 'skip_nulls', true)));
+    const levels = arg({ args, kw }, 0, 'levels', null);
+    return flatten(toList(v), levels === null ? null : Number(levels), truthy(arg({ args, kw }, 1, 'skip_nulls', true)));
   }),
   join: f((_e, v, args, kw) => {
-    const sep = pyStr(arg(args, kw, 0, 'd', ''));
-    const attr = arg(args, kw, 1, 'attribute');
+    const sep = pyStr(arg({ args, kw }, 0, 'd', ''));
+    const attr = arg({ args, kw }, 1, 'attribute');
     const key = attr !== undefined && attr !== null ? attrGetter(attr) : (x: unknown) => x;
     return toList(v).map((x) => pyStr(strictVal(key(x)))).join(sep);
   }),
@@ -164,13 +164,13 @@ export const listFilters: Record<string, FilterDef> = {
   rejectattr: f((env, v, args) => selectImpl(env, v, args, false, true)),
   dict2items: f((_e, v, args, kw) => {
     if (!isMapping(v)) throw new Error(`dict2items requires a dictionary, got ${typeof v} instead.`);
-    const kn = String(arg(args, kw, 0, 'key_name', 'key'));
-    const vn = String(arg(args, kw, 1, 'value_name', 'value'));
+    const kn = String(arg({ args, kw }, 0, 'key_name', 'key'));
+    const vn = String(arg({ args, kw }, 1, 'value_name', 'value'));
     return Object.entries(v).map(([k, x]) => ({ [kn]: k, [vn]: x }));
   }),
   items2dict: f((_e, v, args, kw) => {
-    const kn = String(arg(args, kw, 0, 'key_name', 'key'));
-    const vn = String(arg(args, kw, 1, 'value_name', 'value'));
+    const kn = String(arg({ args, kw }, 0, 'key_name', 'key'));
+    const vn = String(arg({ args, kw }, 1, 'value_name', 'value'));
     const out: Record<string, unknown> = {};
     for (const it of toList(v)) {
       if (!isMapping(it)) throw new Error('items2dict requires a list of dictionaries');
@@ -238,16 +238,16 @@ export const listFilters: Record<string, FilterDef> = {
   }),
   dictsort: f((_e, v, args, kw) => {
     if (!isMapping(v)) throw new Error('dictsort requires a dict');
-    const cs = truthy(arg(args, kw, 0, 'case_sensitive', false));
-    const by = String(arg(args, kw, 1, 'by', 'key'));
-    const reverse = truthy(arg(args, kw, 2, 'reverse', false));
+    const cs = truthy(arg({ args, kw }, 0, 'case_sensitive', false));
+    const by = String(arg({ args, kw }, 1, 'by', 'key'));
+    const reverse = truthy(arg({ args, kw }, 2, 'reverse', false));
     const ks = sortKey(cs);
     const out = Object.entries(v).sort((a, b) => pyCompare(ks(by === 'value' ? a[1] : a[0]), ks(by === 'value' ? b[1] : b[0])));
     if (reverse) out.reverse();
     return out.map((p) => tuple(p));
   }),
   groupby: f((_e, v, args, kw) => {
-    const get = attrGetter(arg(args, kw, 0, 'attribute'), kw.default);
+    const get = attrGetter(arg({ args, kw }, 0, 'attribute'), kw.default);
     const groups: [unknown, unknown[]][] = [];
     for (const x of toList(v)) {
       const k = strictVal(get(x));

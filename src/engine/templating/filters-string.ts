@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { parseYaml } from '../../config/yaml.js';
-import type { FilterDef, Kwargs } from './evaluate.js';
+import { callArg, type FilterDef, type Kwargs } from './evaluate.js';
 import { pyFormat } from './format.js';
 import { isFloat, isMapping, num, PyFloat, pyStr, truthy, tuple } from './py.js';
 import { pyYamlDump as pyYaml } from './yaml-dump.js';
@@ -11,7 +11,7 @@ import { OMIT } from './undefined.js';
 
 type F = FilterDef['fn'];
 const f = (fn: F): FilterDef => ({ fn });
-const arg = (args: unknown[], kw: Kwargs, i: number, name: string, dflt?: unknown) => (i < args.length ? args[i] : name in kw ? kw[name] : dflt);
+const arg = callArg;
 
 /** json.dumps with Python's defaults (", " / ": ", ensure_ascii, floats as 1.0). */
 export function pyJson(v: unknown, opts: { indent?: number; sortKeys?: boolean; ensureAscii?: boolean } = {}, level = 0): string {
@@ -89,15 +89,15 @@ export const stringFilters: Record<string, FilterDef> = {
     return s.split(pyStr(a)).reduce((acc, part, i) => (i === 0 ? part : acc + (count-- > 0 ? pyStr(b) : pyStr(a)) + part), '');
   }),
   regex_replace: f((_e, v, args, kw) => {
-    const re = pyRegex(String(arg(args, kw, 0, 'pattern', '')), 'g', { ignorecase: truthy(arg(args, kw, 2, 'ignorecase', false)), multiline: truthy(arg(args, kw, 3, 'multiline', false)) });
-    const count = Number(arg(args, kw, 4, 'count', 0));
-    const repl = pyReplacement(String(arg(args, kw, 1, 'replacement', '')));
+    const re = pyRegex(String(arg({ args, kw }, 0, 'pattern', '')), 'g', { ignorecase: truthy(arg({ args, kw }, 2, 'ignorecase', false)), multiline: truthy(arg({ args, kw }, 3, 'multiline', false)) });
+    const count = Number(arg({ args, kw }, 4, 'count', 0));
+    const repl = pyReplacement(String(arg({ args, kw }, 1, 'replacement', '')));
     let n = 0;
     return pyStr(v).replace(re, (...m) => (count && n++ >= count ? (m[0] as string) : repl(...(m as [string, ...unknown[]]))));
   }),
   regex_search: f((_e, v, [pattern, ...groups], kw) => regexSearch(pyStr(v), String(pattern), groups, kw)),
   regex_findall: f((_e, v, args, kw) => {
-    const re = pyRegex(String(arg(args, kw, 0, 'regex', '')), 'g', { ignorecase: truthy(arg(args, kw, 1, 'ignorecase', false)), multiline: truthy(arg(args, kw, 2, 'multiline', false)) });
+    const re = pyRegex(String(arg({ args, kw }, 0, 'regex', '')), 'g', { ignorecase: truthy(arg({ args, kw }, 1, 'ignorecase', false)), multiline: truthy(arg({ args, kw }, 2, 'multiline', false)) });
     return [...pyStr(v).matchAll(re)].map((m) => (m.length === 1 ? m[0] : m.length === 2 ? m[1] ?? '' : tuple(m.slice(1).map((x) => x ?? ''))));
   }),
   regex_escape: f((_e, v) => pyStr(v).replace(/[^A-Za-z0-9_]/g, '\\$&')),
@@ -117,9 +117,9 @@ export const stringFilters: Record<string, FilterDef> = {
   b64decode: f((_e, v) => Buffer.from(pyStr(v), 'base64').toString('utf8')),
   quote: f((_e, v) => shQuote(v === null ? '' : pyStr(v))),
   to_json: f((_e, v, _a, kw) => pyJson(v, { indent: kw.indent === undefined ? undefined : Number(kw.indent), sortKeys: truthy(kw.sort_keys ?? false), ensureAscii: truthy(kw.ensure_ascii ?? true) })),
-  to_nice_json: f((_e, v, args, kw) => pyJson(v, { indent: Number(arg(args, kw, 0, 'indent', 4)), sortKeys: truthy(kw.sort_keys ?? true), ensureAscii: truthy(kw.ensure_ascii ?? true) })),
+  to_nice_json: f((_e, v, args, kw) => pyJson(v, { indent: Number(arg({ args, kw }, 0, 'indent', 4)), sortKeys: truthy(kw.sort_keys ?? true), ensureAscii: truthy(kw.ensure_ascii ?? true) })),
   to_yaml: f((_e, v, _a, kw) => pyYaml(v, { indent: kw.indent === undefined ? undefined : Number(kw.indent) })),
-  to_nice_yaml: f((_e, v, args, kw) => pyYaml(v, { indent: Number(arg(args, kw, 0, 'indent', 4)), nice: true })),
+  to_nice_yaml: f((_e, v, args, kw) => pyYaml(v, { indent: Number(arg({ args, kw }, 0, 'indent', 4)), nice: true })),
   from_json: f((_e, v) => JSON.parse(pyStr(v))),
   from_yaml: f((_e, v) => (typeof v === 'string' ? parseYaml(v, '<from_yaml>') : v)),
   hash: f((_e, v, [algo]) => createHash(String(algo ?? 'sha1')).update(pyStr(v)).digest('hex')),
@@ -128,10 +128,10 @@ export const stringFilters: Record<string, FilterDef> = {
   checksum: f((_e, v) => createHash('sha1').update(pyStr(v)).digest('hex')),
   format: f((_e, v, args, kw) => pyFormat(pyStr(v), Object.keys(kw).length ? [kw] : args)),
   indent: f((_e, v, args, kw) => {
-    const w = arg(args, kw, 0, 'width', 4);
+    const w = arg({ args, kw }, 0, 'width', 4);
     const pad = typeof w === 'string' ? w : ' '.repeat(Number(w));
-    const first = truthy(arg(args, kw, 1, 'first', false));
-    const blank = truthy(arg(args, kw, 2, 'blank', false));
+    const first = truthy(arg({ args, kw }, 1, 'first', false));
+    const blank = truthy(arg({ args, kw }, 2, 'blank', false));
     const s = pyStr(v);
     const lines = s.split('\n');
     return lines.map((l, i) => ((i === 0 && !first) || (!blank && l.trim() === '') ? l : pad + l)).join('\n');
@@ -147,16 +147,16 @@ export const stringFilters: Record<string, FilterDef> = {
   wordcount: f((_e, v) => (pyStr(v).match(/\w+/g) ?? []).length),
   truncate: f((_e, v, args, kw) => {
     const s = pyStr(v);
-    const len = Number(arg(args, kw, 0, 'length', 255));
-    const killwords = truthy(arg(args, kw, 1, 'killwords', false));
-    const end = String(arg(args, kw, 2, 'end', '...'));
-    const leeway = Number(arg(args, kw, 3, 'leeway', 5));
+    const len = Number(arg({ args, kw }, 0, 'length', 255));
+    const killwords = truthy(arg({ args, kw }, 1, 'killwords', false));
+    const end = String(arg({ args, kw }, 2, 'end', '...'));
+    const leeway = Number(arg({ args, kw }, 3, 'leeway', 5));
     if (s.length <= len + leeway) return s;
     if (killwords) return s.slice(0, len - end.length) + end;
     const cut = s.slice(0, len - end.length);
     return cut.replace(/\s*\S*$/, '') + end;
   }),
-  wordwrap: f((_e, v, args, kw) => wordwrap(pyStr(v), Number(arg(args, kw, 0, 'width', 79)), truthy(arg(args, kw, 1, 'break_long_words', true)), String(arg(args, kw, 2, 'wrapstring', '\n')))),
+  wordwrap: f((_e, v, args, kw) => wordwrap(pyStr(v), Number(arg({ args, kw }, 0, 'width', 79)), truthy(arg({ args, kw }, 1, 'break_long_words', true)), String(arg({ args, kw }, 2, 'wrapstring', '\n')))),
   escape: f((_e, v) => pyStr(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;')),
   urlencode: f((_e, v) => (isMapping(v) ? Object.entries(v).map(([k, x]) => `${encodeURIComponent(k)}=${encodeURIComponent(pyStr(x))}`).join('&') : encodeURIComponent(pyStr(v)).replace(/%2F/g, '/'))),
   safe: f((_e, v) => v),

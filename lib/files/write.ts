@@ -142,7 +142,7 @@ export function writeScript(w: WriteSpec): string {
   const dir = parentDir(w.dest);
   const tmpl = shq(`${dir === '/' ? '' : dir}/.${baseName(w.dest).slice(0, 64)}.tsplay.XXXXXXXX`);
   const L: string[] = ['_c=; _t=; _b='];
-  L.push(`trap 'rm -f -- "$_t"; [ -z "$_b" ] || rm -f -- "$_b"; ${CLEANUP_DIRS.replace(/'/g, `'"'"'`)}' EXIT`);
+  L.push(`trap ${shq(`rm -f -- "$_t"; [ -z "$_b" ] || rm -f -- "$_b"; ${CLEANUP_DIRS}`)} EXIT`);
   L.push(`trap 'exit 1' HUP INT TERM`);
   L.push(...mkdirsScript(w.mkdirs ?? [], w.dirMode, w.dirOwner, w.dirGroup));
   L.push(...createExclusive(FD_TEMP, tmpl, '_t', '_f'));

@@ -1,63 +1,84 @@
 /**
- * POSIX-shell-like word splitting (Python's shlex.split in POSIX mode): what `command: ls -l "a b"` means.
- * Quotes group, backslash escapes outside single quotes, no expansion of any kind.
+ * Python's shlex.split() in POSIX mode, the one word splitter: Ansible splits `command:` lines with it, and INI
+ * inventory host lines with comments=True (`#` then starts a comment even in the middle of a word: `pass=ab#c`
+ * gives `pass=ab`). Quotes group words, backslash escapes outside single quotes (inside double quotes only
+ * `"` and `\\`), no expansion of any kind. Errors carry Python's messages.
  */
 import { ArgsError } from '../../src/contract/index.js';
 
-export function shSplit(text: string): string[] {
-  const words: string[] = [];
-  let cur = '';
-  let inWord = false;
+export class ShlexError extends Error {}
+
+const WHITESPACE = ' \t\r\n';
+const QUOTES = `'"`;
+
+export function shlexSplit(line: string, opts: { comments?: boolean } = {}): string[] {
+  const comments = opts.comments ?? false;
+  const out: string[] = [];
   let i = 0;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (c === "'") {
-      const end = text.indexOf("'", i + 1);
-      if (end < 0) throw new ArgsError(`unterminated single quote in: ${text}`);
-      cur += text.slice(i + 1, end);
-      inWord = true;
-      i = end + 1;
-    } else if (c === '"') {
-      i++;
-      let closed = false;
-      while (i < text.length) {
-        const d = text[i]!;
-        if (d === '"') {
-          closed = true;
-          i++;
-          break;
-        }
-        if (d === '\\' && i + 1 < text.length && '"\\$`\n'.includes(text[i + 1]!)) {
-          if (text[i + 1] !== '\n') cur += text[i + 1];
-          i += 2;
+  for (;;) {
+    let token = '';
+    let quoted = false;
+    let state: string = ' ';
+    let escapedState = 'a';
+    let done = false;
+    while (!done) {
+      const c = line[i++];
+      if (state === ' ') {
+        if (c === undefined) break;
+        if (WHITESPACE.includes(c)) continue;
+        if (comments && c === '#') {
+          i = line.length;
           continue;
         }
-        cur += d;
-        i++;
-      }
-      if (!closed) throw new ArgsError(`unterminated double quote in: ${text}`);
-      inWord = true;
-    } else if (c === '\\') {
-      if (i + 1 < text.length) {
-        if (text[i + 1] !== '\n') {
-          cur += text[i + 1];
-          inWord = true;
+        if (c === '\\') {
+          escapedState = 'a';
+          state = c;
+        } else if (QUOTES.includes(c)) {
+          state = c;
+        } else {
+          token = c;
+          state = 'a';
         }
-        i += 2;
+      } else if (QUOTES.includes(state)) {
+        quoted = true;
+        if (c === undefined) throw new ShlexError('No closing quotation');
+        if (c === state) state = 'a';
+        else if (c === '\\' && state === '"') {
+          escapedState = state;
+          state = c;
+        } else token += c;
+      } else if (state === '\\') {
+        if (c === undefined) throw new ShlexError('No escaped character');
+        if (QUOTES.includes(escapedState) && c !== state && c !== escapedState) token += state;
+        token += c;
+        state = escapedState;
       } else {
-        throw new ArgsError(`trailing backslash in: ${text}`);
+        // inside a word
+        if (c === undefined) break;
+        if (WHITESPACE.includes(c)) {
+          done = true;
+        } else if (comments && c === '#') {
+          i = line.length;
+          done = true;
+        } else if (QUOTES.includes(c)) {
+          state = c;
+        } else if (c === '\\') {
+          escapedState = 'a';
+          state = c;
+        } else token += c;
       }
-    } else if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
-      if (inWord) words.push(cur);
-      cur = '';
-      inWord = false;
-      i++;
-    } else {
-      cur += c;
-      inWord = true;
-      i++;
     }
+    if (token === '' && !quoted) return out;
+    out.push(token);
   }
-  if (inWord) words.push(cur);
-  return words;
+}
+
+/** shlexSplit for a module argument: a quoting error is the task's ArgsError. */
+export function shSplit(text: string): string[] {
+  try {
+    return shlexSplit(text);
+  } catch (e) {
+    if (e instanceof ShlexError) throw new ArgsError(`${e.message} in: ${text}`);
+    throw e;
+  }
 }

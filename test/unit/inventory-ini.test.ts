@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseIniValue } from '../../src/config/inventory/py-literal.js';
-import { shlexSplit } from '../../src/config/inventory/shlex.js';
+import { shlexSplit } from '../../lib/shell/shlex.js';
 
 /** INI value text → value (Python's ast.literal_eval, else the text) */
 const VALUES: [string, unknown][] = [
@@ -89,7 +89,7 @@ const SPLITS: [string, string[]][] = [
 
 describe('shlexSplit (shlex.split(comments=True))', () => {
   it.each(SPLITS)('%s', (line, words) => {
-    expect(shlexSplit(line)).toEqual(words);
+    expect(shlexSplit(line, { comments: true })).toEqual(words);
   });
 
   it.each([
@@ -97,7 +97,7 @@ describe('shlexSplit (shlex.split(comments=True))', () => {
     ["h1 x='open", 'No closing quotation'],
     ['h1 x=\\', 'No escaped character'],
   ])('rejects %s', (line, message) => {
-    expect(() => shlexSplit(line)).toThrow(message);
+    expect(() => shlexSplit(line, { comments: true })).toThrow(message);
   });
 });
 
@@ -133,6 +133,6 @@ for line in json.loads(sys.argv[1]):
 print(json.dumps(out))`;
     const lines = SPLITS.map(([l]) => l);
     const ref = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, JSON.stringify(lines)], { encoding: 'utf8' })) as unknown[];
-    lines.forEach((l, i) => expect([l, shlexSplit(l)]).toEqual([l, ref[i]]));
+    lines.forEach((l, i) => expect([l, shlexSplit(l, { comments: true })]).toEqual([l, ref[i]]));
   });
 });

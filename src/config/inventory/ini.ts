@@ -9,7 +9,7 @@ import { TsplayError } from '../../errors.js';
 import { InventoryRuleError, type InventoryData } from './model.js';
 import { parseIniValue } from './py-literal.js';
 import { expandHostPattern, HostRangeError } from './ranges.js';
-import { shlexSplit } from './shlex.js';
+import { shlexSplit } from '../../../lib/shell/shlex.js';
 
 const SECTION = /^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:#.*)?$/;
 const GROUP_NAME = /^([^:\]\s]+)\s*(?:#.*)?$/;
@@ -107,7 +107,7 @@ export function parseIniInventory(text: string, file: string, inv: InventoryData
   function parseHostLine(line: string, n: number, group: string): void {
     let tokens: string[];
     try {
-      tokens = shlexSplit(line);
+      tokens = shlexSplit(line, { comments: true });
     } catch (e) {
       throw err(n, `Error parsing host definition '${line}': ${(e as Error).message}`);
     }

@@ -8,6 +8,7 @@ import { isFloat, isMapping, num, PyFloat, pyStr, truthy, tuple } from './py.js'
 import { pyYamlDump as pyYaml } from './yaml-dump.js';
 import { pyRegex, pyReplacement } from './pyregex.js';
 import { OMIT } from './undefined.js';
+import { shq } from '../../../lib/shell/quote.js';
 
 type F = FilterDef['fn'];
 const f = (fn: F): FilterDef => ({ fn });
@@ -46,12 +47,6 @@ export function pyJson(v: unknown, opts: { indent?: number; sortKeys?: boolean; 
   return JSON.stringify(String(v));
 }
 
-/** shlex.quote */
-export function shQuote(s: string): string {
-  if (s === '') return "''";
-  if (/^[\w@%+=:,./-]+$/.test(s)) return s;
-  return "'" + s.replace(/'/g, `'"'"'`) + "'";
-}
 
 function regexSearch(s: string, pattern: string, groups: unknown[], kw: Kwargs): unknown {
   const re = pyRegex(pattern, '', { ignorecase: truthy(kw.ignorecase), multiline: truthy(kw.multiline) });
@@ -115,7 +110,8 @@ export const stringFilters: Record<string, FilterDef> = {
   expanduser: f((_e, v) => pyStr(v).replace(/^~(?=\/|$)/, process.env.HOME ?? '~')),
   b64encode: f((_e, v) => Buffer.from(pyStr(v), 'utf8').toString('base64')),
   b64decode: f((_e, v) => Buffer.from(pyStr(v), 'base64').toString('utf8')),
-  quote: f((_e, v) => shQuote(v === null ? '' : pyStr(v))),
+  // Ansible's quote filter is Python's shlex.quote, which lib/shell/quote.ts's shq is
+  quote: f((_e, v) => shq(v === null ? '' : pyStr(v))),
   to_json: f((_e, v, _a, kw) => pyJson(v, { indent: kw.indent === undefined ? undefined : Number(kw.indent), sortKeys: truthy(kw.sort_keys ?? false), ensureAscii: truthy(kw.ensure_ascii ?? true) })),
   to_nice_json: f((_e, v, args, kw) => pyJson(v, { indent: Number(arg({ args, kw }, 0, 'indent', 4)), sortKeys: truthy(kw.sort_keys ?? true), ensureAscii: truthy(kw.ensure_ascii ?? true) })),
   to_yaml: f((_e, v, _a, kw) => pyYaml(v, { indent: kw.indent === undefined ? undefined : Number(kw.indent) })),

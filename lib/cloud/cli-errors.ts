@@ -29,7 +29,7 @@ export interface CliFailure {
   detail: string;
 }
 
-export const MISSING_MARK = '@@tsplay-cli-missing@@';
+export const MISSING_MARK = '@@tsplay:cli-missing';
 
 const LOGIN = [/Please run 'az login'/i, /\baz login\b/i, /refresh token (has )?expired/i, /AADSTS(50173|70043|700082|50078|50076)/, /No subscriptions? (was |were )?found/i];
 const AWS_CREDS = [/Unable to locate credentials/i, /\b(ExpiredToken|ExpiredTokenException|RequestExpired|InvalidClientTokenId|UnrecognizedClientException|AuthFailure)\b/, /security token included in the request is (expired|invalid)/i];

@@ -6,6 +6,7 @@
  */
 import { ModuleError, defineFact, type ModuleContext } from '../../src/contract/index.js';
 import { shq } from '../shell/quote.js';
+import { keyValues, partHeader, splitParts } from '../shell/parts.js';
 
 export interface PlutoState {
   /** the ipsec command exists */
@@ -64,12 +65,15 @@ const LOAD_FAILED = /did not load properly|failed to add connection|cannot load 
  */
 export async function loadConn(ctx: ModuleContext, name: string, then?: 'up' | 'route'): Promise<{ loaded: string; then?: string }> {
   const n = shq(name);
+  // pluto's words (part ''), then the part `result`: rc=N and loaded=yes when whack lists the conn
   const r = await ctx.run(`ipsec auto --replace ${n} 2>&1; _r=$?
-echo "@@rc=$_r"
-ipsec whack --status 2>/dev/null | grep -q '^[0-9]* "'${shq(name.replace(/[.\\[\]*^$]/g, '\\$&'))}'[/"]' && echo "@@loaded"`);
-  const out = r.stdout.replace(/^@@.*\n?/gm, '').trim();
-  const rc = Number(/@@rc=(\d+)/.exec(r.stdout)?.[1] ?? r.rc);
-  if (rc !== 0 || !r.stdout.includes('@@loaded') || LOAD_FAILED.test(out)) {
+${partHeader('result')}; echo "rc=$_r"
+ipsec whack --status 2>/dev/null | grep -q '^[0-9]* "'${shq(name.replace(/[.\\[\]*^$]/g, '\\$&'))}'[/"]' && echo "loaded=yes"`);
+  const parts = splitParts(r.stdout);
+  const out = (parts.get('') ?? '').trim();
+  const result = keyValues(parts.get('result'));
+  const rc = Number(result.get('rc') ?? r.rc);
+  if (rc !== 0 || result.get('loaded') !== 'yes' || LOAD_FAILED.test(out)) {
     throw new ModuleError(`pluto did not load connection ${name}${out ? ': ' + out.split('\n').slice(-3).join(' / ') : ''}`, { rc, stdout: out, stderr: r.stderr });
   }
   if (!then) return { loaded: out };

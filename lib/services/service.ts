@@ -6,6 +6,7 @@
  */
 import { defineFact } from '../../src/contract/index.js';
 import { shq } from '../shell/quote.js';
+import { keyValues } from '../shell/parts.js';
 
 export type InitSystem = 'systemd' | 'sysv';
 
@@ -65,11 +66,7 @@ fi`;
 const NOT_CHANGEABLE = new Set(['static', 'indirect', 'generated', 'transient']);
 
 export function parseServiceState(stdout: string, name: string): ServiceState {
-  const kv = new Map<string, string>();
-  for (const line of stdout.split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) kv.set(line.slice(0, eq).trim(), line.slice(eq + 1).trim());
-  }
+  const kv = new Map([...keyValues(stdout)].map(([k, v]) => [k, v.trim()]));
   if (kv.get('init') === 'systemd') {
     const load = kv.get('LoadState') ?? '';
     const active = kv.get('ActiveState') ?? '';

@@ -72,9 +72,9 @@ describe('sendmail.mc edits', () => {
   });
   it('parses the cf fact output', () => {
     const r = (stdout: string) => cfStateFact.parse({ rc: 0, stdout, stderr: '', stdoutBuf: Buffer.from(stdout) }, '/etc/mail/sendmail.cf');
-    expect(r('644\nDSmail.x\n')).toEqual({ exists: true, mode: 0o644, ds: 'mail.x' });
-    expect(r('640\n@@nods\n')).toEqual({ exists: true, mode: 0o640, ds: null });
-    expect(r('@@missing\n')).toEqual({ exists: false, mode: 0o644, ds: null });
+    expect(r('mode=644\nds=DSmail.x\n')).toEqual({ exists: true, mode: 0o644, ds: 'mail.x' });
+    expect(r('mode=640\n')).toEqual({ exists: true, mode: 0o640, ds: null });
+    expect(r('')).toEqual({ exists: false, mode: 0o644, ds: null });
   });
 });
 

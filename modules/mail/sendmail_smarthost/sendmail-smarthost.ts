@@ -17,6 +17,7 @@ import { runSteps, type FileStep } from '../../../lib/files/index.js';
 import { shq } from '../../../lib/shell/quote.js';
 import { planText, readTextFile } from '../../../lib/files/text-file.js';
 import { checkSmartHost, currentSmartHost, dsOf, editMc } from './sendmail-mc.js';
+import { keyValues } from '../../../lib/shell/parts.js';
 
 const Args = Type.Object(
   {
@@ -41,12 +42,15 @@ export interface CfState {
 
 export const cfStateFact = defineFact<string, CfState>({
   name: 'sendmail.cf_ds',
-  command: (cf) => `if [ -f ${shq(cf)} ]; then stat -c '%a' -- ${shq(cf)} && { grep -m1 '^DS' -- ${shq(cf)} || echo '@@nods'; }; else echo '@@missing'; fi`,
+  // key=value lines: mode (when the file exists), ds (its first DS line, when there is one)
+  command: (cf) => `if [ -f ${shq(cf)} ]; then _m=$(stat -c '%a' -- ${shq(cf)}) || exit 1; echo "mode=$_m"; _d=$(grep -m1 '^DS' -- ${shq(cf)}) && printf 'ds=%s\\n' "$_d"; fi; :`,
   parse(r, cf) {
     if (r.rc !== 0) throw new ModuleError(`cannot read ${cf}: ${r.stderr.trim()}`, { rc: r.rc, stderr: r.stderr });
-    const [first = '', second = ''] = r.stdout.split('\n');
-    if (first === '@@missing') return { exists: false, mode: 0o644, ds: null };
-    return { exists: true, mode: parseInt(first, 8), ds: second === '@@nods' ? null : dsOf(second) };
+    const kv = keyValues(r.stdout);
+    const mode = kv.get('mode');
+    if (mode === undefined) return { exists: false, mode: 0o644, ds: null };
+    const ds = kv.get('ds');
+    return { exists: true, mode: parseInt(mode, 8), ds: ds === undefined ? null : dsOf(ds) };
   },
 });
 

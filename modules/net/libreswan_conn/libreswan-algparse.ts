@@ -6,6 +6,7 @@
  */
 import { defineFact } from '../../../src/contract/index.js';
 import { shq } from '../../../lib/shell/quote.js';
+import { keyValues, partHeader, splitParts } from '../../../lib/shell/parts.js';
 
 export interface AlgQuery {
   ike?: string;
@@ -23,14 +24,16 @@ export interface AlgVerdict {
 export function algparseCommand(q: AlgQuery): string {
   const props = [q.ike !== undefined ? `ike=${q.ike}` : '', q.esp !== undefined ? `esp=${q.esp}` : ''].filter(Boolean).map(shq);
   const pfs = q.pfs === undefined ? '' : ` -pfs=${q.pfs ? 'yes' : 'no'}`;
-  return `command -v ipsec >/dev/null 2>&1 || { echo '@@missing'; exit 0; }
-ipsec algparse ${q.ikev1 ? '-v1' : '-v2'}${pfs} ${props.join(' ')} 2>&1; echo "@@rc=$?"`;
+  return `command -v ipsec >/dev/null 2>&1 || { ${partHeader('missing')}; exit 0; }
+ipsec algparse ${q.ikev1 ? '-v1' : '-v2'}${pfs} ${props.join(' ')} 2>&1; _r=$?; ${partHeader('result')}; echo "rc=$_r"`;
 }
 
+/** The output (part ''), then the part `result` (rc=N); the part `missing` when there is no ipsec. */
 export function parseAlgparse(stdout: string): AlgVerdict {
-  if (stdout.includes('@@missing')) return { checked: false, errors: [] };
-  const rc = Number(/@@rc=(\d+)/.exec(stdout)?.[1] ?? '1');
-  const text = stdout.replace(/@@rc=\d+\n?/, '');
+  const parts = splitParts(stdout);
+  if (parts.has('missing')) return { checked: false, errors: [] };
+  const rc = Number(keyValues(parts.get('result')).get('rc') ?? '1');
+  const text = parts.get('') ?? '';
   // an old algparse without these options, or no algparse subcommand at all
   if (rc !== 0 && /unknown option|unknown command|not found|Usage:/i.test(text) && !/ERROR:/.test(text)) return { checked: false, errors: [] };
   if (rc === 0) return { checked: true, errors: [] };

@@ -183,13 +183,13 @@ describe('pluto and algparse facts', () => {
 
   it('algparse: the host parser\'s verdict (output of Libreswan 4.10)', () => {
     expect(algparseCommand({ ike: 'aes256-sha1;modp2048', esp: 'aes128-sha1', ikev1: false, pfs: true })).toContain("ipsec algparse -v2 -pfs=yes 'ike=aes256-sha1;modp2048' esp=aes128-sha1");
-    expect(parseAlgparse("algparse -v2 'ike=aes256-sha1;modp2048'\n\tAES_CBC_256-HMAC_SHA1-MODP2048\n@@rc=0\n")).toEqual({ checked: true, errors: [] });
-    expect(parseAlgparse("algparse -v2 'esp=aes999-sha1'\n\tERROR: ESP encryption algorithm AES_CBC with key length 999 invalid; valid key lengths: 128, 192, 256\n@@rc=1\n")).toEqual({
+    expect(parseAlgparse("algparse -v2 'ike=aes256-sha1;modp2048'\n\tAES_CBC_256-HMAC_SHA1-MODP2048\n@@tsplay:result\nrc=0\n")).toEqual({ checked: true, errors: [] });
+    expect(parseAlgparse("algparse -v2 'esp=aes999-sha1'\n\tERROR: ESP encryption algorithm AES_CBC with key length 999 invalid; valid key lengths: 128, 192, 256\n@@tsplay:result\nrc=1\n")).toEqual({
       checked: true,
       errors: ['ESP encryption algorithm AES_CBC with key length 999 invalid; valid key lengths: 128, 192, 256'],
     });
-    expect(parseAlgparse('unknown option: -pfs=yes\n@@rc=124\n')).toEqual({ checked: false, errors: [] });
-    expect(parseAlgparse('@@missing\n')).toEqual({ checked: false, errors: [] });
+    expect(parseAlgparse('unknown option: -pfs=yes\n@@tsplay:result\nrc=124\n')).toEqual({ checked: false, errors: [] });
+    expect(parseAlgparse('@@tsplay:missing\n')).toEqual({ checked: false, errors: [] });
   });
 });
 
@@ -206,7 +206,7 @@ describe('the module on a canned host', () => {
     respond:
       over.respond ??
       ((s) => {
-        if (s.includes('ipsec auto --replace')) return { stdout: '002 "azure": added IKEv2 connection\n@@rc=0\n@@loaded\n' };
+        if (s.includes('ipsec auto --replace')) return { stdout: '002 "azure": added IKEv2 connection\n@@tsplay:result\nrc=0\nloaded=yes\n' };
         return undefined;
       }),
   });
@@ -281,7 +281,7 @@ describe('the module on a canned host', () => {
   });
 
   it('pluto does not load it (ipsec auto exits 0 but says so): failed with its words', async () => {
-    const r = await runGw('libreswan_conn', SEED, host({ respond: (s) => (s.includes('--replace') ? { stdout: "036 \"azure\": failed to add connection: IKE DH algorithm 'modp1024' is not supported\n@@rc=0\n" } : undefined) }));
+    const r = await runGw('libreswan_conn', SEED, host({ respond: (s) => (s.includes('--replace') ? { stdout: "036 \"azure\": failed to add connection: IKE DH algorithm 'modp1024' is not supported\n@@tsplay:result\nrc=0\n" } : undefined) }));
     expect(r.result.failed).toBe(true);
     expect(r.result.msg).toMatch(/pluto did not load connection azure: 036 "azure": failed to add connection: IKE DH algorithm 'modp1024' is not supported/);
   });

@@ -14,6 +14,7 @@
  */
 import { shq } from '../../../lib/shell/quote.js';
 import { maskBits4, netmask4, parseAddress, type Prefix } from '../../../lib/net/prefix.js';
+import { partHeader, splitParts } from '../../../lib/shell/parts.js';
 
 export interface RouteEntry {
   dest: string;
@@ -44,16 +45,14 @@ export interface RouteWant {
   present: boolean;
 }
 
-export const ROUTES_MARK = '@@routes';
-const GET_MARK = '@@get';
-
+/** Parts: `routes` (ip route show exact), `get` (the route to the gateway, when the device is needed), `layout` (key=value). */
 export function routeFactScript(q: { dest: string; family: 4 | 6; gateway?: string; needDev: boolean }): string {
   const L = [
-    `echo ${ROUTES_MARK}`,
+    partHeader('routes'),
     `ip -${q.family} route show exact ${shq(q.dest)} 2>&1`,
   ];
-  if (q.gateway !== undefined && q.needDev) L.push(`echo ${GET_MARK}`, `ip route get ${shq(q.gateway)} 2>&1 | head -n1`);
-  L.push('echo @@end');
+  if (q.gateway !== undefined && q.needDev) L.push(partHeader('get'), `ip route get ${shq(q.gateway)} 2>&1 | head -n1`);
+  L.push(partHeader('layout'));
   L.push('[ -d /etc/sysconfig/network-scripts ] && echo layout=redhat');
   L.push('[ -d /etc/network/if-up.d ] && command -v ifup >/dev/null 2>&1 && echo layout=debian');
   L.push(':');
@@ -78,25 +77,19 @@ export function parseRouteLine(line: string): RouteEntry {
 
 export function parseRouteFacts(stdout: string): RouteFacts {
   const f: RouteFacts = { routes: [], layouts: [] };
-  let section = '';
-  for (const line of stdout.split('\n')) {
-    if (line === ROUTES_MARK || line === GET_MARK || line === '@@end') {
-      section = line;
-      continue;
+  const parts = splitParts(stdout);
+  const lines = (name: string) => (parts.get(name) ?? '').split('\n').filter((l) => l.trim() !== '');
+  for (const line of lines('routes')) if (!/^(Error|RTNETLINK)/.test(line)) f.routes.push(parseRouteLine(line));
+  for (const line of lines('get')) {
+    if (/^(Error|RTNETLINK)|unreachable|invalid/i.test(line)) f.getError = line.trim();
+    else {
+      const e = parseRouteLine(line);
+      f.getDev = e.dev;
+      f.getVia = e.via;
     }
-    if (line.trim() === '') continue;
-    if (section === ROUTES_MARK) {
-      if (/^(Error|RTNETLINK)/.test(line)) continue;
-      f.routes.push(parseRouteLine(line));
-    } else if (section === GET_MARK) {
-      if (/^(Error|RTNETLINK)|unreachable|invalid/i.test(line)) f.getError = line.trim();
-      else {
-        const e = parseRouteLine(line);
-        f.getDev = e.dev;
-        f.getVia = e.via;
-      }
-    } else if (line.startsWith('layout=')) f.layouts.push(line.slice(7) as PersistLayout);
   }
+  // several layout= lines (a host may have both forms); keyValues keeps one per key
+  for (const line of lines('layout')) if (line.startsWith('layout=')) f.layouts.push(line.slice(7) as PersistLayout);
   return f;
 }
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { debianHookFile, editDebianHook, editRedhatRoutes, parseRouteFacts, parseRouteLine, planKernelRoute, redhatRouteFile, routeFactScript, type RouteFacts, type RouteWant } from './route-plan.js';
 import { parsePrefix } from '../../../lib/net/prefix.js';
 import { argsError, runGw, type GwHost } from '../../../test/harness/gateway.js';
+import { joinParts } from '../../../lib/shell/parts.js';
 
 type WantOver = Partial<Omit<RouteWant, 'dest'>> & { dest?: string };
 const want = (over: WantOver = {}): RouteWant => ({
@@ -117,13 +118,13 @@ describe('kernel routes', () => {
     expect(Array.isArray(f.layouts)).toBe(true);
   });
   it('fact parsing: unreachable gateway, layouts', () => {
-    const f = parseRouteFacts('@@routes\n@@get\nRTNETLINK answers: Network is unreachable\n@@end\nlayout=debian\n');
+    const f = parseRouteFacts(joinParts({ routes: '', get: 'RTNETLINK answers: Network is unreachable\n', layout: 'layout=debian\n' }));
     expect(f).toEqual({ routes: [], getError: 'RTNETLINK answers: Network is unreachable', layouts: ['debian'] });
   });
 });
 
 describe('the module on a canned host', () => {
-  const route = (routes: string, get: string, layouts: string[]): GwHost['facts'] => ({ route: parseRouteFacts(`@@routes\n${routes}@@get\n${get}\n@@end\n${layouts.map((l) => `layout=${l}\n`).join('')}`) });
+  const route = (routes: string, get: string, layouts: string[]): GwHost['facts'] => ({ route: parseRouteFacts(joinParts({ routes, get: `${get}\n`, layout: layouts.map((l) => `layout=${l}\n`).join('') })) });
   const ARGS = { dest: '10.0.0.0/16', gateway: '10.2.0.1' };
 
   it('Debian: live route + hook 0755', async () => {
@@ -182,14 +183,14 @@ describe('the module on a canned host', () => {
 
 describe('route absent', () => {
   it('no route, no interface, no persistence layout: ok, nothing to do', async () => {
-    const facts = { route: parseRouteFacts('@@routes\n@@end\n') };
+    const facts = { route: parseRouteFacts(joinParts({ routes: '', layout: '' })) };
     const r = await runGw('route', { dest: '10.0.0.0/16', state: 'absent' }, { facts });
     expect(r.result.failed, String(r.result.msg)).toBeFalsy();
     expect(r.result.changed).toBe(false);
   });
   it('a live route and its hook entry: both removed, the emptied hook deleted', async () => {
     const hook = editDebianHook(null, want(), 'eth0')!;
-    const facts = { route: parseRouteFacts('@@routes\n10.0.0.0/16 via 10.2.0.1 dev eth0\n@@end\nlayout=debian\n') };
+    const facts = { route: parseRouteFacts(joinParts({ routes: '10.0.0.0/16 via 10.2.0.1 dev eth0\n', layout: 'layout=debian\n' })) };
     const r = await runGw('route', { dest: '10.0.0.0/16', state: 'absent' }, { facts, files: { '/etc/network/if-up.d/tsplay-routes-eth0': { content: hook, mode: 0o755 } } });
     expect(r.commands.map((c) => c.script)).toEqual([expect.stringContaining('ip route del 10.0.0.0/16 via 10.2.0.1 dev eth0'), expect.stringContaining('rm -f -- /etc/network/if-up.d/tsplay-routes-eth0')]);
   });

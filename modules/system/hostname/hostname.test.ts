@@ -7,6 +7,7 @@ import { editHosts, fileHostname, planHostname, type HostnameFacts } from './hos
 import { parseHostname } from './hostname.js';
 import { writeFileCommand } from '../../../lib/files/write-command.js';
 import { res, runFake } from '../../../test/harness/system.js';
+import { joinParts } from '../../../lib/shell/parts.js';
 
 const DEB_HOSTS = '127.0.0.1\tlocalhost\n127.0.1.1\told.example.com old\n\n# IPv6\n::1     localhost ip6-localhost ip6-loopback\n';
 
@@ -51,13 +52,13 @@ describe('planHostname', () => {
 });
 
 describe('hostname module', () => {
-  const out = 'old\nsysv\n@@tsplay-etc-hostname@@\nfile\nold\n@@tsplay-etc-hosts@@\nfile\n' + DEB_HOSTS;
+  const out = joinParts({ '': 'running=old\ninit=sysv\n', 'etc-hostname': 'old\n', 'etc-hosts': DEB_HOSTS });
   it('parses the one read', () => {
     expect(parseHostname(out)).toEqual({ running: 'old', systemd: false, etcHostname: 'old\n', etcHosts: DEB_HOSTS });
-    expect(parseHostname('x\nsystemd\n@@tsplay-etc-hostname@@\nnone\n@@tsplay-etc-hosts@@\nnone\n')).toEqual({ running: 'x', systemd: true, etcHostname: null, etcHosts: null });
+    expect(parseHostname('running=x\ninit=systemd\n')).toEqual({ running: 'x', systemd: true, etcHostname: null, etcHosts: null });
   });
   it('change: hosts written before the name is set; facts returned; diffs for both files', async () => {
-    const r = await runFake('hostname', { name: 'cloudnode001.cluster.example.com' }, (s) => (s.startsWith('uname') ? res(out) : res()));
+    const r = await runFake('hostname', { name: 'cloudnode001.cluster.example.com' }, (s) => (s.includes('uname -n') ? res(out) : res()));
     expect(r.commands).toHaveLength(2);
     const apply = r.commands[1]!.script;
     expect(apply.indexOf("'/etc/hosts'") >= 0 || apply.indexOf(' /etc/hosts') >= 0).toBe(true);

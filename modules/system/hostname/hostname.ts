@@ -3,6 +3,7 @@ import { ArgsError, Type, change, defineFact, defineModule, ok, type FileDiff, t
 import { shq } from '../../../lib/shell/quote.js';
 import { writeFileCommand } from '../../../lib/files/write-command.js';
 import { planHostname, type HostnameFacts } from './hostname-plan.js';
+import { keyValues, partHeader, splitParts } from '../../../lib/shell/parts.js';
 
 const Args = Type.Object(
   {
@@ -15,30 +16,22 @@ const Args = Type.Object(
 
 const NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
-const SEP_A = '@@tsplay-etc-hostname@@';
-const SEP_B = '@@tsplay-etc-hosts@@';
-
+/** key=value lines (running name, init), then the parts `etc-hostname` and `etc-hosts` (last) for the files that exist. */
 export function hostnameScript(): string {
-  return `uname -n
-if [ -d /run/systemd/system ]; then echo systemd; else echo sysv; fi
-echo ${SEP_A}; if [ -f /etc/hostname ]; then echo file; cat /etc/hostname; else echo none; fi
-echo ${SEP_B}; if [ -f /etc/hosts ]; then echo file; cat /etc/hosts; else echo none; fi`;
-}
-
-function section(s: string): string | null {
-  const body = s.replace(/^\n/, '');
-  return body.startsWith('file\n') ? body.slice(5) : null;
+  return `printf 'running=%s\\n' "$(uname -n)"
+if [ -d /run/systemd/system ]; then echo init=systemd; else echo init=sysv; fi
+if [ -f /etc/hostname ]; then ${partHeader('etc-hostname')}; cat /etc/hostname; fi
+if [ -f /etc/hosts ]; then ${partHeader('etc-hosts')}; cat /etc/hosts; fi`;
 }
 
 export function parseHostname(stdout: string): HostnameFacts {
-  const a = stdout.indexOf(SEP_A);
-  const b = stdout.indexOf(SEP_B);
-  const head = stdout.slice(0, a).split('\n');
+  const parts = splitParts(stdout, { rawAfter: 'etc-hosts' });
+  const kv = keyValues(parts.get(''));
   return {
-    running: (head[0] ?? '').trim(),
-    systemd: (head[1] ?? '').trim() === 'systemd',
-    etcHostname: section(stdout.slice(a + SEP_A.length, b)),
-    etcHosts: section(stdout.slice(b + SEP_B.length)),
+    running: (kv.get('running') ?? '').trim(),
+    systemd: kv.get('init') === 'systemd',
+    etcHostname: parts.get('etc-hostname') ?? null,
+    etcHosts: parts.get('etc-hosts') ?? null,
   };
 }
 

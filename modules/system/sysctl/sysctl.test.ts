@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { editSysctlFile, normalizeValue, planSysctl, sameValue, type SysctlArgs, type SysctlFacts } from './sysctl-plan.js';
 import { parseSysctl, sysctlScript } from './sysctl.js';
 import { res, runFake } from '../../../test/harness/system.js';
+import { joinParts } from '../../../lib/shell/parts.js';
 
 const args = (over: Partial<SysctlArgs> = {}): SysctlArgs => ({ name: 'net.ipv4.ip_forward', value: '1', state: 'present', sysctl_file: '/etc/sysctl.conf', reload: true, sysctl_set: false, ignoreerrors: false, ...over });
 
@@ -62,7 +63,7 @@ describe('sysctl module', () => {
     const g = parseSysctl(execFileSync('/bin/sh', ['-c', sysctlScript({ name: 'no.such.key', file: join(dir, 'none') })], { encoding: 'utf8', env: { PATH: `${process.env.PATH}:/usr/sbin:/sbin` } }));
     expect(g).toEqual({ running: null, file: null });
   });
-  const read = (running: string, file: string) => `known\n${running}\n@@tsplay-sysctl-file@@\nfile\n${file}`;
+  const read = (running: string, file: string) => joinParts({ running: `${running}\n`, file });
   it('no-op: one command; change: one more with write + sysctl -p, diff of the file', async () => {
     const a = await runFake('sysctl', { name: 'net.ipv4.ip_forward', value: 1 }, () => res(read('1', 'net.ipv4.ip_forward=1\n')));
     expect(a.commands).toHaveLength(1);

@@ -4,6 +4,7 @@ import { OneLine } from '../../../lib/args/one-line.js';
 import { shq } from '../../../lib/shell/quote.js';
 import { writeFileCommand } from '../../../lib/files/write-command.js';
 import { normalizeValue, planSysctl, type SysctlArgs, type SysctlFacts } from './sysctl-plan.js';
+import { partHeader, splitParts } from '../../../lib/shell/parts.js';
 
 const Args = Type.Object(
   {
@@ -18,21 +19,16 @@ const Args = Type.Object(
   { additionalProperties: false },
 );
 
-const SEP = '@@tsplay-sysctl-file@@';
-
+/** Parts: `running` (the live value, when the key exists), then `file` (the sysctl file's content, when it exists). */
 export function sysctlScript(q: { name: string; file: string }): string {
-  return `if _v=$(sysctl -n ${shq(q.name)} 2>/dev/null); then echo known; printf '%s\\n' "$_v"; else echo unknown; fi
-echo ${SEP}
-if [ -f ${shq(q.file)} ]; then echo file; cat ${shq(q.file)}; else echo nofile; fi`;
+  return `if _v=$(sysctl -n ${shq(q.name)} 2>/dev/null); then ${partHeader('running')}; printf '%s\\n' "$_v"; fi
+if [ -f ${shq(q.file)} ]; then ${partHeader('file')}; cat ${shq(q.file)}; fi`;
 }
 
 export function parseSysctl(stdout: string): SysctlFacts {
-  const at = stdout.indexOf(`${SEP}\n`);
-  const head = at >= 0 ? stdout.slice(0, at) : stdout;
-  const tail = at >= 0 ? stdout.slice(at + SEP.length + 1) : 'nofile\n';
-  const running = head.startsWith('known\n') ? head.slice(6).replace(/\n$/, '') : null;
-  const file = tail.startsWith('file\n') ? tail.slice(5) : null;
-  return { running, file };
+  const parts = splitParts(stdout, { rawAfter: 'file' });
+  const running = parts.get('running');
+  return { running: running === undefined ? null : running.replace(/\n$/, ''), file: parts.get('file') ?? null };
 }
 
 const sysctlFact = defineFact<{ name: string; file: string }, SysctlFacts>({

@@ -95,44 +95,45 @@ describe('ping, command, shell', () => {
 });
 
 describe('group and user with fixed ids', () => {
+  // not 'slurm': the lab image has Debian's slurm packages, whose postinst creates that account
   const hash = '$6$tsplaysalt$' + 'x'.repeat(86);
   it('group with a fixed gid', async () => {
-    await converge(n1, 'group', { name: 'slurm', gid: 11100, system: true }, async () => {
-      expect((await lab.exec('node1', 'getent group slurm')).rc).toBe(2);
+    await converge(n1, 'group', { name: 'hpcsvc', gid: 11100, system: true }, async () => {
+      expect((await lab.exec('node1', 'getent group hpcsvc')).rc).toBe(2);
     });
-    expect(await sh('node1', 'getent group slurm')).toBe('slurm:x:11100:\n');
-    const moved = await run(n1, 'group', { name: 'slurm', gid: 11101 });
+    expect(await sh('node1', 'getent group hpcsvc')).toBe('hpcsvc:x:11100:\n');
+    const moved = await run(n1, 'group', { name: 'hpcsvc', gid: 11101 });
     expect(moved.result.changed).toBe(true);
-    expect(await sh('node1', 'getent group slurm')).toBe('slurm:x:11101:\n');
-    await run(n1, 'group', { name: 'slurm', gid: 11100 });
+    expect(await sh('node1', 'getent group hpcsvc')).toBe('hpcsvc:x:11101:\n');
+    await run(n1, 'group', { name: 'hpcsvc', gid: 11100 });
   });
 
   it('user with a fixed uid, primary group, groups, home, shell and a password hash', async () => {
-    const args = { name: 'slurm', uid: 11100, group: 'slurm', groups: ['adm'], home: '/var/lib/slurm', shell: '/bin/bash', system: true, comment: 'Slurm', password: hash };
+    const args = { name: 'hpcsvc', uid: 11100, group: 'hpcsvc', groups: ['adm'], home: '/var/lib/hpcsvc', shell: '/bin/bash', system: true, comment: 'HPC service', password: hash };
     await converge(n1, 'user', args, async () => {
-      expect((await lab.exec('node1', 'getent passwd slurm')).rc).toBe(2);
+      expect((await lab.exec('node1', 'getent passwd hpcsvc')).rc).toBe(2);
     });
-    expect(await sh('node1', 'getent passwd slurm')).toBe('slurm:x:11100:11100:Slurm:/var/lib/slurm:/bin/bash\n');
-    expect(await sh('node1', 'id -Gn slurm')).toBe('slurm adm\n');
-    expect(await sh('node1', 'test -d /var/lib/slurm && stat -c %U /var/lib/slurm')).toBe('slurm\n');
-    expect((await sh('node1', 'getent shadow slurm')).split(':')[1]).toBe(hash);
+    expect(await sh('node1', 'getent passwd hpcsvc')).toBe('hpcsvc:x:11100:11100:HPC service:/var/lib/hpcsvc:/bin/bash\n');
+    expect(await sh('node1', 'id -Gn hpcsvc')).toBe('hpcsvc adm\n');
+    expect(await sh('node1', 'test -d /var/lib/hpcsvc && stat -c %U /var/lib/hpcsvc')).toBe('hpcsvc\n');
+    expect((await sh('node1', 'getent shadow hpcsvc')).split(':')[1]).toBe(hash);
     // the hash went through stdin: the sudo shell's process list never had it (nothing left running either)
     expect(await sh('node1', 'ps -eo args')).not.toContain('tsplaysalt');
   });
 
   it('user changes: shell, groups append, lock; then absent with remove', async () => {
-    const sh1 = await run(n1, 'user', { name: 'slurm', shell: '/usr/sbin/nologin' });
+    const sh1 = await run(n1, 'user', { name: 'hpcsvc', shell: '/usr/sbin/nologin' });
     expect(sh1.result.changed).toBe(true);
-    expect((await sh('node1', 'getent passwd slurm')).trim().split(':')[6]).toBe('/usr/sbin/nologin');
-    await converge(n1, 'user', { name: 'slurm', groups: 'users', append: true });
-    expect(await sh('node1', 'id -Gn slurm')).toBe('slurm adm users\n');
-    await converge(n1, 'user', { name: 'slurm', password_lock: true });
-    expect((await sh('node1', 'getent shadow slurm')).split(':')[1]).toMatch(/^!\$6\$tsplaysalt\$/);
-    await converge(n1, 'user', { name: 'slurm', state: 'absent', remove: true });
-    expect((await lab.exec('node1', 'test -e /var/lib/slurm')).rc).toBe(1);
+    expect((await sh('node1', 'getent passwd hpcsvc')).trim().split(':')[6]).toBe('/usr/sbin/nologin');
+    await converge(n1, 'user', { name: 'hpcsvc', groups: 'users', append: true });
+    expect(await sh('node1', 'id -Gn hpcsvc')).toBe('hpcsvc adm users\n');
+    await converge(n1, 'user', { name: 'hpcsvc', password_lock: true });
+    expect((await sh('node1', 'getent shadow hpcsvc')).split(':')[1]).toMatch(/^!\$6\$tsplaysalt\$/);
+    await converge(n1, 'user', { name: 'hpcsvc', state: 'absent', remove: true });
+    expect((await lab.exec('node1', 'test -e /var/lib/hpcsvc')).rc).toBe(1);
     // userdel also removed the user's own group (USERGROUPS_ENAB): nothing left for group absent
-    expect((await lab.exec('node1', 'getent group slurm')).rc).toBe(2);
-    const g = await run(n1, 'group', { name: 'slurm', state: 'absent' });
+    expect((await lab.exec('node1', 'getent group hpcsvc')).rc).toBe(2);
+    const g = await run(n1, 'group', { name: 'hpcsvc', state: 'absent' });
     expect(g.result.changed).toBe(false);
   });
 

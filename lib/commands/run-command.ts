@@ -92,6 +92,16 @@ export function guardDecision(a: GuardArgs, g: { creates?: boolean; removes?: bo
 }
 
 /** check(): run the guards (one command, or none without guards). */
+/** What command and shell return beyond Ansible's common keys (`tsplay doc`). */
+export const RUN_RETURNS: Readonly<Record<string, string>> = {
+  cmd: 'the command as run (argv list for command, the text for shell)',
+  stdout_lines: 'stdout split into lines',
+  stderr_lines: 'stderr split into lines',
+  start: 'when it started (local time)',
+  end: 'when it ended',
+  delta: 'how long it ran (H:MM:SS.micro)',
+};
+
 export async function checkGuards(ctx: CheckContext, a: GuardArgs, what: string): Promise<CheckResult<null>> {
   const script = guardScript(a);
   if (script) {

@@ -1,7 +1,7 @@
 /** command: run a program with arguments, no shell (Ansible's ansible.builtin.command). */
 import { ArgsError, Type, defineModule } from '../../../src/contract/index.js';
 import { shSplit } from '../../../lib/shell/shlex.js';
-import { checkGuards, commandLine, runAndReport, runArgProperties } from '../../../lib/commands/run-command.js';
+import { RUN_RETURNS, checkGuards, commandLine, runAndReport, runArgProperties } from '../../../lib/commands/run-command.js';
 
 const Args = Type.Object(
   {
@@ -26,14 +26,7 @@ export const command = defineModule({
     argv: [scontrol, update, "NodeName={{ inventory_hostname_short }}", State=RESUME]
   delegate_to: "{{ slurm_controller }}"
 `,
-  returns: {
-    cmd: 'the command as run (argv list for command, the text for shell)',
-    stdout_lines: 'stdout split into lines',
-    stderr_lines: 'stderr split into lines',
-    start: 'when it started (local time)',
-    end: 'when it ended',
-    delta: 'how long it ran (H:MM:SS.micro)',
-  },
+  returns: RUN_RETURNS,
   args: Args,
   argAliases: { _raw_params: 'cmd', free_form: 'cmd' },
   freeForm: 'cmd',

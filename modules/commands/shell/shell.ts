@@ -1,7 +1,7 @@
 /** shell: run a command line through a shell (Ansible's ansible.builtin.shell). */
 import { ArgsError, Type, defineModule } from '../../../src/contract/index.js';
 import { shq } from '../../../lib/shell/quote.js';
-import { checkGuards, runAndReport, runArgProperties } from '../../../lib/commands/run-command.js';
+import { RUN_RETURNS, checkGuards, runAndReport, runArgProperties } from '../../../lib/commands/run-command.js';
 
 const Args = Type.Object(
   {
@@ -32,14 +32,7 @@ export const shell = defineModule({
     creates: /etc/munge/munge.key
   no_log: true
 `,
-  returns: {
-    cmd: 'the command as run (argv list for command, the text for shell)',
-    stdout_lines: 'stdout split into lines',
-    stderr_lines: 'stderr split into lines',
-    start: 'when it started (local time)',
-    end: 'when it ended',
-    delta: 'how long it ran (H:MM:SS.micro)',
-  },
+  returns: RUN_RETURNS,
   args: Args,
   argAliases: { _raw_params: 'cmd', free_form: 'cmd' },
   freeForm: 'cmd',

@@ -56,6 +56,14 @@ export async function runPlan(ctx: ModuleContext, p: PlanWithState, opts: { args
   await ctx.runOk(applyCommand(p, opts));
 }
 
+/** What service and systemd_service return (stateResult's keys). */
+export const SERVICE_RETURNS: Readonly<Record<string, string>> = {
+  name: 'the service',
+  state: 'the state asked for, else the current one (started, stopped or unknown)',
+  enabled: 'enabled at boot (null when not applicable, e.g. a static unit)',
+  masked: 'systemd hosts: whether the unit is masked',
+};
+
 export const service = defineModule({
   name: 'service',
   aliases: ['ansible.builtin.service', 'ansible.legacy.service', 'sysvinit', 'ansible.builtin.sysvinit'],
@@ -70,12 +78,7 @@ export const service = defineModule({
     name: autofs
     state: reloaded
 `,
-  returns: {
-    name: 'the service',
-    state: 'the state asked for, else the current one (started, stopped or unknown)',
-    enabled: 'enabled at boot (null when not applicable, e.g. a static unit)',
-    masked: 'systemd hosts: whether the unit is masked',
-  },
+  returns: SERVICE_RETURNS,
   args: Args,
   argAliases: { args: 'arguments' },
   rules: { requiredOneOf: [['state', 'enabled']] },

@@ -4,7 +4,7 @@
  */
 import { ArgsError, ModuleError, Type, defineModule, ok } from '../../../src/contract/index.js';
 import { serviceStateFact } from '../../../lib/services/service.js';
-import { StateArg, decide, runPlan, stateResult } from '../service/service.js';
+import { SERVICE_RETURNS, StateArg, decide, runPlan, stateResult } from '../service/service.js';
 import type { ServiceWanted } from '../../../lib/services/service-plan.js';
 
 const Args = Type.Object(
@@ -39,12 +39,7 @@ export const systemd = defineModule({
     enabled: false
     masked: true
 `,
-  returns: {
-    name: 'the service',
-    state: 'the state asked for, else the current one (started, stopped or unknown)',
-    enabled: 'enabled at boot (null when not applicable, e.g. a static unit)',
-    masked: 'systemd hosts: whether the unit is masked',
-  },
+  returns: SERVICE_RETURNS,
   args: Args,
   argAliases: { service: 'name', unit: 'name', 'daemon-reload': 'daemon_reload', 'daemon-reexec': 'daemon_reexec' },
   validate(a) {

@@ -21,6 +21,8 @@ export interface DnfPlan {
   makecache: boolean;
   install: string[];
   upgrade: string[];
+  /** `name: '*'` with state=latest: upgrade every package that has an update (Ansible's idiom) */
+  upgradeAll: boolean;
   remove: string[];
 }
 
@@ -35,15 +37,19 @@ export function planDnf(a: DnfArgs, f: PkgFacts, tool: 'dnf' | 'yum'): DnfDecisi
   const bad = a.names.find((n) => n.startsWith('@'));
   if (bad) return { error: `package groups (${bad}) are not supported; list the packages` };
   const inst = new Set(f.rpmInstalled);
-  const plan: DnfPlan = { tool, makecache: false, install: [], upgrade: [], remove: [] };
-  if (a.state === 'present' || a.state === 'installed') plan.install = a.names.filter((n) => !inst.has(n));
+  const plan: DnfPlan = { tool, makecache: false, install: [], upgrade: [], upgradeAll: false, remove: [] };
+  if (a.names.includes('*')) {
+    // never `dnf install '*'` (every available package) nor `remove '*'`
+    if (a.state !== 'latest' || a.names.length > 1) return { error: "name '*' means every installed package: give it alone, with state=latest (upgrade them all)" };
+    plan.upgradeAll = f.updates.length > 0;
+  } else if (a.state === 'present' || a.state === 'installed') plan.install = a.names.filter((n) => !inst.has(n));
   else if (a.state === 'latest') {
     plan.install = a.names.filter((n) => !inst.has(n));
     const upd = new Set(f.updates);
     plan.upgrade = a.names.filter((n) => inst.has(n) && (upd.has(n) || upd.has(baseName(n))));
   } else plan.remove = a.names.filter((n) => inst.has(n));
-  plan.makecache = a.update_cache && (plan.install.length > 0 || plan.upgrade.length > 0 || a.names.length === 0);
-  if (!plan.install.length && !plan.upgrade.length && !plan.remove.length && !plan.makecache) return { plan: null };
+  plan.makecache = a.update_cache && (plan.install.length > 0 || plan.upgrade.length > 0 || plan.upgradeAll || a.names.length === 0);
+  if (!plan.install.length && !plan.upgrade.length && !plan.upgradeAll && !plan.remove.length && !plan.makecache) return { plan: null };
   return { plan };
 }
 
@@ -60,6 +66,7 @@ export function dnfCommands(a: DnfArgs, p: DnfPlan): string {
   if (p.makecache) cmds.push(shJoin([...base, ...opts, 'makecache']));
   if (p.install.length) cmds.push(shJoin([...base, ...opts, 'install', '--', ...p.install]));
   if (p.upgrade.length) cmds.push(shJoin([...base, ...opts, 'upgrade', '--', ...p.upgrade]));
+  if (p.upgradeAll) cmds.push(shJoin([...base, ...opts, 'upgrade']));
   if (p.remove.length) cmds.push(shJoin([...base, ...opts, 'remove', '--', ...p.remove]));
   return cmds.map((c) => `{ ${c}\n} || exit $?`).join('\n') || 'true';
 }

@@ -122,7 +122,8 @@ export const sendmailSmarthost = defineModule({
     return change(what, plan, { diff, result });
   },
   async apply(ctx, a, plan) {
-    await runSteps(ctx, plan.mcSteps);
+    const { backupFile } = await runSteps(ctx, plan.mcSteps);
+    const backup = backupFile === undefined ? {} : { backup_file: backupFile };
     if (a.rebuild === 'make') {
       const r = await ctx.run(`make -C ${shq(dirOf(a.cf))} ${shq(a.cf.slice(dirOf(a.cf).length + 1))} 2>&1`);
       if (r.rc !== 0) throw new ModuleError(`make sendmail.cf failed (rc=${r.rc}): ${r.stdout.trim().split('\n').slice(-3).join(' / ')}`, { rc: r.rc, stdout: r.stdout });
@@ -130,7 +131,7 @@ export const sendmailSmarthost = defineModule({
       if (dsOf(after.stdout) !== plan.ds) {
         throw new ModuleError(`after make, ${a.cf} has '${after.stdout.trim() || 'no DS line'}' instead of DS${plan.ds}: ${r.stdout.trim().split('\n').slice(-3).join(' / ')}`);
       }
-      return { rebuilt: 'make' };
+      return { rebuilt: 'make', ...backup };
     }
     const { steps, tmp } = m4Steps(a, plan);
     try {
@@ -143,6 +144,6 @@ export const sendmailSmarthost = defineModule({
     } finally {
       await ctx.run(`rm -f -- ${shq(tmp)}`);
     }
-    return { rebuilt: 'm4' };
+    return { rebuilt: 'm4', ...backup };
   },
 });

@@ -2,14 +2,14 @@
 import { ModuleError, Type, change, defineModule, ok, type ModuleContext, type ResultData } from '../../../src/contract/index.js';
 import { dnfCommands, planDnf, type DnfArgs, type DnfPlan } from '../../../lib/packages/dnf-plan.js';
 import { pkgFact, pkgNames, type PkgFacts } from '../../../lib/packages/pkg-facts.js';
-import { NameArg, PkgStateArg } from '../apt/apt.js';
+import { PkgStateArg } from '../apt/apt.js';
 import type { PkgState } from '../../../lib/packages/apt-plan.js';
 
 const ListArg = (description: string) => Type.Union([Type.String(), Type.Array(Type.String())], { default: [], description });
 
 const Args = Type.Object(
   {
-    name: Type.Optional(NameArg),
+    name: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())], { description: "package(s): a list or 'a,b', name-version allowed; '*' alone with state=latest upgrades every package" })),
     state: PkgStateArg,
     update_cache: Type.Boolean({ default: false, description: 'refresh the metadata first (only when something is to be installed)' }),
     disable_gpg_check: Type.Boolean({ default: false, description: 'install without checking package signatures (--nogpgcheck)' }),

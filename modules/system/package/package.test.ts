@@ -99,14 +99,26 @@ describe('planDnf', () => {
     if (want === null) expect(d.plan).toBeNull();
     else expect(d.plan).toMatchObject(want);
   });
+  it("name '*' with state=latest upgrades every package (never `install '*'`); nothing to upgrade: ok", () => {
+    const d = planDnf(dnf({ names: ['*'], state: 'latest' }), facts({ mgr: 'dnf', updates: ['bash', 'openssl'] }), 'dnf');
+    if (!('plan' in d) || !d.plan) throw new Error('expected a plan');
+    expect(d.plan).toMatchObject({ install: [], upgrade: [], upgradeAll: true });
+    const c = dnfCommands(dnf({}), d.plan);
+    expect(c).toContain('dnf -y -q upgrade\n');
+    expect(c).not.toContain('install');
+    expect(planDnf(dnf({ names: ['*'], state: 'latest' }), facts({ mgr: 'dnf', updates: [] }), 'dnf')).toEqual({ plan: null });
+    for (const state of ['present', 'absent'] as const) {
+      expect(planDnf(dnf({ names: ['*'], state }), facts({ mgr: 'dnf' }), 'dnf')).toEqual({ error: expect.stringMatching(/with state=latest/) });
+    }
+  });
   it('groups are refused', () => {
     expect(planDnf(dnf({ names: ['@core'] }), facts({ mgr: 'dnf' }), 'dnf')).toEqual({ error: expect.stringMatching(/groups/) });
   });
   it('commands', () => {
-    const c = dnfCommands(dnf({ disable_gpg_check: true, enablerepo: ['epel'] }), { tool: 'dnf', makecache: true, install: ['munge'], upgrade: [], remove: [] });
+    const c = dnfCommands(dnf({ disable_gpg_check: true, enablerepo: ['epel'] }), { tool: 'dnf', makecache: true, install: ['munge'], upgrade: [], upgradeAll: false, remove: [] });
     expect(c).toContain('dnf -y -q --nogpgcheck --enablerepo=epel makecache');
     expect(c).toContain('dnf -y -q --nogpgcheck --enablerepo=epel install -- munge');
-    expect(dnfCommands(dnf({}), { tool: 'yum', makecache: false, install: [], upgrade: [], remove: ['x'] })).toContain('yum -y -q remove -- x');
+    expect(dnfCommands(dnf({}), { tool: 'yum', makecache: false, install: [], upgrade: [], upgradeAll: false, remove: ['x'] })).toContain('yum -y -q remove -- x');
   });
 });
 

@@ -172,3 +172,28 @@ test('renderText never keeps the type', () => {
   expect(renderText('{{ lst }}', vars)).toBe("['a', 'b']");
   expect(renderText('{{ none }}', vars)).toBe('');
 });
+
+describe("Ansible's task-result tests", () => {
+  const results = {
+    ok: { changed: false, rc: 0 },
+    ch: { changed: true },
+    bad: { failed: true, changed: false, msg: 'x' },
+    skip: { changed: false, skipped: true, skip_reason: 'Conditional result was False' },
+    down: { unreachable: true, changed: false },
+    loop: { results: [{ changed: false }, { changed: true }], msg: 'All items completed' },
+    loop_ok: { results: [{ changed: false }], msg: 'All items completed' },
+    job: { started: 1, finished: 0, ansible_job_id: 'j1' },
+  };
+  test.each([
+    ['ok is changed', false], ['ch is changed', true], ['ch is change', true], ['loop is changed', true], ['loop_ok is changed', false],
+    ['bad is failed', true], ['bad is failure', true], ['ok is failed', false], ['ok is succeeded', true], ['ok is success', true],
+    ['ok is successful', true], ['bad is succeeded', false], ['skip is skipped', true], ['skip is skip', true], ['ok is skipped', false],
+    ['down is unreachable', true], ['down is reachable', false], ['ok is reachable', true],
+    ['job is started', true], ['job is finished', false], ['ok is finished', true], ['ok is not failed', true],
+  ])('%s → %s', (expr, want) => {
+    expect(evalExpression(expr, results)).toBe(want);
+  });
+  test('a result test on something that is not a result: the error Ansible gives', () => {
+    expect(() => evalExpression("'text' is changed", results)).toThrow(/The 'changed' test expects a dictionary/);
+  });
+});

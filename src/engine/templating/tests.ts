@@ -44,7 +44,38 @@ const version = t((_e, v, args, kw) => {
   throw new Error(`Invalid operator type (${op})`);
 });
 
+/** Ansible's task-result tests (plugins/test/core.py): they take a registered result, nothing else. */
+const result = (name: string, fn: (r: Record<string, unknown>) => unknown) =>
+  t((_e, v) => {
+    if (!isMapping(v)) throw new Error(`The '${name}' test expects a dictionary`);
+    return truthy(fn(v as Record<string, unknown>));
+  });
+const failed = result('failed', (r) => r.failed ?? false);
+const unreachable = result('unreachable', (r) => r.unreachable ?? false);
+const changed = result('changed', (r) => {
+  if ('changed' in r) return r.changed ?? false;
+  // a loop's result: changed when one item changed
+  const items = r.results;
+  return Array.isArray(items) && isMapping(items[0]) && items.some((x) => isMapping(x) && truthy((x as Record<string, unknown>).changed ?? false));
+});
+const skipped = result('skipped', (r) => r.skipped ?? false);
+// async results say 0/1; any other task counts as started and finished (Ansible warns, and says true)
+const asyncFlag = (key: 'started' | 'finished') => result(key, (r) => (key in r ? num(r[key] ?? 0) === 1 : true));
+
 export const tests: Record<string, TestDef> = {
+  failed,
+  failure: failed,
+  succeeded: t((e, v, a, kw) => !failed.fn(e, v, a, kw)),
+  success: t((e, v, a, kw) => !failed.fn(e, v, a, kw)),
+  successful: t((e, v, a, kw) => !failed.fn(e, v, a, kw)),
+  unreachable,
+  reachable: t((e, v, a, kw) => !unreachable.fn(e, v, a, kw)),
+  changed,
+  change: changed,
+  skipped,
+  skip: skipped,
+  finished: asyncFlag('finished'),
+  started: asyncFlag('started'),
   defined: t((_e, v) => !isUndef(v), true),
   undefined: t((_e, v) => isUndef(v), true),
   none: t((_e, v) => v === null),

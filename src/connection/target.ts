@@ -26,6 +26,8 @@ export interface CliConnectionOptions {
   becomePassword?: string;
   /** -T / --timeout, seconds */
   timeoutSec?: number;
+  /** -c / --connection: for hosts whose variables name none (ansible_connection wins, as in Ansible) */
+  connection?: string;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -72,7 +74,7 @@ export function targetFromVars(name: string, vars: Record<string, unknown>, cli:
   const sshArgs = [str(vars, 'ansible_ssh_common_args'), str(vars, 'ansible_ssh_extra_args')].filter(Boolean).join(' ');
   const args = parseSshArgs(sshArgs, home);
 
-  const connVar = str(vars, 'ansible_connection');
+  const connVar = str(vars, 'ansible_connection') ?? cli.connection;
   let connection: ConnectionTarget['connection'];
   if (connVar === undefined) connection = name === 'localhost' ? 'local' : 'ssh';
   else if (connVar === 'local') connection = 'local';

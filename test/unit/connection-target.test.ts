@@ -63,6 +63,11 @@ describe('dead host deadline (ServerAliveInterval / ServerAliveCountMax)', () =>
 });
 
 describe('targetFromVars', () => {
+  it('-c/--connection applies where the host variables set no ansible_connection (they win, as in Ansible)', () => {
+    expect(targetFromVars('web1', {}, { connection: 'local' }).connection).toBe('local');
+    expect(targetFromVars('web1', { ansible_connection: 'ssh' }, { connection: 'local' }).connection).toBe('ssh');
+    expect(() => targetFromVars('web1', {}, { connection: 'winrm' })).toThrow(/ansible_connection "winrm" is not supported/);
+  });
   it('uses defaults like OpenSSH/Ansible', () => {
     const t = targetFromVars('web1', {});
     expect(t).toMatchObject({

@@ -59,6 +59,7 @@ export const RUN_USAGE = `usage: tsplay run PLAYBOOK... -i INVENTORY [options]
   -b, --become             run operations with become
       --become-user USER   (default root)
   -u, --user USER          connect as this user
+  -c, --connection ssh|local   for hosts whose variables do not set ansible_connection
       --private-key FILE   ssh private key
       --host-key-checking strict|accept-new|no   (default strict, against ~/.ssh/known_hosts)
   -T, --timeout SEC        connection timeout
@@ -92,6 +93,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         become: { type: 'boolean', short: 'b' },
         'become-user': { type: 'string' },
         user: { type: 'string', short: 'u' },
+        connection: { type: 'string', short: 'c' },
         'private-key': { type: 'string' },
         'key-file': { type: 'string' },
         'host-key-checking': { type: 'string' },
@@ -207,6 +209,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
     const cli: CliConnectionOptions = {
       user: o.user,
+      connection: o.connection,
       privateKeyFile: o['private-key'] ?? o['key-file'],
       hostKeyChecking: hkc === undefined ? undefined : hkc === 'yes' ? 'strict' : (hkc as CliConnectionOptions['hostKeyChecking']),
       becomePassword,

@@ -13,7 +13,7 @@ import { validateArgs } from '../contract/validate.js';
 import { ArgsError, ModuleError, TsplayError, UnreachableError } from '../errors.js';
 import { posOf, posOfKey } from '../config/yaml.js';
 import { argPos } from '../config/static-args.js';
-import { evalCondition, evalExpression, renderTemplateFile, renderValue, stripOmit } from './templating/index.js';
+import { evalCondition, evalExpression, hasTemplate, renderTemplateFile, renderValue, stripOmit } from './templating/index.js';
 import { executeModule } from './execute.js';
 import type { HostStatus } from './events.js';
 import type { HostState } from './host-state.js';
@@ -355,7 +355,9 @@ function renderArgs(task: TaskIR, actionKey: string, vars: Vars): Record<string,
   for (const [k, v] of Object.entries(task.args)) {
     const source = (node && k in node ? posOf(node, k) : undefined) ?? posOfKey(task.raw, actionKey) ?? task.source;
     try {
-      out[k] = renderValue(v, vars, { source, what: `${task.action}.${k}` });
+      // a templated key (`set_fact: "{{ name }}=value"`) is templated too, as Ansible templates the whole args dict
+      const key = hasTemplate(k) ? String(renderValue(k, vars, { source, what: `${task.action} argument name` })) : k;
+      out[key] = renderValue(v, vars, { source, what: `${task.action}.${key}` });
     } catch (e) {
       if (e instanceof TsplayError && e.code === 'undefined-var') e.message = `argument '${k}' uses an undefined variable: ${e.message}`;
       throw e;

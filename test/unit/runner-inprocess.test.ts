@@ -12,6 +12,20 @@ const play = (tasks: string, head = '') => `- hosts: all\n  gather_facts: false\
 const ran = (r: Awaited<ReturnType<typeof runPlaybook>>, host: string, s: string) => r.host(host).ran(s);
 
 describe('the in-process runner', () => {
+  it("set_fact in free form with a templated name (`\"{{ item }}=moo\"`), and result tests on what it registered", async () => {
+    const r = await runPlaybook(
+      play(`    - set_fact: "{{ item }}=moo"
+      loop: [a1, a2]
+      register: sf
+    - name: show
+      command: "echo {{ a1 }}-{{ a2 }}-{{ sf is changed }}-{{ sf is succeeded }}"
+`),
+      { inventory: { h1: {} } },
+    );
+    expect(r.exitCode).toBe(0);
+    expect(ran(r, 'h1', 'echo moo-moo-False-True')).toHaveLength(1);
+  });
+
   it('a templated become: keyword is resolved per host and reaches the connection', async () => {
     const r = await runPlaybook(
       play(`    - name: who

@@ -43,7 +43,8 @@ export const setFact = defineModule({
     const keys = Object.keys(a).filter((k) => k !== 'cacheable');
     if (keys.length === 0) throw new ArgsError('set_fact: no variables given (use key: value arguments)');
     for (const k of keys) {
-      if (!NAME.test(k)) throw new ArgsError(`set_fact: the variable name '${k}' is not valid: use letters, digits and _, not starting with a digit`, `/${k}`);
+      // a templated name is checked once rendered (at run time)
+      if (!NAME.test(k) && !k.includes('{{')) throw new ArgsError(`set_fact: the variable name '${k}' is not valid: use letters, digits and _, not starting with a digit`, `/${k}`);
     }
   },
   async check(_ctx, a) {

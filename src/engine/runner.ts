@@ -255,10 +255,13 @@ export class Runner {
     return out;
   }
 
-  /** Facts on demand: gathered when gather_facts is true, or (unset) when the play refers to facts. */
+  /**
+   * Facts on demand: gathered when gather_facts is true, or (unset) unless the play surely does without them
+   * (Ansible always gathers: when in doubt, tsplay does too; it costs one command per host).
+   */
   private async maybeGatherFacts(pr: PlayRun, live: HostState[], inh: Inherited): Promise<void> {
     const g = pr.play.gatherFacts;
-    const want = g === undefined || g === null ? mentionsFacts(pr.play) : toBool(renderValue(g, { ...pr.scope.playVars, ...pr.scope.extraVars }));
+    const want = g === undefined || g === null ? mayNeedFacts(pr.play, pr.scope) : toBool(renderValue(g, { ...pr.scope.playVars, ...pr.scope.extraVars }));
     if (!want) return;
     const need = live.filter((h) => !h.factsGathered);
     if (!need.length) return;
@@ -346,12 +349,19 @@ function order(names: string[], play: PlayIR, extra: Vars): string[] {
   }
 }
 
-/** Does the play (its tasks, blocks, roles and static imports) refer to gathered facts (ansible_facts, ansible_<fact>)? */
-function mentionsFacts(play: PlayIR): boolean {
-  const raws: unknown[] = [play.vars];
+/**
+ * Can the play need gathered facts? Yes when its text (tasks, blocks, static imports, play and role vars and
+ * defaults, vars_files) names one (ansible_facts, ansible_<fact>, hostvars), and whenever part of it is read
+ * only at run time: a dynamic include, a template file, include_vars.
+ */
+function mayNeedFacts(play: PlayIR, scope: PlayScope): boolean {
+  const raws: unknown[] = [play.vars, play.roleDefaults, play.roleVars, [...scope.varsFiles.values()]];
+  let unseen = false;
   const walk = (ns: TaskNode[]) => {
     for (const n of ns) {
       raws.push(n.raw);
+      if (n.kind === 'include') unseen = true;
+      if (n.kind === 'task' && /(^|\.)(template|include_vars)$/.test(n.action)) unseen = true;
       if (n.kind === 'block') [n.block, n.rescue, n.always].forEach(walk);
     }
   };
@@ -359,5 +369,5 @@ function mentionsFacts(play: PlayIR): boolean {
   const text = JSON.stringify(raws);
   const connVars = /ansible_(host|port|user|password|become\w*|connection|ssh\w*|python_interpreter|check_mode|diff_mode|play_\w+|loop\w*|version|verbosity|facts_?|failed_\w+|index_var|run_tags|skip_tags|role_name|parent_role_names)\b/;
   const m = text.match(/ansible_[a-z0-9_]+/g) ?? [];
-  return text.includes('ansible_facts') || m.some((x) => !connVars.test(x)) || /\b(hostvars)\b/.test(text);
+  return unseen || text.includes('ansible_facts') || m.some((x) => !connVars.test(x)) || /\b(hostvars)\b/.test(text);
 }

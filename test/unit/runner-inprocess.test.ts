@@ -12,6 +12,20 @@ const play = (tasks: string, head = '') => `- hosts: all\n  gather_facts: false\
 const ran = (r: Awaited<ReturnType<typeof runPlaybook>>, host: string, s: string) => r.host(host).ran(s);
 
 describe('the in-process runner', () => {
+  it('gather_facts unset: facts are gathered when only a role default names one (and skipped when nothing can)', async () => {
+    const gathered = (r: Awaited<ReturnType<typeof runPlaybook>>) => r.events.some((e) => e.type === 'task_start' && e.name === 'Gathering Facts');
+    const withRole = await runPlaybook(`- hosts: all\n  roles: [pkgs]\n`, {
+      inventory: { h1: {} },
+      files: {
+        'roles/pkgs/defaults/main.yml': 'pkg_family: "{{ ansible_os_family | default(\'none\') }}"\n',
+        'roles/pkgs/tasks/main.yml': '- command: "echo {{ pkg_family }}"\n',
+      },
+    });
+    expect(gathered(withRole)).toBe(true);
+    const plain = await runPlaybook(play(`    - command: echo hi\n`).replace('  gather_facts: false\n', ''), { inventory: { h1: {} } });
+    expect(gathered(plain)).toBe(false);
+  });
+
   it("set_fact in free form with a templated name (`\"{{ item }}=moo\"`), and result tests on what it registered", async () => {
     const r = await runPlaybook(
       play(`    - set_fact: "{{ item }}=moo"

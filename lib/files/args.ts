@@ -10,6 +10,16 @@ export const fileAttrArgs = {
   mode: Type.Optional(ModeArg("permissions: '0644', '644', 0644 (YAML octal), or symbolic 'u=rw,g=r,o=r'")),
 };
 
+/** File arguments of Ansible's that tsplay takes and ignores (ModuleDef.acceptedArgs): no SELinux contexts, no chattr. */
+export const IGNORED_FILE_ARGS: Readonly<Record<string, string>> = {
+  attributes: 'chattr attributes are not set',
+  attr: 'chattr attributes are not set',
+  selevel: 'no SELinux context is set',
+  serole: 'no SELinux context is set',
+  setype: 'no SELinux context is set',
+  seuser: 'no SELinux context is set',
+};
+
 export const writeArgs = {
   backup: Type.Boolean({ default: false, description: 'keep a timestamped copy of the old file (returned as backup_file)' }),
   validate: Type.Optional(Type.String({ description: "command run on the temp file before it replaces the destination; %s is the temp file, e.g. 'visudo -cf %s'" })),

@@ -123,6 +123,11 @@ export interface ModuleDef<S extends TSchema = TSchema, P = unknown> {
   argAliases?: Record<string, string>;
   /** `module: some text` / leftovers of `k=v` strings go to this argument (command/shell's cmd) */
   freeForm?: string;
+  /**
+   * Arguments ansible-core's module takes that tsplay accepts without acting on them (name → what happens
+   * instead): a playbook using them still runs, with a warning, instead of stopping at load time.
+   */
+  acceptedArgs?: Readonly<Record<string, string>>;
   /** arguments whose values are secret (masked everywhere) */
   secretArgs?: string[];
   /**

@@ -79,11 +79,20 @@ function acceptsType(s: TSchema, type: string): boolean {
   return !!anyOf?.some((x) => acceptsType(x, type));
 }
 
-/** Normalise raw (already templated) args for a module; returns a new object. */
+/** The acceptedArgs a task gives (arguments that have no effect in tsplay), as warnings to print. */
+export function ignoredArgWarnings(mod: AnyModule, raw: Record<string, unknown>): string[] {
+  const accepted = mod.acceptedArgs ?? {};
+  return Object.keys(raw)
+    .filter((k) => k in accepted && !(k in schemaProps(mod.args)))
+    .map((k) => `${mod.name}: argument '${k}' is accepted for compatibility with Ansible but has no effect in tsplay: ${accepted[k]}`);
+}
+
+/** Normalise raw (already templated) args for a module; returns a new object (acceptedArgs left out). */
 export function normalizeArgs(mod: AnyModule, raw: Record<string, unknown>): Record<string, unknown> {
   const props = schemaProps(mod.args);
   const out: Record<string, unknown> = {};
   for (const [k0, v0] of Object.entries(raw)) {
+    if (mod.acceptedArgs && k0 in mod.acceptedArgs && !(k0 in props)) continue;
     const k = mod.argAliases?.[k0] ?? k0;
     if (k !== k0 && k in raw) throw new ArgsError(`arguments '${k0}' and '${k}' are aliases of each other; give only one`, `/${k0}`);
     let v = v0;

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { TaskIR, Vars } from '../config/playbook-types.js';
 import type { ResultData } from '../contract/define.js';
-import { validateArgs } from '../contract/validate.js';
+import { ignoredArgWarnings, validateArgs } from '../contract/validate.js';
 import { ArgsError, ModuleError, TsplayError, UnreachableError } from '../errors.js';
 import { posOf, posOfKey } from '../config/yaml.js';
 import { argPos } from '../config/static-args.js';
@@ -264,6 +264,17 @@ interface OneResult extends Outcome {
   diff?: boolean;
 }
 
+const warned = new WeakMap<TaskIR, Set<string>>();
+/** A warning about a task's text, once per task (not per host and loop item). */
+function warnOnce(task: TaskIR, messages: string[], emit: (m: string) => void): void {
+  const seen = warned.get(task) ?? warned.set(task, new Set()).get(task)!;
+  for (const m of messages) {
+    if (seen.has(m)) continue;
+    seen.add(m);
+    emit(m);
+  }
+}
+
 /** One execution (one item): args → module → retries → changed_when/failed_when. */
 async function runOne(t: HostTask, vars: Vars, s: TaskSettings): Promise<OneResult> {
   const { runCtx, pr, task, host, inh } = t;
@@ -272,6 +283,7 @@ async function runOne(t: HostTask, vars: Vars, s: TaskSettings): Promise<OneResu
   let args: Record<string, unknown>;
   try {
     args = validateArgs(mod, rendered);
+    warnOnce(task, ignoredArgWarnings(mod, rendered), (message) => runCtx.events.emit({ type: 'warning', message }));
   } catch (e) {
     if (e instanceof ArgsError) e.source = argPos(task, task.action, e.path);
     throw e;

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Type, defineModule, ok } from '../../src/contract/index.js';
-import { validateArgs } from '../../src/contract/validate.js';
+import { ignoredArgWarnings, validateArgs } from '../../src/contract/validate.js';
+import { registry } from '../harness/modules.js';
 import { ArgsError } from '../../src/errors.js';
 
 const mod = defineModule({
@@ -83,5 +84,18 @@ describe('argument rules', () => {
 
   it('the schema is checked first: an unknown argument is reported before any rule', () => {
     expect(error({ src: 'a', content: 'b', bogus: 1 })?.message).toMatch(/unknown argument 'bogus'/);
+  });
+});
+
+describe('acceptedArgs: what ansible-core takes and tsplay ignores', () => {
+  it('validates without them and names each in a warning', () => {
+    const file = registry.get('ansible.builtin.file')!;
+    const raw = { path: '/srv/x', state: 'directory', attributes: '+i', setype: 'var_t' };
+    expect(validateArgs(file, raw)).not.toHaveProperty('attributes');
+    expect(ignoredArgWarnings(file, raw)).toEqual([
+      "file: argument 'attributes' is accepted for compatibility with Ansible but has no effect in tsplay: chattr attributes are not set",
+      "file: argument 'setype' is accepted for compatibility with Ansible but has no effect in tsplay: no SELinux context is set",
+    ]);
+    expect(() => validateArgs(file, { path: '/srv/x', attribute: '+i' })).toThrow(/unknown argument 'attribute'/);
   });
 });

@@ -12,6 +12,19 @@ const play = (tasks: string, head = '') => `- hosts: all\n  gather_facts: false\
 const ran = (r: Awaited<ReturnType<typeof runPlaybook>>, host: string, s: string) => r.host(host).ran(s);
 
 describe('the in-process runner', () => {
+  it('include_vars hash_behaviour=merge merges into the variable and across files, as Ansible', async () => {
+    const r = await runPlaybook(
+      play(`    - include_vars: { file: v1.yml, hash_behaviour: merge }
+    - include_vars: { file: v2.yml, hash_behaviour: merge }
+    - name: show
+      shell: "echo {{ cfg | to_json }}"
+`, '  vars:\n    cfg: {z: 0}\n'),
+      { inventory: { h1: {} }, files: { 'v1.yml': 'cfg:\n  a: 1\n  sub: {x: 1}\n', 'v2.yml': 'cfg:\n  b: 2\n  sub: {y: 2}\n' } },
+    );
+    expect(r.exitCode).toBe(0);
+    expect(r.host('h1').runs.map((c) => c.script).join('\n')).toContain(`{"z": 0, "a": 1, "sub": {"x": 1, "y": 2}, "b": 2}`);
+  });
+
   it('gather_facts unset: facts are gathered when only a role default names one (and skipped when nothing can)', async () => {
     const gathered = (r: Awaited<ReturnType<typeof runPlaybook>>) => r.events.some((e) => e.type === 'task_start' && e.name === 'Gathering Facts');
     const withRole = await runPlaybook(`- hosts: all\n  roles: [pkgs]\n`, {

@@ -1,7 +1,7 @@
 /** blockinfile: insert/update/remove a block of lines between marker lines, byte-for-byte like Ansible. */
 import { Type, defineModule } from '../../../src/contract/index.js';
 import { checkModeSpec } from '../../../lib/files/index.js';
-import { editFollowArg, fileAttrArgs, writeArgs } from '../../../lib/files/args.js';
+import { editFollowArg, fileAttrArgs, writeArgs, IGNORED_FILE_ARGS } from '../../../lib/files/args.js';
 import { applyEdit, checkEdit } from '../../../lib/files/edit-plan.js';
 import { editBlock } from './block-edit.js';
 
@@ -26,6 +26,7 @@ const Args = Type.Object(
 );
 
 export const blockinfileModule = defineModule({
+  acceptedArgs: IGNORED_FILE_ARGS,
   name: 'blockinfile',
   aliases: ['ansible.builtin.blockinfile', 'ansible.legacy.blockinfile'],
   description: 'Insert, update or remove a block of lines surrounded by marker lines',

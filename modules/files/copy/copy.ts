@@ -5,7 +5,7 @@
  */
 import { ArgsError, ModuleError, Type, change, defineModule, ok, type CheckResult, type FileDiff, type CheckContext, type ModuleContext, type ResultData, type Static } from '../../../src/contract/index.js';
 import { attrDiff, ancestors, baseName, checkModeSpec, fileStateFact, joinPath, modeWarning, octalMode, parentDir, planAttrs, attrsCommand, readControllerSource, refuseUntrustedLinks, runSteps, mkdirsScript, type FileStep } from '../../../lib/files/index.js';
-import { fileAttrArgs, ModeArg, writeArgs, TRUSTED_LINKS_NOTE } from '../../../lib/files/args.js';
+import { fileAttrArgs, ModeArg, writeArgs, TRUSTED_LINKS_NOTE, IGNORED_FILE_ARGS } from '../../../lib/files/args.js';
 import { planPut, sha1, type PutOptions, type PutSource } from '../../../lib/files/put-plan.js';
 
 const Args = Type.Object(
@@ -168,6 +168,7 @@ async function checkTree(ctx: CheckContext, a: CopyArgs, root: string, files: { 
 }
 
 export const copyModule = defineModule({
+  acceptedArgs: IGNORED_FILE_ARGS,
   name: 'copy',
   aliases: ['ansible.builtin.copy', 'ansible.legacy.copy'],
   description: 'Copy a file or directory tree (or inline content) to the host, atomically, keeping or setting owner/group/mode',

@@ -4,7 +4,7 @@
  */
 import { ArgsError, Type, change, defineModule, ok, type ResultData, type Static } from '../../../src/contract/index.js';
 import { baseName, checkModeSpec, fileStateFact, modeWarning, parentDir, refuseUntrustedLinks, runSteps, serializeDiffDict, timeSpec, DEFAULT_TIME_FORMAT, type FileFacts, type FileQueryItem, type FileStep } from '../../../lib/files/index.js';
-import { fileAttrArgs, TRUSTED_LINKS_NOTE } from '../../../lib/files/args.js';
+import { fileAttrArgs, TRUSTED_LINKS_NOTE, IGNORED_FILE_ARGS } from '../../../lib/files/args.js';
 import { planAbsent, planDirectory, planFile, planTouch, prevState, type FilePlan, type FilePlanInput } from './file-states.js';
 import { planHard, planLink } from './file-links.js';
 
@@ -51,6 +51,7 @@ function refuseLinks(state: string, follow: boolean, a: FileArgs, facts: FileFac
 }
 
 export const fileModule = defineModule({
+  acceptedArgs: IGNORED_FILE_ARGS,
   name: 'file',
   aliases: ['ansible.builtin.file', 'ansible.legacy.file'],
   description: 'Manage files, directories, symlinks and hard links, and their owner/group/mode/times',

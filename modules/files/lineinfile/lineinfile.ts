@@ -1,7 +1,7 @@
 /** lineinfile: make sure a line is in a file (or replace/remove lines matching a regexp), Ansible semantics. */
 import { ArgsError, Type, defineModule } from '../../../src/contract/index.js';
 import { checkModeSpec } from '../../../lib/files/index.js';
-import { editFollowArg, fileAttrArgs, writeArgs } from '../../../lib/files/args.js';
+import { editFollowArg, fileAttrArgs, writeArgs, IGNORED_FILE_ARGS } from '../../../lib/files/args.js';
 import { applyEdit, checkEdit } from '../../../lib/files/edit-plan.js';
 import { lineAbsent, linePresent } from './line-edit.js';
 
@@ -25,6 +25,7 @@ const Args = Type.Object(
 );
 
 export const lineinfileModule = defineModule({
+  acceptedArgs: IGNORED_FILE_ARGS,
   name: 'lineinfile',
   aliases: ['ansible.builtin.lineinfile', 'ansible.legacy.lineinfile'],
   description: 'Ensure a particular line is in a file, or replace/remove lines matching a regexp',

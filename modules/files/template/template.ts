@@ -4,7 +4,7 @@
  */
 import { Type, defineModule, type Static } from '../../../src/contract/index.js';
 import { baseName, checkModeSpec, readControllerSource } from '../../../lib/files/index.js';
-import { fileAttrArgs, writeArgs, TRUSTED_LINKS_NOTE } from '../../../lib/files/args.js';
+import { fileAttrArgs, writeArgs, TRUSTED_LINKS_NOTE, IGNORED_FILE_ARGS } from '../../../lib/files/args.js';
 import { applyCopy, checkPut } from '../copy/copy.js';
 
 const Args = Type.Object(
@@ -22,6 +22,7 @@ const Args = Type.Object(
 export type TemplateArgs = Static<typeof Args>;
 
 export const templateModule = defineModule({
+  acceptedArgs: IGNORED_FILE_ARGS,
   name: 'template',
   aliases: ['ansible.builtin.template', 'ansible.legacy.template'],
   description: 'Render a template on the controller and write it to the host (atomic, validate, backup, owner/group/mode)',

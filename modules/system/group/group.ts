@@ -50,6 +50,7 @@ export function planGroup(a: GroupArgs, cur: GroupEntry | null): { plan: GroupPl
 }
 
 export const group = defineModule({
+  acceptedArgs: { local: 'the group is managed with groupadd/groupmod (NSS-wide), not lgroupadd' },
   name: 'group',
   aliases: ['ansible.builtin.group', 'ansible.legacy.group'],
   description: 'Manage a group (groupadd/groupmod/groupdel), with a fixed gid if given',

@@ -32,6 +32,26 @@ const Args = Type.Object(
 const HASH = /^(\$[0-9a-z]+\$.+|[!*].*|[./0-9A-Za-z]{13})$/;
 
 export const user = defineModule({
+  acceptedArgs: {
+    expires: 'the account expiry date is not set',
+    local: 'the account is managed with useradd/usermod (NSS-wide), not luseradd',
+    hidden: 'macOS only',
+    login_class: 'BSD only',
+    password_expire_max: 'password ageing is not set',
+    password_expire_min: 'password ageing is not set',
+    generate_ssh_key: 'no ssh key is generated (manage keys with authorized_key)',
+    ssh_key_bits: 'no ssh key is generated',
+    ssh_key_comment: 'no ssh key is generated',
+    ssh_key_file: 'no ssh key is generated',
+    ssh_key_passphrase: 'no ssh key is generated',
+    ssh_key_type: 'no ssh key is generated',
+    skeleton: "useradd's default skeleton (/etc/skel) is used",
+    umask: "the home directory gets useradd's default mode",
+    authorization: 'Solaris only',
+    profile: 'Solaris only',
+    role: 'Solaris only',
+    seuser: 'no SELinux user is set',
+  },
   name: 'user',
   aliases: ['ansible.builtin.user', 'ansible.legacy.user'],
   description: 'Manage a user account (useradd/usermod/userdel); the password is a hash, set through stdin',

@@ -19,11 +19,26 @@ const Args = Type.Object(
     ignore_files: Type.Array(Type.String(), { default: [], description: 'dir: file names to skip' }),
     extensions: Type.Array(Type.String(), { default: ['json', 'yaml', 'yml'], description: 'dir: file extensions to load' }),
     ignore_unknown_extensions: Type.Boolean({ default: false, description: 'dir: skip files with other extensions instead of failing' }),
+    hash_behaviour: Type.Optional(
+      Type.Union([Type.Literal('replace'), Type.Literal('merge')], {
+        description: 'merge: a mapping loaded over an existing mapping variable (or over one of an earlier file) is merged into it recursively; replace (default): it replaces it',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Ansible's recursive combine: mappings merge key by key, anything else the new value replaces. */
+function combine(old: unknown, next: unknown): unknown {
+  if (!isMap(old) || !isMap(next)) return next;
+  const out: Record<string, unknown> = { ...old };
+  for (const [k, v] of Object.entries(next)) out[k] = combine(old[k], v);
+  return out;
+}
 
 function searchBases(vars: Readonly<Record<string, unknown>>): string[] {
   const out: string[] = [];
@@ -110,9 +125,11 @@ export const includeVars = defineModule({
       }
       files.push(...dirFiles(d.found, a.depth, match, new Set(a.ignore_files), a.extensions, a.ignore_unknown_extensions));
     }
+    const merge = a.hash_behaviour === 'merge';
     const loaded: Record<string, unknown> = {};
-    for (const f of files) Object.assign(loaded, readVars(f));
+    for (const f of files) for (const [k, v] of Object.entries(readVars(f))) loaded[k] = merge ? combine(loaded[k], v) : v;
     const facts = a.name !== undefined ? { [a.name]: loaded } : loaded;
+    if (merge) for (const k of Object.keys(facts)) facts[k] = combine(ctx.vars[k], facts[k]);
     for (const k of Object.keys(facts)) if (!NAME.test(k)) throw new ModuleError(`include_vars: '${k}' is not a valid variable name`);
     return ok({ ansible_facts: facts, ansible_included_var_files: files, _tsplay_vars_scope: 'include_vars' });
   },

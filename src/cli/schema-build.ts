@@ -178,7 +178,7 @@ const KEYWORD_TYPES: Record<string, Schema> = {
   action: { type: ['string', 'object'], properties: { module: { type: 'string' } }, required: ['module'] },
   local_action: { type: ['string', 'object'], properties: { module: { type: 'string' } }, required: ['module'] },
   loop: { description: 'a list, or a template that renders to one', type: ['array', 'string'] },
-  with_fileglob: NO_LOOP, with_random_choice: NO_LOOP, with_first_found: NO_LOOP, with_lines: NO_LOOP,
+  with_random_choice: NO_LOOP, with_inventory_hostnames: NO_LOOP,
   loop_control: { type: 'object', additionalProperties: false, properties: Object.fromEntries(['loop_var', 'index_var', 'label', 'pause', 'extended', 'extended_allitems'].map((k) => [k, {}])) },
 };
 

@@ -18,7 +18,7 @@ export const TASK_KEYWORDS = new Set([
   ...common, 'when', 'delegate_to', 'delegate_facts', 'action', 'args', 'async', 'changed_when', 'delay',
   'failed_when', 'local_action', 'loop', 'loop_control', 'notify', 'poll', 'register', 'retries', 'until', 'listen',
   'with_items', 'with_list', 'with_dict', 'with_indexed_items', 'with_fileglob', 'with_sequence', 'with_together',
-  'with_nested', 'with_subelements', 'with_flattened', 'with_random_choice', 'with_first_found', 'with_lines',
+  'with_nested', 'with_subelements', 'with_flattened', 'with_random_choice', 'with_first_found', 'with_lines', 'with_inventory_hostnames',
 ]);
 
 /** Keys of an import_playbook entry. */

@@ -18,6 +18,7 @@ import { importRole } from './roles.js';
 
 const LOOP_KINDS: ReadonlySet<string> = new Set<LoopKind>([
   'loop', 'items', 'list', 'dict', 'indexed_items', 'sequence', 'together', 'nested', 'flattened', 'subelements',
+  'first_found', 'fileglob', 'lines',
 ]);
 /** meta's actions (also the playbook schema's, src/cli/schema-build.ts) */
 export const META_ACTIONS: ReadonlySet<string> = new Set(['flush_handlers', 'refresh_inventory', 'noop', 'clear_facts', 'clear_host_errors', 'end_play', 'end_host', 'end_batch', 'reset_connection', 'role_complete']);

@@ -12,7 +12,7 @@ import { includeRole, roleTaskName } from '../config/roles.js';
 import { flattenHandlers } from '../config/playbook.js';
 import { isObj } from '../config/load-context.js';
 import { posOf } from '../config/yaml.js';
-import { renderValue } from './templating/index.js';
+import { renderValue, queryLookup } from './templating/index.js';
 import { condsHold } from './keywords.js';
 import { inherit, type Inherited, type PlayRun } from './context.js';
 import type { HostState } from './host-state.js';
@@ -52,7 +52,8 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
     };
     try {
       const conds = [...parent.when, ...(inc.when !== undefined ? [{ cond: inc.when, source: posOf(inc.raw, 'when') ?? inc.source }] : [])];
-      const items = inc.loop !== undefined ? loopItems(inc.loopKind!, renderValue(inc.loop, base, { source: inc.source, what: 'loop' }), inc.source) : [undefined];
+      const lookup = (name: string, terms: unknown) => queryLookup(name, terms, base, { source: inc.source });
+      const items = inc.loop !== undefined ? loopItems(inc.loopKind!, renderValue(inc.loop, base, { source: inc.source, what: 'loop' }), inc.source, lookup) : [undefined];
       let any = false;
       for (const item of items) {
         const v = inc.loop !== undefined ? { ...base, [loopVar]: item } : base;

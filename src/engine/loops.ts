@@ -5,9 +5,15 @@ import { pyStr } from './templating/index.js';
 
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
-export function loopItems(kind: LoopKind, value: unknown, source?: SourcePos): unknown[] {
+/** `lookup` runs a lookup plugin (with_first_found, with_fileglob, with_lines go through one). */
+export function loopItems(kind: LoopKind, value: unknown, source?: SourcePos, lookup?: (name: string, terms: unknown) => unknown[]): unknown[] {
   const bad = (msg: string) => new TsplayError('playbook', msg, { source });
   switch (kind) {
+    case 'first_found':
+    case 'fileglob':
+    case 'lines':
+      if (!lookup) throw bad(`with_${kind} needs the lookup plugin`);
+      return lookup(kind, value);
     case 'loop':
       if (value == null) return [];
       if (!Array.isArray(value)) throw bad(`Invalid data passed to 'loop', it requires a list, got this instead: ${JSON.stringify(value)}. Hint: use dict2items for a dict`);

@@ -13,7 +13,7 @@ import { ignoredArgWarnings, validateArgs } from '../contract/validate.js';
 import { ArgsError, ModuleError, TsplayError, UnreachableError } from '../errors.js';
 import { posOf, posOfKey } from '../config/yaml.js';
 import { argPos } from '../config/static-args.js';
-import { evalCondition, evalExpression, hasTemplate, renderTemplateFile, renderValue, stripOmit } from './templating/index.js';
+import { evalCondition, evalExpression, hasTemplate, queryLookup, renderTemplateFile, renderValue, stripOmit } from './templating/index.js';
 import { executeModule } from './execute.js';
 import type { HostStatus } from './events.js';
 import type { HostState } from './host-state.js';
@@ -146,7 +146,8 @@ async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, cond
   const loopSrc = posOf(task.raw, loopKey) ?? task.source;
   let items: unknown[];
   try {
-    items = loopItems(task.loopKind!, renderValue(task.loop, base, { source: loopSrc, what: loopKey }), loopSrc);
+    const lookup = (name: string, terms: unknown) => queryLookup(name, terms, base, { source: loopSrc });
+    items = loopItems(task.loopKind!, renderValue(task.loop, base, { source: loopSrc, what: loopKey }), loopSrc, lookup);
   } catch (e) {
     // like Ansible: an undefined loop is only an error when the task's condition holds without the item
     if (e instanceof TsplayError && e.code === 'undefined-var' && safe(() => !condsHold(conds, base), false)) {

@@ -61,7 +61,7 @@ const cases: [string, string[]][] = [
   [
     'unsupported.yml',
     [
-      "unsupported.yml:4:7: 'with_fileglob' is not supported; use loop: (with a filter or a registered result)",
+      "unsupported.yml:4:7: 'with_inventory_hostnames' is not supported; use loop: (with a filter or a registered result)",
       "unsupported.yml:6:7: register: '2bad' is not a valid variable name",
       "unsupported.yml:7:7: meta: unknown action 'flush_handler'\n  hint: did you mean 'flush_handlers'?",
     ],

@@ -12,6 +12,35 @@ const play = (tasks: string, head = '') => `- hosts: all\n  gather_facts: false\
 const ran = (r: Awaited<ReturnType<typeof runPlaybook>>, host: string, s: string) => r.host(host).ran(s);
 
 describe('the in-process runner', () => {
+  it('with_first_found (files + paths), with_fileglob, with_lines and the first_found / vars lookups', async () => {
+    const r = await runPlaybook(
+      play(`    - include_vars: "{{ item }}"
+      with_first_found:
+        - files: ["{{ fam }}.yml", default.yml]
+          paths: [vars]
+    - name: found
+      shell: "echo a={{ a }} {{ lookup('first_found', 'nothere.yml', 'one.conf') | basename }} {{ lookup('vars', 'fam') }} {{ query('first_found', ['nope'], skip=True) | length }}"
+    - name: glob
+      shell: "echo glob {{ item | basename }}"
+      with_fileglob: ["*.conf"]
+    - name: lines
+      shell: "echo line {{ item }}"
+      with_lines: cat lines.txt
+`, '  vars:\n    fam: Debian\n'),
+      {
+        inventory: { h1: {} },
+        files: { 'vars/Debian.yml': 'a: 1\n', 'vars/default.yml': 'a: 0\n', 'files/one.conf': 'x\n', 'files/two.conf': 'y\n', 'lines.txt': 'l1\nl2\n' },
+      },
+    );
+    expect(r.exitCode).toBe(0);
+    const scripts = r.host('h1').runs.map((c) => c.script).join('\n');
+    expect(scripts).toContain('echo a=1 one.conf Debian 0');
+    expect(scripts).toContain('echo glob one.conf');
+    expect(scripts).toContain('echo glob two.conf');
+    expect(scripts).toContain('echo line l1');
+    expect(scripts).toContain('echo line l2');
+  });
+
   it('include_vars hash_behaviour=merge merges into the variable and across files, as Ansible', async () => {
     const r = await runPlaybook(
       play(`    - include_vars: { file: v1.yml, hash_behaviour: merge }

@@ -130,7 +130,7 @@ describe('mistakes are errors at the right path', () => {
   it("the loader's error fixture of unsupported forms", () => {
     const errors = playbook(load(join(ROOT, 'test/fixtures/errors/unsupported.yml'))) ? [] : playbook.errors!;
     const found = errors.filter((e) => e.keyword !== 'if').map((e) => `${e.instancePath} ${e.keyword}`);
-    expect(found).toEqual(['/0/tasks/0/with_fileglob not', '/0/tasks/1/register pattern', '/0/tasks/2/meta enum']);
+    expect(found).toEqual(['/0/tasks/0/with_inventory_hostnames not', '/0/tasks/1/register pattern', '/0/tasks/2/meta enum']);
   });
   it('an unknown ansible.builtin module is an error; other collections are not checked', () => {
     expect(at(errorsOf([{ 'ansible.builtin.copyy': {} }]), '/0/tasks/0', 'additionalProperties').length).toBe(1);

@@ -1,6 +1,8 @@
-/** Global functions: range(), dict(), namespace(), lookup()/query() for 'env' and 'file'. */
-import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+/** Global functions: range(), dict(), namespace(), lookup()/query() and the lookup plugins tsplay has. */
+import { execFileSync } from 'node:child_process';
+import { existsSync, opendirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join } from 'node:path';
+import { isUndef } from './undefined.js';
 import { makeNamespace, type EvalEnv, type JFunction, type Kwargs } from './evaluate.js';
 import { toList } from './filters-list.js';
 import { isMapping, num, pyStr } from './py.js';
@@ -28,6 +30,72 @@ function fileLookup(env: EvalEnv, term: string, kw: Kwargs): string {
   return text;
 }
 
+/**
+ * Where a lookup finds a relative file, as Ansible's search path: the role's `subdir`/ then the role, the
+ * playbook directory's `subdir`/ then the directory itself (role_path, playbook_dir), then the template's.
+ */
+function searchPath(env: EvalEnv, subdir: string): string[] {
+  const dirs: string[] = [];
+  for (const v of ['role_path', 'playbook_dir']) {
+    const d = env.lookupVar(v);
+    if (typeof d === 'string' && d) dirs.push(join(d, subdir), d);
+  }
+  if (env.baseDir) dirs.push(join(env.baseDir, subdir), env.baseDir);
+  return [...new Set(dirs)];
+}
+
+/** first_found: the first file that exists of the terms (names, or {files, paths, skip}); [] with skip. */
+function firstFound(env: EvalEnv, terms: unknown[], kw: Kwargs): string[] {
+  const files: string[] = [];
+  const paths: string[] = [];
+  let skip = kw.skip === true;
+  const split = (v: unknown) => toList(v).flatMap((x) => pyStr(x).split(/[,;]/)).map((x) => x.trim()).filter(Boolean);
+  const add = (t: unknown) => {
+    if (isMapping(t)) {
+      files.push(...split(t.files ?? t.file ?? []));
+      paths.push(...split(t.paths ?? []));
+      if (t.skip === true) skip = true;
+    } else if (Array.isArray(t)) t.forEach(add);
+    else files.push(pyStr(t));
+  };
+  terms.forEach(add);
+  if (kw.files !== undefined) files.push(...split(kw.files));
+  if (kw.paths !== undefined) paths.push(...split(kw.paths));
+  for (const f of files) {
+    const candidates = isAbsolute(f) ? [f] : paths.length ? paths.map((p) => (isAbsolute(p) ? join(p, f) : searchPath(env, p).map((d) => join(d, f))[0]!)) : searchPath(env, 'files').map((d) => join(d, f));
+    const hit = candidates.find((c) => existsSync(c));
+    if (hit) return [hit];
+  }
+  if (skip) return [];
+  throw new Error('No file was found when using first_found.');
+}
+
+/** A directory's names in the order the file system gives them (readdirSync sorts; opendir does not). */
+function dirEntries(dir: string): string[] {
+  const d = opendirSync(dir);
+  const out: string[] = [];
+  try {
+    for (let e = d.readSync(); e; e = d.readSync()) out.push(e.name);
+  } finally {
+    d.closeSync();
+  }
+  return out;
+}
+
+/** fileglob: files (not directories) matching a glob in one directory, searched like `file` lookups. */
+function fileglob(env: EvalEnv, term: string): string[] {
+  const dirPart = dirname(term);
+  const re = new RegExp('^' + basename(term).replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+  const dirs = isAbsolute(term) ? [dirPart] : searchPath(env, 'files').map((d) => join(d, dirPart));
+  for (const d of dirs) {
+    if (!existsSync(d) || !statSync(d).isDirectory()) continue;
+    // in the directory's order, as Python's glob (Ansible does not sort either)
+    const found = dirEntries(d).filter((f) => re.test(f) && statSync(join(d, f)).isFile()).map((f) => join(d, f));
+    if (found.length) return found;
+  }
+  return [];
+}
+
 function runLookup(env: EvalEnv, name: string, terms: unknown[], kw: Kwargs): unknown[] {
   const plugin = name.replace(/^ansible\.builtin\./, '');
   const flat = terms.flatMap((x) => (Array.isArray(x) ? x : [x])).map(pyStr);
@@ -46,10 +114,32 @@ function runLookup(env: EvalEnv, name: string, terms: unknown[], kw: Kwargs): un
     }
     case 'indexed_items':
       return toList(terms[0]).map((x, i) => [i, x]);
+    case 'first_found':
+      return firstFound(env, terms, kw);
+    case 'fileglob':
+      return flat.flatMap((t) => fileglob(env, t));
+    case 'lines':
+      // each term is a shell command run on the controller, as Ansible's lines lookup does
+      return flat.flatMap((t) => {
+        const pd = env.lookupVar('playbook_dir');
+        const cwd = typeof pd === 'string' && pd ? pd : env.baseDir;
+        const out = execFileSync('/bin/sh', ['-c', t], { encoding: 'utf8', cwd, stdio: ['ignore', 'pipe', 'inherit'] });
+        return out.split('\n').filter((l, i, a) => i < a.length - 1 || l !== '');
+      });
+    case 'vars':
+      return flat.map((t) => {
+        const v = env.lookupVar(t);
+        if (!isUndef(v)) return v;
+        if (kw.default !== undefined) return kw.default;
+        throw new Error(`No variable found with this name: ${t}`);
+      });
     default:
-      throw new Error(`lookup plugin '${name}' is not supported (supported: env, file, items, list, dict, indexed_items)`);
+      throw new Error(`lookup plugin '${name}' is not supported (supported: ${LOOKUPS.join(', ')})`);
   }
 }
+
+/** The lookup plugins tsplay has (also the with_<name> loops that go through them). */
+export const LOOKUPS = ['env', 'file', 'items', 'list', 'dict', 'indexed_items', 'first_found', 'fileglob', 'lines', 'vars'];
 
 export function makeGlobals(env: () => EvalEnv): Record<string, unknown> {
   const lookup: JFunction = (args, kw) => {

@@ -85,6 +85,17 @@ export function renderValue(value: unknown, vars: Vars, opts?: TemplateOpts): un
   return walk(r, value, opts);
 }
 
+/** query(name, terms): a lookup plugin's items (the with_<lookup> loops). */
+export function queryLookup(name: string, terms: unknown, vars: Vars, opts?: TemplateOpts): unknown[] {
+  const r = new TemplateRenderer(vars, { baseDir: opts?.baseDir, sourceFile: opts?.source?.file });
+  const query = r.evaluator.env.globals['query'] as (args: unknown[], kw: Record<string, unknown>) => unknown[];
+  try {
+    return query([name, ...(Array.isArray(terms) ? terms : [terms])], {});
+  } catch (e) {
+    throw new TsplayError('template', `with_${name}: ${(e as Error).message}`, { source: opts?.source });
+  }
+}
+
 /** Render a template string to text (never typed: a lone {{ x }} gives str(x)). */
 export function renderText(text: string, vars: Vars, opts?: TemplateOpts): string {
   const r = new TemplateRenderer(vars, { baseDir: opts?.baseDir, sourceFile: opts?.source?.file });

@@ -5,5 +5,6 @@ import { fail } from './fail/fail.js';
 import { includeVars } from './include_vars/include-vars.js';
 import { ping } from './ping/ping.js';
 import { setFact } from './set_fact/set-fact.js';
+import { setup } from './setup/setup.js';
 
-export const utilModules: AnyModule[] = [ping, debug, setFact, assertModule, fail, includeVars];
+export const utilModules: AnyModule[] = [ping, setup, debug, setFact, assertModule, fail, includeVars];

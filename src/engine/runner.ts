@@ -17,7 +17,7 @@ import { inherit, ROOT, type Inherited, type PlayRun, type RunContext } from './
 import { toBool } from './task-exec.js';
 import { resolveConnectionKeywords, withConnectionSettings } from './keywords.js';
 import { factVars, type PlayScope } from './vars.js';
-import { gatherFacts } from '../facts/gather.js';
+import { gatherFacts } from '../../lib/facts/gather.js';
 import type { HostStats } from './events.js';
 import { pmap, runTask } from './task-run.js';
 import { runInclude } from './includes.js';

@@ -2,9 +2,10 @@
  * gather_facts: one POSIX sh command per host that reads the facts playbooks use most (names, OS, kernel,
  * service and package manager, addresses, DNS, memory, CPUs), in Ansible's variable names. One round trip.
  */
-import type { Connection } from '../connection/types.js';
+import type { Connection } from '../../src/connection/types.js';
 
-const SCRIPT = String.raw`
+/** The one command that reads every fact (also the setup module's). */
+export const GATHER_SCRIPT = String.raw`
 p() { printf '%s=%s\n' "$1" "$2"; }
 p hostname "$(hostname 2>/dev/null || cat /proc/sys/kernel/hostname)"
 p fqdn "$(hostname -f 2>/dev/null || hostname)"
@@ -27,7 +28,7 @@ awk '/^nameserver/{print "ns=" $2} /^search/{$1=""; print "search=" substr($0,2)
 `;
 
 export async function gatherFacts(conn: Connection): Promise<Record<string, unknown>> {
-  const r = await conn.run(SCRIPT, { become: false });
+  const r = await conn.run(GATHER_SCRIPT, { become: false });
   return parseFacts(r.stdout);
 }
 

@@ -13,7 +13,7 @@ export const HOSTLIST_USAGE = `usage: tsplay hostlist expand EXPR...            
 
 export function hostlistCommand(argv: string[]): number {
   const [action, ...rest] = argv;
-  if (action === '-h' || action === '--help') {
+  if (action === '-h' || action === '--help' || rest.includes('-h') || rest.includes('--help')) {
     process.stdout.write(HOSTLIST_USAGE);
     return 0;
   }

@@ -158,8 +158,9 @@ export function delta(ms: number): string {
   return `${Math.floor(s / 3600)}:${p(Math.floor(s / 60) % 60)}:${p(s % 60)}.${String(Math.round((ms % 1000) * 1000)).padStart(6, '0')}`;
 }
 
+/** Python's str.splitlines(): a final line break ends the last line, it does not start an empty one. */
 function lines(s: string): string[] {
-  return s === '' ? [] : s.split(/\r?\n/);
+  return s === '' ? [] : s.replace(/\r?\n$/, '').split(/\r?\n/);
 }
 
 /** apply(): run the script and build Ansible's result. rc != 0 → failed ("non-zero return code"). */

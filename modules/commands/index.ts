@@ -1,5 +1,6 @@
 import type { AnyModule } from '../../src/contract/index.js';
 import { command } from './command/command.js';
 import { shell } from './shell/shell.js';
+import { raw } from './raw/raw.js';
 
-export const commandsModules: AnyModule[] = [command, shell];
+export const commandsModules: AnyModule[] = [command, shell, raw];

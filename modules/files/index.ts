@@ -5,5 +5,6 @@ import { fileModule } from './file/file.js';
 import { lineinfileModule } from './lineinfile/lineinfile.js';
 import { blockinfileModule } from './blockinfile/blockinfile.js';
 import { statModule } from './stat/stat.js';
+import { slurp } from './slurp/slurp.js';
 
-export const filesModules: AnyModule[] = [copyModule, templateModule, fileModule, lineinfileModule, blockinfileModule, statModule];
+export const filesModules: AnyModule[] = [copyModule, templateModule, fileModule, lineinfileModule, blockinfileModule, statModule, slurp];

@@ -48,6 +48,12 @@ export class Slurm {
     return r.rc === 0;
   }
 
+  /** Tell Slurm the node is off now (DOWN stays, POWERING_UP ends): `state=power_down_force`. */
+  async poweredDown(node: string): Promise<boolean> {
+    const r = await this.call(node, ['update', `nodename=${node}`, 'state=power_down_force']);
+    return r.rc === 0;
+  }
+
   async resumeNode(node: string): Promise<boolean> {
     const r = await this.call(node, ['update', `nodename=${node}`, 'state=resume']);
     return r.rc === 0;

@@ -226,6 +226,8 @@ export class PowerWorker {
       this.log.write({ step: 'failed', node, outcome: 'fail', failed_step: se.step, error: se.message, since_call_ms: Date.now() - this.o.t0 });
       await this.slurm.down(node, reason);
       await this.suspend(vm, Date.now() + cfg.suspend_deadline * 1000, { skipSlurmd: se.step === 'power-state' || se.step === 'start' });
+      // without this Slurm keeps the node POWERING_UP until ResumeTimeout, even after state=resume
+      await this.slurm.poweredDown(node);
       await this.returnToService(vm);
       return false;
     }

@@ -132,11 +132,14 @@ describe.sequential('tsplay power with the real Slurm (lab)', () => {
       expect(down.reason).toMatch(/AllocationFailed|capacity/);
       expect(j.state).toMatch(/PENDING|REQUEUED|CONFIGURING/);
       await p.x('ctl', `scancel ${job}`);
-      const back = await p.until('cloud2 back in service', 60_000, async () => {
+      const seen: string[] = [];
+      const back = await p.until('cloud2 back in service, powered down', 90_000, async () => {
         const n = await p.node('cloud2');
-        return !/DOWN/.test(n.state) ? n : undefined;
+        if (seen[seen.length - 1] !== n.state) seen.push(n.state);
+        const f = n.state.split('+');
+        return f[0] !== 'DOWN' && f.includes('POWERED_DOWN') && !f.some((x) => x.startsWith('POWERING')) ? n : undefined;
       });
-      console.log(`  back in service after ${((Date.now() - t0) / 1000).toFixed(1)} s: ${back.state}`);
+      console.log(`  back in service after ${((Date.now() - t0) / 1000).toFixed(1)} s: ${back.state} (states: ${seen.join(' → ')})`);
       expect(await p.vmPower('cloud2')).toBe('deallocated');
     } catch (e) {
       await dump(e);

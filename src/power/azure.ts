@@ -39,7 +39,17 @@ export class AzureVms {
   }
 
   private retried<T>(vm: VmRef, what: string, fn: () => Promise<T>): Promise<T> {
-    return withRetry(fn, this.retry, throttled, (n, d, e) => this.log.write({ step: 'retry', node: vm.node, outcome: 'retry', attempt: n, delay_s: Math.round(d * 10) / 10, call: what, error: (e as Error).message.slice(0, 200) }));
+    return withRetry(fn, this.retry, throttled, (n, d, e) =>
+      this.log.write({
+        step: 'retry',
+        node: vm.node,
+        outcome: 'retry',
+        attempt: n,
+        delay_s: Math.round(d * 10) / 10,
+        call: what,
+        error: (e as Error).message.slice(0, 200),
+      }),
+    );
   }
 
   async state(vm: VmRef): Promise<{ power: PowerState; statuses: AzStatus[] }> {
@@ -48,7 +58,9 @@ export class AzureVms {
   }
 
   async action(vm: VmRef, action: 'start' | 'deallocate'): Promise<void> {
-    await this.retried(vm, `vm ${action}`, () => this.cli(vm).run({ argv: ['vm', action, '-g', vm.resource_group, '-n', vm.name, '--no-wait'], what: vmWhat(vm.resource_group, vm.name), noOutput: true }));
+    await this.retried(vm, `vm ${action}`, () =>
+      this.cli(vm).run({ argv: ['vm', action, '-g', vm.resource_group, '-n', vm.name, '--no-wait'], what: vmWhat(vm.resource_group, vm.name), noOutput: true }),
+    );
   }
 
   /** Poll until PowerState/target, or throw at the deadline (epoch ms). */
@@ -61,4 +73,3 @@ export class AzureVms {
     }
   }
 }
-

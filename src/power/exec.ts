@@ -8,7 +8,11 @@ export interface ExecResult {
   ms: number;
 }
 
-export function execLocal(cmd: string, args: readonly string[], o: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<ExecResult> {
+export function execLocal(
+  cmd: string,
+  args: readonly string[],
+  o: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<ExecResult> {
   const t0 = Date.now();
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...o.env } });
@@ -24,7 +28,12 @@ export function execLocal(cmd: string, args: readonly string[], o: { input?: str
     });
     child.on('close', (code, sig) => {
       if (timer) clearTimeout(timer);
-      resolve({ rc: code ?? (sig ? 128 + 9 : 1), stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() + (sig ? `\n${cmd}: killed (${sig})` : ''), ms: Date.now() - t0 });
+      resolve({
+        rc: code ?? (sig ? 128 + 9 : 1),
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString() + (sig ? `\n${cmd}: killed (${sig})` : ''),
+        ms: Date.now() - t0,
+      });
     });
     child.stdin.on('error', () => {});
     child.stdin.end(o.input ?? '');

@@ -112,5 +112,9 @@ export function formatRecord(r: LogRecord): string {
 }
 
 export function filterLog(recs: readonly LogRecord[], o: { since?: number; node?: string }): LogRecord[] {
-  return recs.filter((r) => (o.since === undefined || Date.parse(r.t) >= o.since) && (o.node === undefined || r.node === o.node || (Array.isArray(r.nodes) && (r.nodes as unknown[]).includes(o.node))));
+  return recs.filter(
+    (r) =>
+      (o.since === undefined || Date.parse(r.t) >= o.since) &&
+      (o.node === undefined || r.node === o.node || (Array.isArray(r.nodes) && (r.nodes as unknown[]).includes(o.node))),
+  );
 }

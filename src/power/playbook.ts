@@ -30,8 +30,17 @@ class LogSink implements EventSink {
     if (e.type !== 'host_result' || e.loopEnd) return;
     const bad = e.status === 'failed' || e.status === 'unreachable';
     const msg = typeof e.result.msg === 'string' ? e.result.msg : undefined;
-    if (bad && !e.ignored && !this.failure) this.failure = `task '${e.task}'${e.status === 'unreachable' ? ' (unreachable)' : ''}: ${e.noLog ? 'output hidden (no_log)' : (msg ?? 'failed')}`;
-    this.log.write({ step: 'task', node: this.node, outcome: bad && !e.ignored ? 'fail' : e.status === 'skipped' ? 'skip' : 'ok', task: e.task, status: e.status, ...(e.item ? { item: e.item } : {}), ...(bad && !e.noLog && msg ? { error: msg.slice(0, 300) } : {}) });
+    if (bad && !e.ignored && !this.failure)
+      this.failure = `task '${e.task}'${e.status === 'unreachable' ? ' (unreachable)' : ''}: ${e.noLog ? 'output hidden (no_log)' : (msg ?? 'failed')}`;
+    this.log.write({
+      step: 'task',
+      node: this.node,
+      outcome: bad && !e.ignored ? 'fail' : e.status === 'skipped' ? 'skip' : 'ok',
+      task: e.task,
+      status: e.status,
+      ...(e.item ? { item: e.item } : {}),
+      ...(bad && !e.noLog && msg ? { error: msg.slice(0, 300) } : {}),
+    });
   }
   async end(): Promise<void> {}
 }
@@ -54,13 +63,15 @@ export async function runNodePlaybook(o: { playbook: string; inventory: Inventor
     events: sink,
     opts: { check: false, diff: false, forks: 1, verbosity: 0, tags: [], skipTags: [], forceHandlers: false, extraVars: o.extraVars },
     hosts: new Map(),
-    hostVarsOf: (name: string): Vars => (inv.hasHost(name) || inv.isImplicitLocalhost(name) ? inv.hostVars(name) : { ansible_connection: 'local', inventory_hostname: name }),
+    hostVarsOf: (name: string): Vars =>
+      inv.hasHost(name) || inv.isImplicitLocalhost(name) ? inv.hostVars(name) : { ansible_connection: 'local', inventory_hostname: name },
     load: { registry, playbookDir },
     connect: async (host, vars) => {
       const cv: Vars = {};
       for (const k of CONN_KEYS) if (vars[k] !== undefined) cv[k] = vars[k];
       const rendered = renderValue(cv, vars) as Vars;
-      for (const k of ['ansible_password', 'ansible_become_password', 'ansible_ssh_pass', 'ansible_become_pass', 'ansible_sudo_pass']) registerSecret(rendered[k]);
+      for (const k of ['ansible_password', 'ansible_become_password', 'ansible_ssh_pass', 'ansible_become_pass', 'ansible_sudo_pass'])
+        registerSecret(rendered[k]);
       const target = targetFromVars(host, rendered, {});
       return (target.connection === 'local' ? localPool : pool).get(target);
     },

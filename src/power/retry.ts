@@ -13,7 +13,9 @@ export function backoffDelay(n: number, p: Pick<RetryPolicy, 'base_s' | 'max_s'>
 
 /** A throttled or transiently refused ARM/EC2 call (HTTP 429, TooManyRequests, RetryableError, Throttling...). */
 export function isThrottled(text: string): boolean {
-  return /\b429\b|TooManyRequests|Too Many Requests|SubscriptionRequestsThrottled|\bThrottl\w*|RequestLimitExceeded|RetryableError|OperationPreempted|ServerBusy/i.test(text);
+  return /\b429\b|TooManyRequests|Too Many Requests|SubscriptionRequestsThrottled|\bThrottl\w*|RequestLimitExceeded|RetryableError|OperationPreempted|ServerBusy/i.test(
+    text,
+  );
 }
 
 export async function withRetry<T>(

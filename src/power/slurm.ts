@@ -28,7 +28,11 @@ export function parseShowNode(text: string): NodeState[] {
 
 /** A reason Slurm keeps on one line (no quotes, no newlines), at most ~200 characters. */
 export function slurmReason(text: string): string {
-  return text.replace(/["'\n\r\t]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
+  return text
+    .replace(/["'\n\r\t]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 200);
 }
 
 export class Slurm {
@@ -39,7 +43,15 @@ export class Slurm {
 
   private async call(node: string | undefined, args: string[]): Promise<{ rc: number; stdout: string; stderr: string }> {
     const r = await execLocal(this.scontrol, args, { timeoutMs: 30_000 });
-    this.log.write({ step: 'scontrol', node, outcome: r.rc === 0 ? 'ok' : 'fail', rc: r.rc, ms: r.ms, argv: ['scontrol', ...args], ...(r.rc ? { error: (r.stderr || r.stdout).trim().slice(0, 300) } : {}) });
+    this.log.write({
+      step: 'scontrol',
+      node,
+      outcome: r.rc === 0 ? 'ok' : 'fail',
+      rc: r.rc,
+      ms: r.ms,
+      argv: ['scontrol', ...args],
+      ...(r.rc ? { error: (r.stderr || r.stdout).trim().slice(0, 300) } : {}),
+    });
     return r;
   }
 

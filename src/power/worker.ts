@@ -173,7 +173,14 @@ export class PowerWorker {
     this.log.write({ step: 'map', node, outcome: 'ok', vm: m.vm.name, resource_group: m.vm.resource_group });
     const lock = tryLock(this.o.cfg.state_dir, node, this.o.op);
     if (!lock.ok) {
-      this.log.write({ step: 'lock', node, outcome: 'skip', holder_pid: lock.holder.pid, holder_op: lock.holder.op, error: `node ${node} is already being handled (${lock.holder.op}, pid ${lock.holder.pid})` });
+      this.log.write({
+        step: 'lock',
+        node,
+        outcome: 'skip',
+        holder_pid: lock.holder.pid,
+        holder_op: lock.holder.op,
+        error: `node ${node} is already being handled (${lock.holder.op}, pid ${lock.holder.pid})`,
+      });
       return true;
     }
     try {
@@ -197,7 +204,9 @@ export class PowerWorker {
         this.log.write({ step: 'start', node, outcome: 'skip', power, error: undefined, why: `VM already ${power}: no az vm start` });
       } else {
         if (power === 'deallocating' || power === 'stopping') {
-          await step('wait-stopped', () => this.log.step('wait-stopped', node, { from: power }, () => this.vms.waitFor(vm, power === 'deallocating' ? 'deallocated' : 'stopped', deadline)));
+          await step('wait-stopped', () =>
+            this.log.step('wait-stopped', node, { from: power }, () => this.vms.waitFor(vm, power === 'deallocating' ? 'deallocated' : 'stopped', deadline)),
+          );
         }
         await step('start', () => this.log.step('start', node, {}, () => this.vms.action(vm, 'start')));
       }
@@ -212,7 +221,10 @@ export class PowerWorker {
       await step('playbook', () =>
         this.log.step('playbook', node, { playbook: cfg.playbook }, async () => {
           const timer = sleep(left()).then(() => ({ exitCode: 124, failure: `the resume deadline (${cfg.resume_deadline} s) passed during the playbook` }));
-          const r = await Promise.race([runNodePlaybook({ playbook: cfg.playbook, inventory: this.inv, node, extraVars: cfg.extra_vars as Vars, log: this.log }), timer]);
+          const r = await Promise.race([
+            runNodePlaybook({ playbook: cfg.playbook, inventory: this.inv, node, extraVars: cfg.extra_vars as Vars, log: this.log }),
+            timer,
+          ]);
           if (r.exitCode) throw new Error(r.failure ?? `exit code ${r.exitCode}`);
           return r;
         }),
@@ -259,7 +271,13 @@ export class PowerWorker {
       await this.log.step('wait-deallocated', node, {}, () => this.vms.waitFor(vm, 'deallocated', deadline));
       const after = await this.vms.state(vm);
       ok = after.power === 'deallocated';
-      this.log.write({ step: 'verify', node, outcome: ok ? 'ok' : 'fail', power: after.power, ...(ok ? {} : { error: `PowerState/${after.power} after deallocate` }) });
+      this.log.write({
+        step: 'verify',
+        node,
+        outcome: ok ? 'ok' : 'fail',
+        power: after.power,
+        ...(ok ? {} : { error: `PowerState/${after.power} after deallocate` }),
+      });
     } catch {
       ok = false;
     }

@@ -33,7 +33,10 @@ describe.sequential('tsplay power with the real Slurm (lab)', () => {
   it('the controller playbook installed the launcher; Slurm sees the cloud nodes powered down', async () => {
     const p = pl!;
     expect(p.controllerRun).toMatch(/failed=0/);
-    const launcher = await p.x('ctl', 'cat /usr/local/sbin/tsplay-power; ls -l /usr/local/sbin/tsplay-power-resume /etc/tsplay/power.yml /var/lib/tsplay/home/.azure/tsplay-credentials.json');
+    const launcher = await p.x(
+      'ctl',
+      'cat /usr/local/sbin/tsplay-power; ls -l /usr/local/sbin/tsplay-power-resume /etc/tsplay/power.yml /var/lib/tsplay/home/.azure/tsplay-credentials.json',
+    );
     expect(launcher).toMatch(/TSPLAY_POWER_CONFIG='\/etc\/tsplay\/power.yml'/);
     expect(launcher).toMatch(/-rw------- 1 slurm slurm .* \/var\/lib\/tsplay\/home\/.azure\/tsplay-credentials.json/);
     expect(await p.x('ctl', 'cat /etc/slurm/power.conf')).toMatch(/^ResumeProgram=\/usr\/local\/sbin\/tsplay-power-resume$/m);
@@ -47,7 +50,9 @@ describe.sequential('tsplay power with the real Slurm (lab)', () => {
       const job = await p.submit("-p cloud -w cloud1 -N1 --wrap 'hostname; sleep 2'");
       const events: { t: number; what: string }[] = [{ t: t0, what: `sbatch -p cloud (job ${job})` }];
       // Slurm may call resume again (after a restart): the same call from SlurmUser while the first runs
-      const first = await p.until('slurmctld to call tsplay power resume', 30_000, async () => (await p.powerLog()).find((r) => r.op === 'resume' && r.step === 'call' && ms(r) >= t0));
+      const first = await p.until('slurmctld to call tsplay power resume', 30_000, async () =>
+        (await p.powerLog()).find((r) => r.op === 'resume' && r.step === 'call' && ms(r) >= t0),
+      );
       await p.callLauncher('resume', 'cloud1');
       let lastNode = '';
       let lastJob = '';
@@ -66,7 +71,10 @@ describe.sequential('tsplay power with the real Slurm (lab)', () => {
         const n = await p.node('cloud1');
         if (n.state !== lastNode) events.push({ t: Date.now(), what: `node cloud1 ${(lastNode = n.state)}` });
         const log = await p.powerLog();
-        return log.some((r) => r.op === 'suspend' && r.node === 'cloud1' && r.step === 'verify' && r.outcome === 'ok' && ms(r) > doneAt) && /POWERED_DOWN/.test(n.state);
+        return (
+          log.some((r) => r.op === 'suspend' && r.node === 'cloud1' && r.step === 'verify' && r.outcome === 'ok' && ms(r) > doneAt) &&
+          /POWERED_DOWN/.test(n.state)
+        );
       });
       const log = (await p.powerLog()).filter((r) => ms(r) >= t0);
       const resume = log.filter((r) => r.run === first.run);
@@ -88,11 +96,23 @@ describe.sequential('tsplay power with the real Slurm (lab)', () => {
       if (regAt) events.push({ t: regAt, what: 'slurmd registered (node no longer POWERING_UP)' });
       if (runAt) events.push({ t: runAt, what: 'job RUNNING' });
       events.push({ t: doneAt, what: 'job COMPLETED' });
-      for (const s of p.served.filter((s) => s.host === 'cloud1' && s.t >= t0)) events.push({ t: s.t, what: `lab: VM ${s.action} served (${s.host} sshd ${s.action === 'start' ? 'up' : 'down'})` });
+      for (const s of p.served.filter((s) => s.host === 'cloud1' && s.t >= t0))
+        events.push({ t: s.t, what: `lab: VM ${s.action} served (${s.host} sshd ${s.action === 'start' ? 'up' : 'down'})` });
       events.sort((a, b) => a.t - b.t);
       console.log(`power cycle timeline (seconds since sbatch):\n${events.map((e) => `  ${sec(e.t, t0)}  ${e.what}`).join('\n')}`);
       if (process.env.TSPLAY_POWER_TIMELINE) {
-        writeFileSync(process.env.TSPLAY_POWER_TIMELINE, JSON.stringify({ t0, events: events.map((e) => ({ s: (e.t - t0) / 1000, what: e.what })), steps: steps.map(([what, r]) => ({ what, s: r ? (ms(r) - t0) / 1000 : null, ms: r?.ms ?? null })) }, null, 2));
+        writeFileSync(
+          process.env.TSPLAY_POWER_TIMELINE,
+          JSON.stringify(
+            {
+              t0,
+              events: events.map((e) => ({ s: (e.t - t0) / 1000, what: e.what })),
+              steps: steps.map(([what, r]) => ({ what, s: r ? (ms(r) - t0) / 1000 : null, ms: r?.ms ?? null })),
+            },
+            null,
+            2,
+          ),
+        );
       }
 
       for (const [what, r] of steps) expect(r, what).toBeDefined();
@@ -102,7 +122,10 @@ describe.sequential('tsplay power with the real Slurm (lab)', () => {
       const starts = (await p.standinCalls()).filter((c) => c.t >= t0 && c.argv[0] === 'vm' && c.argv[1] === 'start' && c.argv.includes('vm-cloud1'));
       expect(starts).toHaveLength(1);
       const second = log.filter((r) => r.op === 'resume' && r.run !== first.run && r.node === 'cloud1');
-      expect(second.some((r) => (r.step === 'lock' && r.outcome === 'skip') || (r.step === 'start' && r.outcome === 'skip')), JSON.stringify(second)).toBe(true);
+      expect(
+        second.some((r) => (r.step === 'lock' && r.outcome === 'skip') || (r.step === 'start' && r.outcome === 'skip')),
+        JSON.stringify(second),
+      ).toBe(true);
       // never az vm stop; slurmd really gone on the node
       expect((await p.standinCalls()).some((c) => c.argv[1] === 'stop')).toBe(false);
       expect(await p.vmPower('cloud1')).toBe('deallocated');
@@ -121,13 +144,20 @@ describe.sequential('tsplay power with the real Slurm (lab)', () => {
       await p.setVm('cloud2', { failStart: 1 });
       const t0 = Date.now();
       const job = await p.submit("-p cloud -w cloud2 -N1 --wrap 'hostname'");
-      const down = await p.until('cloud2 DOWN with tsplay reason', 30_000, async () => {
-        const n = await p.node('cloud2');
-        return /DOWN/.test(n.state) && n.reason.startsWith('tsplay: start:') ? n : undefined;
-      }, 200);
+      const down = await p.until(
+        'cloud2 DOWN with tsplay reason',
+        30_000,
+        async () => {
+          const n = await p.node('cloud2');
+          return /DOWN/.test(n.state) && n.reason.startsWith('tsplay: start:') ? n : undefined;
+        },
+        200,
+      );
       const downS = (Date.now() - t0) / 1000;
       const j = await p.job(job);
-      console.log(`VM start failure: cloud2 ${down.state} after ${downS.toFixed(2)} s, reason "${down.reason}"; job ${job}: ${j.state} ${/Restarts=\d+/.exec(j.line)?.[0] ?? ''}`);
+      console.log(
+        `VM start failure: cloud2 ${down.state} after ${downS.toFixed(2)} s, reason "${down.reason}"; job ${job}: ${j.state} ${/Restarts=\d+/.exec(j.line)?.[0] ?? ''}`,
+      );
       expect(downS).toBeLessThan(15);
       expect(down.reason).toMatch(/AllocationFailed|capacity/);
       expect(j.state).toMatch(/PENDING|REQUEUED|CONFIGURING/);
@@ -152,15 +182,24 @@ describe.sequential('tsplay power with the real Slurm (lab)', () => {
       await p.setInventory(['cloud1']);
       const t0 = Date.now();
       const job = await p.submit("-p cloud -w cloud1 -N1 --wrap 'hostname'");
-      const down = await p.until('cloud1 DOWN with tsplay reason', 60_000, async () => {
-        const n = await p.node('cloud1');
-        return /DOWN/.test(n.state) && n.reason.startsWith('tsplay: playbook:') ? n : undefined;
-      }, 200);
+      const down = await p.until(
+        'cloud1 DOWN with tsplay reason',
+        60_000,
+        async () => {
+          const n = await p.node('cloud1');
+          return /DOWN/.test(n.state) && n.reason.startsWith('tsplay: playbook:') ? n : undefined;
+        },
+        200,
+      );
       const downS = (Date.now() - t0) / 1000;
       await p.until('the VM deallocated', 30_000, async () => (await p.vmPower('cloud1')) === 'deallocated');
-      console.log(`playbook failure: cloud1 ${down.state} after ${downS.toFixed(2)} s, reason "${down.reason}"; VM deallocated after ${((Date.now() - t0) / 1000).toFixed(2)} s`);
+      console.log(
+        `playbook failure: cloud1 ${down.state} after ${downS.toFixed(2)} s, reason "${down.reason}"; VM deallocated after ${((Date.now() - t0) / 1000).toFixed(2)} s`,
+      );
       expect(down.reason).toMatch(/lab_break_playbook/);
-      await p.until('sshd of cloud1 stopped by the deallocate', 10_000, async () => p.served.some((s) => s.host === 'cloud1' && s.action === 'deallocate' && s.t >= t0));
+      await p.until('sshd of cloud1 stopped by the deallocate', 10_000, async () =>
+        p.served.some((s) => s.host === 'cloud1' && s.action === 'deallocate' && s.t >= t0),
+      );
       await p.x('ctl', `scancel ${job}`);
       await p.setInventory();
     } catch (e) {

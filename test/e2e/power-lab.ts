@@ -76,7 +76,11 @@ export class PowerLab {
 
   async put(host: string, path: string, content: string, mode: string, owner = 'root:root'): Promise<void> {
     const b64 = Buffer.from(content).toString('base64');
-    await this.x(host, `set -e; mkdir -p "$(dirname '${path}')"; base64 -d > '${path}.new'; chown ${owner} '${path}.new'; chmod ${mode} '${path}.new'; mv '${path}.new' '${path}'`, { input: b64 });
+    await this.x(
+      host,
+      `set -e; mkdir -p "$(dirname '${path}')"; base64 -d > '${path}.new'; chown ${owner} '${path}.new'; chmod ${mode} '${path}.new'; mv '${path}.new' '${path}'`,
+      { input: b64 },
+    );
   }
 
   static async start(): Promise<PowerLab> {
@@ -87,12 +91,15 @@ export class PowerLab {
   }
 
   private async copyTar(host: string, srcDir: string, files: string[], dest: string): Promise<void> {
-    const r = await sh(`tar -C '${srcDir}' -chf - ${files.map((f) => `'${f}'`).join(' ')} | ssh -F '${this.lab.sshConfig}' -o ConnectTimeout=10 ${host} "sudo mkdir -p '${dest}' && sudo tar -C '${dest}' -xf - --no-same-owner"`);
+    const r = await sh(
+      `tar -C '${srcDir}' -chf - ${files.map((f) => `'${f}'`).join(' ')} | ssh -F '${this.lab.sshConfig}' -o ConnectTimeout=10 ${host} "sudo mkdir -p '${dest}' && sudo tar -C '${dest}' -xf - --no-same-owner"`,
+    );
     if (r.rc !== 0) throw new Error(`copy to ${host}:${dest}: ${r.stderr}`);
   }
 
   inventoryText(broken: string[] = []): string {
-    const host = (n: string) => `        ${n}: { ansible_host: ${this.ip(n)}, azure_vm_name: vm-${n}, azure_resource_group: rg-burst${broken.includes(n) ? ', lab_break_playbook: true' : ''} }\n`;
+    const host = (n: string) =>
+      `        ${n}: { ansible_host: ${this.ip(n)}, azure_vm_name: vm-${n}, azure_resource_group: rg-burst${broken.includes(n) ? ', lab_break_playbook: true' : ''} }\n`;
     return (
       `# the lab's power inventory: one host per Slurm node, its VM by name (written by test/e2e/power-lab.ts)\n` +
       `all:\n  children:\n    cloud_nodes:\n      vars:\n        ansible_user: ops\n        ansible_ssh_private_key_file: /etc/tsplay/power/id_ed25519\n` +
@@ -109,24 +116,42 @@ export class PowerLab {
     const [ctl, c1, c2] = [this.ip('ctl'), this.ip('cloud1'), this.ip('cloud2')];
     const hosts = `127.0.0.1\tlocalhost\n${ctl}\tctl\n${c1}\tcloud1\n${c2}\tcloud2\n::1\tlocalhost ip6-localhost ip6-loopback\n`;
     const key = randomBytes(1024).toString('base64');
-    const conf = readFileSync(join(ROOT, 'test/fixtures/power/slurm.conf'), 'utf8').replaceAll('@CTL_IP@', ctl).replaceAll('@CLOUD1_IP@', c1).replaceAll('@CLOUD2_IP@', c2);
+    const conf = readFileSync(join(ROOT, 'test/fixtures/power/slurm.conf'), 'utf8')
+      .replaceAll('@CTL_IP@', ctl)
+      .replaceAll('@CLOUD1_IP@', c1)
+      .replaceAll('@CLOUD2_IP@', c2);
     const cgroup = readFileSync(join(ROOT, 'test/fixtures/power/cgroup.conf'), 'utf8');
     for (const h of ['ctl', ...NODES]) await this.put(h, '/etc/hosts', hosts, '0644');
     // the nodes are "deallocated": nothing runs there until the stand-in starts the VM
-    for (const h of NODES) await this.x(h, '/etc/init.d/ssh stop >/dev/null 2>&1; /etc/init.d/munge stop >/dev/null 2>&1; /etc/init.d/slurmd stop >/dev/null 2>&1; true');
+    for (const h of NODES)
+      await this.x(h, '/etc/init.d/ssh stop >/dev/null 2>&1; /etc/init.d/munge stop >/dev/null 2>&1; /etc/init.d/slurmd stop >/dev/null 2>&1; true');
     // controller: munge key (also a copy the playbook installs on nodes), slurm.conf, cgroup.conf
-    await this.x('ctl', `set -e; base64 -d > /etc/munge/munge.key; chown munge:munge /etc/munge/munge.key; chmod 0400 /etc/munge/munge.key
-      mkdir -p /etc/tsplay/power/files; cp /etc/munge/munge.key /etc/tsplay/power/files/munge.key; chown -R slurm:slurm /etc/tsplay/power; chmod 0700 /etc/tsplay/power /etc/tsplay/power/files; chmod 0600 /etc/tsplay/power/files/munge.key`, { input: key });
+    await this.x(
+      'ctl',
+      `set -e; base64 -d > /etc/munge/munge.key; chown munge:munge /etc/munge/munge.key; chmod 0400 /etc/munge/munge.key
+      mkdir -p /etc/tsplay/power/files; cp /etc/munge/munge.key /etc/tsplay/power/files/munge.key; chown -R slurm:slurm /etc/tsplay/power; chmod 0700 /etc/tsplay/power /etc/tsplay/power/files; chmod 0600 /etc/tsplay/power/files/munge.key`,
+      { input: key },
+    );
     await this.put('ctl', '/etc/slurm/slurm.conf', conf, '0644');
     await this.put('ctl', '/etc/slurm/cgroup.conf', cgroup, '0644');
     // node + tsplay (the bundle) + the az RECORDING STAND-IN inside the controller
     await this.copyTar('ctl', '/usr/bin', ['node'], '/usr/local/bin');
     await this.copyTar('ctl', ROOT, ['bin/tsplay.js', 'dist/tsplay.mjs', 'package.json'], '/opt/tsplay');
     await this.copyTar('ctl', join(ROOT, 'test/fixtures/image/standin'), ['az.mjs', 'standin-args.mjs'], '/opt/tsplay-standin');
-    await this.put('ctl', '/opt/tsplay-standin/bin/az', `#!/bin/sh\n# RECORDING STAND-IN for az (lab): not Azure\nTSPLAY_STANDIN_STATE=${STANDIN_DIR}/state.json TSPLAY_STANDIN_LOG=${STANDIN_DIR}/calls.jsonl exec /usr/local/bin/node /opt/tsplay-standin/az.mjs "$@"\n`, '0755');
+    await this.put(
+      'ctl',
+      '/opt/tsplay-standin/bin/az',
+      `#!/bin/sh\n# RECORDING STAND-IN for az (lab): not Azure\nTSPLAY_STANDIN_STATE=${STANDIN_DIR}/state.json TSPLAY_STANDIN_LOG=${STANDIN_DIR}/calls.jsonl exec /usr/local/bin/node /opt/tsplay-standin/az.mjs "$@"\n`,
+      '0755',
+    );
     const state = {
       loggedIn: true,
-      account: { id: '00000000-0000-0000-0000-00000000c0de', name: 'lab-subscription', tenantId: '11111111-1111-1111-1111-111111111111', user: 'sp-tsplay-power' },
+      account: {
+        id: '00000000-0000-0000-0000-00000000c0de',
+        name: 'lab-subscription',
+        tenantId: '11111111-1111-1111-1111-111111111111',
+        user: 'sp-tsplay-power',
+      },
       resourceGroups: { 'rg-burst': { location: 'westeurope' } },
       vms: Object.fromEntries(NODES.map((n) => [`rg-burst/vm-${n}`, { location: 'westeurope', power: 'deallocated' }])),
       images: {},
@@ -170,16 +195,27 @@ export class PowerLab {
       power_slurmd_stop: '/etc/init.d/slurmd stop',
       power_slurm_include: '/etc/slurm/power.conf',
       power_resume_timeout: 120,
-      power_suspend_timeout: 30,
+      power_suspend_timeout: 15,
       power_resume_rate: 0,
       power_suspend_rate: 0,
       power_suspend_time: null,
       power_suspend_exc_nodes: '',
-      power_partitions: [{ name: 'cloud', nodes: 'cloud[1-2]', node_options: `NodeAddr=${c1},${c2} CPUs=2 Boards=1 SocketsPerBoard=1 CoresPerSocket=2 ThreadsPerCore=1 RealMemory=1000`, partition_options: 'Default=YES MaxTime=INFINITE State=UP', suspend_time: 20 }],
+      power_partitions: [
+        {
+          name: 'cloud',
+          nodes: 'cloud[1-2]',
+          node_options: `NodeAddr=${c1},${c2} CPUs=2 Boards=1 SocketsPerBoard=1 CoresPerSocket=2 ThreadsPerCore=1 RealMemory=1000`,
+          partition_options: 'Default=YES MaxTime=INFINITE State=UP',
+          suspend_time: 20,
+        },
+      ],
     };
     writeFileSync(join(this.tmp, 'vars.json'), JSON.stringify(vars));
     writeFileSync(join(this.tmp, 'controllers.yml'), 'all:\n  children:\n    slurm_controllers:\n      hosts:\n        ctl: {}\n');
-    const run = await sh(`cd '${ROOT}' && node bin/tsplay.js run playbooks/slurm-controller.yml -i '${this.lab.inventory}' -i '${join(this.tmp, 'controllers.yml')}' -e @'${join(this.tmp, 'vars.json')}'`, 180_000);
+    const run = await sh(
+      `cd '${ROOT}' && node bin/tsplay.js run playbooks/slurm-controller.yml -i '${this.lab.inventory}' -i '${join(this.tmp, 'controllers.yml')}' -e @'${join(this.tmp, 'vars.json')}'`,
+      180_000,
+    );
     if (run.rc !== 0) throw new Error(`playbooks/slurm-controller.yml failed (rc ${run.rc}):\n${run.stdout.slice(-3000)}\n${run.stderr.slice(-2000)}`);
     this.controllerRun = run.stdout;
     // "reboot" the controller with munge + slurmctld
@@ -211,7 +247,8 @@ export class PowerLab {
         }
         const host = req.vm.replace(/^vm-/, '');
         this.chain = this.chain.then(async () => {
-          const cmd = req.action === 'start' ? '/etc/init.d/ssh start' : '/etc/init.d/slurmd stop; /etc/init.d/munge stop; /etc/init.d/ssh stop; pkill -u ops; true';
+          const cmd =
+            req.action === 'start' ? '/etc/init.d/ssh start' : '/etc/init.d/slurmd stop; /etc/init.d/munge stop; /etc/init.d/ssh stop; pkill -u ops; true';
           const r = await this.lab.exec(host, `${cmd} >/dev/null 2>&1`);
           this.served.push({ t: Date.now(), action: req.action, vm: req.vm, host, rc: r.rc });
         });

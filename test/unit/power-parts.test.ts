@@ -17,13 +17,33 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'tsplay-power-unit-'));
 describe('SLURM_RESUME_FILE', () => {
   it('reads the 23.02+ names (all_nodes_resume, nodes_resume)', () => {
     const r = parseResumeFile(
-      JSON.stringify({ all_nodes_resume: 'cloud[1-3,7-8]', jobs: [{ extra: null, features: 'cloud', job_id: 42, nodes_alloc: 'cloud[1-3]', nodes_resume: 'cloud[1-2]', oversubscribe: 'OK', partition: 'azure', reservation: null }] }),
+      JSON.stringify({
+        all_nodes_resume: 'cloud[1-3,7-8]',
+        jobs: [
+          {
+            extra: null,
+            features: 'cloud',
+            job_id: 42,
+            nodes_alloc: 'cloud[1-3]',
+            nodes_resume: 'cloud[1-2]',
+            oversubscribe: 'OK',
+            partition: 'azure',
+            reservation: null,
+          },
+        ],
+      }),
     );
-    expect(r).toEqual({ all_nodes_resume: 'cloud[1-3,7-8]', jobs: [{ job_id: 42, partition: 'azure', nodes_resume: 'cloud[1-2]', nodes_alloc: 'cloud[1-3]', features: 'cloud' }] });
+    expect(r).toEqual({
+      all_nodes_resume: 'cloud[1-3,7-8]',
+      jobs: [{ job_id: 42, partition: 'azure', nodes_resume: 'cloud[1-2]', nodes_alloc: 'cloud[1-3]', features: 'cloud' }],
+    });
   });
 
   it('reads the 22.05 names (all_nodes, nodes) and tolerates missing jobs', () => {
-    expect(parseResumeFile('{"all_nodes":"n[1-2]","jobs":[{"job_id":7,"nodes":"n1"}]}')).toEqual({ all_nodes_resume: 'n[1-2]', jobs: [{ job_id: 7, nodes_resume: 'n1', partition: undefined, nodes_alloc: undefined, features: undefined }] });
+    expect(parseResumeFile('{"all_nodes":"n[1-2]","jobs":[{"job_id":7,"nodes":"n1"}]}')).toEqual({
+      all_nodes_resume: 'n[1-2]',
+      jobs: [{ job_id: 7, nodes_resume: 'n1', partition: undefined, nodes_alloc: undefined, features: undefined }],
+    });
     expect(parseResumeFile('{"all_nodes_resume":"n1"}').jobs).toEqual([]);
     expect(() => parseResumeFile('[1]')).toThrow(/not a JSON object/);
   });
@@ -44,12 +64,20 @@ describe('node → VM', () => {
   it('maps exactly by inventory name: cloud1 is never cloud10..cloud19 (DTU\'s grep "^$node")', async () => {
     const d = tmp();
     const hosts = ['cloud1', ...Array.from({ length: 10 }, (_, i) => `cloud1${i}`)];
-    writeFileSync(join(d, 'inv.yml'), `all:\n  vars:\n    azure_resource_group: rg-burst\n  hosts:\n${hosts.map((h) => `    ${h}: { azure_vm_name: vm-${h} }\n`).join('')}    nameless: {}\n`);
+    writeFileSync(
+      join(d, 'inv.yml'),
+      `all:\n  vars:\n    azure_resource_group: rg-burst\n  hosts:\n${hosts.map((h) => `    ${h}: { azure_vm_name: vm-${h} }\n`).join('')}    nameless: {}\n`,
+    );
     const inv = await loadInventory([join(d, 'inv.yml')]);
     const m = mapNode(inv, 'cloud1');
     expect(m).toEqual({ ok: true, vm: { node: 'cloud1', provider: 'azure', name: 'vm-cloud1', resource_group: 'rg-burst', subscription: undefined } });
     const all = mapNodes(inv, ['cloud1', 'cloud15', 'cloud2', 'nameless']);
-    expect(all.map((r) => (r.ok ? r.vm.name : r.error))).toEqual(['vm-cloud1', 'vm-cloud15', 'node cloud2 is not in the inventory', 'node nameless has no azure_vm_name in the inventory']);
+    expect(all.map((r) => (r.ok ? r.vm.name : r.error))).toEqual([
+      'vm-cloud1',
+      'vm-cloud15',
+      'node cloud2 is not in the inventory',
+      'node nameless has no azure_vm_name in the inventory',
+    ]);
   });
 });
 
@@ -69,7 +97,9 @@ describe('power log', () => {
     ]);
     expect(recs[2]!.error).toBe('task x: boom');
     expect(typeof recs[1]!.ms).toBe('number');
-    expect(formatRecord({ ...recs[1]!, t: '2026-12-03T07:14:02.113Z', ms: 1234 })).toBe('2026-12-03 07:14:02.113 resume[r1] cloud1 az ok 1.2s argv=az vm start -g rg -n vm-cloud1 --no-wait');
+    expect(formatRecord({ ...recs[1]!, t: '2026-12-03T07:14:02.113Z', ms: 1234 })).toBe(
+      '2026-12-03 07:14:02.113 resume[r1] cloud1 az ok 1.2s argv=az vm start -g rg -n vm-cloud1 --no-wait',
+    );
     expect(formatRecord(recs[2]!)).toMatch(/ cloud2 playbook fail \d+\.\ds error: task x: boom$/);
     expect(filterLog(recs, { node: 'cloud1' })).toHaveLength(1);
   });
@@ -103,13 +133,31 @@ describe('back-off, retries, concurrency', () => {
   it('withRetry retries only what is retryable, up to the attempts', async () => {
     const waits: number[] = [];
     let n = 0;
-    const r = await withRetry(async () => (++n < 3 ? Promise.reject(new Error('429')) : 'ok'), { attempts: 5, base_s: 1, max_s: 4 }, () => true, undefined, async (s) => void waits.push(s));
+    const r = await withRetry(
+      async () => (++n < 3 ? Promise.reject(new Error('429')) : 'ok'),
+      { attempts: 5, base_s: 1, max_s: 4 },
+      () => true,
+      undefined,
+      async (s) => void waits.push(s),
+    );
     expect([r, n, waits.length]).toEqual(['ok', 3, 2]);
     n = 0;
-    await expect(withRetry(async () => (++n, Promise.reject(new Error('AllocationFailed'))), { attempts: 5, base_s: 0, max_s: 0 }, () => false)).rejects.toThrow('AllocationFailed');
+    await expect(
+      withRetry(
+        async () => (++n, Promise.reject(new Error('AllocationFailed'))),
+        { attempts: 5, base_s: 0, max_s: 0 },
+        () => false,
+      ),
+    ).rejects.toThrow('AllocationFailed');
     expect(n).toBe(1);
     n = 0;
-    await expect(withRetry(async () => (++n, Promise.reject(new Error('429'))), { attempts: 3, base_s: 0, max_s: 0 }, () => true)).rejects.toThrow('429');
+    await expect(
+      withRetry(
+        async () => (++n, Promise.reject(new Error('429'))),
+        { attempts: 3, base_s: 0, max_s: 0 },
+        () => true,
+      ),
+    ).rejects.toThrow('429');
     expect(n).toBe(3);
   });
 
@@ -154,7 +202,14 @@ describe('Slurm output and per-node state', () => {
 
   it('the configuration: defaults, relative paths from the file, bad values refused', () => {
     const c = parseConfig('inventory: inv.yml\nplaybook: /etc/tsplay/cloudnode.yml\nresume_deadline: 100\n', '/etc/tsplay/power.yml');
-    expect([c.inventory, c.playbook, c.resume_deadline, c.concurrency, c.log, c.retry.attempts]).toEqual(['/etc/tsplay/inv.yml', '/etc/tsplay/cloudnode.yml', 100, 8, '/var/log/tsplay/power.jsonl', 5]);
+    expect([c.inventory, c.playbook, c.resume_deadline, c.concurrency, c.log, c.retry.attempts]).toEqual([
+      '/etc/tsplay/inv.yml',
+      '/etc/tsplay/cloudnode.yml',
+      100,
+      8,
+      '/var/log/tsplay/power.jsonl',
+      5,
+    ]);
     expect(() => parseConfig('inventory: a\nplaybook: b\nconcurrency: -1\n', '/x.yml')).toThrow(/concurrency/);
     expect(() => parseConfig('playbook: b\n', '/x.yml')).toThrow(/inventory/);
   });

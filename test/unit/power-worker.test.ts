@@ -30,15 +30,26 @@ beforeAll(() => {
       loggedIn: true,
       account: { id: 'sub-1', name: 'lab', tenantId: 't', user: 'sp' },
       resourceGroups: { 'rg-burst': { location: 'westeurope' } },
-      vms: { 'rg-burst/vm-cloud1': { location: 'westeurope', power: 'deallocated', throttle: 2 }, 'rg-burst/vm-cloud10': { location: 'westeurope', power: 'running' } },
+      vms: {
+        'rg-burst/vm-cloud1': { location: 'westeurope', power: 'deallocated', throttle: 2 },
+        'rg-burst/vm-cloud10': { location: 'westeurope', power: 'running' },
+      },
       images: {},
       transitionPolls: 1,
     }),
   );
   // sshd "never answers": port 1 on localhost refuses at once
-  writeFileSync(join(d, 'inv.yml'), `all:\n  vars: { azure_resource_group: rg-burst, ansible_host: 127.0.0.1, ansible_port: 1, ansible_user: nobody }\n  hosts:\n    cloud1: { azure_vm_name: vm-cloud1 }\n    cloud10: { azure_vm_name: vm-cloud10 }\n`);
+  writeFileSync(
+    join(d, 'inv.yml'),
+    `all:\n  vars: { azure_resource_group: rg-burst, ansible_host: 127.0.0.1, ansible_port: 1, ansible_user: nobody }\n  hosts:\n    cloud1: { azure_vm_name: vm-cloud1 }\n    cloud10: { azure_vm_name: vm-cloud10 }\n`,
+  );
   writeFileSync(join(d, 'pb.yml'), '- hosts: all\n  gather_facts: false\n  tasks: []\n');
-  Object.assign(process.env, { PATH: `${STANDIN}:${process.env.PATH}`, TSPLAY_STANDIN_STATE: statePath, TSPLAY_STANDIN_LOG: azLog, TSPLAY_STANDIN_NODE: process.execPath });
+  Object.assign(process.env, {
+    PATH: `${STANDIN}:${process.env.PATH}`,
+    TSPLAY_STANDIN_STATE: statePath,
+    TSPLAY_STANDIN_LOG: azLog,
+    TSPLAY_STANDIN_NODE: process.execPath,
+  });
 });
 afterAll(() => {
   process.env = saved;
@@ -49,7 +60,11 @@ const cfg = () =>
     `inventory: inv.yml\nplaybook: pb.yml\nlog: power.jsonl\nstate_dir: state\nscontrol: ${join(d, 'scontrol')}\nresume_deadline: 3\nsuspend_deadline: 10\nfail_backoff: 0\nretry: { attempts: 4, base_s: 0.05, max_s: 0.1 }\naz: { poll_interval: 0.05 }\n`,
     join(d, 'power.yml'),
   );
-const azCalls = () => readFileSync(azLog, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { argv?: string[] }).argv?.join(' ') ?? '');
+const azCalls = () =>
+  readFileSync(azLog, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => (JSON.parse(l) as { argv?: string[] }).argv?.join(' ') ?? '');
 
 describe('power worker (az stand-in, recording scontrol)', () => {
   it('resume: unknown node and an SSH timeout are DOWN with the step, throttled starts retried, VM deallocated, node back', async () => {

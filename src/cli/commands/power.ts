@@ -72,7 +72,14 @@ export async function powerCommand(argv: string[]): Promise<number> {
   if (sub === '_work') {
     const [op, hostlist] = pos;
     const cfg = loadConfig(cfgPath);
-    return new PowerWorker({ op: op as PowerOp, hostlist: hostlist ?? '', cfg, run: o.run ?? newRunId(), t0: Number(o.t0 ?? Date.now()), resumeFile: o['resume-file'] }).run();
+    return new PowerWorker({
+      op: op as PowerOp,
+      hostlist: hostlist ?? '',
+      cfg,
+      run: o.run ?? newRunId(),
+      t0: Number(o.t0 ?? Date.now()),
+      resumeFile: o['resume-file'],
+    }).run();
   }
   if (OPS.has(sub)) return call(sub as PowerOp, pos, cfgPath, !!o.foreground);
   if (sub === 'status') return status(pos, loadConfig(cfgPath));
@@ -109,12 +116,32 @@ async function call(op: PowerOp, pos: string[], cfgPath: string, foreground: boo
       log.write({ step: 'resume-file', outcome: 'fail', error: errorText(e) });
     }
   }
-  log.write({ step: 'call', outcome: 'start', argv: [op, ...pos], hostlist, uid: process.getuid?.(), env: Object.keys(process.env).sort(), ...(resumeFile ? { resume_file: resumeFile, jobs } : {}) });
+  log.write({
+    step: 'call',
+    outcome: 'start',
+    argv: [op, ...pos],
+    hostlist,
+    uid: process.getuid?.(),
+    env: Object.keys(process.env).sort(),
+    ...(resumeFile ? { resume_file: resumeFile, jobs } : {}),
+  });
   if (!hostlist) {
     log.write({ step: 'call', outcome: 'fail', error: 'no hostlist given' });
     return 5;
   }
-  const workArgs = ['power', '_work', op, hostlist, '--config', cfgPath, '--run', run, '--t0', String(t0), ...(resumeFile ? ['--resume-file', resumeFile] : [])];
+  const workArgs = [
+    'power',
+    '_work',
+    op,
+    hostlist,
+    '--config',
+    cfgPath,
+    '--run',
+    run,
+    '--t0',
+    String(t0),
+    ...(resumeFile ? ['--resume-file', resumeFile] : []),
+  ];
   if (foreground) return new PowerWorker({ op, hostlist, cfg, run, t0, resumeFile }).run();
   const outFile = join(dirname(cfg.log), 'power-worker.out');
   mkdirSync(dirname(outFile), { recursive: true });
@@ -146,12 +173,22 @@ async function status(pos: string[], cfg: PowerConfig): Promise<number> {
     const s = states.get(n);
     const m = mapNode(inv, n);
     let power = '-';
-    if (m.ok) power = await vms.state(m.vm).then((x) => x.power, (e: unknown) => `error: ${errorText(e).slice(0, 60)}`);
+    if (m.ok)
+      power = await vms.state(m.vm).then(
+        (x) => x.power,
+        (e: unknown) => `error: ${errorText(e).slice(0, 60)}`,
+      );
     else rc = 1;
     rows.push([n, s ? s.flags.join('+') : '(unknown to Slurm)', m.ok ? `${m.vm.resource_group}/${m.vm.name}` : m.error, power, s?.reason ?? '']);
   }
   const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows) process.stdout.write(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]!))).join('  ').trimEnd() + '\n');
+  for (const r of rows)
+    process.stdout.write(
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]!)))
+        .join('  ')
+        .trimEnd() + '\n',
+    );
   return rc;
 }
 

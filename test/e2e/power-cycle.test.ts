@@ -41,6 +41,11 @@ describe.sequential('tsplay power with the real Slurm (lab)', () => {
     expect(launcher).toMatch(/-rw------- 1 slurm slurm .* \/var\/lib\/tsplay\/home\/.azure\/tsplay-credentials.json/);
     expect(await p.x('ctl', 'cat /etc/slurm/power.conf')).toMatch(/^ResumeProgram=\/usr\/local\/sbin\/tsplay-power-resume$/m);
     for (const n of ['cloud1', 'cloud2']) expect((await p.node(n)).state).toMatch(/POWERED_DOWN/);
+    // Slurm's state and the VM's side by side, as SlurmUser through the launcher
+    const status = await p.x('ctl', "runuser -u slurm -- env -i /usr/local/sbin/tsplay-power status 'cloud[1-2]'");
+    console.log(status);
+    expect(status).toMatch(/^cloud1\s+IDLE\+CLOUD\+POWERED_DOWN\s+rg-burst\/vm-cloud1\s+deallocated/m);
+    expect(status).toMatch(/^cloud2\s+IDLE\+CLOUD\+POWERED_DOWN\s+rg-burst\/vm-cloud2\s+deallocated/m);
   });
 
   it('sbatch → resume → VM started → playbook → slurmd registers → job completes → suspend → deallocated; a second resume call starts nothing', async () => {

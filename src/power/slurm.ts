@@ -60,6 +60,12 @@ export class Slurm {
     return r.rc === 0;
   }
 
+  /** A note on the job (`scontrol show job` AdminComment): why its node did not come up. */
+  async jobComment(node: string, jobId: number, text: string): Promise<boolean> {
+    const r = await this.call(node, ['update', `jobid=${jobId}`, `admincomment=${slurmReason(text)}`]);
+    return r.rc === 0;
+  }
+
   /** Tell Slurm the node is off now (DOWN stays, POWERING_UP ends): `state=power_down_force`. */
   async poweredDown(node: string): Promise<boolean> {
     const r = await this.call(node, ['update', `nodename=${node}`, 'state=power_down_force']);

@@ -11,6 +11,7 @@
  *   fail:    suspend, then after the per-node back-off `scontrol update state=resume` (back to service).
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { parseResumeFile, type ResumeJob } from './resume-file.js';
 import { join } from 'node:path';
 import { expand } from '../../lib/hostlist.js';
 import { loadInventory, type Inventory } from '../config/inventory/index.js';
@@ -118,6 +119,8 @@ export class PowerWorker {
   private readonly slurm: Slurm;
   private readonly vms: AzureVms;
   private inv!: Inventory;
+  /** the jobs of SLURM_RESUME_FILE (its copy): told why their node did not come up */
+  private jobs: ResumeJob[] = [];
 
   constructor(private readonly o: WorkOptions) {
     this.log = new PowerLog(o.cfg.log, o.op, o.run);
@@ -148,6 +151,14 @@ export class PowerWorker {
       return 1;
     }
     this.log.write({ step: 'expand', outcome: 'ok', hostlist: this.o.hostlist, nodes });
+    if (this.o.resumeFile) {
+      try {
+        this.jobs = parseResumeFile(readFileSync(this.o.resumeFile, 'utf8')).jobs;
+      } catch (e) {
+        this.log.write({ step: 'resume-file', outcome: 'fail', error: errorText(e) });
+      }
+      rmSync(this.o.resumeFile, { force: true });
+    }
     try {
       const vault = cfg.vault_password_file ? await setupVault({ passwordFiles: [cfg.vault_password_file] }) : undefined;
       this.inv = await loadInventory([cfg.inventory], { decryptFile: vault?.decryptFile });
@@ -237,12 +248,24 @@ export class PowerWorker {
       const reason = `tsplay: ${se.step}: ${se.message}`;
       this.log.write({ step: 'failed', node, outcome: 'fail', failed_step: se.step, error: se.message, since_call_ms: Date.now() - this.o.t0 });
       await this.slurm.down(node, reason);
+      for (const j of this.jobsOf(node)) await this.slurm.jobComment(node, j.job_id, `tsplay: node ${node}: ${se.step}: ${se.message}`);
       await this.suspend(vm, Date.now() + cfg.suspend_deadline * 1000, { skipSlurmd: se.step === 'power-state' || se.step === 'start' });
       // without this Slurm keeps the node POWERING_UP until ResumeTimeout, even after state=resume
       await this.slurm.poweredDown(node);
       await this.returnToService(vm);
       return false;
     }
+  }
+
+  /** The resume file's jobs waiting for this node. */
+  private jobsOf(node: string): ResumeJob[] {
+    return this.jobs.filter((j) => {
+      try {
+        return expand(j.nodes_resume ?? j.nodes_alloc ?? '').includes(node);
+      } catch {
+        return false;
+      }
+    });
   }
 
   private async suspend(vm: VmRef, deadline: number, o: { skipSlurmd?: boolean } = {}): Promise<boolean> {

@@ -159,13 +159,18 @@ describe.sequential('tsplay power with the real Slurm (lab)', () => {
         200,
       );
       const downS = (Date.now() - t0) / 1000;
-      const j = await p.job(job);
+      const j = await p.until("the job requeued with tsplay's comment", 10_000, async () => {
+        const x = await p.job(job);
+        return /AdminComment=tsplay/.test(x.line) ? x : undefined;
+      });
       console.log(
         `VM start failure: cloud2 ${down.state} after ${downS.toFixed(2)} s, reason "${down.reason}"; job ${job}: ${j.state} ${/Restarts=\d+/.exec(j.line)?.[0] ?? ''}`,
       );
       expect(downS).toBeLessThan(15);
       expect(down.reason).toMatch(/AllocationFailed|capacity/);
       expect(j.state).toMatch(/PENDING|REQUEUED|CONFIGURING/);
+      // the job says why (from SLURM_RESUME_FILE's job list)
+      expect(j.line).toMatch(/AdminComment=tsplay: node cloud2: start: /);
       await p.x('ctl', `scancel ${job}`);
       const seen: string[] = [];
       const back = await p.until('cloud2 back in service, powered down', 90_000, async () => {

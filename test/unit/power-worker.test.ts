@@ -98,4 +98,18 @@ describe('power worker (az stand-in, recording scontrol)', () => {
     await new PowerWorker({ op: 'suspend', hostlist: 'cloud10', cfg: cfg(), run: 'u3', t0: Date.now() }).run();
     expect(readLog(join(d, 'power.jsonl')).find((r) => r.run === 'u3' && r.step === 'deallocate')!.outcome).toBe('skip');
   }, 30_000);
+
+  it('fail (ResumeFailProgram): the VM deallocated, then the node back in service (state=resume) after its back-off', async () => {
+    const st = JSON.parse(readFileSync(statePath, 'utf8')) as { vms: Record<string, { power: string }> };
+    st.vms['rg-burst/vm-cloud1']!.power = 'running';
+    writeFileSync(statePath, JSON.stringify(st));
+    writeFileSync(scontrolLog, '');
+    const rc = await new PowerWorker({ op: 'fail', hostlist: 'cloud1', cfg: cfg(), run: 'u4', t0: Date.now() }).run();
+    expect(rc).toBe(0);
+    const log = readLog(join(d, 'power.jsonl')).filter((r) => r.run === 'u4');
+    expect(log.map((r) => r.step).filter((x) => ['deallocate', 'verify', 'backoff'].includes(x))).toEqual(['deallocate', 'verify', 'backoff']);
+    // the second failure in a row (the resume test failed it once)
+    expect(log.find((r) => r.step === 'backoff')!.failures).toBe(2);
+    expect(readFileSync(scontrolLog, 'utf8')).toBe('update nodename=cloud1 state=resume\n');
+  }, 30_000);
 });

@@ -320,6 +320,14 @@ export class PowerWorker {
     const wait = failBackoff(n, cfg.fail_backoff, cfg.fail_backoff_max);
     this.log.write({ step: 'backoff', node: vm.node, outcome: 'info', failures: n, wait_s: wait });
     await sleep(wait * 1000);
-    await this.slurm.resumeNode(vm.node);
+    // only a DOWN/DRAIN node needs it (Slurm answers "Invalid node state specified" otherwise): a node Slurm
+    // itself returned (ReturnToService=2, its slurmd answered) is left as it is
+    const st = (await this.slurm.showNodes(vm.node)).find((x) => x.node === vm.node);
+    if (st && !st.flags.some((f) => f === 'DOWN' || f === 'DRAIN' || f === 'DRAINED' || f === 'DRAINING' || f === 'FAIL')) {
+      this.log.write({ step: 'return', node: vm.node, outcome: 'skip', state: st.flags.join('+'), why: 'already in service' });
+      return;
+    }
+    const ok = await this.slurm.resumeNode(vm.node);
+    this.log.write({ step: 'return', node: vm.node, outcome: ok ? 'ok' : 'fail', ...(ok ? {} : { error: 'scontrol update state=resume failed' }) });
   }
 }

@@ -216,4 +216,42 @@ describe.sequential('tsplay power with the real Slurm (lab)', () => {
       await dump(e);
     }
   }, 120_000);
+
+  it("a node that never registers: Slurm's ResumeTimeout → ResumeFailProgram → VM deallocated, node back in service", async () => {
+    const p = pl!;
+    try {
+      await p.setInventory([], ['cloud2']);
+      const t0 = Date.now();
+      const job = await p.submit("-p cloud -w cloud2 -N1 --wrap 'hostname'");
+      const call = await p.until(
+        'slurmctld to call tsplay power fail',
+        100_000,
+        async () => (await p.powerLog()).find((r) => r.op === 'fail' && r.step === 'call' && ms(r) >= t0),
+        500,
+      );
+      await p.setInventory();
+      await p.x('ctl', `scancel ${job}`);
+      const n = await p.node('cloud2');
+      console.log(`ResumeFailProgram called ${((ms(call) - t0) / 1000).toFixed(1)} s after sbatch (ResumeTimeout=60); cloud2 ${n.state} "${n.reason}"`);
+      // slurmd (no -b) answers, so Slurm itself may call the node back (ReturnToService=2): tsplay still
+      // stops it, deallocates the VM and returns the node after its back-off
+      await p.until('the fail worker to finish', 90_000, async () => (await p.powerLog()).find((r) => r.run === call.run && r.step === 'end'), 500);
+      const back = await p.until('cloud2 back in service after the fail back-off', 60_000, async () => {
+        const x = await p.node('cloud2');
+        const f = x.state.split('+');
+        return f[0] !== 'DOWN' && f.includes('POWERED_DOWN') && !f.some((y) => y.startsWith('POWERING')) ? x : undefined;
+      });
+      const fail = (await p.powerLog()).filter((r) => r.run === call.run);
+      console.log(`  back in service ${((Date.now() - t0) / 1000).toFixed(1)} s after sbatch: ${back.state}`);
+      expect(fail.find((r) => r.step === 'verify')).toMatchObject({ outcome: 'ok', power: 'deallocated' });
+      // back in service: by tsplay (state=resume) or already by Slurm (its slurmd answered: ReturnToService=2)
+      const ret = fail.find((r) => r.step === 'return');
+      console.log(`  return to service: ${ret?.outcome} ${String(ret?.why ?? '')} ${String(ret?.state ?? '')}`);
+      expect(ret?.outcome).toMatch(/^(ok|skip)$/);
+      expect(await p.vmPower('cloud2')).toBe('deallocated');
+      expect((await p.lab.exec('cloud2', 'pgrep -x slurmd')).rc).not.toBe(0);
+    } catch (e) {
+      await dump(e);
+    }
+  }, 200_000);
 });

@@ -97,9 +97,9 @@ export class PowerLab {
     if (r.rc !== 0) throw new Error(`copy to ${host}:${dest}: ${r.stderr}`);
   }
 
-  inventoryText(broken: string[] = []): string {
+  inventoryText(broken: string[] = [], noBoot: string[] = []): string {
     const host = (n: string) =>
-      `        ${n}: { ansible_host: ${this.ip(n)}, azure_vm_name: vm-${n}, azure_resource_group: rg-burst${broken.includes(n) ? ', lab_break_playbook: true' : ''} }\n`;
+      `        ${n}: { ansible_host: ${this.ip(n)}, azure_vm_name: vm-${n}, azure_resource_group: rg-burst${broken.includes(n) ? ', lab_break_playbook: true' : ''}${noBoot.includes(n) ? ', lab_no_boot_flag: true' : ''} }\n`;
     return (
       `# the lab's power inventory: one host per Slurm node, its VM by name (written by test/e2e/power-lab.ts)\n` +
       `all:\n  children:\n    cloud_nodes:\n      vars:\n        ansible_user: ops\n        ansible_ssh_private_key_file: /etc/tsplay/power/id_ed25519\n` +
@@ -108,8 +108,9 @@ export class PowerLab {
     );
   }
 
-  async setInventory(broken: string[] = []): Promise<void> {
-    await this.put('ctl', INVENTORY, this.inventoryText(broken), '0640', 'root:slurm');
+  /** broken: the playbook fails there; noBoot: slurmd starts without -b (never registers: ResumeTimeout) */
+  async setInventory(broken: string[] = [], noBoot: string[] = []): Promise<void> {
+    await this.put('ctl', INVENTORY, this.inventoryText(broken, noBoot), '0640', 'root:slurm');
   }
 
   private async setup(): Promise<void> {
@@ -185,7 +186,7 @@ export class PowerLab {
       power_log_rotate: 2,
       power_state_dir: '/var/lib/tsplay/power',
       power_concurrency: 4,
-      power_resume_deadline: 100,
+      power_resume_deadline: 45,
       power_suspend_deadline: 60,
       power_fail_backoff: 8,
       power_fail_backoff_max: 30,
@@ -194,7 +195,7 @@ export class PowerLab {
       power_retry_max: 2,
       power_slurmd_stop: '/etc/init.d/slurmd stop',
       power_slurm_include: '/etc/slurm/power.conf',
-      power_resume_timeout: 120,
+      power_resume_timeout: 60,
       power_suspend_timeout: 15,
       power_resume_rate: 0,
       power_suspend_rate: 0,

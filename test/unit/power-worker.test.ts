@@ -20,7 +20,11 @@ const azLog = join(d, 'az.jsonl');
 const statePath = join(d, 'state.json');
 
 beforeAll(() => {
-  writeFileSync(join(d, 'scontrol'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${scontrolLog}'\n`);
+  // the node is DOWN for Slurm (what `show node` answers), every call recorded
+  writeFileSync(
+    join(d, 'scontrol'),
+    `#!/bin/sh\nprintf '%s\\n' "$*" >> '${scontrolLog}'\n[ "$1 $2 $3" = '-o show node' ] && echo "NodeName=$4 State=DOWN+CLOUD+POWERED_DOWN Reason=x"\nexit 0\n`,
+  );
   chmodSync(join(d, 'scontrol'), 0o755);
   writeFileSync(scontrolLog, '');
   writeFileSync(azLog, '');
@@ -110,6 +114,7 @@ describe('power worker (az stand-in, recording scontrol)', () => {
     expect(log.map((r) => r.step).filter((x) => ['deallocate', 'verify', 'backoff'].includes(x))).toEqual(['deallocate', 'verify', 'backoff']);
     // the second failure in a row (the resume test failed it once)
     expect(log.find((r) => r.step === 'backoff')!.failures).toBe(2);
-    expect(readFileSync(scontrolLog, 'utf8')).toBe('update nodename=cloud1 state=resume\n');
+    expect(readFileSync(scontrolLog, 'utf8')).toBe('-o show node cloud1\nupdate nodename=cloud1 state=resume\n');
+    expect(log.find((r) => r.step === 'return')!.outcome).toBe('ok');
   }, 30_000);
 });

@@ -14,6 +14,7 @@ commands:
   doc [MODULE]                           module reference
   schema playbook|inventory [-o FILE]    JSON Schema for editors (yaml-language-server)
   hostlist expand|fold HOSTLIST...       Slurm hostlists (scontrol show hostnames|hostlist)
+  power resume|suspend|fail|status|log HOSTLIST   Slurm's Resume/Suspend/ResumeFailProgram
   version
 
 Run 'tsplay <command> --help' for a command's options.
@@ -42,6 +43,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/doc.js')).docCommand(rest);
       case 'schema':
         return await (await import('./commands/schema.js')).schemaCommand(rest);
+      case 'power':
+        return await (await import('./commands/power.js')).powerCommand(rest);
       case 'hostlist':
         return (await import('./commands/hostlist.js')).hostlistCommand(rest);
       case 'version':

@@ -39,7 +39,7 @@ async function askLine(prompt: string): Promise<string> {
  *  parallelism costs sockets, not processes; 50 keeps SSH handshakes (the CPU-heavy part) bounded. */
 export const DEFAULT_FORKS = 50;
 
-const CONN_KEYS = [
+export const CONN_KEYS = [
   'ansible_host', 'ansible_port', 'ansible_user', 'ansible_password', 'ansible_ssh_private_key_file', 'ansible_become_password',
   'ansible_connection', 'ansible_ssh_common_args', 'ansible_ssh_extra_args', 'ansible_ssh_timeout', 'ansible_host_key_checking',
   'ansible_ssh_host', 'ansible_ssh_port', 'ansible_ssh_user', 'ansible_ssh_pass', 'ansible_become_pass', 'ansible_sudo_pass', 'ansible_become_method',

@@ -207,7 +207,8 @@ export const wireguard = defineModule({
       return out;
     }
     if (plan.key) {
-      out.public_key = await applyKey(ctx, plan.key.step, key);
+      const pub = await applyKey(ctx, plan.key.step, key);
+      if (pub) out.public_key = pub;
       out.key = plan.key.step.kind;
     }
     if (plan.text) Object.assign(out, await applyText(ctx, plan.text.steps));

@@ -58,7 +58,8 @@ export const wireguardKey = defineModule({
   },
   async apply(ctx, a, plan) {
     const path = keyFile(a.dir.replace(/\/+$/, '') || '/', a.name);
-    const public_key = await applyKey(ctx, plan.step, path);
-    return { public_key, key: plan.step.kind };
+    const printed = await applyKey(ctx, plan.step, path);
+    const public_key = a.private_key !== undefined ? wgPublicKey(a.private_key) : printed;
+    return { ...(public_key ? { public_key } : {}), key: plan.step.kind };
   },
 });

@@ -23,6 +23,7 @@ import { wgPublicKey } from '../../lib/net/wireguard-key.js';
 import { runModule } from '../harness/modules.js';
 import { connectLabHost, featureGate, kernelFeatures, startLab, stopLab, type Lab } from '../harness/lab.js';
 import { recap, ROOT, tsplay } from '../harness/cli.js';
+import { runWithStandins, STANDIN_DIR } from '../fixtures/image/standin-run.js';
 
 const GROUP_VARS = join(ROOT, 'inventory/lab/group_vars/wg_gateways.yml');
 interface Site { host: string; address: string; subnet: string; inside: string; keepalive?: number; extra_subnets?: string[] }
@@ -260,5 +261,28 @@ describe('the modules one by one (lab wgplay, wg-onprem over ssh + sudo)', () =>
     expect(await sh(ON.host, 'cat /etc/wireguard/wg8.key')).toBe(`${key}\n`);
     expect(await sh(ON.host, 'cat /etc/wireguard/wg8.conf')).not.toContain('PrivateKey');
     expect(await run('wireguard', { name: 'wg8', address: ['10.201.0.1/24'], up: false })).toMatchObject({ changed: false });
+  });
+});
+
+describe("the AWS end's source/dest check (the RECORDING STAND-IN of the aws CLI, not AWS)", () => {
+  wit(title('turned off once from the controller, then ok'), async () => {
+    const f = sitesFile('aws-instance.yml', (s) => {
+      Object.assign(s.aws, { instance_id: 'i-0a1b2c3d4e5f60718', region: 'eu-west-1' });
+    });
+    const args = ['run', 'playbooks/wireguard-gateway.yml', '-i', lab.inventory, '-i', invDir, '-e', `@${f}`];
+    const extraVars = { wg_cli_environment: { PATH: `${STANDIN_DIR}:/usr/bin:/bin` } };
+    const first = await runWithStandins(args, { state: { credentials: true, instances: { 'i-0a1b2c3d4e5f60718': { state: 'running' } }, images: {} }, extraVars });
+    outputs.push(first.all);
+    expect(first.code, first.all).toBe(0);
+    expect(first.calls).toEqual([
+      'aws ec2 describe-instance-attribute --instance-id i-0a1b2c3d4e5f60718 --attribute sourceDestCheck --region eu-west-1 --output json',
+      'aws ec2 modify-instance-attribute --instance-id i-0a1b2c3d4e5f60718 --no-source-dest-check --region eu-west-1',
+    ]);
+    expect(recap(first.stdout)[AWS.host]).toMatchObject({ changed: 1, failed: 0 });
+    expect(recap(first.stdout)[ON.host]).toMatchObject({ changed: 0, failed: 0 });
+    const again = await runWithStandins(args, { state: first.statePath, extraVars });
+    outputs.push(again.all);
+    expect(again.calls).toHaveLength(1);
+    expect(recap(again.stdout)[AWS.host]).toMatchObject({ changed: 0, failed: 0 });
   });
 });

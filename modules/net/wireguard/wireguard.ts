@@ -34,7 +34,7 @@ const Peer = Type.Object(
     public_key: Type.String({ description: "the peer's public key (`wg pubkey`; wireguard_key or this module returns it as public_key on the peer)" }),
     address: Type.Optional(Type.String({ description: "the peer's own tunnel address (10.200.0.2): must be in this interface's subnet; added to AllowedIPs as /32 (/128)" })),
     allowed_ips: Type.Array(Type.String(), { default: [], description: 'the prefixes routed to this peer (the other site\'s subnets, e.g. 172.31.0.0/16); must not overlap another peer\'s' }),
-    endpoint: Type.Optional(Type.String({ description: "HOST:PORT where the peer listens (omit on the end that only answers, e.g. behind NAT it is the other end's job)" })),
+    endpoint: Type.Optional(Type.String({ description: "HOST:PORT where the peer listens (omit it on an end that only answers: the other end initiates)" })),
     persistent_keepalive: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'seconds between keepalives (25 keeps a NAT mapping open; 0 or unset: off)' })),
   },
   { additionalProperties: false },

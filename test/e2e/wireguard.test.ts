@@ -286,3 +286,13 @@ describe("the AWS end's source/dest check (the RECORDING STAND-IN of the aws CLI
     expect(recap(again.stdout)[AWS.host]).toMatchObject({ changed: 0, failed: 0 });
   });
 });
+
+describe('last: every run of this file', () => {
+  wit(title("no output holds either gateway's private key"), async () => {
+    expect(outputs.length).toBeGreaterThanOrEqual(10);
+    for (const h of [ON.host, AWS.host]) {
+      const key = (await sh(h, 'cat /etc/wireguard/wg0.key')).trim();
+      for (const o of outputs) expect(o).not.toContain(key);
+    }
+  });
+});

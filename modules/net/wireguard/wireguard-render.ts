@@ -117,13 +117,22 @@ export function checkSpec(s: WgSpec): void {
   });
 }
 
-/** The conf: [Interface] (Address, ListenPort, MTU, the PostUp loading the key file), then one [Peer] each. */
+/**
+ * The conf: [Interface] (Address, ListenPort, MTU, the PostUp loading the key file, and for each peer with a
+ * keepalive a PostUp that starts the first handshake at once), then one [Peer] each.
+ */
 export function renderConf(s: WgSpec): string {
   const L: string[] = [CONF_HEADER.trimEnd(), `# The private key is in ${keyFile(s.dir, s.name)} (0600; it never leaves this host): PostUp loads it.`, '[Interface]'];
   L.push(`Address = ${interfaceAddresses(s.address).map((p) => `${hostOf(p).address}/${p.bits}`).join(', ')}`);
   if (s.listen_port !== undefined) L.push(`ListenPort = ${s.listen_port}`);
   if (s.mtu !== undefined) L.push(`MTU = ${s.mtu}`);
   L.push(`PostUp = wg set %i private-key ${keyFile(s.dir, s.name)}`);
+  // the keepalive set at link-up, before the key, started a handshake that failed (retried 5 s later): once
+  // the key is there, turning keepalive off and on again sends one at once
+  for (const p of s.peers) {
+    const k = p.public_key.trim();
+    if (p.persistent_keepalive) L.push(`PostUp = wg set %i peer ${k} persistent-keepalive 0 && wg set %i peer ${k} persistent-keepalive ${p.persistent_keepalive}`);
+  }
   for (const p of s.peers) {
     L.push('', '[Peer]');
     if (p.name) L.push(`# ${p.name}`);

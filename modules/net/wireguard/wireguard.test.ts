@@ -36,6 +36,7 @@ const FILE = `# Managed by tsplay (wireguard): edit the playbook or inventory, n
 Address = 10.200.0.1/24
 ListenPort = 51820
 PostUp = wg set %i private-key /etc/wireguard/wg0.key
+PostUp = wg set %i peer ${PEER} persistent-keepalive 0 && wg set %i peer ${PEER} persistent-keepalive 25
 
 [Peer]
 # aws
@@ -70,7 +71,7 @@ describe('the conf', () => {
     const c = renderConf({ name: 'wg1', dir: '/etc/wireguard', address: ['10.200.0.1/24', 'fd00::1/64'], mtu: 1380, peers: [{ public_key: PEER, allowed_ips: ['172.31.0.0/16', '172.32.0.0/16'], persistent_keepalive: 0 }] });
     expect(c).toContain('Address = 10.200.0.1/24, fd00::1/64\nMTU = 1380\nPostUp = wg set %i private-key /etc/wireguard/wg1.key\n');
     expect(c).toContain(`[Peer]\nPublicKey = ${PEER}\nAllowedIPs = 172.31.0.0/16, 172.32.0.0/16\n`);
-    expect(c).not.toContain('PersistentKeepalive');
+    expect(c).not.toMatch(/PersistentKeepalive|persistent-keepalive/);
     expect(c).not.toContain('ListenPort');
   });
 

@@ -1,14 +1,11 @@
 /**
- * wireguard (and wireguard_key, ec2_source_dest_check): the conf rendered from typed arguments, the refusals
+ * wireguard: the conf rendered from typed arguments, the refusals
  * (with their messages and argument paths), the key generated on the host (never on a command line, never
  * in a result), a hand-written conf's key adopted on the host and redacted in the diff, the live step chosen
  * (up / sync through a pipe / restart), check mode running nothing; on the shared fake host.
  */
 import { describe, expect, it } from 'vitest';
-import { MASK, mask } from '../../../src/output/mask.js';
 import { renderDiff } from '../../../src/output/diff.js';
-import { FakeHost, json } from '../../../test/harness/fake-host.js';
-import { runModule } from '../../../test/harness/modules.js';
 import { argsError, runGw, type GwHost } from '../../../test/harness/gateway.js';
 import { wgPublicKey } from '../../../lib/net/wireguard-key.js';
 import { parseWgLive, type WgLive } from './wireguard-fact.js';
@@ -210,51 +207,5 @@ describe('the wireguard module on a fake host', () => {
     const r = await runGw('wireguard', { name: 'wg0', state: 'absent' }, host({ conf: FILE, live: upLive(), key: keyOk }));
     expect(r.result).toMatchObject({ changed: true, live: 'down' });
     expect(r.commands.map((c) => c.script)).toEqual([liveCommand('down', { name: 'wg0', conf: CONF, key: KEYF, systemd: false }), `rm -f -- ${CONF}`, `rm -f -- ${KEYF}`]);
-  });
-});
-
-describe('wireguard_key', () => {
-  it('a vault key: written from stdin (0600, never on a command line), the public key computed, masked', async () => {
-    const r = await runGw('wireguard_key', { name: 'wg0', private_key: PRIV }, host());
-    expect(r.result).toMatchObject({ changed: true, key: 'write', public_key: PUB });
-    expect(r.commands).toHaveLength(1);
-    expect(r.commands[0]!.stdin).toBe(`${PRIV}\n`);
-    expect(r.commands[0]!.script).not.toContain(PRIV);
-    expect(r.commands[0]!.script).toContain('cat > "$_t"');
-    expect(JSON.stringify(r.result)).not.toContain(PRIV);
-    expect(mask(`x ${PRIV} y`)).toBe(`x ${MASK} y`);
-  });
-
-  it('the same vault key already there (same public key): ok, the file is never read', async () => {
-    const r = await runGw('wireguard_key', { name: 'wg0', private_key: PRIV }, host({ key: keyOk }));
-    expect(r.result).toMatchObject({ changed: false, public_key: PUB });
-  });
-
-  it('a generated key is kept; a world-readable one is fixed to root 0600', async () => {
-    expect((await runGw('wireguard_key', { name: 'wg0' }, host({ key: keyOk }))).result).toMatchObject({ changed: false, public_key: PUB });
-    const r = await runGw('wireguard_key', { name: 'wg0' }, host({ key: { ...keyOk, attrs: '644 root root' } }));
-    expect(r.result).toMatchObject({ changed: true, key: 'attrs' });
-    expect(r.commands[0]!.script).toBe(`chown root:root -- ${KEYF} && chmod 0600 -- ${KEYF} && wg pubkey < ${KEYF}`);
-  });
-});
-
-describe('ec2_source_dest_check (aws CLI)', () => {
-  const run = (value: boolean, opts = {}) => {
-    const h = new FakeHost({ cli: (argv) => (argv[1] === 'describe-instance-attribute' ? json({ InstanceId: 'i-0abc123def4567890', SourceDestCheck: { Value: value } }) : { stdout: '' }) });
-    return runModule(h, 'ec2_source_dest_check', { instance_id: 'i-0abc123def4567890', region: 'eu-west-1' }, opts);
-  };
-  it('on: turned off with --no-source-dest-check', async () => {
-    const r = await run(true);
-    expect(r.result).toMatchObject({ changed: true, source_dest_check: false });
-    expect(r.commands.map((c) => c.cli?.argv)).toEqual([
-      ['ec2', 'describe-instance-attribute', '--instance-id', 'i-0abc123def4567890', '--attribute', 'sourceDestCheck', '--region', 'eu-west-1', '--output', 'json'],
-      ['ec2', 'modify-instance-attribute', '--instance-id', 'i-0abc123def4567890', '--no-source-dest-check', '--region', 'eu-west-1'],
-    ]);
-  });
-  it('already off: ok; check mode only reads', async () => {
-    expect((await run(false)).result.changed).toBe(false);
-    const c = await run(true, { check: true });
-    expect(c.result.changed).toBe(true);
-    expect(c.commands).toHaveLength(1);
   });
 });

@@ -195,7 +195,9 @@ describe('playbooks/wireguard-gateway.yml (lab wgplay)', () => {
     expect(r.stdout).toMatch(/"live": "sync"/);
     expect(await sh(ON.host, 'wg show wg0 allowed-ips')).toMatch(new RegExp(`\\t10\\.200\\.0\\.2/32 ${AWS.subnet.replace(/\./g, '\\.')} 172\\.32\\.0\\.0/16\\n$`));
     expect(await sh(ON.host, 'wg show wg0 persistent-keepalive')).toMatch(/\t15\n$/);
-    expect(await sh(ON.host, `ip route show 172.32.0.0/16`)).toBe(''); // syncconf sets peers, not routes (wg-quick adds those at up)
+    // syncconf sets peers only: the new AllowedIPs' route is the module's, as wg-quick up would make it
+    expect(await sh(ON.host, 'ip route show 172.32.0.0/16')).toBe('172.32.0.0/16 dev wg0 scope link \n');
+    expect(r.stdout).toMatch(/"routes": \{\s*"add": \[\s*"172\.32\.0\.0\/16"\s*\],\s*"del": \[\]/);
     // the same process, the same interface, the same session: no new handshake was needed
     expect(await wgPid(ON.host)).toBe(pid);
     expect(await wgPid(AWS.host)).toBe(awsPid);

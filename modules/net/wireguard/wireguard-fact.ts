@@ -22,6 +22,8 @@ export interface WgLive {
   /** global-scope addresses, "10.200.0.1/24" */
   addresses: string[];
   peers: Map<string, LivePeer>;
+  /** the routes through the interface in the main table that wg-quick (or this module) added: not the kernel's */
+  routes: string[];
   /** public key → unix time of the latest handshake (0: none) */
   handshakes: Map<string, number>;
   /** the conf as the host shows it (keys redacted); null when absent */
@@ -50,6 +52,8 @@ if ip link show dev ${i} >/dev/null 2>&1; then
   wg show ${i} allowed-ips 2>/dev/null
   ${partHeader('keepalive')}
   wg show ${i} persistent-keepalive 2>/dev/null
+  ${partHeader('routes')}
+  ip -o -4 route show dev ${i} 2>/dev/null; ip -o -6 route show dev ${i} 2>/dev/null
   ${partHeader('handshakes')}
   wg show ${i} latest-handshakes 2>/dev/null
 fi
@@ -90,6 +94,13 @@ export function parseWgLive(stdout: string): WgLive {
     publicKey: kv.get('pub')?.trim() || undefined,
     addresses: (parts.get('addr') ?? '').split('\n').map((l) => l.trim()).filter(Boolean).sort(),
     peers,
+    routes: (parts.get('routes') ?? '')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !/\bproto kernel\b/.test(l) && !/^(fe80:|ff00:|multicast|local|broadcast)/.test(l))
+      .map((l) => l.split(/\s+/)[0]!)
+      .map((d) => (d === 'default' ? '0.0.0.0/0' : d))
+      .sort(),
     handshakes,
     conf: parts.has('conf') ? parts.get('conf')! : null,
   };

@@ -44,11 +44,11 @@ PersistentKeepalive = 25
 `;
 
 function live(over: Partial<WgLive> = {}): WgLive {
-  return { wg: true, wgQuick: true, init: 'sysv', unitActive: false, unitEnabled: false, link: false, addresses: [], peers: new Map(), handshakes: new Map(), conf: null, ...over };
+  return { wg: true, wgQuick: true, init: 'sysv', unitActive: false, unitEnabled: false, link: false, addresses: [], peers: new Map(), routes: [], handshakes: new Map(), conf: null, ...over };
 }
 /** the interface up exactly as FILE says */
 const upLive = (over: Partial<WgLive> = {}) =>
-  live({ link: true, mtu: 1420, listenPort: 51820, publicKey: PUB, addresses: ['10.200.0.1/24'], peers: new Map([[PEER, { allowedIps: ['10.200.0.2/32', '172.31.0.0/16'], keepalive: 25 }]]), conf: FILE, ...over });
+  live({ link: true, mtu: 1420, listenPort: 51820, publicKey: PUB, addresses: ['10.200.0.1/24'], peers: new Map([[PEER, { allowedIps: ['10.200.0.2/32', '172.31.0.0/16'], keepalive: 25 }]]), routes: ['172.31.0.0/16'], conf: FILE, ...over });
 const keyOk = { exists: true, attrs: '600 root root', publicKey: PUB, wg: true, confHasKey: false };
 
 function host(o: { live?: WgLive; key?: object; conf?: string } = {}): GwHost {
@@ -159,13 +159,37 @@ describe('the wireguard module on a fake host', () => {
   it('a peer change: the conf replaced, then wg syncconf through a pipe with the key file (the tunnel stays up)', async () => {
     const args = { ...ARGS, peers: [{ ...ARGS.peers[0]!, persistent_keepalive: 15, allowed_ips: ['172.31.0.0/16', '172.32.0.0/16'] }] };
     const r = await runGw('wireguard', args, host({ conf: FILE, live: upLive(), key: keyOk }));
-    expect(r.result).toMatchObject({ changed: true, live: 'sync' });
-    const sync = r.commands.at(-1)!.script;
+    expect(r.result).toMatchObject({ changed: true, live: 'sync', routes: { add: ['172.32.0.0/16'], del: [] } });
+    const sync = r.commands.at(-2)!.script;
     expect(sync).toBe(syncCommand('wg0', CONF, KEYF));
     expect(sync).toBe(`{ printf '[Interface]\\nPrivateKey = '; cat -- ${KEYF}; wg-quick strip ${CONF} | sed '/^\\[Interface\\]/d'; } | wg syncconf wg0 /dev/stdin`);
     expect(sync).not.toContain('<(');
     const shown = renderDiff(r.result.diff![0]!);
     expect(shown).toContain('-PersistentKeepalive = 25\n+PersistentKeepalive = 15');
+  });
+
+  it('a new AllowedIPs: after the syncconf its route through wg0 (syncconf sets peers only); a removed one loses it', async () => {
+    const args = { ...ARGS, peers: [{ ...ARGS.peers[0]!, allowed_ips: ['172.32.0.0/16'] }] };
+    const r = await runGw('wireguard', args, host({ conf: FILE, live: upLive(), key: keyOk }));
+    expect(r.result).toMatchObject({ changed: true, live: 'sync', routes: { add: ['172.32.0.0/16'], del: ['172.31.0.0/16'] } });
+    expect(r.commands.at(-1)!.script).toBe("ip route del 172.31.0.0/16 dev wg0 || exit 1\nip route replace 172.32.0.0/16 dev wg0 || exit 1");
+    expect(r.result.msg).toContain('routes through wg0: +172.32.0.0/16 -172.31.0.0/16');
+  });
+
+  it('a route through wg0 lost (conf and peers right): put back alone; a full tunnel is left to wg-quick', async () => {
+    const r = await runGw('wireguard', ARGS, host({ conf: FILE, live: upLive({ routes: [] }), key: keyOk }));
+    expect(r.result).toMatchObject({ changed: true, routes: { add: ['172.31.0.0/16'], del: [] } });
+    expect(r.result.live).toBeUndefined();
+    expect(r.commands.map((c) => c.script)).toEqual(['ip route replace 172.31.0.0/16 dev wg0 || exit 1']);
+    const full = { ...ARGS, peers: [{ public_key: PEER, allowed_ips: ['0.0.0.0/0'] }] };
+    const f = renderConf({ ...full, dir: '/etc/wireguard' });
+    const st = upLive({ conf: f, routes: [], peers: new Map([[PEER, { allowedIps: ['0.0.0.0/0'], keepalive: 0 }]]) });
+    expect((await runGw('wireguard', full, host({ conf: f, live: st, key: keyOk }))).result.changed).toBe(false);
+  });
+
+  it('the routes as `ip -o route show dev wg0` prints them: the kernel\'s own and link-local ones are not ours', () => {
+    const out = 'link=yes\n@@tsplay:routes\n10.200.0.0/24 proto kernel scope link src 10.200.0.1 \n172.31.0.0/16 scope link \n10.9.9.9 scope link \nfe80::/64 proto kernel metric 256 pref medium\n';
+    expect(parseWgLive(out).routes).toEqual(['10.9.9.9', '172.31.0.0/16']);
   });
 
   it('a peer changed by hand (wg set) with the conf right: synced back', async () => {

@@ -18,14 +18,16 @@
  * (peers, ListenPort, a new key) is applied without dropping the tunnel: `wg syncconf IF` reads
  * `wg-quick strip IF` plus the key file's PrivateKey through a pipe (POSIX sh has no process substitution;
  * a syncconf without PrivateKey would clear the interface's key). The live peers are compared too, so a
- * peer changed by hand (`wg set`) is put back.
+ * peer changed by hand (`wg set`) is put back, and so are the routes through the interface (syncconf sets
+ * peers only: the routes of a new or removed AllowedIPs are added or deleted as wg-quick up would make them).
  */
 import { ModuleError, Type, change, defineModule, ok, type ResultData, type Static } from '../../../src/contract/index.js';
 import { fileStateFact } from '../../../lib/files/index.js';
 import { applyText, planRemove, planText, type TextFile, type TextPlan } from '../../../lib/files/text-file.js';
 import { shq } from '../../../lib/shell/quote.js';
 import { applyKey, planKey, wgKeyFact, type KeyPlan } from '../../../lib/net/wireguard-key.js';
-import { confFile, checkNames, checkSpec, hostOf, interfaceAddresses, keyFile, renderConf, samePeers, wantedPeers, type WgSpec } from './wireguard-render.js';
+import { isDefaultPrefix, parsePrefix, prefixText } from '../../../lib/net/prefix.js';
+import { confFile, checkNames, checkSpec, hostOf, interfaceAddresses, keyFile, peerPrefixes, renderConf, samePeers, wantedPeers, type WgSpec } from './wireguard-render.js';
 import { wgLiveFact, type WgLive } from './wireguard-fact.js';
 
 const Peer = Type.Object(
@@ -74,6 +76,7 @@ interface WgPlan {
   live?: Live;
   systemd: boolean;
   enable: boolean;
+  routes?: RoutePlan;
   remove?: TextPlan[];
   down?: boolean;
 }
@@ -116,6 +119,35 @@ export function planLive(s: WgSpec, live: WgLive, o: { confChanged: boolean; key
   return undefined;
 }
 
+export interface RoutePlan {
+  add: string[];
+  del: string[];
+}
+
+/**
+ * The routes `wg-quick up` makes (each peer's AllowedIPs through the interface, except what the interface's
+ * own subnet already covers), kept in line after a syncconf, which sets peers only: a new AllowedIPs gets
+ * its route, a removed one loses it. Left to wg-quick: a full tunnel (0.0.0.0/0 or ::/0: policy routing).
+ */
+export function planRoutes(s: WgSpec, live: WgLive): RoutePlan | undefined {
+  const own = interfaceAddresses(s.address);
+  const want = new Set<string>();
+  for (const p of s.peers)
+    for (const t of peerPrefixes(p)) {
+      const q = parsePrefix(t)!;
+      if (isDefaultPrefix(q)) return undefined;
+      if (!own.some((o) => o.family === q.family && o.first <= q.first && q.last <= o.last)) want.add(prefixText(q));
+    }
+  const have = new Set(live.routes.map((r) => parsePrefix(r)).filter((p): p is NonNullable<typeof p> => !!p).map(prefixText));
+  const add = [...want].filter((w) => !have.has(w)).sort();
+  const del = [...have].filter((h) => !want.has(h)).sort();
+  return add.length || del.length ? { add, del } : undefined;
+}
+
+export function routeCommands(name: string, r: RoutePlan): string {
+  return [...r.del.map((d) => `ip route del ${shq(d)} dev ${shq(name)}`), ...r.add.map((a) => `ip route replace ${shq(a)} dev ${shq(name)}`)].map((c) => `${c} || exit 1`).join('\n');
+}
+
 const LIVE_WHAT: Record<Live, string> = { up: 'bring the interface up', restart: 'restart the interface (Address/MTU changed)', sync: 'wg syncconf (the tunnel stays up)' };
 
 export const wireguard = defineModule({
@@ -143,6 +175,7 @@ export const wireguard = defineModule({
     state: 'present or absent',
     live: "what was done to the running interface: 'up', 'restart', 'sync' (wg syncconf, the tunnel stayed up) or 'down'",
     key: "what was done to the key file: 'generate', 'adopt' (from the old conf's PrivateKey), 'attrs'",
+    routes: 'routes through the interface added/deleted after a wg syncconf ({add, del}: prefixes), as wg-quick up makes them',
   },
   args: Args,
   argAliases: { interface: 'name' },
@@ -183,10 +216,13 @@ export const wireguard = defineModule({
     const text = planText(f, renderConf(s), { mode: '0600', owner: 'root', group: 'root', validate: live.wgQuick ? validateCommand(s.name) : undefined, mkdirs: [s.dir], dirMode: 0o700 });
     const liveStep = a.up ? planLive(s, live, { confChanged: !!text, keyChanged: !!keyPlan && keyPlan.step.kind !== 'attrs', publicKey: kst.publicKey, systemd }) : undefined;
     const enable = a.up && systemd && a.enabled && !live.unitEnabled;
-    if (!keyPlan && !text && !liveStep && !enable) return ok(result);
-    const what = [keyPlan?.summary, text?.summary, liveStep ? LIVE_WHAT[liveStep] : '', enable ? `enable wg-quick@${s.name}` : ''].filter(Boolean).join(', ');
+    // up and restart run wg-quick, which makes the routes; a sync does not
+    const routes = a.up && live.link && (liveStep === undefined || liveStep === 'sync') ? planRoutes(s, live) : undefined;
+    if (!keyPlan && !text && !liveStep && !enable && !routes) return ok(result);
+    const routeWhat = routes ? `routes through ${s.name}: ${[...routes.add.map((r) => `+${r}`), ...routes.del.map((r) => `-${r}`)].join(' ')}` : '';
+    const what = [keyPlan?.summary, text?.summary, liveStep ? LIVE_WHAT[liveStep] : '', routeWhat, enable ? `enable wg-quick@${s.name}` : ''].filter(Boolean).join(', ');
     if (a.up && !systemd) result.msg = `${what} (no systemd${live.init === 'systemd' ? ` for ${s.dir}` : ''}: no boot-time start)`;
-    return change<WgPlan>(what, { key: keyPlan, text, live: liveStep, systemd, enable }, { diff: text?.diff, result });
+    return change<WgPlan>(what, { key: keyPlan, text, live: liveStep, systemd, enable, routes }, { diff: text?.diff, result });
   },
   async apply(ctx, a, plan) {
     const s = specOf(a);
@@ -215,6 +251,10 @@ export const wireguard = defineModule({
     if (plan.live) {
       const unitActive = plan.systemd ? (await ctx.probe(`systemctl is-active -- ${shq(`wg-quick@${s.name}`)}`)).stdout.trim() === 'active' : undefined;
       await live(plan.live, unitActive);
+    }
+    if (plan.routes) {
+      await ctx.runOk(routeCommands(s.name, plan.routes));
+      out.routes = plan.routes;
     }
     if (plan.enable) await ctx.runOk(`systemctl enable -- ${shq(`wg-quick@${s.name}`)}`);
     return out;

@@ -16,6 +16,8 @@ export const IMAGE_PACKAGES: readonly string[] = [
   'openssh-server', 'sudo', 'autofs', 'sendmail', 'sendmail-bin', 'sendmail-cf', 'm4', 'make', 'libreswan',
   'iproute2', 'procps', 'nftables', 'python3', 'python3-apt', 'ifupdown', 'firewalld', 'waagent', 'cloud-init',
   'munge', 'iputils-ping', 'less', 'systemd', 'systemd-sysv', 'dbus',
+  // WireGuard: the tools (wg, wg-quick) and the userspace implementation (kernels without the module)
+  'wireguard-tools', 'wireguard-go',
   // Slurm 22.05: a lab host can be the controller or a cloud node of a real power-saving cycle
   'slurmctld', 'slurmd', 'slurm-client',
 ];

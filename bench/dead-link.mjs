@@ -41,12 +41,19 @@ function inventory(args) {
 
 function playbook(name, tasks) {
   const f = join(tmp, `${name}.yml`);
-  writeFileSync(f, `- hosts: all\n  gather_facts: false\n  tasks:\n    - name: first\n      command: "true"\n${tasks}    - name: next\n      command: echo next\n`);
+  writeFileSync(
+    f,
+    `- hosts: all\n  gather_facts: false\n  tasks:\n    - name: first\n      command: "true"\n${tasks}    - name: next\n      command: echo next\n`,
+  );
   return f;
 }
 
 const PLAYS = {
-  idle: [playbook('idle', `    - name: busy\n      shell: sleep 6\n      when: inventory_hostname != '${VICTIM}'\n    - name: after\n      command: "true"\n`), /^TASK \[busy\]/, 500],
+  idle: [
+    playbook('idle', `    - name: busy\n      shell: sleep 6\n      when: inventory_hostname != '${VICTIM}'\n    - name: after\n      command: "true"\n`),
+    /^TASK \[busy\]/,
+    500,
+  ],
   'mid-command': [playbook('cmd', `    - name: busy\n      shell: "sleep {{ 60 if inventory_hostname == '${VICTIM}' else 1 }}"\n`), /^TASK \[busy\]/, 2000],
 };
 
@@ -59,7 +66,7 @@ function tsplayRun(play, trigger, delay, inv) {
     let buf = '';
     let done = false;
     const finish = (v) => {
-      if (!done) (done = true), res(v);
+      if (!done) ((done = true), res(v));
     };
     const killer = setTimeout(() => (child.kill('SIGKILL'), finish(null)), 120_000);
     child.stdout.on('data', (b) => {

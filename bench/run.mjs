@@ -118,10 +118,16 @@ function check(tool, n, first, noop) {
 function print(rows) {
   const f = (x) => (x === undefined ? '-' : x.toFixed(2));
   const r = (a, b) => (a === undefined || b === undefined ? '-' : (a / b).toFixed(1) + 'x');
-  console.log('\nhosts | floor s | tsplay first | tsplay no-op | ansible first | ansible no-op | ansible/tsplay first | ansible/tsplay no-op | tsplay no-op/floor');
-  console.log('----- | ------- | ------------ | ------------ | ------------- | ------------- | -------------------- | -------------------- | ------------------');
+  console.log(
+    '\nhosts | floor s | tsplay first | tsplay no-op | ansible first | ansible no-op | ansible/tsplay first | ansible/tsplay no-op | tsplay no-op/floor',
+  );
+  console.log(
+    '----- | ------- | ------------ | ------------ | ------------- | ------------- | -------------------- | -------------------- | ------------------',
+  );
   for (const x of rows) {
-    console.log(`${String(x.n).padStart(5)} | ${f(x.floor).padStart(7)} | ${f(x.tFirst).padStart(12)} | ${f(x.tNoop).padStart(12)} | ${f(x.aFirst).padStart(13)} | ${f(x.aNoop).padStart(13)} | ${r(x.aFirst, x.tFirst).padStart(20)} | ${r(x.aNoop, x.tNoop).padStart(20)} | ${r(x.tNoop, x.floor).padStart(18)}`);
+    console.log(
+      `${String(x.n).padStart(5)} | ${f(x.floor).padStart(7)} | ${f(x.tFirst).padStart(12)} | ${f(x.tNoop).padStart(12)} | ${f(x.aFirst).padStart(13)} | ${f(x.aNoop).padStart(13)} | ${r(x.aFirst, x.tFirst).padStart(20)} | ${r(x.aNoop, x.tNoop).padStart(20)} | ${r(x.tNoop, x.floor).padStart(18)}`,
+    );
   }
 }
 

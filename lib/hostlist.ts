@@ -244,8 +244,7 @@ function digitCount(n: number): number {
  * but `n01` and `n1` differ, and `n009` and `n10` differ).
  */
 function widthsCompatible(a: HostRange, b: HostRange): boolean {
-  const samePad = (n: number, w1: number, w2: number): boolean =>
-    Math.max(w1 - digitCount(n), 0) === Math.max(w2 - digitCount(n), 0);
+  const samePad = (n: number, w1: number, w2: number): boolean => Math.max(w1 - digitCount(n), 0) === Math.max(w2 - digitCount(n), 0);
   return a.width === b.width || samePad(a.lo, a.width, b.width) || samePad(b.lo, b.width, a.width);
 }
 
@@ -338,7 +337,7 @@ function natcmp(a: string, b: string): number {
 
 /** Digit runs compared as fractions: the first different digit decides. */
 function compareLeft(a: string, ai: number, b: string, bi: number): number {
-  for (;; ai++, bi++) {
+  for (; ; ai++, bi++) {
     const da = /[0-9]/.test(a.charAt(ai));
     const db = /[0-9]/.test(b.charAt(bi));
     if (!da && !db) return 0;
@@ -351,7 +350,7 @@ function compareLeft(a: string, ai: number, b: string, bi: number): number {
 /** Digit runs compared as integers: the longer run wins, else the first different digit. */
 function compareRight(a: string, ai: number, b: string, bi: number): number {
   let bias = 0;
-  for (;; ai++, bi++) {
+  for (; ; ai++, bi++) {
     const da = /[0-9]/.test(a.charAt(ai));
     const db = /[0-9]/.test(b.charAt(bi));
     if (!da && !db) return bias;
@@ -374,7 +373,7 @@ function sameBrackets(a: HostRange, b: HostRange | undefined): boolean {
 /** Slurm's ranged string: runs of one prefix share brackets (`n[1-3,7]`); groups are joined with `,`. */
 function rangedString(ranges: HostRange[]): string {
   const out: string[] = [];
-  for (let i = 0; i < ranges.length; ) {
+  for (let i = 0; i < ranges.length;) {
     const first = ranges[i]!;
     const bracket = size(first) > 1 || sameBrackets(first, ranges[i + 1]);
     const nums: string[] = [];

@@ -65,7 +65,10 @@ export function accountScript(q: AccountQuery): string {
       `if _p=$(getent passwd ${u}); then echo "passwd=$_p"; echo "groups=$(id -Gn ${u} 2>/dev/null)"; if _s=$(getent shadow ${u} 2>/dev/null); then echo "shadow=$_s"; fi; else echo nouser; fi`,
     );
   }
-  for (const g of q.groups) lines.push(`if _e=$(getent group ${shq(g)}); then echo "group=${g.replace(/[^A-Za-z0-9_.$-]/g, '')}=$_e"; else echo "nogroup=${g.replace(/[^A-Za-z0-9_.$-]/g, '')}"; fi`);
+  for (const g of q.groups)
+    lines.push(
+      `if _e=$(getent group ${shq(g)}); then echo "group=${g.replace(/[^A-Za-z0-9_.$-]/g, '')}=$_e"; else echo "nogroup=${g.replace(/[^A-Za-z0-9_.$-]/g, '')}"; fi`,
+    );
   return lines.join('\n') || 'true';
 }
 

@@ -18,9 +18,17 @@ const CASES: [string, Record<string, unknown>, string[]][] = [
   ['user', { name: 'alice' }, ['/name', '/comment', '/shell', '/home', '/group', '/password', '/groups', '/groups/0']],
   ['group', { name: 'hpc' }, ['/name']],
   ['mount', { path: '/mnt/x', src: 'nas:/export', fstype: 'nfs', state: 'present' }, ['/path', '/src', '/fstype', '/opts']],
-  ['autofs_map', { name: 'azure', mount_point: '/azure', entries: [{ key: 'data', location: 'nas:/data' }] }, ['/mount_point', '/map_file', '/master_options', '/entries/0/location', '/entries/0/key', '/entries/0/options']],
+  [
+    'autofs_map',
+    { name: 'azure', mount_point: '/azure', entries: [{ key: 'data', location: 'nas:/data' }] },
+    ['/mount_point', '/map_file', '/master_options', '/entries/0/location', '/entries/0/key', '/entries/0/options'],
+  ],
   ['sendmail_smarthost', { smart_host: '[10.1.2.3]' }, ['/smart_host']],
-  ['libreswan_conn', { name: 'azure', left: '192.0.2.1', right: '198.51.100.1' }, ['/leftid', '/rightsubnet', '/ike', '/authby', '/leftsubnets/0', '/extra/mtu', '/dpddelay']],
+  [
+    'libreswan_conn',
+    { name: 'azure', left: '192.0.2.1', right: '198.51.100.1' },
+    ['/leftid', '/rightsubnet', '/ike', '/authby', '/leftsubnets/0', '/extra/mtu', '/dpddelay'],
+  ],
   ['libreswan_secret', { name: 'azure', psk: 'k3y-from-a-vault' }, ['/left', '/right']],
 ];
 
@@ -58,14 +66,19 @@ describe('arguments written as one line refuse control characters', () => {
           `${module}: argument '${name}' must be one line, but contains a newline (\\n) at position 2: it is written as one line of a file, where a line break would start another line`,
         );
         expect(e!.path).toBe(p);
-        for (const c of ['\r', '\0', '\v', '\f', '\x1b', '\x7f', '\u2028', '\x85']) expect(refusal(module, withValue(valid, p, `a${c}b`)), `${module} ${p} ${JSON.stringify(c)}`).toBeDefined();
+        for (const c of ['\r', '\0', '\v', '\f', '\x1b', '\x7f', '\u2028', '\x85'])
+          expect(refusal(module, withValue(valid, p, `a${c}b`)), `${module} ${p} ${JSON.stringify(c)}`).toBeDefined();
       }
     });
   }
 
   it('the attacks: a second sysctl line, a second authorised key', () => {
-    expect(refusal('sysctl', { name: 'kernel.domainname', value: 'example.org\nnet.ipv4.ip_forward = 1' })?.message).toMatch(/argument 'value' must be one line, but contains a newline/);
-    expect(refusal('authorized_key', { user: 'ops', key: KEY, comment: `ops\n${KEY.replace('ops@lab', 'mallory')}` })?.message).toMatch(/argument 'comment' must be one line/);
+    expect(refusal('sysctl', { name: 'kernel.domainname', value: 'example.org\nnet.ipv4.ip_forward = 1' })?.message).toMatch(
+      /argument 'value' must be one line, but contains a newline/,
+    );
+    expect(refusal('authorized_key', { user: 'ops', key: KEY, comment: `ops\n${KEY.replace('ops@lab', 'mallory')}` })?.message).toMatch(
+      /argument 'comment' must be one line/,
+    );
   });
 
   it('what is legitimately multi-line or tabbed stays allowed', () => {

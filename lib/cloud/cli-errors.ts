@@ -31,9 +31,27 @@ export interface CliFailure {
 
 export const MISSING_MARK = '@@tsplay:cli-missing';
 
-const LOGIN = [/Please run 'az login'/i, /\baz login\b/i, /refresh token (has )?expired/i, /AADSTS(50173|70043|700082|50078|50076)/, /No subscriptions? (was |were )?found/i];
-const AWS_CREDS = [/Unable to locate credentials/i, /\b(ExpiredToken|ExpiredTokenException|RequestExpired|InvalidClientTokenId|UnrecognizedClientException|AuthFailure)\b/, /security token included in the request is (expired|invalid)/i];
-const USAGE = [/unrecognized arguments?:/i, /the following arguments are required/i, /Unknown options?:/i, /\binvalid choice\b/i, /expected one argument/i, /argument [-\w/]+: invalid/i, /^usage: /m];
+const LOGIN = [
+  /Please run 'az login'/i,
+  /\baz login\b/i,
+  /refresh token (has )?expired/i,
+  /AADSTS(50173|70043|700082|50078|50076)/,
+  /No subscriptions? (was |were )?found/i,
+];
+const AWS_CREDS = [
+  /Unable to locate credentials/i,
+  /\b(ExpiredToken|ExpiredTokenException|RequestExpired|InvalidClientTokenId|UnrecognizedClientException|AuthFailure)\b/,
+  /security token included in the request is (expired|invalid)/i,
+];
+const USAGE = [
+  /unrecognized arguments?:/i,
+  /the following arguments are required/i,
+  /Unknown options?:/i,
+  /\binvalid choice\b/i,
+  /expected one argument/i,
+  /argument [-\w/]+: invalid/i,
+  /^usage: /m,
+];
 
 function lines(s: string): string[] {
   return s
@@ -46,8 +64,15 @@ function lines(s: string): string[] {
 function mainLine(stderr: string): string {
   const ls = lines(stderr);
   const errs = ls.filter((l) => /^ERROR:/.test(l) && !/unexpected error\. Here is the traceback/i.test(l));
-  const pick = errs[0] ?? ls.find((l) => /An error occurred \(|Waiter \w+ failed|Unknown options|the following arguments|unrecognized arguments|error:/i.test(l)) ?? ls[ls.length - 1] ?? '';
-  return pick.replace(/^ERROR:\s*/, '').replace(/^aws: error:\s*/, '').slice(0, 400);
+  const pick =
+    errs[0] ??
+    ls.find((l) => /An error occurred \(|Waiter \w+ failed|Unknown options|the following arguments|unrecognized arguments|error:/i.test(l)) ??
+    ls[ls.length - 1] ??
+    '';
+  return pick
+    .replace(/^ERROR:\s*/, '')
+    .replace(/^aws: error:\s*/, '')
+    .slice(0, 400);
 }
 
 export function classifyCliError(cli: CloudCliName, rc: number, stderr: string): CliFailure {

@@ -15,10 +15,15 @@ import { FakeHost } from '../../test/harness/fake-host.js';
 import { moduleContext } from '../../test/harness/modules.js';
 import { ModuleError } from '../../src/errors.js';
 
-const REAL = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../test/fixtures/image/real-cli-errors.json'), 'utf8')) as { cli: 'az' | 'aws'; note: string; rc: number; stderr: string }[];
+const REAL = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../test/fixtures/image/real-cli-errors.json'), 'utf8')) as {
+  cli: 'az' | 'aws';
+  note: string;
+  rc: number;
+  stderr: string;
+}[];
 const real = (note: string) => REAL.find((r) => r.note === note)!;
 
-describe('classifyCliError — the real CLIs\' messages', () => {
+describe("classifyCliError — the real CLIs' messages", () => {
   it.each<[string, string, string | RegExp]>([
     ['not logged in', 'login', "Please run 'az login' to setup account."],
     ['packaging defect (Debian azure-cli 2.45)', 'failed', "No module named 'azure.mgmt.compute.v2022_11_01'"],
@@ -43,13 +48,62 @@ describe('classifyCliError — the real CLIs\' messages', () => {
   });
 
   it.each<[string, 'az' | 'aws', number, string, string, string | undefined]>([
-    ['ARM: VM not found', 'az', 3, "ERROR: (ResourceNotFound) The Resource 'Microsoft.Compute/virtualMachines/b1' under resource group 'rg' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix\nCode: ResourceNotFound\nMessage: ...", 'not-found', 'ResourceNotFound'],
-    ['ARM: resource group not found', 'az', 3, "ERROR: (ResourceGroupNotFound) Resource group 'rgx' could not be found.\nCode: ResourceGroupNotFound\nMessage: Resource group 'rgx' could not be found.", 'not-found', 'ResourceGroupNotFound'],
-    ['ARM: operation not allowed', 'az', 1, "ERROR: (OperationNotAllowed) Operation 'start' is not allowed on VM 'b1' since the VM is generalized.\nCode: OperationNotAllowed", 'failed', 'OperationNotAllowed'],
-    ['az: expired refresh token', 'az', 1, "ERROR: AADSTS700082: The refresh token has expired due to inactivity.\nTo re-authenticate, please run:\naz login", 'login', undefined],
-    ['EC2: instance not found', 'aws', 254, "\nAn error occurred (InvalidInstanceID.NotFound) when calling the CreateImage operation: The instance ID 'i-0abc' does not exist\n", 'not-found', 'InvalidInstanceID.NotFound'],
-    ['EC2: expired token', 'aws', 254, '\nAn error occurred (ExpiredToken) when calling the DescribeImages operation: The security token included in the request is expired\n', 'credentials', 'ExpiredToken'],
-    ['EC2: duplicate name', 'aws', 254, '\nAn error occurred (InvalidAMIName.Duplicate) when calling the CreateImage operation: AMI name x is already in use by AMI ami-1\n', 'failed', 'InvalidAMIName.Duplicate'],
+    [
+      'ARM: VM not found',
+      'az',
+      3,
+      "ERROR: (ResourceNotFound) The Resource 'Microsoft.Compute/virtualMachines/b1' under resource group 'rg' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix\nCode: ResourceNotFound\nMessage: ...",
+      'not-found',
+      'ResourceNotFound',
+    ],
+    [
+      'ARM: resource group not found',
+      'az',
+      3,
+      "ERROR: (ResourceGroupNotFound) Resource group 'rgx' could not be found.\nCode: ResourceGroupNotFound\nMessage: Resource group 'rgx' could not be found.",
+      'not-found',
+      'ResourceGroupNotFound',
+    ],
+    [
+      'ARM: operation not allowed',
+      'az',
+      1,
+      "ERROR: (OperationNotAllowed) Operation 'start' is not allowed on VM 'b1' since the VM is generalized.\nCode: OperationNotAllowed",
+      'failed',
+      'OperationNotAllowed',
+    ],
+    [
+      'az: expired refresh token',
+      'az',
+      1,
+      'ERROR: AADSTS700082: The refresh token has expired due to inactivity.\nTo re-authenticate, please run:\naz login',
+      'login',
+      undefined,
+    ],
+    [
+      'EC2: instance not found',
+      'aws',
+      254,
+      "\nAn error occurred (InvalidInstanceID.NotFound) when calling the CreateImage operation: The instance ID 'i-0abc' does not exist\n",
+      'not-found',
+      'InvalidInstanceID.NotFound',
+    ],
+    [
+      'EC2: expired token',
+      'aws',
+      254,
+      '\nAn error occurred (ExpiredToken) when calling the DescribeImages operation: The security token included in the request is expired\n',
+      'credentials',
+      'ExpiredToken',
+    ],
+    [
+      'EC2: duplicate name',
+      'aws',
+      254,
+      '\nAn error occurred (InvalidAMIName.Duplicate) when calling the CreateImage operation: AMI name x is already in use by AMI ami-1\n',
+      'failed',
+      'InvalidAMIName.Duplicate',
+    ],
     ['aws waiter', 'aws', 255, '\nWaiter ImageAvailable failed: Max attempts exceeded\n', 'failed', undefined],
     ['missing program', 'az', 127, `${MISSING_MARK}\nctl01\nops\n/usr/bin:/bin\n`, 'missing', undefined],
   ])('%s', (_t, cli, rc, stderr, kind, code) => {
@@ -61,9 +115,37 @@ describe('classifyCliError — the real CLIs\' messages', () => {
 
 describe('cliCommandLine', () => {
   it('az: -o json after the call; aws: --output json; global args in between; none for noOutput', () => {
-    expect(cliCommandLine('az', { argv: ['vm', 'show', '-g', 'rg', '-n', 'b1'] }, { globalArgs: ['--subscription', 'HPC'] })).toEqual(['az', 'vm', 'show', '-g', 'rg', '-n', 'b1', '--subscription', 'HPC', '-o', 'json']);
-    expect(cliCommandLine('aws', { argv: ['ec2', 'describe-images'] }, { globalArgs: ['--region', 'eu-west-1'] })).toEqual(['aws', 'ec2', 'describe-images', '--region', 'eu-west-1', '--output', 'json']);
-    expect(cliCommandLine('az', { argv: ['vm', 'generalize', '-g', 'rg', '-n', 'b1'], noOutput: true })).toEqual(['az', 'vm', 'generalize', '-g', 'rg', '-n', 'b1']);
+    expect(cliCommandLine('az', { argv: ['vm', 'show', '-g', 'rg', '-n', 'b1'] }, { globalArgs: ['--subscription', 'HPC'] })).toEqual([
+      'az',
+      'vm',
+      'show',
+      '-g',
+      'rg',
+      '-n',
+      'b1',
+      '--subscription',
+      'HPC',
+      '-o',
+      'json',
+    ]);
+    expect(cliCommandLine('aws', { argv: ['ec2', 'describe-images'] }, { globalArgs: ['--region', 'eu-west-1'] })).toEqual([
+      'aws',
+      'ec2',
+      'describe-images',
+      '--region',
+      'eu-west-1',
+      '--output',
+      'json',
+    ]);
+    expect(cliCommandLine('az', { argv: ['vm', 'generalize', '-g', 'rg', '-n', 'b1'], noOutput: true })).toEqual([
+      'az',
+      'vm',
+      'generalize',
+      '-g',
+      'rg',
+      '-n',
+      'b1',
+    ]);
   });
 });
 
@@ -102,7 +184,9 @@ describe('CloudCli', () => {
   });
 
   it('aws runs with AWS_PAGER="" (no pager around JSON) and the global region/profile', async () => {
-    const r = await new CloudCli(ctxWith({}), 'aws', { globalArgs: ['--region', 'eu-west-1'] }).run<{ argv: string[]; pager: string | null }>({ argv: ['ec2', 'describe-images'] });
+    const r = await new CloudCli(ctxWith({}), 'aws', { globalArgs: ['--region', 'eu-west-1'] }).run<{ argv: string[]; pager: string | null }>({
+      argv: ['ec2', 'describe-images'],
+    });
     expect(r).toEqual({ argv: ['ec2', 'describe-images', '--region', 'eu-west-1', '--output', 'json'], pager: '' });
   });
 
@@ -126,8 +210,12 @@ describe('CloudCli', () => {
 
   it('aws without credentials', async () => {
     const r = real('no credentials (awscli 2.9)');
-    const e = await new CloudCli(ctxWith({ FAKE_ERR: r.stderr.trim(), FAKE_RC: String(r.rc) }), 'aws').run({ argv: ['ec2', 'describe-images'] }).catch((x: unknown) => x);
-    expect((e as Error).message).toMatch(/^aws: Unable to locate credentials for \S+ on \S+: run `aws configure` as \S+, set AWS_PROFILE, or give the host an instance profile$/);
+    const e = await new CloudCli(ctxWith({ FAKE_ERR: r.stderr.trim(), FAKE_RC: String(r.rc) }), 'aws')
+      .run({ argv: ['ec2', 'describe-images'] })
+      .catch((x: unknown) => x);
+    expect((e as Error).message).toMatch(
+      /^aws: Unable to locate credentials for \S+ on \S+: run `aws configure` as \S+, set AWS_PROFILE, or give the host an instance profile$/,
+    );
     expect((e as ModuleError).rc).toBe(253);
   });
 
@@ -136,15 +224,21 @@ describe('CloudCli', () => {
     const c = new CloudCli(ctxWith({ FAKE_ERR: err, FAKE_RC: '3' }), 'az');
     expect(await c.run({ argv: ['image', 'show', '-g', 'rg', '-n', 'golden'], notFoundOk: true })).toBeNull();
     const e = await c.run({ argv: ['image', 'show', '-g', 'rg', '-n', 'golden'], what: "image 'golden'" }).catch((x: unknown) => x);
-    expect((e as Error).message).toBe("az: image 'golden' not found (ResourceNotFound): (ResourceNotFound) The Resource 'Microsoft.Compute/images/golden' under resource group 'rg' was not found.");
+    expect((e as Error).message).toBe(
+      "az: image 'golden' not found (ResourceNotFound): (ResourceNotFound) The Resource 'Microsoft.Compute/images/golden' under resource group 'rg' was not found.",
+    );
   });
 
   it('rejected arguments and other failures name the subcommand', async () => {
     const u = real('unknown option');
-    const e = await new CloudCli(ctxWith({ FAKE_ERR: u.stderr, FAKE_RC: String(u.rc) }), 'az').run({ argv: ['image', 'create', '-g', 'rg'] }).catch((x: unknown) => x);
+    const e = await new CloudCli(ctxWith({ FAKE_ERR: u.stderr, FAKE_RC: String(u.rc) }), 'az')
+      .run({ argv: ['image', 'create', '-g', 'rg'] })
+      .catch((x: unknown) => x);
     expect((e as Error).message).toBe('az rejected the command line of `az image create` (an older az?): unrecognized arguments: --bogus');
     const d = real('packaging defect (Debian azure-cli 2.45)');
-    const e2 = await new CloudCli(ctxWith({ FAKE_ERR: d.stderr, FAKE_RC: '1' }), 'az').run({ argv: ['vm', 'deallocate', '-g', 'rg', '-n', 'b1'], what: "VM 'b1'" }).catch((x: unknown) => x);
+    const e2 = await new CloudCli(ctxWith({ FAKE_ERR: d.stderr, FAKE_RC: '1' }), 'az')
+      .run({ argv: ['vm', 'deallocate', '-g', 'rg', '-n', 'b1'], what: "VM 'b1'" })
+      .catch((x: unknown) => x);
     expect((e2 as Error).message).toBe("`az vm deallocate` failed (rc=1) for VM 'b1': No module named 'azure.mgmt.compute.v2022_11_01'");
   });
 

@@ -87,7 +87,11 @@ export class CloudCli {
     try {
       return JSON.parse(r.stdout) as T;
     } catch {
-      throw new ModuleError(`${this.cli} ${subcommand(call.argv)}: the output is not JSON: ${r.stdout.trim().slice(0, 200)}`, { rc: r.rc, stdout: r.stdout, stderr: r.stderr });
+      throw new ModuleError(`${this.cli} ${subcommand(call.argv)}: the output is not JSON: ${r.stdout.trim().slice(0, 200)}`, {
+        rc: r.rc,
+        stdout: r.stdout,
+        stderr: r.stderr,
+      });
     }
   }
 
@@ -107,7 +111,10 @@ export class CloudCli {
     if (this.who) return this.who;
     const i = stderr.indexOf(MISSING_MARK);
     if (i >= 0) {
-      const [host, user, path = ''] = stderr.slice(i + MISSING_MARK.length).replace(/^\n/, '').split('\n');
+      const [host, user, path = ''] = stderr
+        .slice(i + MISSING_MARK.length)
+        .replace(/^\n/, '')
+        .split('\n');
       return (this.who = { host: host || '?', user: user || '?', path });
     }
     const r = await this.exec('uname -n; id -un');

@@ -29,7 +29,9 @@ export async function pollUntil<T>(o: PollOptions<T>): Promise<T> {
     if (bad) throw new ModuleError(bad);
     const elapsed = (Date.now() - t0) / 1000;
     if (elapsed >= o.timeoutS) {
-      throw new ModuleError(`timed out after ${Math.round(elapsed)} s waiting for ${o.what}${o.describe ? ` (last seen: ${o.describe(v)})` : ''}; the operation goes on in the cloud: rerun to pick it up`);
+      throw new ModuleError(
+        `timed out after ${Math.round(elapsed)} s waiting for ${o.what}${o.describe ? ` (last seen: ${o.describe(v)})` : ''}; the operation goes on in the cloud: rerun to pick it up`,
+      );
     }
     await sleep(Math.min(o.intervalS, o.timeoutS - elapsed));
   }

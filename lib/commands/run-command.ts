@@ -83,10 +83,24 @@ export function parseGuard(stdout: string): { creates?: boolean; removes?: boole
 /** Ansible's "skipped since ..." result when a guard says the command would not run, else null. */
 export function guardDecision(a: GuardArgs, g: { creates?: boolean; removes?: boolean }): ResultData | null {
   if (a.creates !== undefined && g.creates) {
-    return { msg: `Did not run command since '${a.creates}' exists`, stdout: `skipped, since ${a.creates} exists`, stderr: '', rc: 0, stdout_lines: [`skipped, since ${a.creates} exists`], stderr_lines: [] };
+    return {
+      msg: `Did not run command since '${a.creates}' exists`,
+      stdout: `skipped, since ${a.creates} exists`,
+      stderr: '',
+      rc: 0,
+      stdout_lines: [`skipped, since ${a.creates} exists`],
+      stderr_lines: [],
+    };
   }
   if (a.removes !== undefined && g.removes === false) {
-    return { msg: `Did not run command since '${a.removes}' does not exist`, stdout: `skipped, since ${a.removes} does not exist`, stderr: '', rc: 0, stdout_lines: [`skipped, since ${a.removes} does not exist`], stderr_lines: [] };
+    return {
+      msg: `Did not run command since '${a.removes}' does not exist`,
+      stdout: `skipped, since ${a.removes} does not exist`,
+      stderr: '',
+      rc: 0,
+      stdout_lines: [`skipped, since ${a.removes} does not exist`],
+      stderr_lines: [],
+    };
   }
   return null;
 }

@@ -53,9 +53,30 @@ export function parseFacts(out: string): Record<string, unknown> {
   }
   const osId = kv['os_id'] ?? '';
   const like = `${osId} ${kv['os_like'] ?? ''}`;
-  const family = /debian|ubuntu/.test(like) ? 'Debian' : /rhel|fedora|centos|rocky|alma/.test(like) ? 'RedHat' : /suse/.test(like) ? 'Suse' : /alpine/.test(like) ? 'Alpine' : /arch/.test(like) ? 'Archlinux' : kv['system'] ?? 'Linux';
-  const distNames: Record<string, string> = { debian: 'Debian', ubuntu: 'Ubuntu', rhel: 'RedHat', centos: 'CentOS', rocky: 'Rocky', almalinux: 'AlmaLinux', fedora: 'Fedora', alpine: 'Alpine', sles: 'SLES', opensuse: 'openSUSE' };
-  const version = osId === 'debian' && kv['debian_version'] ? kv['debian_version'] : kv['os_version'] ?? '';
+  const family = /debian|ubuntu/.test(like)
+    ? 'Debian'
+    : /rhel|fedora|centos|rocky|alma/.test(like)
+      ? 'RedHat'
+      : /suse/.test(like)
+        ? 'Suse'
+        : /alpine/.test(like)
+          ? 'Alpine'
+          : /arch/.test(like)
+            ? 'Archlinux'
+            : (kv['system'] ?? 'Linux');
+  const distNames: Record<string, string> = {
+    debian: 'Debian',
+    ubuntu: 'Ubuntu',
+    rhel: 'RedHat',
+    centos: 'CentOS',
+    rocky: 'Rocky',
+    almalinux: 'AlmaLinux',
+    fedora: 'Fedora',
+    alpine: 'Alpine',
+    sles: 'SLES',
+    opensuse: 'openSUSE',
+  };
+  const version = osId === 'debian' && kv['debian_version'] ? kv['debian_version'] : (kv['os_version'] ?? '');
   const route = kv['default_route'] ?? '';
   const gw = /via (\S+)/.exec(route)?.[1];
   const dev = /dev (\S+)/.exec(route)?.[1];
@@ -64,7 +85,7 @@ export function parseFacts(out: string): Record<string, unknown> {
   const hostname = kv['hostname'] ?? '';
   const pid1 = kv['pid1'] ?? '';
   const serviceMgr = kv['systemd_run'] === 'yes' || pid1 === 'systemd' ? 'systemd' : pid1 === 'init' ? 'sysvinit' : pid1 || 'service';
-  const pkg = kv['pkg_mgr'] === 'apt-get' ? 'apt' : kv['pkg_mgr'] ?? 'unknown';
+  const pkg = kv['pkg_mgr'] === 'apt-get' ? 'apt' : (kv['pkg_mgr'] ?? 'unknown');
   const ipv4 = (a?: { iface: string; cidr: string }) => {
     if (!a) return {};
     const [address, prefix] = a.cidr.split('/');

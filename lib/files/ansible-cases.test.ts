@@ -26,7 +26,15 @@ const doc = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../test/fix
 };
 
 const lineDefaults = { firstmatch: false, backrefs: false, state: 'present' };
-const blockDefaults = { state: 'present', block: '', marker: '# {mark} ANSIBLE MANAGED BLOCK', marker_begin: 'BEGIN', marker_end: 'END', prepend_newline: false, append_newline: false };
+const blockDefaults = {
+  state: 'present',
+  block: '',
+  marker: '# {mark} ANSIBLE MANAGED BLOCK',
+  marker_begin: 'BEGIN',
+  marker_end: 'END',
+  prepend_newline: false,
+  append_newline: false,
+};
 
 describe(`lineinfile edits = Ansible (${doc.ansible})`, () => {
   for (const c of doc.lineinfile.filter((c) => c.initial !== null)) {

@@ -22,7 +22,9 @@ export const IGNORED_FILE_ARGS: Readonly<Record<string, string>> = {
 
 export const writeArgs = {
   backup: Type.Boolean({ default: false, description: 'keep a timestamped copy of the old file (returned as backup_file)' }),
-  validate: Type.Optional(Type.String({ description: "command run on the temp file before it replaces the destination; %s is the temp file, e.g. 'visudo -cf %s'" })),
+  validate: Type.Optional(
+    Type.String({ description: "command run on the temp file before it replaces the destination; %s is the temp file, e.g. 'visudo -cf %s'" }),
+  ),
   unsafe_writes: Type.Boolean({ default: false, description: 'write in place when an atomic rename is impossible (bind-mounted files)' }),
 };
 

@@ -98,7 +98,8 @@ export function attrsCommand(path: string, ch: Pick<AttrChange, 'owner' | 'group
   if (ch.owner !== undefined && ch.group !== undefined) out.push(`chown ${flags}-- ${shq(`${ch.owner}:${ch.group}`)} ${p}`);
   else if (ch.owner !== undefined) out.push(`chown ${flags}-- ${shq(ch.owner)} ${p}`);
   else if (ch.group !== undefined) out.push(`chgrp ${flags}-- ${shq(ch.group)} ${p}`);
-  if (ch.mode !== undefined) out.push(opts.recurse || opts.noDeref ? `chmod ${opts.recurse ? '-R ' : ''}${chmodArg(ch.mode)} -- ${p}` : pinnedChmod(path, ch.mode));
+  if (ch.mode !== undefined)
+    out.push(opts.recurse || opts.noDeref ? `chmod ${opts.recurse ? '-R ' : ''}${chmodArg(ch.mode)} -- ${p}` : pinnedChmod(path, ch.mode));
   return out;
 }
 

@@ -3,7 +3,22 @@
  * in memory, then one atomic write (keeping owner/group/mode) and/or one chown/chmod.
  */
 import { ModuleError, change, ok, type CheckResult, type FileDiff, type CheckContext, type ModuleContext, type ResultData } from '../../src/contract/index.js';
-import { ancestors, attrDiff, attrsCommand, contentDiff, newFileAttrs, fileStateFact, modeWarning, parentDir, planAttrs, refuseUntrustedLinks, runSteps, type CurrentAttrs, type FileStep, type ModeSpec } from './index.js';
+import {
+  ancestors,
+  attrDiff,
+  attrsCommand,
+  contentDiff,
+  newFileAttrs,
+  fileStateFact,
+  modeWarning,
+  parentDir,
+  planAttrs,
+  refuseUntrustedLinks,
+  runSteps,
+  type CurrentAttrs,
+  type FileStep,
+  type ModeSpec,
+} from './index.js';
 
 export interface EditArgs {
   path: string;
@@ -60,9 +75,7 @@ export async function checkEdit(ctx: CheckContext, a: EditArgs, hooks: EditHooks
     if (!a.create) throw new ModuleError(hooks.missingMsg, { rc: 257 });
   }
   const out = hooks.edit(exists ? (info.content ?? Buffer.alloc(0)) : null);
-  const base: CurrentAttrs = exists
-    ? { mode: st!.mode, uid: st!.uid, gid: st!.gid, owner: st!.owner, group: st!.group, isDir: false }
-    : newFileAttrs(facts);
+  const base: CurrentAttrs = exists ? { mode: st!.mode, uid: st!.uid, gid: st!.gid, owner: st!.owner, group: st!.group, isDir: false } : newFileAttrs(facts);
   const attrs = planAttrs(base, { owner: a.owner, group: a.group, mode: a.mode }, facts.umask);
   // Ansible reports attribute changes only for a file that exists (or will, outside check mode)
   const attrsCount = attrs && (exists || out.changed);
@@ -94,7 +107,14 @@ export async function checkEdit(ctx: CheckContext, a: EditArgs, hooks: EditHooks
   const diff: FileDiff[] = [];
   if (ctx.diffMode) {
     const header = `${a.path} (content)`;
-    diff.push(contentDiff(a.path, exists ? { kind: 'content', data: info.content ?? Buffer.alloc(0) } : { kind: 'absent' }, { kind: 'content', data: out.content }, { beforeHeader: header, afterHeader: header }));
+    diff.push(
+      contentDiff(
+        a.path,
+        exists ? { kind: 'content', data: info.content ?? Buffer.alloc(0) } : { kind: 'absent' },
+        { kind: 'content', data: out.content },
+        { beforeHeader: header, afterHeader: header },
+      ),
+    );
     if (attrs && exists) diff.push(attrDiff(a.path, attrs.before, attrs.after));
   }
   return change(msg || `update ${dest}`, { steps, result }, { diff, result });

@@ -2,7 +2,19 @@
  * The file modules end to end on this machine (local persistent shell, temp directory only): first run
  * changed, second run ok, check mode changes nothing, and the round trips each run costs.
  */
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/connection/types.js';
@@ -15,7 +27,8 @@ let tmp: { dir: string; cleanup(): void };
 let dir: string;
 let n = 0;
 
-const run = (module: string, args: Record<string, unknown>, opts: RunModuleOpts = {}) => runModule(local, module, args, { vars: { playbook_dir: fixtures }, ...opts });
+const run = (module: string, args: Record<string, unknown>, opts: RunModuleOpts = {}) =>
+  runModule(local, module, args, { vars: { playbook_dir: fixtures }, ...opts });
 
 /** check mode (with diffs) changes nothing, first run changed, second run ok in one command */
 const converge = (module: string, args: Record<string, unknown>, snapshot: () => unknown, opts: RunModuleOpts = {}) =>
@@ -69,7 +82,9 @@ describe('copy / template', () => {
   });
 
   it('template renders with the task variables; dest directory → dest/basename(src)', async () => {
-    const { first } = await converge('template', { src: 'files/hello.conf.ejs', dest: dir, mode: 'preserve' }, () => tree(dir), { vars: { playbook_dir: fixtures, port: 8080 } });
+    const { first } = await converge('template', { src: 'files/hello.conf.ejs', dest: dir, mode: 'preserve' }, () => tree(dir), {
+      vars: { playbook_dir: fixtures, port: 8080 },
+    });
     expect(readFileSync(join(dir, 'hello.conf.ejs'), 'utf8')).toBe('hello local\nport=8080\n');
     expect(first.result.mode).toBe('0' + (statSync(join(fixtures, 'files/hello.conf.ejs')).mode & 0o777).toString(8));
   });
@@ -142,7 +157,10 @@ describe('file', () => {
     writeFileSync(join(dir, 'd/e/f'), 'f');
     symlinkSync('nowhere', join(dir, 'dangling'));
     const { first } = await converge('file', { path: join(dir, 'd'), state: 'absent' }, () => tree(dir));
-    expect(JSON.parse(String(first.result.diff![0]!.before))).toMatchObject({ state: 'directory', path_content: { directories: [join(dir, 'd/e')], files: [join(dir, 'd/e/f')] } });
+    expect(JSON.parse(String(first.result.diff![0]!.before))).toMatchObject({
+      state: 'directory',
+      path_content: { directories: [join(dir, 'd/e')], files: [join(dir, 'd/e/f')] },
+    });
     await converge('file', { path: join(dir, 'dangling'), state: 'absent' }, () => tree(dir));
     expect(tree(dir)).toEqual([]);
   });
@@ -155,7 +173,13 @@ describe('stat', () => {
     const r = await run('stat', { path: join(dir, 'l'), follow: true, checksum_algorithm: 'sha256' });
     expect(r.result.changed).toBe(false);
     expect(r.commands).toHaveLength(1);
-    expect(r.result.stat).toMatchObject({ exists: true, isreg: true, size: 5, mode: '0644', checksum: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824' });
+    expect(r.result.stat).toMatchObject({
+      exists: true,
+      isreg: true,
+      size: 5,
+      mode: '0644',
+      checksum: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824',
+    });
     const l = await run('stat', { path: join(dir, 'l') });
     expect(l.result.stat).toMatchObject({ islnk: true, lnk_target: 'f', lnk_source: join(dir, 'f') });
   });

@@ -25,7 +25,8 @@ export function formatMode(mode: number): string {
 /** The octal value of a mode given as octal text or a number; undefined for symbolic modes. */
 export function octalMode(spec: ModeSpec): number | undefined {
   if (typeof spec === 'number') {
-    if (!Number.isInteger(spec) || spec < 0 || spec > PERM_BITS) throw new ArgsError(`invalid mode ${spec}: only permission bits (0-07777) are allowed`, '/mode');
+    if (!Number.isInteger(spec) || spec < 0 || spec > PERM_BITS)
+      throw new ArgsError(`invalid mode ${spec}: only permission bits (0-07777) are allowed`, '/mode');
     return spec;
   }
   const s = spec.trim();
@@ -109,9 +110,39 @@ function permsToMode(prev: number, isDir: boolean, user: 'u' | 'g' | 'o', perms:
   const rev = umask ^ PERM_BITS;
   const m = (bit: number): number => (useUmask ? rev & bit : bit);
   const table: Record<'u' | 'g' | 'o', Record<string, number>> = {
-    u: { r: m(0o400), w: m(0o200), x: m(0o100), s: S_ISUID, t: 0, u: prev & S_IRWXU, g: (prev & S_IRWXG) << 3, o: (prev & S_IRWXO) << 6, X: applyX ? 0o100 : 0 },
-    g: { r: m(0o040), w: m(0o020), x: m(0o010), s: S_ISGID, t: 0, u: (prev & S_IRWXU) >> 3, g: prev & S_IRWXG, o: (prev & S_IRWXO) << 3, X: applyX ? 0o010 : 0 },
-    o: { r: m(0o004), w: m(0o002), x: m(0o001), s: 0, t: S_ISVTX, u: (prev & S_IRWXU) >> 6, g: (prev & S_IRWXG) >> 3, o: prev & S_IRWXO, X: applyX ? 0o001 : 0 },
+    u: {
+      r: m(0o400),
+      w: m(0o200),
+      x: m(0o100),
+      s: S_ISUID,
+      t: 0,
+      u: prev & S_IRWXU,
+      g: (prev & S_IRWXG) << 3,
+      o: (prev & S_IRWXO) << 6,
+      X: applyX ? 0o100 : 0,
+    },
+    g: {
+      r: m(0o040),
+      w: m(0o020),
+      x: m(0o010),
+      s: S_ISGID,
+      t: 0,
+      u: (prev & S_IRWXU) >> 3,
+      g: prev & S_IRWXG,
+      o: (prev & S_IRWXO) << 3,
+      X: applyX ? 0o010 : 0,
+    },
+    o: {
+      r: m(0o004),
+      w: m(0o002),
+      x: m(0o001),
+      s: 0,
+      t: S_ISVTX,
+      u: (prev & S_IRWXU) >> 6,
+      g: (prev & S_IRWXG) >> 3,
+      o: prev & S_IRWXO,
+      X: applyX ? 0o001 : 0,
+    },
   };
   let out = 0;
   for (const p of perms) out |= table[user][p]!;

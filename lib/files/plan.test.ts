@@ -19,7 +19,12 @@ interface Planned {
   ctx: FakeCtx;
 }
 
-async function plan(module: string, raw: Record<string, unknown>, answer: FileFacts | ((q: FileQuery) => FileFacts), opts: { diff?: boolean } = {}): Promise<Planned> {
+async function plan(
+  module: string,
+  raw: Record<string, unknown>,
+  answer: FileFacts | ((q: FileQuery) => FileFacts),
+  opts: { diff?: boolean } = {},
+): Promise<Planned> {
   const mod = registry.get(module)!;
   const args = validateArgs(mod, raw);
   const ctx = fakeCtx((q: FileQuery) => (typeof answer === 'function' ? answer(q) : answer), { diff: opts.diff ?? true });
@@ -70,7 +75,11 @@ describe('copy', () => {
 
   it('new content over an existing file keeps its attributes (write with keepAttrs), backup, validate', async () => {
     const cur = st({ mode: 0o600, uid: 1000, owner: 'app' });
-    const p = await plan('copy', { content: 'new\n', dest, backup: true, validate: 'check %s' }, facts([info(dest, { stat: cur, checksum: sha1('old\n'), content: Buffer.from('old\n') })]));
+    const p = await plan(
+      'copy',
+      { content: 'new\n', dest, backup: true, validate: 'check %s' },
+      facts([info(dest, { stat: cur, checksum: sha1('old\n'), content: Buffer.from('old\n') })]),
+    );
     expect(writeStep(p)!.spec).toMatchObject({ keepAttrs: true, mode: 0o600, backup: true, validate: 'check %s', owner: undefined });
     expect(p.diff[0]).toMatchObject({ before: 'old\n', after: 'new\n' });
     expect(p.result).toMatchObject({ owner: 'app', mode: '0600', uid: 1000 });
@@ -83,7 +92,13 @@ describe('copy', () => {
   });
 
   it('a link at dest is replaced by a file (follow: false), or its target is written (follow: true)', async () => {
-    const link = info(dest, { stat: st({ type: 'link', mode: 0o777 }), linkTarget: 'real.conf', realPath: '/etc/real.conf', target: st({ mode: 0o640 }), checksum: sha1('x') });
+    const link = info(dest, {
+      stat: st({ type: 'link', mode: 0o777 }),
+      linkTarget: 'real.conf',
+      realPath: '/etc/real.conf',
+      target: st({ mode: 0o640 }),
+      checksum: sha1('x'),
+    });
     const replace = await plan('copy', { content: 'x', dest }, facts([link]));
     expect(writeStep(replace)!.spec).toMatchObject({ dest, keepAttrs: false, mode: 0o644 });
     const follow = await plan('copy', { content: 'x', dest, follow: true }, facts([link]));
@@ -109,7 +124,11 @@ describe('copy', () => {
   });
 
   it('binary and large contents are not shown in diffs', async () => {
-    const bin = await plan('copy', { content: 'a\u0000b', dest }, facts([info(dest, { stat: st(), checksum: 'x', content: Buffer.alloc(200_000, 'y'), contentTruncated: true })]));
+    const bin = await plan(
+      'copy',
+      { content: 'a\u0000b', dest },
+      facts([info(dest, { stat: st(), checksum: 'x', content: Buffer.alloc(200_000, 'y'), contentTruncated: true })]),
+    );
     expect(bin.diff[0]).toMatchObject({
       before: '[[ diff skipped: destination file size is greater than 104448 ]]\n',
       after: '[[ diff skipped: source file appears to be binary ]]\n',
@@ -137,7 +156,11 @@ describe('copy', () => {
 
 describe('template', () => {
   it('writes the rendered text like copy, named after the template in the diff', async () => {
-    const p = await plan('template', { src: 'motd.j2', dest: '/etc/motd', owner: 'root', mode: '0644' }, facts([info('/etc/motd', { stat: st(), checksum: 'old', content: Buffer.from('old\n') })]));
+    const p = await plan(
+      'template',
+      { src: 'motd.j2', dest: '/etc/motd', owner: 'root', mode: '0644' },
+      facts([info('/etc/motd', { stat: st(), checksum: 'old', content: Buffer.from('old\n') })]),
+    );
     expect(writeStep(p)!.data!.toString()).toBe('rendered motd.j2\n');
     expect(p.diff[0]).toMatchObject({ before: 'old\n', after: 'rendered motd.j2\n', afterHeader: 'motd.j2' });
     expect(p.ctx.queries[0]).toMatchObject({ items: [{ path: '/etc/motd', inDir: 'motd.j2' }] });
@@ -152,7 +175,7 @@ describe('file', () => {
   const dir = st({ type: 'directory', mode: 0o755 });
   it('directory: creates every missing component with mode/owner', async () => {
     const p = await plan('file', { path: '/srv/a/b', state: 'directory', mode: '0750', owner: 'app' }, facts([info('/srv/a/b')]));
-    expect(commands(p)[0]).toContain("for d in /srv /srv/a /srv/a/b; do");
+    expect(commands(p)[0]).toContain('for d in /srv /srv/a /srv/a/b; do');
     expect(commands(p)[0]).toContain('mkdir -m 00750 -- "$d"'); // the mode set on the new directory itself
     expect(commands(p)[0]).toContain('chown -h -- app "$d"'); // never through a symlink swapped in
     expect(JSON.parse(p.diff[0]!.after)).toEqual({ path: '/srv/a/b', state: 'directory' });
@@ -173,10 +196,14 @@ describe('file', () => {
       { path: '/srv/d/x', type: 'file' as const, mode: 0o755, uid: 0, gid: 0, owner: 'root', group: 'root' },
       { path: '/srv/l', type: 'link' as const, mode: 0o777, uid: 0, gid: 0, owner: 'root', group: 'root' },
     ];
-    const p = await plan('file', { path: '/srv', state: 'directory', recurse: true, mode: 'u=rwX,g=rX,o=', owner: 'app' }, facts([info('/srv', { stat: st({ type: 'directory', mode: 0o750, owner: 'app', uid: 5 }), tree })]));
+    const p = await plan(
+      'file',
+      { path: '/srv', state: 'directory', recurse: true, mode: 'u=rwX,g=rX,o=', owner: 'app' },
+      facts([info('/srv', { stat: st({ type: 'directory', mode: 0o750, owner: 'app', uid: 5 }), tree })]),
+    );
     const steps = p.steps as { command: string; stdin?: Buffer }[];
     expect(steps.map((s) => [s.command, s.stdin?.toString().split('\0').filter(Boolean)])).toEqual([
-      ["xargs -0 -r chown -h -- app", ['/srv/d', '/srv/d/f', '/srv/d/x', '/srv/l']],
+      ['xargs -0 -r chown -h -- app', ['/srv/d', '/srv/d/f', '/srv/d/x', '/srv/l']],
       ['xargs -0 -r chmod 00750 --', ['/srv/d', '/srv/d/x']],
       ['xargs -0 -r chmod 00640 --', ['/srv/d/f']],
     ]);
@@ -194,7 +221,8 @@ describe('file', () => {
   });
 
   it('explicit times: converted on the host, set only when they differ', async () => {
-    const q = (f: FileQuery) => facts([info('/t', { stat: st({ mtime: 1_700_000_000, atime: 1_700_000_000.5 }) })], { epochs: f.epochs!.map(() => 1_700_000_000) });
+    const q = (f: FileQuery) =>
+      facts([info('/t', { stat: st({ mtime: 1_700_000_000, atime: 1_700_000_000.5 }) })], { epochs: f.epochs!.map(() => 1_700_000_000) });
     const p = await plan('file', { path: '/t', state: 'file', modification_time: '202311142213.20', access_time: '202311142213.20' }, q);
     expect(p.ctx.queries[0]).toMatchObject({ epochs: ['2023-11-14 22:13:20', '2023-11-14 22:13:20'] });
     expect(commands(p)).toEqual(['touch -c -h -a -d @1700000000 -- /t']);
@@ -214,7 +242,11 @@ describe('file', () => {
 
   it('link: new, retargeted (atomic replace), refused over files without force', async () => {
     const srcOk = info('/etc/x', { stat: st() });
-    const p = await plan('file', { path: '/etc/l', src: 'x', state: 'link', follow: false }, facts([info('/etc/l', { parentIsDir: true }), srcOk, info('/etc/l/x')]));
+    const p = await plan(
+      'file',
+      { path: '/etc/l', src: 'x', state: 'link', follow: false },
+      facts([info('/etc/l', { parentIsDir: true }), srcOk, info('/etc/l/x')]),
+    );
     expect(p.ctx.queries[0]).toMatchObject({ items: [{ path: '/etc/l' }, { path: '/etc/x' }, { path: '/etc/l/x' }] });
     expect(commands(p)).toEqual(['ln -s -T -- x /etc/l']);
     const old = info('/etc/l', { stat: st({ type: 'link' }), linkTarget: 'y', realPath: '/etc/y', target: st() });
@@ -229,14 +261,26 @@ describe('file', () => {
 
   it('link with follow (default): owner/mode go to the target', async () => {
     const target = info('/etc/x', { stat: st({ mode: 0o600 }) });
-    const p = await plan('file', { path: '/etc/l', src: '/etc/x', state: 'link', mode: '0644' }, facts([info('/etc/l', { stat: st({ type: 'link' }), linkTarget: '/etc/x', realPath: '/etc/x', target: st({ mode: 0o600 }) }), target, target]));
+    const p = await plan(
+      'file',
+      { path: '/etc/l', src: '/etc/x', state: 'link', mode: '0644' },
+      facts([info('/etc/l', { stat: st({ type: 'link' }), linkTarget: '/etc/x', realPath: '/etc/x', target: st({ mode: 0o600 }) }), target, target]),
+    );
     expect(commands(p)).toEqual([pinnedChmod('/etc/x', 0o644)]);
   });
 
   it('hard: a different inode needs force', async () => {
-    const e = await planError('file', { path: '/h', src: '/s', state: 'hard' }, facts([info('/h', { stat: st({ nlink: 2, inode: 1 }) }), info('/s', { stat: st({ inode: 2 }) })]));
+    const e = await planError(
+      'file',
+      { path: '/h', src: '/s', state: 'hard' },
+      facts([info('/h', { stat: st({ nlink: 2, inode: 1 }) }), info('/s', { stat: st({ inode: 2 }) })]),
+    );
     expect(e).toBe('Cannot link, different hard link exists at destination');
-    const same = await plan('file', { path: '/h', src: '/s', state: 'hard' }, facts([info('/h', { stat: st({ nlink: 2, inode: 2 }) }), info('/s', { stat: st({ inode: 2, nlink: 2 }) })]));
+    const same = await plan(
+      'file',
+      { path: '/h', src: '/s', state: 'hard' },
+      facts([info('/h', { stat: st({ nlink: 2, inode: 2 }) }), info('/s', { stat: st({ inode: 2, nlink: 2 }) })]),
+    );
     expect(same.changed).toBe(false);
   });
 
@@ -250,12 +294,35 @@ describe('file', () => {
 
 describe('stat', () => {
   it('Ansible shape for a file, a link and a missing path', async () => {
-    const f = await plan('stat', { path: '/etc/passwd' }, facts([info('/etc/passwd', { stat: st({ size: 10, mode: 0o4755 }), checksum: 'abc', access: { readable: true, writable: false, executable: true } })]));
+    const f = await plan(
+      'stat',
+      { path: '/etc/passwd' },
+      facts([info('/etc/passwd', { stat: st({ size: 10, mode: 0o4755 }), checksum: 'abc', access: { readable: true, writable: false, executable: true } })]),
+    );
     expect(f.changed).toBe(false);
-    expect(f.result.stat).toMatchObject({ exists: true, path: '/etc/passwd', mode: '4755', isreg: true, isdir: false, islnk: false, size: 10, pw_name: 'root', checksum: 'abc', readable: true, writeable: false, executable: true, isuid: true, xoth: true });
+    expect(f.result.stat).toMatchObject({
+      exists: true,
+      path: '/etc/passwd',
+      mode: '4755',
+      isreg: true,
+      isdir: false,
+      islnk: false,
+      size: 10,
+      pw_name: 'root',
+      checksum: 'abc',
+      readable: true,
+      writeable: false,
+      executable: true,
+      isuid: true,
+      xoth: true,
+    });
     const l = await plan('stat', { path: '/l' }, facts([info('/l', { stat: st({ type: 'link', mode: 0o777 }), linkTarget: 't', realPath: '/t' })]));
     expect(l.result.stat).toMatchObject({ islnk: true, isreg: false, lnk_source: '/t', lnk_target: 't', mode: '0777' });
-    const followed = await plan('stat', { path: '/l', follow: true }, facts([info('/l', { stat: st({ type: 'link' }), target: st({ mode: 0o640 }), checksum: 'c' })]));
+    const followed = await plan(
+      'stat',
+      { path: '/l', follow: true },
+      facts([info('/l', { stat: st({ type: 'link' }), target: st({ mode: 0o640 }), checksum: 'c' })]),
+    );
     expect(followed.result.stat).toMatchObject({ islnk: false, isreg: true, mode: '0640', checksum: 'c' });
     const none = await plan('stat', { path: '/none' }, facts([info('/none')]));
     expect(none.result.stat).toEqual({ exists: false });
@@ -290,7 +357,9 @@ describe('lineinfile / blockinfile plans', () => {
     expect(p.result.msg).toBe('line added');
   });
   it('a directory is refused', async () => {
-    expect(await planError('lineinfile', { path: '/etc', line: 'a' }, facts([info('/etc', { stat: st({ type: 'directory' }) })]))).toBe('Path /etc is a directory !');
+    expect(await planError('lineinfile', { path: '/etc', line: 'a' }, facts([info('/etc', { stat: st({ type: 'directory' }) })]))).toBe(
+      'Path /etc is a directory !',
+    );
   });
   it('argument rules and aliases', () => {
     const li = registry.get('lineinfile')!;

@@ -5,7 +5,21 @@
  */
 import { createHash } from 'node:crypto';
 import { ModuleError, type FileDiff, type ResultData } from '../../src/contract/index.js';
-import { attrDiff, attrsCommand, contentDiff, newFileAttrs, formatMode, parentDir, planAttrs, type CurrentAttrs, type DiffSide, type FileFacts, type FileInfo, type FileStep, type ModeSpec } from './index.js';
+import {
+  attrDiff,
+  attrsCommand,
+  contentDiff,
+  newFileAttrs,
+  formatMode,
+  parentDir,
+  planAttrs,
+  type CurrentAttrs,
+  type DiffSide,
+  type FileFacts,
+  type FileInfo,
+  type FileStep,
+  type ModeSpec,
+} from './index.js';
 
 export interface PutSource {
   /** the new content (absent for remote_src) */

@@ -65,7 +65,16 @@ function itemFunction(name: string, it: FileQueryItem, last: boolean): string {
 }
 
 function signature(it: FileQueryItem, last: boolean): string {
-  return JSON.stringify([it.inDir !== undefined, !!it.follow, it.checksum ?? '', it.access ?? false, it.emptyDir ?? false, it.tree ?? false, !!it.linkHops, last ? (it.content ?? '') : '']);
+  return JSON.stringify([
+    it.inDir !== undefined,
+    !!it.follow,
+    it.checksum ?? '',
+    it.access ?? false,
+    it.emptyDir ?? false,
+    it.tree ?? false,
+    !!it.linkHops,
+    last ? (it.content ?? '') : '',
+  ]);
 }
 
 /** The command (exported for tests and for modules that batch it with other work). */

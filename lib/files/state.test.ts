@@ -63,7 +63,12 @@ describe('file-state fact', () => {
   });
 
   it('links: target text, canonical path, followed stat; dangling links have target null', async () => {
-    const f = await read({ items: [{ path: join(tmp.dir, 'link'), follow: true }, { path: join(tmp.dir, 'dangling'), follow: true }] });
+    const f = await read({
+      items: [
+        { path: join(tmp.dir, 'link'), follow: true },
+        { path: join(tmp.dir, 'dangling'), follow: true },
+      ],
+    });
     const [l, d] = f.files;
     expect(l!.stat!.type).toBe('link');
     expect(l!.linkTarget).toBe('bin');
@@ -82,13 +87,23 @@ describe('file-state fact', () => {
   });
 
   it('inDir: an existing directory means dir/name', async () => {
-    const f = await read({ items: [{ path: join(tmp.dir, 'dir'), inDir: 'new.txt' }, { path: join(tmp.dir, 'bin'), inDir: 'x' }] });
+    const f = await read({
+      items: [
+        { path: join(tmp.dir, 'dir'), inDir: 'new.txt' },
+        { path: join(tmp.dir, 'bin'), inDir: 'x' },
+      ],
+    });
     expect(f.files[0]).toMatchObject({ path: join(tmp.dir, 'dir/new.txt'), joined: true, exists: false, parentIsDir: true });
     expect(f.files[1]).toMatchObject({ path: join(tmp.dir, 'bin'), joined: false, exists: true });
   });
 
   it('trees and empty directories', async () => {
-    const f = await read({ items: [{ path: join(tmp.dir, 'dir'), tree: true, emptyDir: true }, { path: join(tmp.dir, 'empty'), emptyDir: true }] });
+    const f = await read({
+      items: [
+        { path: join(tmp.dir, 'dir'), tree: true, emptyDir: true },
+        { path: join(tmp.dir, 'empty'), emptyDir: true },
+      ],
+    });
     expect(f.files[0]!.emptyDir).toBe(false);
     expect(f.files[0]!.tree!.map((e) => [e.path.slice(tmp.dir.length), e.type]).sort()).toEqual([
       ['/dir/sub', 'directory'],

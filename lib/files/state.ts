@@ -6,7 +6,18 @@
 import { defineFact, type FactDef } from '../../src/contract/index.js';
 import type { RunResult } from '../../src/contract/index.js';
 import { ModuleError } from '../../src/contract/index.js';
-import { DIFF_MAX_SIZE, joinPath, type FileFacts, type FileInfo, type FileQuery, type FileStat, type FileType, type LinkHop, type RunningUser, type TreeEntry } from './types.js';
+import {
+  DIFF_MAX_SIZE,
+  joinPath,
+  type FileFacts,
+  type FileInfo,
+  type FileQuery,
+  type FileStat,
+  type FileType,
+  type LinkHop,
+  type RunningUser,
+  type TreeEntry,
+} from './types.js';
 import { fileStateCommand } from './state-command.js';
 
 export * from './types.js';

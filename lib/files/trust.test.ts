@@ -50,7 +50,16 @@ function plant(name: string, target: string, uid = OTHER): string {
 const victimState = () => `${readFileSync(victim, 'utf8')}${(lstatSync(victim).mode & 0o7777).toString(8)}`;
 
 describe('the rule', () => {
-  const hop = (over: Partial<LinkHop>): LinkHop => ({ path: '/tmp/x', uid: 1000, owner: 'ops', dirMode: 0o1777, dirUid: 0, dirOwner: 'root', final: true, ...over });
+  const hop = (over: Partial<LinkHop>): LinkHop => ({
+    path: '/tmp/x',
+    uid: 1000,
+    owner: 'ops',
+    dirMode: 0o1777,
+    dirUid: 0,
+    dirOwner: 'root',
+    final: true,
+    ...over,
+  });
   it('a link in a world-writable or sticky directory is trusted only from root, the directory owner or the follower', () => {
     expect(sharedDirectory(0o1777)).toBe(true);
     expect(sharedDirectory(0o777)).toBe(true);
@@ -73,9 +82,9 @@ describe('the link walk', () => {
     plant('d', '../real');
     plant('l2', 'l', 0);
     plant('l', join(real, 'f'));
-    const facts: FileFacts = await conn.connect().then(() =>
-      runFact([join(shared, 'd/f'), join(shared, 'l2'), `${shared}/d/../tmp/l`, join(real, 'f'), join(shared, 'd/missing/deeper')]),
-    );
+    const facts: FileFacts = await conn
+      .connect()
+      .then(() => runFact([join(shared, 'd/f'), join(shared, 'l2'), `${shared}/d/../tmp/l`, join(real, 'f'), join(shared, 'd/missing/deeper')]));
     const hops = facts.files.map((f) => (f.hops ?? []).map((h) => `${h.final ? 'F' : 'I'} ${h.path.slice(shared.length - 3)} ${h.uid}`));
     expect(hops).toEqual([['I tmp/d 4321'], ['F tmp/l2 0', 'F tmp/l 4321'], ['I tmp/d 4321', 'F tmp/l 4321'], [], ['I tmp/d 4321']]);
     expect(facts.files[0]!.hops![0]).toMatchObject({ dirMode: 0o1777, dirUid: 0, dirOwner: 'root' });
@@ -89,7 +98,7 @@ async function runFact(paths: string[]): Promise<FileFacts> {
 }
 
 describe('modules refuse a link another user planted in a shared directory', () => {
-  it("file state=file mode=0666 (the /etc/shadow attack): refused, with the link, its owner and the option named", async () => {
+  it('file state=file mode=0666 (the /etc/shadow attack): refused, with the link, its owner and the option named', async () => {
     const x = plant('x', victim);
     const r = (await runModule(conn, 'file', { path: x, state: 'file', mode: '0666' })).result;
     expect(r.failed).toBe(true);
@@ -207,7 +216,7 @@ describe('attribute changes made after check() cannot be redirected by a link sw
     return 'applied';
   }
 
-  it('file state=file mode=0666 on the other user\'s regular file, swapped for a link after check(): nothing redirected', async () => {
+  it("file state=file mode=0666 on the other user's regular file, swapped for a link after check(): nothing redirected", async () => {
     const x = join(shared, 'x');
     writeFileSync(x, '');
     lchownSync(x, OTHER, OTHER);

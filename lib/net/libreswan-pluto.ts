@@ -74,11 +74,19 @@ ipsec whack --status 2>/dev/null | grep -q '^[0-9]* "'${shq(name.replace(/[.\\[\
   const result = keyValues(parts.get('result'));
   const rc = Number(result.get('rc') ?? r.rc);
   if (rc !== 0 || result.get('loaded') !== 'yes' || LOAD_FAILED.test(out)) {
-    throw new ModuleError(`pluto did not load connection ${name}${out ? ': ' + out.split('\n').slice(-3).join(' / ') : ''}`, { rc, stdout: out, stderr: r.stderr });
+    throw new ModuleError(`pluto did not load connection ${name}${out ? ': ' + out.split('\n').slice(-3).join(' / ') : ''}`, {
+      rc,
+      stdout: out,
+      stderr: r.stderr,
+    });
   }
   if (!then) return { loaded: out };
   const u = await ctx.run(`ipsec auto ${then === 'up' ? '--asynchronous --up' : '--route'} ${n} 2>&1`);
-  if (u.rc !== 0) throw new ModuleError(`connection ${name} loaded, but ipsec auto --${then} failed: ${u.stdout.trim().split('\n').slice(-3).join(' / ')}`, { rc: u.rc, stdout: u.stdout });
+  if (u.rc !== 0)
+    throw new ModuleError(`connection ${name} loaded, but ipsec auto --${then} failed: ${u.stdout.trim().split('\n').slice(-3).join(' / ')}`, {
+      rc: u.rc,
+      stdout: u.stdout,
+    });
   return { loaded: out, then };
 }
 

@@ -53,7 +53,13 @@ fi${conf}`;
 
 export function parseKeyState(stdout: string): KeyState {
   const kv = keyValues(stdout);
-  return { exists: kv.get('key') === 'yes', attrs: kv.get('attrs')?.trim(), publicKey: kv.get('pub')?.trim() || undefined, wg: kv.get('wg') === 'yes', confHasKey: kv.get('conf_key') === 'yes' };
+  return {
+    exists: kv.get('key') === 'yes',
+    attrs: kv.get('attrs')?.trim(),
+    publicKey: kv.get('pub')?.trim() || undefined,
+    wg: kv.get('wg') === 'yes',
+    confHasKey: kv.get('conf_key') === 'yes',
+  };
 }
 
 export const wgKeyFact = defineFact<{ keyFile: string; confFile?: string }, KeyState>({
@@ -71,11 +77,7 @@ export function wgPublicKey(privateKey: string): string {
   return spki.subarray(spki.length - 32).toString('base64');
 }
 
-export type KeyStep =
-  | { kind: 'generate' }
-  | { kind: 'adopt'; from: string }
-  | { kind: 'write'; key: string }
-  | { kind: 'attrs' };
+export type KeyStep = { kind: 'generate' } | { kind: 'adopt'; from: string } | { kind: 'write'; key: string } | { kind: 'attrs' };
 
 export interface KeyPlan {
   step: KeyStep;
@@ -90,11 +92,13 @@ const WANT_ATTRS = '600 root root';
  */
 export function planKey(st: KeyState, keyFile: string, opts: { key?: string; confFile?: string } = {}): KeyPlan | undefined {
   if (opts.key !== undefined) {
-    if (st.exists && st.publicKey === wgPublicKey(opts.key)) return st.attrs === WANT_ATTRS ? undefined : { step: { kind: 'attrs' }, summary: `${keyFile}: root 0600` };
+    if (st.exists && st.publicKey === wgPublicKey(opts.key))
+      return st.attrs === WANT_ATTRS ? undefined : { step: { kind: 'attrs' }, summary: `${keyFile}: root 0600` };
     return { step: { kind: 'write', key: opts.key.trim() }, summary: `${st.exists ? 'replace' : 'write'} the private key ${keyFile} (from the vault)` };
   }
   if (!st.exists) {
-    if (st.confHasKey && opts.confFile) return { step: { kind: 'adopt', from: opts.confFile }, summary: `move the PrivateKey of ${opts.confFile} into ${keyFile} (on the host)` };
+    if (st.confHasKey && opts.confFile)
+      return { step: { kind: 'adopt', from: opts.confFile }, summary: `move the PrivateKey of ${opts.confFile} into ${keyFile} (on the host)` };
     return { step: { kind: 'generate' }, summary: `generate the private key ${keyFile} (wg genkey, on the host)` };
   }
   if (st.attrs !== WANT_ATTRS) return { step: { kind: 'attrs' }, summary: `${keyFile}: root 0600` };
@@ -125,7 +129,11 @@ export async function applyKey(ctx: ModuleContext, s: KeyStep, keyFile: string):
   const r = await ctx.run(keyStepScript(s, keyFile), s.kind === 'write' ? { stdin: Buffer.from(s.key + '\n') } : undefined);
   if (r.rc !== 0) {
     const detail = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-3).join(' / ');
-    throw new ModuleError(`writing the WireGuard private key ${keyFile} failed${detail ? ': ' + detail : ''}`, { rc: r.rc, stdout: r.stdout, stderr: r.stderr });
+    throw new ModuleError(`writing the WireGuard private key ${keyFile} failed${detail ? ': ' + detail : ''}`, {
+      rc: r.rc,
+      stdout: r.stdout,
+      stderr: r.stderr,
+    });
   }
   return r.stdout.trim().split('\n').pop()!.trim();
 }

@@ -36,7 +36,14 @@ const installed = (p: AptPkg): boolean => /^.[iWt]/.test(p.status);
 /** apt-style version match: exact, or a glob with * */
 function versionMatches(have: string, want: string): boolean {
   if (!want.includes('*')) return have === want;
-  const re = new RegExp('^' + want.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+  const re = new RegExp(
+    '^' +
+      want
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*') +
+      '$',
+  );
   return re.test(have);
 }
 
@@ -101,7 +108,11 @@ export function planApt(a: AptArgs, f: PkgFacts): AptDecision {
 
 function aptGet(a: AptArgs): string[] {
   const argv = ['apt-get', '-y', '-q', '-o', `DPkg::Lock::Timeout=${a.lock_timeout}`];
-  for (const o of a.dpkg_options.split(',').map((x) => x.trim()).filter(Boolean)) argv.push('-o', `Dpkg::Options::=--${o}`);
+  for (const o of a.dpkg_options
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean))
+    argv.push('-o', `Dpkg::Options::=--${o}`);
   return argv;
 }
 
@@ -121,8 +132,10 @@ export function aptCommands(a: AptArgs, p: AptPlan): string {
     const path = p.deb.startsWith('/') || p.deb.startsWith('./') ? p.deb : `./${p.deb}`;
     cmds.push(`${env} ${shJoin([...aptGet(a), ...opts, 'install', '--', path])}`);
   }
-  if (p.remove.length) cmds.push(`${env} ${shJoin([...aptGet(a), ...(p.autoremove ? ['--auto-remove'] : []), p.purge ? 'purge' : 'remove', '--', ...p.remove])}`);
-  else if (p.autoremove && !p.install.length && p.deb === undefined) cmds.push(`${env} ${shJoin([...aptGet(a), 'autoremove', ...(p.purge ? ['--purge'] : [])])}`);
+  if (p.remove.length)
+    cmds.push(`${env} ${shJoin([...aptGet(a), ...(p.autoremove ? ['--auto-remove'] : []), p.purge ? 'purge' : 'remove', '--', ...p.remove])}`);
+  else if (p.autoremove && !p.install.length && p.deb === undefined)
+    cmds.push(`${env} ${shJoin([...aptGet(a), 'autoremove', ...(p.purge ? ['--purge'] : [])])}`);
   return cmds.map((c) => `{ ${c}\n} || exit $?`).join('\n') || 'true';
 }
 
@@ -132,4 +145,3 @@ export function aptChanged(stdout: string): boolean {
   if (!m) return true;
   return Number(m[1]) + Number(m[2]) + Number(m[3]) > 0;
 }
-

@@ -40,7 +40,8 @@ export function planDnf(a: DnfArgs, f: PkgFacts, tool: 'dnf' | 'yum'): DnfDecisi
   const plan: DnfPlan = { tool, makecache: false, install: [], upgrade: [], upgradeAll: false, remove: [] };
   if (a.names.includes('*')) {
     // never `dnf install '*'` (every available package) nor `remove '*'`
-    if (a.state !== 'latest' || a.names.length > 1) return { error: "name '*' means every installed package: give it alone, with state=latest (upgrade them all)" };
+    if (a.state !== 'latest' || a.names.length > 1)
+      return { error: "name '*' means every installed package: give it alone, with state=latest (upgrade them all)" };
     plan.upgradeAll = f.updates.length > 0;
   } else if (a.state === 'present' || a.state === 'installed') plan.install = a.names.filter((n) => !inst.has(n));
   else if (a.state === 'latest') {

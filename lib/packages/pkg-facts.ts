@@ -53,18 +53,24 @@ export function pkgScript(q: PkgQuery): string {
   apt.push('echo "cache=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || stat -c %Y /var/lib/apt/lists 2>/dev/null || echo 0)"');
   apt.push('echo "now=$(date +%s)"');
   if (q.latest && q.names.length) {
-    apt.push(`apt-cache policy -- ${aptNames} 2>/dev/null | sed -n 's/^\\([^ ].*\\):$/policy=\\1/p; s/^  Installed: /installed=/p; s/^  Candidate: /candidate=/p'`);
+    apt.push(
+      `apt-cache policy -- ${aptNames} 2>/dev/null | sed -n 's/^\\([^ ].*\\):$/policy=\\1/p; s/^  Installed: /installed=/p; s/^  Candidate: /candidate=/p'`,
+    );
   }
   if (q.deb !== undefined) {
     const d = shq(q.deb);
     // the file's package name is only known here: ask dpkg about it in the same command
-    apt.push(`if [ -f ${d} ] && _dp=$(dpkg-deb -f ${d} Package); then dpkg-deb -f ${d} Package Version | sed 's/^/deb/'; dpkg-query -W -f='pkg=\${Package}\t\${db:Status-Abbrev}\t\${Version}\n' -- "$_dp" 2>/dev/null; else echo debmissing; fi`);
+    apt.push(
+      `if [ -f ${d} ] && _dp=$(dpkg-deb -f ${d} Package); then dpkg-deb -f ${d} Package Version | sed 's/^/deb/'; dpkg-query -W -f='pkg=\${Package}\t\${db:Status-Abbrev}\t\${Version}\n' -- "$_dp" 2>/dev/null; else echo debmissing; fi`,
+    );
   }
   if (q.autoremove) apt.push(`apt-get -s autoremove 2>/dev/null | sed -n 's/^Remv \\([^ ]*\\).*/autoremove=\\1/p'`);
   const rpm = (tool: string): string[] => {
     const out = [`echo mgr=${tool}`];
     if (q.names.length) {
-      out.push(`for _s in ${rpmSpecs}; do if rpm -q --quiet -- "$_s" 2>/dev/null || rpm -q --quiet --whatprovides -- "$_s" 2>/dev/null; then echo "rpm=$_s"; fi; done`);
+      out.push(
+        `for _s in ${rpmSpecs}; do if rpm -q --quiet -- "$_s" 2>/dev/null || rpm -q --quiet --whatprovides -- "$_s" 2>/dev/null; then echo "rpm=$_s"; fi; done`,
+      );
       if (q.latest) out.push(`${tool} -q check-update -- ${rpmSpecs} 2>/dev/null | sed -n 's/^\\([^ ][^ ]*\\)\\.[^. ]*  *[^ ].*/update=\\1/p'`);
     }
     return out;
@@ -143,5 +149,8 @@ export const pkgFact = defineFact<PkgQuery, PkgFacts>({
 export function pkgNames(name: string | string[] | undefined): string[] {
   if (name === undefined) return [];
   const list = Array.isArray(name) ? name : [name];
-  return list.flatMap((n) => String(n).split(',')).map((n) => n.trim()).filter(Boolean);
+  return list
+    .flatMap((n) => String(n).split(','))
+    .map((n) => n.trim())
+    .filter(Boolean);
 }

@@ -8,7 +8,8 @@ import { commandLine, delta, expandWord, guardDecision, guardScript, parseGuard,
 import { shellScript } from './shell/shell.js';
 import { res, runFake } from '../../test/harness/system.js';
 
-const sh = (script: string, env: Record<string, string> = {}): string => execFileSync('/bin/sh', ['-c', script], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } });
+const sh = (script: string, env: Record<string, string> = {}): string =>
+  execFileSync('/bin/sh', ['-c', script], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } });
 
 describe('shSplit (POSIX shlex)', () => {
   it.each([
@@ -58,12 +59,15 @@ describe('creates/removes guards', () => {
     [{ creates: join(dir, 'm?de.[a-z]xt') }, { creates: true }],
     [{ creates: join(dir, '*.none') }, { creates: false }],
     [{ removes: join(dir, 'it is.log') }, { removes: true }],
-    [{ creates: join(dir, 'x'), removes: join(dir, 'made.txt') }, { creates: false, removes: true }],
+    [
+      { creates: join(dir, 'x'), removes: join(dir, 'made.txt') },
+      { creates: false, removes: true },
+    ],
   ])('%j → %j', (args, want) => {
     expect(parseGuard(sh(guardScript(args)!))).toEqual(want);
   });
   it('quotes everything that is not a glob', () => {
-    expect(shPathPattern("/a b/$(rm -rf x)/*.c")).toBe(`'/a b/$(rm -rf x)/'*.c`);
+    expect(shPathPattern('/a b/$(rm -rf x)/*.c')).toBe(`'/a b/$(rm -rf x)/'*.c`);
     expect(shPathPattern('~/x')).toBe('"$HOME"/x');
   });
   it('decides like Ansible', () => {
@@ -78,7 +82,16 @@ describe('command / shell modules', () => {
   it('no guard: check costs no command, apply runs it once and reports Ansible fields', async () => {
     const r = await runFake('command', { cmd: 'echo hi there' }, () => res('hi there\n'));
     expect(r.commands.map((c) => c.script)).toEqual(['exec echo hi there']);
-    expect(r.result).toMatchObject({ changed: true, rc: 0, stdout: 'hi there', stdout_lines: ['hi there'], stderr: '', stderr_lines: [], cmd: ['echo', 'hi', 'there'], msg: '' });
+    expect(r.result).toMatchObject({
+      changed: true,
+      rc: 0,
+      stdout: 'hi there',
+      stdout_lines: ['hi there'],
+      stderr: '',
+      stderr_lines: [],
+      cmd: ['echo', 'hi', 'there'],
+      msg: '',
+    });
     expect(r.result.delta).toMatch(/^0:00:00\.\d{6}$/);
     expect(r.result.start).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$/);
   });
@@ -92,7 +105,9 @@ describe('command / shell modules', () => {
     expect(r.result).toMatchObject({ changed: false, msg: "Did not run command since '/tmp/x' does not exist" });
   });
   it('creates missing: runs, with chdir and stdin (+ newline)', async () => {
-    const r = await runFake('shell', { cmd: 'cat > f', creates: 'f', chdir: '/srv', stdin: 'data' }, (s) => (s.includes('creates=') ? res('creates=n\n') : res('')));
+    const r = await runFake('shell', { cmd: 'cat > f', creates: 'f', chdir: '/srv', stdin: 'data' }, (s) =>
+      s.includes('creates=') ? res('creates=n\n') : res(''),
+    );
     expect(r.commands).toHaveLength(2);
     expect(r.commands[0]!.opts.cwd).toBe('/srv');
     expect(r.commands[1]).toMatchObject({ script: "exec /bin/sh -c 'cat > f'", opts: { stdin: 'data\n', cwd: '/srv' } });
@@ -108,7 +123,7 @@ describe('command / shell modules', () => {
     expect(r.result).toMatchObject({ changed: false });
     expect(r.result.skipped).toBeUndefined();
   });
-  it('non-zero rc fails with Ansible\'s message, keeps output', async () => {
+  it("non-zero rc fails with Ansible's message, keeps output", async () => {
     const r = await runFake('shell', { cmd: 'false' }, () => res('', 3, 'boom\n'));
     expect(r.result).toMatchObject({ failed: true, changed: true, rc: 3, msg: 'non-zero return code', stderr: 'boom', stderr_lines: ['boom'] });
   });

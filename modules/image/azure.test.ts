@@ -72,14 +72,18 @@ describe('ids and capture steps', () => {
     expect(captureSteps(vm(power, gen), { deallocate: true, what: 'VM b1' })).toEqual(steps);
   });
   it('deallocate: false refuses to generalize a VM that is not deallocated', () => {
-    expect(() => captureSteps(vm('running'), { deallocate: false, what: "VM 'b1'" })).toThrow("refusing to generalize VM 'b1': it is PowerState/running, not PowerState/deallocated (deallocate: false); deallocate it first (azure_vm state=deallocated)");
+    expect(() => captureSteps(vm('running'), { deallocate: false, what: "VM 'b1'" })).toThrow(
+      "refusing to generalize VM 'b1': it is PowerState/running, not PowerState/deallocated (deallocate: false); deallocate it first (azure_vm state=deallocated)",
+    );
     expect(captureSteps(vm('deallocated'), { deallocate: false, what: 'b1' })).toEqual(['generalize']);
   });
-  it('the image definition must be Generalized and of the VM\'s Hyper-V generation', () => {
+  it("the image definition must be Generalized and of the VM's Hyper-V generation", () => {
     const def = (o: Partial<AzImageDefinition>): AzImageDefinition => ({ id: 'x', name: 'cloudnode', osState: 'Generalized', hyperVGeneration: 'V2', ...o });
     expect(() => checkDefinition(def({}), vm('deallocated'))).not.toThrow();
     expect(() => checkDefinition(def({ osState: 'Specialized' }), vm('deallocated'))).toThrow(/osState Specialized: .* --os-state Generalized/);
-    expect(() => checkDefinition(def({ hyperVGeneration: 'V1' }), vm('deallocated'))).toThrow('image definition cloudnode is Hyper-V generation V1 but VM b1 is V2: VMs made from it would not boot');
+    expect(() => checkDefinition(def({ hyperVGeneration: 'V1' }), vm('deallocated'))).toThrow(
+      'image definition cloudnode is Hyper-V generation V1 but VM b1 is V2: VMs made from it would not boot',
+    );
   });
 });
 
@@ -91,13 +95,17 @@ describe('azure_vm', () => {
     expect(planPower(st('starting'), 'started', 'b1')).toEqual({ action: null, target: 'running', from: 'starting' });
     expect(planPower(st('stopped'), 'deallocated', 'b1')).toEqual({ action: 'deallocate', target: 'deallocated', from: 'stopped' });
     expect(planPower(st('deallocated', true), 'deallocated', 'b1')).toBeNull();
-    expect(() => planPower(st('deallocated', true), 'started', "VM 'b1'")).toThrow(/VM 'b1' is generalized \(OSState\/generalized\): a generalized VM can never be started again/);
+    expect(() => planPower(st('deallocated', true), 'started', "VM 'b1'")).toThrow(
+      /VM 'b1' is generalized \(OSState\/generalized\): a generalized VM can never be started again/,
+    );
   });
 
   it('state=stopped is refused before anything runs: az vm stop keeps billing', () => {
     const mod = imageRegistry.get('azure_vm')!;
     expect(() => validateArgs(mod, { resource_group: 'rg', name: 'b1', state: 'stopped' })).toThrow(ArgsError);
-    expect(() => validateArgs(mod, { resource_group: 'rg', name: 'b1', state: 'stopped' })).toThrow(/`az vm stop` powers the VM off but keeps it allocated, and Azure keeps billing it; use state=deallocated/);
+    expect(() => validateArgs(mod, { resource_group: 'rg', name: 'b1', state: 'stopped' })).toThrow(
+      /`az vm stop` powers the VM off but keeps it allocated, and Azure keeps billing it; use state=deallocated/,
+    );
   });
 
   /** a VM whose power state moves one step per read after start/deallocate --no-wait */
@@ -162,7 +170,9 @@ describe('azure_vm', () => {
   it('times out with the last state seen', async () => {
     const r = await runImageModule('azure_vm', { ...args, state: 'started', timeout: 0 }, vmSim('deallocated', { steps: 99 }));
     expect(r.result.failed).toBe(true);
-    expect(r.result.msg).toMatch(/^timed out after 0 s waiting for VM 'b1' in resource group 'rg' to be PowerState\/running \(last seen: PowerState\/starting\)/);
+    expect(r.result.msg).toMatch(
+      /^timed out after 0 s waiting for VM 'b1' in resource group 'rg' to be PowerState\/running \(last seen: PowerState\/starting\)/,
+    );
   });
 
   it('a generalized VM: start refused with the reason', async () => {
@@ -172,7 +182,9 @@ describe('azure_vm', () => {
   });
 
   it('VM not found', async () => {
-    const r = await runImageModule('azure_vm', { ...args, state: 'started' }, (argv) => (argv[0] === 'account' ? json(ACCOUNT) : NOT_FOUND('Microsoft.Compute/virtualMachines/b1', 'rg')));
+    const r = await runImageModule('azure_vm', { ...args, state: 'started' }, (argv) =>
+      argv[0] === 'account' ? json(ACCOUNT) : NOT_FOUND('Microsoft.Compute/virtualMachines/b1', 'rg'),
+    );
     expect(r.result.msg).toMatch(/^az: VM 'b1' in resource group 'rg' not found \(ResourceNotFound\)/);
   });
 });
@@ -194,7 +206,14 @@ function azSim(c: Cloud) {
     const v = c.versions[name]!;
     if (v.provisioningState === 'Creating' && (v.left ?? 0) <= 0) v.provisioningState = 'Succeeded';
     else if (v.provisioningState === 'Creating') v.left = (v.left ?? 0) - 1;
-    return { id: `/subscriptions/${SUB}/resourceGroups/RG/providers/Microsoft.Compute/galleries/gal/images/cloudnode/versions/${name}`, name, location: 'westeurope', provisioningState: v.provisioningState, publishingProfile: { targetRegions: [{ name: 'West Europe', regionalReplicaCount: 1 }] }, storageProfile: { source: { id: v.source } } };
+    return {
+      id: `/subscriptions/${SUB}/resourceGroups/RG/providers/Microsoft.Compute/galleries/gal/images/cloudnode/versions/${name}`,
+      name,
+      location: 'westeurope',
+      provisioningState: v.provisioningState,
+      publishingProfile: { targetRegions: [{ name: 'West Europe', regionalReplicaCount: 1 }] },
+      storageProfile: { source: { id: v.source } },
+    };
   };
   return (argv: string[]): CliAnswer => {
     const a = argv.join(' ');
@@ -209,7 +228,7 @@ function azSim(c: Cloud) {
       const v = vmView('rg', 'b1', c.power, { generalized: c.generalized });
       return json(argv.includes('--query') ? v.instanceView.statuses : v);
     }
-    if (a.startsWith('vm deallocate')) return (c.power = 'deallocating'), (pending = { to: 'deallocated', left: 1 }), {};
+    if (a.startsWith('vm deallocate')) return ((c.power = 'deallocating'), (pending = { to: 'deallocated', left: 1 }), {});
     if (a.startsWith('vm generalize')) {
       if (c.power !== 'deallocated') throw new Error(`generalize while ${c.power}`);
       c.generalized = true;
@@ -218,12 +237,24 @@ function azSim(c: Cloud) {
     if (a.startsWith('image show')) return c.images[opt('-n')] ? json(c.images[opt('-n')]) : NOT_FOUND(`Microsoft.Compute/images/${opt('-n')}`, 'rg');
     if (a.startsWith('image create')) {
       if (!c.generalized) throw new Error('capture of a VM that is not generalized');
-      c.images[opt('-n')] = { id: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Compute/images/${opt('-n')}`, name: opt('-n'), location: opt('--location'), provisioningState: 'Succeeded', hyperVGeneration: opt('--hyper-v-generation'), sourceVirtualMachine: { id: opt('--source') } };
+      c.images[opt('-n')] = {
+        id: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Compute/images/${opt('-n')}`,
+        name: opt('-n'),
+        location: opt('--location'),
+        provisioningState: 'Succeeded',
+        hyperVGeneration: opt('--hyper-v-generation'),
+        sourceVirtualMachine: { id: opt('--source') },
+      };
       return json(c.images[opt('-n')]);
     }
-    if (a.startsWith('sig image-definition show')) return c.def ? json({ id: 'def', name: 'cloudnode', osState: 'Generalized', hyperVGeneration: 'V2', ...c.def }) : NOT_FOUND('Microsoft.Compute/galleries/gal/images/cloudnode', 'rg');
-    if (a.startsWith('sig image-version list')) return c.def ? json(Object.keys(c.versions).map(vState)) : NOT_FOUND('Microsoft.Compute/galleries/gal/images/cloudnode', 'rg');
-    if (a.startsWith('sig image-version show')) return c.versions[opt('--gallery-image-version')] ? json(vState(opt('--gallery-image-version'))) : NOT_FOUND('versions', 'rg');
+    if (a.startsWith('sig image-definition show'))
+      return c.def
+        ? json({ id: 'def', name: 'cloudnode', osState: 'Generalized', hyperVGeneration: 'V2', ...c.def })
+        : NOT_FOUND('Microsoft.Compute/galleries/gal/images/cloudnode', 'rg');
+    if (a.startsWith('sig image-version list'))
+      return c.def ? json(Object.keys(c.versions).map(vState)) : NOT_FOUND('Microsoft.Compute/galleries/gal/images/cloudnode', 'rg');
+    if (a.startsWith('sig image-version show'))
+      return c.versions[opt('--gallery-image-version')] ? json(vState(opt('--gallery-image-version'))) : NOT_FOUND('versions', 'rg');
     if (a.startsWith('sig image-version create')) {
       if (!c.generalized) throw new Error('capture of a VM that is not generalized');
       c.versions[opt('--gallery-image-version')] = { provisioningState: 'Creating', source: opt('--virtual-machine'), left: 1 };
@@ -234,7 +265,15 @@ function azSim(c: Cloud) {
 }
 const cloud = (o: Partial<Cloud> = {}): Cloud => ({ power: 'running', generalized: false, images: {}, versions: {}, def: {}, vmExists: true, ...o });
 const IMG = { resource_group: 'rg', vm: 'b1', name: 'golden-2405', poll_interval: 0, timeout: 30 };
-const GAL = { resource_group: 'rg', vm: 'b1', gallery_name: 'gal', gallery_image_definition: 'cloudnode', target_regions: ['northeurope=2'], poll_interval: 0, timeout: 30 };
+const GAL = {
+  resource_group: 'rg',
+  vm: 'b1',
+  gallery_name: 'gal',
+  gallery_image_definition: 'cloudnode',
+  target_regions: ['northeurope=2'],
+  poll_interval: 0,
+  timeout: 30,
+};
 const Q = 'az vm get-instance-view -g rg -n b1 --query instanceView.statuses -o json';
 
 describe('azure_image — managed image', () => {
@@ -252,7 +291,11 @@ describe('azure_image — managed image', () => {
       `az image create -g rg -n golden-2405 --source ${vmId('rg', 'b1')} --location westeurope --hyper-v-generation V2 -o json`,
       'az image show -g rg -n golden-2405 -o json',
     ]);
-    expect(r.result).toMatchObject({ changed: true, image_id: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Compute/images/golden-2405`, vm_id: vmId('rg', 'b1') });
+    expect(r.result).toMatchObject({
+      changed: true,
+      image_id: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Compute/images/golden-2405`,
+      vm_id: vmId('rg', 'b1'),
+    });
     expect(r.warnings).toEqual(['azure_image: generalizing b1 cannot be undone: the VM can never be started again (it is only a capture source from then on)']);
   });
 
@@ -279,18 +322,23 @@ describe('azure_image — managed image', () => {
     expect(r.result).toMatchObject({ changed: false, image_id: expect.stringContaining('/images/golden-2405') });
   });
 
-  it('a new builder under the same VM name and the old image name: refused (the image is the earlier VM\'s)', async () => {
+  it("a new builder under the same VM name and the old image name: refused (the image is the earlier VM's)", async () => {
     const c = cloud();
     await runImageModule('azure_image', IMG, azSim(c));
     Object.assign(c, { power: 'running', generalized: false }); // deleted, made again as b1
     const r = await runImageModule('azure_image', IMG, azSim(c));
-    expect(r.result.msg).toBe("image 'golden-2405' already exists in resource group 'rg' (made from an earlier VM named 'b1' (this one is not generalized yet)): tsplay never overwrites an image; choose a new name");
+    expect(r.result.msg).toBe(
+      "image 'golden-2405' already exists in resource group 'rg' (made from an earlier VM named 'b1' (this one is not generalized yet)): tsplay never overwrites an image; choose a new name",
+    );
     expect(r.calls.filter((x) => /vm (deallocate|generalize)|create/.test(x))).toEqual([]);
   });
 
   it('check mode: reads only, says what it would do', async () => {
     const r = await runImageModule('azure_image', IMG, azSim(cloud()), { check: true });
-    expect(r.result).toMatchObject({ changed: true, msg: 'deallocate b1, wait for PowerState/deallocated, generalize b1 (irreversible: it can never be started again), create image golden-2405 in westeurope' });
+    expect(r.result).toMatchObject({
+      changed: true,
+      msg: 'deallocate b1, wait for PowerState/deallocated, generalize b1 (irreversible: it can never be started again), create image golden-2405 in westeurope',
+    });
     expect(r.calls).toEqual(['az account show -o json', 'az image show -g rg -n golden-2405 -o json', 'az vm get-instance-view -g rg -n b1 -o json']);
   });
 
@@ -308,7 +356,9 @@ describe('azure_image — managed image', () => {
   it('an image of that name from another source is never overwritten', async () => {
     const c = cloud({ images: { 'golden-2405': { id: 'img', name: 'golden-2405', sourceVirtualMachine: { id: vmId('rg', 'imgbuilder-old') } } } });
     const r = await runImageModule('azure_image', IMG, azSim(c));
-    expect(r.result.msg).toBe(`image 'golden-2405' already exists in resource group 'rg' (made from ${vmId('rg', 'imgbuilder-old')}): tsplay never overwrites an image; choose a new name`);
+    expect(r.result.msg).toBe(
+      `image 'golden-2405' already exists in resource group 'rg' (made from ${vmId('rg', 'imgbuilder-old')}): tsplay never overwrites an image; choose a new name`,
+    );
     expect(r.calls).toHaveLength(2);
   });
 
@@ -327,15 +377,22 @@ describe('azure_image — managed image', () => {
   it('arguments: name xor gallery_name; gallery-only options refused for a managed image', () => {
     const mod = imageRegistry.get('azure_image')!;
     expect(() => validateArgs(mod, { resource_group: 'rg', vm: 'b1' })).toThrow(/one of the following is required: name, gallery_name/);
-    expect(() => validateArgs(mod, { ...IMG, gallery_name: 'g', gallery_image_definition: 'd' })).toThrow(/parameters are mutually exclusive: name\|gallery_name/);
+    expect(() => validateArgs(mod, { ...IMG, gallery_name: 'g', gallery_image_definition: 'd' })).toThrow(
+      /parameters are mutually exclusive: name\|gallery_name/,
+    );
     expect(() => validateArgs(mod, { ...IMG, target_regions: ['eastus'] })).toThrow(/target_regions only applies to a gallery version/);
     expect(() => validateArgs(mod, { ...GAL, version: '1.0' })).toThrow(/version must be Major.Minor.Patch/);
-    expect(() => validateArgs(mod, { resource_group: 'rg', vm: 'b1', gallery_name: 'g' })).toThrow(/missing parameter\(s\) required by 'gallery_name': gallery_image_definition/);
+    expect(() => validateArgs(mod, { resource_group: 'rg', vm: 'b1', gallery_name: 'g' })).toThrow(
+      /missing parameter\(s\) required by 'gallery_name': gallery_image_definition/,
+    );
   });
 });
 
 describe('azure_image — Compute Gallery version', () => {
-  const older = { '1.0.0': { provisioningState: 'Succeeded', source: vmId('rg', 'imgbuilder-2403') }, '1.0.9': { provisioningState: 'Succeeded', source: vmId('rg', 'imgbuilder-2404') } };
+  const older = {
+    '1.0.0': { provisioningState: 'Succeeded', source: vmId('rg', 'imgbuilder-2403') },
+    '1.0.9': { provisioningState: 'Succeeded', source: vmId('rg', 'imgbuilder-2404') },
+  };
 
   it('next version after the existing ones, source region added, --no-wait then show until Succeeded', async () => {
     const r = await runImageModule('azure_image', GAL, azSim(cloud({ versions: structuredClone(older) })));
@@ -353,7 +410,12 @@ describe('azure_image — Compute Gallery version', () => {
       `az sig image-version show ${G} --gallery-image-version 1.0.10 -o json`,
       `az sig image-version show ${G} --gallery-image-version 1.0.10 -o json`,
     ]);
-    expect(r.result).toMatchObject({ changed: true, version: '1.0.10', image_id: expect.stringMatching(/\/versions\/1\.0\.10$/), version_id: expect.stringMatching(/\/versions\/1\.0\.10$/) });
+    expect(r.result).toMatchObject({
+      changed: true,
+      version: '1.0.10',
+      image_id: expect.stringMatching(/\/versions\/1\.0\.10$/),
+      version_id: expect.stringMatching(/\/versions\/1\.0\.10$/),
+    });
   });
 
   it('second run: the version made from this VM is the answer (ok), no new version', async () => {
@@ -365,7 +427,7 @@ describe('azure_image — Compute Gallery version', () => {
     expect(Object.keys(c.versions)).toEqual(['1.0.0', '1.0.9', '1.0.10']);
   });
 
-  it('a new builder under the same name: the earlier VM\'s version is not the answer; 1.0.11 is published', async () => {
+  it("a new builder under the same name: the earlier VM's version is not the answer; 1.0.11 is published", async () => {
     const c = cloud({ versions: structuredClone(older) });
     await runImageModule('azure_image', GAL, azSim(c));
     Object.assign(c, { power: 'running', generalized: false }); // b1 deleted and made again for the next build
@@ -375,14 +437,18 @@ describe('azure_image — Compute Gallery version', () => {
     expect(c.versions['1.0.11']!.source).toBe(vmId('rg', 'b1'));
   });
 
-  it('… and pinning the earlier VM\'s version number is refused, not overwritten', async () => {
+  it("… and pinning the earlier VM's version number is refused, not overwritten", async () => {
     const c = cloud({ versions: { ...structuredClone(older), '1.0.10': { provisioningState: 'Succeeded', source: vmId('rg', 'b1') } } });
     const r = await runImageModule('azure_image', { ...GAL, version: '1.0.10' }, azSim(c));
     expect(r.result.msg).toMatch(/^version 1\.0\.10 of .* already exists \(from .*virtualMachines\/b1\): tsplay never overwrites a version/);
   });
 
   it('a version from this VM still Creating (an earlier run timed out): wait for it, create nothing', async () => {
-    const c = cloud({ power: 'deallocated', generalized: true, versions: { ...structuredClone(older), '1.0.10': { provisioningState: 'Creating', source: vmId('rg', 'b1'), left: 2 } } });
+    const c = cloud({
+      power: 'deallocated',
+      generalized: true,
+      versions: { ...structuredClone(older), '1.0.10': { provisioningState: 'Creating', source: vmId('rg', 'b1'), left: 2 } },
+    });
     const r = await runImageModule('azure_image', GAL, azSim(c));
     expect(r.calls.some((x) => x.includes('image-version create'))).toBe(false);
     expect(r.result).toMatchObject({ changed: false, version: '1.0.10' });

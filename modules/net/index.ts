@@ -11,4 +11,14 @@ import { wireguard } from './wireguard/wireguard.js';
 import { wireguardKey } from './wireguard_key/wireguard-key.js';
 import { ec2SourceDestCheck } from './ec2_source_dest_check/ec2-source-dest-check.js';
 
-export const netModules: AnyModule[] = [resolvConf, authorizedKey, libreswanConn, libreswanSecret, firewalld, route, wireguardKey, wireguard, ec2SourceDestCheck];
+export const netModules: AnyModule[] = [
+  resolvConf,
+  authorizedKey,
+  libreswanConn,
+  libreswanSecret,
+  firewalld,
+  route,
+  wireguardKey,
+  wireguard,
+  ec2SourceDestCheck,
+];

@@ -60,7 +60,11 @@ describe('set_fact', () => {
     const a = await runFake('set_fact', { a: 1, b: 'yes', c: 'False', d: { x: [1] }, e: 'text', cacheable: true }, () => res());
     expect(a.result).toEqual({ changed: false, ansible_facts: { a: 1, b: true, c: false, d: { x: [1] }, e: 'text' } });
   });
-  it.each([[{}, /no variables/], [{ 'bad-name': 1 }, /not valid/], [{ '1x': 1 }, /not valid/]])('%j rejected', async (args, err) => {
+  it.each([
+    [{}, /no variables/],
+    [{ 'bad-name': 1 }, /not valid/],
+    [{ '1x': 1 }, /not valid/],
+  ])('%j rejected', async (args, err) => {
     await expect(runFake('set_fact', args, () => res())).rejects.toThrow(err);
   });
 });

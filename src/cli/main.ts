@@ -62,7 +62,10 @@ export async function main(argv: string[]): Promise<number> {
         return 5;
     }
   } catch (e) {
-    return reportError(e, argv.filter((a) => /^-v+$/.test(a)).reduce((n, a) => n + a.length - 1, 0));
+    return reportError(
+      e,
+      argv.filter((a) => /^-v+$/.test(a)).reduce((n, a) => n + a.length - 1, 0),
+    );
   }
 }
 

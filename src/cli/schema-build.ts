@@ -144,7 +144,11 @@ const BOOL = widen({ type: 'boolean' });
 const INT = widen({ type: 'integer' });
 const STR = widen({ type: 'string' });
 const STR_LIST: Schema = { type: ['string', 'number', 'array'], items: { type: ['string', 'number'] } };
-const COND: Schema = { description: 'a Jinja expression (no {{ }}), a boolean, or a list that must all hold', type: ['string', 'boolean', 'array'], items: { type: ['string', 'boolean'] } };
+const COND: Schema = {
+  description: 'a Jinja expression (no {{ }}), a boolean, or a list that must all hold',
+  type: ['string', 'boolean', 'array'],
+  items: { type: ['string', 'boolean'] },
+};
 const TASKS = ref('tasks');
 /** A keyword Ansible has and the loader refuses (config/tasks.ts LOOP_KINDS, config/playbook.ts). */
 const unsupported = (instead: string): Schema => ({ description: `not supported by tsplay: ${instead}`, not: {} });
@@ -152,41 +156,104 @@ const NO_LOOP = unsupported('use loop: (with a filter or a registered result)');
 
 /** Types of the keywords tsplay checks; a keyword of the sets that is not here takes any value. */
 const KEYWORD_TYPES: Record<string, Schema> = {
-  name: STR, hosts: { description: 'host pattern(s): all, a group, a host, web*, ...', type: ['string', 'number', 'array'], items: { type: ['string', 'number'] } },
-  any_errors_fatal: BOOL, become: BOOL, check_mode: BOOL, diff: BOOL, ignore_errors: BOOL, ignore_unreachable: BOOL, no_log: BOOL,
-  run_once: BOOL, force_handlers: BOOL, gather_facts: BOOL, delegate_facts: BOOL,
-  become_exe: STR, become_flags: STR, become_method: STR, become_user: STR, connection: STR, remote_user: STR, delegate_to: STR,
-  fact_path: STR, strategy: STR,
-  port: INT, throttle: INT, timeout: INT, gather_timeout: INT, async: INT, poll: INT, retries: INT, delay: INT,
+  name: STR,
+  hosts: { description: 'host pattern(s): all, a group, a host, web*, ...', type: ['string', 'number', 'array'], items: { type: ['string', 'number'] } },
+  any_errors_fatal: BOOL,
+  become: BOOL,
+  check_mode: BOOL,
+  diff: BOOL,
+  ignore_errors: BOOL,
+  ignore_unreachable: BOOL,
+  no_log: BOOL,
+  run_once: BOOL,
+  force_handlers: BOOL,
+  gather_facts: BOOL,
+  delegate_facts: BOOL,
+  become_exe: STR,
+  become_flags: STR,
+  become_method: STR,
+  become_user: STR,
+  connection: STR,
+  remote_user: STR,
+  delegate_to: STR,
+  fact_path: STR,
+  strategy: STR,
+  port: INT,
+  throttle: INT,
+  timeout: INT,
+  gather_timeout: INT,
+  async: INT,
+  poll: INT,
+  retries: INT,
+  delay: INT,
   max_fail_percentage: widen({ type: 'number' }),
   order: widen({ enum: ['inventory', 'reverse_inventory', 'sorted', 'reverse_sorted', 'shuffle'] }),
-  serial: { description: 'batch size(s): a number, a percentage, or a list of them', type: ['number', 'string', 'array'], items: { type: ['number', 'string'] } },
-  tags: STR_LIST, notify: STR_LIST, listen: STR_LIST, collections: { type: 'array', items: { type: 'string' } },
+  serial: {
+    description: 'batch size(s): a number, a percentage, or a list of them',
+    type: ['number', 'string', 'array'],
+    items: { type: ['number', 'string'] },
+  },
+  tags: STR_LIST,
+  notify: STR_LIST,
+  listen: STR_LIST,
+  collections: { type: 'array', items: { type: 'string' } },
   gather_subset: { type: ['string', 'array'], items: { type: 'string' } },
   vars: { description: 'variables: a mapping (or a list of mappings)', type: ['object', 'array', 'null'], items: { type: 'object' } },
   vars_files: { type: ['string', 'array'], items: { type: ['string', 'array'], items: { type: 'string' } } },
   vars_prompt: {
     type: 'array',
-    items: { type: 'object', required: ['name'], additionalProperties: false, properties: { ...Object.fromEntries(['name', 'prompt', 'private', 'default', 'confirm', 'salt_size', 'salt', 'unsafe'].map((k) => [k, {}])), encrypt: unsupported('the value is used as typed') } },
+    items: {
+      type: 'object',
+      required: ['name'],
+      additionalProperties: false,
+      properties: {
+        ...Object.fromEntries(['name', 'prompt', 'private', 'default', 'confirm', 'salt_size', 'salt', 'unsafe'].map((k) => [k, {}])),
+        encrypt: unsupported('the value is used as typed'),
+      },
+    },
   },
-  environment: { type: ['object', 'array', 'string'] }, module_defaults: { type: ['object', 'array'] },
-  when: COND, changed_when: COND, failed_when: COND, until: COND,
-  tasks: TASKS, pre_tasks: TASKS, post_tasks: TASKS, handlers: TASKS, block: TASKS, rescue: TASKS, always: TASKS,
+  environment: { type: ['object', 'array', 'string'] },
+  module_defaults: { type: ['object', 'array'] },
+  when: COND,
+  changed_when: COND,
+  failed_when: COND,
+  until: COND,
+  tasks: TASKS,
+  pre_tasks: TASKS,
+  post_tasks: TASKS,
+  handlers: TASKS,
+  block: TASKS,
+  rescue: TASKS,
+  always: TASKS,
   roles: { type: 'array', items: ref('role') },
   register: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
   args: { description: "the module's arguments (merged under the module key's)", type: 'object' },
   action: { type: ['string', 'object'], properties: { module: { type: 'string' } }, required: ['module'] },
   local_action: { type: ['string', 'object'], properties: { module: { type: 'string' } }, required: ['module'] },
   loop: { description: 'a list, or a template that renders to one', type: ['array', 'string'] },
-  with_random_choice: NO_LOOP, with_inventory_hostnames: NO_LOOP,
-  loop_control: { type: 'object', additionalProperties: false, properties: Object.fromEntries(['loop_var', 'index_var', 'label', 'pause', 'extended', 'extended_allitems'].map((k) => [k, {}])) },
+  with_random_choice: NO_LOOP,
+  with_inventory_hostnames: NO_LOOP,
+  loop_control: {
+    type: 'object',
+    additionalProperties: false,
+    properties: Object.fromEntries(['loop_var', 'index_var', 'label', 'pause', 'extended', 'extended_allitems'].map((k) => [k, {}])),
+  },
 };
 
 const keywords = (set: Iterable<string>, except: string[] = []): Schema =>
-  Object.fromEntries([...set].filter((k) => !except.includes(k)).sort().map((k) => [k, KEYWORD_TYPES[k] ?? {}]));
+  Object.fromEntries(
+    [...set]
+      .filter((k) => !except.includes(k))
+      .sort()
+      .map((k) => [k, KEYWORD_TYPES[k] ?? {}]),
+  );
 
 /** One of `ifKeys` present → `then`, else `otherwise`: the errors name one branch, not both. */
-const discriminate = (ifKeys: string[], then: Schema, otherwise: Schema): Schema => ({ if: { anyOf: ifKeys.map((k) => ({ required: [k] })) }, then, else: otherwise });
+const discriminate = (ifKeys: string[], then: Schema, otherwise: Schema): Schema => ({
+  if: { anyOf: ifKeys.map((k) => ({ required: [k] })) },
+  then,
+  else: otherwise,
+});
 
 // ---- the schemas ----
 
@@ -208,22 +275,42 @@ export function playbookSchema(reg = new ModuleRegistry(builtinModules)): Schema
     patternProperties: { [otherFqcn]: { description: 'a module of another collection (not checked)' } },
     additionalProperties: false,
     // exactly one module per task (or action:/local_action:)
-    oneOf: [...[...names, ...directives].map((k) => ({ required: [k] })), { required: ['action'] }, { required: ['local_action'] }, { not: { propertyNames: { not: { pattern: otherFqcn } } } }],
+    oneOf: [
+      ...[...names, ...directives].map((k) => ({ required: [k] })),
+      { required: ['action'] },
+      { required: ['local_action'] },
+      { not: { propertyNames: { not: { pattern: otherFqcn } } } },
+    ],
   };
   const definitions: Schema = {
     play: { type: 'object', properties: keywords(PLAY_KEYWORDS), additionalProperties: false, required: ['hosts'] },
-    import_playbook: { type: 'object', properties: { ...keywords(IMPORT_PLAYBOOK_KEYWORDS), import_playbook: STR, 'ansible.builtin.import_playbook': STR }, additionalProperties: false },
+    import_playbook: {
+      type: 'object',
+      properties: { ...keywords(IMPORT_PLAYBOOK_KEYWORDS), import_playbook: STR, 'ansible.builtin.import_playbook': STR },
+      additionalProperties: false,
+    },
     tasks: { type: ['array', 'null'], items: discriminate(['block', 'rescue', 'always'], ref('block'), ref('task')) },
     block: { type: 'object', properties: keywords(BLOCK_KEYWORDS), additionalProperties: false, required: ['block'] },
     task,
     // a role's name, or a mapping with role: (or name:), keywords, and the role's parameters (any other key)
     role: {
       type: ['string', 'object'],
-      properties: { ...keywords(BLOCK_KEYWORDS, ['block', 'rescue', 'always', 'notify']), role: STR, tasks_from: STR, handlers_from: STR, defaults_from: STR, vars_from: STR, public: BOOL, allow_duplicates: BOOL },
+      properties: {
+        ...keywords(BLOCK_KEYWORDS, ['block', 'rescue', 'always', 'notify']),
+        role: STR,
+        tasks_from: STR,
+        handlers_from: STR,
+        defaults_from: STR,
+        vars_from: STR,
+        public: BOOL,
+        allow_duplicates: BOOL,
+      },
       anyOf: [{ required: ['role'] }, { required: ['name'] }],
     },
     ...Object.fromEntries(modules.map((m) => [`module_${m.name}`, moduleSchema(m)])),
-    ...Object.fromEntries([...new Set(directives.map((d) => d.replace(/^ansible\.(builtin|legacy)\./, '')))].map((d) => [`directive_${d}`, directiveSchema(d)])),
+    ...Object.fromEntries(
+      [...new Set(directives.map((d) => d.replace(/^ansible\.(builtin|legacy)\./, '')))].map((d) => [`directive_${d}`, directiveSchema(d)]),
+    ),
   };
   return {
     $schema: DRAFT_07,

@@ -69,7 +69,10 @@ function unquote(v: string): string {
  * Parse a k=v string. With `freeForm`, tokens that are not `known=value` pairs form the free-form text
  * (command/shell); without it every token must be k=v.
  */
-export function parseKv(s: string, opts: { freeForm?: boolean; knownKeys?: ReadonlySet<string> } = {}): {
+export function parseKv(
+  s: string,
+  opts: { freeForm?: boolean; knownKeys?: ReadonlySet<string> } = {},
+): {
   args: Record<string, string>;
   freeForm: string | undefined;
 } {

@@ -70,7 +70,11 @@ export function attempt<T>(ctx: LoadContext, fn: () => T): T | undefined {
 
 export function toStringList(v: unknown, what: string, node: object, key: string): string[] {
   if (v == null) return [];
-  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (typeof v === 'string')
+    return v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (typeof v === 'number' || typeof v === 'boolean') return [String(v)];
   if (Array.isArray(v) && v.every((x) => x == null || typeof x !== 'object')) return v.filter((x) => x != null).map((x) => String(x));
   throw err(`'${key}' (${what}) must be a string or a list of strings`, node, key);

@@ -51,9 +51,20 @@ export interface Common {
 }
 
 export type LoopKind =
-  | 'loop' | 'items' | 'list' | 'dict' | 'indexed_items' | 'sequence' | 'together' | 'nested' | 'flattened' | 'subelements'
+  | 'loop'
+  | 'items'
+  | 'list'
+  | 'dict'
+  | 'indexed_items'
+  | 'sequence'
+  | 'together'
+  | 'nested'
+  | 'flattened'
+  | 'subelements'
   // with_<lookup>: the items of query('<lookup>', terms)
-  | 'first_found' | 'fileglob' | 'lines';
+  | 'first_found'
+  | 'fileglob'
+  | 'lines';
 
 export interface Looping {
   loop?: unknown;

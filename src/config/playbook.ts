@@ -25,8 +25,12 @@ export function loadPlaybook(file: string, ctx: Omit<LoadContext, 'playbookDir'>
   const doc = loadYamlFile(abs);
   // as ansible-playbook: an empty file (or only comments, or only `---`) is an error, not a run of nothing
   if (doc == null) throw new TsplayError('playbook', 'Empty playbook, nothing to do', { source: { file: abs, line: 1, col: 1 } });
-  if (!Array.isArray(doc)) throw new TsplayError('playbook', `a playbook must be a list of plays, got ${kindOf(doc)}`, { source: (typeof doc === 'object' && posOfObject(doc)) || { file: abs, line: 1, col: 1 } });
-  if (!doc.length) throw new TsplayError('playbook', 'A playbook must contain at least one play', { source: posOfObject(doc) ?? { file: abs, line: 1, col: 1 } });
+  if (!Array.isArray(doc))
+    throw new TsplayError('playbook', `a playbook must be a list of plays, got ${kindOf(doc)}`, {
+      source: (typeof doc === 'object' && posOfObject(doc)) || { file: abs, line: 1, col: 1 },
+    });
+  if (!doc.length)
+    throw new TsplayError('playbook', 'A playbook must contain at least one play', { source: posOfObject(doc) ?? { file: abs, line: 1, col: 1 } });
   const plays: PlayIR[] = [];
   doc.forEach((entry, i) => {
     attempt(full, () => {
@@ -41,7 +45,8 @@ export function loadPlaybook(file: string, ctx: Omit<LoadContext, 'playbookDir'>
 
 function importPlaybook(entry: Obj, key: string, file: string, ctx: LoadContext): PlayIR[] {
   for (const k of Object.keys(entry)) {
-    if (!IMPORT_PLAYBOOK_KEYWORDS.has(k)) report(ctx, err(`unknown import_playbook keyword '${k}'`, entry, k, undefined, didYouMean(k, IMPORT_PLAYBOOK_KEYWORDS)));
+    if (!IMPORT_PLAYBOOK_KEYWORDS.has(k))
+      report(ctx, err(`unknown import_playbook keyword '${k}'`, entry, k, undefined, didYouMean(k, IMPORT_PLAYBOOK_KEYWORDS)));
   }
   const name = entry[key];
   if (typeof name !== 'string' || !name) throw err('import_playbook needs a file name', entry, key);
@@ -97,7 +102,13 @@ function loadVarsPrompt(node: Obj, ctx: LoadContext): VarsPrompt[] {
     const known = ['name', 'prompt', 'private', 'default', 'confirm', 'encrypt', 'salt_size', 'salt', 'unsafe'];
     for (const k of Object.keys(p)) if (!known.includes(k)) report(ctx, err(`unknown vars_prompt option '${k}'`, p, k, undefined, didYouMean(k, known)));
     if (p['encrypt'] !== undefined) report(ctx, err("vars_prompt 'encrypt' is not supported", p, 'encrypt'));
-    out.push({ name: p['name'], prompt: String(p['prompt'] ?? p['name']), private: p['private'] !== false, default: p['default'], confirm: p['confirm'] === true });
+    out.push({
+      name: p['name'],
+      prompt: String(p['prompt'] ?? p['name']),
+      private: p['private'] !== false,
+      default: p['default'],
+      confirm: p['confirm'] === true,
+    });
   });
   return out;
 }
@@ -106,7 +117,9 @@ function loadPlay(node: Obj, file: string, ctx0: LoadContext): PlayIR {
   const ctx: LoadContext = { ...ctx0, play: { roleDefaults: {}, roleVars: {} }, importedHandlers: [] };
   for (const k of Object.keys(node)) {
     if (!PLAY_KEYWORDS.has(k)) {
-      const hint = ['when', 'delegate_to', 'loop', 'register', 'notify'].includes(k) ? `'${k}' is a task keyword, not a play keyword` : didYouMean(k, PLAY_KEYWORDS);
+      const hint = ['when', 'delegate_to', 'loop', 'register', 'notify'].includes(k)
+        ? `'${k}' is a task keyword, not a play keyword`
+        : didYouMean(k, PLAY_KEYWORDS);
       report(ctx, err(`unknown play keyword '${k}'`, node, k, undefined, hint));
     }
   }
@@ -136,7 +149,11 @@ function loadPlay(node: Obj, file: string, ctx0: LoadContext): PlayIR {
     roleVars: ctx.play!.roleVars,
     order: node['order'],
   };
-  const handlerNodes = [...(attempt(ctx, () => loadTaskList(node['handlers'], node, 'handlers', file, ctx)) ?? []), ...roles.handlers, ...ctx.importedHandlers!];
+  const handlerNodes = [
+    ...(attempt(ctx, () => loadTaskList(node['handlers'], node, 'handlers', file, ctx)) ?? []),
+    ...roles.handlers,
+    ...ctx.importedHandlers!,
+  ];
   play.handlers = flattenHandlers(handlerNodes, ctx);
   checkNotify(play, ctx);
   return play;
@@ -147,7 +164,12 @@ export function flattenHandlers(nodes: TaskNode[], ctx: LoadContext): TaskIR[] {
   const out: TaskIR[] = [];
   const walk = (ns: TaskNode[], inherited: Partial<TaskIR>): void => {
     for (const n of ns) {
-      if (n.kind === 'task') out.push({ ...inherited, ...n, when: inherited.when !== undefined && n.when !== undefined ? [inherited.when, n.when].flat() : n.when ?? inherited.when });
+      if (n.kind === 'task')
+        out.push({
+          ...inherited,
+          ...n,
+          when: inherited.when !== undefined && n.when !== undefined ? [inherited.when, n.when].flat() : (n.when ?? inherited.when),
+        });
       else if (n.kind === 'block') walk([...n.block, ...n.rescue, ...n.always], { when: n.when, become: n.become, becomeUser: n.becomeUser, role: n.role });
       else report(ctx, err(`${n.kind === 'meta' ? 'meta' : n.directive} is not supported in handlers`, n.raw));
     }

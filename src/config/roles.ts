@@ -79,7 +79,8 @@ export function loadRole(req: RoleRequest, ctx: LoadContext, parent?: RoleIR, se
     public: req.public,
     parent,
   };
-  if (req.tasksFrom && !mainFile(dir, 'tasks', req.tasksFrom)) throw err(`role '${req.name}': no tasks file '${req.tasksFrom}' in ${resolve(dir, 'tasks')}`, req.at.node, req.at.key);
+  if (req.tasksFrom && !mainFile(dir, 'tasks', req.tasksFrom))
+    throw err(`role '${req.name}': no tasks file '${req.tasksFrom}' in ${resolve(dir, 'tasks')}`, req.at.node, req.at.key);
   if (req.public && ctx.play) {
     Object.assign(ctx.play.roleDefaults, role.defaults);
     Object.assign(ctx.play.roleVars, role.vars);
@@ -117,7 +118,8 @@ function roleEntry(entry: unknown, parent: object, index: number) {
   else if (isObj(entry)) spec = entry;
   else throw err('a role must be a name or a mapping with role:', parent, index);
   const name = spec['role'] ?? spec['name'];
-  if (typeof name !== 'string' || !name) throw err("role entry has no 'role' (the role's name)", isObj(entry) ? entry : parent, isObj(entry) ? undefined : index);
+  if (typeof name !== 'string' || !name)
+    throw err("role entry has no 'role' (the role's name)", isObj(entry) ? entry : parent, isObj(entry) ? undefined : index);
   if (/\{\{|\{%/.test(name)) throw err(`a role's name in 'roles:' cannot use variables; use include_role`, spec, 'role' in spec ? 'role' : 'name');
   const params: Vars = {};
   for (const [k, v] of Object.entries(spec)) if (!ROLE_ENTRY_KEYWORDS.has(k)) params[k] = v;
@@ -142,7 +144,18 @@ function roleEntry(entry: unknown, parent: object, index: number) {
 function roleBlock(loaded: LoadedRole, keywords: Obj, at: object, ctx: LoadContext): BlockIR {
   const file = posOf(at)?.file ?? loaded.role.dir;
   const c = common(keywords, file, ctx);
-  return { ...c, source: posOf(at) ?? c.source, raw: at as Obj, name: undefined, role: loaded.role, kind: 'block', block: loaded.tasks, rescue: [], always: [], notify: [] };
+  return {
+    ...c,
+    source: posOf(at) ?? c.source,
+    raw: at as Obj,
+    name: undefined,
+    role: loaded.role,
+    kind: 'block',
+    block: loaded.tasks,
+    rescue: [],
+    always: [],
+    notify: [],
+  };
 }
 
 /** `roles:` of a play: blocks to run before the play's tasks, and the roles' handlers. */
@@ -188,7 +201,15 @@ function requestFrom(name: string, args: Record<string, unknown>, params: Vars, 
 }
 
 /** import_role: the role's tasks, loaded now; its defaults and vars are visible to the whole play. */
-export function importRole(name: string, args: Record<string, unknown>, params: Vars, node: object, key: string, ctx: LoadContext, parent?: RoleIR): { tasks: TaskNode[]; role: RoleIR } {
+export function importRole(
+  name: string,
+  args: Record<string, unknown>,
+  params: Vars,
+  node: object,
+  key: string,
+  ctx: LoadContext,
+  parent?: RoleIR,
+): { tasks: TaskNode[]; role: RoleIR } {
   const loaded = loadRole(requestFrom(name, args, params, args['public'] === undefined ? true : args['public'] === true, { node, key }), ctx, parent);
   // an imported role's handlers join the play's (collected by the play loader)
   ctx.importedHandlers?.push(...loaded.handlers);

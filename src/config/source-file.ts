@@ -56,7 +56,12 @@ export function readSourceBytes(file: string, opts: ReadOptions = {}): Buffer {
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) throw fail(st.isDirectory() ? 'is a directory, not a file' : `not a regular file (${kindOf(st)}): tsplay reads playbooks, inventories and vars files only from regular files`);
+    if (!st.isFile())
+      throw fail(
+        st.isDirectory()
+          ? 'is a directory, not a file'
+          : `not a regular file (${kindOf(st)}): tsplay reads playbooks, inventories and vars files only from regular files`,
+      );
     if (st.size > MAX_SOURCE_BYTES) throw fail(tooLarge(st.size));
     // read to the end, but never past the bound (the file may grow while it is read)
     const chunks: Buffer[] = [];

@@ -80,7 +80,8 @@ export function expressionDepth(text: string): number {
   let max = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 0x28 || c === 0x5b || c === 0x7b) max = Math.max(max, ++d); // ( [ {
+    if (c === 0x28 || c === 0x5b || c === 0x7b)
+      max = Math.max(max, ++d); // ( [ {
     else if (c === 0x29 || c === 0x5d || c === 0x7d) d = Math.max(0, d - 1);
   }
   const blocks = /\{%-?\s*(end)?(if|for|macro|call|filter|block|raw)\b/g;

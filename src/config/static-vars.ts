@@ -19,10 +19,41 @@ import { loadTaskFile, resolveTaskFile } from './tasks.js';
 import { includeRole } from './roles.js';
 
 const MAGIC = new Set([
-  'inventory_hostname', 'inventory_hostname_short', 'inventory_dir', 'inventory_file', 'group_names', 'groups', 'hostvars',
-  'play_hosts', 'ansible_play_hosts', 'ansible_play_hosts_all', 'ansible_play_batch', 'ansible_play_name', 'playbook_dir',
-  'role_name', 'role_path', 'omit', 'item', 'vars', 'environment', 'range', 'dict', 'namespace', 'lookup', 'query', 'q',
-  'loop', 'varargs', 'kwargs', 'caller', 'true', 'false', 'none', 'True', 'False', 'None',
+  'inventory_hostname',
+  'inventory_hostname_short',
+  'inventory_dir',
+  'inventory_file',
+  'group_names',
+  'groups',
+  'hostvars',
+  'play_hosts',
+  'ansible_play_hosts',
+  'ansible_play_hosts_all',
+  'ansible_play_batch',
+  'ansible_play_name',
+  'playbook_dir',
+  'role_name',
+  'role_path',
+  'omit',
+  'item',
+  'vars',
+  'environment',
+  'range',
+  'dict',
+  'namespace',
+  'lookup',
+  'query',
+  'q',
+  'loop',
+  'varargs',
+  'kwargs',
+  'caller',
+  'true',
+  'false',
+  'none',
+  'True',
+  'False',
+  'None',
 ]);
 const BARE = new Set(['when', 'changed_when', 'failed_when', 'until']);
 const TEMPLATE = /\{\{|\{%/;
@@ -253,10 +284,14 @@ export function checkUndefinedVariables(plays: PlayIR[], known: (play: PlayIR) =
       const key = `${r.name}@${r.source?.file}:${r.source?.line}:${r.source?.col}`;
       if (reported.has(key)) continue;
       reported.add(key);
-      const e = new TsplayError('undefined-var', `undefined variable '${r.name}' in '${r.where}': it is not defined in the inventory, the play, its roles, or by any task`, {
-        source: r.source,
-        hint: `define it (vars:, -e ${r.name}=...), or guard it: ${r.name} | default(...)`,
-      });
+      const e = new TsplayError(
+        'undefined-var',
+        `undefined variable '${r.name}' in '${r.where}': it is not defined in the inventory, the play, its roles, or by any task`,
+        {
+          source: r.source,
+          hint: `define it (vars:, -e ${r.name}=...), or guard it: ${r.name} | default(...)`,
+        },
+      );
       if (ctx.errors) ctx.errors.push(e);
       else throw e;
     }

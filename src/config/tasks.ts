@@ -17,11 +17,33 @@ import { checkExpressions } from './static-expr.js';
 import { importRole } from './roles.js';
 
 const LOOP_KINDS: ReadonlySet<string> = new Set<LoopKind>([
-  'loop', 'items', 'list', 'dict', 'indexed_items', 'sequence', 'together', 'nested', 'flattened', 'subelements',
-  'first_found', 'fileglob', 'lines',
+  'loop',
+  'items',
+  'list',
+  'dict',
+  'indexed_items',
+  'sequence',
+  'together',
+  'nested',
+  'flattened',
+  'subelements',
+  'first_found',
+  'fileglob',
+  'lines',
 ]);
 /** meta's actions (also the playbook schema's, src/cli/schema-build.ts) */
-export const META_ACTIONS: ReadonlySet<string> = new Set(['flush_handlers', 'refresh_inventory', 'noop', 'clear_facts', 'clear_host_errors', 'end_play', 'end_host', 'end_batch', 'reset_connection', 'role_complete']);
+export const META_ACTIONS: ReadonlySet<string> = new Set([
+  'flush_handlers',
+  'refresh_inventory',
+  'noop',
+  'clear_facts',
+  'clear_host_errors',
+  'end_play',
+  'end_host',
+  'end_batch',
+  'reset_connection',
+  'role_complete',
+]);
 
 export function common(node: Obj, file: string, ctx: LoadContext): Common {
   const tags = attempt(ctx, () => toStringList(node['tags'], 'tags', node, 'tags')) ?? [];
@@ -78,7 +100,8 @@ export function loadTaskFile(path: string, ctx: LoadContext, role?: RoleIR, from
   if (ctx.stack?.includes(path)) throw err(`import cycle: ${[...ctx.stack.slice(ctx.stack.indexOf(path)), path].join(' → ')}`, from?.node, from?.key, path);
   const doc = loadYamlFile(path, from ? posOfKey(from.node, from.key) : undefined);
   if (doc == null) return [];
-  if (!Array.isArray(doc)) throw new TsplayError('playbook', 'a tasks file must be a list of tasks', { source: posOfObject(doc as object) ?? { file: path, line: 1, col: 1 } });
+  if (!Array.isArray(doc))
+    throw new TsplayError('playbook', 'a tasks file must be a list of tasks', { source: posOfObject(doc as object) ?? { file: path, line: 1, col: 1 } });
   return loadTaskList(doc, doc, 0, path, { ...ctx, stack: [...(ctx.stack ?? []), path] }, role);
 }
 
@@ -136,7 +159,10 @@ export function loadTask(node: Obj, file: string, ctx: LoadContext, role?: RoleI
     for (const k of candidates) unknownKeyword(ctx, node, k, 'task', TASK_KEYWORDS);
     if (!ctx.registry.has(action) && !INCLUDE_KEYS.has(action)) {
       const near = ctx.registry.suggest(action);
-      throw new TsplayError('unknown-module', `unknown module '${action}'`, { source: err('', node, actionKey).source, hint: near ? `did you mean '${near}'?` : undefined });
+      throw new TsplayError('unknown-module', `unknown module '${action}'`, {
+        source: err('', node, actionKey).source,
+        hint: near ? `did you mean '${near}'?` : undefined,
+      });
     }
   } else {
     const mods = candidates.filter((k) => ctx.registry.has(k) || INCLUDE_KEYS.has(k));
@@ -175,7 +201,8 @@ export function loadTask(node: Obj, file: string, ctx: LoadContext, role?: RoleI
     }
   }
   const register = node['register'] != null ? String(node['register']) : undefined;
-  if (register !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(register)) report(ctx, err(`register: '${register}' is not a valid variable name`, node, 'register'));
+  if (register !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(register))
+    report(ctx, err(`register: '${register}' is not a valid variable name`, node, 'register'));
   const task: TaskIR = {
     ...c,
     kind: 'task',
@@ -259,7 +286,8 @@ function loadInclude(directive: string, rawArgs: unknown, node: Obj, c: Common, 
   else if (isObj(rawArgs)) {
     args = { ...rawArgs };
     for (const k of Object.keys(args)) {
-      if (!INCLUDE_ARGS[directive]!.includes(k)) report(ctx, err(`${directive}: unknown argument '${k}'`, rawArgs, k, undefined, didYouMean(k, INCLUDE_ARGS[directive]!)));
+      if (!INCLUDE_ARGS[directive]!.includes(k))
+        report(ctx, err(`${directive}: unknown argument '${k}'`, rawArgs, k, undefined, didYouMean(k, INCLUDE_ARGS[directive]!)));
     }
     target = isRole ? args['name'] : (args['file'] ?? args['_raw_params']);
     delete args['name'];
@@ -279,7 +307,12 @@ function loadInclude(directive: string, rawArgs: unknown, node: Obj, c: Common, 
     if (directive === 'import_tasks') {
       const base = role ? resolve(role.dir, 'tasks') : dirname(file);
       const path = resolveTaskFile(String(target), base, ctx);
-      if (!path) throw err(`import_tasks: cannot find '${String(target)}' (looked in ${[...new Set([base, resolve(base, 'tasks'), ctx.playbookDir])].join(', ')})`, node, key);
+      if (!path)
+        throw err(
+          `import_tasks: cannot find '${String(target)}' (looked in ${[...new Set([base, resolve(base, 'tasks'), ctx.playbookDir])].join(', ')})`,
+          node,
+          key,
+        );
       tasks = loadTaskFile(path, ctx, role, { node, key });
     } else {
       const loaded = importRole(String(target), args, c.vars ?? {}, node, key, ctx, role);

@@ -4,15 +4,36 @@
  * containing object, so loaders and the engine can ask `posOf(obj, key)` for any value they hold.
  */
 import {
-  Composer, YAMLMap as YAMLMapClass, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Parser, visit, YAMLParseError,
-  type Alias, type CST, type Document, type Node as YNode, type Scalar, type ScalarTag, type Tags, type YAMLMap, type YAMLSeq,
+  Composer,
+  YAMLMap as YAMLMapClass,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  Parser,
+  visit,
+  YAMLParseError,
+  type Alias,
+  type CST,
+  type Document,
+  type Node as YNode,
+  type Scalar,
+  type ScalarTag,
+  type Tags,
+  type YAMLMap,
+  type YAMLSeq,
 } from 'yaml';
 import { TsplayError, type SourcePos } from '../errors.js';
 import { readSourceFile } from './source-file.js';
 
 /** An Ansible Vault encrypted value (`!vault |` tag); decrypted by the vault layer. */
 export class EncryptedString {
-  constructor(readonly ciphertext: string, readonly source?: SourcePos) {}
+  constructor(
+    readonly ciphertext: string,
+    readonly source?: SourcePos,
+  ) {}
   toString(): string {
     return '********';
   }
@@ -251,11 +272,16 @@ function convert(st: ConvertState, node: YNode | null, depth: number, via: Alias
     return convert(st, target, depth, via ?? node);
   }
   if (via && ++st.copied > YAML_LIMITS.aliasValues) {
-    throw fail(st, via, `aliases expand to more than ${YAML_LIMITS.aliasValues.toLocaleString('en')} values (aliases of aliases multiply: a "billion laughs" document); refused at alias '*${via.source}'`);
+    throw fail(
+      st,
+      via,
+      `aliases expand to more than ${YAML_LIMITS.aliasValues.toLocaleString('en')} values (aliases of aliases multiply: a "billion laughs" document); refused at alias '*${via.source}'`,
+    );
   }
   if (isScalar(node)) return scalarValue(st, node);
   if (!isSeq(node) && !isMap(node)) return null;
-  if (depth >= YAML_LIMITS.depth) throw fail(st, via ?? node, `nesting deeper than ${YAML_LIMITS.depth} levels of lists and mappings${via ? ` (through alias '*${via.source}')` : ''}`);
+  if (depth >= YAML_LIMITS.depth)
+    throw fail(st, via ?? node, `nesting deeper than ${YAML_LIMITS.depth} levels of lists and mappings${via ? ` (through alias '*${via.source}')` : ''}`);
   st.active.add(node);
   try {
     return isSeq(node) ? convertSeq(st, node, depth, via) : convertMap(st, node as YAMLMap<YNode, YNode>, depth, via);

@@ -6,16 +6,7 @@ import { appendFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UnreachableError } from '../errors.js';
 import type { ConnectionTarget } from './types.js';
-import {
-  checkHostKey,
-  fingerprint,
-  knownHostsLine,
-  knownKeyTypes,
-  lookupName,
-  parseKnownHosts,
-  blobType,
-  type KnownHostEntry,
-} from './known-hosts.js';
+import { checkHostKey, fingerprint, knownHostsLine, knownKeyTypes, lookupName, parseKnownHosts, blobType, type KnownHostEntry } from './known-hosts.js';
 
 const cache = new Map<string, { stamp: string; entries: KnownHostEntry[] }>();
 
@@ -51,15 +42,7 @@ const ALGOS_FOR_TYPE: Record<string, string[]> = {
   'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
   'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
 };
-const DEFAULT_ORDER = [
-  'ssh-ed25519',
-  'ecdsa-sha2-nistp256',
-  'ecdsa-sha2-nistp384',
-  'ecdsa-sha2-nistp521',
-  'rsa-sha2-512',
-  'rsa-sha2-256',
-  'ssh-rsa',
-];
+const DEFAULT_ORDER = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
 
 /** Host key algorithms to offer: the types known for this host first (so an ecdsa-only entry still matches). */
 export function hostKeyAlgorithms(t: ConnectionTarget): string[] {

@@ -77,7 +77,13 @@ export function fingerprint(key: Buffer): string {
 }
 
 function globMatch(pattern: string, s: string): boolean {
-  const re = '^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$';
+  const re =
+    '^' +
+    pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.') +
+    '$';
   return new RegExp(re).test(s);
 }
 
@@ -121,8 +127,6 @@ export function checkHostKey(entries: readonly KnownHostEntry[], name: string, k
 
 /** Key types known for this host (to order the host key algorithms we offer). */
 export function knownKeyTypes(entries: readonly KnownHostEntry[], name: string): string[] {
-  const types = entries
-    .filter((e) => e.marker === undefined && hostFieldMatches(e.hosts, name))
-    .map((e) => e.keyType);
+  const types = entries.filter((e) => e.marker === undefined && hostFieldMatches(e.hosts, name)).map((e) => e.keyType);
   return [...new Set(types)];
 }

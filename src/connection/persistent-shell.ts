@@ -131,7 +131,11 @@ export class PersistentShell {
       };
       const timer = setTimeout(() => {
         const what = opts.become ? `sudo on ${opts.host}` : `the shell on ${opts.label}`;
-        fail(opts.become ? new BecomeError(`${what} did not answer within ${opts.startTimeoutMs / 1000} s`) : opts.lostError(`${what} did not start within ${opts.startTimeoutMs / 1000} s`));
+        fail(
+          opts.become
+            ? new BecomeError(`${what} did not answer within ${opts.startTimeoutMs / 1000} s`)
+            : opts.lostError(`${what} did not start within ${opts.startTimeoutMs / 1000} s`),
+        );
       }, opts.startTimeoutMs);
 
       const started = (own: boolean): void => {
@@ -200,7 +204,12 @@ export class PersistentShell {
         if (phase !== 'answer' || settled) return;
         if (ctlText.includes(answers.data)) return started(true);
         if (ctlText.includes(answers.inband)) {
-          if (pty) return fail(new BecomeError(`sudo on ${opts.host} needs a terminal, and the shell cannot open a channel of its own (/proc/PID/fd refused): cannot run commands safely over a terminal`));
+          if (pty)
+            return fail(
+              new BecomeError(
+                `sudo on ${opts.host} needs a terminal, and the shell cannot open a channel of its own (/proc/PID/fd refused): cannot run commands safely over a terminal`,
+              ),
+            );
           return started(false);
         }
       };

@@ -74,10 +74,7 @@ export function controlLine(dataPid: number | undefined, answer: string, loopLen
   const fds = `3</proc/$P/fd/0 4>/proc/$P/fd/1 5>/proc/$P/fd/2`;
   const stty = opts.pty ? 'stty -echo 2>/dev/null; ' : '';
   const inband = `K=; exec 3<&0 4>&1 5>&2; echo "ib-$t-ib"`;
-  const open =
-    dataPid === undefined
-      ? inband
-      : `P=${dataPid}; if (exec ${fds}) 2>/dev/null; then K=1; exec ${fds}; echo "ok-$t-ok"; else ${inband}; fi`;
+  const open = dataPid === undefined ? inband : `P=${dataPid}; if (exec ${fds}) 2>/dev/null; then K=1; exec ${fds}; echo "ok-$t-ok"; else ${inband}; fi`;
   return `${stty}t=${answer}; ${open}; eval "$(head -c ${loopLength} <&3)"\n`;
 }
 
@@ -256,7 +253,10 @@ export class StreamBuffer {
       this.scanFrom = at;
       return null;
     }
-    const [id, rc] = view.toString('latin1', at + needle.length, eol).split(' ').map(Number);
+    const [id, rc] = view
+      .toString('latin1', at + needle.length, eol)
+      .split(' ')
+      .map(Number);
     const body = this.consume(eol + 1).subarray(0, at);
     return { body, id: id!, rc: rc! };
   }

@@ -40,7 +40,7 @@ export class ShellSet {
     const secs = opts.timeoutMs !== undefined && opts.timeoutMs > 0 ? Math.max(1, Math.ceil(opts.timeoutMs / 1000)) : undefined;
     // a time limit runs the script under coreutils timeout (TERM, then KILL 5 s later): the shell itself survives
     if (secs !== undefined) script = `timeout -k 5 ${secs} /bin/sh -c ${shq(script)}`;
-    const becomeUser = opts.become ? opts.becomeUser ?? 'root' : undefined;
+    const becomeUser = opts.become ? (opts.becomeUser ?? 'root') : undefined;
     const shell = await this.shell(becomeUser);
     const r = await shell.run(script, opts.stdin);
     if (secs !== undefined && (r.rc === 124 || r.rc === 137)) {
@@ -110,6 +110,13 @@ export class ShellSet {
     const all = [this.user, ...this.become.values()].filter((p): p is Promise<PersistentShell> => p !== undefined);
     this.user = undefined;
     this.become.clear();
-    await Promise.all(all.map((p) => p.then((s) => s.close(), () => undefined)));
+    await Promise.all(
+      all.map((p) =>
+        p.then(
+          (s) => s.close(),
+          () => undefined,
+        ),
+      ),
+    );
   }
 }

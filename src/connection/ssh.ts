@@ -249,7 +249,11 @@ export class SshConnection implements Connection {
       // a pty only where sudo insists on one (requiretty): stdout and stderr then arrive merged
       client.exec(command, opts?.pty ? { pty: { term: 'dumb', cols: 512, rows: 24 } } : {}, (err, ch) => {
         if (err) {
-          reject(this.lost !== null ? this.unreachable(`connection lost (${this.lost})`) : new TsplayError('connection', `ssh: cannot open a channel to ${this.target.host}: ${err.message}`));
+          reject(
+            this.lost !== null
+              ? this.unreachable(`connection lost (${this.lost})`)
+              : new TsplayError('connection', `ssh: cannot open a channel to ${this.target.host}: ${err.message}`),
+          );
         } else resolve(channelAdapter(ch));
       });
     });

@@ -108,7 +108,7 @@ export function targetFromVars(name: string, vars: Record<string, unknown>, cli:
     globalKnownHostsFiles: args.globalKnownHostsFiles ?? ['/etc/ssh/ssh_known_hosts'],
     // ansible_host_key_checking: false = no checking; true = OpenSSH's settings (strict unless the ssh args say otherwise)
     hostKeyChecking: cli.hostKeyChecking ?? (varChecking === false ? 'no' : undefined) ?? args.hostKeyChecking ?? 'strict',
-    connectTimeoutMs: timeoutSec !== undefined ? timeoutSec * 1000 : args.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    connectTimeoutMs: timeoutSec !== undefined ? timeoutSec * 1000 : (args.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),
     // ServerAliveInterval=0 turns OpenSSH's probes off; tsplay never goes without them (a dead host would hang the run)
     keepaliveIntervalMs: args.keepaliveIntervalMs || DEFAULT_KEEPALIVE_MS,
     keepaliveCountMax: args.keepaliveCountMax ?? DEFAULT_KEEPALIVE_COUNT_MAX,

@@ -68,7 +68,6 @@ export function suggestName(word: string, options: Iterable<string>): string | u
   return best;
 }
 
-
 function schemaProps(schema: TSchema): Record<string, TSchema> {
   return ((schema as { properties?: Record<string, TSchema> }).properties ?? {}) as Record<string, TSchema>;
 }
@@ -140,7 +139,11 @@ export function checkRules(name: string, rules: ArgRules, given: ReadonlySet<str
   for (const g of rules.requiredOneOf ?? []) if (!g.some(has)) fail(`one of the following is required: ${g.join(', ')}`);
   for (const g of rules.requiredTogether ?? []) {
     const n = g.filter(has).length;
-    if (n > 0 && n < g.length) fail(`parameters are required together: ${g.join(', ')}`, g.find((k) => !has(k)));
+    if (n > 0 && n < g.length)
+      fail(
+        `parameters are required together: ${g.join(', ')}`,
+        g.find((k) => !has(k)),
+      );
   }
   for (const r of rules.requiredIf ?? []) {
     if (args[r.arg] !== r.is) continue;
@@ -210,7 +213,8 @@ function isOneLineError(e: ErrorObject): boolean {
 /** The value at a JSON pointer (Ajv's instancePath) in the arguments. */
 function valueAt(args: unknown, pointer: string): unknown {
   let v = args;
-  for (const k of pointer.split('/').slice(1)) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
+  for (const k of pointer.split('/').slice(1))
+    v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
   return v;
 }
 
@@ -245,7 +249,8 @@ export function toArgsError(mod: AnyModule, e: ErrorObject | undefined, args?: u
     const top = path.split('/').filter(Boolean)[0];
     const alts = top ? ((schemaProps(mod.args)[top]?.anyOf ?? []) as TSchema[]) : [];
     const choices = alts.filter((a) => a.const !== undefined).map((a) => String(a.const));
-    if (choices.length && choices.length === alts.length) return new ArgsError(`${mod.name}: argument '${argName}' must be one of: ${choices.join(', ')}`, path);
+    if (choices.length && choices.length === alts.length)
+      return new ArgsError(`${mod.name}: argument '${argName}' must be one of: ${choices.join(', ')}`, path);
   }
   const what = argName ? `argument '${argName}'` : 'arguments';
   return new ArgsError(`${mod.name}: ${what} ${e.message ?? 'is invalid'}`, path);

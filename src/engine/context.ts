@@ -69,8 +69,20 @@ export interface Cond {
 /** Keywords a block or task inherits from its parents unless it sets them itself. */
 type OverridableKeywords = Pick<
   Common,
-  | 'become' | 'becomeUser' | 'ignoreErrors' | 'ignoreUnreachable' | 'noLog' | 'checkMode' | 'diff' | 'delegateTo'
-  | 'delegateFacts' | 'runOnce' | 'anyErrorsFatal' | 'remoteUser' | 'connection' | 'port'
+  | 'become'
+  | 'becomeUser'
+  | 'ignoreErrors'
+  | 'ignoreUnreachable'
+  | 'noLog'
+  | 'checkMode'
+  | 'diff'
+  | 'delegateTo'
+  | 'delegateFacts'
+  | 'runOnce'
+  | 'anyErrorsFatal'
+  | 'remoteUser'
+  | 'connection'
+  | 'port'
 >;
 
 export interface Inherited extends VarContext, OverridableKeywords {

@@ -25,7 +25,10 @@ export class HostState {
   /** inventory magic: inventory_hostname(_short), group_names, inventory_file, inventory_dir */
   readonly magic: Vars = {};
 
-  constructor(readonly name: string, public invVars: Vars) {}
+  constructor(
+    readonly name: string,
+    public invVars: Vars,
+  ) {}
 
   alive(): boolean {
     return !this.failed && !this.unreachable && !this.ended;

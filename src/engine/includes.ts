@@ -53,7 +53,8 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
     try {
       const conds = [...parent.when, ...(inc.when !== undefined ? [{ cond: inc.when, source: posOf(inc.raw, 'when') ?? inc.source }] : [])];
       const lookup = (name: string, terms: unknown) => queryLookup(name, terms, base, { source: inc.source });
-      const items = inc.loop !== undefined ? loopItems(inc.loopKind!, renderValue(inc.loop, base, { source: inc.source, what: 'loop' }), inc.source, lookup) : [undefined];
+      const items =
+        inc.loop !== undefined ? loopItems(inc.loopKind!, renderValue(inc.loop, base, { source: inc.source, what: 'loop' }), inc.source, lookup) : [undefined];
       let any = false;
       for (const item of items) {
         const v = inc.loop !== undefined ? { ...base, [loopVar]: item } : base;
@@ -69,7 +70,13 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
       }
       if (!any) {
         h.stats.skipped++;
-        runCtx.events.emit({ type: 'host_result', host: h.name, task: name, status: 'skipped', result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } });
+        runCtx.events.emit({
+          type: 'host_result',
+          host: h.name,
+          task: name,
+          status: 'skipped',
+          result: { changed: false, skipped: true, skip_reason: 'Conditional result was False' },
+        });
       }
     } catch (e) {
       fail(e);
@@ -89,7 +96,13 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
         for (const h of unitHosts) {
           h.stats.failed++;
           h.failed = true;
-          runCtx.events.emit({ type: 'host_result', host: h.name, task: name, status: 'failed', result: { changed: false, failed: true, reason: `Could not find or access '${resolve(inc.baseDir, u.target)}' on the controller.` } });
+          runCtx.events.emit({
+            type: 'host_result',
+            host: h.name,
+            task: name,
+            status: 'failed',
+            result: { changed: false, failed: true, reason: `Could not find or access '${resolve(inc.baseDir, u.target)}' on the controller.` },
+          });
         }
         continue;
       }

@@ -72,7 +72,6 @@ export interface ResolveOptions {
 /** The keys of a task that this module resolves (with their position in the task for errors). */
 type KeywordSource = Pick<TaskIR, 'raw' | 'source' | 'until' | 'retries' | 'delay'>;
 
-
 class ConversionError extends Error {}
 
 /** Ansible's boolean(value, strict=True): a bool keyword accepts these and nothing else. */
@@ -180,7 +179,11 @@ function connectionKeywords(r: Resolver, inh: Pick<Inherited, 'remoteUser' | 'co
 }
 
 /** Only the connection keywords (gathering facts, before any task): an error is thrown. */
-export function resolveConnectionKeywords(node: Pick<TaskIR, 'raw' | 'source'>, inh: Pick<Inherited, 'remoteUser' | 'connection' | 'port'>, vars: Vars): ConnectionSettings {
+export function resolveConnectionKeywords(
+  node: Pick<TaskIR, 'raw' | 'source'>,
+  inh: Pick<Inherited, 'remoteUser' | 'connection' | 'port'>,
+  vars: Vars,
+): ConnectionSettings {
   const r = new Resolver(node, vars);
   const s = connectionKeywords(r, inh);
   if (r.error) throw r.error;
@@ -221,8 +224,24 @@ export function resolveKeywords(task: KeywordSource, inh: Inherited, vars: Vars,
   const delegateTo = delegate.value !== undefined && text(delegate.value) !== '' ? text(delegate.value) : undefined;
   const delegateFacts = r.bool('delegate_facts', inh.delegateFacts, false);
   const settings: TaskSettings = {
-    noLog, runOnce, ignoreErrors, ignoreUnreachable, anyErrorsFatal, checkMode, diff, become, becomeUser, environment,
-    timeoutSec: timeoutSec > 0 ? timeoutSec : undefined, delegateTo, delegateFacts, attempts, delaySec, remoteUser, connection, port,
+    noLog,
+    runOnce,
+    ignoreErrors,
+    ignoreUnreachable,
+    anyErrorsFatal,
+    checkMode,
+    diff,
+    become,
+    becomeUser,
+    environment,
+    timeoutSec: timeoutSec > 0 ? timeoutSec : undefined,
+    delegateTo,
+    delegateFacts,
+    attempts,
+    delaySec,
+    remoteUser,
+    connection,
+    port,
   };
   const res: KeywordResolution = { settings, error: r.error, warnings };
   if (delegate.failed) res.delegateLabel = typeof inh.delegateTo === 'string' ? inh.delegateTo : pyStr(inh.delegateTo);
@@ -260,7 +279,8 @@ export function evalConditional(cond: unknown, vars: Vars, source: SourcePos | u
   try {
     return evalCondition(cond, vars, { source, what });
   } catch (e) {
-    if (e instanceof TsplayError && e.code === 'undefined-var') e.message = `the conditional check '${typeof cond === 'string' ? cond : pyStr(cond)}' failed: ${e.message}`;
+    if (e instanceof TsplayError && e.code === 'undefined-var')
+      e.message = `the conditional check '${typeof cond === 'string' ? cond : pyStr(cond)}' failed: ${e.message}`;
     throw e;
   }
 }

@@ -16,7 +16,8 @@ export function loopItems(kind: LoopKind, value: unknown, source?: SourcePos, lo
       return lookup(kind, value);
     case 'loop':
       if (value == null) return [];
-      if (!Array.isArray(value)) throw bad(`Invalid data passed to 'loop', it requires a list, got this instead: ${JSON.stringify(value)}. Hint: use dict2items for a dict`);
+      if (!Array.isArray(value))
+        throw bad(`Invalid data passed to 'loop', it requires a list, got this instead: ${JSON.stringify(value)}. Hint: use dict2items for a dict`);
       return value;
     case 'list':
       return value == null ? [] : Array.isArray(value) ? value : [value];
@@ -25,8 +26,9 @@ export function loopItems(kind: LoopKind, value: unknown, source?: SourcePos, lo
       const arr = value == null ? [] : Array.isArray(value) ? value : [value];
       const out: unknown[] = [];
       const flat = (a: unknown[], depth: number) => {
-        for (const x of a) if (Array.isArray(x) && depth > 0) flat(x, kind === 'flattened' ? Infinity : depth - 1);
-        else out.push(x);
+        for (const x of a)
+          if (Array.isArray(x) && depth > 0) flat(x, kind === 'flattened' ? Infinity : depth - 1);
+          else out.push(x);
       };
       flat(arr, 1);
       return out;
@@ -70,10 +72,11 @@ function sequence(spec: string, bad: (m: string) => Error): string[] {
     kv['end'] = m[2]!;
     if (m[3]) kv['stride'] = m[3];
     if (m[4]) kv['format'] = m[4];
-  } else for (const tok of spec.split(/\s+/).filter(Boolean)) {
-    const [k, ...v] = tok.split('=');
-    kv[k!] = v.join('=');
-  }
+  } else
+    for (const tok of spec.split(/\s+/).filter(Boolean)) {
+      const [k, ...v] = tok.split('=');
+      kv[k!] = v.join('=');
+    }
   const start = parseInt(kv['start'] ?? '1', 10);
   const stride = parseInt(kv['stride'] ?? '1', 10) || 1;
   const end = kv['end'] !== undefined ? parseInt(kv['end'], 10) : kv['count'] !== undefined ? start + (parseInt(kv['count'], 10) - 1) * stride : NaN;
@@ -81,10 +84,12 @@ function sequence(spec: string, bad: (m: string) => Error): string[] {
   const fmt = kv['format'] ?? '%d';
   const out: string[] = [];
   for (let i = start; stride > 0 ? i <= end : i >= end; i += stride) {
-    out.push(fmt.replace(/%(0?)(\d*)([dxXo])/, (_, z: string, w: string, t: string) => {
-      const s = t === 'd' ? String(i) : t === 'o' ? i.toString(8) : t === 'x' ? i.toString(16) : i.toString(16).toUpperCase();
-      return w ? s.padStart(parseInt(w, 10), z ? '0' : ' ') : s;
-    }));
+    out.push(
+      fmt.replace(/%(0?)(\d*)([dxXo])/, (_, z: string, w: string, t: string) => {
+        const s = t === 'd' ? String(i) : t === 'o' ? i.toString(8) : t === 'x' ? i.toString(16) : i.toString(16).toUpperCase();
+        return w ? s.padStart(parseInt(w, 10), z ? '0' : ' ') : s;
+      }),
+    );
     if (out.length > 100000) throw bad('with_sequence: too many items');
   }
   return out;

@@ -13,10 +13,15 @@ export async function runMeta(r: Runner, m: MetaIR, pr: PlayRun, hosts: HostStat
   const conds = [...inh.when, ...(m.when !== undefined ? [{ cond: m.when, source: m.source }] : [])];
   const holds = (h: HostState) => conds.every((c) => evalCondition(c.cond, scopeFor(pr.scope, h, inh), { source: c.source, what: 'when' }));
   const live = hosts.filter((h) => h.alive());
-  if (m.name && live.length) r.runCtx.events.emit({ type: 'task_start', name: m.name, action: 'meta', hosts: live.map((h) => h.name), handler: false, source: m.source });
+  if (m.name && live.length)
+    r.runCtx.events.emit({ type: 'task_start', name: m.name, action: 'meta', hosts: live.map((h) => h.name), handler: false, source: m.source });
   switch (m.action) {
     case 'flush_handlers':
-      await flushHandlers(r, pr, pr.batch.filter((h) => !h.unreachable));
+      await flushHandlers(
+        r,
+        pr,
+        pr.batch.filter((h) => !h.unreachable),
+      );
       return;
     case 'end_play':
     case 'end_batch':
@@ -31,7 +36,14 @@ export async function runMeta(r: Runner, m: MetaIR, pr: PlayRun, hosts: HostStat
       for (const h of live) {
         if (holds(h)) h.ended = true;
         // shown, not counted (as Ansible's meta results)
-        else r.runCtx.events.emit({ type: 'host_result', host: h.name, task: m.name ?? 'meta', status: 'skipped', result: { changed: false, skipped: true, skip_reason: 'end_host conditional evaluated to False, continuing execution' } });
+        else
+          r.runCtx.events.emit({
+            type: 'host_result',
+            host: h.name,
+            task: m.name ?? 'meta',
+            status: 'skipped',
+            result: { changed: false, skipped: true, skip_reason: 'end_host conditional evaluated to False, continuing execution' },
+          });
       }
       return;
     case 'clear_host_errors':

@@ -224,7 +224,10 @@ export class Runner {
     for (const p of play.varsPrompt) {
       if (p.name in this.runCtx.opts.extraVars) continue;
       if (!this.runCtx.prompt) {
-        if (p.default === undefined) throw new TsplayError('playbook', `vars_prompt: no terminal to ask for '${p.name}' and no default (give it with -e ${p.name}=...)`, { source: posOfKey(play.raw, 'vars_prompt') });
+        if (p.default === undefined)
+          throw new TsplayError('playbook', `vars_prompt: no terminal to ask for '${p.name}' and no default (give it with -e ${p.name}=...)`, {
+            source: posOfKey(play.raw, 'vars_prompt'),
+          });
         scope.prompted[p.name] = p.default;
         continue;
       }
@@ -278,13 +281,25 @@ export class Runner {
         if (e instanceof UnreachableError) {
           h.unreachable = true;
           h.stats.unreachable++;
-          this.runCtx.events.emit({ type: 'host_result', host: h.name, task: 'Gathering Facts', status: 'unreachable', result: { changed: false, unreachable: true, msg: e.message } });
+          this.runCtx.events.emit({
+            type: 'host_result',
+            host: h.name,
+            task: 'Gathering Facts',
+            status: 'unreachable',
+            result: { changed: false, unreachable: true, msg: e.message },
+          });
           return;
         }
         if (!(e instanceof TsplayError)) throw e;
         h.failed = true;
         h.stats.failed++;
-        this.runCtx.events.emit({ type: 'host_result', host: h.name, task: 'Gathering Facts', status: 'failed', result: { changed: false, failed: true, msg: e.format() } });
+        this.runCtx.events.emit({
+          type: 'host_result',
+          host: h.name,
+          task: 'Gathering Facts',
+          status: 'failed',
+          result: { changed: false, failed: true, msg: e.format() },
+        });
       }
     });
     this.updateBatchMagic(pr);
@@ -341,11 +356,16 @@ function order(names: string[], play: PlayIR, extra: Vars): string[] {
     case 'reverse_sorted':
       return [...names].sort().reverse();
     case 'shuffle':
-      return [...names].map((n) => [Math.random(), n] as const).sort((a, b) => a[0] - b[0]).map(([, n]) => n);
+      return [...names]
+        .map((n) => [Math.random(), n] as const)
+        .sort((a, b) => a[0] - b[0])
+        .map(([, n]) => n);
     case 'inventory':
       return names;
     default:
-      throw new TsplayError('playbook', `order: '${o}' is not one of inventory, reverse_inventory, sorted, reverse_sorted, shuffle`, { source: posOfKey(play.raw, 'order') });
+      throw new TsplayError('playbook', `order: '${o}' is not one of inventory, reverse_inventory, sorted, reverse_sorted, shuffle`, {
+        source: posOfKey(play.raw, 'order'),
+      });
   }
 }
 
@@ -367,7 +387,8 @@ function mayNeedFacts(play: PlayIR, scope: PlayScope): boolean {
   };
   [play.preTasks, play.tasks, play.postTasks, play.handlers].forEach(walk);
   const text = JSON.stringify(raws);
-  const connVars = /ansible_(host|port|user|password|become\w*|connection|ssh\w*|python_interpreter|check_mode|diff_mode|play_\w+|loop\w*|version|verbosity|facts_?|failed_\w+|index_var|run_tags|skip_tags|role_name|parent_role_names)\b/;
+  const connVars =
+    /ansible_(host|port|user|password|become\w*|connection|ssh\w*|python_interpreter|check_mode|diff_mode|play_\w+|loop\w*|version|verbosity|facts_?|failed_\w+|index_var|run_tags|skip_tags|role_name|parent_role_names)\b/;
   const m = text.match(/ansible_[a-z0-9_]+/g) ?? [];
   return unseen || text.includes('ansible_facts') || m.some((x) => !connVars.test(x)) || /\b(hostvars)\b/.test(text);
 }

@@ -18,7 +18,16 @@ import { executeModule } from './execute.js';
 import type { HostStatus } from './events.js';
 import type { HostState } from './host-state.js';
 import type { Cond, Inherited, PlayRun, RunContext } from './context.js';
-import { condsHold, evalConditional, evalResultConditions, resolveKeywords, taskConds, withConnectionSettings, type KeywordResolution, type TaskSettings } from './keywords.js';
+import {
+  condsHold,
+  evalConditional,
+  evalResultConditions,
+  resolveKeywords,
+  taskConds,
+  withConnectionSettings,
+  type KeywordResolution,
+  type TaskSettings,
+} from './keywords.js';
 import { itemLabel, loopItems } from './loops.js';
 import { registerSecret } from '../output/mask.js';
 import { FactCache } from '../facts/cache.js';
@@ -51,7 +60,12 @@ export function toBool(v: unknown): boolean {
 }
 
 /** Resolve a controller file like Ansible: role dir (files/ or templates/ first), then the playbook dir. */
-export function findControllerFile(src: string, kind: 'files' | 'templates', roleDir: string | undefined, playbookDir: string): { path?: string; searched: string[] } {
+export function findControllerFile(
+  src: string,
+  kind: 'files' | 'templates',
+  roleDir: string | undefined,
+  playbookDir: string,
+): { path?: string; searched: string[] } {
   if (isAbsolute(src)) return { path: existsSync(src) ? src : undefined, searched: [src] };
   const bases = [...(roleDir ? [resolve(roleDir, kind), roleDir, resolve(roleDir, 'tasks')] : []), resolve(playbookDir, kind), playbookDir];
   const searched = bases.map((b) => resolve(b, src));
@@ -185,7 +199,15 @@ async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, cond
       tag['ansible_index_var'] = indexVar;
     }
     if (extended) {
-      const loop: Vars = { index: i + 1, index0: i, revindex: items.length - i, revindex0: items.length - i - 1, first: i === 0, last: i === items.length - 1, length: items.length };
+      const loop: Vars = {
+        index: i + 1,
+        index0: i,
+        revindex: items.length - i,
+        revindex0: items.length - i - 1,
+        first: i === 0,
+        last: i === items.length - 1,
+        length: items.length,
+      };
       if (lc['extended_allitems'] !== false) loop['allitems'] = items;
       if (i > 0) loop['previtem'] = items[i - 1];
       if (i < items.length - 1) loop['nextitem'] = items[i + 1];
@@ -230,7 +252,14 @@ async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, cond
     const r = { ...o.result, ...tag };
     results.push(r);
     updates.push(...o.updates);
-    emit(o.status, r, { item: itemNoLog ? CENSORED_LABEL : label, ignored: false, delegatedTo: o.delegatedTo, delegatedAddr: o.delegatedAddr, diff: o.diff, noLog: itemNoLog });
+    emit(o.status, r, {
+      item: itemNoLog ? CENSORED_LABEL : label,
+      ignored: false,
+      delegatedTo: o.delegatedTo,
+      delegatedAddr: o.delegatedAddr,
+      diff: o.diff,
+      noLog: itemNoLog,
+    });
     if (o.status === 'changed' || r.changed) anyChanged = true;
     if (o.status === 'failed') {
       anyFailed = true;
@@ -239,7 +268,11 @@ async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, cond
     if (o.status === 'unreachable') return { status: 'unreachable', result: r, updates, settings };
     if (pause > 0 && i < items.length - 1) await new Promise((res) => setTimeout(res, pause * 1000));
   }
-  const agg: ResultData = { changed: anyChanged, msg: anyFailed ? 'One or more items failed' : allSkipped ? 'All items skipped' : 'All items completed', results };
+  const agg: ResultData = {
+    changed: anyChanged,
+    msg: anyFailed ? 'One or more items failed' : allSkipped ? 'All items skipped' : 'All items completed',
+    results,
+  };
   if (anyFailed) agg.failed = true;
   if (allSkipped) agg.skipped = true;
   const status: HostStatus = anyFailed ? 'failed' : allSkipped ? 'skipped' : anyChanged ? 'changed' : 'ok';
@@ -293,7 +326,8 @@ async function runOne(t: HostTask, vars: Vars, s: TaskSettings): Promise<OneResu
   const delegatedTo = s.delegateTo;
   const delegated = delegatedTo !== undefined && delegatedTo !== host.name;
   const connVars = withConnectionSettings(delegated ? runCtx.hostVarsOf(delegatedTo) : vars, s);
-  const delegatedAddr = delegated && typeof connVars['ansible_host'] === 'string' && connVars['ansible_host'] !== delegatedTo ? connVars['ansible_host'] : undefined;
+  const delegatedAddr =
+    delegated && typeof connVars['ansible_host'] === 'string' && connVars['ansible_host'] !== delegatedTo ? connVars['ansible_host'] : undefined;
   const facts = delegated ? new FactCache() : host.factCache;
   const playbookDir = pr.play.dir;
   const roleDir = (task.role ?? inh.role)?.dir;

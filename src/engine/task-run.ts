@@ -86,7 +86,8 @@ export async function runTask(r: Runner, call: TaskCall): Promise<void> {
   const name = displayName(task, () => scopeFor(pr.scope, live[0]!, inh));
   if (!handler && !(await selected(r, task, inh.tags, name))) return;
   for (const k of ['async', 'throttle', 'module_defaults']) {
-    if (task.raw[k] && task.raw[k] !== 0) runCtx.events.emit({ type: 'warning', message: `${name}: '${k}' is not supported and has no effect (the task runs as usual)` });
+    if (task.raw[k] && task.raw[k] !== 0)
+      runCtx.events.emit({ type: 'warning', message: `${name}: '${k}' is not supported and has no effect (the task runs as usual)` });
   }
   // every host's variables and keywords, resolved once (task vars included); run_once decides the targets
   const preps = new Map<HostState, HostPrep>();
@@ -95,7 +96,15 @@ export async function runTask(r: Runner, call: TaskCall): Promise<void> {
     preps.set(h, { vars, keywords: resolveKeywords(task, inh, vars, runCtx.opts) });
   }
   const targets = runOnceTargets(live, (h) => preps.get(h)!.keywords.settings.runOnce);
-  runCtx.events.emit({ type: 'task_start', name, action: task.action, hosts: targets.map((h) => h.name), handler, source: task.source, path: `${task.source.file}:${task.source.line}` });
+  runCtx.events.emit({
+    type: 'task_start',
+    name,
+    action: task.action,
+    hosts: targets.map((h) => h.name),
+    handler,
+    source: task.source,
+    path: `${task.source.file}:${task.source.line}`,
+  });
   const outcomes = new Map<HostState, Outcome>();
   const step: TaskInPlay = { pr, task, inh, displayName: name };
   await pmap(targets, runCtx.opts.forks, async (h) => {
@@ -177,7 +186,13 @@ function account(r: Runner, step: TaskInPlay, h: HostState, o: Outcome, shareWit
         t.failed = true;
         if (inh.rescuable) {
           t.pendingRescue = true;
-          t.registered['ansible_failed_task'] = { name: task.name ?? '', action: task.action, args: task.args, role: task.role?.name, path: `${task.source.file}:${task.source.line}` };
+          t.registered['ansible_failed_task'] = {
+            name: task.name ?? '',
+            action: task.action,
+            args: task.args,
+            role: task.role?.name,
+            path: `${task.source.file}:${task.source.line}`,
+          };
           t.registered['ansible_failed_result'] = registered(o.result);
         }
       }

@@ -63,7 +63,10 @@ export function scopeFor(play: PlayScope, host: HostState, ctx: VarContext = { l
     v['role_name'] = ctx.role.name;
     v['role_path'] = ctx.role.dir;
     v['ansible_role_name'] = ctx.role.name;
-    v['ansible_parent_role_names'] = chain.slice(0, -1).reverse().map((r) => r.name);
+    v['ansible_parent_role_names'] = chain
+      .slice(0, -1)
+      .reverse()
+      .map((r) => r.name);
   }
   return v;
 }

@@ -40,9 +40,10 @@ const STATES: readonly FeatureState[] = ['yes', 'module', 'no', 'unknown'];
 
 /** Parse features.sh's lines (NAME STATE DETAIL); a feature it did not print is 'unknown'. */
 export function parseFeatures(text: string, kernel = release()): KernelFeatures {
-  const features = Object.fromEntries(
-    FEATURE_NAMES.map((n) => [n, { state: 'unknown', detail: 'not reported by features.sh' }]),
-  ) as Record<FeatureName, Feature>;
+  const features = Object.fromEntries(FEATURE_NAMES.map((n) => [n, { state: 'unknown', detail: 'not reported by features.sh' }])) as Record<
+    FeatureName,
+    Feature
+  >;
   for (const l of text.split('\n')) {
     const m = /^(\S+)\s+(\S+)\s*(.*)$/.exec(l);
     if (!m || !(m[1]! in FEATURE_USES) || !STATES.includes(m[2] as FeatureState)) continue;

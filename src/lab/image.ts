@@ -13,13 +13,37 @@ import { runProc } from './run.js';
 
 /** python3 only so Ansible can target the same hosts (benchmark); waagent/cloud-init/firewalld/munge for modules. */
 export const IMAGE_PACKAGES: readonly string[] = [
-  'openssh-server', 'sudo', 'autofs', 'sendmail', 'sendmail-bin', 'sendmail-cf', 'm4', 'make', 'libreswan',
-  'iproute2', 'procps', 'nftables', 'python3', 'python3-apt', 'ifupdown', 'firewalld', 'waagent', 'cloud-init',
-  'munge', 'iputils-ping', 'less', 'systemd', 'systemd-sysv', 'dbus',
+  'openssh-server',
+  'sudo',
+  'autofs',
+  'sendmail',
+  'sendmail-bin',
+  'sendmail-cf',
+  'm4',
+  'make',
+  'libreswan',
+  'iproute2',
+  'procps',
+  'nftables',
+  'python3',
+  'python3-apt',
+  'ifupdown',
+  'firewalld',
+  'waagent',
+  'cloud-init',
+  'munge',
+  'iputils-ping',
+  'less',
+  'systemd',
+  'systemd-sysv',
+  'dbus',
   // WireGuard: the tools (wg, wg-quick) and the userspace implementation (kernels without the module)
-  'wireguard-tools', 'wireguard-go',
+  'wireguard-tools',
+  'wireguard-go',
   // Slurm 22.05: a lab host can be the controller or a cloud node of a real power-saving cycle
-  'slurmctld', 'slurmd', 'slurm-client',
+  'slurmctld',
+  'slurmd',
+  'slurm-client',
 ];
 
 export interface ImageInfo {

@@ -28,8 +28,7 @@ function quoted(v: string): Scalar {
 }
 
 export function inventoryYaml(s: LabState): string {
-  const group = (sudo: string) =>
-    Object.fromEntries(s.hosts.filter((h) => h.sudo === sudo).map((h) => [h.name, { ansible_host: h.ip }]));
+  const group = (sudo: string) => Object.fromEntries(s.hosts.filter((h) => h.sudo === sudo).map((h) => [h.name, { ansible_host: h.ip }]));
   const doc = {
     all: {
       vars: {

@@ -9,10 +9,7 @@ import { TsplayError } from '../errors.js';
 import { labKernelFeatures, type KernelFeatures } from './features.js';
 import { ensureRootfs } from './image.js';
 import { writeLabFiles } from './inventory.js';
-import {
-  bridgeIp, bridgeName, checkHostName, checkLabName, hostIp, netnsName, subnet, sudoFor, vethName,
-  type SudoChoice,
-} from './names.js';
+import { bridgeIp, bridgeName, checkHostName, checkLabName, hostIp, netnsName, subnet, sudoFor, vethName, type SudoChoice } from './names.js';
 import { LAB_MARKER, labDir, labScript, labsRoot } from './paths.js';
 import { runProc, type ProcResult } from './run.js';
 import { hostPid, labBridges, labDirs, readState, statePath, writeState, type LabHostState, type LabState } from './state.js';
@@ -76,9 +73,20 @@ export async function labUp(opts: UpOptions): Promise<LabState> {
       veth: vethName(k, j + 1),
     }));
     const state: LabState = {
-      name, dir, index: k, bridge: bridgeName(k), subnet: subnet(k), gateway: bridgeIp(k), rootfs: image.rootfs, key,
-      knownHosts: join(dir, 'known_hosts'), inventory: join(dir, 'inventory.yml'), sshConfig: join(dir, 'ssh_config'),
-      hosts: hostStates, createdAt: new Date().toISOString(), features,
+      name,
+      dir,
+      index: k,
+      bridge: bridgeName(k),
+      subnet: subnet(k),
+      gateway: bridgeIp(k),
+      rootfs: image.rootfs,
+      key,
+      knownHosts: join(dir, 'known_hosts'),
+      inventory: join(dir, 'inventory.yml'),
+      sshConfig: join(dir, 'ssh_config'),
+      hosts: hostStates,
+      createdAt: new Date().toISOString(),
+      features,
     };
     writeState(state);
     writeFileSync(join(dir, 'hosts.txt'), hostStates.map((h) => `${h.ip}\t${h.name}.lab.test ${h.name}\n`).join(''));

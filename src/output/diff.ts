@@ -10,5 +10,9 @@ export function renderDiff(d: FileDiff): string {
   if (before === after) return '';
   const patch = createTwoFilesPatch(d.beforeHeader ?? 'before', d.afterHeader ?? 'after', before, after, undefined, undefined, { context: 3 });
   // drop the "====" line jsdiff emits first
-  return patch.split('\n').filter((l, i) => !(i === 0 && l.startsWith('='))).join('\n').replace(/\n+$/, '\n');
+  return patch
+    .split('\n')
+    .filter((l, i) => !(i === 0 && l.startsWith('=')))
+    .join('\n')
+    .replace(/\n+$/, '\n');
 }

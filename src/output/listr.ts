@@ -25,7 +25,10 @@ export class ListrRenderer implements EventSink {
   /** lines printed by the plain renderer while a list is showing are held until it ends */
   private held: string[] = [];
 
-  constructor(readonly verbosity: number, readonly diff: boolean) {
+  constructor(
+    readonly verbosity: number,
+    readonly diff: boolean,
+  ) {
     this.plain = new PlainRenderer(verbosity, diff, (l) => this.held.push(l), COLOR);
   }
 

@@ -88,7 +88,10 @@ export function maskText(text: string): string {
   const t = mask(text);
   if (shortSecrets.size === 0 || !t) return t;
   if (!wordPattern) {
-    const alts = [...shortSecrets].sort((a, b) => b.length - a.length).map(escape).join('|');
+    const alts = [...shortSecrets]
+      .sort((a, b) => b.length - a.length)
+      .map(escape)
+      .join('|');
     // a word: after a line start, a blank, a quote, `=`, `:`, `(`, `[` or `,`; before a line end, a blank, a
     // quote, `,`, `;`, `)`, `]`, or a sentence's `.` `!` `?` `:` (so 12.7 or a.b.c never lose a part)
     wordPattern = new RegExp(`(?<=^|[\\s"'\`=:(\\[,])(?:${alts})(?=$|[\\s"'\`,;)\\]]|[.!?:](?:\\s|$))`, 'gmu');

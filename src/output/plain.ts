@@ -168,7 +168,10 @@ export class PlainRenderer implements EventSink {
 /** --json: one event per line (masked). */
 export class JsonRenderer implements EventSink {
   readonly diff = true;
-  constructor(readonly verbosity: number, private readonly out: (line: string) => void = (l) => process.stdout.write(l + '\n')) {}
+  constructor(
+    readonly verbosity: number,
+    private readonly out: (line: string) => void = (l) => process.stdout.write(l + '\n'),
+  ) {}
   emit(e: RunEvent): void {
     // no_log results are censored here too
     const ev = (e.type === 'host_result' || e.type === 'retry') && e.noLog ? { ...e, result: displayResult(e.result, { noLog: true }) } : e;

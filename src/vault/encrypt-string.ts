@@ -23,9 +23,11 @@ export function encryptStrings(vault: Vault, secret: VaultSecret, inputs: PlainI
   const err: string[] = [];
   const blocks = inputs.map((inp, i) => {
     if (many) {
-      err.push(inp.name
-        ? `# The encrypted version of variable ("${inp.name}", the string #${i + 1} from ${inp.from}).\n`
-        : `# The encrypted version of the string #${i + 1} from ${inp.from}.)\n`);
+      err.push(
+        inp.name
+          ? `# The encrypted version of variable ("${inp.name}", the string #${i + 1} from ${inp.from}).\n`
+          : `# The encrypted version of the string #${i + 1} from ${inp.from}.)\n`,
+      );
     }
     return formatCiphertextYaml(vault.encrypt(inp.text, secret), inp.name);
   });

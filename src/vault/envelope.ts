@@ -31,7 +31,10 @@ export function parseEnvelope(text: string): Envelope {
   }
   const vaultId = header.length >= 4 ? header[3]!.trim() : undefined;
   return {
-    payload: lines.slice(1).map((l) => l.trim()).join(''),
+    payload: lines
+      .slice(1)
+      .map((l) => l.trim())
+      .join(''),
     version: header[1]!.trim(),
     cipher: header[2]!.trim(),
     vaultId: vaultId || undefined,

@@ -46,7 +46,10 @@ function splitVaultId(slug: string): [string | undefined, string] {
 }
 
 function listEnv(v: string | undefined): string[] {
-  return (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  return (v ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 }
 
 /** Load every secret the options name, in Ansible's order. */
@@ -64,7 +67,12 @@ export async function loadVaultSecrets(src: SecretSources): Promise<VaultSecret[
   if (src.ask || (src.autoPrompt && !slugs.length && !envPassword)) slugs.push(`${DEFAULT_VAULT_ID}@prompt_ask_vault_pass`);
 
   const secrets: VaultSecret[] = [];
-  if (envPassword) secrets.push({ id: DEFAULT_VAULT_ID, password: nonEmpty(Buffer.from(envPassword, 'utf8'), `Invalid vault password was provided from ${PASSWORD_ENV}`), origin: PASSWORD_ENV });
+  if (envPassword)
+    secrets.push({
+      id: DEFAULT_VAULT_ID,
+      password: nonEmpty(Buffer.from(envPassword, 'utf8'), `Invalid vault password was provided from ${PASSWORD_ENV}`),
+      origin: PASSWORD_ENV,
+    });
   let lastError: unknown;
   for (const slug of slugs) {
     const [label, source] = splitVaultId(slug);
@@ -88,8 +96,12 @@ export async function loadVaultSecrets(src: SecretSources): Promise<VaultSecret[
 async function promptPassword(id: string, legacy: boolean, create: boolean, ask?: (p: string) => Promise<string>): Promise<Buffer> {
   if (!ask) throw new TsplayError('vault', 'cannot prompt for a vault password here');
   const prompts = create
-    ? legacy ? ['New Vault password: ', 'Confirm New Vault password: '] : [`New vault password (${id}): `, `Confirm new vault password (${id}): `]
-    : legacy ? ['Vault password: '] : [`Vault password (${id}): `];
+    ? legacy
+      ? ['New Vault password: ', 'Confirm New Vault password: ']
+      : [`New vault password (${id}): `, `Confirm new vault password (${id}): `]
+    : legacy
+      ? ['Vault password: ']
+      : [`Vault password (${id}): `];
   const answers: Buffer[] = [];
   for (const p of prompts) {
     let answer: string;
@@ -136,18 +148,31 @@ function runScript(path: string, args: string[], client: boolean, label?: string
       // stdin/stderr stay the terminal's so a script can prompt; a client's stderr is kept for the message
       child = spawn(path, args, { stdio: ['inherit', 'pipe', client ? 'pipe' : 'inherit'] });
     } catch (e) {
-      rej(new TsplayError('vault', `Problem running vault password script ${path} (${(e as Error).message}). If this is not a script, remove the executable bit from the file.`));
+      rej(
+        new TsplayError(
+          'vault',
+          `Problem running vault password script ${path} (${(e as Error).message}). If this is not a script, remove the executable bit from the file.`,
+        ),
+      );
       return;
     }
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout!.on('data', (d: Buffer) => out.push(d));
     child.stderr?.on('data', (d: Buffer) => err.push(d));
-    child.on('error', (e) => rej(new TsplayError('vault', `Problem running vault password script ${path} (${e.message}). If this is not a script, remove the executable bit from the file.`)));
+    child.on('error', (e) =>
+      rej(
+        new TsplayError(
+          'vault',
+          `Problem running vault password script ${path} (${e.message}). If this is not a script, remove the executable bit from the file.`,
+        ),
+      ),
+    );
     child.on('close', (code) => {
       const stderr = Buffer.concat(err).toString('utf8').trim();
       if (code === 0) return res(Buffer.concat(out));
-      if (client && code === 2) return rej(new TsplayError('vault', `Vault password client script ${path} did not find a secret for vault-id=${label}: ${stderr}`));
+      if (client && code === 2)
+        return rej(new TsplayError('vault', `Vault password client script ${path} did not find a secret for vault-id=${label}: ${stderr}`));
       rej(new TsplayError('vault', `Vault password script ${path} returned non-zero (${code})${stderr ? `: ${stderr}` : ''}`));
     });
   });

@@ -49,9 +49,7 @@ export class Vault {
     }
     if (env.cipher !== 'AES256') throw new TsplayError('vault', `${env.cipher} cipher could not be found${at}`);
     if (!this.secrets.length) throw new TsplayError('vault', `Attempting to decrypt but no vault secrets found${at}`, { hint: NO_SECRETS_HINT });
-    const ordered = env.vaultId
-      ? [...this.secrets.filter((s) => s.id === env.vaultId), ...this.secrets.filter((s) => s.id !== env.vaultId)]
-      : this.secrets;
+    const ordered = env.vaultId ? [...this.secrets.filter((s) => s.id === env.vaultId), ...this.secrets.filter((s) => s.id !== env.vaultId)] : this.secrets;
     for (const secret of ordered) {
       let plaintext: Buffer | null;
       try {
@@ -69,7 +67,10 @@ export class Vault {
     if (encryptVaultId) {
       const s = this.secrets.find((x) => x.id === encryptVaultId);
       if (!s) {
-        throw new TsplayError('options', `Did not find a match for --encrypt-vault-id=${encryptVaultId} in the known vault-ids [${this.secrets.map((x) => `'${x.id}'`).join(', ')}]`);
+        throw new TsplayError(
+          'options',
+          `Did not find a match for --encrypt-vault-id=${encryptVaultId} in the known vault-ids [${this.secrets.map((x) => `'${x.id}'`).join(', ')}]`,
+        );
       }
       return s;
     }

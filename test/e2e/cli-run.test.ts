@@ -106,16 +106,19 @@ describe('failures', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsplay-inv-'));
     const inv = join(dir, 'hosts.yml');
     // node2 needs a sudo password; this inventory does not give it
-    writeFileSync(inv, [
-      'all:',
-      '  vars:',
-      '    ansible_user: ops',
-      `    ansible_ssh_private_key_file: ${lab.key}`,
-      `    ansible_ssh_common_args: '-o UserKnownHostsFile=${lab.knownHosts}'`,
-      '  hosts:',
-      `    node2: {ansible_host: ${lab.host('node2').ip}}`,
-      '',
-    ].join('\n'));
+    writeFileSync(
+      inv,
+      [
+        'all:',
+        '  vars:',
+        '    ansible_user: ops',
+        `    ansible_ssh_private_key_file: ${lab.key}`,
+        `    ansible_ssh_common_args: '-o UserKnownHostsFile=${lab.knownHosts}'`,
+        '  hosts:',
+        `    node2: {ansible_host: ${lab.host('node2').ip}}`,
+        '',
+      ].join('\n'),
+    );
     const without = await tsplay(['run', join(PB, 'ping.yml'), '-i', inv]);
     expect(without.code, without.all).toBe(2);
     expect(without.stdout).toMatch(/sudo.*password/i);
@@ -132,7 +135,12 @@ describe('failures', () => {
     // give node1 another host's (valid, but wrong) keys
     const lines = readFileSync(lab.knownHosts, 'utf8').split('\n');
     const names = (l: string) => (l.split(' ')[0] ?? '').split(',');
-    const keyOf = (host: string, type: string) => lines.find((l) => names(l).includes(host) && l.split(' ')[1] === type)?.split(' ').slice(1).join(' ');
+    const keyOf = (host: string, type: string) =>
+      lines
+        .find((l) => names(l).includes(host) && l.split(' ')[1] === type)
+        ?.split(' ')
+        .slice(1)
+        .join(' ');
     const forged = lines
       .map((l) => (names(l).includes(lab.host('node1').ip) ? `${names(l).join(',')} ${keyOf(lab.host('node3').ip, l.split(' ')[1]!)}` : l))
       .join('\n');
@@ -194,7 +202,7 @@ describe('load errors', () => {
     expect(r.stderr).toContain("did you mean 'copy'?");
   });
 
-  it('an unknown argument is a load error with the argument\'s line (exit 4, nothing runs)', async () => {
+  it("an unknown argument is a load error with the argument's line (exit 4, nothing runs)", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsplay-pb-'));
     const f = join(dir, 'bad.yml');
     writeFileSync(f, '- hosts: node1\n  gather_facts: false\n  tasks:\n    - name: x\n      copy:\n        dest: /tmp/x\n        contnet: hi\n');

@@ -26,10 +26,12 @@ async function sh(host: string, cmd: string): Promise<string> {
 }
 
 /** run a module as root (node2 has sudo with a password) */
-const run = async (host: string, mod: string, args: Record<string, unknown>, check = false) => (await runModule(conns[host]!, mod, args, { become: true, check })).result;
+const run = async (host: string, mod: string, args: Record<string, unknown>, check = false) =>
+  (await runModule(conns[host]!, mod, args, { become: true, check })).result;
 
 /** first run changed, second run ok, and the module did not fail */
-const converge = async (host: string, mod: string, args: Record<string, unknown>) => (await convergeOn(conns[host]!, mod, args, { become: true, checkFirst: false })).first.result;
+const converge = async (host: string, mod: string, args: Record<string, unknown>) =>
+  (await convergeOn(conns[host]!, mod, args, { become: true, checkFirst: false })).first.result;
 
 beforeAll(async () => {
   lab = await startLab(LAB, { hosts: 2, sudo: 'mixed' });
@@ -48,7 +50,8 @@ afterAll(async () => {
 
 describe('resolv_conf', () => {
   const args = { nameservers: ['10.2.0.53', '10.2.0.54', '168.63.129.16'], search: ['cluster.example.com'], options: ['timeout:2'] };
-  const want = '# managed by tsplay (resolv_conf): local changes are overwritten\nsearch cluster.example.com\nnameserver 10.2.0.53\nnameserver 10.2.0.54\nnameserver 168.63.129.16\noptions timeout:2\n';
+  const want =
+    '# managed by tsplay (resolv_conf): local changes are overwritten\nsearch cluster.example.com\nnameserver 10.2.0.53\nnameserver 10.2.0.54\nnameserver 168.63.129.16\noptions timeout:2\n';
 
   it('check mode changes nothing; then changed, then ok; mode kept', async () => {
     const before = await sh('node1', 'cat /etc/resolv.conf; stat -c %a /etc/resolv.conf');
@@ -62,7 +65,10 @@ describe('resolv_conf', () => {
   });
 
   it('a systemd-resolved symlink is refused, then replaced when asked', async () => {
-    await sh('node2', 'mkdir -p /run/systemd/resolve && echo "nameserver 127.0.0.53" > /run/systemd/resolve/stub-resolv.conf && ln -sfn ../run/systemd/resolve/stub-resolv.conf /etc/resolv.conf');
+    await sh(
+      'node2',
+      'mkdir -p /run/systemd/resolve && echo "nameserver 127.0.0.53" > /run/systemd/resolve/stub-resolv.conf && ln -sfn ../run/systemd/resolve/stub-resolv.conf /etc/resolv.conf',
+    );
     const r = await run('node2', 'resolv_conf', args);
     expect(r.failed).toBe(true);
     expect(r.msg).toMatch(/symlink to \.\.\/run\/systemd\/resolve\/stub-resolv\.conf: systemd-resolved manages it/);
@@ -92,7 +98,10 @@ describe('sendmail_smarthost', () => {
   });
 
   it('an .mc edited but never rebuilt is detected and rebuilt (make)', async () => {
-    await sh('node2', "sed -i \"/^MAILER_DEFINITIONS/i define(\\`SMART_HOST', \\`[10.1.2.3]')dnl\" /etc/mail/sendmail.mc && grep -c SMART_HOST /etc/mail/sendmail.mc");
+    await sh(
+      'node2',
+      'sed -i "/^MAILER_DEFINITIONS/i define(\\`SMART_HOST\', \\`[10.1.2.3]\')dnl" /etc/mail/sendmail.mc && grep -c SMART_HOST /etc/mail/sendmail.mc',
+    );
     expect(await sh('node2', "grep '^DS' /etc/mail/sendmail.cf")).toBe('DS\n');
     const planned = await run('node2', 'sendmail_smarthost', { smart_host: '[10.1.2.3]', rebuild: 'make' }, true);
     expect(planned.msg).toMatch(/^rebuild \/etc\/mail\/sendmail\.cf \(DS is ''/);
@@ -152,12 +161,12 @@ describe('mount', () => {
   it('mounted: fstab line + mounted now; then ok', async () => {
     await converge('node2', 'mount', tmpfs);
     expect(await sh('node2', 'grep cnscratch /etc/fstab')).toBe('tmpfs /mnt/cnscratch tmpfs size=2m 0 0\n');
-    expect(await sh('node2', "awk '$2==\"/mnt/cnscratch\" {print $3}' /proc/mounts")).toBe('tmpfs\n');
+    expect(await sh('node2', 'awk \'$2=="/mnt/cnscratch" {print $3}\' /proc/mounts')).toBe('tmpfs\n');
   });
 
   it('opts changed: fstab rewritten and remounted', async () => {
     await converge('node2', 'mount', { ...tmpfs, opts: 'size=4m' });
-    expect(await sh('node2', "awk '$2==\"/mnt/cnscratch\" {print $4}' /proc/mounts")).toMatch(/size=4096k/);
+    expect(await sh('node2', 'awk \'$2=="/mnt/cnscratch" {print $4}\' /proc/mounts')).toMatch(/size=4096k/);
   });
 
   it('check mode of unmounted changes nothing; unmounted; absent removes the line', async () => {
@@ -188,7 +197,24 @@ describe('authorized_key', () => {
     await converge('node1', 'authorized_key', { user: 'alice', key: pub });
     expect(await sh('node1', 'stat -c "%a %U %G" /home/alice/.ssh /home/alice/.ssh/authorized_keys')).toBe('700 alice alice\n600 alice alice\n');
     expect(await sh('node1', 'cat /home/alice/.ssh/authorized_keys')).toBe(`${pub}\n`);
-    const out = execFileSync('ssh', ['-i', join(tmp, 'id'), '-o', 'IdentitiesOnly=yes', '-o', `UserKnownHostsFile=${lab.knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `alice@${lab.host('node1').ip}`, 'id -un'], { encoding: 'utf8' });
+    const out = execFileSync(
+      'ssh',
+      [
+        '-i',
+        join(tmp, 'id'),
+        '-o',
+        'IdentitiesOnly=yes',
+        '-o',
+        `UserKnownHostsFile=${lab.knownHosts}`,
+        '-o',
+        'StrictHostKeyChecking=yes',
+        '-o',
+        'BatchMode=yes',
+        `alice@${lab.host('node1').ip}`,
+        'id -un',
+      ],
+      { encoding: 'utf8' },
+    );
     expect(out).toBe('alice\n');
   });
 

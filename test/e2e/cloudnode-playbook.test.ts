@@ -39,7 +39,10 @@ async function sh(host: string, cmd: string): Promise<string> {
 
 /** Everything the play changes, as text (to prove check mode left it alone). */
 const snapshot = (host: string) =>
-  lab.exec(host, 'uname -n; cat /etc/hostname /etc/resolv.conf /etc/hosts; md5sum /etc/mail/sendmail.mc /etc/mail/sendmail.cf; getent passwd alice munge; ls /etc/auto.master.d /etc/munge; ls -la /home');
+  lab.exec(
+    host,
+    'uname -n; cat /etc/hostname /etc/resolv.conf /etc/hosts; md5sum /etc/mail/sendmail.mc /etc/mail/sendmail.cf; getent passwd alice munge; ls /etc/auto.master.d /etc/munge; ls -la /home',
+  );
 
 beforeAll(async () => {
   lab = await startLab(LAB, { hosts: ['onprem1', ...CLOUD], sudo: 'mixed' });
@@ -75,7 +78,7 @@ describe('cloudnode.yml on the lab site', () => {
   it('uname -n is the FQDN; resolv.conf lists on-prem DNS first, cloud DNS last', async () => {
     for (const h of CLOUD) {
       expect((await sh(h, 'uname -n')).trim()).toBe(`${h}.${SITE.domain}`);
-      const ns = (await sh(h, "awk '$1==\"nameserver\" {print $2}' /etc/resolv.conf")).trim().split('\n');
+      const ns = (await sh(h, 'awk \'$1=="nameserver" {print $2}\' /etc/resolv.conf')).trim().split('\n');
       expect(ns).toEqual([...SITE.onprem_dns, ...SITE.cloud_dns]);
       expect(await sh(h, "grep '^search' /etc/resolv.conf")).toBe(`search ${SITE.domain}\n`);
     }
@@ -92,7 +95,9 @@ describe('cloudnode.yml on the lab site', () => {
         for (const g of u.groups ?? []) expect(await sh(h, `id -nG ${u.name}`)).toContain(g);
       }
       const alice = SITE.cluster_users.find((u) => u.name === 'alice')!;
-      expect(await sh(h, 'stat -c "%a %U" /home/alice/.ssh /home/alice/.ssh/authorized_keys; cat /home/alice/.ssh/authorized_keys')).toBe(`700 alice\n600 alice\n${alice.ssh_keys!.join('\n')}\n`);
+      expect(await sh(h, 'stat -c "%a %U" /home/alice/.ssh /home/alice/.ssh/authorized_keys; cat /home/alice/.ssh/authorized_keys')).toBe(
+        `700 alice\n600 alice\n${alice.ssh_keys!.join('\n')}\n`,
+      );
     }
   });
 

@@ -113,7 +113,9 @@ describe('ssh transport', () => {
     const [name, type, key] = learned.trim().split(' ');
     expect(name).toBe(h.ip);
     // it is the host's real key: the same as the lab's known_hosts (from ssh-keyscan) has for that type
-    const labKeys = readFileSync(lab.knownHosts, 'utf8').split('\n').filter((l) => l.startsWith(`${h.name},${h.ip} `));
+    const labKeys = readFileSync(lab.knownHosts, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith(`${h.name},${h.ip} `));
     expect(labKeys.map((l) => l.split(' ').slice(1).join(' '))).toContain(`${type} ${key}`);
     await c.close();
     const strict = conn(target(h, { ansible_ssh_common_args: `-o UserKnownHostsFile=${kh}` }));
@@ -126,7 +128,9 @@ describe('ssh transport', () => {
     const h1 = lab.host('node1');
     const h3 = lab.host('node3');
     // node3's real ed25519 key, claimed for node1's address: what a man in the middle would present
-    const node3Line = readFileSync(lab.knownHosts, 'utf8').split('\n').find((l) => l.startsWith(`${h3.name},`) && l.includes(' ssh-ed25519 '))!;
+    const node3Line = readFileSync(lab.knownHosts, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`${h3.name},`) && l.includes(' ssh-ed25519 '))!;
     const kh = join(tmp, 'changed_known_hosts');
     writeFileSync(kh, `# old key\n${h1.ip} ${node3Line.split(' ').slice(1).join(' ')}\n`);
     for (const mode of ['yes', 'accept-new']) {
@@ -140,7 +144,9 @@ describe('ssh transport', () => {
 
   it('works with only an ecdsa entry in known_hosts (the negotiated key type follows known_hosts)', async () => {
     const h = lab.host('node1');
-    const ecdsa = readFileSync(lab.knownHosts, 'utf8').split('\n').find((l) => l.startsWith(`${h.name},`) && l.includes(' ecdsa-sha2-nistp256 '));
+    const ecdsa = readFileSync(lab.knownHosts, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`${h.name},`) && l.includes(' ecdsa-sha2-nistp256 '));
     expect(ecdsa).toBeTruthy();
     const kh = join(tmp, 'ecdsa_known_hosts');
     writeFileSync(kh, `${ecdsa}\n`);
@@ -157,7 +163,9 @@ describe('ssh transport', () => {
     expect((await c.run('id -un')).stdout).toBe('ops\n');
     const e = await error(conn(target(h, { ansible_ssh_private_key_file: undefined, ansible_password: 'nope' })).connect());
     expect(e).toBeInstanceOf(UnreachableError);
-    expect(e.message).toMatch(/authentication failed for user ops \(tried: password, keyboard-interactive\)|authentication failed for user ops \(tried: password\)/);
+    expect(e.message).toMatch(
+      /authentication failed for user ops \(tried: password, keyboard-interactive\)|authentication failed for user ops \(tried: password\)/,
+    );
     expect(e.message).not.toContain('nope');
   });
 

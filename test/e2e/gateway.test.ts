@@ -60,15 +60,22 @@ const IKE_UP = /STATE_V2_ESTABLISHED_IKE_SA/;
 const states = (host: string) => sh(play, host, 'ipsec showstates');
 
 /** What the play writes, with timestamps: proves check mode (and refusals) left the hosts alone. */
-const snapshot = (host: string) => sh(play, host, `cd /etc/ipsec.d && sha256sum ${CONN}.conf ${CONN}.secrets && stat -c '%n %Y %a' ${CONN}.conf ${CONN}.secrets && ls -a`);
+const snapshot = (host: string) =>
+  sh(play, host, `cd /etc/ipsec.d && sha256sum ${CONN}.conf ${CONN}.secrets && stat -c '%n %Y %a' ${CONN}.conf ${CONN}.secrets && ls -a`);
 
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'gw-e2e-'));
-  [play, mod] = await Promise.all([startLab('gwplay', { hosts: ['gw-onprem', 'gw-cloud', 'onprem1'], sudo: 'nopasswd' }), startLab('gwmod', { hosts: ['gw1', 'gw2'], sudo: 'mixed' })]);
+  [play, mod] = await Promise.all([
+    startLab('gwplay', { hosts: ['gw-onprem', 'gw-cloud', 'onprem1'], sudo: 'nopasswd' }),
+    startLab('gwmod', { hosts: ['gw1', 'gw2'], sudo: 'mixed' }),
+  ]);
   // the groups the playbook runs on, and the repository's gateway group vars next to them
   invDir = join(tmp, 'inventory');
   mkdirSync(join(invDir, 'group_vars'), { recursive: true });
-  writeFileSync(join(invDir, 'hosts.yml'), 'all:\n  children:\n    gateways:\n      hosts:\n        gw-onprem:\n        gw-cloud:\n    onprem_nodes:\n      hosts:\n        onprem1:\n');
+  writeFileSync(
+    join(invDir, 'hosts.yml'),
+    'all:\n  children:\n    gateways:\n      hosts:\n        gw-onprem:\n        gw-cloud:\n    onprem_nodes:\n      hosts:\n        onprem1:\n',
+  );
   copyFileSync(GROUP_VARS, join(invDir, 'group_vars', 'gateways.yml'));
   for (const h of mod.hosts) {
     const c = await connectLabHost(mod, h.name);
@@ -110,17 +117,29 @@ describe('playbooks/gateway.yml (lab gwplay)', () => {
     const onprem = play.host('gw-onprem').ip;
     const cloud = play.host('gw-cloud').ip;
     const conf = await sh(play, 'gw-onprem', `cat /etc/ipsec.d/${CONN}.conf`);
-    expect(conf).toContain(`conn ${CONN}\n\tleft=${onprem}\n\tleftsubnet=${VARS.vpn_onprem.subnet}\n\tright=${cloud}\n\trightsubnet=${VARS.vpn_cloud.subnet}\n`);
+    expect(conf).toContain(
+      `conn ${CONN}\n\tleft=${onprem}\n\tleftsubnet=${VARS.vpn_onprem.subnet}\n\tright=${cloud}\n\trightsubnet=${VARS.vpn_cloud.subnet}\n`,
+    );
     expect(conf).toContain('\tike=aes256-sha1;modp2048\n');
-    expect(await sh(play, 'gw-cloud', `grep -E 'left=|right=|subnet=' /etc/ipsec.d/${CONN}.conf`)).toBe(`\tleft=${cloud}\n\tleftsubnet=${VARS.vpn_cloud.subnet}\n\tright=${onprem}\n\trightsubnet=${VARS.vpn_onprem.subnet}\n`);
+    expect(await sh(play, 'gw-cloud', `grep -E 'left=|right=|subnet=' /etc/ipsec.d/${CONN}.conf`)).toBe(
+      `\tleft=${cloud}\n\tleftsubnet=${VARS.vpn_cloud.subnet}\n\tright=${onprem}\n\trightsubnet=${VARS.vpn_onprem.subnet}\n`,
+    );
     expect(await sh(play, 'gw-onprem', `stat -c '%a %U %G' /etc/ipsec.d/${CONN}.conf /etc/ipsec.d/${CONN}.secrets`)).toBe('644 root root\n600 root root\n');
     expect(await sh(play, 'gw-onprem', `tail -n1 /etc/ipsec.d/${CONN}.secrets`)).toBe(`${onprem} ${cloud} : PSK "${VARS.vpn_psk}"\n`);
 
     // kernel settings, persisted and live
-    expect(await sh(play, 'gw-onprem', 'sysctl -n net.ipv4.ip_forward net.ipv4.conf.all.rp_filter net.ipv4.conf.default.send_redirects net.ipv4.conf.default.accept_redirects')).toBe('1\n2\n0\n0\n');
+    expect(
+      await sh(
+        play,
+        'gw-onprem',
+        'sysctl -n net.ipv4.ip_forward net.ipv4.conf.all.rp_filter net.ipv4.conf.default.send_redirects net.ipv4.conf.default.accept_redirects',
+      ),
+    ).toBe('1\n2\n0\n0\n');
     expect(await sh(play, 'gw-onprem', 'cat /etc/sysctl.d/60-ipsec-gateway.conf')).toMatch(/net.ipv4.conf.all.rp_filter=2/);
     // firewalld (not running in the lab): the permanent configuration
-    expect(await sh(play, 'gw-onprem', 'firewall-offline-cmd --query-service=ipsec; firewall-offline-cmd --zone=trusted --query-source=10.2.0.0/16')).toBe('yes\nyes\n');
+    expect(await sh(play, 'gw-onprem', 'firewall-offline-cmd --query-service=ipsec; firewall-offline-cmd --zone=trusted --query-source=10.2.0.0/16')).toBe(
+      'yes\nyes\n',
+    );
     expect(await sh(play, 'gw-cloud', 'firewall-offline-cmd --zone=trusted --query-source=10.0.0.0/16')).toBe('yes\n');
 
     // both daemons negotiated: the IKE SA is established on both ends
@@ -173,11 +192,13 @@ describe('playbooks/gateway.yml (lab gwplay)', () => {
     expect(await Promise.all(['gw-onprem', 'gw-cloud'].map(snapshot))).toEqual(before);
   });
 
-  it('the seeds\' modp1024 proposal is refused before the host is touched', async () => {
+  it("the seeds' modp1024 proposal is refused before the host is touched", async () => {
     const before = await Promise.all(['gw-onprem', 'gw-cloud'].map(snapshot));
     const r = await gateway('-e', 'vpn_ike=aes256-sha1;modp1024');
     expect(r.code).toBe(2);
-    expect(r.stdout).toMatch(/playbooks\/gateway\.yml:\d+:\d+: libreswan_conn: ike='aes256-sha1;modp1024': DH group 'modp1024' \(group 2\) is not supported by Libreswan 4\.x/);
+    expect(r.stdout).toMatch(
+      /playbooks\/gateway\.yml:\d+:\d+: libreswan_conn: ike='aes256-sha1;modp1024': DH group 'modp1024' \(group 2\) is not supported by Libreswan 4\.x/,
+    );
     expect(r.stdout).toContain('Use modp2048 (DH group 14) or stronger: ike=aes256-sha1;modp2048');
     expect(await Promise.all(['gw-onprem', 'gw-cloud'].map(snapshot))).toEqual(before);
     // the running tunnel is untouched
@@ -213,7 +234,7 @@ describe('playbooks/gateway.yml (lab gwplay)', () => {
 });
 
 describe("the example site's values (inventory/group_vars/gateways.yml)", () => {
-  it('plan the seeds\' conn (with modp2048) on a lab host standing in for gw1, in check mode', async () => {
+  it("plan the seeds' conn (with modp2048) on a lab host standing in for gw1, in check mode", async () => {
     const dir = join(tmp, 'site');
     mkdirSync(join(dir, 'group_vars'), { recursive: true });
     copyFileSync(join(ROOT, 'inventory/group_vars/gateways.yml'), join(dir, 'group_vars', 'gateways.yml'));
@@ -223,7 +244,9 @@ describe("the example site's values (inventory/group_vars/gateways.yml)", () => 
     const before = await snapshot('gw-onprem');
     const r = await tsplay(['run', 'playbooks/gateway.yml', '-i', dir, '--check', '--diff', '-e', 'vault_vpn_psk=example-site-key-31415']);
     expect(r.code, r.all).toBe(0);
-    expect(r.stdout).toContain('+conn azure\n+\tleft=123.45.67.89\n+\tleftsubnet=10.2.0.0/16\n+\tleftsourceip=10.2.0.1\n+\tright=20.21.22.23\n+\trightsubnet=10.0.0.0/16\n');
+    expect(r.stdout).toContain(
+      '+conn azure\n+\tleft=123.45.67.89\n+\tleftsubnet=10.2.0.0/16\n+\tleftsourceip=10.2.0.1\n+\tright=20.21.22.23\n+\trightsubnet=10.0.0.0/16\n',
+    );
     expect(r.stdout).toContain('+\tike=aes256-sha1;modp2048\n');
     expect(r.stdout).toContain('+123.45.67.89 20.21.22.23 : PSK "********"');
     expect(r.all).not.toContain('example-site-key-31415');
@@ -232,7 +255,8 @@ describe("the example site's values (inventory/group_vars/gateways.yml)", () => 
 });
 
 describe('the modules one by one (lab gwmod)', () => {
-  const run = async (host: string, name: string, args: Record<string, unknown>, check = false) => (await runModule(conns[host]!, name, args, { become: true, check })).result;
+  const run = async (host: string, name: string, args: Record<string, unknown>, check = false) =>
+    (await runModule(conns[host]!, name, args, { become: true, check })).result;
   const conn = (over: Record<string, unknown> = {}) => ({
     name: 'multi',
     left: mod.host('gw1').ip,

@@ -123,7 +123,10 @@ describe.skipIf(!gate.available)(`hostlists as Slurm reads them (${gate.version 
       const names = expand(e);
       const shuffled = [...names].sort(() => rnd() - 0.5);
       for (const input of [e, names.join(','), shuffled.join(',')]) {
-        for (const [cmd, sorted] of [['hostlist', false], ['hostlistsorted', true]] as const) {
+        for (const [cmd, sorted] of [
+          ['hostlist', false],
+          ['hostlistsorted', true],
+        ] as const) {
           const want = scontrol('show', cmd, input).stdout;
           const got = fold(input, { sorted }) + '\n';
           if (want === got) continue;
@@ -139,7 +142,9 @@ describe.skipIf(!gate.available)(`hostlists as Slurm reads them (${gate.version 
       }
     }
     if (slurmLost.length) {
-      console.log(`${gate.version}: hostlistsorted lost names for ${slurmLost.length} inputs (tsplay keeps them), e.g. ${JSON.stringify(slurmLost[0]!.slice(0, 120))}`);
+      console.log(
+        `${gate.version}: hostlistsorted lost names for ${slurmLost.length} inputs (tsplay keeps them), e.g. ${JSON.stringify(slurmLost[0]!.slice(0, 120))}`,
+      );
     }
     expect(diffs).toEqual([]);
   });
@@ -161,13 +166,10 @@ describe.skipIf(!gate.available)(`hostlists as Slurm reads them (${gate.version 
     }
   });
 
-  it.each(['n[3-1]', 'n[]', 'n[1,,2]', 'n[a-b]', 'n[-1]', 'n[1--2]', 'n[1-2-3]', 'n[0-65536]', 'n[1-3]]'])(
-    gate.title('both reject %j'),
-    (e) => {
-      expect(scontrol('show', 'hostnames', e)).toMatchObject({ stdout: '', stderr: expect.stringContaining(`Invalid hostlist: ${e}`) });
-      expect(() => expand(e)).toThrow(HostlistError);
-    },
-  );
+  it.each(['n[3-1]', 'n[]', 'n[1,,2]', 'n[a-b]', 'n[-1]', 'n[1--2]', 'n[1-2-3]', 'n[0-65536]', 'n[1-3]]'])(gate.title('both reject %j'), (e) => {
+    expect(scontrol('show', 'hostnames', e)).toMatchObject({ stdout: '', stderr: expect.stringContaining(`Invalid hostlist: ${e}`) });
+    expect(() => expand(e)).toThrow(HostlistError);
+  });
 
   it(gate.title(`allows exactly the ${65536} names of n[0-65535], as Slurm does`), () => {
     expect(scontrol('show', 'hostnames', 'n[0-65535]').stdout).toBe(lines(expand('n[0-65535]')));

@@ -60,12 +60,14 @@ function runReal(bin: string, argv: string[]): Promise<Out> {
 async function pmap<T, R>(xs: T[], n: number, f: (x: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(xs.length);
   let i = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (i < xs.length) {
-      const k = i++;
-      out[k] = await f(xs[k]!);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (i < xs.length) {
+        const k = i++;
+        out[k] = await f(xs[k]!);
+      }
+    }),
+  );
   return out;
 }
 
@@ -75,29 +77,59 @@ const sub = (argv: string[]) => argv.filter((a, i) => !a.startsWith('-') && argv
 const generated: { az: string[][]; aws: string[][] } = { az: [], aws: [] };
 
 beforeAll(async () => {
-  for (const [bin, pkg] of [[AZ, 'azure-cli'], [AWS, 'awscli']]) {
+  for (const [bin, pkg] of [
+    [AZ, 'azure-cli'],
+    [AWS, 'awscli'],
+  ]) {
     if (!existsSync(bin)) throw new Error(`${bin} is missing: apt-get install -y --no-install-recommends ${pkg} (as .ci/run does)`);
   }
   // one az run first builds az's command index in the empty config dir (concurrent first runs each rebuild it)
   await runReal(AZ, ['account', 'show', '-o', 'json']);
   const dir = mkdtempSync(join(tmpdir(), 'tsplay-parsers-'));
   const azvm = join(dir, 'azvm.yml');
-  writeFileSync(azvm, `- hosts: localhost
+  writeFileSync(
+    azvm,
+    `- hosts: localhost
   gather_facts: false
   tasks:
     - azure_vm: { resource_group: rg-lab, name: vm1, state: started, subscription: HPC, poll_interval: 0, timeout: 30 }
       environment: "{{ image_cli_environment }}"
     - azure_vm: { resource_group: rg-lab, name: vm1, state: deallocated, poll_interval: 0, timeout: 30 }
       environment: "{{ image_cli_environment }}"
-`);
-  const vmDeallocated = (s: Record<string, unknown>) => ((s as { vms: Record<string, { power: string }> }).vms['rg-lab/vm1']!.power = 'deallocated', s);
+`,
+  );
+  const vmDeallocated = (s: Record<string, unknown>) => (((s as { vms: Record<string, { power: string }> }).vms['rg-lab/vm1']!.power = 'deallocated'), s);
   const runs = await Promise.all([
-    runWithStandins(['run', 'playbooks/image.yml', '-i', join(FIX, 'standin-builder.yml'), '-i', 'inventory/lab/', '--limit', 'image_builders', '--tags', 'capture'], { state: loadState('lab-azure-state.json') }),
-    runWithStandins(['run', 'playbooks/image.yml', '-i', join(FIX, 'standin-builder.yml'), '-i', 'inventory/lab/', '--limit', 'image_builders', '--tags', 'capture', '-e', 'azure_subscription=HPC'], { state: loadState('lab-azure-state.json') }),
-    runWithStandins(['run', 'playbooks/image.yml', '-i', join(FIX, 'standin-managed.yml'), '--tags', 'capture'], { state: { ...loadState('lab-azure-state.json'), vms: { 'rg-lab/vm1': { location: 'westeurope', power: 'running', hyperV: 'V2' } } } }),
+    runWithStandins(
+      ['run', 'playbooks/image.yml', '-i', join(FIX, 'standin-builder.yml'), '-i', 'inventory/lab/', '--limit', 'image_builders', '--tags', 'capture'],
+      { state: loadState('lab-azure-state.json') },
+    ),
+    runWithStandins(
+      [
+        'run',
+        'playbooks/image.yml',
+        '-i',
+        join(FIX, 'standin-builder.yml'),
+        '-i',
+        'inventory/lab/',
+        '--limit',
+        'image_builders',
+        '--tags',
+        'capture',
+        '-e',
+        'azure_subscription=HPC',
+      ],
+      { state: loadState('lab-azure-state.json') },
+    ),
+    runWithStandins(['run', 'playbooks/image.yml', '-i', join(FIX, 'standin-managed.yml'), '--tags', 'capture'], {
+      state: { ...loadState('lab-azure-state.json'), vms: { 'rg-lab/vm1': { location: 'westeurope', power: 'running', hyperV: 'V2' } } },
+    }),
     runWithStandins(['run', azvm, '-i', 'localhost,'], { state: vmDeallocated(loadState('lab-azure-state.json')) }),
     runWithStandins(['run', 'playbooks/image.yml', '-i', join(FIX, 'standin-aws.yml'), '--tags', 'capture'], { state: loadState('lab-aws-state.json') }),
-    runWithStandins(['run', 'playbooks/image.yml', '-i', join(FIX, 'standin-aws.yml'), '--tags', 'capture', '-e', 'aws_no_reboot=true', '-e', 'aws_profile=hpc'], { state: loadState('lab-aws-state.json') }),
+    runWithStandins(
+      ['run', 'playbooks/image.yml', '-i', join(FIX, 'standin-aws.yml'), '--tags', 'capture', '-e', 'aws_no_reboot=true', '-e', 'aws_profile=hpc'],
+      { state: loadState('lab-aws-state.json') },
+    ),
   ]);
   for (const r of runs) if (r.code !== 0) throw new Error(`stand-in flow failed:\n${r.all}`);
   const seen = new Set<string>();
@@ -114,8 +146,17 @@ beforeAll(async () => {
 describe('az (Debian azure-cli 2.45)', () => {
   it('tsplay generated every az subcommand of the pipeline', () => {
     expect([...new Set(generated.az.map(sub))].sort()).toEqual([
-      'account show', 'image create', 'image show', 'sig image-definition show', 'sig image-version create', 'sig image-version list', 'sig image-version show',
-      'vm deallocate', 'vm generalize', 'vm get-instance-view', 'vm start',
+      'account show',
+      'image create',
+      'image show',
+      'sig image-definition show',
+      'sig image-version create',
+      'sig image-version list',
+      'sig image-version show',
+      'vm deallocate',
+      'vm generalize',
+      'vm get-instance-view',
+      'vm start',
     ]);
   });
 
@@ -152,7 +193,10 @@ describe('az (Debian azure-cli 2.45)', () => {
     expect(missing.rc).toBe(2);
     expect(missing.stderr).toMatch(/the following arguments are required: --gallery-image-version\/-e/);
     const imageCreate = generated.az.find((a) => sub(a) === 'image create')!;
-    const badGen = await runReal(AZ, imageCreate.map((a) => (a === 'V2' ? 'V7' : a)));
+    const badGen = await runReal(
+      AZ,
+      imageCreate.map((a) => (a === 'V2' ? 'V7' : a)),
+    );
     expect(badGen.rc).toBe(2);
     expect(badGen.stderr).toMatch(/argument --hyper-v-generation: invalid choice: 'V7'|'V7' is not a valid value for '--hyper-v-generation'/);
   }, 120_000);
@@ -160,7 +204,12 @@ describe('az (Debian azure-cli 2.45)', () => {
 
 describe('aws (Debian awscli 2.9)', () => {
   it('tsplay generated every aws subcommand of the pipeline', () => {
-    expect([...new Set(generated.aws.map(sub))].sort()).toEqual(['ec2 create-image', 'ec2 describe-images', 'ec2 describe-instances', 'ec2 wait image-available']);
+    expect([...new Set(generated.aws.map(sub))].sort()).toEqual([
+      'ec2 create-image',
+      'ec2 describe-images',
+      'ec2 describe-instances',
+      'ec2 wait image-available',
+    ]);
   });
 
   it('each generated command line parses: only "Unable to locate credentials" (rc 253)', async () => {

@@ -13,7 +13,18 @@ import { describe, expect, it } from 'vitest';
 import { recap, tsplay } from '../harness/cli.js';
 import { FIX, loadState, runWithStandins } from '../fixtures/image/standin-run.js';
 
-const GALLERY = ['run', 'playbooks/image.yml', '-i', join(FIX, 'standin-builder.yml'), '-i', 'inventory/lab/', '--limit', 'image_builders', '--tags', 'capture'];
+const GALLERY = [
+  'run',
+  'playbooks/image.yml',
+  '-i',
+  join(FIX, 'standin-builder.yml'),
+  '-i',
+  'inventory/lab/',
+  '--limit',
+  'image_builders',
+  '--tags',
+  'capture',
+];
 const MANAGED = ['run', 'playbooks/image.yml', '-i', join(FIX, 'standin-managed.yml'), '--tags', 'capture'];
 const AWS = ['run', 'playbooks/image.yml', '-i', join(FIX, 'standin-aws.yml'), '--tags', 'capture'];
 
@@ -49,7 +60,9 @@ describe('image.yml capture on Azure: Compute Gallery version (stand-in az)', ()
       `az sig image-version show ${G} --gallery-image-version 1.0.10 -o json`,
     ]);
     expect(r.violations).toEqual([]);
-    expect(r.stdout).toContain(`"msg": "golden image: /subscriptions/${SUB}/resourceGroups/RG-LAB/providers/Microsoft.Compute/galleries/galLab/images/cloudnode/versions/1.0.10 (gallery version 1.0.10)"`);
+    expect(r.stdout).toContain(
+      `"msg": "golden image: /subscriptions/${SUB}/resourceGroups/RG-LAB/providers/Microsoft.Compute/galleries/galLab/images/cloudnode/versions/1.0.10 (gallery version 1.0.10)"`,
+    );
     expect(r.all).toMatch(/\[WARNING\]: vm1: azure_image: generalizing vm1 cannot be undone/);
     expect(recap(r.stdout)['vm1']).toMatchObject({ changed: 1, failed: 0 });
   });
@@ -62,14 +75,20 @@ describe('image.yml capture on Azure: Compute Gallery version (stand-in az)', ()
     expect(second.calls).toEqual(['az account show -o json', `az sig image-version list ${G} -o json`, 'az vm get-instance-view -g rg-lab -n vm1 -o json']);
     expect(recap(second.stdout)['vm1']).toMatchObject({ changed: 0, failed: 0 });
     expect(second.stdout).toContain('versions/1.0.10 (gallery version 1.0.10)');
-    expect(Object.keys((second.state as { definitions: Record<string, { versions: object }> }).definitions['rg-lab/galLab/cloudnode']!.versions)).toEqual(['1.0.0', '1.0.9', '1.0.10']);
+    expect(Object.keys((second.state as { definitions: Record<string, { versions: object }> }).definitions['rg-lab/galLab/cloudnode']!.versions)).toEqual([
+      '1.0.0',
+      '1.0.9',
+      '1.0.10',
+    ]);
   });
 
   it('check mode: reports the change, runs only reads, the cloud is unchanged', async () => {
     const r = await runWithStandins([...GALLERY, '--check'], { state: azureState() });
     expect(r.code, r.all).toBe(0);
     expect(r.calls.filter((c) => MUTATING.test(c))).toEqual([]);
-    expect(r.all).toMatch(/deallocate vm1, wait for PowerState\/deallocated, generalize vm1 \(irreversible: it can never be started again\), create version 1\.0\.10 of galLab\/cloudnode in westeurope northeurope=2/);
+    expect(r.all).toMatch(
+      /deallocate vm1, wait for PowerState\/deallocated, generalize vm1 \(irreversible: it can never be started again\), create version 1\.0\.10 of galLab\/cloudnode in westeurope northeurope=2/,
+    );
     expect(recap(r.stdout)['vm1']).toMatchObject({ changed: 1, failed: 0 });
     expect(r.stdout).toContain('"msg": "would: deallocate vm1, wait for PowerState/deallocated, generalize vm1');
     expect((r.state as { vms: Record<string, { power: string; generalized?: boolean }> }).vms['rg-lab/vm1']).toMatchObject({ power: 'running' });
@@ -87,7 +106,9 @@ describe('image.yml capture on Azure: Compute Gallery version (stand-in az)', ()
   it('a deallocation that outlasts image_timeout: fails, never generalizes', async () => {
     const r = await runWithStandins(GALLERY, { state: azureState({ transitionPolls: 1000 }), extraVars: { image_timeout: 1 } });
     expect(r.code).toBe(2);
-    expect(r.all).toMatch(/timed out after 1 s waiting for VM 'vm1' in resource group 'rg-lab' to be PowerState\/deallocated \(last seen: PowerState\/deallocating\)/);
+    expect(r.all).toMatch(
+      /timed out after 1 s waiting for VM 'vm1' in resource group 'rg-lab' to be PowerState\/deallocated \(last seen: PowerState\/deallocating\)/,
+    );
     expect(r.calls.some((c) => c.includes('generalize'))).toBe(false);
   });
 
@@ -96,7 +117,10 @@ describe('image.yml capture on Azure: Compute Gallery version (stand-in az)', ()
     expect(first.code).toBe(2);
     const again = await runWithStandins(GALLERY, { state: first.statePath });
     expect(again.code, again.all).toBe(0);
-    expect(again.calls.filter((c) => MUTATING.test(c))).toEqual(['az vm generalize -g rg-lab -n vm1', expect.stringMatching(/^az sig image-version create .* --gallery-image-version 1\.0\.10 /)]);
+    expect(again.calls.filter((c) => MUTATING.test(c))).toEqual([
+      'az vm generalize -g rg-lab -n vm1',
+      expect.stringMatching(/^az sig image-version create .* --gallery-image-version 1\.0\.10 /),
+    ]);
   });
 
   it('not logged in: one clear failure after `az account show`', async () => {
@@ -117,13 +141,15 @@ describe('image.yml capture on Azure: Compute Gallery version (stand-in az)', ()
   it('the VM does not exist', async () => {
     const r = await runWithStandins([...GALLERY, '-e', 'azure_vm_name=imgbuilder-typo'], { state: azureState() });
     expect(r.code).toBe(2);
-    expect(r.all).toMatch(/"msg": "az: VM 'imgbuilder-typo' in resource group 'rg-lab' not found \(ResourceNotFound\): \(ResourceNotFound\) The Resource 'Microsoft.Compute\/virtualMachines\/imgbuilder-typo' under resource group 'rg-lab' was not found/);
+    expect(r.all).toMatch(
+      /"msg": "az: VM 'imgbuilder-typo' in resource group 'rg-lab' not found \(ResourceNotFound\): \(ResourceNotFound\) The Resource 'Microsoft.Compute\/virtualMachines\/imgbuilder-typo' under resource group 'rg-lab' was not found/,
+    );
     expect(r.calls.filter((c) => MUTATING.test(c))).toEqual([]);
   });
 });
 
 describe('image.yml capture on Azure: managed image (stand-in az)', () => {
-  it('sequence (--location = the VM\'s region, not the resource group\'s), then idempotent', async () => {
+  it("sequence (--location = the VM's region, not the resource group's), then idempotent", async () => {
     const r = await runWithStandins(MANAGED, { state: azureState() });
     expect(r.code, r.all).toBe(0);
     expect(r.calls).toEqual([
@@ -142,7 +168,11 @@ describe('image.yml capture on Azure: managed image (stand-in az)', () => {
     expect(r.stdout).toContain(`"msg": "golden image: /subscriptions/${SUB}/resourceGroups/rg-lab/providers/Microsoft.Compute/images/cloudnode-debian12-2405"`);
     const again = await runWithStandins(MANAGED, { state: r.statePath });
     expect(again.code).toBe(0);
-    expect(again.calls).toEqual(['az account show -o json', 'az image show -g rg-lab -n cloudnode-debian12-2405 -o json', 'az vm get-instance-view -g rg-lab -n vm1 -o json']);
+    expect(again.calls).toEqual([
+      'az account show -o json',
+      'az image show -g rg-lab -n cloudnode-debian12-2405 -o json',
+      'az vm get-instance-view -g rg-lab -n vm1 -o json',
+    ]);
     expect(recap(again.stdout)['vm1']).toMatchObject({ changed: 0 });
   });
 
@@ -150,7 +180,9 @@ describe('image.yml capture on Azure: managed image (stand-in az)', () => {
     const first = await runWithStandins(MANAGED, { state: azureState() });
     const r = await runWithStandins([...MANAGED, '-e', 'azure_vm_name=vm2', '-e', 'azure_resource_group=rg-lab'], { state: first.statePath });
     expect(r.code).toBe(2);
-    expect(r.all).toMatch(/image 'cloudnode-debian12-2405' already exists in resource group 'rg-lab' \(made from .*virtualMachines\/vm1\): tsplay never overwrites an image; choose a new name/);
+    expect(r.all).toMatch(
+      /image 'cloudnode-debian12-2405' already exists in resource group 'rg-lab' \(made from .*virtualMachines\/vm1\): tsplay never overwrites an image; choose a new name/,
+    );
     expect(r.violations).toEqual([]);
   });
 });
@@ -189,7 +221,9 @@ describe('image.yml capture on AWS (stand-in aws)', () => {
   it('no credentials: one clear failure', async () => {
     const r = await runWithStandins(AWS, { state: { ...loadState('lab-aws-state.json'), credentials: false } });
     expect(r.code).toBe(2);
-    expect(r.all).toMatch(/"msg": "aws: Unable to locate credentials for root on \S+: run `aws configure` as root, set AWS_PROFILE, or give the host an instance profile"/);
+    expect(r.all).toMatch(
+      /"msg": "aws: Unable to locate credentials for root on \S+: run `aws configure` as root, set AWS_PROFILE, or give the host an instance profile"/,
+    );
     expect(r.calls).toHaveLength(1);
   });
 });
@@ -198,9 +232,14 @@ describe('azure_vm', () => {
   it('state: stopped is refused when the playbook loads, with the billing reason (file:line)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'azvm-'));
     const pb = join(dir, 'stop.yml');
-    writeFileSync(pb, '- hosts: localhost\n  gather_facts: false\n  tasks:\n    - azure_vm:\n        resource_group: rg-lab\n        name: vm1\n        state: stopped\n');
+    writeFileSync(
+      pb,
+      '- hosts: localhost\n  gather_facts: false\n  tasks:\n    - azure_vm:\n        resource_group: rg-lab\n        name: vm1\n        state: stopped\n',
+    );
     const r = await tsplay(['run', pb, '-i', 'localhost,']);
     expect(r.code).toBe(4); // a load-time (parse) error, as ansible-playbook exits
-    expect(r.all).toContain(`${pb}:7:9: azure_vm: state=stopped is refused: \`az vm stop\` powers the VM off but keeps it allocated, and Azure keeps billing it; use state=deallocated (\`az vm deallocate\`)`);
+    expect(r.all).toContain(
+      `${pb}:7:9: azure_vm: state=stopped is refused: \`az vm stop\` powers the VM off but keeps it allocated, and Azure keeps billing it; use state=deallocated (\`az vm deallocate\`)`,
+    );
   });
 });

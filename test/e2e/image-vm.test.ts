@@ -35,7 +35,11 @@ interface Ev {
   message?: string;
   result?: Record<string, unknown>;
 }
-const events = (stdout: string): Ev[] => stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Ev);
+const events = (stdout: string): Ev[] =>
+  stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Ev);
 const results = (evs: Ev[]) => evs.filter((e) => e.type === 'host_result').map((e) => [e.task, e.status]);
 
 const DEPROVISION = (host: string, extra: string[] = []) => ['run', join(FIX, 'deprovision.yml'), '-i', lab.inventory, '--limit', host, '--json', ...extra];
@@ -58,16 +62,23 @@ beforeAll(async () => {
   lab = await startLab(LAB, { hosts: ['vm1', 'azvm', 'civm'] });
   // azvm: what Azure provisioning leaves on a VM (ovf-env.xml is the file waagent reads the admin user from)
   await sh('azvm', 'cat > /var/lib/waagent/ovf-env.xml', readFileSync(join(FIX, 'ovf-env.xml'), 'utf8'));
-  await sh('azvm', `useradd -m -s /bin/bash azureuser && echo 'azureuser ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/waagent
+  await sh(
+    'azvm',
+    `useradd -m -s /bin/bash azureuser && echo 'azureuser ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/waagent
 echo 'ls -la' > /home/azureuser/.bash_history; echo 'az login' > /root/.bash_history; echo 'sudo -i' > /home/ops/.bash_history
 mkdir -p /var/lib/dhcp && echo 'lease { fixed-address 10.0.1.4; }' > /var/lib/dhcp/dhclient.eth0.leases
 printf 'nameserver 10.2.0.53\\nnameserver 168.63.129.16\\nsearch cluster.example.com\\n' > /etc/resolv.conf
 echo 4c4c4544004d3510804bc4c04f524432 > /etc/machine-id
-echo 'root:builder-root-pw' | chpasswd`);
+echo 'root:builder-root-pw' | chpasswd`,
+  );
   // civm: a real cloud-init instance (NoCloud seed), as a non-Azure builder has after its first boot
-  await sh('civm', `mkdir -p /var/lib/cloud/seed/nocloud && cat > /var/lib/cloud/seed/nocloud/meta-data && printf '#cloud-config\\n{}\\n' > /var/lib/cloud/seed/nocloud/user-data
+  await sh(
+    'civm',
+    `mkdir -p /var/lib/cloud/seed/nocloud && cat > /var/lib/cloud/seed/nocloud/meta-data && printf '#cloud-config\\n{}\\n' > /var/lib/cloud/seed/nocloud/user-data
 echo 'datasource_list: [ NoCloud, None ]' > /etc/cloud/cloud.cfg.d/90_lab.cfg
-timeout 120 cloud-init init --local >/dev/null 2>&1; echo 'make' > /root/.bash_history`, readFileSync(join(FIX, 'nocloud-meta-data'), 'utf8'));
+timeout 120 cloud-init init --local >/dev/null 2>&1; echo 'make' > /root/.bash_history`,
+    readFileSync(join(FIX, 'nocloud-meta-data'), 'utf8'),
+  );
 }, 300_000);
 
 afterAll(() => stopLab(LAB));
@@ -80,13 +91,26 @@ describe('vm_deprovision with waagent (azvm)', () => {
     const r = await tsplay(DEPROVISION('azvm', ['--check']));
     expect(r.code, r.all).toBe(0);
     const evs = events(r.stdout);
-    expect(results(evs)).toEqual([['deprovision', 'changed'], ['deprovision again', 'changed'], ['deprovision again in check mode', 'changed']]);
+    expect(results(evs)).toEqual([
+      ['deprovision', 'changed'],
+      ['deprovision again', 'changed'],
+      ['deprovision again in check mode', 'changed'],
+    ]);
     const first = evs.find((e) => e.type === 'host_result')!.result!;
-    expect(first.msg).toBe('waagent: remove waagent state in /var/lib/waagent, account azureuser, ssh host key ×4, /etc/resolv.conf, DHCP lease, the root password (Provisioning.DeleteRootPassword=y), shell history ×3, /etc/machine-id');
+    expect(first.msg).toBe(
+      'waagent: remove waagent state in /var/lib/waagent, account azureuser, ssh host key ×4, /etc/resolv.conf, DHCP lease, the root password (Provisioning.DeleteRootPassword=y), shell history ×3, /etc/machine-id',
+    );
     expect(first.would_remove).toContain('account azureuser and its home /home/azureuser (the provisioned user, from ovf-env.xml)');
-    expect(first.commands).toEqual(['waagent -deprovision+user -force', 'rm -f -- /root/.bash_history /home/azureuser/.bash_history /home/ops/.bash_history', ': > /etc/machine-id && { [ -L /var/lib/dbus/machine-id ] || rm -f /var/lib/dbus/machine-id; }', 'sync']);
+    expect(first.commands).toEqual([
+      'waagent -deprovision+user -force',
+      'rm -f -- /root/.bash_history /home/azureuser/.bash_history /home/ops/.bash_history',
+      ': > /etc/machine-id && { [ -L /var/lib/dbus/machine-id ] || rm -f /var/lib/dbus/machine-id; }',
+      'sync',
+    ]);
     const warnings = evs.filter((e) => e.type === 'warning').map((e) => e.message);
-    expect(warnings).toContain('azvm: vm_deprovision: this cannot be undone: waagent removes this VM\'s identity (waagent state in /var/lib/waagent, account azureuser, ssh host key ×4, /etc/resolv.conf, DHCP lease, the root password (Provisioning.DeleteRootPassword=y), shell history ×3, /etc/machine-id); new ssh logins may fail afterwards; the VM is only fit to be captured as an image');
+    expect(warnings).toContain(
+      "azvm: vm_deprovision: this cannot be undone: waagent removes this VM's identity (waagent state in /var/lib/waagent, account azureuser, ssh host key ×4, /etc/resolv.conf, DHCP lease, the root password (Provisioning.DeleteRootPassword=y), shell history ×3, /etc/machine-id); new ssh logins may fail afterwards; the VM is only fit to be captured as an image",
+    );
     expect(warnings.join('\n')).toMatch(/waagent deletes \/etc\/resolv.conf \(nameservers 10\.2\.0\.53, 168\.63\.129\.16\)/);
     expect(await sh('azvm', IDENTITY)).toBe(before);
   });
@@ -94,7 +118,11 @@ describe('vm_deprovision with waagent (azvm)', () => {
   it('runs the real waagent -deprovision+user: changed, then ok twice (same connection)', async () => {
     const r = await tsplay(DEPROVISION('azvm'));
     expect(r.code, r.all).toBe(0);
-    expect(results(events(r.stdout))).toEqual([['deprovision', 'changed'], ['deprovision again', 'ok'], ['deprovision again in check mode', 'ok']]);
+    expect(results(events(r.stdout))).toEqual([
+      ['deprovision', 'changed'],
+      ['deprovision again', 'ok'],
+      ['deprovision again in check mode', 'ok'],
+    ]);
     expect((await sh('azvm', IDENTITY)).split('\n')).toEqual([
       '0', // ssh host keys
       'no-resolv',
@@ -135,16 +163,37 @@ describe('vm_deprovision with cloud-init (civm)', () => {
   it('cloud-init clean: changed, ok, ok; host keys stay, so a new run (new login) is ok too', async () => {
     const r = await tsplay(DEPROVISION('civm', ['-e', 'method=cloud-init']));
     expect(r.code, r.all).toBe(0);
-    expect(results(events(r.stdout))).toEqual([['deprovision', 'changed'], ['deprovision again', 'ok'], ['deprovision again in check mode', 'ok']]);
-    expect(await sh('civm', 'ls -A /var/lib/cloud | wc -l; ls /var/log/cloud-init*.log 2>/dev/null | wc -l; ls /etc/ssh | grep -c ^ssh_host_')).toBe('0\n0\n4\n');
+    expect(results(events(r.stdout))).toEqual([
+      ['deprovision', 'changed'],
+      ['deprovision again', 'ok'],
+      ['deprovision again in check mode', 'ok'],
+    ]);
+    expect(await sh('civm', 'ls -A /var/lib/cloud | wc -l; ls /var/log/cloud-init*.log 2>/dev/null | wc -l; ls /etc/ssh | grep -c ^ssh_host_')).toBe(
+      '0\n0\n4\n',
+    );
     const again = await tsplay(DEPROVISION('civm', ['-e', 'method=cloud-init']));
     expect(again.code, again.all).toBe(0);
-    expect(results(events(again.stdout))).toEqual([['deprovision', 'ok'], ['deprovision again', 'ok'], ['deprovision again in check mode', 'ok']]);
+    expect(results(events(again.stdout))).toEqual([
+      ['deprovision', 'ok'],
+      ['deprovision again', 'ok'],
+      ['deprovision again in check mode', 'ok'],
+    ]);
   });
 });
 
 describe('playbooks/image.yml on the lab builder (vm1), Azure side on the stand-in', () => {
-  const args = () => ['run', 'playbooks/image.yml', '-i', lab.inventory, '-i', 'inventory/lab/', '-i', join(FIX, 'lab-builder.yml'), '--limit', 'image_builders'];
+  const args = () => [
+    'run',
+    'playbooks/image.yml',
+    '-i',
+    lab.inventory,
+    '-i',
+    'inventory/lab/',
+    '-i',
+    join(FIX, 'lab-builder.yml'),
+    '--limit',
+    'image_builders',
+  ];
   let statePath = '';
 
   it('builder started → configured as a cloud node → deprovisioned → deallocated → generalized → gallery version', async () => {
@@ -156,19 +205,30 @@ describe('playbooks/image.yml on the lab builder (vm1), Azure side on the stand-
       'az vm start -g rg-lab -n vm1 --no-wait',
       'az vm deallocate -g rg-lab -n vm1 --no-wait',
       'az vm generalize -g rg-lab -n vm1',
-      expect.stringMatching(/^az sig image-version create -g rg-lab --gallery-name galLab --gallery-image-definition cloudnode --gallery-image-version 1\.0\.10 --virtual-machine \S+\/virtualMachines\/vm1 --location westeurope --target-regions westeurope northeurope=2 --no-wait$/),
+      expect.stringMatching(
+        /^az sig image-version create -g rg-lab --gallery-name galLab --gallery-image-definition cloudnode --gallery-image-version 1\.0\.10 --virtual-machine \S+\/virtualMachines\/vm1 --location westeurope --target-regions westeurope northeurope=2 --no-wait$/,
+      ),
     ]);
     expect(r.violations).toEqual([]);
     expect(r.stdout).toMatch(/"msg": "golden image: \S+\/galleries\/galLab\/images\/cloudnode\/versions\/1\.0\.10 \(gallery version 1\.0\.10\)"/);
     // the cloud-node configuration is in the image, the builder's identity is not
-    expect(await sh('vm1', 'getent passwd alice | cut -d: -f3; stat -c %U:%a /etc/munge/munge.key; ls /etc/ssh | grep -c ^ssh_host_; [ -e /etc/resolv.conf ] && echo resolv || echo no-resolv')).toBe('20002\nmunge:400\n0\nno-resolv\n');
+    expect(
+      await sh(
+        'vm1',
+        'getent passwd alice | cut -d: -f3; stat -c %U:%a /etc/munge/munge.key; ls /etc/ssh | grep -c ^ssh_host_; [ -e /etc/resolv.conf ] && echo resolv || echo no-resolv',
+      ),
+    ).toBe('20002\nmunge:400\n0\nno-resolv\n');
     expect(recap(r.stdout)['vm1']).toMatchObject({ failed: 0, unreachable: 0 });
   });
 
   it('rerun of the capture (--tags capture): ok, nothing created', async () => {
     const r = await runWithStandins([...args(), '--tags', 'capture'], { state: statePath, extraVars: CLOUDNODE_VARS });
     expect(r.code, r.all).toBe(0);
-    expect(r.calls).toEqual(['az account show -o json', 'az sig image-version list -g rg-lab --gallery-name galLab --gallery-image-definition cloudnode -o json', 'az vm get-instance-view -g rg-lab -n vm1 -o json']);
+    expect(r.calls).toEqual([
+      'az account show -o json',
+      'az sig image-version list -g rg-lab --gallery-name galLab --gallery-image-definition cloudnode -o json',
+      'az vm get-instance-view -g rg-lab -n vm1 -o json',
+    ]);
     expect(recap(r.stdout)['vm1']).toMatchObject({ changed: 0, failed: 0 });
   });
 

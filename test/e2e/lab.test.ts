@@ -127,10 +127,14 @@ describe('lab labtest: 3 hosts, sudo mixed', () => {
     expect((await labCli(['status', '--name', lab.name])).stdout).toContain(`features at up: kernel ${k.kernel}: autofs ${k.features.autofs.state},`);
     // hosts share the kernel: each probe inside a host succeeds exactly where the feature was found
     const inHost = async (cmd: string) => (await sh(lab, 'node1', cmd)).rc === 0;
-    expect(await inHost("awk '$NF == \"autofs\" { f = 1 } END { exit !f }' /proc/filesystems")).toBe(hasFeature(k, 'autofs'));
+    expect(await inHost('awk \'$NF == "autofs" { f = 1 } END { exit !f }\' /proc/filesystems')).toBe(hasFeature(k, 'autofs'));
     expect(await inHost('ip tuntap add dev t0 mode tun && ip link del t0')).toBe(hasFeature(k, 'tun'));
     expect(await inHost('ip link add w0 type wireguard && ip link del w0')).toBe(hasFeature(k, 'wireguard'));
-    expect(await inHost("ip xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x100 mode tunnel enc 'cbc(aes)' 0x00112233445566778899aabbccddeeff auth-trunc 'hmac(sha1)' 0x00112233445566778899aabbccddeeff00112233 96 && ip xfrm state flush")).toBe(hasFeature(k, 'xfrm'));
+    expect(
+      await inHost(
+        "ip xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x100 mode tunnel enc 'cbc(aes)' 0x00112233445566778899aabbccddeeff auth-trunc 'hmac(sha1)' 0x00112233445566778899aabbccddeeff00112233 96 && ip xfrm state flush",
+      ),
+    ).toBe(hasFeature(k, 'xfrm'));
   });
 
   it('runs sshd on port 22 of every host', async () => {
@@ -146,14 +150,33 @@ describe('lab labtest: 3 hosts, sudo mixed', () => {
     // the same via plain OpenSSH options on the IP (what Ansible and tsplay do)
     const h2 = lab.host('node2');
     const ssh = (known: string) =>
-      spawnSync('ssh', ['-i', lab.key, '-o', `UserKnownHostsFile=${known}`, '-o', 'GlobalKnownHostsFile=/dev/null',
-        '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `ops@${h2.ip}`, 'hostname'], { encoding: 'utf8' });
+      spawnSync(
+        'ssh',
+        [
+          '-i',
+          lab.key,
+          '-o',
+          `UserKnownHostsFile=${known}`,
+          '-o',
+          'GlobalKnownHostsFile=/dev/null',
+          '-o',
+          'StrictHostKeyChecking=yes',
+          '-o',
+          'BatchMode=yes',
+          `ops@${h2.ip}`,
+          'hostname',
+        ],
+        { encoding: 'utf8' },
+      );
     expect(ssh(lab.knownHosts).stdout.trim()).toBe('node2');
     // strictness is real: an empty known_hosts, or another host's keys under this IP, are refused
     const tmp = mkdtempSync(join(tmpdir(), 'labtest-kh-'));
     writeFileSync(join(tmp, 'empty'), '');
-    const other = readFileSync(lab.knownHosts, 'utf8').split('\n').filter((l) => l.startsWith('node1,'))
-      .map((l) => l.replace(/^node1,\S+/, `node2,${h2.ip}`)).join('\n');
+    const other = readFileSync(lab.knownHosts, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('node1,'))
+      .map((l) => l.replace(/^node1,\S+/, `node2,${h2.ip}`))
+      .join('\n');
     writeFileSync(join(tmp, 'wrong'), other + '\n');
     const empty = ssh(join(tmp, 'empty'));
     expect(empty.status).not.toBe(0);
@@ -162,7 +185,10 @@ describe('lab labtest: 3 hosts, sudo mixed', () => {
     expect(wrong.status).not.toBe(0);
     expect(wrong.stderr).toMatch(/HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
     // every host has its own host keys
-    const keys = readFileSync(lab.knownHosts, 'utf8').trim().split('\n').map((l) => l.split(' ')[2]);
+    const keys = readFileSync(lab.knownHosts, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ')[2]);
     expect(new Set(keys).size).toBe(keys.length);
   });
 

@@ -28,7 +28,12 @@ async function sh(host: string, cmd: string): Promise<string> {
   return r.stdout;
 }
 
-async function run(host: LabHost, module: string, args: Record<string, unknown>, opts: RunModuleOpts = {}): Promise<ResultData & { commands: number; ms: number }> {
+async function run(
+  host: LabHost,
+  module: string,
+  args: Record<string, unknown>,
+  opts: RunModuleOpts = {},
+): Promise<ResultData & { commands: number; ms: number }> {
   const t0 = performance.now();
   const r = await runModule(connection(host), module, args, opts);
   return { ...r.result, commands: r.commands.length, ms: performance.now() - t0 };
@@ -60,7 +65,13 @@ describe.each(['node1', 'node2'])('file modules on %s', (name) => {
 
   it('copy with become writes a root-owned file in /etc; diff shows the change', async () => {
     const dest = '/etc/tsplay-copy.conf';
-    const { first } = await converge(host(), 'copy', { content: 'listen=0.0.0.0\n', dest, mode: '0640' }, `stat -c '%U %G %a' ${dest} 2>&1; cat ${dest} 2>&1`, become);
+    const { first } = await converge(
+      host(),
+      'copy',
+      { content: 'listen=0.0.0.0\n', dest, mode: '0640' },
+      `stat -c '%U %G %a' ${dest} 2>&1; cat ${dest} 2>&1`,
+      become,
+    );
     expect(first.diff![0]).toMatchObject({ before: '', after: 'listen=0.0.0.0\n' });
     expect(await sh(name, `stat -c '%U %G %a' ${dest}; cat ${dest}`)).toBe('root root 640\nlisten=0.0.0.0\n');
     const changed = await run(host(), 'copy', { content: 'listen=127.0.0.1\n', dest }, { ...become, diff: true });
@@ -68,7 +79,7 @@ describe.each(['node1', 'node2'])('file modules on %s', (name) => {
     expect(await sh(name, `stat -c '%U %G %a' ${dest}`)).toBe('root root 640\n'); // kept on rewrite
   });
 
-  it('without become: files in the login user\'s home belong to ops; /etc is refused cleanly', async () => {
+  it("without become: files in the login user's home belong to ops; /etc is refused cleanly", async () => {
     await converge(host(), 'copy', { content: 'x\n', dest: '/home/ops/tsplay.txt' }, 'stat -c "%U %a" /home/ops/tsplay.txt 2>&1');
     expect(await sh(name, 'stat -c "%U %G %a" /home/ops/tsplay.txt')).toBe('ops ops 644\n');
     const denied = await run(host(), 'copy', { content: 'x\n', dest: '/etc/tsplay-denied' });
@@ -79,7 +90,13 @@ describe.each(['node1', 'node2'])('file modules on %s', (name) => {
 
   it('template renders variables; owner and mode are kept when rewriting an existing file', async () => {
     await sh(name, 'printf "old\\n" > /etc/tsplay-motd && chown ops:ops /etc/tsplay-motd && chmod 604 /etc/tsplay-motd');
-    const { first } = await converge(host(), 'template', { src: 'files/hello.conf.ejs', dest: '/etc/tsplay-motd' }, 'cat /etc/tsplay-motd; stat -c "%U %G %a" /etc/tsplay-motd', { ...become, vars: { port: 22 } });
+    const { first } = await converge(
+      host(),
+      'template',
+      { src: 'files/hello.conf.ejs', dest: '/etc/tsplay-motd' },
+      'cat /etc/tsplay-motd; stat -c "%U %G %a" /etc/tsplay-motd',
+      { ...become, vars: { port: 22 } },
+    );
     expect(first.diff![0]).toMatchObject({ before: 'old\n', after: `hello ${name}\nport=22\n` });
     expect(await sh(name, 'stat -c "%U %G %a" /etc/tsplay-motd')).toBe('ops ops 604\n');
   });
@@ -99,24 +116,54 @@ describe.each(['node1', 'node2'])('file modules on %s', (name) => {
 
   it('lineinfile and blockinfile edit in place, backup like Ansible', async () => {
     await sh(name, 'printf "PermitRootLogin yes\\nUsePAM yes\\n" > /etc/tsplay-sshd && chmod 600 /etc/tsplay-sshd');
-    const { first } = await converge(host(), 'lineinfile', { path: '/etc/tsplay-sshd', regexp: '^#?PermitRootLogin', line: 'PermitRootLogin no', backup: true }, 'cat /etc/tsplay-sshd', become);
+    const { first } = await converge(
+      host(),
+      'lineinfile',
+      { path: '/etc/tsplay-sshd', regexp: '^#?PermitRootLogin', line: 'PermitRootLogin no', backup: true },
+      'cat /etc/tsplay-sshd',
+      become,
+    );
     expect(String(first.backup_file)).toMatch(/^\/etc\/tsplay-sshd\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d\.[A-Za-z0-9]{8}~$/);
     expect(await sh(name, `cat ${String(first.backup_file)}`)).toBe('PermitRootLogin yes\nUsePAM yes\n');
-    await converge(host(), 'blockinfile', { path: '/etc/tsplay-sshd', block: 'Match User ops\n  X11Forwarding no', insertbefore: '^UsePAM' }, 'cat /etc/tsplay-sshd', become);
+    await converge(
+      host(),
+      'blockinfile',
+      { path: '/etc/tsplay-sshd', block: 'Match User ops\n  X11Forwarding no', insertbefore: '^UsePAM' },
+      'cat /etc/tsplay-sshd',
+      become,
+    );
     expect(await sh(name, 'cat /etc/tsplay-sshd; stat -c %a /etc/tsplay-sshd')).toBe(
       'PermitRootLogin no\n# BEGIN ANSIBLE MANAGED BLOCK\nMatch User ops\n  X11Forwarding no\n# END ANSIBLE MANAGED BLOCK\nUsePAM yes\n600\n',
     );
   });
 
   it('file: directory tree with recurse, link, touch (preserve), absent', async () => {
-    await converge(host(), 'file', { path: '/srv/tsplay/a/b', state: 'directory', owner: 'ops', mode: '0750' }, 'stat -c "%n %U %a" /srv/tsplay /srv/tsplay/a /srv/tsplay/a/b 2>&1', become);
+    await converge(
+      host(),
+      'file',
+      { path: '/srv/tsplay/a/b', state: 'directory', owner: 'ops', mode: '0750' },
+      'stat -c "%n %U %a" /srv/tsplay /srv/tsplay/a /srv/tsplay/a/b 2>&1',
+      become,
+    );
     await sh(name, 'touch /srv/tsplay/a/f && chmod 666 /srv/tsplay/a/f');
-    await converge(host(), 'file', { path: '/srv/tsplay', state: 'directory', recurse: true, owner: 'ops', group: 'ops', mode: 'u=rwX,g=rX,o=' }, 'find /srv/tsplay -exec stat -c "%n %U %G %a" {} +', become);
+    await converge(
+      host(),
+      'file',
+      { path: '/srv/tsplay', state: 'directory', recurse: true, owner: 'ops', group: 'ops', mode: 'u=rwX,g=rX,o=' },
+      'find /srv/tsplay -exec stat -c "%n %U %G %a" {} +',
+      become,
+    );
     expect(await sh(name, 'find /srv/tsplay -exec stat -c "%n %U %G %a" {} + | sort')).toBe(
       '/srv/tsplay ops ops 750\n/srv/tsplay/a ops ops 750\n/srv/tsplay/a/b ops ops 750\n/srv/tsplay/a/f ops ops 640\n',
     );
     await converge(host(), 'file', { path: '/srv/tsplay/current', src: 'a', state: 'link' }, 'readlink /srv/tsplay/current 2>&1', become);
-    await converge(host(), 'file', { path: '/srv/tsplay/stamp', state: 'touch', modification_time: 'preserve', access_time: 'preserve' }, 'ls /srv/tsplay', become);
+    await converge(
+      host(),
+      'file',
+      { path: '/srv/tsplay/stamp', state: 'touch', modification_time: 'preserve', access_time: 'preserve' },
+      'ls /srv/tsplay',
+      become,
+    );
     await converge(host(), 'file', { path: '/srv/tsplay', state: 'absent' }, 'ls /srv', become);
   });
 

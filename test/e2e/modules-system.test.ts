@@ -109,7 +109,17 @@ describe('group and user with fixed ids', () => {
   });
 
   it('user with a fixed uid, primary group, groups, home, shell and a password hash', async () => {
-    const args = { name: 'hpcsvc', uid: 11100, group: 'hpcsvc', groups: ['adm'], home: '/var/lib/hpcsvc', shell: '/bin/bash', system: true, comment: 'HPC service', password: hash };
+    const args = {
+      name: 'hpcsvc',
+      uid: 11100,
+      group: 'hpcsvc',
+      groups: ['adm'],
+      home: '/var/lib/hpcsvc',
+      shell: '/bin/bash',
+      system: true,
+      comment: 'HPC service',
+      password: hash,
+    };
     await converge(n1, 'user', args, async () => {
       expect((await lab.exec('node1', 'getent passwd hpcsvc')).rc).toBe(2);
     });
@@ -149,7 +159,10 @@ describe('group and user with fixed ids', () => {
 describe('service (SysV init scripts: no systemd as PID 1 in the lab)', () => {
   const running = async () => (await lab.exec('node1', '/etc/init.d/munge status')).rc === 0;
   beforeAll(async () => {
-    await sh('node1', 'umask 077; head -c 1024 /dev/urandom > /etc/munge/munge.key && chown munge:munge /etc/munge/munge.key && chmod 0400 /etc/munge/munge.key');
+    await sh(
+      'node1',
+      'umask 077; head -c 1024 /dev/urandom > /etc/munge/munge.key && chown munge:munge /etc/munge/munge.key && chmod 0400 /etc/munge/munge.key',
+    );
   });
   it('started / stopped', async () => {
     if (await running()) await sh('node1', '/etc/init.d/munge stop');
@@ -191,7 +204,7 @@ describe('package / apt (no network: remove, keep, local .deb)', () => {
     await converge(n1, 'package', { name: 'less', state: 'absent' }, async () => {
       expect((await lab.exec('node1', 'dpkg -s less')).rc).toBe(0);
     });
-    expect((await lab.exec('node1', 'dpkg-query -W -f=\'${db:Status-Abbrev}\' less')).stdout).not.toMatch(/^ii/);
+    expect((await lab.exec('node1', "dpkg-query -W -f='${db:Status-Abbrev}' less")).stdout).not.toMatch(/^ii/);
     const keep = await run(n1, 'apt', { name: ['sudo', 'openssh-server'], state: 'present' });
     expect(keep.result.changed).toBe(false);
     expect(keep.commands).toHaveLength(1);
@@ -202,7 +215,10 @@ describe('package / apt (no network: remove, keep, local .deb)', () => {
       mkdirSync(join(dir, 'root', 'DEBIAN'), { recursive: true });
       mkdirSync(join(dir, 'root', 'usr', 'share', 'tsplay-hello'), { recursive: true });
       writeFileSync(join(dir, 'root', 'usr', 'share', 'tsplay-hello', 'hello'), 'hello\n');
-      writeFileSync(join(dir, 'root', 'DEBIAN', 'control'), 'Package: tsplay-hello\nVersion: 1.0-1\nArchitecture: all\nMaintainer: tsplay <tsplay@example.com>\nDescription: test package\n');
+      writeFileSync(
+        join(dir, 'root', 'DEBIAN', 'control'),
+        'Package: tsplay-hello\nVersion: 1.0-1\nArchitecture: all\nMaintainer: tsplay <tsplay@example.com>\nDescription: test package\n',
+      );
       execFileSync('dpkg-deb', ['--root-owner-group', '--build', join(dir, 'root'), join(dir, 'h.deb')], { stdio: 'ignore' });
       await lab.exec('node1', 'base64 -d > /root/tsplay-hello.deb', { input: readFileSync(join(dir, 'h.deb')).toString('base64') });
     } finally {

@@ -24,7 +24,7 @@ describe('vault values are masked everywhere', () => {
     });
   }
 
-  it('a wrong vault password fails with the value\'s location, and no secret', async () => {
+  it("a wrong vault password fails with the value's location, and no secret", async () => {
     const r = await tsplay(['run', join(FX, 'playbook.yml'), '-i', join(FX, 'inventory'), '--vault-password-file', '/dev/null']);
     expect(r.code).not.toBe(0);
     expect(r.all).toMatch(/vault/i);

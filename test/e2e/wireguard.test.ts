@@ -26,7 +26,14 @@ import { recap, ROOT, tsplay } from '../harness/cli.js';
 import { runWithStandins, STANDIN_DIR } from '../fixtures/image/standin-run.js';
 
 const GROUP_VARS = join(ROOT, 'inventory/lab/group_vars/wg_gateways.yml');
-interface Site { host: string; address: string; subnet: string; inside: string; keepalive?: number; extra_subnets?: string[] }
+interface Site {
+  host: string;
+  address: string;
+  subnet: string;
+  inside: string;
+  keepalive?: number;
+  extra_subnets?: string[];
+}
 const VARS = parse(readFileSync(GROUP_VARS, 'utf8')) as { wg_sites: { onprem: Site; aws: Site } };
 const ON = VARS.wg_sites.onprem;
 const AWS = VARS.wg_sites.aws;
@@ -75,7 +82,11 @@ const handshake = async (host: string) => Number((await sh(host, 'wg show wg0 la
 const wgPid = (host: string) => sh(host, 'pgrep -x wireguard-go || echo none');
 const ping = (host: string, from: string, to: string) => lab.exec(host, `ping -c 3 -i 0.2 -W 2 -I ${from} ${to}`);
 /** what the play writes, with timestamps, and the live interface: proves check mode left the hosts alone */
-const snapshot = (host: string) => sh(host, "cd /etc/wireguard && sha256sum wg0.conf wg0.key && stat -c '%n %Y %a %U' wg0.conf wg0.key && ls -a && wg show wg0 allowed-ips && wg show wg0 persistent-keepalive && ip -o addr show dev wg0 scope global && pgrep -x wireguard-go");
+const snapshot = (host: string) =>
+  sh(
+    host,
+    "cd /etc/wireguard && sha256sum wg0.conf wg0.key && stat -c '%n %Y %a %U' wg0.conf wg0.key && ls -a && wg show wg0 allowed-ips && wg show wg0 persistent-keepalive && ip -o addr show dev wg0 scope global && pgrep -x wireguard-go",
+  );
 
 /** the extra vars file with changed sites (the whole wg_sites dict: -e replaces it) */
 function sitesFile(name: string, change: (s: { onprem: Site; aws: Site }) => void): string {
@@ -131,7 +142,9 @@ describe('playbooks/wireguard-gateway.yml (lab wgplay)', () => {
     for (const h of [ON.host, AWS.host]) expect(recap(r.stdout)[h], r.stdout).toMatchObject({ failed: 0, unreachable: 0, changed: 5, skipped: 1 }); // sysctl, 2 x firewalld, key, tunnel; no AWS instance
 
     for (const h of [ON.host, AWS.host]) {
-      expect(await sh(h, "stat -c '%a %U %G' /etc/wireguard /etc/wireguard/wg0.conf /etc/wireguard/wg0.key")).toBe('700 root root\n600 root root\n600 root root\n');
+      expect(await sh(h, "stat -c '%a %U %G' /etc/wireguard /etc/wireguard/wg0.conf /etc/wireguard/wg0.key")).toBe(
+        '700 root root\n600 root root\n600 root root\n',
+      );
       expect(await sh(h, 'sysctl -n net.ipv4.ip_forward')).toBe('1\n');
       expect(await sh(h, 'firewall-offline-cmd --query-port=51820/udp; firewall-offline-cmd --zone=trusted --query-interface=wg0')).toBe('yes\nyes\n');
     }
@@ -139,7 +152,9 @@ describe('playbooks/wireguard-gateway.yml (lab wgplay)', () => {
     const awsPub = (await sh(AWS.host, 'wg pubkey < /etc/wireguard/wg0.key')).trim();
     const conf = await sh(ON.host, 'cat /etc/wireguard/wg0.conf');
     expect(conf).toContain(`[Interface]\nAddress = ${ON.address}\nListenPort = 51820\nPostUp = wg set %i private-key /etc/wireguard/wg0.key\n`);
-    expect(conf).toContain(`[Peer]\n# aws\nPublicKey = ${awsPub}\nAllowedIPs = ${AWS.address.split('/')[0]}/32, ${AWS.subnet}\nEndpoint = ${lab.host(AWS.host).ip}:51820\nPersistentKeepalive = 25\n`);
+    expect(conf).toContain(
+      `[Peer]\n# aws\nPublicKey = ${awsPub}\nAllowedIPs = ${AWS.address.split('/')[0]}/32, ${AWS.subnet}\nEndpoint = ${lab.host(AWS.host).ip}:51820\nPersistentKeepalive = 25\n`,
+    );
     expect(conf).toContain(`PostUp = wg set %i peer ${awsPub} persistent-keepalive 0 && wg set %i peer ${awsPub} persistent-keepalive 25\n`);
     expect(conf).not.toMatch(/PrivateKey/);
     expect(await sh(AWS.host, 'cat /etc/wireguard/wg0.conf')).toContain(`PublicKey = ${onPub}\nAllowedIPs = ${ON.address.split('/')[0]}/32, ${ON.subnet}\n`);
@@ -155,7 +170,9 @@ describe('playbooks/wireguard-gateway.yml (lab wgplay)', () => {
     const p2 = await ping(AWS.host, AWS.inside, ON.inside);
     expect(p2.rc, p2.stdout + p2.stderr).toBe(0);
     expect(await sh(ON.host, `ip route get ${AWS.inside}`)).toMatch(/dev wg0/);
-    console.log(`wireguard-gateway.yml first run: ${runSecs.toFixed(1)} s; handshake seen ${Math.max(0, hsSecs).toFixed(1)} s after it; ping ${p1.stdout.match(/rtt .*$/m)?.[0] ?? ''}`);
+    console.log(
+      `wireguard-gateway.yml first run: ${runSecs.toFixed(1)} s; handshake seen ${Math.max(0, hsSecs).toFixed(1)} s after it; ping ${p1.stdout.match(/rtt .*$/m)?.[0] ?? ''}`,
+    );
   });
 
   wit(title('second run changes nothing'), async () => {
@@ -193,7 +210,9 @@ describe('playbooks/wireguard-gateway.yml (lab wgplay)', () => {
     expect(r.code, r.all).toBe(0);
     expect(recap(r.stdout)[ON.host]).toMatchObject({ changed: 1, failed: 0 });
     expect(r.stdout).toMatch(/"live": "sync"/);
-    expect(await sh(ON.host, 'wg show wg0 allowed-ips')).toMatch(new RegExp(`\\t10\\.200\\.0\\.2/32 ${AWS.subnet.replace(/\./g, '\\.')} 172\\.32\\.0\\.0/16\\n$`));
+    expect(await sh(ON.host, 'wg show wg0 allowed-ips')).toMatch(
+      new RegExp(`\\t10\\.200\\.0\\.2/32 ${AWS.subnet.replace(/\./g, '\\.')} 172\\.32\\.0\\.0/16\\n$`),
+    );
     expect(await sh(ON.host, 'wg show wg0 persistent-keepalive')).toMatch(/\t15\n$/);
     // syncconf sets peers only: the new AllowedIPs' route is the module's, as wg-quick up would make it
     expect(await sh(ON.host, 'ip route show 172.32.0.0/16')).toBe('172.32.0.0/16 dev wg0 scope link \n');
@@ -243,7 +262,8 @@ describe('playbooks/wireguard-gateway.yml (lab wgplay)', () => {
 });
 
 describe('the modules one by one (lab wgplay, wg-onprem over ssh + sudo)', () => {
-  const run = async (name: string, args: Record<string, unknown>, check = false) => (await runModule(conns[ON.host]!, name, args, { become: true, check, diff: true })).result;
+  const run = async (name: string, args: Record<string, unknown>, check = false) =>
+    (await runModule(conns[ON.host]!, name, args, { become: true, check, diff: true })).result;
 
   wit(title('wireguard_key with a vault key: written 0600 from stdin, public key computed, second run ok'), async () => {
     const key = (await sh(ON.host, 'wg genkey')).trim();
@@ -277,7 +297,10 @@ describe("the AWS end's source/dest check (the RECORDING STAND-IN of the aws CLI
     });
     const args = ['run', 'playbooks/wireguard-gateway.yml', '-i', lab.inventory, '-i', invDir, '-e', `@${f}`];
     const extraVars = { wg_cli_environment: { PATH: `${STANDIN_DIR}:/usr/bin:/bin` } };
-    const first = await runWithStandins(args, { state: { credentials: true, instances: { 'i-0a1b2c3d4e5f60718': { state: 'running' } }, images: {} }, extraVars });
+    const first = await runWithStandins(args, {
+      state: { credentials: true, instances: { 'i-0a1b2c3d4e5f60718': { state: 'running' } }, images: {} },
+      extraVars,
+    });
     outputs.push(first.all);
     expect(first.code, first.all).toBe(0);
     expect(first.calls).toEqual([

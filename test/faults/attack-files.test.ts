@@ -154,7 +154,9 @@ describe('values written as one line of a file', () => {
     const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq3dLwJ5i7mO0fYxXvQm3YV3F0tqGJ1w0nXKXAuN7Ue ops@lab';
     const files = 'cat /etc/sysctl.conf | sha1sum; cat /home/ops/.ssh/authorized_keys | sha1sum';
     const before = await root(files);
-    const sysctl = await play([{ sysctl: { name: 'kernel.domainname', value: '{{ v }}', sysctl_set: false, reload: false }, vars: { v: 'example.org\nnet.ipv4.ip_forward = 1' } }]);
+    const sysctl = await play([
+      { sysctl: { name: 'kernel.domainname', value: '{{ v }}', sysctl_set: false, reload: false }, vars: { v: 'example.org\nnet.ipv4.ip_forward = 1' } },
+    ]);
     expect(sysctl.code, sysctl.all).toBe(2);
     expect(sysctl.all).toContain("sysctl: argument 'value' must be one line, but contains a newline (\\\\n) at position 12"); // JSON-escaped in the result
     const ak = await play([{ authorized_key: { user: 'ops', key, comment: '{{ c }}' }, vars: { c: `x\n${key.replace('ops@lab', 'mallory')}` } }]);

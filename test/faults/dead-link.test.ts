@@ -89,8 +89,7 @@ function playbook(name: string, tasks: string): string {
   const file = join(tmp, `${name}-play.yml`);
   writeFileSync(
     file,
-    `- hosts: all\n  gather_facts: false\n  tasks:\n    - name: first\n      command: "true"\n${tasks}` +
-      `    - name: next\n      command: echo next\n`,
+    `- hosts: all\n  gather_facts: false\n  tasks:\n    - name: first\n      command: "true"\n${tasks}` + `    - name: next\n      command: echo next\n`,
   );
   return file;
 }
@@ -212,8 +211,7 @@ describe('a host whose link goes down', () => {
   it('idle between tasks', async () => {
     const play = playbook(
       'idle',
-      `    - name: others busy\n      shell: sleep 6\n      when: inventory_hostname != '${VICTIM}'\n` +
-        `    - name: after idle\n      command: "true"\n`,
+      `    - name: others busy\n      shell: sleep 6\n      when: inventory_hostname != '${VICTIM}'\n` + `    - name: after idle\n      command: "true"\n`,
     );
     try {
       const r = await runWithDeadLink('idle', play, { trigger: /^TASK \[others busy\]/, delayMs: 500 });
@@ -344,7 +342,10 @@ describe('a host that accepts the TCP connection and then says nothing', () => {
 
   it('is UNREACHABLE within the bound with default settings, before or after its banner', async () => {
     const [silent, afterBanner] = await Promise.all([timeConnect(await tarpit(false)), timeConnect(await tarpit(true))]);
-    for (const [what, r] of [['silent', silent], ['banner only', afterBanner]] as const) {
+    for (const [what, r] of [
+      ['silent', silent],
+      ['banner only', afterBanner],
+    ] as const) {
       figures.push(`handshake (${what}): UNREACHABLE after ${r.s.toFixed(1)} s`);
       console.log(figures.at(-1));
       expect(r.e).toBeInstanceOf(UnreachableError);

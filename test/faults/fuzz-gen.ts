@@ -40,7 +40,10 @@ interface Subject {
 /** The directories copied into each fuzz tree (relative to the repo root). */
 export const TREE_DIRS = ['playbooks', 'inventory', 'templates', 'test/fixtures/conformance', 'test/fixtures/playbooks', 'test/fixtures/inventory'];
 /** A static inventory for the fixture playbooks (their real one is made by the lab). */
-export const FUZZ_INVENTORY = { path: 'fuzz-hosts.ini', text: '[web]\nnode1 ansible_host=192.0.2.1\nnode2 ansible_host=192.0.2.2\n\n[db]\nnode3 ansible_host=192.0.2.3\n\n[all:vars]\nansible_user=admin\n' };
+export const FUZZ_INVENTORY = {
+  path: 'fuzz-hosts.ini',
+  text: '[web]\nnode1 ansible_host=192.0.2.1\nnode2 ansible_host=192.0.2.2\n\n[db]\nnode3 ansible_host=192.0.2.3\n\n[all:vars]\nansible_user=admin\n',
+};
 
 const isYamlName = (f: string) => /\.(ya?ml|json)$/.test(f);
 const isInvName = (f: string) => /\.(ya?ml|json|ini)$/.test(f) || !f.includes('.');
@@ -63,14 +66,24 @@ export function subjects(root: string): Subject[] {
   const out: Subject[] = [];
   const invVars = listFiles(root, 'inventory').filter((f) => f.includes('group_vars/') && !f.startsWith('inventory/lab/'));
   for (const pb of ['playbooks/cloudnode.yml', 'playbooks/gateway.yml', 'playbooks/image.yml']) {
-    out.push({ name: `syntax ${pb}`, argv: ['run', '--syntax-check', pb, '-i', 'inventory/hosts.yml'], files: [pb, 'inventory/hosts.yml', ...invVars], playbook: pb });
+    out.push({
+      name: `syntax ${pb}`,
+      argv: ['run', '--syntax-check', pb, '-i', 'inventory/hosts.yml'],
+      files: [pb, 'inventory/hosts.yml', ...invVars],
+      playbook: pb,
+    });
   }
   const conf = 'test/fixtures/conformance';
   const confSupport = listFiles(root, conf).filter((f) => isYamlName(f) && relative(conf, f).includes('/') && !f.includes('/expected/'));
   for (const f of readdirSync(join(root, conf)).sort()) {
     if (!f.endsWith('.yml')) continue;
     const pb = `${conf}/${f}`;
-    out.push({ name: `syntax ${pb}`, argv: ['run', '--syntax-check', pb, '-i', FUZZ_INVENTORY.path], files: [pb, pb, pb, ...confSupport, FUZZ_INVENTORY.path], playbook: pb });
+    out.push({
+      name: `syntax ${pb}`,
+      argv: ['run', '--syntax-check', pb, '-i', FUZZ_INVENTORY.path],
+      files: [pb, pb, pb, ...confSupport, FUZZ_INVENTORY.path],
+      playbook: pb,
+    });
   }
   for (const f of readdirSync(join(root, 'test/fixtures/playbooks')).sort()) {
     if (!f.endsWith('.yml')) continue;
@@ -124,31 +137,156 @@ export class Rng {
 const deepExpr = (n: number) => `"{{ ${'('.repeat(n)}1${')'.repeat(n)} }}"`;
 /** Replacement values, as YAML text (parsed into a node of the mutated document). */
 const VALUES = [
-  'null', '~', 'true', 'no', '0', '-1', '0644', '99999999999999999999999', '1e400', '.nan', '-.inf', '""', 'x', '[]', '{}',
-  '[1, [2, [3]]]', '{a: {b: c}}', '[{}, [], null]', '2001-12-14t21:59:43.10-05:00', '2002-12-14', '!!binary aGVsbG8=',
-  '!!set {a, b}', '!!omap [{a: 1}, {b: 2}]', '!!pairs [{a: 1}]', '!!str 0644', '!!float x', '!!int 0x1F', '!unsafe "{{ x }}"',
-  '!vault "garbage"', '!vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6162', '!custom x', '{{ x }}', '"{{ x }}"', '"{% for %}"', '"{{ x | nosuchfilter }}"',
-  '"{{ undefined_thing.attr[0] }}"', '"{{ lookup(\'file\', \'/dev/zero\') }}"', deepExpr(60), deepExpr(3000), '"' + 'A'.repeat(100_000) + '"',
-  '[' + Array.from({ length: 5000 }, (_, i) => i).join(', ') + ']', '"\\u0000\\u0007\\u001b[31m"', '"a\\nb: c"', '"node[0:99999999]"',
-  '"all:!web:&db[0:10]"', '"~(unclosed"', '"__proto__"', '{__proto__: {polluted: 1}}', '{constructor: {prototype: x}}',
+  'null',
+  '~',
+  'true',
+  'no',
+  '0',
+  '-1',
+  '0644',
+  '99999999999999999999999',
+  '1e400',
+  '.nan',
+  '-.inf',
+  '""',
+  'x',
+  '[]',
+  '{}',
+  '[1, [2, [3]]]',
+  '{a: {b: c}}',
+  '[{}, [], null]',
+  '2001-12-14t21:59:43.10-05:00',
+  '2002-12-14',
+  '!!binary aGVsbG8=',
+  '!!set {a, b}',
+  '!!omap [{a: 1}, {b: 2}]',
+  '!!pairs [{a: 1}]',
+  '!!str 0644',
+  '!!float x',
+  '!!int 0x1F',
+  '!unsafe "{{ x }}"',
+  '!vault "garbage"',
+  '!vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6162',
+  '!custom x',
+  '{{ x }}',
+  '"{{ x }}"',
+  '"{% for %}"',
+  '"{{ x | nosuchfilter }}"',
+  '"{{ undefined_thing.attr[0] }}"',
+  "\"{{ lookup('file', '/dev/zero') }}\"",
+  deepExpr(60),
+  deepExpr(3000),
+  '"' + 'A'.repeat(100_000) + '"',
+  '[' + Array.from({ length: 5000 }, (_, i) => i).join(', ') + ']',
+  '"\\u0000\\u0007\\u001b[31m"',
+  '"a\\nb: c"',
+  '"node[0:99999999]"',
+  '"all:!web:&db[0:10]"',
+  '"~(unclosed"',
+  '"__proto__"',
+  '{__proto__: {polluted: 1}}',
+  '{constructor: {prototype: x}}',
 ];
-const UNICODE = ['\u202e', '\u200b', '\ufeff', '💥', 'e\u0301', '\u0000', '\u0007', '\u2028', '\u0085', 'İ', '：', '名前', '\ud800', '\u{10ffff}', '\r', '\r\n'];
-const BAD_UTF8 = [[0xff], [0xfe, 0xff], [0xc3, 0x28], [0xe2, 0x82], [0xf0, 0x28, 0x8c, 0xbc], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0x80], [0xf8, 0x88, 0x80, 0x80, 0x80]];
-const PUNCT = [':', ': ', '- ', '{', '[', ']', '}', '&', '&x ', '*', '*nosuch ', '!', '!!', '|', '>', '%', '@', '`', '? ', '---\n', '...\n', '"', "'", '#', ',', '\\', '<<: ', '<<: *nosuch\n'];
+const UNICODE = [
+  '\u202e',
+  '\u200b',
+  '\ufeff',
+  '💥',
+  'e\u0301',
+  '\u0000',
+  '\u0007',
+  '\u2028',
+  '\u0085',
+  'İ',
+  '：',
+  '名前',
+  '\ud800',
+  '\u{10ffff}',
+  '\r',
+  '\r\n',
+];
+const BAD_UTF8 = [
+  [0xff],
+  [0xfe, 0xff],
+  [0xc3, 0x28],
+  [0xe2, 0x82],
+  [0xf0, 0x28, 0x8c, 0xbc],
+  [0xc0, 0xaf],
+  [0xed, 0xa0, 0x80],
+  [0x80],
+  [0xf8, 0x88, 0x80, 0x80, 0x80],
+];
+const PUNCT = [
+  ':',
+  ': ',
+  '- ',
+  '{',
+  '[',
+  ']',
+  '}',
+  '&',
+  '&x ',
+  '*',
+  '*nosuch ',
+  '!',
+  '!!',
+  '|',
+  '>',
+  '%',
+  '@',
+  '`',
+  '? ',
+  '---\n',
+  '...\n',
+  '"',
+  "'",
+  '#',
+  ',',
+  '\\',
+  '<<: ',
+  '<<: *nosuch\n',
+];
 const RANGES = [
-  'node[0:99999999]', 'n[0:99999][0:99999]', 'r[a:z][a:z][a:z][a:z][a:z]', 'x' + '[0:9]'.repeat(12), 'h[1:5000]', 'a[1:]', 'a[:5]', 'a[5:1]',
-  'a[0:10:0]', 'a[01:100]', 'a[9999999999999999999999:99999999999999999999999]', 'a[0:1e30]', 'a[0:10', 'a]0:1[', 'a[[0:1]]', 'a[-5:5]', 'a[0:9:-1]',
+  'node[0:99999999]',
+  'n[0:99999][0:99999]',
+  'r[a:z][a:z][a:z][a:z][a:z]',
+  'x' + '[0:9]'.repeat(12),
+  'h[1:5000]',
+  'a[1:]',
+  'a[:5]',
+  'a[5:1]',
+  'a[0:10:0]',
+  'a[01:100]',
+  'a[9999999999999999999999:99999999999999999999999]',
+  'a[0:1e30]',
+  'a[0:10',
+  'a]0:1[',
+  'a[[0:1]]',
+  'a[-5:5]',
+  'a[0:9:-1]',
   'c' + '[0:1]'.repeat(40),
 ];
 
 const bomb = (levels: number, width: number, tag: string): string => {
   const parts = [`&${tag}0 [${Array(width).fill('lol').join(', ')}]`];
-  for (let l = 1; l < levels; l++) parts.push(`&${tag}${l} [${Array(width).fill(`*${tag}${l - 1}`).join(', ')}]`);
+  for (let l = 1; l < levels; l++)
+    parts.push(
+      `&${tag}${l} [${Array(width)
+        .fill(`*${tag}${l - 1}`)
+        .join(', ')}]`,
+    );
   return `[${parts.join(', ')}]`;
 };
 const mergeBomb = (levels: number, width: number, tag: string): string => {
   const parts = [`&${tag}0 {a: 1, b: 2, c: [x, y]}`];
-  for (let l = 1; l < levels; l++) parts.push(`&${tag}${l} {<<: [${Array(width).fill(`*${tag}${l - 1}`).join(', ')}], k${l}: [${Array(width).fill(`*${tag}${l - 1}`).join(', ')}]}`);
+  for (let l = 1; l < levels; l++)
+    parts.push(
+      `&${tag}${l} {<<: [${Array(width)
+        .fill(`*${tag}${l - 1}`)
+        .join(', ')}], k${l}: [${Array(width)
+        .fill(`*${tag}${l - 1}`)
+        .join(', ')}]}`,
+    );
   return `[${parts.join(', ')}]`;
 };
 const CYCLES = ['&cy0 [*cy0]', '&cy1 {k: *cy1}', '&cy2 [{k: [*cy2]}]', '&cy3 {<<: *cy3, a: 1}', '&cy4 {a: &cy5 [*cy4, *cy5]}'];
@@ -180,7 +318,11 @@ function allNodes(doc: Document): { node: YNode; parent: YAMLMap | import('yaml'
 
 function maps(doc: Document): YAMLMap[] {
   const out: YAMLMap[] = [];
-  visit(doc, { Map(_k, m) { out.push(m as YAMLMap); } });
+  visit(doc, {
+    Map(_k, m) {
+      out.push(m as YAMLMap);
+    },
+  });
   return out;
 }
 
@@ -216,10 +358,14 @@ const typo = (rng: Rng, s: string): string => {
   if (s.length < 2) return s + s;
   const i = rng.int(s.length - 1);
   switch (rng.int(4)) {
-    case 0: return s.slice(0, i) + s.slice(i + 1); // dropped letter
-    case 1: return s.slice(0, i) + s[i + 1] + s[i] + s.slice(i + 2); // transposed
-    case 2: return s.slice(0, i) + s[i] + s.slice(i); // doubled
-    default: return s + s[s.length - 1]; // destt
+    case 0:
+      return s.slice(0, i) + s.slice(i + 1); // dropped letter
+    case 1:
+      return s.slice(0, i) + s[i + 1] + s[i] + s.slice(i + 2); // transposed
+    case 2:
+      return s.slice(0, i) + s[i] + s.slice(i); // doubled
+    default:
+      return s + s[s.length - 1]; // destt
   }
 };
 
@@ -322,7 +468,8 @@ const TEXT: Record<string, TextMutation> = {
     const b = Buffer.from(t);
     return b.subarray(0, rng.int(b.length + 1));
   },
-  empty: (rng) => rng.pick(['', '\n', '# only a comment\n', '---\n', '---\n...\n', '[]\n', '{}\n', 'null\n', '- \n', '~\n', '"just a string"\n', '42\n', '--- !!set\n']),
+  empty: (rng) =>
+    rng.pick(['', '\n', '# only a comment\n', '---\n', '---\n...\n', '[]\n', '{}\n', 'null\n', '- \n', '~\n', '"just a string"\n', '42\n', '--- !!set\n']),
   'jinja-break': (rng, t) => {
     const spots = [...t.matchAll(/\{\{|\}\}|\{%|%\}/g)];
     if (!spots.length) return undefined;
@@ -391,7 +538,7 @@ export function makeCase(seed: number, id: number, subs: Subject[], originals: M
       continue;
     } else if (roll < 0.12 && sub.playbook) {
       name = 'special-ref';
-      out = specialRef(rng, (contents.get(sub.playbook) as Buffer | undefined ?? originals.get(sub.playbook)!).toString('utf8'));
+      out = specialRef(rng, ((contents.get(sub.playbook) as Buffer | undefined) ?? originals.get(sub.playbook)!).toString('utf8'));
       if (out !== undefined) {
         contents.set(sub.playbook, Buffer.from(out));
         names.push(`${name}@${sub.playbook}`);

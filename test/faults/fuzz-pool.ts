@@ -46,7 +46,8 @@ export interface FuzzOptions {
 
 const ALLOWED_CODES = new Set([0, 1, 2, 4, 5]);
 /** Words that mean an internal error reached the user. */
-const JS_WORDING = /Maximum call stack|Cannot read propert|Cannot set propert|\[object [A-Z]|Symbol\(|undefined is not|is not a function|is not iterable|TypeError|RangeError|ReferenceError|unexpected error|Invalid string length|out of memory|\n\s+at .*:\d+:\d+\)?\n/;
+const JS_WORDING =
+  /Maximum call stack|Cannot read propert|Cannot set propert|\[object [A-Z]|Symbol\(|undefined is not|is not a function|is not iterable|TypeError|RangeError|ReferenceError|unexpected error|Invalid string length|out of memory|\n\s+at .*:\d+:\d+\)?\n/;
 /** A load error names its place: "file:line:col: ..." */
 const POSITIONED = /^ERROR! \S+?:\d+:\d+: /;
 /** ... or, when the file itself is the problem (not its content), names the file first. */
@@ -72,7 +73,10 @@ export function judge(code: Outcome, stdout: string, stderr: string, timeoutMs: 
 class Slot {
   child?: ChildProcess;
   ready?: Promise<void>;
-  constructor(readonly root: string, private readonly repoRoot: string) {}
+  constructor(
+    readonly root: string,
+    private readonly repoRoot: string,
+  ) {}
 
   start(): void {
     const child = fork(join(import.meta.dirname, 'fuzz-child.mjs'), [this.repoRoot], {
@@ -222,7 +226,10 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
     wallMs: performance.now() - t0,
     meanMs: timed.reduce((s, r) => s + r.ms, 0) / Math.max(1, timed.length),
     maxMs: Math.max(0, ...timed.map((r) => r.ms)),
-    slowest: [...results].sort((a, b) => b.ms - a.ms).slice(0, 5).map((r) => ({ id: r.c.id, ms: Math.round(r.ms), mutation: r.c.mutation, subject: r.c.subject })),
+    slowest: [...results]
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 5)
+      .map((r) => ({ id: r.c.id, ms: Math.round(r.ms), mutation: r.c.mutation, subject: r.c.subject })),
     maxRssMiB: Math.round(Math.max(0, ...results.map((r) => r.rss)) / 2 ** 20),
   };
 }
@@ -231,8 +238,15 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
 export function formatSummary(s: FuzzSummary, seed: number): string {
   const lines = [
     `fuzz: seed ${seed}, ${s.cases} cases in ${(s.wallMs / 1000).toFixed(1)} s (mean ${s.meanMs.toFixed(0)} ms, max ${s.maxMs.toFixed(0)} ms per case, executor RSS max ${s.maxRssMiB} MiB)`,
-    `  by exit code: ${Object.entries(s.byCode).sort().map(([k, v]) => `${k}=${v}`).join(' ')}`,
-    `  problems: ${Object.entries(s.byProblem).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}`,
+    `  by exit code: ${Object.entries(s.byCode)
+      .sort()
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+    `  problems: ${
+      Object.entries(s.byProblem)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ') || 'none'
+    }`,
     `  slowest: ${s.slowest.map((x) => `#${x.id} ${x.ms} ms (${x.mutation})`).join('; ')}`,
   ];
   for (const f of s.failures.slice(0, 40)) {

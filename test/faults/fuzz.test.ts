@@ -25,7 +25,21 @@ describe('fuzzed playbooks and inventories', () => {
     const s = await runFuzz({ repoRoot: REPO, seed: SEED, cases: CASES, start: START, slots: 2, timeoutMs: 30_000 });
     process.stdout.write(formatSummary(s, SEED) + '\n');
     // every case's answer, for a look at what the loaders say (TSPLAY_FUZZ_DUMP=/tmp/fuzz.json)
-    if (process.env.TSPLAY_FUZZ_DUMP) writeFileSync(process.env.TSPLAY_FUZZ_DUMP, JSON.stringify(s.results.map((r) => ({ id: r.c.id, subject: r.c.subject, mutation: r.c.mutation, code: r.code, ms: Math.round(r.ms), stderr: r.stderr.slice(0, 2000), problems: r.problems }))));
+    if (process.env.TSPLAY_FUZZ_DUMP)
+      writeFileSync(
+        process.env.TSPLAY_FUZZ_DUMP,
+        JSON.stringify(
+          s.results.map((r) => ({
+            id: r.c.id,
+            subject: r.c.subject,
+            mutation: r.c.mutation,
+            code: r.code,
+            ms: Math.round(r.ms),
+            stderr: r.stderr.slice(0, 2000),
+            problems: r.problems,
+          })),
+        ),
+      );
     expect(s.cases).toBe(CASES);
     expect(s.failures.map((f) => `#${f.c.id} ${f.c.mutation}: ${f.problems.join('; ')}`)).toEqual([]);
   });

@@ -208,7 +208,12 @@ export async function timedRun(args: string[], task: string, env?: Record<string
 // ---------------------------------------------------------------- the host afterwards
 
 /** Plain OpenSSH to a lab host as ops (the lab's ssh_config), with extra -o options (e.g. LogLevel=INFO). */
-export function plainSsh(lab: Lab, host: string, cmd: string, o: { input?: string; options?: string[] } = {}): Promise<{ rc: number; stdout: string; stderr: string }> {
+export function plainSsh(
+  lab: Lab,
+  host: string,
+  cmd: string,
+  o: { input?: string; options?: string[] } = {},
+): Promise<{ rc: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const opts = (o.options ?? []).flatMap((x) => ['-o', x]);
     const child = spawn('ssh', ['-F', lab.sshConfig, ...opts, '-o', 'ConnectTimeout=10', host, cmd], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -240,7 +245,11 @@ export async function sha256On(lab: Lab, host: string, path: string): Promise<st
  * listener) and this probe (its own session). One line per process: "user pid args".
  */
 export async function leftovers(lab: Lab, host: string): Promise<string[]> {
-  const out = await execOk(lab, host, 'ps -eo pid=,ppid=,sid=,user=,args= | while read -r pid ppid sid user args; do [ "$sid" = $$ ] || echo "$pid $ppid $user $args"; done');
+  const out = await execOk(
+    lab,
+    host,
+    'ps -eo pid=,ppid=,sid=,user=,args= | while read -r pid ppid sid user args; do [ "$sid" = $$ ] || echo "$pid $ppid $user $args"; done',
+  );
   return out
     .split('\n')
     .filter((l) => l.trim())
@@ -273,7 +282,11 @@ export async function killLeftovers(lab: Lab, host: string): Promise<void> {
 
 /** tsplay spool directories (or files) in the usual temporary places of the host. */
 export async function spools(lab: Lab, host: string): Promise<string[]> {
-  const out = await execOk(lab, host, 'for d in /tmp /var/tmp /dev/shm /run /run/user/*; do for f in "$d"/tsplay.*; do [ -e "$f" ] && echo "$f"; done; done; true');
+  const out = await execOk(
+    lab,
+    host,
+    'for d in /tmp /var/tmp /dev/shm /run /run/user/*; do for f in "$d"/tsplay.*; do [ -e "$f" ] && echo "$f"; done; done; true',
+  );
   return out.split('\n').filter(Boolean);
 }
 

@@ -38,10 +38,11 @@ beforeAll(async () => {
   lab = await startLab(LAB, { hosts: 1 });
   tmp = mkdtempSync(join(tmpdir(), 'tsplay-hostkey-'));
   const ip = lab.host(HOST).ip;
-  ecdsaOnly = readFileSync(lab.knownHosts, 'utf8')
-    .split('\n')
-    .filter((l) => l.includes(ip) && l.includes(' ecdsa-sha2-'))
-    .join('\n') + '\n';
+  ecdsaOnly =
+    readFileSync(lab.knownHosts, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(ip) && l.includes(' ecdsa-sha2-'))
+      .join('\n') + '\n';
   expect(ecdsaOnly).toMatch(/ecdsa-sha2-nistp256/);
 });
 

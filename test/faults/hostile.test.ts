@@ -29,7 +29,8 @@ const prepend = (file: string, lines: string): string =>
   `f=${file}; { printf '%s\\n' ${shq(lines)}; cat "$f"; } > /root/rc.new && cat /root/rc.new > "$f" && rm /root/rc.new`;
 const rcFirst = (lines: string): string => prepend('/home/ops/.bashrc', lines);
 const sysRcFirst = (lines: string): string => prepend('/etc/bash.bashrc', lines);
-const sudoers = (line: string): string => `printf '%s\\n' ${shq(line)} > /etc/sudoers.d/zz-hostile && chmod 440 /etc/sudoers.d/zz-hostile && visudo -c >/dev/null`;
+const sudoers = (line: string): string =>
+  `printf '%s\\n' ${shq(line)} > /etc/sudoers.d/zz-hostile && chmod 440 /etc/sudoers.d/zz-hostile && visudo -c >/dev/null`;
 
 function shq(s: string): string {
   return `'${s.replace(/'/g, `'"'"'`)}'`;
@@ -52,7 +53,12 @@ const VARIANTS: Variant[] = [
     what: '~/.bashrc prompts and reads a key from stdin (read -t 1 -n 1)',
     password: false,
     setup: [rcFirst(READ_RC)],
-    proof: { cmd: 'cat', input: 'Xrest\n', shows: (r) => r.stdout.endsWith('rest\n') && !r.stdout.includes('X'), says: 'the rc file ate the first byte of stdin' },
+    proof: {
+      cmd: 'cat',
+      input: 'Xrest\n',
+      shows: (r) => r.stdout.endsWith('rest\n') && !r.stdout.includes('X'),
+      says: 'the rc file ate the first byte of stdin',
+    },
   },
   {
     name: 'rc-head',
@@ -104,7 +110,12 @@ const VARIANTS: Variant[] = [
     what: 'sudoers: Defaults lecture=always, with a sudo password',
     password: true,
     setup: [sudoers('Defaults lecture=always')],
-    proof: { cmd: 'sudo -S -p PROMPT: true', input: 'wrong\n', shows: (r) => /We trust you have received the usual lecture/.test(r.stderr), says: 'sudo lectures' },
+    proof: {
+      cmd: 'sudo -S -p PROMPT: true',
+      input: 'wrong\n',
+      shows: (r) => /We trust you have received the usual lecture/.test(r.stderr),
+      says: 'sudo lectures',
+    },
   },
   {
     name: 'password',
@@ -122,7 +133,12 @@ const VARIANTS: Variant[] = [
       rcFirst(`${READ_RC}\n${NOISE}`),
       `printf 'Authorized use only.\\n' > /etc/issue.net && printf 'Banner /etc/issue.net\\nPrintMotd yes\\n' > /etc/ssh/sshd_config.d/zz-hostile.conf && kill -HUP $(cat /run/sshd.pid) && sleep 0.5`,
     ],
-    proof: { cmd: 'sudo -S true', input: 'x\n', shows: (r) => /must have a tty/.test(r.stderr) && r.stdout.includes('Welcome to worst'), says: 'requiretty and noise' },
+    proof: {
+      cmd: 'sudo -S true',
+      input: 'x\n',
+      shows: (r) => /must have a tty/.test(r.stderr) && r.stdout.includes('Welcome to worst'),
+      says: 'requiretty and noise',
+    },
   },
 ];
 
@@ -186,7 +202,10 @@ describe('hostile but ordinary hosts', () => {
     if (pw) {
       expect(first.all.includes(pw) || second.all.includes(pw), 'the sudo password in the output').toBe(false);
       const onHost = await grepHost(lab, name, { password: pw });
-      expect(onHost.map((h) => h.path), 'the sudo password on the host').toEqual([]);
+      expect(
+        onHost.map((h) => h.path),
+        'the sudo password on the host',
+      ).toEqual([]);
     }
   });
 });

@@ -67,7 +67,8 @@ const KINDS: Kind[] = [
     old: 'yes "an old template line" | head -n 40000',
     content: () => {
       const rows: string[] = [];
-      for (let i = 0; i < ROWS; i++) rows.push(`row ${i}: the quick brown fox jumps over the lazy dog, seed ${TEXT_SEED}, 0123456789abcdefghijklmnopqrstuvwxyz\n`);
+      for (let i = 0; i < ROWS; i++)
+        rows.push(`row ${i}: the quick brown fox jumps over the lazy dog, seed ${TEXT_SEED}, 0123456789abcdefghijklmnopqrstuvwxyz\n`);
       return Buffer.from(rows.join(''));
     },
   },
@@ -78,7 +79,13 @@ const KINDS: Kind[] = [
     old: 'seq 1 2000000',
     content: () => Buffer.concat([seqText(2_000_000), Buffer.from(`${LINE}\n`)]),
   },
-  { tag: 'vault', task: 'content from a vault', dest: '/srv/kill/vault.txt', old: 'yes "old vault content" | head -n 1000', content: () => Buffer.from(VAULT_LINE.repeat(REPS)) },
+  {
+    tag: 'vault',
+    task: 'content from a vault',
+    dest: '/srv/kill/vault.txt',
+    old: 'yes "old vault content" | head -n 1000',
+    content: () => Buffer.from(VAULT_LINE.repeat(REPS)),
+  },
 ];
 
 let bigData: Buffer | undefined;
@@ -203,7 +210,9 @@ afterAll(async () => {
     const inTask = tally.filter((t) => t.inTask).length;
     const states = tally.map((t) => t.states).join(' ');
     const worst = Math.max(...tally.map((t) => t.cleanMs));
-    console.log(`kill suite: ${tally.length} kills, ${inTask} inside the task; per run and host o=old n=new X=other: ${states}; slowest clean-up ${(worst / 1000).toFixed(1)} s`);
+    console.log(
+      `kill suite: ${tally.length} kills, ${inTask} inside the task; per run and host o=old n=new X=other: ${states}; slowest clean-up ${(worst / 1000).toFixed(1)} s`,
+    );
   }
   if (tmp) rmSync(tmp, { recursive: true, force: true });
   await stopLab(LAB);

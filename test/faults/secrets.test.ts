@@ -73,7 +73,12 @@ async function prepare(): Promise<Secrets> {
   await writeVaultFile(join(dir, 'secret-vars.yml'), `file_secret: ${values.file}\npsk_secret: ${values.psk}\n`, passwordFile);
   const become = await vaultString(values.become, passwordFile);
   const inventory = join(dir, 'inventory.yml');
-  writeInventory(inventory, lab, lab.hosts.filter((h) => HOSTS.includes(h.name)).map((h) => ({ name: h.name, ip: h.ip })), { ansible_become_password: become });
+  writeInventory(
+    inventory,
+    lab,
+    lab.hosts.filter((h) => HOSTS.includes(h.name)).map((h) => ({ name: h.name, ip: h.ip })),
+    { ansible_become_password: become },
+  );
   for (const h of HOSTS) {
     // the login password is the sudo password; chpasswd reads it on stdin
     const r = await lab.exec(h, 'chpasswd && rm -rf /etc/fl /etc/ipsec.d/fl.secrets', { input: `ops:${values.become}\n` });
@@ -105,7 +110,12 @@ async function secretsOnDisk(s: Secrets, host: string): Promise<{ outside: Secre
 async function expectNothingOutside(s: Secrets, what: string): Promise<void> {
   for (const h of HOSTS) {
     const { outside } = await secretsOnDisk(s, h);
-    expect.soft(outside.map((x) => `${x.secret} in ${x.path}`), `${what}: ${h}: secrets outside their destinations`).toEqual([]);
+    expect
+      .soft(
+        outside.map((x) => `${x.secret} in ${x.path}`),
+        `${what}: ${h}: secrets outside their destinations`,
+      )
+      .toEqual([]);
     expect.soft(await spools(lab, h), `${what}: ${h}: spools left`).toEqual([]);
   }
 }
@@ -116,7 +126,10 @@ beforeAll(async () => {
   passwordFile = join(tmp, 'vault-password');
   vaultPassword = freshSecret('vpw');
   writeFileSync(passwordFile, `${vaultPassword}\n`, { mode: 0o600 });
-  const r = await lab.exec(IOLOG_HOST, 'printf "Defaults log_input,log_output\\nDefaults !compress_io\\n" > /etc/sudoers.d/zz-iolog && chmod 440 /etc/sudoers.d/zz-iolog && visudo -c >/dev/null');
+  const r = await lab.exec(
+    IOLOG_HOST,
+    'printf "Defaults log_input,log_output\\nDefaults !compress_io\\n" > /etc/sudoers.d/zz-iolog && chmod 440 /etc/sudoers.d/zz-iolog && visudo -c >/dev/null',
+  );
   if (r.rc !== 0) throw new Error(`sudo I/O logging: ${r.stderr}`);
   console.log(`secrets suite seed ${SEED} (replay: TSPLAY_FAULT_SEED=${SEED})`);
 }, 300_000);
@@ -141,17 +154,20 @@ describe('a run that completes', () => {
     const second = await startRun(args(s)).done;
     expect(second.code, clip(second.stdout + second.stderr)).toBe(0);
     for (const c of Object.values(recap(second.stdout))) expect(c).toMatchObject({ changed: 0, failed: 0 });
-    for (const out of [first, second]) for (const [k, v] of Object.entries(s.values)) expect((out.stdout + out.stderr).includes(v), `${k} in the output`).toBe(false);
+    for (const out of [first, second])
+      for (const [k, v] of Object.entries(s.values)) expect((out.stdout + out.stderr).includes(v), `${k} in the output`).toBe(false);
     await expectNothingOutside(s, 'after two runs');
     // the search works: every destination is found with its secret
     for (const h of HOSTS) {
       const { found } = await secretsOnDisk(s, h);
-      const expected = Object.entries(s.allowed).flatMap(([secret, paths]) => paths.filter((p) => !p.endsWith('bulk-nolog.conf')).map((path) => `${secret} in ${path}`));
+      const expected = Object.entries(s.allowed).flatMap(([secret, paths]) =>
+        paths.filter((p) => !p.endsWith('bulk-nolog.conf')).map((path) => `${secret} in ${path}`),
+      );
       expect(found.map((x) => `${x.secret} in ${x.path}`).sort(), h).toEqual(expected.sort());
     }
   });
 
-  it("the sudo I/O log holds the protocol, none of the secrets", async () => {
+  it('the sudo I/O log holds the protocol, none of the secrets', async () => {
     const log = await lab.exec(IOLOG_HOST, 'find /var/log/sudo-io -type f -name stdin -size +0 | wc -l; cat /var/log/sudo-io/*/*/*/stdin | head -c 100000');
     const [count, ...rest] = log.stdout.split('\n');
     // I/O logging is on and readable (uncompressed): sudo logged what went in on its stdin
@@ -170,7 +186,12 @@ describe('a big no_log copy', () => {
     expect((r.stdout + r.stderr).includes(s.values.nolog), 'the no_log value in the output').toBe(false);
     for (const h of HOSTS) {
       const { outside } = await secretsOnDisk(s, h);
-      expect.soft(outside.map((x) => `${x.secret} in ${x.path}`), h).toEqual([]);
+      expect
+        .soft(
+          outside.map((x) => `${x.secret} in ${x.path}`),
+          h,
+        )
+        .toEqual([]);
     }
   });
 });
@@ -186,20 +207,23 @@ const KILLS = [0, 1, 2].map((n) => {
 });
 
 describe('a run killed with SIGKILL', () => {
-  it.each(KILLS.map((k) => [`#${k.n} during '${k.task}' (${k.big ? `${Math.round(k.at * 100)} % of it` : `${Math.round(k.at * 100)} ms in`})`, k] as const))('%s leaves no secret outside its destination', async (name, k) => {
-    const s = await prepare();
-    // the run holds open at its end, so a run faster than the measured one still meets its kill
-    const out = await killAt(args(s, { hold: true }), { task: k.task, delayMs: k.big ? k.at * bigWriteMs : k.at * 100, signal: 'SIGKILL' });
-    expect(out.endedBefore, 'the kill came after the end of the run').toBe(false);
-    expect(out.signal).toBe('SIGKILL');
-    console.log(`kill #${k.n}: ${Math.round(out.killedAfterMs)} ms after the task's header; ${out.taskFinished ? 'after' : 'before'} its first result`);
-    for (const h of HOSTS) {
-      const { left } = await waitNoLeftovers(lab, h, 10_000);
-      if (left.length) await killLeftovers(lab, h);
-      expect.soft(left, `${h}: still running 10 s after the kill`).toEqual([]);
-    }
-    await expectNothingOutside(s, name);
-  });
+  it.each(KILLS.map((k) => [`#${k.n} during '${k.task}' (${k.big ? `${Math.round(k.at * 100)} % of it` : `${Math.round(k.at * 100)} ms in`})`, k] as const))(
+    '%s leaves no secret outside its destination',
+    async (name, k) => {
+      const s = await prepare();
+      // the run holds open at its end, so a run faster than the measured one still meets its kill
+      const out = await killAt(args(s, { hold: true }), { task: k.task, delayMs: k.big ? k.at * bigWriteMs : k.at * 100, signal: 'SIGKILL' });
+      expect(out.endedBefore, 'the kill came after the end of the run').toBe(false);
+      expect(out.signal).toBe('SIGKILL');
+      console.log(`kill #${k.n}: ${Math.round(out.killedAfterMs)} ms after the task's header; ${out.taskFinished ? 'after' : 'before'} its first result`);
+      for (const h of HOSTS) {
+        const { left } = await waitNoLeftovers(lab, h, 10_000);
+        if (left.length) await killLeftovers(lab, h);
+        expect.soft(left, `${h}: still running 10 s after the kill`).toEqual([]);
+      }
+      await expectNothingOutside(s, name);
+    },
+  );
 });
 
 describe('a root shell killed outright (no exit trap runs)', () => {
@@ -223,7 +247,12 @@ describe('a root shell killed outright (no exit trap runs)', () => {
       await killLeftovers(lab, h);
       // what may remain is on a tmpfs, never on the disk
       const onDisk = (await grepHost(lab, h, s.values)).filter((x) => !s.allowed[x.secret]!.includes(x.path) && !/^\/(dev\/shm|run)\//.test(x.path));
-      expect.soft(onDisk.map((x) => `${x.secret} in ${x.path}`), `${h}: secrets on disk outside their destinations`).toEqual([]);
+      expect
+        .soft(
+          onDisk.map((x) => `${x.secret} in ${x.path}`),
+          `${h}: secrets on disk outside their destinations`,
+        )
+        .toEqual([]);
     }
     const next = await prepare();
     const again = await startRun(args(next)).done;
@@ -234,7 +263,12 @@ describe('a root shell killed outright (no exit trap runs)', () => {
     const { 'vault password': _same, ...killedOnly } = s.values;
     for (const h of HOSTS) {
       const stillThere = await grepHost(lab, h, killedOnly);
-      expect.soft(stillThere.map((x) => `${x.secret} in ${x.path}`), `${h}: the killed run's secrets`).toEqual([]);
+      expect
+        .soft(
+          stillThere.map((x) => `${x.secret} in ${x.path}`),
+          `${h}: the killed run's secrets`,
+        )
+        .toEqual([]);
     }
   });
 });

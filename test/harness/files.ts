@@ -67,7 +67,12 @@ export function runs(steps: readonly FileStep[] | undefined): string[] {
 }
 
 /** check() of a file-writing module on a FakeHost, as root with diffs (warnings land in host.warnings). */
-export function checkOn(host: FakeHost, mod: AnyModule, raw: Record<string, unknown>, opts: RunModuleOpts = {}): Promise<CheckResult<{ steps?: FileStep[] } & Record<string, unknown>>> {
+export function checkOn(
+  host: FakeHost,
+  mod: AnyModule,
+  raw: Record<string, unknown>,
+  opts: RunModuleOpts = {},
+): Promise<CheckResult<{ steps?: FileStep[] } & Record<string, unknown>>> {
   return checkModule(host, mod, raw, { become: true, diff: true, ...opts });
 }
 

@@ -34,7 +34,17 @@ export function statuses(power: string, generalized = false): unknown[] {
 
 export const SUB = '0b1f6471-1bf0-4dda-aec3-111122223333';
 export const vmId = (rg: string, n: string) => `/subscriptions/${SUB}/resourceGroups/${rg.toUpperCase()}/providers/Microsoft.Compute/virtualMachines/${n}`;
-export const ACCOUNT = { environmentName: 'AzureCloud', homeTenantId: 't', id: SUB, isDefault: true, managedByTenants: [], name: 'HPC', state: 'Enabled', tenantId: 't', user: { name: 'ops@example.com', type: 'user' } };
+export const ACCOUNT = {
+  environmentName: 'AzureCloud',
+  homeTenantId: 't',
+  id: SUB,
+  isDefault: true,
+  managedByTenants: [],
+  name: 'HPC',
+  state: 'Enabled',
+  tenantId: 't',
+  user: { name: 'ops@example.com', type: 'user' },
+};
 
 export function vmView(rg: string, n: string, power: string, o: { generalized?: boolean; location?: string; hyperV?: string } = {}) {
   return {

@@ -129,7 +129,12 @@ export async function runModule(conn: Connection, mod: string | AnyModule, rawAr
 }
 
 /** Validate like the engine, then only check() (read-only: facts in, plan out). */
-export async function checkModule<P = unknown>(conn: Connection, mod: string | AnyModule, rawArgs: Record<string, unknown>, opts: RunModuleOpts = {}): Promise<CheckResult<P>> {
+export async function checkModule<P = unknown>(
+  conn: Connection,
+  mod: string | AnyModule,
+  rawArgs: Record<string, unknown>,
+  opts: RunModuleOpts = {},
+): Promise<CheckResult<P>> {
   const m = moduleOf(mod);
   const args = validateArgs(m, rawArgs);
   return (await m.check(moduleContext(conn, opts).ctx, args)) as CheckResult<P>;

@@ -115,7 +115,8 @@ export async function runPlaybook(playbook: string, opts: PlaybookOpts = {}): Pr
       extraVars: opts.become ? { ansible_become: true, ...extraVars } : extraVars,
     },
     hosts: new Map(),
-    hostVarsOf: (name) => (inventory.hasHost(name) || inventory.isImplicitLocalhost(name) ? inventory.hostVars(name) : { ansible_connection: 'local', inventory_hostname: name }),
+    hostVarsOf: (name) =>
+      inventory.hasHost(name) || inventory.isImplicitLocalhost(name) ? inventory.hostVars(name) : { ansible_connection: 'local', inventory_hostname: name },
     load: { registry, playbookDir: dir },
     connect: async (host) => {
       if (opts.connections === 'none') throw new Error(`test: no connection to ${host} expected`);

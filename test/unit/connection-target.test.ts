@@ -115,7 +115,11 @@ describe('targetFromVars', () => {
     const cli = { user: 'cliuser', privateKeyFile: '/cli/key', becomePassword: 'cli-pw', timeoutSec: 7, hostKeyChecking: 'no' as const };
     const vars = { ansible_user: 'ops', ansible_ssh_common_args: '-o StrictHostKeyChecking=yes' };
     expect(targetFromVars('a', vars, cli)).toMatchObject({
-      user: 'ops', privateKeyFile: '/cli/key', becomePassword: 'cli-pw', connectTimeoutMs: 7000, hostKeyChecking: 'no',
+      user: 'ops',
+      privateKeyFile: '/cli/key',
+      becomePassword: 'cli-pw',
+      connectTimeoutMs: 7000,
+      hostKeyChecking: 'no',
     });
     expect(targetFromVars('a', { ansible_become_password: 'v' }, cli).becomePassword).toBe('v');
     expect(targetFromVars('a', {}, { user: 'cliuser' }).user).toBe('cliuser');

@@ -27,7 +27,10 @@ const mod = defineModule({
     { additionalProperties: false },
   ),
   rules: {
-    mutuallyExclusive: [['src', 'content'], ['force', 'line']],
+    mutuallyExclusive: [
+      ['src', 'content'],
+      ['force', 'line'],
+    ],
     requiredOneOf: [['src', 'content', 'line']],
     requiredTogether: [['owner', 'group']],
     requiredIf: [

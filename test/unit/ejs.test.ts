@@ -8,7 +8,10 @@ import { fixturesDir } from '../fixtures/templates/conformance.js';
 describe('EJS templates', () => {
   test('renders with the variables as locals; lazy {{ }} vars are resolved', async () => {
     const out = await renderTemplateFile(join(fixturesDir, 'hosts.ejs'), {
-      hosts: [{ ip: '10.0.0.1', name: 'a' }, { ip: '10.0.0.2', name: 'b' }],
+      hosts: [
+        { ip: '10.0.0.1', name: 'a' },
+        { ip: '10.0.0.2', name: 'b' },
+      ],
       who: 'world',
       greeting: 'hello {{ who }}',
     });

@@ -76,7 +76,9 @@ describe('run-time errors name what and where', () => {
   it('an undefined variable in an argument', async () => {
     const r = await tsplay(['run', join(DIR, 'undefined-variable.yml'), ...local]);
     expect(r.code).toBe(2);
-    expect(r.stdout).toContain(`fatal: [localhost]: FAILED! => {"changed": false, "msg": "${DIR}/undefined-variable.yml:6:14: argument 'msg' uses an undefined variable: 'who' is undefined"}`);
+    expect(r.stdout).toContain(
+      `fatal: [localhost]: FAILED! => {"changed": false, "msg": "${DIR}/undefined-variable.yml:6:14: argument 'msg' uses an undefined variable: 'who' is undefined"}`,
+    );
     expect(recap(r.stdout)['localhost']).toMatchObject({ failed: 1 });
     noStack(r.all);
   });
@@ -90,17 +92,23 @@ describe('run-time errors name what and where', () => {
   it('an expression that fails at run time', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsplay-err-'));
     const f = join(dir, 'pb.yml');
-    writeFileSync(f, '- hosts: localhost\n  gather_facts: false\n  tasks:\n    - debug:\n        msg: "{{ 1 / 0 }}"\n    - debug:\n        msg: "{{ [1] | join(5) }}"\n      ignore_errors: true\n');
+    writeFileSync(
+      f,
+      '- hosts: localhost\n  gather_facts: false\n  tasks:\n    - debug:\n        msg: "{{ 1 / 0 }}"\n    - debug:\n        msg: "{{ [1] | join(5) }}"\n      ignore_errors: true\n',
+    );
     const r = await tsplay(['run', f, ...local]);
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(new RegExp(`"msg": "${f.replace(/[.]/g, '\\.')}:5:14: template error in 'debug\\.msg': .*division`));
     noStack(r.all);
   });
 
-  it('a handler that does not exist, named by a templated notify, stops the run with Ansible\'s message', async () => {
+  it("a handler that does not exist, named by a templated notify, stops the run with Ansible's message", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsplay-err-'));
     const f = join(dir, 'pb.yml');
-    writeFileSync(f, '- hosts: localhost\n  gather_facts: false\n  vars: {h: nope}\n  tasks:\n    - set_fact: {x: 1}\n      changed_when: true\n      notify: "restart {{ h }}"\n  handlers:\n    - name: restart web\n      debug: {msg: x}\n');
+    writeFileSync(
+      f,
+      '- hosts: localhost\n  gather_facts: false\n  vars: {h: nope}\n  tasks:\n    - set_fact: {x: 1}\n      changed_when: true\n      notify: "restart {{ h }}"\n  handlers:\n    - name: restart web\n      debug: {msg: x}\n',
+    );
     const r = await tsplay(['run', f, ...local]);
     expect(r.code).toBe(4);
     expect(r.stderr).toContain("ERROR! The requested handler 'restart nope' was not found in either the main handlers list nor in the listening handlers list");
@@ -111,7 +119,10 @@ describe('run-time errors name what and where', () => {
 describe('input a new user gets wrong', () => {
   it('an empty playbook is an error with its name, exit 4, as ansible-playbook says it (run and --syntax-check)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsplay-err-'));
-    for (const [name, text] of [['empty.yml', ''], ['comments.yml', '# nothing yet\n---\n']] as const) {
+    for (const [name, text] of [
+      ['empty.yml', ''],
+      ['comments.yml', '# nothing yet\n---\n'],
+    ] as const) {
       const f = join(dir, name);
       writeFileSync(f, text);
       for (const extra of [[], ['--syntax-check']]) {
@@ -129,7 +140,9 @@ describe('input a new user gets wrong', () => {
     writeFileSync(f, '- hosts: localhost\n  gather_facts: false\n  tasks:\n    - copy: {destt: /tmp/x, content: x}\n');
     const run = await tsplay(['run', f, '-i', 'localhost,']);
     expect(run.code).toBe(4);
-    expect(run.stderr).toBe(`ERROR! ${f}:4:14: copy: unknown argument 'destt' (did you mean 'dest'?)\n  also: ${f}:4:7: copy: missing required argument 'dest'\n`);
+    expect(run.stderr).toBe(
+      `ERROR! ${f}:4:14: copy: unknown argument 'destt' (did you mean 'dest'?)\n  also: ${f}:4:7: copy: missing required argument 'dest'\n`,
+    );
     const check = await tsplay(['run', f, '-i', 'localhost,', '--syntax-check']);
     expect(check.stderr.split('\n').filter((l) => l.startsWith('ERROR!'))).toEqual([
       `ERROR! ${f}:4:14: copy: unknown argument 'destt' (did you mean 'dest'?)`,

@@ -47,17 +47,28 @@ function write(name: string, text: string | Buffer): string {
 
 const bomb = (levels: number) => {
   const parts = ['&a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
-  for (let l = 1; l < levels; l++) parts.push(`&a${l} [${Array(10).fill(`*a${l - 1}`).join(', ')}]`);
+  for (let l = 1; l < levels; l++)
+    parts.push(
+      `&a${l} [${Array(10)
+        .fill(`*a${l - 1}`)
+        .join(', ')}]`,
+    );
   return `x: [${parts.join(', ')}]`;
 };
 
 describe('YAML bounds', () => {
   it(`nesting deeper than ${YAML_LIMITS.depth} levels is an error at the collection that goes past it`, () => {
     const n = 3000;
-    for (const text of ['a: ' + '['.repeat(n) + ']'.repeat(n), 'a: ' + '{b: '.repeat(n) + '1' + '}'.repeat(n), Array.from({ length: 150 }, (_, i) => ' '.repeat(i) + 'k:').join('\n') + ' x']) {
+    for (const text of [
+      'a: ' + '['.repeat(n) + ']'.repeat(n),
+      'a: ' + '{b: '.repeat(n) + '1' + '}'.repeat(n),
+      Array.from({ length: 150 }, (_, i) => ' '.repeat(i) + 'k:').join('\n') + ' x',
+    ]) {
       expect(errorOf(() => parseYaml(text, 'f.yml'))).toMatch(/^f\.yml:\d+:\d+: nesting deeper than 100 levels of lists and mappings$/);
     }
-    expect(errorOf(() => parseYaml('a: ' + '['.repeat(101) + ']'.repeat(101), 'f.yml'))).toBe('f.yml:1:103: nesting deeper than 100 levels of lists and mappings');
+    expect(errorOf(() => parseYaml('a: ' + '['.repeat(101) + ']'.repeat(101), 'f.yml'))).toBe(
+      'f.yml:1:103: nesting deeper than 100 levels of lists and mappings',
+    );
     expect(JSON.stringify(parseYaml('a: ' + '['.repeat(99) + ']'.repeat(99), 'f.yml'))).toBe('{"a":' + '['.repeat(99) + ']'.repeat(99) + '}');
   });
 
@@ -76,7 +87,14 @@ describe('YAML bounds', () => {
 
   it('merge-key bombs are bounded the same way', () => {
     const parts = ['&m0 {a: 1, b: [x, y]}'];
-    for (let l = 1; l < 10; l++) parts.push(`&m${l} {<<: [${Array(10).fill(`*m${l - 1}`).join(', ')}], k${l}: [${Array(10).fill(`*m${l - 1}`).join(', ')}]}`);
+    for (let l = 1; l < 10; l++)
+      parts.push(
+        `&m${l} {<<: [${Array(10)
+          .fill(`*m${l - 1}`)
+          .join(', ')}], k${l}: [${Array(10)
+          .fill(`*m${l - 1}`)
+          .join(', ')}]}`,
+      );
     expect(errorOf(() => parseYaml(`x: [${parts.join(', ')}]`, 'f.yml'))).toMatch(/aliases expand to more than 100,000 values/);
   });
 
@@ -89,7 +107,11 @@ describe('YAML bounds', () => {
 
   it('merge keys merge (an earlier map of the list wins, the own keys over all)', () => {
     expect(parseYaml('b: &b {x: 1, y: 2}\nd:\n  <<: *b\n  y: 3', 'f.yml')).toEqual({ b: { x: 1, y: 2 }, d: { x: 1, y: 3 } });
-    expect(parseYaml('a: &a {x: 1}\nb: &b {x: 2, z: 2}\nc: {<<: [*a, *b], w: 0}', 'f.yml')).toEqual({ a: { x: 1 }, b: { x: 2, z: 2 }, c: { x: 1, z: 2, w: 0 } });
+    expect(parseYaml('a: &a {x: 1}\nb: &b {x: 2, z: 2}\nc: {<<: [*a, *b], w: 0}', 'f.yml')).toEqual({
+      a: { x: 1 },
+      b: { x: 2, z: 2 },
+      c: { x: 1, z: 2, w: 0 },
+    });
     expect(errorOf(() => parseYaml('a: {<<: 1}', 'f.yml'))).toBe("f.yml:1:9: '<<' (merge) needs a mapping or a list of mappings");
   });
 
@@ -114,7 +136,9 @@ describe('YAML bounds', () => {
   });
 
   it('a second document is an error at its start', () => {
-    expect(errorOf(() => parseYaml('a: 1\n---\nb: 2', 'f.yml'))).toBe('f.yml:2:1: YAML syntax error: a file may hold only one YAML document (found a second "---")');
+    expect(errorOf(() => parseYaml('a: 1\n---\nb: 2', 'f.yml'))).toBe(
+      'f.yml:2:1: YAML syntax error: a file may hold only one YAML document (found a second "---")',
+    );
   });
 });
 
@@ -122,7 +146,12 @@ describe('source files', () => {
   it('invalid UTF-8 is an error at the line and column of the first bad byte', () => {
     const buf = Buffer.concat([Buffer.from('a: 1\nbé: x'), Buffer.from([0xff]), Buffer.from('y\n')]);
     expect(errorOf(() => decodeUtf8(buf, 'f.yml'))).toBe('f.yml:2:6: invalid UTF-8 (bytes ff 79 0a): playbooks, inventories and vars files must be UTF-8 text');
-    for (const bad of [[0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0xf4, 0x90, 0x80, 0x80]]) {
+    for (const bad of [
+      [0xc0, 0xaf],
+      [0xed, 0xa0, 0x80],
+      [0xe2, 0x82],
+      [0xf4, 0x90, 0x80, 0x80],
+    ]) {
       expect(errorOf(() => decodeUtf8(Buffer.from([0x61, ...bad]), 'f.yml'))).toMatch(/^f\.yml:1:2: invalid UTF-8/);
     }
     expect(decodeUtf8(Buffer.from('\ufeffa: 1'), 'f.yml')).toBe('a: 1'); // a BOM is dropped
@@ -131,7 +160,9 @@ describe('source files', () => {
   it('a FIFO, a device and a directory are refused without blocking', () => {
     const fifo = join(DIR, 'fifo.yml');
     execFileSync('mkfifo', [fifo]);
-    expect(errorOf(() => readSourceFile(fifo))).toBe(`${fifo}: not a regular file (a FIFO): tsplay reads playbooks, inventories and vars files only from regular files`);
+    expect(errorOf(() => readSourceFile(fifo))).toBe(
+      `${fifo}: not a regular file (a FIFO): tsplay reads playbooks, inventories and vars files only from regular files`,
+    );
     const zero = join(DIR, 'zero.yml');
     symlinkSync('/dev/zero', zero);
     expect(errorOf(() => readSourceFile(zero))).toMatch(/: not a regular file \(a character device\)/);
@@ -151,7 +182,9 @@ describe('source files', () => {
       writeFileSync(pb, text);
       return errorOf(() => checkUndefinedVariables(loadPlaybook(pb, { registry }).plays, () => [], { registry, playbookDir: DIR }));
     };
-    expect(check('- hosts: all\n  vars_files:\n    - /dev/zero\n  tasks: []\n')).toBe(`${pb}:3:7: /dev/zero: not a regular file (a character device): tsplay reads playbooks, inventories and vars files only from regular files`);
+    expect(check('- hosts: all\n  vars_files:\n    - /dev/zero\n  tasks: []\n')).toBe(
+      `${pb}:3:7: /dev/zero: not a regular file (a character device): tsplay reads playbooks, inventories and vars files only from regular files`,
+    );
     expect(check('- hosts: all\n  tasks:\n    - include_vars: /dev/urandom\n')).toMatch(new RegExp(`^${pb}:3:7: /dev/urandom: not a regular file`));
   });
 });
@@ -172,14 +205,21 @@ describe('playbooks', () => {
     const pb = write('destt.yml', '- hosts: all\n  tasks:\n    - copy: {destt: /tmp/x, content: x}\n');
     const errors: TsplayError[] = [];
     loadPlaybook(pb, { registry, errors });
-    expect(errors.map((e) => e.format())).toEqual([`${pb}:3:14: copy: unknown argument 'destt' (did you mean 'dest'?)`, `${pb}:3:7: copy: missing required argument 'dest'`]);
+    expect(errors.map((e) => e.format())).toEqual([
+      `${pb}:3:14: copy: unknown argument 'destt' (did you mean 'dest'?)`,
+      `${pb}:3:7: copy: missing required argument 'dest'`,
+    ]);
     // without error collection (a run) the first error carries the rest
-    expect(errorOf(() => loadPlaybook(pb, { registry }))).toBe(`${pb}:3:14: copy: unknown argument 'destt' (did you mean 'dest'?)\n  also: ${pb}:3:7: copy: missing required argument 'dest'`);
+    expect(errorOf(() => loadPlaybook(pb, { registry }))).toBe(
+      `${pb}:3:14: copy: unknown argument 'destt' (did you mean 'dest'?)\n  also: ${pb}:3:7: copy: missing required argument 'dest'`,
+    );
   });
 
   it('at run time too, the unknown argument comes before the missing one', () => {
     const copy = registry.get('copy')!;
-    expect(errorOf(() => validateArgs(copy, { destt: '/x', content: 'x' }))).toBe("copy: unknown argument 'destt' (did you mean 'dest'?)\n  also: copy: missing required argument 'dest'");
+    expect(errorOf(() => validateArgs(copy, { destt: '/x', content: 'x' }))).toBe(
+      "copy: unknown argument 'destt' (did you mean 'dest'?)\n  also: copy: missing required argument 'dest'",
+    );
   });
 
   it('an expression nested past the bound is an error, not a stack overflow', () => {
@@ -212,7 +252,9 @@ describe('did you mean', () => {
 describe('inventories', () => {
   it(`a host range over ${MAX_RANGE_HOSTS.toLocaleString('en')} hosts is an error naming it, before any name is made`, () => {
     const t0 = Date.now();
-    expect(() => expandHostRange('node[0:99999999]')).toThrow("host range '[0:99999999]' in 'node[0:99999999]' expands to 100,000,000 hosts; at most 100,000 are allowed per entry");
+    expect(() => expandHostRange('node[0:99999999]')).toThrow(
+      "host range '[0:99999999]' in 'node[0:99999999]' expands to 100,000,000 hosts; at most 100,000 are allowed per entry",
+    );
     expect(() => expandHostRange('x' + '[0:9]'.repeat(12))).toThrow(/^the ranges of 'x\[0:9\].*' expand to 1,000,000,000,000 hosts/);
     expect(Date.now() - t0).toBeLessThan(1_000);
     expect(expandHostRange('n[1:3]r[a:b]')).toEqual(['n1ra', 'n1rb', 'n2ra', 'n2rb', 'n3ra', 'n3rb']);
@@ -221,7 +263,11 @@ describe('inventories', () => {
   it('a huge range in an inventory file is an error at its line', async () => {
     const inv = write('range.ini', '[compute]\nnode[0:99999999]\n');
     await expect(loadInventory([inv])).rejects.toThrow(TsplayError);
-    await loadInventory([inv]).catch((e: TsplayError) => expect(e.format()).toBe(`${inv}:2:1: host range '[0:99999999]' in 'node[0:99999999]' expands to 100,000,000 hosts; at most 100,000 are allowed per entry`));
+    await loadInventory([inv]).catch((e: TsplayError) =>
+      expect(e.format()).toBe(
+        `${inv}:2:1: host range '[0:99999999]' in 'node[0:99999999]' expands to 100,000,000 hosts; at most 100,000 are allowed per entry`,
+      ),
+    );
   });
 
   it('a chain of 3,000 groups loads and graphs without recursion trouble', async () => {

@@ -24,7 +24,12 @@ function errorsOf(file: string, opts: { inventoryVars?: string[] } = {}): string
     if (!(e instanceof TsplayError)) throw e; // anything else would be a crash
     errors.push(e);
   }
-  return errors.map((e) => e.format().split(DIR + '/').join(''));
+  return errors.map((e) =>
+    e
+      .format()
+      .split(DIR + '/')
+      .join(''),
+  );
 }
 
 const cases: [string, string[]][] = [
@@ -55,7 +60,10 @@ const cases: [string, string[]][] = [
       "unknown-filter.yml:8:13: template error in 'when': no test named 'defind'\n  hint: in: name is defind",
     ],
   ],
-  ['missing-handler.yml', ["missing-handler.yml:4:7: notify: no handler named or listening to 'restart nginx' in this play\n  hint: did you mean 'restart ngnix'?"]],
+  [
+    'missing-handler.yml',
+    ["missing-handler.yml:4:7: notify: no handler named or listening to 'restart nginx' in this play\n  hint: did you mean 'restart ngnix'?"],
+  ],
   ['missing-import.yml', [`missing-import.yml:3:7: import_tasks: cannot find 'nowhere.yml' (looked in ${DIR}, ${DIR}/tasks)`.split(DIR + '/').join('')]],
   ['missing-role.yml', [`missing-role.yml:3:7: role 'nosuchrole' not found (looked in ${DIR}/roles, ${DIR})`.split(DIR + '/').join('')]],
   [

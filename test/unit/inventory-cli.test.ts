@@ -45,7 +45,8 @@ describe('tsplay inventory', () => {
     const r = await run(['-i', fx('patterns.ini'), '--graph', 'slurm']);
     expect(r.code).toBe(0);
     expect(r.out).toBe(
-      '@slurm:\n  |--@compute:\n' + [1, 2, 3, 4, 5, 6].map((i) => `  |  |--node00${i}\n`).join('') +
+      '@slurm:\n  |--@compute:\n' +
+        [1, 2, 3, 4, 5, 6].map((i) => `  |  |--node00${i}\n`).join('') +
         '  |--@gpu:\n  |  |--node005\n  |  |--node006\n  |  |--gpu1\n',
     );
   });
@@ -143,11 +144,7 @@ describe.skipIf(!ansible)('same output as ansible-inventory (installed here)', (
     expect(await ours([...args, '--graph'])).toBe(ansibleInventory([...args, '--graph']));
   });
 
-  it.each([
-    [['-i', 'dir']],
-    [['-i', 'multi/a/hosts.ini', '-i', 'multi/b/hosts.yml']],
-    [['-i', 'patterns.ini']],
-  ])('--list --yaml %j', async (args) => {
+  it.each([[['-i', 'dir']], [['-i', 'multi/a/hosts.ini', '-i', 'multi/b/hosts.yml']], [['-i', 'patterns.ini']]])('--list --yaml %j', async (args) => {
     expect(await ours([...args, '--list', '-y'])).toBe(ansibleInventory([...args, '--list', '-y']));
   });
 
@@ -161,7 +158,11 @@ describe.skipIf(!ansible)('same output as ansible-inventory (installed here)', (
     const { loadInventory } = await import('../../src/config/inventory/index.js');
     for (const sources of [['cluster/hosts.yml'], ['ini/hosts.ini'], ['dir'], ['multi/b/hosts.yml', 'multi/a/hosts.ini'], ['patterns.ini']]) {
       const ref = JSON.parse(
-        execFileSync('/usr/bin/python3', [fx('ansible-dump.py'), JSON.stringify({ sources })], { cwd: FIX, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+        execFileSync('/usr/bin/python3', [fx('ansible-dump.py'), JSON.stringify({ sources })], {
+          cwd: FIX,
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        }),
       ) as { hosts: string[]; groups: Record<string, string[]>; group_names: Record<string, string[]> };
       const inv = await loadInventory(sources.map(fx));
       expect([sources, inv.hostNames()]).toEqual([sources, ref.hosts]);

@@ -76,7 +76,17 @@ describe('host names in Slurm form', () => {
 
   it('YAML: host keys expand the same way (several groups in Slurm order, ports, Ansible ranges)', () => {
     expect(yaml.groupMembers('burst').hosts).toEqual([
-      'burst08', 'burst09', 'burst10', 'r1n01', 'r1n02', 'r2n01', 'r2n02', 'spot1', 'spot2', 'legacy1', 'legacy2',
+      'burst08',
+      'burst09',
+      'burst10',
+      'r1n01',
+      'r1n02',
+      'r2n01',
+      'r2n02',
+      'spot1',
+      'spot2',
+      'legacy1',
+      'legacy2',
     ]);
     expect(yaml.hostVars('burst10')).toMatchObject({ ansible_user: 'slurm' });
     expect(yaml.hostVars('spot1')).toMatchObject({ ansible_port: 2200 });

@@ -104,7 +104,7 @@ describe('shlexSplit (shlex.split(comments=True))', () => {
 const python = existsSync('/usr/bin/python3');
 
 describe.skipIf(!python)('same as Python itself (/usr/bin/python3)', () => {
-  it('parses every value of the table like ast.literal_eval + Ansible\'s fallback', () => {
+  it("parses every value of the table like ast.literal_eval + Ansible's fallback", () => {
     const script = `
 import ast, json, sys
 out = []

@@ -134,8 +134,17 @@ describe('YAML inventory with group_vars/ and host_vars/ (cluster/)', () => {
 
   it('draws the group graph like ansible-inventory --graph', () => {
     expect(inv.toGraph('compute')).toBe(
-      ['@compute:', '  |--@rack_a:', '  |  |--node01', '  |  |--node02', '  |  |--node03', '  |  |--node04',
-        '  |--@rack_b:', '  |  |--node05', '  |  |--node06'].join('\n'),
+      [
+        '@compute:',
+        '  |--@rack_a:',
+        '  |  |--node01',
+        '  |  |--node02',
+        '  |  |--node03',
+        '  |  |--node04',
+        '  |--@rack_b:',
+        '  |  |--node05',
+        '  |  |--node06',
+      ].join('\n'),
     );
     expect(inv.toGraph().split('\n').slice(0, 4)).toEqual(['@all:', '  |--@ungrouped:', '  |  |--gateway', '  |--@slurm:']);
     expect(() => inv.toGraph('node01')).toThrow('Pattern must be valid group name when using --graph');
@@ -167,8 +176,18 @@ describe('INI inventory (ini/hosts.ini)', () => {
   it('reads hosts, ranges, sections and children', () => {
     // breadth first from all: ungrouped, datacenter, then app and monitoring, then web and db
     expect(inv.hostNames()).toEqual([
-      'bastion', 'mon1', 'mon5', 'mon9', 'web01.example.com', 'web02.example.com', 'web03.example.com',
-      'web04.example.com', 'db-a', 'db-b', 'db-c', 'db-d',
+      'bastion',
+      'mon1',
+      'mon5',
+      'mon9',
+      'web01.example.com',
+      'web02.example.com',
+      'web03.example.com',
+      'web04.example.com',
+      'db-a',
+      'db-b',
+      'db-c',
+      'db-d',
     ]);
     expect(inv.groupsOf('bastion')).toEqual(['ungrouped']);
     expect(inv.groupsOf('web01.example.com')).toEqual(['app', 'datacenter', 'web']);
@@ -300,7 +319,12 @@ describe('errors carry file:line:col', () => {
     ['errors/bad-kv.ini', 'Expected key=value host variable assignment, got: novalue', 2, 1],
     ['errors/vars-no-eq.ini', 'Expected key=value, got: justakey', 4, 1],
     ['errors/trailing-colon.ini', "Invalid host pattern 'web1:' supplied, ending in ':' is not allowed, this character is reserved to provide a port.", 2, 1],
-    ['errors/bad-section.ini', "Invalid section entry: '[web servers]'. Please make sure that there are no spaces in the section entry, and that there are no other invalid characters", 1, 1],
+    [
+      'errors/bad-section.ini',
+      "Invalid section entry: '[web servers]'. Please make sure that there are no spaces in the section entry, and that there are no other invalid characters",
+      1,
+      1,
+    ],
     ['errors/bad-range.ini', "host range must specify equal-length begin and end formats (in 'node[01:100]')", 2, 1],
     ['errors/yaml-as-ini.cfg', "Invalid host pattern '---' supplied, '---' is normally a sign this is a YAML file.", 1, 1],
   ];
@@ -318,7 +342,13 @@ describe('errors carry file:line:col', () => {
 
   it.each([
     ['errors/gv-list/hosts.yml', 'errors/gv-list/group_vars/web.yml', 'vars file must contain a mapping of variable names to values, got a list', 1, 1],
-    ['errors/gv-syntax/hosts', 'errors/gv-syntax/host_vars/web1.yml', 'YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]', 3, 1],
+    [
+      'errors/gv-syntax/hosts',
+      'errors/gv-syntax/host_vars/web1.yml',
+      'YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]',
+      3,
+      1,
+    ],
   ])('%s: bad vars file %s', async (source, varsFile, message, line, col) => {
     const e = (await loadInventory([fx(source)]).catch((x: unknown) => x)) as TsplayError;
     expect(e).toBeInstanceOf(TsplayError);

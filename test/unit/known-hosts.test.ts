@@ -5,14 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hostKeyAlgorithms, verifyHostKey } from '../../src/connection/host-key.js';
-import {
-  checkHostKey,
-  fingerprint,
-  hostFieldMatches,
-  knownKeyTypes,
-  lookupName,
-  parseKnownHosts,
-} from '../../src/connection/known-hosts.js';
+import { checkHostKey, fingerprint, hostFieldMatches, knownKeyTypes, lookupName, parseKnownHosts } from '../../src/connection/known-hosts.js';
 import { targetFromVars } from '../../src/connection/target.js';
 import type { ConnectionTarget } from '../../src/connection/types.js';
 

@@ -10,11 +10,17 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { detectFeatures, FEATURE_NAMES, featuresLine, hasFeature, missingFeatures, parseFeatures } from '../../src/lab/features.js';
 
-const fsList = () => readFileSync('/proc/filesystems', 'utf8').split('\n').map((l) => l.trim().split(/\s+/).pop());
+const fsList = () =>
+  readFileSync('/proc/filesystems', 'utf8')
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).pop());
 
 describe('parseFeatures', () => {
   it('reads NAME STATE DETAIL lines; anything not reported is unknown; junk is ignored', () => {
-    const k = parseFeatures('autofs     no       not in /proc/filesystems; no module autofs4 for 6.1\noverlay yes in /proc/filesystems\nbogus yes x\ntun maybe x\n\n', '6.1.0');
+    const k = parseFeatures(
+      'autofs     no       not in /proc/filesystems; no module autofs4 for 6.1\noverlay yes in /proc/filesystems\nbogus yes x\ntun maybe x\n\n',
+      '6.1.0',
+    );
     expect(k.kernel).toBe('6.1.0');
     expect(k.features.autofs).toEqual({ state: 'no', detail: 'not in /proc/filesystems; no module autofs4 for 6.1' });
     expect(k.features.overlay).toEqual({ state: 'yes', detail: 'in /proc/filesystems' });
@@ -54,7 +60,12 @@ describe('features.sh', () => {
   });
 
   it.skipIf(process.getuid?.() !== 0)("probes leave the machine's own network namespace as it was [skipped unless root]", () => {
-    const links = () => execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).split('\n').map((l) => l.split(':')[1]?.trim()).filter(Boolean).sort();
+    const links = () =>
+      execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })
+        .split('\n')
+        .map((l) => l.split(':')[1]?.trim())
+        .filter(Boolean)
+        .sort();
     const before = links();
     detectFeatures();
     expect(links().filter((l) => l!.startsWith('tsprobe'))).toEqual([]);

@@ -45,7 +45,10 @@ const notifyOf = (t: unknown): string[] => {
 /** The examples as a playbook: one play on all hosts, with a handler for every name they notify. */
 function playbookText(m: AnyModule, tasks: unknown[]): string {
   const handlers = [...new Set(tasks.flatMap(notifyOf))];
-  const body = m.examples!.trimEnd().split('\n').map((l) => (l ? `    ${l}` : l));
+  const body = m
+    .examples!.trimEnd()
+    .split('\n')
+    .map((l) => (l ? `    ${l}` : l));
   return [
     '- hosts: all',
     '  tasks:',
@@ -75,7 +78,9 @@ function templatesFit(s: TSchema | undefined, v: unknown): boolean {
   if (v !== null && typeof v === 'object' && s.type === 'object') {
     const props = (s.properties ?? {}) as Record<string, TSchema>;
     const extra = s.additionalProperties;
-    return Object.entries(v).every(([k, x]) => templatesFit(props[k] ?? (typeof extra === 'object' ? (extra as TSchema) : extra === true ? ({} as TSchema) : undefined), x));
+    return Object.entries(v).every(([k, x]) =>
+      templatesFit(props[k] ?? (typeof extra === 'object' ? (extra as TSchema) : extra === true ? ({} as TSchema) : undefined), x),
+    );
   }
   return false;
 }

@@ -11,8 +11,23 @@ const FIX = join(import.meta.dirname, '../fixtures/inventory');
 const PATTERNS_INI = join(FIX, 'patterns.ini');
 
 const ALL = [
-  'localhost-like', 'ctl01', 'web01', 'web02', 'web03', 'web04', 'web99', 'db1', 'db2', 'db3',
-  'node001', 'node002', 'node003', 'node004', 'node005', 'node006', 'gpu1',
+  'localhost-like',
+  'ctl01',
+  'web01',
+  'web02',
+  'web03',
+  'web04',
+  'web99',
+  'db1',
+  'db2',
+  'db3',
+  'node001',
+  'node002',
+  'node003',
+  'node004',
+  'node005',
+  'node006',
+  'gpu1',
 ];
 
 /** pattern → hosts, in Ansible's order (these are what ansible-core 2.14 returns for patterns.ini) */
@@ -187,7 +202,9 @@ const ansible = existsSync('/usr/bin/ansible-inventory') && existsSync('/usr/bin
 
 describe.skipIf(!ansible)('same results as ansible-core (installed here)', () => {
   const dump = (req: object): { hosts: string[]; groups: Record<string, string[]>; group_names: Record<string, string[]>; select: Record<string, unknown> } =>
-    JSON.parse(execFileSync('/usr/bin/python3', [join(FIX, 'ansible-dump.py'), JSON.stringify(req)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+    JSON.parse(
+      execFileSync('/usr/bin/python3', [join(FIX, 'ansible-dump.py'), JSON.stringify(req)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+    );
 
   it('selects the same hosts for every pattern of the table', () => {
     const patterns = SELECT.map(([p]) => p);

@@ -14,7 +14,8 @@ const ran = (r: Awaited<ReturnType<typeof runPlaybook>>, host: string, s: string
 describe('the in-process runner', () => {
   it('with_first_found (files + paths), with_fileglob, with_lines and the first_found / vars lookups', async () => {
     const r = await runPlaybook(
-      play(`    - include_vars: "{{ item }}"
+      play(
+        `    - include_vars: "{{ item }}"
       with_first_found:
         - files: ["{{ fam }}.yml", default.yml]
           paths: [vars]
@@ -26,14 +27,19 @@ describe('the in-process runner', () => {
     - name: lines
       shell: "echo line {{ item }}"
       with_lines: cat lines.txt
-`, '  vars:\n    fam: Debian\n'),
+`,
+        '  vars:\n    fam: Debian\n',
+      ),
       {
         inventory: { h1: {} },
         files: { 'vars/Debian.yml': 'a: 1\n', 'vars/default.yml': 'a: 0\n', 'files/one.conf': 'x\n', 'files/two.conf': 'y\n', 'lines.txt': 'l1\nl2\n' },
       },
     );
     expect(r.exitCode).toBe(0);
-    const scripts = r.host('h1').runs.map((c) => c.script).join('\n');
+    const scripts = r
+      .host('h1')
+      .runs.map((c) => c.script)
+      .join('\n');
     expect(scripts).toContain('echo a=1 one.conf Debian 0');
     expect(scripts).toContain('echo glob one.conf');
     expect(scripts).toContain('echo glob two.conf');
@@ -43,15 +49,23 @@ describe('the in-process runner', () => {
 
   it('include_vars hash_behaviour=merge merges into the variable and across files, as Ansible', async () => {
     const r = await runPlaybook(
-      play(`    - include_vars: { file: v1.yml, hash_behaviour: merge }
+      play(
+        `    - include_vars: { file: v1.yml, hash_behaviour: merge }
     - include_vars: { file: v2.yml, hash_behaviour: merge }
     - name: show
       shell: "echo {{ cfg | to_json }}"
-`, '  vars:\n    cfg: {z: 0}\n'),
+`,
+        '  vars:\n    cfg: {z: 0}\n',
+      ),
       { inventory: { h1: {} }, files: { 'v1.yml': 'cfg:\n  a: 1\n  sub: {x: 1}\n', 'v2.yml': 'cfg:\n  b: 2\n  sub: {y: 2}\n' } },
     );
     expect(r.exitCode).toBe(0);
-    expect(r.host('h1').runs.map((c) => c.script).join('\n')).toContain(`{"z": 0, "a": 1, "sub": {"x": 1, "y": 2}, "b": 2}`);
+    expect(
+      r
+        .host('h1')
+        .runs.map((c) => c.script)
+        .join('\n'),
+    ).toContain(`{"z": 0, "a": 1, "sub": {"x": 1, "y": 2}, "b": 2}`);
   });
 
   it('gather_facts unset: facts are gathered when only a role default names one (and skipped when nothing can)', async () => {
@@ -68,7 +82,7 @@ describe('the in-process runner', () => {
     expect(gathered(plain)).toBe(false);
   });
 
-  it("set_fact in free form with a templated name (`\"{{ item }}=moo\"`), and result tests on what it registered", async () => {
+  it('set_fact in free form with a templated name (`"{{ item }}=moo"`), and result tests on what it registered', async () => {
     const r = await runPlaybook(
       play(`    - set_fact: "{{ item }}=moo"
       loop: [a1, a2]
@@ -106,7 +120,10 @@ describe('the in-process runner', () => {
   });
 
   it('when: on a registered result runs the task only where it holds', async () => {
-    const flag = (value: string): Responder => (script) => (script.includes('cat /etc/flag') ? res(`${value}\n`) : undefined);
+    const flag =
+      (value: string): Responder =>
+      (script) =>
+        script.includes('cat /etc/flag') ? res(`${value}\n`) : undefined;
     const r = await runPlaybook(
       play(`    - name: read
       command: cat /etc/flag
@@ -213,7 +230,10 @@ describe('the in-process runner', () => {
   });
 
   it('any_errors_fatal: one host fails, no host runs the next task', async () => {
-    const failOn = (host: string): Responder => (script) => (script === 'exec check-it' && host === 'h2' ? res('', 2) : undefined);
+    const failOn =
+      (host: string): Responder =>
+      (script) =>
+        script === 'exec check-it' && host === 'h2' ? res('', 2) : undefined;
     const r = await runPlaybook(
       play(
         `    - name: check

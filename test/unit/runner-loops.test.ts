@@ -15,7 +15,16 @@ const cases: [LoopKind, unknown][] = [
   ['together', [[1, 2], [3]]],
   ['together', [['a', 'b', 'c'], [1, 2], [true]]],
   ['nested', [[1, 2], ['a', 'b'], ['x']]],
-  ['subelements', [[{ n: 1, k: [1, 2] }, { n: 2, k: [3] }], 'k']],
+  [
+    'subelements',
+    [
+      [
+        { n: 1, k: [1, 2] },
+        { n: 2, k: [3] },
+      ],
+      'k',
+    ],
+  ],
   ['indexed_items', ['a', 'b', 'c']],
   ['indexed_items', [['a', 'b'], 'c']],
   ['sequence', 'start=1 end=10 stride=3 format=x%02d'],
@@ -40,7 +49,7 @@ for kind, value in json.load(sys.stdin):
 print(json.dumps(out))
 `;
 
-describe('with_* loops: the same items as ansible-core\'s lookup plugins', () => {
+describe("with_* loops: the same items as ansible-core's lookup plugins", () => {
   const r = spawnSync('/usr/bin/python3', ['-c', PY], { input: JSON.stringify(cases), encoding: 'utf8' });
   const ansible = r.status === 0 ? (JSON.parse(r.stdout) as unknown[]) : [];
   it('ansible-core answered', () => expect(r.status, r.stderr).toBe(0));

@@ -52,7 +52,8 @@ const DELIBERATE: Record<string, string[]> = {
   'test/fixtures/inventory/yaml-forms.yml': ['/db additionalProperties', '/broken type'],
 };
 
-const show = (errors: ErrorObject[] | null | undefined) => (errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`).join('\n');
+const show = (errors: ErrorObject[] | null | undefined) =>
+  (errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`).join('\n');
 
 function expectValid(v: ValidateFunction, file: string): void {
   const ok = v(load(join(ROOT, file)));
@@ -65,15 +66,19 @@ function expectValid(v: ValidateFunction, file: string): void {
 describe('docs/schema', () => {
   it.each(['playbook', 'inventory'] as const)('%s.schema.json is what `tsplay schema` generates', (kind) => {
     const committed = readFileSync(join(ROOT, 'docs/schema', `${kind}.schema.json`), 'utf8');
-    expect(committed === schemaText(kind), `docs/schema/${kind}.schema.json is out of date: run 'node bin/tsplay.js schema --dir docs/schema' (after npm run build)`).toBe(true);
+    expect(
+      committed === schemaText(kind),
+      `docs/schema/${kind}.schema.json is out of date: run 'node bin/tsplay.js schema --dir docs/schema' (after npm run build)`,
+    ).toBe(true);
   });
 });
 
 describe('the repository validates', () => {
   const playbooks = yamlFiles('playbooks');
   const fixtures = yamlFiles('test/fixtures').map((f) => ({ f, kind: kindOf(f) }));
-  const inventories = [...yamlFiles('inventory'), ...yamlFiles('test/fixtures/inventory'), ...yamlFiles('test/fixtures/vault/inventory')]
-    .filter((f) => !/(^|\/)(group_vars|host_vars|errors)\//.test(f));
+  const inventories = [...yamlFiles('inventory'), ...yamlFiles('test/fixtures/inventory'), ...yamlFiles('test/fixtures/vault/inventory')].filter(
+    (f) => !/(^|\/)(group_vars|host_vars|errors)\//.test(f),
+  );
 
   it('finds what it checks', () => {
     expect(playbooks.length).toBeGreaterThanOrEqual(3);
@@ -85,7 +90,8 @@ describe('the repository validates', () => {
   it.each(fixtures.filter((x) => x.kind === 'tasks').map((x) => x.f))('%s (task file)', (f) => expectValid(taskList, f));
   it.each(inventories)('%s (inventory)', (f) => expectValid(inventory, f));
   it('every playbook under playbooks/ names the schema on its first line', () => {
-    for (const f of playbooks) expect(readFileSync(join(ROOT, f), 'utf8').split('\n')[0], f).toBe('# yaml-language-server: $schema=../docs/schema/playbook.schema.json');
+    for (const f of playbooks)
+      expect(readFileSync(join(ROOT, f), 'utf8').split('\n')[0], f).toBe('# yaml-language-server: $schema=../docs/schema/playbook.schema.json');
   });
 });
 
@@ -104,7 +110,10 @@ describe('mistakes are errors at the right path', () => {
   it('a wrong argument type', () => {
     const errors = errorsOf([{ copy: { dest: '/b', mode: [1] } }]);
     expect(at(errors, '/0/tasks/0/copy/mode', 'type').length).toBe(1);
-    expect(errors.every((e) => e.instancePath === '/0/tasks/0/copy/mode' || e.keyword === 'if'), show(errors)).toBe(true);
+    expect(
+      errors.every((e) => e.instancePath === '/0/tasks/0/copy/mode' || e.keyword === 'if'),
+      show(errors),
+    ).toBe(true);
   });
   it('an unknown argument, also under an FQCN', () => {
     for (const key of ['file', 'ansible.builtin.file']) {
@@ -142,7 +151,13 @@ describe('valid forms are not errors', () => {
   const ok = (tasks: unknown[]) => expect(playbook([{ hosts: 'all', tasks }]) ? '' : show(playbook.errors)).toBe('');
   it('templates where another type is expected, Ansible booleans, numbers as strings', () =>
     ok([
-      { file: { path: '/x', mode: '{{ m }}', state: "{{ 'directory' if d else 'absent' }}", recurse: 'yes' }, become: 'yes', retries: '3', until: 'r is ok', loop: '{{ xs }}' },
+      {
+        file: { path: '/x', mode: '{{ m }}', state: "{{ 'directory' if d else 'absent' }}", recurse: 'yes' },
+        become: 'yes',
+        retries: '3',
+        until: 'r is ok',
+        loop: '{{ xs }}',
+      },
       { copy: { dest: '/x', content: 'y', force: 0 }, when: ['a', true] },
     ]));
   it('k=v strings, free-form text, no arguments, aliases, args:', () =>

@@ -77,7 +77,14 @@ function fakeChannel() {
 }
 
 describe('sudo prompt handling (scripted channel)', () => {
-  const base = { label: 'root@h1 (sudo)', host: 'h1', sanePath: true, readyToken: 'READY', lostError: (d: string) => new TsplayError('connection', d), transportGone: () => false };
+  const base = {
+    label: 'root@h1 (sudo)',
+    host: 'h1',
+    sanePath: true,
+    readyToken: 'READY',
+    lostError: (d: string) => new TsplayError('connection', d),
+    transportGone: () => false,
+  };
   const become = (password?: string) => ({ user: 'root', loginUser: 'ops', password, promptToken: '[P]' });
   /** the answer token the shell would print for the control line tsplay wrote */
   const answerOf = (line: string) => /t=([0-9a-f]{32});/.exec(line)![1]!;
@@ -222,7 +229,13 @@ describe('the loop runs a command only when all of it arrived', () => {
 
   const cases: [string, (f: string) => Buffer][] = [
     ['stdin cut short', (f) => encodeRequest(1, `cat >${f}`, Buffer.alloc(100_000, 120)).subarray(0, 50_000)],
-    ['stdin complete but the end line missing', (f) => { const b = encodeRequest(1, `cat >${f}`, 'x'.repeat(10)); return b.subarray(0, b.length - 3); }],
+    [
+      'stdin complete but the end line missing',
+      (f) => {
+        const b = encodeRequest(1, `cat >${f}`, 'x'.repeat(10));
+        return b.subarray(0, b.length - 3);
+      },
+    ],
     ['a long script (byte block) cut in the middle', (f) => encodeRequest(1, `echo first >${f}\n${'true\n'.repeat(2000)}echo second >>${f}`).subarray(0, 6000)],
     ['a short script (lines) cut after its first line', (f) => encodeRequest(1, `echo first >${f}\necho second >>${f}`).subarray(0, 12 + f.length)],
   ];
@@ -275,7 +288,7 @@ describe('persistent shell over the local connection', () => {
   it('returns the exit status of the command, including death by signal', async () => {
     for (const rc of [0, 1, 42, 255]) expect((await c.run(`exit ${rc}`)).rc).toBe(rc);
     expect((await c.run('false')).rc).toBe(1);
-    expect((await c.run('sh -c \'kill -9 $$\'')).rc).toBe(137);
+    expect((await c.run("sh -c 'kill -9 $$'")).rc).toBe(137);
     expect((await c.run('nonexistent-command-xyz')).rc).toBe(127);
   });
 
@@ -296,7 +309,7 @@ describe('persistent shell over the local connection', () => {
   });
 
   it('runs in cwd with extra environment variables', async () => {
-    const r = await c.run('pwd; printf "%s|" "$A" "$B"', { cwd: dir, env: { A: "it's a \"test\"", B: 'x\ny' } });
+    const r = await c.run('pwd; printf "%s|" "$A" "$B"', { cwd: dir, env: { A: 'it\'s a "test"', B: 'x\ny' } });
     expect(r.stdout).toBe(`${dir}\nit's a "test"|x\ny|`);
     const bad = await c.run('echo never', { cwd: join(dir, 'missing') });
     expect(bad.rc).not.toBe(0);
@@ -316,7 +329,7 @@ describe('persistent shell over the local connection', () => {
 
   it('runs scripts exactly: quotes, backslashes, leading blanks, no trailing newline, long scripts', async () => {
     const heredoc = "cat <<'EOF'\n  indented \\ back\\slash 'q' \"d\" $HOME\n\tTAB\nEOF";
-    expect((await c.run(heredoc)).stdout).toBe("  indented \\ back\\slash 'q' \"d\" $HOME\n\tTAB\n");
+    expect((await c.run(heredoc)).stdout).toBe('  indented \\ back\\slash \'q\' "d" $HOME\n\tTAB\n');
     const long = Array.from({ length: 600 }, (_, i) => `echo line${i}`).join('\n');
     const r = await c.run(long);
     expect(r.stdout.split('\n').length).toBe(601);
@@ -439,7 +452,6 @@ describe('persistent shell over the local connection', () => {
     expect(path!.split(':')).toContain('/usr/sbin');
   });
 });
-
 
 function alive(pid: number): boolean {
   try {

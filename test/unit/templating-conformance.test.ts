@@ -33,7 +33,7 @@ const deviations: Record<string, string> = {
   'template: {{ lazy_dict }}': TYPED + ": lazy 'v' is the number 43, not '43'",
   'when: lazy == 43': TYPED + ": lazy ('{{ n + 1 }}') is the number 43, not the string '43'",
   "template: {{ '%s' % t }}": "Ansible re-parses the text 'True' into a boolean; tsplay keeps the string the expression made",
-  "when: 'yes' if t else ''": "Ansible wraps the condition in {% if %}, where an inline if is a syntax error; tsplay evaluates it",
+  "when: 'yes' if t else ''": 'Ansible wraps the condition in {% if %}, where an inline if is a syntax error; tsplay evaluates it',
   "template: {{ '[1, 2]' }}\n": "Ansible re-parses the text '[1, 2]' into a list; tsplay keeps the string the expression made",
 };
 

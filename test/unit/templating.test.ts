@@ -2,7 +2,15 @@
 import { describe, expect, test } from 'vitest';
 import { join } from 'node:path';
 import {
-  evalCondition, evalExpression, hasTemplate, OMIT, renderTemplateFile, renderText, renderValue, setEncryptedResolver, stripOmit,
+  evalCondition,
+  evalExpression,
+  hasTemplate,
+  OMIT,
+  renderTemplateFile,
+  renderText,
+  renderValue,
+  setEncryptedResolver,
+  stripOmit,
 } from '../../src/engine/templating/index.js';
 import { EncryptedString, parseYaml, posOf, UnsafeString } from '../../src/config/yaml.js';
 import { TsplayError } from '../../src/errors.js';
@@ -10,9 +18,18 @@ import { mask } from '../../src/output/mask.js';
 import { fixturesDir } from '../fixtures/templates/conformance.js';
 
 const vars = {
-  n: 42, s: 'Hello', lst: ['a', 'b'], d: { k: 'v', inner: { x: 1 } }, t: true,
-  lazy: '{{ n + 1 }}', lazy_text: 'n is {{ n }}', lazy_list: ['{{ s }}', '{{ n }}'],
-  loop_a: '{{ loop_b }}', loop_b: '{{ loop_c }}', loop_c: '{{ loop_a }}', self_ref: '{{ self_ref }}',
+  n: 42,
+  s: 'Hello',
+  lst: ['a', 'b'],
+  d: { k: 'v', inner: { x: 1 } },
+  t: true,
+  lazy: '{{ n + 1 }}',
+  lazy_text: 'n is {{ n }}',
+  lazy_list: ['{{ s }}', '{{ n }}'],
+  loop_a: '{{ loop_b }}',
+  loop_b: '{{ loop_c }}',
+  loop_c: '{{ loop_a }}',
+  self_ref: '{{ self_ref }}',
   broken_lazy: '{{ missing_var }}',
 };
 
@@ -78,7 +95,9 @@ describe('renderValue', () => {
   });
 
   test('lookup file resolves against the source file directory (and files/)', () => {
-    expect(renderValue("{{ lookup('file', 'lookup.txt') }}", {}, { source: { file: join(fixturesDir, 'play.yml'), line: 1, col: 1 } })).toBe('line one\nline two');
+    expect(renderValue("{{ lookup('file', 'lookup.txt') }}", {}, { source: { file: join(fixturesDir, 'play.yml'), line: 1, col: 1 } })).toBe(
+      'line one\nline two',
+    );
     expect(renderValue("{{ lookup('file', 'in-files.txt') }}", {}, { baseDir: fixturesDir })).toBe('from files/');
   });
 });
@@ -92,7 +111,9 @@ describe('errors', () => {
   });
   test('undefined attribute names the full path, in Ansible words', () => {
     expect(err(() => renderValue('{{ d.nope }}', vars)).message).toBe("'d.nope' is undefined ('dict object' has no attribute 'nope')");
-    expect(err(() => renderValue('{{ ansible_facts.foo }}', { ansible_facts: {} })).message).toBe("'ansible_facts.foo' is undefined ('dict object' has no attribute 'foo')");
+    expect(err(() => renderValue('{{ ansible_facts.foo }}', { ansible_facts: {} })).message).toBe(
+      "'ansible_facts.foo' is undefined ('dict object' has no attribute 'foo')",
+    );
     expect(err(() => renderValue('{{ d.inner.x.y }}', vars)).message).toMatch(/^'d\.inner\.x\.y' is undefined/);
     expect(err(() => renderValue('{{ lst[5] }}', vars)).message).toBe("'lst[5]' is undefined (list object has no element 5)");
   });
@@ -133,9 +154,20 @@ describe('errors', () => {
 
 describe('conditions', () => {
   test.each([
-    [true, true], [false, false], ['t', true], ['not t', false], ['lst | length == 2', true], [['t', 'n > 40'], true],
-    [['t', 'n > 50'], false], ['{{ t }}', true], ['{{ not t }}', false], ["'False'", true], ['[]', false], ['', true],
-    ["'a' in lst and d.k == 'v'", true], ['foo is not defined', true],
+    [true, true],
+    [false, false],
+    ['t', true],
+    ['not t', false],
+    ['lst | length == 2', true],
+    [['t', 'n > 40'], true],
+    [['t', 'n > 50'], false],
+    ['{{ t }}', true],
+    ['{{ not t }}', false],
+    ["'False'", true],
+    ['[]', false],
+    ['', true],
+    ["'a' in lst and d.k == 'v'", true],
+    ['foo is not defined', true],
   ])('%j → %s', (cond, want) => {
     expect(evalCondition(cond, vars)).toBe(want);
   });
@@ -147,7 +179,11 @@ describe('conditions', () => {
 describe('template files', () => {
   test('.j2 renders like Ansible (trim_blocks, Python str(), escapes in strings)', async () => {
     const out = await renderTemplateFile(join(fixturesDir, 'hosts.j2'), {
-      hosts: [{ ip: '10.0.0.1', name: 'a', aliases: ['a1', 'a2'] }, { ip: '10.0.0.2', name: 'b' }], enabled: true,
+      hosts: [
+        { ip: '10.0.0.1', name: 'a', aliases: ['a1', 'a2'] },
+        { ip: '10.0.0.2', name: 'b' },
+      ],
+      enabled: true,
     });
     expect(out).toBe("# managed by tsplay\n10.0.0.1\ta a1 a2\n10.0.0.2\tb\nenabled=True\nratio=4.0\nlist=['a', 'b']\nsep=a\tb\n");
   });
@@ -185,11 +221,28 @@ describe("Ansible's task-result tests", () => {
     job: { started: 1, finished: 0, ansible_job_id: 'j1' },
   };
   test.each([
-    ['ok is changed', false], ['ch is changed', true], ['ch is change', true], ['loop is changed', true], ['loop_ok is changed', false],
-    ['bad is failed', true], ['bad is failure', true], ['ok is failed', false], ['ok is succeeded', true], ['ok is success', true],
-    ['ok is successful', true], ['bad is succeeded', false], ['skip is skipped', true], ['skip is skip', true], ['ok is skipped', false],
-    ['down is unreachable', true], ['down is reachable', false], ['ok is reachable', true],
-    ['job is started', true], ['job is finished', false], ['ok is finished', true], ['ok is not failed', true],
+    ['ok is changed', false],
+    ['ch is changed', true],
+    ['ch is change', true],
+    ['loop is changed', true],
+    ['loop_ok is changed', false],
+    ['bad is failed', true],
+    ['bad is failure', true],
+    ['ok is failed', false],
+    ['ok is succeeded', true],
+    ['ok is success', true],
+    ['ok is successful', true],
+    ['bad is succeeded', false],
+    ['skip is skipped', true],
+    ['skip is skip', true],
+    ['ok is skipped', false],
+    ['down is unreachable', true],
+    ['down is reachable', false],
+    ['ok is reachable', true],
+    ['job is started', true],
+    ['job is finished', false],
+    ['ok is finished', true],
+    ['ok is not failed', true],
   ])('%s → %s', (expr, want) => {
     expect(evalExpression(expr, results)).toBe(want);
   });

@@ -34,15 +34,17 @@ interface CliResult {
 async function cli(args: string[], stdin?: string): Promise<CliResult> {
   const out: string[] = [];
   const err: string[] = [];
-  const fake = (sink: string[]) => ((chunk: unknown, enc?: unknown, cb?: unknown) => {
-    sink.push(Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk));
-    const done = typeof enc === 'function' ? enc : cb;
-    if (typeof done === 'function') done();
-    return true;
-  }) as typeof process.stdout.write;
+  const fake = (sink: string[]) =>
+    ((chunk: unknown, enc?: unknown, cb?: unknown) => {
+      sink.push(Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk));
+      const done = typeof enc === 'function' ? enc : cb;
+      if (typeof done === 'function') done();
+      return true;
+    }) as typeof process.stdout.write;
   const so = vi.spyOn(process.stdout, 'write').mockImplementation(fake(out));
   const se = vi.spyOn(process.stderr, 'write').mockImplementation(fake(err));
-  const si = stdin !== undefined ? vi.spyOn(process, 'stdin', 'get').mockReturnValue(Readable.from([Buffer.from(stdin)]) as unknown as typeof process.stdin) : undefined;
+  const si =
+    stdin !== undefined ? vi.spyOn(process, 'stdin', 'get').mockReturnValue(Readable.from([Buffer.from(stdin)]) as unknown as typeof process.stdin) : undefined;
   try {
     const code = await vaultCommand(args);
     return { code, out: out.join(''), err: err.join('') };
@@ -60,7 +62,8 @@ function file(name: string, content: string | Buffer, mode = 0o644): string {
   return p;
 }
 
-const YAML_BLOCK = (name: string) => new RegExp(`^${name ? `${name}: ` : ''}!vault \\|\\n {10}\\$ANSIBLE_VAULT;1\\.1;AES256\\n( {10}[0-9a-f]{80}\\n)* {10}[0-9a-f]{1,80}$`);
+const YAML_BLOCK = (name: string) =>
+  new RegExp(`^${name ? `${name}: ` : ''}!vault \\|\\n {10}\\$ANSIBLE_VAULT;1\\.1;AES256\\n( {10}[0-9a-f]{80}\\n)* {10}[0-9a-f]{1,80}$`);
 
 describe('tsplay vault encrypt / decrypt / view', () => {
   it('encrypts in place atomically, keeping the mode, and decrypts back to the same bytes', async () => {
@@ -115,7 +118,10 @@ describe('tsplay vault encrypt / decrypt / view', () => {
     const again = await cli(['encrypt', '--vault-password-file', pwFile, f]);
     expect(again).toMatchObject({ code: 1, err: `ERROR! input is already encrypted: ${f}\n` });
     const plain = file('plain.yml', PLAIN);
-    expect(await cli(['view', '--vault-password-file', pwFile, plain])).toMatchObject({ code: 1, err: `ERROR! input is not vault encrypted data at ${plain}\n` });
+    expect(await cli(['view', '--vault-password-file', pwFile, plain])).toMatchObject({
+      code: 1,
+      err: `ERROR! input is not vault encrypted data at ${plain}\n`,
+    });
     for (const r of [wrong, again]) expect(r.err + r.out).not.toContain(PW);
   });
 
@@ -123,10 +129,15 @@ describe('tsplay vault encrypt / decrypt / view', () => {
     expect((await cli(['frobnicate'])).code).toBe(5);
     expect((await cli(['encrypt', '--no-such-option'])).code).toBe(5);
     expect((await cli(['encrypt', '--name', 'x', '--vault-password-file', pwFile, 'a'])).code).toBe(5);
-    expect((await cli(['decrypt', '--output', 'o', '--vault-password-file', pwFile, 'a', 'b'])).err).toContain('At most one input file may be used with the --output option');
+    expect((await cli(['decrypt', '--output', 'o', '--vault-password-file', pwFile, 'a', 'b'])).err).toContain(
+      'At most one input file may be used with the --output option',
+    );
     expect((await cli(['view', '--vault-password-file', pwFile])).code).toBe(5);
     const multi = await cli(['encrypt', '--vault-id', `a@${pwFile}`, '--vault-id', `b@${pw2File}`, file('m.yml', 'x')]);
-    expect(multi).toMatchObject({ code: 5, err: 'ERROR! The vault-ids a,b are available to encrypt. Specify the vault-id to encrypt with --encrypt-vault-id\n' });
+    expect(multi).toMatchObject({
+      code: 5,
+      err: 'ERROR! The vault-ids a,b are available to encrypt. Specify the vault-id to encrypt with --encrypt-vault-id\n',
+    });
     expect((await cli(['--help'])).code).toBe(0);
   });
 });
@@ -160,7 +171,10 @@ describe('tsplay vault encrypt-string', () => {
     expect(r.out).toMatch(YAML_BLOCK('key'));
     const doc = parseYaml(r.out, 'x.yml') as { key: EncryptedString };
     expect(new Vault([{ id: 'default', password: Buffer.from(PW), origin: 't' }]).decrypt(doc.key.ciphertext).plaintext.toString()).toBe('line1\nline2\n');
-    expect(await cli(['encrypt-string', '--vault-password-file', pwFile, '--stdin-name', 'key'], '')).toMatchObject({ code: 5, err: 'ERROR! stdin was empty, not encrypting\n' });
+    expect(await cli(['encrypt-string', '--vault-password-file', pwFile, '--stdin-name', 'key'], '')).toMatchObject({
+      code: 5,
+      err: 'ERROR! stdin was empty, not encrypting\n',
+    });
     expect((await cli(['encrypt-string', '--vault-password-file', pwFile, ''])).err).toContain('The plaintext provided from the command line args was empty');
   });
 
@@ -177,15 +191,24 @@ describe('tsplay vault create / edit / rekey', () => {
   beforeAll(() => {
     editorLog = join(dir, 'editor.log');
     // records how it was called and what it could see, then applies $EDIT_SED (or writes $EDIT_TEXT)
-    editor = file('editor.sh', `#!/bin/sh
+    editor = file(
+      'editor.sh',
+      `#!/bin/sh
 { echo "ARGV $0 $*"; stat -c 'MODE %a %n' "$1" "$(dirname "$1")"; env; } >> ${editorLog}
 echo "TMPFILE $1" >> ${editorLog}
 if [ -n "$EDIT_TEXT" ]; then printf '%s\\n' "$EDIT_TEXT" > "$1"; fi
 if [ -n "$EDIT_SED" ]; then sed -i "$EDIT_SED" "$1"; fi
-`, 0o755);
+`,
+      0o755,
+    );
   });
   afterAll(() => {
-    for (const [k, v] of [['EDITOR', saved.EDITOR], ['TSPLAY_VAULT_PASSWORD', saved.PW], ['EDIT_TEXT', undefined], ['EDIT_SED', undefined]] as const) {
+    for (const [k, v] of [
+      ['EDITOR', saved.EDITOR],
+      ['TSPLAY_VAULT_PASSWORD', saved.PW],
+      ['EDIT_TEXT', undefined],
+      ['EDIT_SED', undefined],
+    ] as const) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
@@ -278,7 +301,12 @@ describe.skipIf(!hasAnsibleVault)('interoperability with the real ansible-vault'
 
   it('strings: tsplay encrypt-string opens with ansible-vault, ansible-vault encrypt_string opens with tsplay', async () => {
     const ours = (await cli(['encrypt-string', '--vault-password-file', pwFile, '--name', 'v', 'ünïcode secret'])).out;
-    const vaultText = ours.split('\n').slice(1).map((l) => l.trim()).join('\n') + '\n';
+    const vaultText =
+      ours
+        .split('\n')
+        .slice(1)
+        .map((l) => l.trim())
+        .join('\n') + '\n';
     expect(av(['decrypt', '--vault-password-file', pwFile, '--output', '-'], vaultText)).toBe('ünïcode secret');
     const theirs = av(['encrypt_string', '--vault-password-file', pwFile, '--name', 'w', 'from ansible']);
     expect(theirs).toMatch(YAML_BLOCK('w'));

@@ -9,8 +9,16 @@ import { TemplateRenderer } from '../../src/engine/templating/renderer.js';
 import { TsplayError } from '../../src/errors.js';
 import { mask, MASK } from '../../src/output/mask.js';
 import {
-  decryptPayload, encryptPayload, formatCiphertextYaml, formatEnvelope, isVaultText, loadVaultSecrets, parseEnvelope,
-  Vault, VaultRuntime, type VaultSecret,
+  decryptPayload,
+  encryptPayload,
+  formatCiphertextYaml,
+  formatEnvelope,
+  isVaultText,
+  loadVaultSecrets,
+  parseEnvelope,
+  Vault,
+  VaultRuntime,
+  type VaultSecret,
 } from '../../src/vault/index.js';
 
 const FIXTURES = resolve('test/fixtures/vault');
@@ -58,7 +66,14 @@ describe('AES256 and the envelope, against vectors written by Ansible', () => {
 
   it('round-trips block-boundary, binary and unicode plaintexts with a fresh salt each time', () => {
     const pw = Buffer.from('p\u00e4ss word');
-    for (const p of [Buffer.alloc(0), Buffer.alloc(15, 1), Buffer.alloc(16, 2), Buffer.alloc(17, 3), Buffer.from([0, 255, 10, 13]), Buffer.from('\u00fcnïcode ✓\n'.repeat(50))]) {
+    for (const p of [
+      Buffer.alloc(0),
+      Buffer.alloc(15, 1),
+      Buffer.alloc(16, 2),
+      Buffer.alloc(17, 3),
+      Buffer.from([0, 255, 10, 13]),
+      Buffer.from('\u00fcnïcode ✓\n'.repeat(50)),
+    ]) {
       const a = encryptPayload(p, pw);
       const b = encryptPayload(p, pw);
       expect(a).not.toBe(b);
@@ -130,17 +145,26 @@ describe('password sources', () => {
   it('a password file is stripped of surrounding whitespace; the label comes from --vault-id', async () => {
     writeFileSync(join(dir, 'pw'), '  hunter2 \r\n\n');
     const s = await loadVaultSecrets({ passwordFiles: [join(dir, 'pw')], vaultIds: [`prod@${join(dir, 'pw')}`], env: {} });
-    expect(s.map((x) => [x.id, x.password.toString()])).toEqual([['prod', 'hunter2'], ['default', 'hunter2']]);
+    expect(s.map((x) => [x.id, x.password.toString()])).toEqual([
+      ['prod', 'hunter2'],
+      ['default', 'hunter2'],
+    ]);
   });
 
   it('an executable file is run and its stdout used; a *-client script gets --vault-id LABEL, never the password', async () => {
     const log = join(dir, 'argv.log');
     writeFileSync(join(dir, 'pw.sh'), `#!/bin/sh\necho "$0 $*" >> ${log}\nprintf 'from-script\\n'\n`);
-    writeFileSync(join(dir, 'pass-client.sh'), `#!/bin/sh\necho "$0 $*" >> ${log}\n[ "$2" = prod ] && echo client-pw && exit 0\necho "no such id $2" >&2; exit 2\n`);
+    writeFileSync(
+      join(dir, 'pass-client.sh'),
+      `#!/bin/sh\necho "$0 $*" >> ${log}\n[ "$2" = prod ] && echo client-pw && exit 0\necho "no such id $2" >&2; exit 2\n`,
+    );
     chmodSync(join(dir, 'pw.sh'), 0o755);
     chmodSync(join(dir, 'pass-client.sh'), 0o755);
     const s = await loadVaultSecrets({ passwordFiles: [join(dir, 'pw.sh')], vaultIds: [`prod@${join(dir, 'pass-client.sh')}`], env: {} });
-    expect(s.map((x) => [x.id, x.password.toString()])).toEqual([['prod', 'client-pw'], ['default', 'from-script']]);
+    expect(s.map((x) => [x.id, x.password.toString()])).toEqual([
+      ['prod', 'client-pw'],
+      ['default', 'from-script'],
+    ]);
     const argv = readFileSync(log, 'utf8');
     expect(argv).toContain('pass-client.sh --vault-id prod');
     expect(argv).not.toContain('client-pw');
@@ -156,7 +180,9 @@ describe('password sources', () => {
     const s = await loadVaultSecrets({ passwordFiles: [join(dir, 'missing'), join(dir, 'ok')], env: {}, warn: (m) => warnings.push(m) });
     expect(s.map((x) => x.password.toString())).toEqual(['ok-pw']);
     expect(warnings).toEqual([`Error getting vault password file (default): The vault password file ${join(dir, 'missing')} was not found`]);
-    await expect(loadVaultSecrets({ passwordFiles: [join(dir, 'empty')], env: {}, warn: () => undefined })).rejects.toThrow(`Invalid vault password was provided from file (${join(dir, 'empty')})`);
+    await expect(loadVaultSecrets({ passwordFiles: [join(dir, 'empty')], env: {}, warn: () => undefined })).rejects.toThrow(
+      `Invalid vault password was provided from file (${join(dir, 'empty')})`,
+    );
   });
 
   it('environment: password files, identity list, and a password that children do not inherit', async () => {
@@ -231,8 +257,13 @@ describe('vault during a run (setupVault): lazy !vault values, whole files, inve
       const vars = loadYamlFile(join(FIXTURES, 'vars.yml')) as Record<string, unknown>; // lazy: loading is fine
       expect(new TemplateRenderer(vars).renderString('{{ fixture_plain }}')).toBe('visible-value');
       const err = catchErr(() => new TemplateRenderer(vars).renderString('{{ fixture_secret }}'));
-      const line = readFileSync(join(FIXTURES, 'vars.yml'), 'utf8').split('\n').findIndex((l) => l.startsWith('fixture_secret:')) + 1;
-      expect(err.message).toMatch(new RegExp(`^Decryption failed \\(no vault secrets were found that could decrypt\\) at test/fixtures/vault/vars\\.yml:${line}:\\d+$`));
+      const line =
+        readFileSync(join(FIXTURES, 'vars.yml'), 'utf8')
+          .split('\n')
+          .findIndex((l) => l.startsWith('fixture_secret:')) + 1;
+      expect(err.message).toMatch(
+        new RegExp(`^Decryption failed \\(no vault secrets were found that could decrypt\\) at test/fixtures/vault/vars\\.yml:${line}:\\d+$`),
+      );
       expect(catchErr(() => loadYamlFile(join(FIXTURES, 'secret-vars.yml'))).message).toBe(
         'Decryption failed (no vault secrets were found that could decrypt) at test/fixtures/vault/secret-vars.yml:1:1',
       );

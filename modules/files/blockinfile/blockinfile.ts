@@ -8,7 +8,10 @@ import { editBlock } from './block-edit.js';
 const Args = Type.Object(
   {
     path: Type.String({ description: 'the file to modify' }),
-    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'present: insert or update the block; absent: remove it with its marker lines' }),
+    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], {
+      default: 'present',
+      description: 'present: insert or update the block; absent: remove it with its marker lines',
+    }),
     block: Type.String({ default: '', description: 'the text between the markers (empty: remove the block)' }),
     marker: Type.String({ default: '# {mark} ANSIBLE MANAGED BLOCK', description: '{mark} becomes marker_begin / marker_end' }),
     marker_begin: Type.String({ default: 'BEGIN', description: 'what {mark} becomes in the first marker line' }),

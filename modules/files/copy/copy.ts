@@ -3,8 +3,38 @@
  * One file-state command decides; apply is one atomic write (or one chown/chmod) per changed file.
  * template reuses checkPut/applyCopy.
  */
-import { ArgsError, ModuleError, Type, change, defineModule, ok, type CheckResult, type FileDiff, type CheckContext, type ModuleContext, type ResultData, type Static } from '../../../src/contract/index.js';
-import { attrDiff, ancestors, baseName, checkModeSpec, fileStateFact, joinPath, modeWarning, octalMode, parentDir, planAttrs, attrsCommand, readControllerSource, refuseUntrustedLinks, runSteps, mkdirsScript, type FileStep } from '../../../lib/files/index.js';
+import {
+  ArgsError,
+  ModuleError,
+  Type,
+  change,
+  defineModule,
+  ok,
+  type CheckResult,
+  type FileDiff,
+  type CheckContext,
+  type ModuleContext,
+  type ResultData,
+  type Static,
+} from '../../../src/contract/index.js';
+import {
+  attrDiff,
+  ancestors,
+  baseName,
+  checkModeSpec,
+  fileStateFact,
+  joinPath,
+  modeWarning,
+  octalMode,
+  parentDir,
+  planAttrs,
+  attrsCommand,
+  readControllerSource,
+  refuseUntrustedLinks,
+  runSteps,
+  mkdirsScript,
+  type FileStep,
+} from '../../../lib/files/index.js';
 import { fileAttrArgs, ModeArg, writeArgs, TRUSTED_LINKS_NOTE, IGNORED_FILE_ARGS } from '../../../lib/files/args.js';
 import { planPut, sha1, type PutOptions, type PutSource } from '../../../lib/files/put-plan.js';
 
@@ -18,7 +48,10 @@ const Args = Type.Object(
     force: Type.Boolean({ default: true, description: 'false: only create dest when it does not exist' }),
     remote_src: Type.Boolean({ default: false, description: 'src is a file on the host' }),
     directory_mode: Type.Optional(ModeArg('mode of directories created by a recursive copy')),
-    follow: Type.Boolean({ default: false, description: `when dest is a link, write the file it points to; false: a link at dest is replaced, and on the way to dest ${TRUSTED_LINKS_NOTE}` }),
+    follow: Type.Boolean({
+      default: false,
+      description: `when dest is a link, write the file it points to; false: a link at dest is replaced, and on the way to dest ${TRUSTED_LINKS_NOTE}`,
+    }),
     checksum: Type.Optional(Type.String({ description: 'expected sha1 of the source; the task fails when it differs' })),
   },
   { additionalProperties: false },
@@ -37,7 +70,17 @@ export type PutArgs = Pick<CopyArgs, 'owner' | 'group' | 'mode' | 'backup' | 'fo
 
 function putOptions(a: PutArgs): PutOptions {
   const dirMode = a.directory_mode !== undefined ? octalMode(a.directory_mode) : undefined;
-  return { owner: a.owner, group: a.group, mode: a.mode, backup: a.backup, force: a.force, validate: a.validate, follow: a.follow, unsafeWrites: a.unsafe_writes, dirMode };
+  return {
+    owner: a.owner,
+    group: a.group,
+    mode: a.mode,
+    backup: a.backup,
+    force: a.force,
+    validate: a.validate,
+    follow: a.follow,
+    unsafeWrites: a.unsafe_writes,
+    dirMode,
+  };
 }
 
 function warnMode(ctx: CheckContext, a: PutArgs): void {
@@ -93,7 +136,10 @@ function jsonDumps(v: unknown): string {
   const str = (s: string) => JSON.stringify(s).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   if (Array.isArray(v)) return `[${v.map(jsonDumps).join(', ')}]`;
   if (typeof v === 'string') return str(v);
-  if (v !== null && typeof v === 'object' && typeof v.valueOf() === 'object') return `{${Object.entries(v).map(([k, x]) => `${str(k)}: ${jsonDumps(x)}`).join(', ')}}`;
+  if (v !== null && typeof v === 'object' && typeof v.valueOf() === 'object')
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${str(k)}: ${jsonDumps(x)}`)
+      .join(', ')}}`;
   return JSON.stringify(v) ?? 'null';
 }
 
@@ -103,7 +149,14 @@ async function checkRemote(ctx: CheckContext, a: CopyArgs): Promise<CheckResult<
   const facts = await ctx.fact(fileStateFact, {
     items: [
       { path: src, follow: true, linkHops: true, checksum: 'sha1' },
-      { path: dest, inDir: a.dest.endsWith('/') ? undefined : baseName(src), follow: a.follow, linkHops: true, checksum: 'sha1', content: ctx.diffMode ? 'peek' : undefined },
+      {
+        path: dest,
+        inDir: a.dest.endsWith('/') ? undefined : baseName(src),
+        follow: a.follow,
+        linkHops: true,
+        checksum: 'sha1',
+        content: ctx.diffMode ? 'peek' : undefined,
+      },
     ],
   });
   const [s, d] = facts.files as [(typeof facts.files)[0], (typeof facts.files)[0]];
@@ -126,12 +179,21 @@ async function checkRemote(ctx: CheckContext, a: CopyArgs): Promise<CheckResult<
 }
 
 /** A directory tree from the controller: like Ansible, 'dir' copies the directory itself, 'dir/' its contents. */
-async function checkTree(ctx: CheckContext, a: CopyArgs, root: string, files: { rel: string; data: Buffer; mode: number }[], dirs: string[]): Promise<CheckResult<CopyPlan>> {
+async function checkTree(
+  ctx: CheckContext,
+  a: CopyArgs,
+  root: string,
+  files: { rel: string; data: Buffer; mode: number }[],
+  dirs: string[],
+): Promise<CheckResult<CopyPlan>> {
   warnMode(ctx, a);
   const destRoot = a.src!.endsWith('/') ? a.dest.replace(/\/+$/, '') || '/' : joinPath(a.dest.replace(/\/+$/, '') || '/', baseName(a.src!));
   const dirPaths = [destRoot, ...dirs.map((d) => joinPath(destRoot, d))];
   const facts = await ctx.fact(fileStateFact, {
-    items: [...dirPaths.map((path) => ({ path, linkHops: true })), ...files.map((f) => ({ path: joinPath(destRoot, f.rel), linkHops: true, checksum: 'sha1' as const, follow: false }))],
+    items: [
+      ...dirPaths.map((path) => ({ path, linkHops: true })),
+      ...files.map((f) => ({ path: joinPath(destRoot, f.rel), linkHops: true, checksum: 'sha1' as const, follow: false })),
+    ],
   });
   if (!a.follow) for (const info of facts.files) refuseUntrustedLinks(info, facts, { followFinal: false });
   const o = putOptions(a);
@@ -189,7 +251,7 @@ export const copyModule = defineModule({
     validate: visudo -cf %s
 `,
   returns: {
-    dest: 'the file written (a link\'s target with follow)',
+    dest: "the file written (a link's target with follow)",
     src: 'the source (controller path, or the host path with remote_src)',
     checksum: 'sha1 of the content',
     size: 'size of the content in bytes',
@@ -206,7 +268,8 @@ export const copyModule = defineModule({
   validate(a) {
     if (a.content !== undefined && a.dest.endsWith('/')) throw new ArgsError('copy: can not use content with a dir as dest', '/dest');
     checkModeSpec(a.mode, '/mode', true);
-    if (a.directory_mode !== undefined && octalMode(a.directory_mode) === undefined) throw new ArgsError('copy: directory_mode must be octal', '/directory_mode');
+    if (a.directory_mode !== undefined && octalMode(a.directory_mode) === undefined)
+      throw new ArgsError('copy: directory_mode must be octal', '/directory_mode');
   },
   async check(ctx, a) {
     if (a.remote_src) return checkRemote(ctx, a);

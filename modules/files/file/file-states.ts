@@ -3,7 +3,25 @@
  * functions: same errors, same diff dicts, same "follow" rules).
  */
 import { ModuleError } from '../../../src/contract/index.js';
-import { attrsCommand, chmodArg, defaultMode, newFileAttrs, formatMode, mkdirsScript, parentDir, planAttrs, resolveMode, idMatches, type AttrArgs, type CurrentAttrs, type FileFacts, type FileInfo, type FileStat, type FileStep, type TimeSpec } from '../../../lib/files/index.js';
+import {
+  attrsCommand,
+  chmodArg,
+  defaultMode,
+  newFileAttrs,
+  formatMode,
+  mkdirsScript,
+  parentDir,
+  planAttrs,
+  resolveMode,
+  idMatches,
+  type AttrArgs,
+  type CurrentAttrs,
+  type FileFacts,
+  type FileInfo,
+  type FileStat,
+  type FileStep,
+  type TimeSpec,
+} from '../../../lib/files/index.js';
 import { shq } from '../../../lib/shell/quote.js';
 
 export type PrevState = 'absent' | 'file' | 'hard' | 'directory' | 'link';
@@ -46,7 +64,14 @@ export function prevState(st: FileStat | undefined | null): PrevState {
 
 export const exists = (f: FileInfo | undefined): boolean => !!f?.exists && (f.stat?.type !== 'link' || !!f.target);
 export const finalStat = (f: FileInfo | undefined): FileStat | undefined => (f?.stat?.type === 'link' ? (f.target ?? undefined) : f?.stat);
-export const cur = (st: FileStat): CurrentAttrs => ({ mode: st.mode, uid: st.uid, gid: st.gid, owner: st.owner, group: st.group, isDir: st.type === 'directory' });
+export const cur = (st: FileStat): CurrentAttrs => ({
+  mode: st.mode,
+  uid: st.uid,
+  gid: st.gid,
+  owner: st.owner,
+  group: st.group,
+  isDir: st.type === 'directory',
+});
 
 function initialDiff(path: string, state: string, prev: PrevState): { before: Record<string, unknown>; after: Record<string, unknown> } {
   const d = { before: { path } as Record<string, unknown>, after: { path } as Record<string, unknown> };
@@ -58,7 +83,14 @@ function initialDiff(path: string, state: string, prev: PrevState): { before: Re
 }
 
 /** owner/group/mode of `target` (skipMode for symlinks themselves); adds to steps and diff. */
-export function applyAttrs(p: FilePlan, target: string, st: CurrentAttrs, args: AttrArgs, umask: number, opts: { noDeref?: boolean; skipMode?: boolean } = {}): boolean {
+export function applyAttrs(
+  p: FilePlan,
+  target: string,
+  st: CurrentAttrs,
+  args: AttrArgs,
+  umask: number,
+  opts: { noDeref?: boolean; skipMode?: boolean } = {},
+): boolean {
   const ch = planAttrs(st, args, umask, { skipMode: opts.skipMode });
   if (!ch) return false;
   p.steps.push({ kind: 'run', what: `setting attributes of ${target}`, command: attrsCommand(target, ch, { noDeref: opts.noDeref }).join(' && ') });
@@ -136,7 +168,13 @@ export function planTouch(i: FilePlanInput): FilePlan {
     p.steps.push({ kind: 'run', what: `creating ${i.path}`, command: `( set -C; : >${shq(i.path)} )` });
     const fresh = newFileAttrs(i.facts);
     applyAttrs(p, i.path, fresh, i.attrs, i.facts.umask);
-    if (i.mtime.kind === 'at' || i.atime.kind === 'at') applyTimes(p, i.path, { mtime: i.now, atime: i.now }, { ...i, mtime: i.mtime.kind === 'at' ? i.mtime : { kind: 'preserve' }, atime: i.atime.kind === 'at' ? i.atime : { kind: 'preserve' } });
+    if (i.mtime.kind === 'at' || i.atime.kind === 'at')
+      applyTimes(
+        p,
+        i.path,
+        { mtime: i.now, atime: i.now },
+        { ...i, mtime: i.mtime.kind === 'at' ? i.mtime : { kind: 'preserve' }, atime: i.atime.kind === 'at' ? i.atime : { kind: 'preserve' } },
+      );
     p.changed = true;
     return summary(p, fresh, 'file');
   }

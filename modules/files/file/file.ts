@@ -3,7 +3,21 @@
  * follow and modification_time/access_time. One file-state command to decide, one command per step to act.
  */
 import { ArgsError, Type, change, defineModule, ok, type ResultData, type Static } from '../../../src/contract/index.js';
-import { baseName, checkModeSpec, fileStateFact, modeWarning, parentDir, refuseUntrustedLinks, runSteps, serializeDiffDict, timeSpec, DEFAULT_TIME_FORMAT, type FileFacts, type FileQueryItem, type FileStep } from '../../../lib/files/index.js';
+import {
+  baseName,
+  checkModeSpec,
+  fileStateFact,
+  modeWarning,
+  parentDir,
+  refuseUntrustedLinks,
+  runSteps,
+  serializeDiffDict,
+  timeSpec,
+  DEFAULT_TIME_FORMAT,
+  type FileFacts,
+  type FileQueryItem,
+  type FileStep,
+} from '../../../lib/files/index.js';
 import { fileAttrArgs, TRUSTED_LINKS_NOTE, IGNORED_FILE_ARGS } from '../../../lib/files/args.js';
 import { planAbsent, planDirectory, planFile, planTouch, prevState, type FilePlan, type FilePlanInput } from './file-states.js';
 import { planHard, planLink } from './file-links.js';
@@ -13,16 +27,27 @@ const States = ['absent', 'directory', 'file', 'hard', 'link', 'touch'] as const
 const Args = Type.Object(
   {
     path: Type.String({ description: 'the path to manage' }),
-    state: Type.Optional(Type.Union(States.map((s) => Type.Literal(s)), { description: 'default: the current state, or file' })),
+    state: Type.Optional(
+      Type.Union(
+        States.map((s) => Type.Literal(s)),
+        { description: 'default: the current state, or file' },
+      ),
+    ),
     ...fileAttrArgs,
     recurse: Type.Boolean({ default: false, description: 'state=directory: set owner/group/mode on everything below' }),
     src: Type.Optional(Type.String({ description: 'link/hard: what the link points to (relative to the link for symlinks)' })),
     force: Type.Boolean({ default: false, description: 'link/hard: replace an existing file/empty directory; link to a missing src' }),
     follow: Type.Optional(Type.Boolean({ description: `act on the target of a symlink (default: yes, but ${TRUSTED_LINKS_NOTE})` })),
     modification_time: Type.Optional(Type.String({ description: "'preserve', 'now' or a time in modification_time_format" })),
-    modification_time_format: Type.String({ default: DEFAULT_TIME_FORMAT, description: 'strptime format of modification_time (%Y %y %m %d %H %M %S); the time is local time on the host' }),
+    modification_time_format: Type.String({
+      default: DEFAULT_TIME_FORMAT,
+      description: 'strptime format of modification_time (%Y %y %m %d %H %M %S); the time is local time on the host',
+    }),
     access_time: Type.Optional(Type.String({ description: "'preserve', 'now' or a time in access_time_format" })),
-    access_time_format: Type.String({ default: DEFAULT_TIME_FORMAT, description: 'strptime format of access_time (%Y %y %m %d %H %M %S); the time is local time on the host' }),
+    access_time_format: Type.String({
+      default: DEFAULT_TIME_FORMAT,
+      description: 'strptime format of access_time (%Y %y %m %d %H %M %S); the time is local time on the host',
+    }),
   },
   { additionalProperties: false },
 );
@@ -82,7 +107,8 @@ export const fileModule = defineModule({
   argAliases: { dest: 'path', name: 'path' },
   validate(a) {
     if (a.recurse && a.state !== undefined && a.state !== 'directory') throw new ArgsError("file: recurse option requires state to be 'directory'", '/recurse');
-    if (a.src !== undefined && a.state !== undefined && a.state !== 'link' && a.state !== 'hard') throw new ArgsError("file: src option requires state to be 'link' or 'hard'", '/src');
+    if (a.src !== undefined && a.state !== undefined && a.state !== 'link' && a.state !== 'hard')
+      throw new ArgsError("file: src option requires state to be 'link' or 'hard'", '/src');
     checkModeSpec(a.mode);
     const fmtCheck = (v: string | undefined, f: string, n: string): void => void timeSpec(v, f, 'preserve', n);
     fmtCheck(a.modification_time, a.modification_time_format, 'modification_time');

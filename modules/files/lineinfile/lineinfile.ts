@@ -8,11 +8,14 @@ import { lineAbsent, linePresent } from './line-edit.js';
 const Args = Type.Object(
   {
     path: Type.String({ description: 'the file to modify' }),
-    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'present: ensure the line (replacing the last regexp/search_string match); absent: remove every matching line' }),
+    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], {
+      default: 'present',
+      description: 'present: ensure the line (replacing the last regexp/search_string match); absent: remove every matching line',
+    }),
     line: Type.Optional(Type.String({ description: 'the line to insert/replace (with backrefs: may use \\1, \\g<name>)' })),
     regexp: Type.Optional(Type.String({ description: 'Python regexp: the last matching line is replaced (or removed with state=absent)' })),
     search_string: Type.Optional(Type.String({ description: 'literal string: the last line containing it is replaced (or removed)' })),
-    insertafter: Type.Optional(Type.String({ description: "regexp, EOF (default) or BOF: where to add the line when nothing matches" })),
+    insertafter: Type.Optional(Type.String({ description: 'regexp, EOF (default) or BOF: where to add the line when nothing matches' })),
     insertbefore: Type.Optional(Type.String({ description: 'regexp (last matching line) or BOF: add the line before it when nothing matches' })),
     firstmatch: Type.Boolean({ default: false, description: 'use the first match of regexp/insertafter/insertbefore instead of the last' }),
     backrefs: Type.Boolean({ default: false, description: 'expand backreferences of regexp in line; no match leaves the file unchanged' }),
@@ -48,7 +51,13 @@ export const lineinfileModule = defineModule({
   },
   args: Args,
   argAliases: { dest: 'path', destfile: 'path', name: 'path', value: 'line', regex: 'regexp' },
-  rules: { mutuallyExclusive: [['insertbefore', 'insertafter'], ['regexp', 'search_string'], ['backrefs', 'search_string']] },
+  rules: {
+    mutuallyExclusive: [
+      ['insertbefore', 'insertafter'],
+      ['regexp', 'search_string'],
+      ['backrefs', 'search_string'],
+    ],
+  },
   validate(a) {
     if (a.state === 'present') {
       if (a.backrefs && a.regexp === undefined) throw new ArgsError('lineinfile: regexp is required with backrefs=true', '/backrefs');

@@ -6,7 +6,7 @@ import { localConnection, tempDir } from '../../../test/harness/files.js';
 import { runModule } from '../../../test/harness/modules.js';
 
 describe('slurp', () => {
-  it('returns the bytes base64-encoded (no line breaks), and fails with Ansible\'s message for a missing file', async () => {
+  it("returns the bytes base64-encoded (no line breaks), and fails with Ansible's message for a missing file", async () => {
     const t = tempDir();
     try {
       const bytes = Buffer.from(Array.from({ length: 300 }, (_, i) => i % 256));

@@ -27,7 +27,8 @@ export const slurp = defineModule({
   argAliases: { path: 'src' },
   async check(ctx, a) {
     // base64 without line breaks: coreutils' -w0, else strip them (BusyBox)
-    const r = await ctx.probe(`[ -f ${shq(a.src)} ] || { [ -e ${shq(a.src)} ] && echo "source is a directory" >&2 || echo "file not found: ${a.src.replace(/["$`\\]/g, '')}" >&2; exit 2; }
+    const r =
+      await ctx.probe(`[ -f ${shq(a.src)} ] || { [ -e ${shq(a.src)} ] && echo "source is a directory" >&2 || echo "file not found: ${a.src.replace(/["$`\\]/g, '')}" >&2; exit 2; }
 { base64 -w0 < ${shq(a.src)} 2>/dev/null || base64 < ${shq(a.src)} | tr -d '\\n'; }`);
     if (r.rc !== 0) throw new ModuleError(r.stderr.trim() || `cannot read ${a.src} (rc=${r.rc})`);
     return ok({ content: r.stdout.trim(), encoding: 'base64', source: a.src });

@@ -85,10 +85,20 @@ export const statModule = defineModule({
   register: nfsdata
 `,
   returns: {
-    stat: 'Ansible\'s stat dict: exists, and for an existing path mode, isdir/isreg/islnk..., uid/gid, pw_name/gr_name, size, inode, dev, nlink, atime/mtime/ctime, the permission bits (rusr, wgrp...), readable/writeable/executable, lnk_source/lnk_target (links), checksum and md5 (regular files)',
+    stat: "Ansible's stat dict: exists, and for an existing path mode, isdir/isreg/islnk..., uid/gid, pw_name/gr_name, size, inode, dev, nlink, atime/mtime/ctime, the permission bits (rusr, wgrp...), readable/writeable/executable, lnk_source/lnk_target (links), checksum and md5 (regular files)",
   },
   args: Args,
-  argAliases: { dest: 'path', name: 'path', checksum: 'checksum_algorithm', checksum_algo: 'checksum_algorithm', mime: 'get_mime', mime_type: 'get_mime', 'mime-type': 'get_mime', attr: 'get_attributes', attributes: 'get_attributes' },
+  argAliases: {
+    dest: 'path',
+    name: 'path',
+    checksum: 'checksum_algorithm',
+    checksum_algo: 'checksum_algorithm',
+    mime: 'get_mime',
+    mime_type: 'get_mime',
+    'mime-type': 'get_mime',
+    attr: 'get_attributes',
+    attributes: 'get_attributes',
+  },
   async check(ctx, a) {
     const facts = await ctx.fact(fileStateFact, {
       items: [{ path: a.path, follow: a.follow, access: true, checksum: a.get_checksum ? a.checksum_algorithm : undefined }],

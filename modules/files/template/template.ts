@@ -14,7 +14,10 @@ const Args = Type.Object(
     ...fileAttrArgs,
     ...writeArgs,
     force: Type.Boolean({ default: true, description: 'false: only create dest when it does not exist' }),
-    follow: Type.Boolean({ default: false, description: `when dest is a link, write the file it points to; false: a link at dest is replaced, and on the way to dest ${TRUSTED_LINKS_NOTE}` }),
+    follow: Type.Boolean({
+      default: false,
+      description: `when dest is a link, write the file it points to; false: a link at dest is replaced, and on the way to dest ${TRUSTED_LINKS_NOTE}`,
+    }),
     newline_sequence: Type.Union([Type.Literal('\n'), Type.Literal('\r\n'), Type.Literal('\r')], { default: '\n', description: 'line endings of the result' }),
   },
   { additionalProperties: false },
@@ -37,7 +40,7 @@ export const templateModule = defineModule({
   notify: restart slurmd
 `,
   returns: {
-    dest: 'the file written (a link\'s target with follow)',
+    dest: "the file written (a link's target with follow)",
     checksum: 'sha1 of the content',
     size: 'size of the content in bytes',
     owner: 'owner of dest',

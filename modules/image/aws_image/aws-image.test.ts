@@ -19,10 +19,18 @@ function awsSim(e: Ec2) {
     if (a.startsWith('ec2 describe-images')) {
       const name = argv.find((x) => x.startsWith('Name=name,Values='))?.slice('Name=name,Values='.length);
       const ids = argv.includes('--image-ids') ? [opt('--image-ids')] : null;
-      return json({ Images: Object.values(e.images).filter((i) => (!name || i.Name === name) && (!ids || ids.includes(i.ImageId))).map(({ rounds: _r, ...i }) => i) });
+      return json({
+        Images: Object.values(e.images)
+          .filter((i) => (!name || i.Name === name) && (!ids || ids.includes(i.ImageId)))
+          .map(({ rounds: _r, ...i }) => i),
+      });
     }
     if (a.startsWith('ec2 describe-instances')) {
-      if (!e.instance) return { rc: 254, stderr: `\nAn error occurred (InvalidInstanceID.NotFound) when calling the DescribeInstances operation: The instance ID '${opt('--instance-ids')}' does not exist\n` };
+      if (!e.instance)
+        return {
+          rc: 254,
+          stderr: `\nAn error occurred (InvalidInstanceID.NotFound) when calling the DescribeInstances operation: The instance ID '${opt('--instance-ids')}' does not exist\n`,
+        };
       return json({ Reservations: [{ Instances: [{ InstanceId: opt('--instance-ids'), State: { Code: 16, Name: e.instance } }] }] });
     }
     if (a.startsWith('ec2 create-image')) {
@@ -35,7 +43,11 @@ function awsSim(e: Ec2) {
       if (e.failNext) {
         img.State = 'failed';
         img.StateReason = { Code: 'Client.InternalError', Message: 'Client.InternalError: snapshot creation failed' };
-        return { rc: 255, stderr: '\nWaiter ImageAvailable failed: Waiter encountered a terminal failure state: For expression "Images[].State" we matched expected path: "failed" at least once\n' };
+        return {
+          rc: 255,
+          stderr:
+            '\nWaiter ImageAvailable failed: Waiter encountered a terminal failure state: For expression "Images[].State" we matched expected path: "failed" at least once\n',
+        };
       }
       if ((img.rounds ?? 0) > 0) {
         img.rounds!--;
@@ -85,12 +97,24 @@ describe('aws_image', () => {
   });
 
   it('a failed image of that name: deregister it first (never replaced)', async () => {
-    const e: Ec2 = { images: { x: { ImageId: 'ami-0ccc', Name: ARGS.name, State: 'failed', StateReason: { Code: 'Client.InternalError', Message: 'Client.InternalError: snapshot creation failed' } } }, instance: 'running' };
+    const e: Ec2 = {
+      images: {
+        x: {
+          ImageId: 'ami-0ccc',
+          Name: ARGS.name,
+          State: 'failed',
+          StateReason: { Code: 'Client.InternalError', Message: 'Client.InternalError: snapshot creation failed' },
+        },
+      },
+      instance: 'running',
+    };
     const r = await runImageModule('aws_image', ARGS, awsSim(e));
-    expect(r.result.msg).toBe(`image ${ARGS.name} (ami-0ccc) is failed: Client.InternalError: snapshot creation failed; deregister it (aws ec2 deregister-image --image-id ami-0ccc) and rerun; tsplay never replaces an image`);
+    expect(r.result.msg).toBe(
+      `image ${ARGS.name} (ami-0ccc) is failed: Client.InternalError: snapshot creation failed; deregister it (aws ec2 deregister-image --image-id ami-0ccc) and rerun; tsplay never replaces an image`,
+    );
   });
 
-  it('the waiter\'s terminal failure reports the image\'s StateReason', async () => {
+  it("the waiter's terminal failure reports the image's StateReason", async () => {
     const r = await runImageModule('aws_image', ARGS, awsSim({ images: {}, instance: 'running', failNext: true }));
     expect(r.result.msg).toMatch(/is failed: Client\.InternalError: snapshot creation failed/);
   });
@@ -98,7 +122,9 @@ describe('aws_image', () => {
   it('no_reboot: --no-reboot and the consistency warning, in check mode too', async () => {
     const r = await runImageModule('aws_image', { ...ARGS, no_reboot: true }, awsSim({ images: {}, instance: 'running' }), { check: true });
     expect(r.result).toMatchObject({ changed: true, msg: `create image ${ARGS.name} from ${ARGS.instance_id} (without reboot)` });
-    expect(r.warnings).toEqual(['aws_image: no_reboot: the instance is not rebooted, so its file systems are not quiesced: AWS cannot guarantee the file system integrity of the image']);
+    expect(r.warnings).toEqual([
+      'aws_image: no_reboot: the instance is not rebooted, so its file systems are not quiesced: AWS cannot guarantee the file system integrity of the image',
+    ]);
     expect(r.calls.some((c) => c.includes('create-image'))).toBe(false);
     const applied = await runImageModule('aws_image', { ...ARGS, no_reboot: true }, awsSim({ images: {}, instance: 'running' }));
     expect(applied.calls.find((c) => c.includes('create-image'))).toMatch(/ --no-reboot /);

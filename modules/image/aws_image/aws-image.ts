@@ -15,8 +15,12 @@ const Args = Type.Object(
     description: Type.Optional(Type.String({ maxLength: 255, description: 'the AMI description (at most 255 characters)' })),
     no_reboot: Type.Boolean({ default: false, description: 'do not reboot the instance: the file systems are not quiesced, the image may be inconsistent' }),
     region: Type.Optional(Type.String({ minLength: 1, description: "AWS region (default: the CLI's, from AWS_REGION or the profile)" })),
-    profile: Type.Optional(Type.String({ minLength: 1, description: 'AWS CLI profile (default: the CLI\'s own choice, e.g. AWS_PROFILE)' })),
-    timeout: Type.Number({ default: 3600, minimum: 0, description: 'seconds to wait for the image to be available (checked between `aws ec2 wait` rounds of up to 10 min)' }),
+    profile: Type.Optional(Type.String({ minLength: 1, description: "AWS CLI profile (default: the CLI's own choice, e.g. AWS_PROFILE)" })),
+    timeout: Type.Number({
+      default: 3600,
+      minimum: 0,
+      description: 'seconds to wait for the image to be available (checked between `aws ec2 wait` rounds of up to 10 min)',
+    }),
   },
   { additionalProperties: false },
 );
@@ -36,7 +40,8 @@ interface Plan {
   imageId?: string;
 }
 
-export const CONSISTENCY_WARNING = 'no_reboot: the instance is not rebooted, so its file systems are not quiesced: AWS cannot guarantee the file system integrity of the image';
+export const CONSISTENCY_WARNING =
+  'no_reboot: the instance is not rebooted, so its file systems are not quiesced: AWS cannot guarantee the file system integrity of the image';
 
 const cli = (ctx: CheckContext | ModuleContext, a: typeof Args.static) =>
   new CloudCli(ctx, 'aws', { globalArgs: [...(a.region ? ['--region', a.region] : []), ...(a.profile ? ['--profile', a.profile] : [])] });
@@ -48,7 +53,9 @@ async function describe(aws: CloudCli, filter: string[], what: string): Promise<
 
 function brokenImage(img: Ec2Image): ModuleError {
   const why = img.StateReason?.Message ?? img.StateReason?.Code ?? 'no reason given';
-  return new ModuleError(`image ${img.Name} (${img.ImageId}) is ${img.State}: ${why}; deregister it (aws ec2 deregister-image --image-id ${img.ImageId}) and rerun; tsplay never replaces an image`);
+  return new ModuleError(
+    `image ${img.Name} (${img.ImageId}) is ${img.State}: ${why}; deregister it (aws ec2 deregister-image --image-id ${img.ImageId}) and rerun; tsplay never replaces an image`,
+  );
 }
 
 export const awsImage = defineModule<typeof Args, Plan>({
@@ -72,7 +79,8 @@ export const awsImage = defineModule<typeof Args, Plan>({
   },
   args: Args,
   validate(a) {
-    if (!AMI_NAME.test(a.name)) throw new ArgsError(`aws_image: an AMI name is 3-128 characters of letters, digits, spaces and ( ) [ ] . / - ' @ _ — not '${a.name}'`, '/name');
+    if (!AMI_NAME.test(a.name))
+      throw new ArgsError(`aws_image: an AMI name is 3-128 characters of letters, digits, spaces and ( ) [ ] . / - ' @ _ — not '${a.name}'`, '/name');
   },
   async check(ctx, a) {
     const aws = cli(ctx, a);
@@ -85,20 +93,36 @@ export const awsImage = defineModule<typeof Args, Plan>({
       if (img.State === 'pending') return change(`wait for image ${img.ImageId} (pending)`, { create: false, imageId: img.ImageId }, { result });
       throw brokenImage(img);
     }
-    const r = await aws.run<{ Reservations?: { Instances?: { InstanceId: string; State?: { Name?: string } }[] }[] }>({ argv: ['ec2', 'describe-instances', '--instance-ids', a.instance_id], what: `instance ${a.instance_id}` });
+    const r = await aws.run<{ Reservations?: { Instances?: { InstanceId: string; State?: { Name?: string } }[] }[] }>({
+      argv: ['ec2', 'describe-instances', '--instance-ids', a.instance_id],
+      what: `instance ${a.instance_id}`,
+    });
     const inst = r?.Reservations?.[0]?.Instances?.[0];
     if (!inst) throw new ModuleError(`aws: instance ${a.instance_id} not found`);
     const st = inst.State?.Name ?? 'unknown';
     if (st === 'terminated' || st === 'shutting-down') throw new ModuleError(`aws: instance ${a.instance_id} is ${st}: nothing to capture`);
     if (a.no_reboot) ctx.warn(`aws_image: ${CONSISTENCY_WARNING}`);
     const how = a.no_reboot ? 'without reboot' : st === 'running' ? 'the instance reboots' : `instance ${st}`;
-    return change(`create image ${a.name} from ${a.instance_id} (${how})`, { create: true }, { result: { instance_id: a.instance_id, instance_state: st, name: a.name } });
+    return change(
+      `create image ${a.name} from ${a.instance_id} (${how})`,
+      { create: true },
+      { result: { instance_id: a.instance_id, instance_state: st, name: a.name } },
+    );
   },
   async apply(ctx, a, plan) {
     const aws = cli(ctx, a);
     let id = plan.imageId;
     if (plan.create) {
-      const argv = ['ec2', 'create-image', '--instance-id', a.instance_id, '--name', a.name, ...(a.description ? ['--description', a.description] : []), a.no_reboot ? '--no-reboot' : '--reboot'];
+      const argv = [
+        'ec2',
+        'create-image',
+        '--instance-id',
+        a.instance_id,
+        '--name',
+        a.name,
+        ...(a.description ? ['--description', a.description] : []),
+        a.no_reboot ? '--no-reboot' : '--reboot',
+      ];
       const r = await aws.run<{ ImageId?: string }>({ argv, what: `instance ${a.instance_id}` });
       if (!r?.ImageId) throw new ModuleError('aws ec2 create-image returned no ImageId');
       id = r.ImageId;
@@ -117,7 +141,8 @@ export const awsImage = defineModule<typeof Args, Plan>({
           throw e;
         }
         const elapsed = (Date.now() - t0) / 1000;
-        if (elapsed >= a.timeout) throw new ModuleError(`timed out after ${Math.round(elapsed)} s waiting for image ${id} to be available; it goes on in AWS: rerun to pick it up`);
+        if (elapsed >= a.timeout)
+          throw new ModuleError(`timed out after ${Math.round(elapsed)} s waiting for image ${id} to be available; it goes on in AWS: rerun to pick it up`);
       }
     }
     const img = (await describe(aws, ['--image-ids', id!], `image ${id}`))[0];

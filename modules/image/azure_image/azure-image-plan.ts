@@ -102,7 +102,9 @@ export function captureSteps(vm: AzVmView, o: { deallocate: boolean; what: strin
   if (ps === 'deallocated') return ['generalize'];
   if (ps === 'deallocating') return ['wait-deallocated', 'generalize'];
   if (!o.deallocate) {
-    throw new ModuleError(`refusing to generalize ${o.what}: it is ${describeStatuses(st)}, not PowerState/deallocated (deallocate: false); deallocate it first (azure_vm state=deallocated)`);
+    throw new ModuleError(
+      `refusing to generalize ${o.what}: it is ${describeStatuses(st)}, not PowerState/deallocated (deallocate: false); deallocate it first (azure_vm state=deallocated)`,
+    );
   }
   return ['deallocate', 'wait-deallocated', 'generalize'];
 }
@@ -110,13 +112,22 @@ export function captureSteps(vm: AzVmView, o: { deallocate: boolean; what: strin
 /** The gallery's image definition must take this VM: generalized OS state, same Hyper-V generation. */
 export function checkDefinition(def: AzImageDefinition, vm: AzVmView): void {
   if ((def.osState ?? '').toLowerCase() !== 'generalized') {
-    throw new ModuleError(`image definition ${def.name} has osState ${def.osState ?? '(none)'}: azure_image captures generalized VMs, so the definition needs --os-state Generalized`);
+    throw new ModuleError(
+      `image definition ${def.name} has osState ${def.osState ?? '(none)'}: azure_image captures generalized VMs, so the definition needs --os-state Generalized`,
+    );
   }
   const want = (def.hyperVGeneration ?? 'V1').toUpperCase();
   const have = (vm.instanceView?.hyperVGeneration ?? want).toUpperCase();
-  if (want !== have) throw new ModuleError(`image definition ${def.name} is Hyper-V generation ${want} but VM ${vm.name} is ${have}: VMs made from it would not boot`);
+  if (want !== have)
+    throw new ModuleError(`image definition ${def.name} is Hyper-V generation ${want} but VM ${vm.name} is ${have}: VMs made from it would not boot`);
 }
 
 export function stepSummary(steps: readonly CaptureStep[], vmName: string): string[] {
-  return steps.map((s) => (s === 'deallocate' ? `deallocate ${vmName}` : s === 'wait-deallocated' ? 'wait for PowerState/deallocated' : `generalize ${vmName} (irreversible: it can never be started again)`));
+  return steps.map((s) =>
+    s === 'deallocate'
+      ? `deallocate ${vmName}`
+      : s === 'wait-deallocated'
+        ? 'wait for PowerState/deallocated'
+        : `generalize ${vmName} (irreversible: it can never be started again)`,
+  );
 }

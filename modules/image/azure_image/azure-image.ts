@@ -11,10 +11,33 @@
 import { ArgsError, ModuleError, Type, change, defineModule, ok, type CheckContext, type ModuleContext } from '../../../src/contract/index.js';
 import { CloudCli } from '../../../lib/cloud/cli.js';
 import { pollUntil } from '../../../lib/cloud/wait.js';
-import { azGlobal, describeStatuses, isGeneralized, powerState, readStatuses, readVm, vmWhat, waitPower, type AzStatus, type AzVmView } from '../../../lib/cloud/azure-state.js';
 import {
-  captureSteps, checkDefinition, compareVersions, nextVersion, parseVersion, sameId, stepSummary, versionSource, vmResourceId, withSourceRegion,
-  type AzImage, type AzImageDefinition, type AzImageVersion, type CaptureStep,
+  azGlobal,
+  describeStatuses,
+  isGeneralized,
+  powerState,
+  readStatuses,
+  readVm,
+  vmWhat,
+  waitPower,
+  type AzStatus,
+  type AzVmView,
+} from '../../../lib/cloud/azure-state.js';
+import {
+  captureSteps,
+  checkDefinition,
+  compareVersions,
+  nextVersion,
+  parseVersion,
+  sameId,
+  stepSummary,
+  versionSource,
+  vmResourceId,
+  withSourceRegion,
+  type AzImage,
+  type AzImageDefinition,
+  type AzImageVersion,
+  type CaptureStep,
 } from './azure-image-plan.js';
 
 const Args = Type.Object(
@@ -26,11 +49,21 @@ const Args = Type.Object(
     gallery_image_definition: Type.Optional(Type.String({ minLength: 1, description: 'the gallery image definition (os state Generalized)' })),
     gallery_resource_group: Type.Optional(Type.String({ minLength: 1, description: 'resource group of the gallery (default: resource_group)' })),
     version: Type.Optional(Type.String({ description: 'the version to create (default: the next after the existing ones)' })),
-    version_bump: Type.Union([Type.Literal('patch'), Type.Literal('minor'), Type.Literal('major')], { default: 'patch', description: 'which part of the highest existing version to raise' }),
+    version_bump: Type.Union([Type.Literal('patch'), Type.Literal('minor'), Type.Literal('major')], {
+      default: 'patch',
+      description: 'which part of the highest existing version to raise',
+    }),
     initial_version: Type.String({ default: '1.0.0', description: 'the version when the definition has none yet' }),
-    target_regions: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'regions to replicate to (az syntax REGION[=REPLICAS][=STORAGE]); the source region is always included' }),
+    target_regions: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description: 'regions to replicate to (az syntax REGION[=REPLICAS][=STORAGE]); the source region is always included',
+    }),
     replica_count: Type.Optional(Type.Integer({ minimum: 1, description: 'default replicas per region' })),
-    storage_account_type: Type.Optional(Type.Union([Type.Literal('Standard_LRS'), Type.Literal('Standard_ZRS'), Type.Literal('Premium_LRS')], { description: "storage of the version's replicas (az --storage-account-type; default: Azure's)" })),
+    storage_account_type: Type.Optional(
+      Type.Union([Type.Literal('Standard_LRS'), Type.Literal('Standard_ZRS'), Type.Literal('Premium_LRS')], {
+        description: "storage of the version's replicas (az --storage-account-type; default: Azure's)",
+      }),
+    ),
     deallocate: Type.Boolean({ default: true, description: 'deallocate a running VM first (false: refuse unless it is already deallocated)' }),
     subscription: Type.Optional(Type.String({ minLength: 1, description: "subscription name or id (default: the CLI's current one)" })),
     timeout: Type.Number({ default: 3600, minimum: 0, description: 'seconds to wait for deallocation, and again for the image version' }),
@@ -72,11 +105,15 @@ function existingVersion(versions: AzImageVersion[], vmId: string, a: A, ours: b
   const mine = ours ? versions.filter((v) => sameId(versionSource(v), vmId)) : [];
   const v = mine.sort((x, y) => compareVersions(parseVersion(y.name) ?? [0, 0, 0], parseVersion(x.name) ?? [0, 0, 0]))[0];
   if (v && /^fail/i.test(v.provisioningState ?? '')) {
-    throw new ModuleError(`version ${v.name} of ${defWhat(a)} (from this VM) is in state ${v.provisioningState}: delete it (az sig image-version delete ... --gallery-image-version ${v.name}) and rerun; tsplay never overwrites a version`);
+    throw new ModuleError(
+      `version ${v.name} of ${defWhat(a)} (from this VM) is in state ${v.provisioningState}: delete it (az sig image-version delete ... --gallery-image-version ${v.name}) and rerun; tsplay never overwrites a version`,
+    );
   }
   if (!v && a.version && versions.some((x) => x.name === a.version)) {
     const other = versions.find((x) => x.name === a.version)!;
-    throw new ModuleError(`version ${a.version} of ${defWhat(a)} already exists (from ${versionSource(other) ?? 'another source'}): tsplay never overwrites a version; drop 'version' to publish the next one`);
+    throw new ModuleError(
+      `version ${a.version} of ${defWhat(a)} already exists (from ${versionSource(other) ?? 'another source'}): tsplay never overwrites a version; drop 'version' to publish the next one`,
+    );
   }
   return v;
 }
@@ -109,20 +146,30 @@ export const azureImage = defineModule<typeof Args, Plan>({
     target_regions: 'gallery: the regions the version is replicated to',
     vm_id: 'the source VM id',
     location: 'the region',
-    power_state: 'the VM\'s power state before the task (when a capture was planned)',
+    power_state: "the VM's power state before the task (when a capture was planned)",
   },
   args: Args,
   // name: a managed image; gallery_name (+ gallery_image_definition): a gallery image version
-  rules: { requiredOneOf: [['name', 'gallery_name']], mutuallyExclusive: [['name', 'gallery_name']], requiredBy: { gallery_name: ['gallery_image_definition'] } },
+  rules: {
+    requiredOneOf: [['name', 'gallery_name']],
+    mutuallyExclusive: [['name', 'gallery_name']],
+    requiredBy: { gallery_name: ['gallery_image_definition'] },
+  },
   validate(a) {
     if (a.gallery_name === undefined) {
       for (const k of ['gallery_image_definition', 'gallery_resource_group', 'version', 'replica_count', 'storage_account_type'] as const) {
         if (a[k] !== undefined) throw new ArgsError(`azure_image: ${k} only applies to a gallery version (gallery_name)`, `/${k}`);
       }
-      if (a.target_regions.length) throw new ArgsError('azure_image: target_regions only applies to a gallery version (gallery_name); a managed image lives in the VM\'s region', '/target_regions');
+      if (a.target_regions.length)
+        throw new ArgsError(
+          "azure_image: target_regions only applies to a gallery version (gallery_name); a managed image lives in the VM's region",
+          '/target_regions',
+        );
     }
-    if (a.version !== undefined && !parseVersion(a.version)) throw new ArgsError(`azure_image: version must be Major.Minor.Patch (e.g. 1.0.3), not '${a.version}'`, '/version');
-    if (!parseVersion(a.initial_version)) throw new ArgsError(`azure_image: initial_version must be Major.Minor.Patch, not '${a.initial_version}'`, '/initial_version');
+    if (a.version !== undefined && !parseVersion(a.version))
+      throw new ArgsError(`azure_image: version must be Major.Minor.Patch (e.g. 1.0.3), not '${a.version}'`, '/version');
+    if (!parseVersion(a.initial_version))
+      throw new ArgsError(`azure_image: initial_version must be Major.Minor.Patch, not '${a.initial_version}'`, '/initial_version');
   },
   async check(ctx, a) {
     const az = cli(ctx, a);
@@ -134,7 +181,10 @@ export const azureImage = defineModule<typeof Args, Plan>({
     //    same name has the same id. A VM that is not generalized cannot have been captured yet, so an image or
     //    version with its id then comes from an earlier VM of that name (and is not the answer).
     let view: AzVmView | null | undefined;
-    const vmNow = async () => (view === undefined ? (view = await az.run<AzVmView>({ argv: ['vm', 'get-instance-view', '-g', a.resource_group, '-n', a.vm], what: vmName, notFoundOk: true })) : view);
+    const vmNow = async () =>
+      view === undefined
+        ? (view = await az.run<AzVmView>({ argv: ['vm', 'get-instance-view', '-g', a.resource_group, '-n', a.vm], what: vmName, notFoundOk: true }))
+        : view;
     const capturedFromThisVm = async () => {
       const v = await vmNow();
       return !v || isGeneralized(v.instanceView?.statuses);
@@ -144,20 +194,32 @@ export const azureImage = defineModule<typeof Args, Plan>({
       const img = await az.run<AzImage>({ argv: ['image', 'show', '-g', a.resource_group, '-n', a.name], what: `image '${a.name}'`, notFoundOk: true });
       if (img) {
         const sameName = sameId(img.sourceVirtualMachine?.id, expectedVmId);
-        if (sameName && (await capturedFromThisVm())) return ok({ image_id: img.id, image_name: img.name, vm_id: img.sourceVirtualMachine!.id, location: img.location });
+        if (sameName && (await capturedFromThisVm()))
+          return ok({ image_id: img.id, image_name: img.name, vm_id: img.sourceVirtualMachine!.id, location: img.location });
         const from = sameName ? `an earlier VM named '${a.vm}' (this one is not generalized yet)` : (img.sourceVirtualMachine?.id ?? 'another source');
-        throw new ModuleError(`image '${a.name}' already exists in resource group '${a.resource_group}' (made from ${from}): tsplay never overwrites an image; choose a new name`);
+        throw new ModuleError(
+          `image '${a.name}' already exists in resource group '${a.resource_group}' (made from ${from}): tsplay never overwrites an image; choose a new name`,
+        );
       }
     } else {
       versions = (await az.run<AzImageVersion[]>({ argv: ['sig', 'image-version', 'list', ...galleryArgs(a)], what: defWhat(a) })) ?? [];
       const fromId = versions.filter((v) => sameId(versionSource(v), expectedVmId));
       const ours = fromId.length > 0 && (await capturedFromThisVm());
       if (fromId.length && !ours) {
-        ctx.warn(`azure_image: version(s) ${fromId.map((v) => v.name).join(', ')} came from an earlier VM named '${a.vm}'; this VM is not generalized yet, so it gets a new version`);
+        ctx.warn(
+          `azure_image: version(s) ${fromId.map((v) => v.name).join(', ')} came from an earlier VM named '${a.vm}'; this VM is not generalized yet, so it gets a new version`,
+        );
       }
       const v = existingVersion(versions, expectedVmId, a, ours);
       if (v && /^succeeded$/i.test(v.provisioningState ?? '')) return ok(versionResult(v, versionSource(v)!));
-      if (v) return change(`wait for version ${v.name} (${v.provisioningState})`, { steps: [], vmId: versionSource(v)!, location: v.location ?? '', create: null, waitVersion: v.name });
+      if (v)
+        return change(`wait for version ${v.name} (${v.provisioningState})`, {
+          steps: [],
+          vmId: versionSource(v)!,
+          location: v.location ?? '',
+          create: null,
+          waitVersion: v.name,
+        });
     }
 
     // 2. the VM: exists, its state says which steps remain
@@ -177,15 +239,31 @@ export const azureImage = defineModule<typeof Args, Plan>({
       create:
         a.name !== undefined
           ? { kind: 'image', name: a.name }
-          : { kind: 'version', version: a.version ?? nextVersion(versions.map((v) => v.name), a.version_bump, a.initial_version), regions: withSourceRegion(a.target_regions, vm.location) },
+          : {
+              kind: 'version',
+              version:
+                a.version ??
+                nextVersion(
+                  versions.map((v) => v.name),
+                  a.version_bump,
+                  a.initial_version,
+                ),
+              regions: withSourceRegion(a.target_regions, vm.location),
+            },
     };
     const what =
       plan.create!.kind === 'image'
         ? `create image ${plan.create!.name} in ${vm.location}`
         : `create version ${plan.create!.version} of ${gallery(a).name}/${gallery(a).def} in ${plan.create!.regions.join(' ')}`;
-    if (steps.includes('generalize')) ctx.warn(`azure_image: generalizing ${a.vm} cannot be undone: the VM can never be started again (it is only a capture source from then on)`);
+    if (steps.includes('generalize'))
+      ctx.warn(`azure_image: generalizing ${a.vm} cannot be undone: the VM can never be started again (it is only a capture source from then on)`);
     return change([...stepSummary(steps, a.vm), what].join(', '), plan, {
-      result: { vm_id: vm.id, location: vm.location, power_state: describeStatuses(vm.instanceView?.statuses), ...(plan.create!.kind === 'version' ? { version: plan.create!.version } : { image_name: a.name }) },
+      result: {
+        vm_id: vm.id,
+        location: vm.location,
+        power_state: describeStatuses(vm.instanceView?.statuses),
+        ...(plan.create!.kind === 'version' ? { version: plan.create!.version } : { image_name: a.name }),
+      },
     });
   },
   async apply(ctx, a, plan) {
@@ -205,17 +283,39 @@ export const azureImage = defineModule<typeof Args, Plan>({
 
     if (plan.create?.kind === 'image') {
       const gen = plan.hyperV ? ['--hyper-v-generation', plan.hyperV] : [];
-      await az.run<AzImage>({ argv: ['image', 'create', '-g', rg, '-n', plan.create.name, '--source', plan.vmId, '--location', plan.location, ...gen], what: `image '${plan.create.name}'` });
+      await az.run<AzImage>({
+        argv: ['image', 'create', '-g', rg, '-n', plan.create.name, '--source', plan.vmId, '--location', plan.location, ...gen],
+        what: `image '${plan.create.name}'`,
+      });
       const img = await az.run<AzImage>({ argv: ['image', 'show', '-g', rg, '-n', plan.create.name], what: `image '${plan.create.name}'` });
-      if (!img || !/^succeeded$/i.test(img.provisioningState ?? '')) throw new ModuleError(`image '${plan.create.name}' is ${img?.provisioningState ?? 'missing'} after az image create`);
+      if (!img || !/^succeeded$/i.test(img.provisioningState ?? ''))
+        throw new ModuleError(`image '${plan.create.name}' is ${img?.provisioningState ?? 'missing'} after az image create`);
       return { image_id: img.id, image_name: img.name, vm_id: plan.vmId, location: img.location };
     }
 
     const version = plan.create?.kind === 'version' ? plan.create.version : plan.waitVersion!;
     if (plan.create?.kind === 'version') {
-      const extra = [...(a.replica_count ? ['--replica-count', String(a.replica_count)] : []), ...(a.storage_account_type ? ['--storage-account-type', a.storage_account_type] : [])];
+      const extra = [
+        ...(a.replica_count ? ['--replica-count', String(a.replica_count)] : []),
+        ...(a.storage_account_type ? ['--storage-account-type', a.storage_account_type] : []),
+      ];
       await az.run({
-        argv: ['sig', 'image-version', 'create', ...galleryArgs(a), '--gallery-image-version', version, '--virtual-machine', plan.vmId, '--location', plan.location, '--target-regions', ...plan.create.regions, ...extra, '--no-wait'],
+        argv: [
+          'sig',
+          'image-version',
+          'create',
+          ...galleryArgs(a),
+          '--gallery-image-version',
+          version,
+          '--virtual-machine',
+          plan.vmId,
+          '--location',
+          plan.location,
+          '--target-regions',
+          ...plan.create.regions,
+          ...extra,
+          '--no-wait',
+        ],
         what: `version ${version} of ${defWhat(a)}`,
         noOutput: true,
       });
@@ -224,9 +324,12 @@ export const azureImage = defineModule<typeof Args, Plan>({
       what: `version ${version} of ${defWhat(a)} to be Succeeded`,
       timeoutS: a.timeout,
       intervalS: a.poll_interval,
-      read: async () => (await az.run<AzImageVersion>({ ...versionCall(a, version), notFoundOk: true })) ?? ({ id: '', name: version, provisioningState: 'not yet visible' } as AzImageVersion),
+      read: async () =>
+        (await az.run<AzImageVersion>({ ...versionCall(a, version), notFoundOk: true })) ??
+        ({ id: '', name: version, provisioningState: 'not yet visible' } as AzImageVersion),
       done: (x) => /^succeeded$/i.test(x.provisioningState ?? ''),
-      failed: (x) => (/^fail/i.test(x.provisioningState ?? '') ? `version ${version} of ${defWhat(a)} failed (provisioningState ${x.provisioningState})` : undefined),
+      failed: (x) =>
+        /^fail/i.test(x.provisioningState ?? '') ? `version ${version} of ${defWhat(a)} failed (provisioningState ${x.provisioningState})` : undefined,
       describe: (x) => `provisioningState ${x.provisioningState ?? '?'}`,
     });
     return { ...versionResult(v, plan.vmId), changed: plan.create !== null };

@@ -16,7 +16,7 @@ const Args = Type.Object(
       default: 'started',
       description: "started or deallocated ('stopped' is refused: `az vm stop` keeps the VM allocated and billed)",
     }),
-    subscription: Type.Optional(Type.String({ minLength: 1, description: 'subscription name or id (default: the CLI\'s current one)' })),
+    subscription: Type.Optional(Type.String({ minLength: 1, description: "subscription name or id (default: the CLI's current one)" })),
     timeout: Type.Number({ default: 900, minimum: 0, description: 'seconds to wait for the VM to reach the state' }),
     poll_interval: Type.Number({ default: 10, minimum: 0, description: 'seconds between two reads of the power state' }),
   },
@@ -37,7 +37,9 @@ export function planPower(statuses: Parameters<typeof powerState>[0], state: str
   const target = TARGET[state]!;
   const from = powerState(statuses);
   if (target === 'running' && isGeneralized(statuses)) {
-    throw new ModuleError(`${vm} is generalized (OSState/generalized): a generalized VM can never be started again; capture it as an image and build from a new VM`);
+    throw new ModuleError(
+      `${vm} is generalized (OSState/generalized): a generalized VM can never be started again; capture it as an image and build from a new VM`,
+    );
   }
   if (from === target) return null;
   if (target === 'running' && from === 'starting') return { action: null, target, from };
@@ -70,7 +72,10 @@ export const azureVm = defineModule<typeof Args, Plan>({
   args: Args,
   validate(a) {
     if (a.state === 'stopped') {
-      throw new ArgsError("azure_vm: state=stopped is refused: `az vm stop` powers the VM off but keeps it allocated, and Azure keeps billing it; use state=deallocated (`az vm deallocate`)", '/state');
+      throw new ArgsError(
+        'azure_vm: state=stopped is refused: `az vm stop` powers the VM off but keeps it allocated, and Azure keeps billing it; use state=deallocated (`az vm deallocate`)',
+        '/state',
+      );
     }
   },
   async check(ctx, a) {
@@ -81,12 +86,15 @@ export const azureVm = defineModule<typeof Args, Plan>({
     const plan = planPower(statuses, a.state, vm);
     const result = { resource_group: a.resource_group, name: a.name, power_state: `PowerState/${powerState(statuses)}` };
     if (!plan) return ok(result);
-    const summary = plan.action ? `az vm ${plan.action} ${a.name} (${describeStatuses(statuses)})` : `wait for ${a.name}: PowerState/${plan.from} → PowerState/${plan.target}`;
+    const summary = plan.action
+      ? `az vm ${plan.action} ${a.name} (${describeStatuses(statuses)})`
+      : `wait for ${a.name}: PowerState/${plan.from} → PowerState/${plan.target}`;
     return change(summary, plan, { result });
   },
   async apply(ctx, a, plan) {
     const az = new CloudCli(ctx, 'az', { globalArgs: azGlobal(a.subscription) });
-    if (plan.action) await az.run({ argv: ['vm', plan.action, '-g', a.resource_group, '-n', a.name, '--no-wait'], what: vmWhat(a.resource_group, a.name), noOutput: true });
+    if (plan.action)
+      await az.run({ argv: ['vm', plan.action, '-g', a.resource_group, '-n', a.name, '--no-wait'], what: vmWhat(a.resource_group, a.name), noOutput: true });
     const statuses = await waitPower(az, a.resource_group, a.name, plan.target, { timeoutS: a.timeout, intervalS: a.poll_interval });
     return { power_state: `PowerState/${powerState(statuses)}`, changed: plan.action !== null };
   },

@@ -68,11 +68,39 @@ true`;
 
 export function parseDeprovision(stdout: string): DeprovisionFacts {
   const f: DeprovisionFacts = {
-    waagent: null, cloudInit: null, conf: {}, libDir: '/var/lib/waagent', lib: [], ovfUser: null, ovfUserExists: false, ovfUserHome: null,
-    hostKeys: [], resolvConf: 'none', nameservers: [], history: [], waagentLog: [], extLog: [], leases: [], rootPassword: 'unknown',
-    cloud: [], cloudInitLogs: [], machineId: 'absent', hostname: '', loginUser: null,
+    waagent: null,
+    cloudInit: null,
+    conf: {},
+    libDir: '/var/lib/waagent',
+    lib: [],
+    ovfUser: null,
+    ovfUserExists: false,
+    ovfUserHome: null,
+    hostKeys: [],
+    resolvConf: 'none',
+    nameservers: [],
+    history: [],
+    waagentLog: [],
+    extLog: [],
+    leases: [],
+    rootPassword: 'unknown',
+    cloud: [],
+    cloudInitLogs: [],
+    machineId: 'absent',
+    hostname: '',
+    loginUser: null,
   };
-  const lists: Record<string, string[]> = { lib: f.lib, hostkey: f.hostKeys, ns: f.nameservers, hist: f.history, wlog: f.waagentLog, extlog: f.extLog, lease: f.leases, cloud: f.cloud, cilog: f.cloudInitLogs };
+  const lists: Record<string, string[]> = {
+    lib: f.lib,
+    hostkey: f.hostKeys,
+    ns: f.nameservers,
+    hist: f.history,
+    wlog: f.waagentLog,
+    extlog: f.extLog,
+    lease: f.leases,
+    cloud: f.cloud,
+    cilog: f.cloudInitLogs,
+  };
   for (const line of stdout.split('\n')) {
     const tab = line.indexOf('\t');
     if (tab < 0) continue;
@@ -89,8 +117,7 @@ export function parseDeprovision(stdout: string): DeprovisionFacts {
     else if (k === 'ovfhome') {
       f.ovfUserExists = true;
       f.ovfUserHome = v || null;
-    }
-    else if (k === 'resolv') f.resolvConf = v as DeprovisionFacts['resolvConf'];
+    } else if (k === 'resolv') f.resolvConf = v as DeprovisionFacts['resolvConf'];
     else if (k === 'rootpw') f.rootPassword = v as DeprovisionFacts['rootPassword'];
     else if (k === 'machineid') f.machineId = v as DeprovisionFacts['machineId'];
     else if (k === 'hostname') f.hostname = v;

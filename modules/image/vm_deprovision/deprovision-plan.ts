@@ -52,12 +52,15 @@ export function kindsOf(items: readonly Item[]): string[] {
 }
 
 export function pickMethod(f: DeprovisionFacts, method: DeprovisionArgs['method']): 'waagent' | 'cloud-init' {
-  if (method === 'waagent' && !f.waagent) throw new ModuleError('vm_deprovision: method=waagent but waagent is not installed on this VM (package waagent / WALinuxAgent)');
+  if (method === 'waagent' && !f.waagent)
+    throw new ModuleError('vm_deprovision: method=waagent but waagent is not installed on this VM (package waagent / WALinuxAgent)');
   if (method === 'cloud-init' && !f.cloudInit) throw new ModuleError('vm_deprovision: method=cloud-init but cloud-init is not installed on this VM');
   if (method !== 'auto') return method;
   if (f.waagent) return 'waagent';
   if (f.cloudInit) return 'cloud-init';
-  throw new ModuleError('vm_deprovision: neither waagent nor cloud-init is installed on this VM: nothing knows how to deprovision it (install waagent for Azure, cloud-init elsewhere)');
+  throw new ModuleError(
+    'vm_deprovision: neither waagent nor cloud-init is installed on this VM: nothing knows how to deprovision it (install waagent for Azure, cloud-init elsewhere)',
+  );
 }
 
 export function planDeprovision(f: DeprovisionFacts, a: DeprovisionArgs): DeprovisionPlan | null {
@@ -82,8 +85,12 @@ export function planDeprovision(f: DeprovisionFacts, a: DeprovisionArgs): Deprov
     const w: Item[] = [...each(`waagent state in ${f.libDir}`, f.lib)];
     if (a.delete_user) {
       if (f.ovfUser && f.ovfUserExists) {
-        w.push({ kind: `account ${f.ovfUser}`, text: `account ${f.ovfUser}${f.ovfUserHome ? ` and its home ${f.ovfUserHome}` : ''} (the provisioned user, from ovf-env.xml)` });
-        if (f.loginUser && f.loginUser === f.ovfUser) warnings.push(`${f.ovfUser} is the account tsplay is logged in as: this session goes on, but no new login as ${f.ovfUser} will work`);
+        w.push({
+          kind: `account ${f.ovfUser}`,
+          text: `account ${f.ovfUser}${f.ovfUserHome ? ` and its home ${f.ovfUserHome}` : ''} (the provisioned user, from ovf-env.xml)`,
+        });
+        if (f.loginUser && f.loginUser === f.ovfUser)
+          warnings.push(`${f.ovfUser} is the account tsplay is logged in as: this session goes on, but no new login as ${f.ovfUser} will work`);
       } else if (!f.ovfUser) {
         warnings.push(`no ovf-env.xml in ${f.libDir}: waagent -deprovision+user deletes no account (it only knows the provisioned user from that file)`);
       }
@@ -92,11 +99,14 @@ export function planDeprovision(f: DeprovisionFacts, a: DeprovisionArgs): Deprov
     if (f.resolvConf !== 'none') {
       w.push({ kind: '/etc/resolv.conf', text: `/etc/resolv.conf (${f.resolvConf === 'link' ? 'a symlink' : 'a file'})` });
       if (f.resolvConf === 'file' && f.nameservers.length) {
-        warnings.push(`waagent deletes /etc/resolv.conf (nameservers ${f.nameservers.join(', ')}): VMs made from this image get their DNS from DHCP; configure on-prem DNS through systemd-resolved or rerun the cloud-node playbook on each VM`);
+        warnings.push(
+          `waagent deletes /etc/resolv.conf (nameservers ${f.nameservers.join(', ')}): VMs made from this image get their DNS from DHCP; configure on-prem DNS through systemd-resolved or rerun the cloud-node playbook on each VM`,
+        );
       }
     }
     w.push(...each('DHCP lease', f.leases), ...each('waagent log', [...f.waagentLog, ...f.extLog]));
-    if (yes(f.conf['Provisioning.DeleteRootPassword'], false) && (f.rootPassword === 'set' || f.rootPassword === 'empty')) w.push(one('the root password (Provisioning.DeleteRootPassword=y)'));
+    if (yes(f.conf['Provisioning.DeleteRootPassword'], false) && (f.rootPassword === 'set' || f.rootPassword === 'empty'))
+      w.push(one('the root password (Provisioning.DeleteRootPassword=y)'));
     if (w.length) {
       remove.push(...w);
       commands.push(shJoin(['waagent', a.delete_user ? '-deprovision+user' : '-deprovision', '-force']));

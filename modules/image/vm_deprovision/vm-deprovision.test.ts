@@ -95,7 +95,12 @@ describe('parseDeprovision', () => {
     });
     expect(f.hostKeys).toHaveLength(4);
     // empty values in waagent.conf fall back to waagent's defaults: not recorded
-    expect(f.conf).toEqual({ 'OS.SshDir': '/etc/ssh', 'Provisioning.RegenerateSshHostKeyPair': 'y', 'Provisioning.DeleteRootPassword': 'y', 'Provisioning.Agent': 'cloud-init' });
+    expect(f.conf).toEqual({
+      'OS.SshDir': '/etc/ssh',
+      'Provisioning.RegenerateSshHostKeyPair': 'y',
+      'Provisioning.DeleteRootPassword': 'y',
+      'Provisioning.Agent': 'cloud-init',
+    });
   });
   it('the script is valid POSIX sh (dash -n)', () => {
     expect(() => execFileSync('dash', ['-n', '-c', deprovisionScript()])).not.toThrow();
@@ -107,8 +112,8 @@ describe('planDeprovision', () => {
     const p = planDeprovision(facts(AZURE_VM), ARGS)!;
     expect(p.method).toBe('waagent');
     expect(p.commands).toEqual([
-      "waagent -deprovision+user -force",
-      "rm -f -- /root/.bash_history /home/azureuser/.bash_history",
+      'waagent -deprovision+user -force',
+      'rm -f -- /root/.bash_history /home/azureuser/.bash_history',
       ': > /etc/machine-id && { [ -L /var/lib/dbus/machine-id ] || rm -f /var/lib/dbus/machine-id; }',
       'sync',
     ]);
@@ -148,7 +153,13 @@ describe('planDeprovision', () => {
   });
 
   it('a clone made from a golden image is not "already deprovisioned" (provisioning recreates the marker)', () => {
-    const clone = facts(DEPROVISIONED, { lib: ['/var/lib/waagent/ovf-env.xml', '/var/lib/waagent/provisioned'], ovfUser: 'azureuser', ovfUserExists: true, resolvConf: 'file', hostKeys: ['/etc/ssh/ssh_host_ed25519_key'] });
+    const clone = facts(DEPROVISIONED, {
+      lib: ['/var/lib/waagent/ovf-env.xml', '/var/lib/waagent/provisioned'],
+      ovfUser: 'azureuser',
+      ovfUserExists: true,
+      resolvConf: 'file',
+      hostKeys: ['/etc/ssh/ssh_host_ed25519_key'],
+    });
     expect(planDeprovision(clone, ARGS)?.commands[0]).toBe('waagent -deprovision+user -force');
   });
 
@@ -205,6 +216,8 @@ describe('planDeprovision', () => {
     expect(() => planDeprovision(none, ARGS)).toThrow(ModuleError);
     expect(() => planDeprovision(none, ARGS)).toThrow(/neither waagent nor cloud-init is installed/);
     expect(() => planDeprovision(facts(CLOUD_INIT_VM), { ...ARGS, method: 'waagent' })).toThrow(/method=waagent but waagent is not installed/);
-    expect(() => planDeprovision(facts(AZURE_VM, { cloudInit: null }), { ...ARGS, method: 'cloud-init' })).toThrow(/method=cloud-init but cloud-init is not installed/);
+    expect(() => planDeprovision(facts(AZURE_VM, { cloudInit: null }), { ...ARGS, method: 'cloud-init' })).toThrow(
+      /method=cloud-init but cloud-init is not installed/,
+    );
   });
 });

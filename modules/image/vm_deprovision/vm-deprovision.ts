@@ -21,10 +21,13 @@ const Args = Type.Object(
       default: 'auto',
       description: 'auto: waagent when installed (Azure), else cloud-init',
     }),
-    delete_user: Type.Boolean({ default: true, description: 'waagent: -deprovision+user deletes the provisioned (admin) user and its home; false: -deprovision keeps it' }),
+    delete_user: Type.Boolean({
+      default: true,
+      description: 'waagent: -deprovision+user deletes the provisioned (admin) user and its home; false: -deprovision keeps it',
+    }),
     cloud_init_clean: Type.Optional(Type.Boolean({ description: 'with waagent: also run cloud-init clean (default: when cloud-init is installed)' })),
     logs: Type.Boolean({ default: true, description: 'cloud-init clean --logs' }),
-    seed: Type.Boolean({ default: true, description: 'cloud-init clean --seed (the seed carries the builder\'s instance id)' }),
+    seed: Type.Boolean({ default: true, description: "cloud-init clean --seed (the seed carries the builder's instance id)" }),
     machine_id: Type.Boolean({ default: true, description: 'empty /etc/machine-id so each VM made from the image gets its own' }),
     history: Type.Boolean({ default: true, description: 'remove the shell histories of root and /home/*' }),
   },
@@ -51,7 +54,9 @@ export const vmDeprovision = defineModule<typeof Args, DeprovisionPlan>({
     const f = await ctx.fact(deprovisionFact, undefined);
     const plan = planDeprovision(f, a);
     if (!plan) return ok({ method: f.waagent && a.method !== 'cloud-init' ? 'waagent' : 'cloud-init', msg: 'already deprovisioned: no VM identity left' });
-    ctx.warn(`vm_deprovision: this cannot be undone: ${plan.method} removes this VM's identity (${plan.kinds.join(', ')}); new ssh logins may fail afterwards; the VM is only fit to be captured as an image`);
+    ctx.warn(
+      `vm_deprovision: this cannot be undone: ${plan.method} removes this VM's identity (${plan.kinds.join(', ')}); new ssh logins may fail afterwards; the VM is only fit to be captured as an image`,
+    );
     for (const w of plan.warnings) ctx.warn(`vm_deprovision: ${w}`);
     return change(`${plan.method}: remove ${plan.kinds.join(', ')}`, plan, {
       result: { method: plan.method, would_remove: plan.remove, commands: plan.commands },

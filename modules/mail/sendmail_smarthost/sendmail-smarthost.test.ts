@@ -14,9 +14,12 @@ const EL = fx('sendmail.el8-excerpt.mc');
 const LINE = "define(`SMART_HOST', `mail.cluster.example.com')dnl";
 
 describe('smart_host values', () => {
-  it.each(['mail.cluster.example.com', '[10.1.2.3]', '[mail.cluster.example.com]', 'relay:[10.1.2.3]', 'esmtp:mail.example.org', '[IPv6:2001:db8::25]'])('accepts %s', (v) => {
-    expect(() => checkSmartHost(v)).not.toThrow();
-  });
+  it.each(['mail.cluster.example.com', '[10.1.2.3]', '[mail.cluster.example.com]', 'relay:[10.1.2.3]', 'esmtp:mail.example.org', '[IPv6:2001:db8::25]'])(
+    'accepts %s',
+    (v) => {
+      expect(() => checkSmartHost(v)).not.toThrow();
+    },
+  );
   it.each([
     ['10.1.2.3', /bare address: write it as \[10\.1\.2\.3\]/],
     ["mail'x.example", /quotes/],
@@ -116,7 +119,10 @@ describe('sendmail_smarthost check() on canned hosts', () => {
   });
 
   it('a missing sendmail.mc says what to install', async () => {
-    const h = new FakeHost({ files: { '/etc/mail/x': { type: 'file', content: '' } }, facts: { 'sendmail.cf_ds': () => ({ exists: false, mode: 0o644, ds: null }) } });
+    const h = new FakeHost({
+      files: { '/etc/mail/x': { type: 'file', content: '' } },
+      facts: { 'sendmail.cf_ds': () => ({ exists: false, mode: 0o644, ds: null }) },
+    });
     await expect(checkOn(h, sendmailSmarthost, { smart_host: 'a.example' })).rejects.toThrow(/sendmail\.mc not found: install sendmail and sendmail-cf/);
   });
 
@@ -127,9 +133,9 @@ describe('sendmail_smarthost check() on canned hosts', () => {
     const c = await sendmailSmarthost.check(ctx, args as never);
     if (!c.changed) throw new Error('expected a change');
     await sendmailSmarthost.apply!(ctx, args as never, c.plan);
-    expect(h.scripts[1]).toBe("cd /etc/mail && m4 /etc/mail/sendmail.mc >/etc/mail/.sendmail.cf.tsplay-m4");
+    expect(h.scripts[1]).toBe('cd /etc/mail && m4 /etc/mail/sendmail.mc >/etc/mail/.sendmail.cf.tsplay-m4');
     expect(h.scripts[2]).toContain('cat -- /etc/mail/.sendmail.cf.tsplay-m4 >&7');
-    expect(h.scripts[2]).toContain("grep -qxF -- 'DS[10.1.2.3]' \"$_t\"");
+    expect(h.scripts[2]).toContain('grep -qxF -- \'DS[10.1.2.3]\' "$_t"');
     expect(h.scripts[2]).toContain('mv -fT -- "$_t" /etc/mail/sendmail.cf');
     expect(h.scripts[3]).toBe('rm -f -- /etc/mail/.sendmail.cf.tsplay-m4');
     expect(runs([])).toEqual([]);

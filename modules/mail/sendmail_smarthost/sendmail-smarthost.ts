@@ -25,7 +25,10 @@ const Args = Type.Object(
     state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'absent: remove the define (deliver directly)' }),
     mc: Type.String({ default: '/etc/mail/sendmail.mc', description: 'the m4 source' }),
     cf: Type.String({ default: '/etc/mail/sendmail.cf', description: 'the built configuration sendmail reads' }),
-    rebuild: Type.Union([Type.Literal('m4'), Type.Literal('make')], { default: 'm4', description: "how sendmail.cf is rebuilt: 'm4' (atomic, checked) or 'make' (make -C DIR sendmail.cf)" }),
+    rebuild: Type.Union([Type.Literal('m4'), Type.Literal('make')], {
+      default: 'm4',
+      description: "how sendmail.cf is rebuilt: 'm4' (atomic, checked) or 'make' (make -C DIR sendmail.cf)",
+    }),
     backup: Type.Boolean({ default: false, description: 'keep a timestamped copy of sendmail.mc before editing it' }),
   },
   { additionalProperties: false },
@@ -43,7 +46,8 @@ export interface CfState {
 export const cfStateFact = defineFact<string, CfState>({
   name: 'sendmail.cf_ds',
   // key=value lines: mode (when the file exists), ds (its first DS line, when there is one)
-  command: (cf) => `if [ -f ${shq(cf)} ]; then _m=$(stat -c '%a' -- ${shq(cf)}) || exit 1; echo "mode=$_m"; _d=$(grep -m1 '^DS' -- ${shq(cf)}) && printf 'ds=%s\\n' "$_d"; fi; :`,
+  command: (cf) =>
+    `if [ -f ${shq(cf)} ]; then _m=$(stat -c '%a' -- ${shq(cf)}) || exit 1; echo "mode=$_m"; _d=$(grep -m1 '^DS' -- ${shq(cf)}) && printf 'ds=%s\\n' "$_d"; fi; :`,
   parse(r, cf) {
     if (r.rc !== 0) throw new ModuleError(`cannot read ${cf}: ${r.stderr.trim()}`, { rc: r.rc, stderr: r.stderr });
     const kv = keyValues(r.stdout);
@@ -97,7 +101,7 @@ export const sendmailSmarthost = defineModule({
     cf: 'the built configuration',
     previous: 'the SMART_HOST sendmail.mc had before (null: none)',
     ds_before: 'the DS line of sendmail.cf before (null: none)',
-    rebuilt: 'after a change: how sendmail.cf was rebuilt (\'m4\' or \'make\')',
+    rebuilt: "after a change: how sendmail.cf was rebuilt ('m4' or 'make')",
   },
   args: Args,
   rules: { requiredIf: [{ arg: 'state', is: 'present', then: ['smart_host'] }] },
@@ -117,7 +121,8 @@ export const sendmailSmarthost = defineModule({
     if (!mcPlan && !cfStale) return ok(result);
     const plan: SendmailPlan = { mcSteps: mcPlan?.steps ?? [], ds, cfExists: cf.exists, cfMode: cf.mode };
     const diff = [...(mcPlan?.diff ?? [])];
-    if (cfStale) diff.push({ before: cf.ds === null ? '' : `DS${cf.ds}\n`, after: `DS${ds}\n`, beforeHeader: `${a.cf} (DS line)`, afterHeader: `${a.cf} (DS line)` });
+    if (cfStale)
+      diff.push({ before: cf.ds === null ? '' : `DS${cf.ds}\n`, after: `DS${ds}\n`, beforeHeader: `${a.cf} (DS line)`, afterHeader: `${a.cf} (DS line)` });
     const what = mcPlan ? `${e.edit} SMART_HOST in ${a.mc}, rebuild ${a.cf}` : `rebuild ${a.cf} (DS is '${cf.ds ?? 'missing'}', ${a.mc} says '${ds}')`;
     return change(what, plan, { diff, result });
   },
@@ -126,10 +131,13 @@ export const sendmailSmarthost = defineModule({
     const backup = backupFile === undefined ? {} : { backup_file: backupFile };
     if (a.rebuild === 'make') {
       const r = await ctx.run(`make -C ${shq(dirOf(a.cf))} ${shq(a.cf.slice(dirOf(a.cf).length + 1))} 2>&1`);
-      if (r.rc !== 0) throw new ModuleError(`make sendmail.cf failed (rc=${r.rc}): ${r.stdout.trim().split('\n').slice(-3).join(' / ')}`, { rc: r.rc, stdout: r.stdout });
+      if (r.rc !== 0)
+        throw new ModuleError(`make sendmail.cf failed (rc=${r.rc}): ${r.stdout.trim().split('\n').slice(-3).join(' / ')}`, { rc: r.rc, stdout: r.stdout });
       const after = await ctx.run(`grep -m1 '^DS' -- ${shq(a.cf)}`);
       if (dsOf(after.stdout) !== plan.ds) {
-        throw new ModuleError(`after make, ${a.cf} has '${after.stdout.trim() || 'no DS line'}' instead of DS${plan.ds}: ${r.stdout.trim().split('\n').slice(-3).join(' / ')}`);
+        throw new ModuleError(
+          `after make, ${a.cf} has '${after.stdout.trim() || 'no DS line'}' instead of DS${plan.ds}: ${r.stdout.trim().split('\n').slice(-3).join(' / ')}`,
+        );
       }
       return { rebuilt: 'make', ...backup };
     }

@@ -13,7 +13,10 @@ const K3 = 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQCfakefakefake== carol';
 describe('key lines', () => {
   it.each([
     [K1, { type: 'ssh-ed25519', comment: 'alice@laptop', options: undefined }],
-    [`from="10.2.0.0/16,10.0.0.0/16",command="echo \\"hi there\\"" ${K3}`, { type: 'ssh-rsa', options: 'from="10.2.0.0/16,10.0.0.0/16",command="echo \\"hi there\\""', comment: 'carol' }],
+    [
+      `from="10.2.0.0/16,10.0.0.0/16",command="echo \\"hi there\\"" ${K3}`,
+      { type: 'ssh-rsa', options: 'from="10.2.0.0/16,10.0.0.0/16",command="echo \\"hi there\\""', comment: 'carol' },
+    ],
     ['no-pty ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG0x', { type: 'ssh-ed25519', options: 'no-pty', comment: undefined }],
     ['sk-ssh-ed25519@openssh.com AAAAGnNrLXNzaC1lZDI1NTE5QG9wZW5zc2guY29t x y', { type: 'sk-ssh-ed25519@openssh.com', comment: 'x y' }],
   ])('parses %s', (line, want) => {
@@ -37,9 +40,21 @@ describe('key lines', () => {
 describe('mergeKeys', () => {
   const keys = (s: string, o?: string) => parseKeysArg(s, o);
   it.each([
-    ['adds a missing key at the end, keeps others and comments', `# mine\n${K2}\n`, { keys: keys(K1), state: 'present', exclusive: false }, `# mine\n${K2}\n${K1}\n`, [1, 0, 0]],
+    [
+      'adds a missing key at the end, keeps others and comments',
+      `# mine\n${K2}\n`,
+      { keys: keys(K1), state: 'present', exclusive: false },
+      `# mine\n${K2}\n${K1}\n`,
+      [1, 0, 0],
+    ],
     ['nothing to do', `${K1}\n`, { keys: keys(K1), state: 'present', exclusive: false }, `${K1}\n`, [0, 0, 0]],
-    ['rewrites a key whose options differ, in place', `${K2}\nno-pty ${K1}\n`, { keys: keys(K1, 'from="10.0.0.0/8"'), state: 'present', exclusive: false }, `${K2}\nfrom="10.0.0.0/8" ${K1}\n`, [0, 1, 0]],
+    [
+      'rewrites a key whose options differ, in place',
+      `${K2}\nno-pty ${K1}\n`,
+      { keys: keys(K1, 'from="10.0.0.0/8"'), state: 'present', exclusive: false },
+      `${K2}\nfrom="10.0.0.0/8" ${K1}\n`,
+      [0, 1, 0],
+    ],
     ['exclusive keeps only the listed keys', `${K2}\n${K1}\n${K3}\n`, { keys: keys(K1), state: 'present', exclusive: true }, `${K1}\n`, [0, 0, 2]],
     ['absent removes it', `${K2}\n${K1}\n`, { keys: keys(K1), state: 'absent', exclusive: false }, `${K2}\n`, [0, 0, 1]],
     ['duplicates of a key are dropped', `${K1}\n${K1}\n`, { keys: keys(K1), state: 'present', exclusive: false }, `${K1}\n`, [0, 0, 1]],
@@ -51,7 +66,8 @@ describe('mergeKeys', () => {
 
 describe('authorized_key check() on canned hosts', () => {
   const alice = { name: 'alice', uid: 20001, gid: 20001, home: '/home/alice' };
-  const host = (files = {}, user: typeof alice | null = alice) => new FakeHost({ files: { '/home/alice': { type: 'dir', uid: 20001, gid: 20001 }, ...files }, facts: { 'authorized_key.passwd': () => user } });
+  const host = (files = {}, user: typeof alice | null = alice) =>
+    new FakeHost({ files: { '/home/alice': { type: 'dir', uid: 20001, gid: 20001 }, ...files }, facts: { 'authorized_key.passwd': () => user } });
 
   it('no .ssh yet: creates it 0700 and the file 0600, owned by the user', async () => {
     const c = await checkOn(host(), authorizedKey, { user: 'alice', key: K1 });
@@ -59,7 +75,15 @@ describe('authorized_key check() on canned hosts', () => {
     expect(writes(c.plan.steps)).toEqual({ '/home/alice/.ssh/authorized_keys': `${K1}\n` });
     const w = c.plan.steps![0]!;
     if (w.kind !== 'write') throw new Error('expected a write');
-    expect(w.spec).toMatchObject({ owner: '20001', group: '20001', mode: 0o600, mkdirs: ['/home/alice/.ssh'], dirMode: 0o700, dirOwner: '20001', dirGroup: '20001' });
+    expect(w.spec).toMatchObject({
+      owner: '20001',
+      group: '20001',
+      mode: 0o600,
+      mkdirs: ['/home/alice/.ssh'],
+      dirMode: 0o700,
+      dirOwner: '20001',
+      dirGroup: '20001',
+    });
     expect(c.summary).toBe('add 1 key(s) in /home/alice/.ssh/authorized_keys');
   });
 

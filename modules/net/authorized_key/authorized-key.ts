@@ -6,7 +6,18 @@
  * directory is created 0700 and kept 0700 and owned by the user; the file is always 0600 and the user's
  * (sshd's StrictModes refuses group/world-writable ones). Written atomically; comments in the file are kept.
  */
-import { ArgsError, ModuleError, Type, change, defineFact, defineModule, ok, type FileDiff, type ResultData, type Static } from '../../../src/contract/index.js';
+import {
+  ArgsError,
+  ModuleError,
+  Type,
+  change,
+  defineFact,
+  defineModule,
+  ok,
+  type FileDiff,
+  type ResultData,
+  type Static,
+} from '../../../src/contract/index.js';
 import { OneLine } from '../../../lib/args/one-line.js';
 import { attrsCommand, fileStateFact, planAttrs, type FileStep } from '../../../lib/files/index.js';
 import { shq } from '../../../lib/shell/quote.js';
@@ -17,8 +28,11 @@ const Args = Type.Object(
   {
     user: OneLine({ description: 'the account whose keys are managed' }),
     key: Type.String({ description: 'one or more public key lines (as in id_ed25519.pub); blank lines and # comments are skipped' }),
-    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'present: add the keys (a key whose options or comment differ is rewritten); absent: remove them' }),
-    path: Type.Optional(Type.String({ description: 'default ~USER/.ssh/authorized_keys; ~/ means the user\'s home' })),
+    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], {
+      default: 'present',
+      description: 'present: add the keys (a key whose options or comment differ is rewritten); absent: remove them',
+    }),
+    path: Type.Optional(Type.String({ description: "default ~USER/.ssh/authorized_keys; ~/ means the user's home" })),
     manage_dir: Type.Boolean({ default: true, description: "create the file's directory (0700) and keep its owner/mode" }),
     exclusive: Type.Boolean({ default: false, description: 'remove every key not listed in key' }),
     key_options: Type.Optional(OneLine({ description: 'options put in front of every key, e.g. from="10.2.0.0/16",no-agent-forwarding' })),
@@ -94,7 +108,9 @@ export const authorizedKey = defineModule({
     if (!acct) {
       if (ctx.checkMode) {
         ctx.warn(`authorized_key: user ${a.user} does not exist (yet)`);
-        return a.state === 'present' ? change(`add ${keys.length} key(s) for ${a.user} (user created by an earlier task)`, { steps: [] }, { result }) : ok(result);
+        return a.state === 'present'
+          ? change(`add ${keys.length} key(s) for ${a.user} (user created by an earlier task)`, { steps: [] }, { result })
+          : ok(result);
       }
       throw new ModuleError(`authorized_key: user ${a.user} does not exist`);
     }
@@ -129,7 +145,9 @@ export const authorizedKey = defineModule({
     if (p) {
       steps.push(...p.steps);
       diff.push(...p.diff);
-      const counts = [merged.added && `add ${merged.added}`, merged.updated && `update ${merged.updated}`, merged.removed && `remove ${merged.removed}`].filter(Boolean);
+      const counts = [merged.added && `add ${merged.added}`, merged.updated && `update ${merged.updated}`, merged.removed && `remove ${merged.removed}`].filter(
+        Boolean,
+      );
       what.push(counts.length ? `${counts.join(', ')} key(s) in ${path}` : p.summary);
     }
     if (!steps.length) return ok(result);

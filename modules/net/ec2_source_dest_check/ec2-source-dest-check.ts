@@ -26,7 +26,8 @@ const cli = (ctx: CheckContext | ModuleContext, a: Args) =>
 
 export const ec2SourceDestCheck = defineModule({
   name: 'ec2_source_dest_check',
-  description: "An EC2 instance's source/destination check (off for a VPN gateway instance: aws ec2 modify-instance-attribute --no-source-dest-check), idempotent",
+  description:
+    "An EC2 instance's source/destination check (off for a VPN gateway instance: aws ec2 modify-instance-attribute --no-source-dest-check), idempotent",
   examples: `- name: the AWS WireGuard gateway forwards the on-prem subnet's traffic
   ec2_source_dest_check:
     instance_id: i-0abc123def4567890
@@ -40,7 +41,10 @@ export const ec2SourceDestCheck = defineModule({
   },
   args: Args,
   async check(ctx, a) {
-    const r = await cli(ctx, a).run<{ SourceDestCheck?: { Value?: boolean } }>({ argv: ['ec2', 'describe-instance-attribute', '--instance-id', a.instance_id, '--attribute', 'sourceDestCheck'], what: `instance ${a.instance_id}` });
+    const r = await cli(ctx, a).run<{ SourceDestCheck?: { Value?: boolean } }>({
+      argv: ['ec2', 'describe-instance-attribute', '--instance-id', a.instance_id, '--attribute', 'sourceDestCheck'],
+      what: `instance ${a.instance_id}`,
+    });
     const now = r?.SourceDestCheck?.Value;
     if (typeof now !== 'boolean') throw new ModuleError(`aws ec2 describe-instance-attribute: no SourceDestCheck value for ${a.instance_id}`);
     const result = { instance_id: a.instance_id, source_dest_check: a.enabled };
@@ -48,7 +52,11 @@ export const ec2SourceDestCheck = defineModule({
     return change(`${a.instance_id}: source/dest check ${a.enabled ? 'on' : 'off'}`, null, { result });
   },
   async apply(ctx, a) {
-    await cli(ctx, a).run({ argv: ['ec2', 'modify-instance-attribute', '--instance-id', a.instance_id, a.enabled ? '--source-dest-check' : '--no-source-dest-check'], what: `instance ${a.instance_id}`, noOutput: true });
+    await cli(ctx, a).run({
+      argv: ['ec2', 'modify-instance-attribute', '--instance-id', a.instance_id, a.enabled ? '--source-dest-check' : '--no-source-dest-check'],
+      what: `instance ${a.instance_id}`,
+      noOutput: true,
+    });
     return { source_dest_check: a.enabled };
   },
 });

@@ -121,15 +121,20 @@ export function planFirewalld(w: FwWanted, f: FwFacts): FwPlan {
     }
   } else {
     if (!w.permanent) {
-      throw new Error('firewalld is not running: a runtime-only change (permanent: false) needs the daemon; start firewalld, or set permanent: true (written with firewall-offline-cmd, applied when firewalld starts)');
+      throw new Error(
+        'firewalld is not running: a runtime-only change (permanent: false) needs the daemon; start firewalld, or set permanent: true (written with firewall-offline-cmd, applied when firewalld starts)',
+      );
     }
     if (!f.offline) throw new Error('firewalld is not running and firewall-offline-cmd is missing: start firewalld first');
     if (has(f.permanent, 'permanent', w) !== w.enabled) {
       commands.push(`firewall-offline-cmd${arg}`);
       parts.push('permanent, offline');
     }
-    if (w.runtime && commands.length) warnings.push('firewalld is not running: only the permanent configuration was changed (firewall-offline-cmd); it applies when firewalld starts');
+    if (w.runtime && commands.length)
+      warnings.push('firewalld is not running: only the permanent configuration was changed (firewall-offline-cmd); it applies when firewalld starts');
   }
-  const summary = commands.length ? `${w.enabled ? 'enable' : 'disable'} ${w.item.kind} ${w.item.value}${w.zone ? ` in zone ${w.zone}` : ''} (${parts.join(', ')})` : '';
+  const summary = commands.length
+    ? `${w.enabled ? 'enable' : 'disable'} ${w.item.kind} ${w.item.value}${w.zone ? ` in zone ${w.zone}` : ''} (${parts.join(', ')})`
+    : '';
   return { commands, warnings, summary };
 }

@@ -18,12 +18,30 @@ const stopped = (pm: boolean): FwFacts => ({ installed: true, offline: true, run
 
 describe('planning', () => {
   it.each<[string, FwWanted, FwFacts, string[], string[]]>([
-    ['running, missing everywhere: runtime + permanent', w(), running(false, false), ['firewall-cmd --add-service=ipsec', 'firewall-cmd --permanent --add-service=ipsec'], []],
+    [
+      'running, missing everywhere: runtime + permanent',
+      w(),
+      running(false, false),
+      ['firewall-cmd --add-service=ipsec', 'firewall-cmd --permanent --add-service=ipsec'],
+      [],
+    ],
     ['running, only runtime missing', w(), running(false, true), ['firewall-cmd --add-service=ipsec'], []],
     ['running, all there: nothing', w(), running(true, true), [], []],
     ['running, permanent only', w({ runtime: false }), running(false, false), ['firewall-cmd --permanent --add-service=ipsec'], []],
-    ['running, disable', w({ enabled: false }), running(true, true), ['firewall-cmd --remove-service=ipsec', 'firewall-cmd --permanent --remove-service=ipsec'], []],
-    ['a zone', w({ item: { kind: 'source', value: '10.2.0.0/16' }, zone: 'trusted' }), running(false, false), ['firewall-cmd --zone=trusted --add-source=10.2.0.0/16', 'firewall-cmd --permanent --zone=trusted --add-source=10.2.0.0/16'], []],
+    [
+      'running, disable',
+      w({ enabled: false }),
+      running(true, true),
+      ['firewall-cmd --remove-service=ipsec', 'firewall-cmd --permanent --remove-service=ipsec'],
+      [],
+    ],
+    [
+      'a zone',
+      w({ item: { kind: 'source', value: '10.2.0.0/16' }, zone: 'trusted' }),
+      running(false, false),
+      ['firewall-cmd --zone=trusted --add-source=10.2.0.0/16', 'firewall-cmd --permanent --zone=trusted --add-source=10.2.0.0/16'],
+      [],
+    ],
     [
       'stopped: firewall-offline-cmd, runtime skipped with a warning',
       w(),
@@ -32,7 +50,13 @@ describe('planning', () => {
       ['firewalld is not running: only the permanent configuration was changed (firewall-offline-cmd); it applies when firewalld starts'],
     ],
     ['stopped, already permanent: nothing, no warning', w(), stopped(true), [], []],
-    ['stopped, permanent only: no warning', w({ runtime: false, item: { kind: 'port', value: '4500/udp' } }), stopped(false), ['firewall-offline-cmd --add-port=4500/udp'], []],
+    [
+      'stopped, permanent only: no warning',
+      w({ runtime: false, item: { kind: 'port', value: '4500/udp' } }),
+      stopped(false),
+      ['firewall-offline-cmd --add-port=4500/udp'],
+      [],
+    ],
   ])('%s', (_t, want, facts, commands, warnings) => {
     const p = planFirewalld(want, facts);
     expect(p.commands).toEqual(commands);
@@ -40,11 +64,19 @@ describe('planning', () => {
   });
 
   it('impossible requests', () => {
-    expect(() => planFirewalld(w({ permanent: false }), stopped(false))).toThrow(/firewalld is not running: a runtime-only change \(permanent: false\) needs the daemon/);
-    expect(() => planFirewalld(w(), { installed: false, offline: false, running: false })).toThrow(/firewalld is not installed/);
-    expect(() => planFirewalld(w(), { installed: true, offline: true, running: true, runtime: { error: 'Error: INVALID_ZONE: nozone', rc: 112 }, permanent: { has: false } })).toThrow(
-      /firewall runtime query for service ipsec failed: Error: INVALID_ZONE: nozone/,
+    expect(() => planFirewalld(w({ permanent: false }), stopped(false))).toThrow(
+      /firewalld is not running: a runtime-only change \(permanent: false\) needs the daemon/,
     );
+    expect(() => planFirewalld(w(), { installed: false, offline: false, running: false })).toThrow(/firewalld is not installed/);
+    expect(() =>
+      planFirewalld(w(), {
+        installed: true,
+        offline: true,
+        running: true,
+        runtime: { error: 'Error: INVALID_ZONE: nozone', rc: 112 },
+        permanent: { has: false },
+      }),
+    ).toThrow(/firewall runtime query for service ipsec failed: Error: INVALID_ZONE: nozone/);
   });
 });
 
@@ -54,18 +86,36 @@ describe('the fact script against stand-in commands', () => {
     writeFileSync(join(dir, name), `#!/bin/sh\necho "$0 $*" >> ${dir}/calls\n${body}\n`);
     chmodSync(join(dir, name), 0o755);
   };
-  const facts = (item = IPSEC, zone?: string) => parseFwFacts(execFileSync('/bin/sh', ['-c', fwFactScript(item, zone)], { encoding: 'utf8', env: { PATH: `${dir}:/usr/bin:/bin` } }));
+  const facts = (item = IPSEC, zone?: string) =>
+    parseFwFacts(execFileSync('/bin/sh', ['-c', fwFactScript(item, zone)], { encoding: 'utf8', env: { PATH: `${dir}:/usr/bin:/bin` } }));
 
   it('daemon stopped (the lab): only the offline query', () => {
     tool('firewall-cmd', 'case "$*" in --state) echo "not running"; exit 252;; esac; exit 9');
-    tool('firewall-offline-cmd', 'case "$*" in *--zone=nozone*) echo "INVALID_ZONE: get_zone(): nozone"; exit 112;; *query-service=ipsec*) echo no; exit 1;; esac');
+    tool(
+      'firewall-offline-cmd',
+      'case "$*" in *--zone=nozone*) echo "INVALID_ZONE: get_zone(): nozone"; exit 112;; *query-service=ipsec*) echo no; exit 1;; esac',
+    );
     expect(facts()).toEqual({ installed: true, offline: true, running: false, permanent: { has: false } });
-    expect(facts(IPSEC, 'nozone')).toEqual({ installed: true, offline: true, running: false, permanent: { error: 'INVALID_ZONE: get_zone(): nozone', rc: 112 } });
+    expect(facts(IPSEC, 'nozone')).toEqual({
+      installed: true,
+      offline: true,
+      running: false,
+      permanent: { error: 'INVALID_ZONE: get_zone(): nozone', rc: 112 },
+    });
   });
 
   it('daemon running: runtime and permanent queries', () => {
-    tool('firewall-cmd', 'case "$*" in --state) echo running;; "--permanent --zone=trusted --query-source=10.2.0.0/16") echo yes;; "--zone=trusted --query-source=10.2.0.0/16") echo no; exit 1;; esac');
-    expect(facts({ kind: 'source', value: '10.2.0.0/16' }, 'trusted')).toEqual({ installed: true, offline: true, running: true, runtime: { has: false }, permanent: { has: true } });
+    tool(
+      'firewall-cmd',
+      'case "$*" in --state) echo running;; "--permanent --zone=trusted --query-source=10.2.0.0/16") echo yes;; "--zone=trusted --query-source=10.2.0.0/16") echo no; exit 1;; esac',
+    );
+    expect(facts({ kind: 'source', value: '10.2.0.0/16' }, 'trusted')).toEqual({
+      installed: true,
+      offline: true,
+      running: true,
+      runtime: { has: false },
+      permanent: { has: true },
+    });
   });
 });
 
@@ -74,7 +124,9 @@ describe('the module', () => {
     const r = await runGw('firewalld', { service: 'ipsec', permanent: true, immediate: true, state: 'enabled' }, { facts: { firewalld: stopped(false) } });
     expect(r.result.changed).toBe(true);
     expect(r.commands.map((c) => c.script)).toEqual([expect.stringContaining('firewall-offline-cmd --add-service=ipsec 2>&1')]);
-    expect(r.warnings).toEqual(['firewalld: firewalld is not running: only the permanent configuration was changed (firewall-offline-cmd); it applies when firewalld starts']);
+    expect(r.warnings).toEqual([
+      'firewalld: firewalld is not running: only the permanent configuration was changed (firewall-offline-cmd); it applies when firewalld starts',
+    ]);
     expect(r.result.msg).toBe('enable service ipsec (permanent, offline)');
   });
 
@@ -85,7 +137,11 @@ describe('the module', () => {
   });
 
   it('a failing command fails the task with its output', async () => {
-    const r = await runGw('firewalld', { service: 'nosuch', permanent: true, state: 'enabled' }, { facts: { firewalld: stopped(false) }, respond: () => ({ rc: 101, stdout: 'Error: INVALID_SERVICE: nosuch' }) });
+    const r = await runGw(
+      'firewalld',
+      { service: 'nosuch', permanent: true, state: 'enabled' },
+      { facts: { firewalld: stopped(false) }, respond: () => ({ rc: 101, stdout: 'Error: INVALID_SERVICE: nosuch' }) },
+    );
     expect(r.result.failed).toBe(true);
     expect(r.result.msg).toMatch(/firewall-offline-cmd --add-service=nosuch failed: Error: INVALID_SERVICE: nosuch/);
   });

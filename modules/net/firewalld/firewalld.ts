@@ -19,7 +19,9 @@ const Args = Type.Object(
     source: Type.Optional(Type.String({ description: 'a source address or CIDR bound to the zone, e.g. the on-prem subnet in zone trusted' })),
     interface: Type.Optional(Type.String({ description: 'an interface bound to the zone' })),
     zone: Type.Optional(Type.String({ description: 'the zone (default: the default zone)' })),
-    state: Type.Union([Type.Literal('enabled'), Type.Literal('disabled')], { description: 'enabled: add the item to the zone (--add-*); disabled: remove it (--remove-*)' }),
+    state: Type.Union([Type.Literal('enabled'), Type.Literal('disabled')], {
+      description: 'enabled: add the item to the zone (--add-*); disabled: remove it (--remove-*)',
+    }),
     permanent: Type.Optional(Type.Boolean({ description: 'change the permanent configuration (survives reloads and reboots)' })),
     immediate: Type.Boolean({ default: false, description: 'change the runtime configuration too (assumed when permanent is false)' }),
     offline: Type.Optional(Type.Boolean({ description: 'accepted for compatibility: firewall-offline-cmd is used whenever the daemon is not running' })),
@@ -69,7 +71,8 @@ const fwFact = defineFact<{ item: FwItem; zone?: string }, FwFacts>({
 export const firewalld = defineModule({
   name: 'firewalld',
   aliases: ['ansible.posix.firewalld'],
-  description: 'Enable/disable a firewalld service, port, source or interface in a zone (runtime and/or permanent); firewall-offline-cmd when the daemon is not running',
+  description:
+    'Enable/disable a firewalld service, port, source or interface in a zone (runtime and/or permanent); firewall-offline-cmd when the daemon is not running',
   examples: `- name: IKE and ESP through the gateway's firewall, now and after a reboot
   ansible.posix.firewalld:
     service: ipsec
@@ -114,7 +117,14 @@ export const firewalld = defineModule({
     } catch (e) {
       throw new ModuleError(`firewalld: ${(e as Error).message}`);
     }
-    const result: ResultData = { [item.kind]: item.value, zone: a.zone ?? '(default)', state: a.state, permanent, immediate: runtime, firewalld_running: f.running };
+    const result: ResultData = {
+      [item.kind]: item.value,
+      zone: a.zone ?? '(default)',
+      state: a.state,
+      permanent,
+      immediate: runtime,
+      firewalld_running: f.running,
+    };
     for (const w of plan.warnings) ctx.warn(`firewalld: ${w}`);
     if (!plan.commands.length) return ok(result);
     return change(plan.summary, plan, { result: { ...result, msg: plan.summary } });

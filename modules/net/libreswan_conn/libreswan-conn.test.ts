@@ -88,8 +88,16 @@ describe('conn file rendering', () => {
     ]);
   });
   it('ikev2: true is written as insist (RHEL 8 Libreswan 4.4), yes too; other words as given', async () => {
-    const host: GwHost = { facts: { 'libreswan.pluto': { installed: true, running: false, conns: [] }, 'libreswan.algparse': { checked: true, errors: [] } }, dirs: ['/etc/ipsec.d'] };
-    for (const [v, want] of [[true, 'insist'], ['yes', 'insist'], ['no', 'no'], ['permit', 'permit']] as const) {
+    const host: GwHost = {
+      facts: { 'libreswan.pluto': { installed: true, running: false, conns: [] }, 'libreswan.algparse': { checked: true, errors: [] } },
+      dirs: ['/etc/ipsec.d'],
+    };
+    for (const [v, want] of [
+      [true, 'insist'],
+      ['yes', 'insist'],
+      ['no', 'no'],
+      ['permit', 'permit'],
+    ] as const) {
       const r = await runGw('libreswan_conn', { ...SEED, ikev2: v }, host, { check: true });
       expect(r.result.diff?.[0]?.after).toContain(`\tikev2=${want}\n`);
     }
@@ -104,19 +112,44 @@ describe('refusals (arguments: before the host is touched)', () => {
     ['left = right', { right: '123.45.67.89' }, /left and right are both 123.45.67.89/, '/right'],
     ['leftsubnet not a CIDR', { leftsubnet: '10.2.0.0/33' }, /leftsubnet '10.2.0.0\/33' is not a valid subnet/, '/leftsubnet'],
     ['rightsubnet garbage', { rightsubnet: 'cloud' }, /rightsubnet 'cloud' is not a valid subnet/, '/rightsubnet'],
-    ['host bits in leftsubnet', { leftsubnet: '10.2.0.1/16', leftsourceip: undefined }, /leftsubnet '10.2.0.1\/16' has host bits set: the network is 10.2.0.0\/16/, '/leftsubnet'],
+    [
+      'host bits in leftsubnet',
+      { leftsubnet: '10.2.0.1/16', leftsourceip: undefined },
+      /leftsubnet '10.2.0.1\/16' has host bits set: the network is 10.2.0.0\/16/,
+      '/leftsubnet',
+    ],
     ['overlapping subnets', { rightsubnet: '10.2.128.0/17' }, /leftsubnet 10.2.0.0\/16 and rightsubnet 10.2.128.0\/17 overlap/, '/rightsubnet'],
     ['identical subnets', { rightsubnet: '10.2.0.0/16' }, /overlap/, '/rightsubnet'],
-    ['overlap within subnets lists', { leftsubnet: undefined, leftsubnets: ['10.2.0.0/16', '10.0.5.0/24'], leftsourceip: '10.2.0.1' }, /leftsubnet 10.0.5.0\/24 and rightsubnet 10.0.0.0\/16 overlap/, '/rightsubnet'],
+    [
+      'overlap within subnets lists',
+      { leftsubnet: undefined, leftsubnets: ['10.2.0.0/16', '10.0.5.0/24'], leftsourceip: '10.2.0.1' },
+      /leftsubnet 10.0.5.0\/24 and rightsubnet 10.0.0.0\/16 overlap/,
+      '/rightsubnet',
+    ],
     ['mixed families', { rightsubnet: 'fd00::/64' }, /mix IPv4 and IPv6/, '/rightsubnet'],
     ['leftsubnet and leftsubnets', { leftsubnets: ['10.3.0.0/16'] }, /give leftsubnet or leftsubnets, not both/, '/leftsubnets'],
     ['leftsourceip outside leftsubnet', { leftsourceip: '10.3.0.1' }, /leftsourceip 10.3.0.1 is outside leftsubnet 10.2.0.0\/16/, '/leftsourceip'],
     ['leftsourceip not an address', { leftsourceip: '10.2.0.300' }, /leftsourceip '10.2.0.300' is not a valid IP address/, '/leftsourceip'],
     ['leftsourceip without leftsubnet', { leftsubnet: undefined }, /leftsourceip 10.2.0.1 needs a leftsubnet that contains it/, '/leftsourceip'],
-    ['the seeds\' ike (modp1024)', { ike: 'aes256-sha1;modp1024' }, /ike='aes256-sha1;modp1024': DH group 'modp1024' \(group 2\) is not supported by Libreswan 4\.x .*pluto refuses.*Use modp2048 \(DH group 14\).*ike=aes256-sha1;modp2048/, '/ike'],
-    ['esp with modp1024 (PFS group)', { esp: 'aes128-sha1;modp1024' }, /esp='aes128-sha1;modp1024': DH group 'modp1024'.*"ESP DH algorithm 'modp1024' is not supported".*esp=aes128-sha1;modp2048/, '/esp'],
+    [
+      "the seeds' ike (modp1024)",
+      { ike: 'aes256-sha1;modp1024' },
+      /ike='aes256-sha1;modp1024': DH group 'modp1024' \(group 2\) is not supported by Libreswan 4\.x .*pluto refuses.*Use modp2048 \(DH group 14\).*ike=aes256-sha1;modp2048/,
+      '/ike',
+    ],
+    [
+      'esp with modp1024 (PFS group)',
+      { esp: 'aes128-sha1;modp1024' },
+      /esp='aes128-sha1;modp1024': DH group 'modp1024'.*"ESP DH algorithm 'modp1024' is not supported".*esp=aes128-sha1;modp2048/,
+      '/esp',
+    ],
     ['esp with modp1024, dash form', { esp: 'aes128-sha1-modp1024' }, /DH group 'modp1024'.*esp=aes128-sha1-modp2048/, '/esp'],
-    ['ike dh2 in a second proposal', { ike: 'aes256-sha2;modp3072,aes128-sha1;dh2' }, /DH group 'dh2' \(group 2\).*ike=aes256-sha2;modp3072,aes128-sha1;modp2048/, '/ike'],
+    [
+      'ike dh2 in a second proposal',
+      { ike: 'aes256-sha2;modp3072,aes128-sha1;dh2' },
+      /DH group 'dh2' \(group 2\).*ike=aes256-sha2;modp3072,aes128-sha1;modp2048/,
+      '/ike',
+    ],
     ['ike modp768', { ike: '3des-md5;modp768' }, /DH group 'modp768' \(group 1\)/, '/ike'],
     ['ike dh22', { ike: 'aes256-sha2;dh22' }, /DH group 'dh22' \(group 22\)/, '/ike'],
     ['esp dh24', { esp: 'aes128-sha2;dh24' }, /DH group 'dh24' \(group 24\)/, '/esp'],
@@ -126,7 +159,12 @@ describe('refusals (arguments: before the host is touched)', () => {
     ['extra repeats a typed key', { extra: { ike: 'aes128-sha1' } }, /extra.ike: ike is an argument of its own/, '/extra/ike'],
     ['extra key not a keyword', { extra: { 'bad key': 'x' } }, /extra key 'bad key' is not an ipsec.conf keyword/, '/extra/bad key'],
     ['a quote in a value', { leftid: '@a"b' }, /leftid must not contain quotes or line breaks/, '/leftid'],
-    ['a line break in extra', { extra: { mtu: '1400\nleft=1.2.3.4' } }, /argument 'extra.mtu' must be one line, but contains a newline \(\\n\) at position 5/, '/extra/mtu'],
+    [
+      'a line break in extra',
+      { extra: { mtu: '1400\nleft=1.2.3.4' } },
+      /argument 'extra.mtu' must be one line, but contains a newline \(\\n\) at position 5/,
+      '/extra/mtu',
+    ],
     ['bad name', { name: 'az ure' }, /name 'az ure' must be letters, digits/, '/name'],
     ['unknown auto', { auto: 'always' }, /auto' must be one of/, '/auto'],
     ['unknown argument', { leftsubent: '10.2.0.0/16' }, /unknown argument 'leftsubent'.*did you mean 'leftsubnet'/, '/leftsubent'],
@@ -143,7 +181,9 @@ describe('refusals (arguments: before the host is touched)', () => {
   it('accepted: host names, %keywords, IPv6, full tunnel 0.0.0.0/0, modp1536, curve25519, no subnets', () => {
     expect(argsError('libreswan_conn', { ...SEED, right: 'vpn.example.net' })).toBeUndefined();
     expect(argsError('libreswan_conn', { ...SEED, left: '%defaultroute', leftsourceip: '10.2.0.1' })).toBeUndefined();
-    expect(argsError('libreswan_conn', { name: 'v6', left: '2001:db8::1', right: '2001:db8::2', leftsubnet: 'fd00:1::/64', rightsubnet: 'fd00:2::/64' })).toBeUndefined();
+    expect(
+      argsError('libreswan_conn', { name: 'v6', left: '2001:db8::1', right: '2001:db8::2', leftsubnet: 'fd00:1::/64', rightsubnet: 'fd00:2::/64' }),
+    ).toBeUndefined();
     expect(argsError('libreswan_conn', { ...SEED, rightsubnet: '0.0.0.0/0' })).toBeUndefined();
     expect(argsError('libreswan_conn', { ...SEED, ike: 'aes256-sha1;modp1536', esp: 'aes128-sha2;curve25519' })).toBeUndefined();
     expect(argsError('libreswan_conn', { name: 'host2host', left: '1.2.3.4', right: '5.6.7.8' })).toBeUndefined();
@@ -168,7 +208,10 @@ describe('pluto and algparse facts', () => {
     const fake = join(dir, 'ipsec');
     const run = (running: boolean) => {
       writeFileSync(join(dir, 'status'), STATUS);
-      writeFileSync(fake, `#!/bin/sh\ncase "$1" in --version) echo 'Libreswan 4.10';; whack) ${running ? `cat ${join(dir, 'status')}` : 'echo "whack: Pluto is not running" >&2; exit 33'};; esac\n`);
+      writeFileSync(
+        fake,
+        `#!/bin/sh\ncase "$1" in --version) echo 'Libreswan 4.10';; whack) ${running ? `cat ${join(dir, 'status')}` : 'echo "whack: Pluto is not running" >&2; exit 33'};; esac\n`,
+      );
       chmodSync(fake, 0o755);
       return parsePluto(execFileSync('/bin/sh', ['-c', PLUTO_SCRIPT], { encoding: 'utf8', env: { PATH: `${dir}:/usr/bin:/bin` } }));
     };
@@ -178,13 +221,26 @@ describe('pluto and algparse facts', () => {
     expect(connLoaded(up, 'multi')).toBe(true);
     expect(connLoaded(up, 'azur')).toBe(false);
     expect(run(false)).toEqual({ installed: true, running: false, conns: [], version: 'Libreswan 4.10' });
-    expect(parsePluto(execFileSync('/bin/sh', ['-c', PLUTO_SCRIPT], { encoding: 'utf8', env: { PATH: join(dir, 'none') } }))).toEqual({ installed: false, running: false, conns: [] });
+    expect(parsePluto(execFileSync('/bin/sh', ['-c', PLUTO_SCRIPT], { encoding: 'utf8', env: { PATH: join(dir, 'none') } }))).toEqual({
+      installed: false,
+      running: false,
+      conns: [],
+    });
   });
 
-  it('algparse: the host parser\'s verdict (output of Libreswan 4.10)', () => {
-    expect(algparseCommand({ ike: 'aes256-sha1;modp2048', esp: 'aes128-sha1', ikev1: false, pfs: true })).toContain("ipsec algparse -v2 -pfs=yes 'ike=aes256-sha1;modp2048' esp=aes128-sha1");
-    expect(parseAlgparse("algparse -v2 'ike=aes256-sha1;modp2048'\n\tAES_CBC_256-HMAC_SHA1-MODP2048\n@@tsplay:result\nrc=0\n")).toEqual({ checked: true, errors: [] });
-    expect(parseAlgparse("algparse -v2 'esp=aes999-sha1'\n\tERROR: ESP encryption algorithm AES_CBC with key length 999 invalid; valid key lengths: 128, 192, 256\n@@tsplay:result\nrc=1\n")).toEqual({
+  it("algparse: the host parser's verdict (output of Libreswan 4.10)", () => {
+    expect(algparseCommand({ ike: 'aes256-sha1;modp2048', esp: 'aes128-sha1', ikev1: false, pfs: true })).toContain(
+      "ipsec algparse -v2 -pfs=yes 'ike=aes256-sha1;modp2048' esp=aes128-sha1",
+    );
+    expect(parseAlgparse("algparse -v2 'ike=aes256-sha1;modp2048'\n\tAES_CBC_256-HMAC_SHA1-MODP2048\n@@tsplay:result\nrc=0\n")).toEqual({
+      checked: true,
+      errors: [],
+    });
+    expect(
+      parseAlgparse(
+        "algparse -v2 'esp=aes999-sha1'\n\tERROR: ESP encryption algorithm AES_CBC with key length 999 invalid; valid key lengths: 128, 192, 256\n@@tsplay:result\nrc=1\n",
+      ),
+    ).toEqual({
       checked: true,
       errors: ['ESP encryption algorithm AES_CBC with key length 999 invalid; valid key lengths: 128, 192, 256'],
     });
@@ -219,7 +275,7 @@ describe('the module on a canned host', () => {
     const [write, replace, up] = r.commands;
     expect(write!.stdin).toBe(SEED_FILE);
     expect(write!.script).toContain(`( ipsec addconn --checkconfig --config "$_t" ) || {`);
-    expect(write!.script).toContain("mktemp -u /etc/ipsec.d/.azure.conf.tsplay.XXXXXXXX");
+    expect(write!.script).toContain('mktemp -u /etc/ipsec.d/.azure.conf.tsplay.XXXXXXXX');
     expect(write!.script).toMatch(/chmod 00644 -- "\$_f"/);
     expect(write!.script).toContain('mv -fT -- "$_t" /etc/ipsec.d/azure.conf');
     expect(replace!.script).toContain('ipsec auto --replace azure');
@@ -236,7 +292,10 @@ describe('the module on a canned host', () => {
   it('unchanged file but pluto lost the conn: load only', async () => {
     const r = await runGw('libreswan_conn', SEED, host({ files: { [PATH]: { content: SEED_FILE } }, conns: ['other'] }));
     expect(r.result.changed).toBe(true);
-    expect(r.commands.map((c) => c.script.match(/ipsec auto [^\n]*?azure/)?.[0])).toEqual(['ipsec auto --replace azure', 'ipsec auto --asynchronous --up azure']);
+    expect(r.commands.map((c) => c.script.match(/ipsec auto [^\n]*?azure/)?.[0])).toEqual([
+      'ipsec auto --replace azure',
+      'ipsec auto --asynchronous --up azure',
+    ]);
   });
 
   it('auto=add loads without --up; auto=ondemand routes', async () => {
@@ -267,21 +326,43 @@ describe('the module on a canned host', () => {
   });
 
   it("the host's algparse refuses: failed before the write", async () => {
-    const r = await runGw('libreswan_conn', { ...SEED, esp: 'aes999-sha1' }, host({ algErrors: ['ESP encryption algorithm AES_CBC with key length 999 invalid; valid key lengths: 128, 192, 256'] }));
+    const r = await runGw(
+      'libreswan_conn',
+      { ...SEED, esp: 'aes999-sha1' },
+      host({ algErrors: ['ESP encryption algorithm AES_CBC with key length 999 invalid; valid key lengths: 128, 192, 256'] }),
+    );
     expect(r.result.failed).toBe(true);
     expect(r.result.msg).toMatch(/Libreswan 4.10 refuses the proposals: ESP encryption algorithm AES_CBC with key length 999 invalid/);
     expect(r.commands).toEqual([]);
   });
 
   it('checkconfig rejects the new file: failed, old file kept (the temp file is removed by the write script)', async () => {
-    const r = await runGw('libreswan_conn', SEED, host({ respond: (s) => (s.includes('mktemp') ? { rc: 97, stderr: 'ERROR: /etc/ipsec.d/.azure.conf.tsplay.x: 7: keyword auto, invalid value: bogus\nvalidate: rc=1\n' } : undefined) }));
+    const r = await runGw(
+      'libreswan_conn',
+      SEED,
+      host({
+        respond: (s) =>
+          s.includes('mktemp')
+            ? { rc: 97, stderr: 'ERROR: /etc/ipsec.d/.azure.conf.tsplay.x: 7: keyword auto, invalid value: bogus\nvalidate: rc=1\n' }
+            : undefined,
+      }),
+    );
     expect(r.result.failed).toBe(true);
     expect(r.result.msg).toMatch(/failed to validate: rc:1 error:ERROR: .*keyword auto, invalid value: bogus/);
     expect(r.commands).toHaveLength(1);
   });
 
   it('pluto does not load it (ipsec auto exits 0 but says so): failed with its words', async () => {
-    const r = await runGw('libreswan_conn', SEED, host({ respond: (s) => (s.includes('--replace') ? { stdout: "036 \"azure\": failed to add connection: IKE DH algorithm 'modp1024' is not supported\n@@tsplay:result\nrc=0\n" } : undefined) }));
+    const r = await runGw(
+      'libreswan_conn',
+      SEED,
+      host({
+        respond: (s) =>
+          s.includes('--replace')
+            ? { stdout: '036 "azure": failed to add connection: IKE DH algorithm \'modp1024\' is not supported\n@@tsplay:result\nrc=0\n' }
+            : undefined,
+      }),
+    );
     expect(r.result.failed).toBe(true);
     expect(r.result.msg).toMatch(/pluto did not load connection azure: 036 "azure": failed to add connection: IKE DH algorithm 'modp1024' is not supported/);
   });
@@ -298,7 +379,10 @@ describe('the module on a canned host', () => {
   it('state absent: file removed, conn deleted from pluto; nothing when already gone', async () => {
     const r = await runGw('libreswan_conn', { name: 'azure', state: 'absent' }, host({ files: { [PATH]: { content: SEED_FILE } }, conns: ['azure'] }));
     expect(r.result.changed).toBe(true);
-    expect(r.commands.map((c) => c.script)).toEqual([expect.stringContaining("rm -f -- /etc/ipsec.d/azure.conf"), expect.stringContaining('ipsec auto --delete azure')]);
+    expect(r.commands.map((c) => c.script)).toEqual([
+      expect.stringContaining('rm -f -- /etc/ipsec.d/azure.conf'),
+      expect.stringContaining('ipsec auto --delete azure'),
+    ]);
     const again = await runGw('libreswan_conn', { name: 'azure', state: 'absent' }, host());
     expect(again.result.changed).toBe(false);
   });

@@ -19,7 +19,10 @@ import { algparseFact } from './libreswan-algparse.js';
 const Args = Type.Object(
   {
     name: Type.String({ description: 'connection name (also the file name /etc/ipsec.d/NAME.conf)' }),
-    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'present: write NAME.conf (checked) and load it; absent: remove the file and unload the conn from a running pluto' }),
+    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], {
+      default: 'present',
+      description: 'present: write NAME.conf (checked) and load it; absent: remove the file and unload the conn from a running pluto',
+    }),
     ...connKeywordArgs,
     extra: extraArg,
     dir: Type.String({ default: '/etc/ipsec.d', description: 'where NAME.conf goes (must be included by /etc/ipsec.conf)' }),
@@ -51,7 +54,8 @@ function afterLoad(auto: Args['auto']): 'up' | 'route' | undefined {
 
 export const libreswanConn = defineModule({
   name: 'libreswan_conn',
-  description: 'One Libreswan connection in /etc/ipsec.d/NAME.conf from typed arguments; checked (addresses, subnets, proposals, checkconfig) before it replaces the old file; loaded into a running pluto',
+  description:
+    'One Libreswan connection in /etc/ipsec.d/NAME.conf from typed arguments; checked (addresses, subnets, proposals, checkconfig) before it replaces the old file; loaded into a running pluto',
   examples: `- name: the site-to-site tunnel to the Azure VPN gateway
   libreswan_conn:
     name: azure
@@ -75,7 +79,7 @@ export const libreswanConn = defineModule({
     state: 'present or absent',
     pluto_running: 'whether pluto was running',
     loaded: 'true when the conn was (re)loaded into pluto',
-    then: 'what followed the load: \'up\' (auto=start) or \'route\' (auto=ondemand/route)',
+    then: "what followed the load: 'up' (auto=start) or 'route' (auto=ondemand/route)",
   },
   args: Args,
   argAliases: { conn: 'name' },
@@ -83,7 +87,8 @@ export const libreswanConn = defineModule({
   validate(a) {
     if (!a.dir.startsWith('/')) throw new ArgsError('libreswan_conn: dir must be an absolute path', '/dir');
     if (a.state === 'absent') {
-      if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(a.name)) throw new ArgsError(`libreswan_conn: name '${a.name}' must be letters, digits, '.', '_' or '-'`, '/name');
+      if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(a.name))
+        throw new ArgsError(`libreswan_conn: name '${a.name}' must be letters, digits, '.', '_' or '-'`, '/name');
       return;
     }
     checkConn(specOf(a));
@@ -103,7 +108,11 @@ export const libreswanConn = defineModule({
       const text = planRemove(f, path);
       const unload = a.load && pluto.running && loaded;
       if (!text && !unload) return ok(result);
-      return change<ConnPlan>([text?.summary, unload ? `ipsec auto --delete ${a.name}` : ''].filter(Boolean).join(', '), { text, load: unload ? { unload: true } : undefined }, { diff: text?.diff, result });
+      return change<ConnPlan>(
+        [text?.summary, unload ? `ipsec auto --delete ${a.name}` : ''].filter(Boolean).join(', '),
+        { text, load: unload ? { unload: true } : undefined },
+        { diff: text?.diff, result },
+      );
     }
 
     if (pluto.installed && (a.ike !== undefined || a.esp !== undefined)) {
@@ -115,11 +124,20 @@ export const libreswanConn = defineModule({
     }
 
     const content = renderConn(specOf(a));
-    const text = planText(f, content, { mode: '0644', owner: 'root', group: 'root', validate: pluto.installed ? CHECKCONFIG : undefined, mkdirs: [a.dir], dirMode: 0o755 });
+    const text = planText(f, content, {
+      mode: '0644',
+      owner: 'root',
+      group: 'root',
+      validate: pluto.installed ? CHECKCONFIG : undefined,
+      mkdirs: [a.dir],
+      dirMode: 0o755,
+    });
     const wantLoaded = a.load && pluto.running && a.auto !== 'ignore';
     const load: Load | undefined = wantLoaded && (text || !loaded) ? { then: afterLoad(a.auto) } : undefined;
     if (!text && !load) return ok(result);
-    const what = [text?.summary, load ? `ipsec auto --replace ${a.name}${'then' in load && load.then ? ` && --${load.then}` : ''}` : ''].filter(Boolean).join(', ');
+    const what = [text?.summary, load ? `ipsec auto --replace ${a.name}${'then' in load && load.then ? ` && --${load.then}` : ''}` : '']
+      .filter(Boolean)
+      .join(', ');
     if (text && !pluto.running && a.load && a.auto !== 'ignore') result.msg = `${what} (pluto is not running: it loads the conn when it starts)`;
     return change<ConnPlan>(what, { text, load }, { diff: text?.diff, result });
   },

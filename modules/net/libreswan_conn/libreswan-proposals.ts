@@ -49,7 +49,8 @@ export function checkProposal(key: 'ike' | 'esp', value: string): void {
   const v = value.trim();
   const path = `/${key}`;
   if (v === '') throw new ArgsError(`libreswan_conn: ${key} is empty (omit it to use Libreswan's defaults)`, path);
-  if (!TOKEN_CHARS.test(v)) throw new ArgsError(`libreswan_conn: ${key}='${v}' is not a proposal list (e.g. ${key === 'ike' ? 'aes256-sha2;modp2048' : 'aes128-sha2'})`, path);
+  if (!TOKEN_CHARS.test(v))
+    throw new ArgsError(`libreswan_conn: ${key}='${v}' is not a proposal list (e.g. ${key === 'ike' ? 'aes256-sha2;modp2048' : 'aes128-sha2'})`, path);
   if (v.split(',').some((p) => p.trim() === '')) throw new ArgsError(`libreswan_conn: ${key}='${v}' has an empty proposal (a stray comma)`, path);
   const what = key === 'ike' ? 'IKE' : 'ESP';
   for (const t of proposalTokens(v)) {

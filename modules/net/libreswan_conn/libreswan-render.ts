@@ -6,7 +6,17 @@
  */
 import { ArgsError, Type, type Static } from '../../../src/contract/index.js';
 import { OneLine } from '../../../lib/args/one-line.js';
-import { containsAddress, isDefaultPrefix, isHostname, looksLikeAddress, overlaps, parseAddress, parsePrefix, prefixText, type Prefix } from '../../../lib/net/prefix.js';
+import {
+  containsAddress,
+  isDefaultPrefix,
+  isHostname,
+  looksLikeAddress,
+  overlaps,
+  parseAddress,
+  parsePrefix,
+  prefixText,
+  type Prefix,
+} from '../../../lib/net/prefix.js';
 import { checkProposal } from './libreswan-proposals.js';
 
 export type Scalar = string | number | boolean;
@@ -30,28 +40,40 @@ export const connKeywordArgs = {
   rightsubnet: Str('remote private subnet (CIDR), e.g. the cloud VNet 10.0.0.0/16'),
   rightsubnets: Subnets('several remote subnets (instead of rightsubnet)'),
   authby: OneLine({ default: 'secret', description: 'secret (PSK, see libreswan_secret), rsasig, ecdsa, ...' }),
-  auto: Type.Union([Type.Literal('add'), Type.Literal('start'), Type.Literal('ondemand'), Type.Literal('route'), Type.Literal('ignore'), Type.Literal('keep')], {
-    default: 'start',
-    description: 'what pluto does at start: start (initiate), add (wait for the peer), ondemand, ignore',
-  }),
+  auto: Type.Union(
+    [Type.Literal('add'), Type.Literal('start'), Type.Literal('ondemand'), Type.Literal('route'), Type.Literal('ignore'), Type.Literal('keep')],
+    {
+      default: 'start',
+      description: 'what pluto does at start: start (initiate), add (wait for the peer), ondemand, ignore',
+    },
+  ),
   ikev2: Type.Optional(
-    Type.Union([Type.Boolean(), Type.Literal('insist'), Type.Literal('yes'), Type.Literal('no'), Type.Literal('never'), Type.Literal('permit'), Type.Literal('propose')], {
-      description: 'true → ikev2=insist (IKEv2 only; what RHEL 8 Libreswan 4.4 expects), false → no (IKEv1); Azure basic SKU has no IKEv2',
-    }),
+    Type.Union(
+      [Type.Boolean(), Type.Literal('insist'), Type.Literal('yes'), Type.Literal('no'), Type.Literal('never'), Type.Literal('permit'), Type.Literal('propose')],
+      {
+        description: 'true → ikev2=insist (IKEv2 only; what RHEL 8 Libreswan 4.4 expects), false → no (IKEv1); Azure basic SKU has no IKEv2',
+      },
+    ),
   ),
   ike: Str("IKE proposals, e.g. 'aes256-sha2;modp2048' (not modp1024: Libreswan 4.x refuses DH group 2)"),
   esp: Str("ESP (child SA) proposals, e.g. 'aes128-sha2'"),
   pfs: Type.Optional(Type.Boolean({ description: 'perfect forward secrecy for the child SA' })),
   dpddelay: Dur('dead peer detection interval (seconds, or e.g. 30s)'),
   dpdtimeout: Dur('dead peer detection timeout'),
-  dpdaction: Type.Optional(Type.Union([Type.Literal('hold'), Type.Literal('clear'), Type.Literal('restart')], { description: 'when the peer is found dead: restart (renegotiate: the usual for a site-to-site tunnel), clear or hold' })),
+  dpdaction: Type.Optional(
+    Type.Union([Type.Literal('hold'), Type.Literal('clear'), Type.Literal('restart')], {
+      description: 'when the peer is found dead: restart (renegotiate: the usual for a site-to-site tunnel), clear or hold',
+    }),
+  ),
   ikelifetime: Dur('IKE SA lifetime, e.g. 3600s or 1h'),
   salifetime: Dur('child SA lifetime'),
 };
 
 /** Any other conn keyword, written after the typed ones. */
 export const extraArg = Type.Optional(
-  Type.Record(Type.String(), Type.Union([OneLine(), Type.Number(), Type.Boolean()]), { description: 'any other ipsec.conf(5) conn keyword: value (written after the typed ones)' }),
+  Type.Record(Type.String(), Type.Union([OneLine(), Type.Number(), Type.Boolean()]), {
+    description: 'any other ipsec.conf(5) conn keyword: value (written after the typed ones)',
+  }),
 );
 
 /** The typed keys, in the order they are written. */
@@ -90,7 +112,8 @@ function checkId(arg: 'leftid' | 'rightid', v: string): void {
   const t = v.trim();
   if (t === '') fail(`${arg} is empty`, arg);
   if (/[\n\r"]/.test(t)) fail(`${arg} must not contain quotes or line breaks`, arg);
-  if (!t.startsWith('@') && !t.startsWith('%') && !t.includes('=') && looksLikeAddress(t) && !parseAddress(t)) fail(`${arg}='${t}' is not a valid IP address`, arg);
+  if (!t.startsWith('@') && !t.startsWith('%') && !t.includes('=') && looksLikeAddress(t) && !parseAddress(t))
+    fail(`${arg}='${t}' is not a valid IP address`, arg);
 }
 
 /** The subnets of one side as prefixes (validated), or [] when the side has none. */
@@ -103,7 +126,11 @@ export function sideSubnets(spec: ConnSpec, side: 'left' | 'right'): Prefix[] {
   return list.map(({ arg, text }) => {
     const p = parsePrefix(text);
     if (!p) return fail(`${arg.replace(/\/\d+$/, '')} '${text}' is not a valid subnet (CIDR such as 10.2.0.0/16)`, arg);
-    if (p.hostBits) fail(`${arg.replace(/\/\d+$/, '')} '${text}' has host bits set: the network is ${prefixText(p)} (the gateway's own address in it belongs in ${side}sourceip)`, arg);
+    if (p.hostBits)
+      fail(
+        `${arg.replace(/\/\d+$/, '')} '${text}' has host bits set: the network is ${prefixText(p)} (the gateway's own address in it belongs in ${side}sourceip)`,
+        arg,
+      );
     return p;
   });
 }
@@ -112,14 +139,16 @@ export function checkConn(spec: ConnSpec): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(spec.name)) fail(`name '${spec.name}' must be letters, digits, '.', '_' or '-' (it is also the file name)`, 'name');
   checkEndpoint('left', spec.left);
   checkEndpoint('right', spec.right);
-  if (spec.left.trim() === spec.right.trim() && !spec.left.startsWith('%')) fail(`left and right are both ${spec.left}: they are the two ends of the tunnel`, 'right');
+  if (spec.left.trim() === spec.right.trim() && !spec.left.startsWith('%'))
+    fail(`left and right are both ${spec.left}: they are the two ends of the tunnel`, 'right');
   if (spec.leftid !== undefined) checkId('leftid', spec.leftid);
   if (spec.rightid !== undefined) checkId('rightid', spec.rightid);
 
   const lefts = sideSubnets(spec, 'left');
   const rights = sideSubnets(spec, 'right');
   const fams = new Set([...lefts, ...rights].map((p) => p.family));
-  if (fams.size > 1) fail(`left and right subnets mix IPv4 and IPv6 (${[...lefts, ...rights].map((p) => p.text).join(', ')}): one tunnel carries one family`, 'rightsubnet');
+  if (fams.size > 1)
+    fail(`left and right subnets mix IPv4 and IPv6 (${[...lefts, ...rights].map((p) => p.text).join(', ')}): one tunnel carries one family`, 'rightsubnet');
   for (const l of lefts) {
     for (const r of rights) {
       if (overlaps(l, r) && !isDefaultPrefix(l) && !isDefaultPrefix(r)) {
@@ -136,7 +165,10 @@ export function checkConn(spec: ConnSpec): void {
     if (!src) fail(`leftsourceip '${spec.leftsourceip}' is not a valid IP address`, 'leftsourceip');
     if (lefts.length) {
       if (!lefts.some((p) => containsAddress(p, src!))) {
-        fail(`leftsourceip ${spec.leftsourceip} is outside leftsubnet ${lefts.map(prefixText).join(', ')}: it must be the gateway's own address in the local subnet`, 'leftsourceip');
+        fail(
+          `leftsourceip ${spec.leftsourceip} is outside leftsubnet ${lefts.map(prefixText).join(', ')}: it must be the gateway's own address in the local subnet`,
+          'leftsourceip',
+        );
       }
     } else {
       const left = parseAddress(spec.left);

@@ -23,7 +23,9 @@ const host = (over: { files?: GwHost['files']; running?: boolean; respond?: GwHo
 describe('the secrets line', () => {
   it('LEFT RIGHT : PSK "key", always double-quoted (ipsec.secrets(5)); %any by default', () => {
     expect(secretsLine('123.45.67.89', '20.21.22.23', 'a b#c')).toBe('123.45.67.89 20.21.22.23 : PSK "a b#c"');
-    expect(renderSecrets('%any', '%any', KEY)).toBe(`# Managed by tsplay (libreswan_secret): edit the playbook or inventory, not this file.\n%any %any : PSK "${KEY}"\n`);
+    expect(renderSecrets('%any', '%any', KEY)).toBe(
+      `# Managed by tsplay (libreswan_secret): edit the playbook or inventory, not this file.\n%any %any : PSK "${KEY}"\n`,
+    );
   });
 
   it.each<[string, Record<string, unknown>, RegExp, string]>([
@@ -69,7 +71,7 @@ describe('the module on a canned host', () => {
     expect(write!.stdin).toBe(FILE);
     expect(write!.script).not.toContain(KEY);
     expect(write!.script).toMatch(/chmod 00600 -- "\$_f"/);
-    expect(write!.script).toContain("chown -- root:root \"$_f\"");
+    expect(write!.script).toContain('chown -- root:root "$_f"');
     expect(reread!.script).toContain('ipsec whack --rereadsecrets');
     const json = JSON.stringify(r.result);
     expect(json).not.toContain(KEY);
@@ -111,7 +113,11 @@ describe('the module on a canned host', () => {
   });
 
   it('the reread fails: the task fails with its output', async () => {
-    const r = await runGw('libreswan_secret', ARGS, host({ respond: (s) => (s.includes('--rereadsecrets') ? { rc: 33, stdout: 'whack: Pluto is not running' } : undefined) }));
+    const r = await runGw(
+      'libreswan_secret',
+      ARGS,
+      host({ respond: (s) => (s.includes('--rereadsecrets') ? { rc: 33, stdout: 'whack: Pluto is not running' } : undefined) }),
+    );
     expect(r.result.failed).toBe(true);
     expect(r.result.msg).toMatch(/ipsec whack --rereadsecrets failed: whack: Pluto is not running/);
   });

@@ -18,7 +18,10 @@ const Args = Type.Object(
     psk: Type.String({ description: 'the pre-shared key (from a vault); generate one with `openssl rand -base64 24`' }),
     left: OneLine({ default: '%any', description: "the local end's ID or address (as leftid/left of the conn), or %any" }),
     right: OneLine({ default: '%any', description: "the remote end's ID or address, or %any" }),
-    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'present: write the secrets file; absent: remove it (a running pluto rereads either way, see reread)' }),
+    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], {
+      default: 'present',
+      description: 'present: write the secrets file; absent: remove it (a running pluto rereads either way, see reread)',
+    }),
     path: Type.Optional(Type.String({ description: 'the secrets file (default /etc/ipsec.d/NAME.secrets; it must match an include in /etc/ipsec.secrets)' })),
     reread: Type.Boolean({ default: true, description: 'make a running pluto reread its secrets after a change (ipsec whack --rereadsecrets)' }),
   },
@@ -38,8 +41,13 @@ export function checkSecretArgs(a: { name: string; psk: string; left: string; ri
   // never quote the key in a message
   if (a.psk === '') throw new ArgsError('libreswan_secret: psk is empty', '/psk');
   const ctl = controlCharIn(a.psk); // named by kind and position only: never the key itself
-  if (a.psk.includes('"') || ctl) throw new ArgsError(`libreswan_secret: psk must not contain double quotes or line breaks, nor any other control character (ipsec.secrets cannot quote them)${ctl ? `; it contains ${ctl}` : ''}`, '/psk');
-  if (a.psk.trim() !== a.psk) throw new ArgsError('libreswan_secret: psk starts or ends with blanks (a copy-and-paste accident?); the peer would not see them', '/psk');
+  if (a.psk.includes('"') || ctl)
+    throw new ArgsError(
+      `libreswan_secret: psk must not contain double quotes or line breaks, nor any other control character (ipsec.secrets cannot quote them)${ctl ? `; it contains ${ctl}` : ''}`,
+      '/psk',
+    );
+  if (a.psk.trim() !== a.psk)
+    throw new ArgsError('libreswan_secret: psk starts or ends with blanks (a copy-and-paste accident?); the peer would not see them', '/psk');
 }
 
 export function secretsLine(left: string, right: string, psk: string): string {

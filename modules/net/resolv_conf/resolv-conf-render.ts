@@ -20,9 +20,24 @@ export interface ResolvSpec {
 
 /** Options glibc understands (resolv.conf(5)); others are kept but warned about. */
 export const KNOWN_OPTIONS = new Set([
-  'debug', 'ndots', 'timeout', 'attempts', 'rotate', 'no-aaaa', 'no-check-names', 'inet6', 'ip6-bytestring',
-  'ip6-dotint', 'no-ip6-dotint', 'edns0', 'single-request', 'single-request-reopen', 'no-tld-query', 'use-vc',
-  'no-reload', 'trust-ad',
+  'debug',
+  'ndots',
+  'timeout',
+  'attempts',
+  'rotate',
+  'no-aaaa',
+  'no-check-names',
+  'inet6',
+  'ip6-bytestring',
+  'ip6-dotint',
+  'no-ip6-dotint',
+  'edns0',
+  'single-request',
+  'single-request-reopen',
+  'no-tld-query',
+  'use-vc',
+  'no-reload',
+  'trust-ad',
 ]);
 
 const DOMAIN = /^(?=.{1,253}\.?$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.?$/;
@@ -45,7 +60,11 @@ export function checkResolvSpec(s: ResolvSpec): void {
     );
   }
   s.nameservers.forEach((ns, i) => {
-    if (!isNameserverAddress(ns)) throw new ArgsError(`resolv_conf: nameservers[${i}] '${ns}' is not an IPv4 or IPv6 address (resolv.conf takes addresses, not names)`, `/nameservers/${i}`);
+    if (!isNameserverAddress(ns))
+      throw new ArgsError(
+        `resolv_conf: nameservers[${i}] '${ns}' is not an IPv4 or IPv6 address (resolv.conf takes addresses, not names)`,
+        `/nameservers/${i}`,
+      );
   });
   const seen = new Set<string>();
   for (const ns of s.nameservers) {
@@ -121,11 +140,13 @@ const NETCONFIG: Manager = { name: 'netconfig', howto: 'set NETCONFIG_DNS_STATIC
 
 /** Which service a symlink target (readlink -m) belongs to; undefined: an ordinary file. */
 export function managerOfTarget(realPath: string): Manager | undefined {
-  if (realPath.startsWith('/run/systemd/resolve/') || realPath.startsWith('/usr/lib/systemd/resolv.conf') || realPath.startsWith('/lib/systemd/resolv.conf')) return RESOLVED;
+  if (realPath.startsWith('/run/systemd/resolve/') || realPath.startsWith('/usr/lib/systemd/resolv.conf') || realPath.startsWith('/lib/systemd/resolv.conf'))
+    return RESOLVED;
   if (realPath.startsWith('/run/resolvconf/') || realPath.startsWith('/etc/resolvconf/run/') || realPath.startsWith('/var/run/resolvconf/')) return RESOLVCONF;
   if (realPath.startsWith('/run/NetworkManager/') || realPath.startsWith('/var/run/NetworkManager/')) return NM;
   if (realPath.startsWith('/run/netconfig/')) return NETCONFIG;
-  if (realPath.startsWith('/run/') || realPath.startsWith('/var/run/')) return { name: 'a service (the target is under /run)', howto: 'configure DNS through the service that writes it' };
+  if (realPath.startsWith('/run/') || realPath.startsWith('/var/run/'))
+    return { name: 'a service (the target is under /run)', howto: 'configure DNS through the service that writes it' };
   return undefined;
 }
 

@@ -17,9 +17,21 @@ options timeout:2
 
 describe('resolv.conf rendering', () => {
   it.each([
-    ['on-prem first, cloud last', { nameservers: ['10.2.0.53', '168.63.129.16'], search: ['cluster.example.com'], options: [], sortlist: [] }, 'search cluster.example.com\nnameserver 10.2.0.53\nnameserver 168.63.129.16\n'],
-    ['domain instead of search', { nameservers: ['10.0.0.1'], search: [], domain: 'example.org', options: ['ndots:2', 'rotate'], sortlist: [] }, 'domain example.org\nnameserver 10.0.0.1\noptions ndots:2 rotate\n'],
-    ['IPv6 with zone, sortlist', { nameservers: ['fe80::1%eth0', '2001:db8::53'], search: ['a.example', 'b.example'], options: [], sortlist: ['10.2.0.0/255.255.0.0'] }, 'search a.example b.example\nnameserver fe80::1%eth0\nnameserver 2001:db8::53\nsortlist 10.2.0.0/255.255.0.0\n'],
+    [
+      'on-prem first, cloud last',
+      { nameservers: ['10.2.0.53', '168.63.129.16'], search: ['cluster.example.com'], options: [], sortlist: [] },
+      'search cluster.example.com\nnameserver 10.2.0.53\nnameserver 168.63.129.16\n',
+    ],
+    [
+      'domain instead of search',
+      { nameservers: ['10.0.0.1'], search: [], domain: 'example.org', options: ['ndots:2', 'rotate'], sortlist: [] },
+      'domain example.org\nnameserver 10.0.0.1\noptions ndots:2 rotate\n',
+    ],
+    [
+      'IPv6 with zone, sortlist',
+      { nameservers: ['fe80::1%eth0', '2001:db8::53'], search: ['a.example', 'b.example'], options: [], sortlist: ['10.2.0.0/255.255.0.0'] },
+      'search a.example b.example\nnameserver fe80::1%eth0\nnameserver 2001:db8::53\nsortlist 10.2.0.0/255.255.0.0\n',
+    ],
     ['nothing but the header', { nameservers: [], search: [], options: [], sortlist: [] }, ''],
   ])('%s', (_n, spec, body) => {
     expect(renderResolvConf(spec)).toBe('# managed by tsplay (resolv_conf): local changes are overwritten\n' + body);
@@ -131,16 +143,23 @@ describe('resolv_conf check() on canned hosts', () => {
   });
 
   const stub = () =>
-    new FakeHost({ files: {
-      '/etc/resolv.conf': { type: 'link', target: '../run/systemd/resolve/stub-resolv.conf' },
-      '/run/systemd/resolve/stub-resolv.conf': { type: 'file', content: '# This is /run/systemd/resolve/stub-resolv.conf managed by man:systemd-resolved(8).\nnameserver 127.0.0.53\n' },
-      '/etc/x': { type: 'file', content: '' },
-    } });
+    new FakeHost({
+      files: {
+        '/etc/resolv.conf': { type: 'link', target: '../run/systemd/resolve/stub-resolv.conf' },
+        '/run/systemd/resolve/stub-resolv.conf': {
+          type: 'file',
+          content: '# This is /run/systemd/resolve/stub-resolv.conf managed by man:systemd-resolved(8).\nnameserver 127.0.0.53\n',
+        },
+        '/etc/x': { type: 'file', content: '' },
+      },
+    });
 
   it('refuses a systemd-resolved symlink by default, naming the manager and the ways out', async () => {
     const p = checkOn(stub(), resolvConf, site);
     await expect(p).rejects.toThrow(ModuleError);
-    await expect(checkOn(stub(), resolvConf, site)).rejects.toThrow(/symlink to \.\.\/run\/systemd\/resolve\/stub-resolv\.conf: systemd-resolved manages it.*resolved\.conf.*symlink: replace/);
+    await expect(checkOn(stub(), resolvConf, site)).rejects.toThrow(
+      /symlink to \.\.\/run\/systemd\/resolve\/stub-resolv\.conf: systemd-resolved manages it.*resolved\.conf.*symlink: replace/,
+    );
   });
 
   it('symlink: replace writes a regular file over the link (and warns)', async () => {
@@ -157,17 +176,21 @@ describe('resolv_conf check() on canned hosts', () => {
 
   it('symlink: follow refuses a manager-owned target but writes a plain one', async () => {
     await expect(checkOn(stub(), resolvConf, { ...site, symlink: 'follow' })).rejects.toThrow(/systemd-resolved regenerates/);
-    const h = new FakeHost({ files: {
-      '/etc/resolv.conf': { type: 'link', target: '/etc/resolv.conf.site' },
-      '/etc/resolv.conf.site': { type: 'file', content: 'nameserver 1.1.1.1\n', mode: 0o640 },
-    } });
+    const h = new FakeHost({
+      files: {
+        '/etc/resolv.conf': { type: 'link', target: '/etc/resolv.conf.site' },
+        '/etc/resolv.conf.site': { type: 'file', content: 'nameserver 1.1.1.1\n', mode: 0o640 },
+      },
+    });
     const c = await checkOn(h, resolvConf, { ...site, symlink: 'follow' });
     if (!c.changed) throw new Error('expected a change');
     expect(writes(c.plan.steps)).toEqual({ '/etc/resolv.conf.site': EXPECTED });
   });
 
   it('a link to an ordinary file is still refused by default (without naming a manager)', async () => {
-    const h = new FakeHost({ files: { '/etc/resolv.conf': { type: 'link', target: '/etc/resolv.conf.site' }, '/etc/resolv.conf.site': { type: 'file', content: '' } } });
+    const h = new FakeHost({
+      files: { '/etc/resolv.conf': { type: 'link', target: '/etc/resolv.conf.site' }, '/etc/resolv.conf.site': { type: 'file', content: '' } },
+    });
     await expect(checkOn(h, resolvConf, site)).rejects.toThrow(/another tool manages it/);
   });
 

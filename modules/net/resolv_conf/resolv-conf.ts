@@ -11,13 +11,23 @@
  */
 import { ModuleError, Type, change, defineModule, ok, type ResultData, type Static } from '../../../src/contract/index.js';
 import { applyText, planText, readTextFile, type TextPlan } from '../../../lib/files/text-file.js';
-import { checkResolvSpec, managerOfContent, managerOfTarget, parseResolvConf, renderResolvConf, unknownOptions, type ResolvSpec } from './resolv-conf-render.js';
+import {
+  checkResolvSpec,
+  managerOfContent,
+  managerOfTarget,
+  parseResolvConf,
+  renderResolvConf,
+  unknownOptions,
+  type ResolvSpec,
+} from './resolv-conf-render.js';
 
 const List = (description: string) => Type.Union([Type.Array(Type.String()), Type.String()], { description, default: [] });
 
 const Args = Type.Object(
   {
-    nameservers: List('name server addresses in order of preference (at most 3: resolv.conf(5) MAXNS); on a cloud node: on-prem servers first, the cloud DNS last'),
+    nameservers: List(
+      'name server addresses in order of preference (at most 3: resolv.conf(5) MAXNS); on a cloud node: on-prem servers first, the cloud DNS last',
+    ),
     search: List('search domains (list, or space/comma separated)'),
     domain: Type.Optional(Type.String({ description: 'local domain name (instead of search)' })),
     options: List("resolver options, e.g. ['timeout:2', 'attempts:2', 'rotate']"),
@@ -84,8 +94,12 @@ export const resolvConf = defineModule({
         );
       }
       if (a.symlink === 'follow') {
-        if (mgr) throw new ModuleError(`${a.path} points to ${target}, which ${mgr.name} regenerates: symlink: follow cannot work; ${mgr.howto}, or use symlink: replace`);
-        if (!f.info.target) throw new ModuleError(`${a.path} is a dangling symlink (to ${f.info.linkTarget}): symlink: follow has nothing to write; use symlink: replace`);
+        if (mgr)
+          throw new ModuleError(
+            `${a.path} points to ${target}, which ${mgr.name} regenerates: symlink: follow cannot work; ${mgr.howto}, or use symlink: replace`,
+          );
+        if (!f.info.target)
+          throw new ModuleError(`${a.path} is a dangling symlink (to ${f.info.linkTarget}): symlink: follow has nothing to write; use symlink: replace`);
       } else if (mgr) {
         ctx.warn(`resolv_conf: replacing the ${mgr.name} symlink ${a.path} → ${f.info.linkTarget} by a file; ${mgr.name} may recreate it: ${mgr.howto}`);
       }
@@ -103,8 +117,14 @@ export const resolvConf = defineModule({
     };
     const plan = planText(f, content, { follow: a.symlink === 'follow', mode: a.mode, backup: a.backup });
     if (!plan) return ok(result);
-    const order = before && before.nameservers.join(' ') !== spec.nameservers.join(' ') ? ` (nameservers ${before.nameservers.join(', ') || 'none'} → ${spec.nameservers.join(', ')})` : '';
-    return change<ResolvPlan>(`${f.isLink && a.symlink === 'replace' ? `replace symlink ${a.path} by a file` : plan.summary}${order}`, plan, { diff: plan.diff, result });
+    const order =
+      before && before.nameservers.join(' ') !== spec.nameservers.join(' ')
+        ? ` (nameservers ${before.nameservers.join(', ') || 'none'} → ${spec.nameservers.join(', ')})`
+        : '';
+    return change<ResolvPlan>(`${f.isLink && a.symlink === 'replace' ? `replace symlink ${a.path} by a file` : plan.summary}${order}`, plan, {
+      diff: plan.diff,
+      result,
+    });
   },
   async apply(ctx, _a, plan) {
     return applyText(ctx, plan.steps);

@@ -47,10 +47,7 @@ export interface RouteWant {
 
 /** Parts: `routes` (ip route show exact), `get` (the route to the gateway, when the device is needed), `layout` (key=value). */
 export function routeFactScript(q: { dest: string; family: 4 | 6; gateway?: string; needDev: boolean }): string {
-  const L = [
-    partHeader('routes'),
-    `ip -${q.family} route show exact ${shq(q.dest)} 2>&1`,
-  ];
+  const L = [partHeader('routes'), `ip -${q.family} route show exact ${shq(q.dest)} 2>&1`];
   if (q.gateway !== undefined && q.needDev) L.push(partHeader('get'), `ip route get ${shq(q.gateway)} 2>&1 | head -n1`);
   L.push(partHeader('layout'));
   L.push('[ -d /etc/sysconfig/network-scripts ] && echo layout=redhat');
@@ -101,12 +98,18 @@ function sameAddr(a: string | undefined, b: string | undefined): boolean {
 }
 
 export function routeMatches(e: RouteEntry, w: RouteWant): boolean {
-  return sameAddr(e.via, w.gateway) && (w.dev === undefined || e.dev === w.dev) && (w.metric === undefined ? e.metric === undefined || e.metric === 0 : (e.metric ?? 0) === w.metric);
+  return (
+    sameAddr(e.via, w.gateway) &&
+    (w.dev === undefined || e.dev === w.dev) &&
+    (w.metric === undefined ? e.metric === undefined || e.metric === 0 : (e.metric ?? 0) === w.metric)
+  );
 }
 
 /** `ip route` arguments for an entry or a wanted route */
 export function routeSpec(dest: string, via?: string, dev?: string, metric?: number): string {
-  return [shq(dest), via !== undefined ? `via ${shq(via)}` : '', dev !== undefined ? `dev ${shq(dev)}` : '', metric !== undefined ? `metric ${metric}` : ''].filter(Boolean).join(' ');
+  return [shq(dest), via !== undefined ? `via ${shq(via)}` : '', dev !== undefined ? `dev ${shq(dev)}` : '', metric !== undefined ? `metric ${metric}` : '']
+    .filter(Boolean)
+    .join(' ');
 }
 
 /** The kernel commands: delete the routes to the prefix that differ, add the wanted one. */
@@ -179,7 +182,9 @@ export function editRedhatRoutes(text: string | null, w: RouteWant, iface: strin
     if (w.present && !out.some((l) => l.trim() === want)) out.push(want);
   } else {
     const entries = kvEntries(lines);
-    const mine = [...entries.values()].filter((e) => e.address !== undefined && e.netmask !== undefined && sameDest(`${e.address}/${maskBits4(e.netmask) ?? -1}`, w.dest));
+    const mine = [...entries.values()].filter(
+      (e) => e.address !== undefined && e.netmask !== undefined && sameDest(`${e.address}/${maskBits4(e.netmask) ?? -1}`, w.dest),
+    );
     const drop = new Set(mine.map((e) => e.n));
     const keepN = w.present ? mine[0]?.n : undefined;
     const first = mine[0];

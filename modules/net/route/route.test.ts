@@ -7,7 +7,18 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { debianHookFile, editDebianHook, editRedhatRoutes, parseRouteFacts, parseRouteLine, planKernelRoute, redhatRouteFile, routeFactScript, type RouteFacts, type RouteWant } from './route-plan.js';
+import {
+  debianHookFile,
+  editDebianHook,
+  editRedhatRoutes,
+  parseRouteFacts,
+  parseRouteLine,
+  planKernelRoute,
+  redhatRouteFile,
+  routeFactScript,
+  type RouteFacts,
+  type RouteWant,
+} from './route-plan.js';
 import { parsePrefix } from '../../../lib/net/prefix.js';
 import { argsError, runGw, type GwHost } from '../../../test/harness/gateway.js';
 import { joinParts } from '../../../lib/shell/parts.js';
@@ -42,10 +53,20 @@ describe('EL: /etc/sysconfig/network-scripts/route-IFACE', () => {
       {},
       'ADDRESS1=192.168.0.0\nNETMASK1=255.255.255.0\nGATEWAY1=10.2.0.254\nADDRESS0=10.0.0.0\nNETMASK0=255.255.0.0\nGATEWAY0=10.2.0.1\n',
     ],
-    ['absent: our entry removed', 'ADDRESS0=10.0.0.0\nNETMASK0=255.255.0.0\nGATEWAY0=10.2.0.1\nADDRESS1=192.168.0.0\nNETMASK1=255.255.255.0\n', { present: false }, 'ADDRESS1=192.168.0.0\nNETMASK1=255.255.255.0\n'],
+    [
+      'absent: our entry removed',
+      'ADDRESS0=10.0.0.0\nNETMASK0=255.255.0.0\nGATEWAY0=10.2.0.1\nADDRESS1=192.168.0.0\nNETMASK1=255.255.255.0\n',
+      { present: false },
+      'ADDRESS1=192.168.0.0\nNETMASK1=255.255.255.0\n',
+    ],
     ['absent, not there', 'ADDRESS0=192.168.0.0\nNETMASK0=255.255.255.0\nGATEWAY0=10.2.0.254\n', { present: false }, null],
     ['absent, no file', null, { present: false }, null],
-    ['a file in the ip-command form keeps that form', '192.168.0.0/24 via 10.2.0.254 dev eth0\n', {}, '192.168.0.0/24 via 10.2.0.254 dev eth0\n10.0.0.0/16 via 10.2.0.1 dev eth0\n'],
+    [
+      'a file in the ip-command form keeps that form',
+      '192.168.0.0/24 via 10.2.0.254 dev eth0\n',
+      {},
+      '192.168.0.0/24 via 10.2.0.254 dev eth0\n10.0.0.0/16 via 10.2.0.1 dev eth0\n',
+    ],
     ['ip-command form, already there', '10.0.0.0/16 via 10.2.0.1 dev eth0\n', {}, null],
     ['ip-command form, other gateway replaced', '10.0.0.0/16 via 10.2.0.9 dev eth0\n', {}, '10.0.0.0/16 via 10.2.0.1 dev eth0\n'],
     ['IPv6 goes to route6-IFACE in the line form', null, { dest: 'fd00:1::/64', gateway: 'fd00::1' }, 'fd00:1::/64 via fd00::1 dev eth0\n'],
@@ -76,7 +97,10 @@ describe('Debian: an ifupdown if-up.d hook', () => {
     const two = editDebianHook(hook, want({ dest: '10.1.0.0/16' }), 'eth0')!;
     expect(two.match(/^ip route replace \S+/gm)).toEqual(['ip route replace 10.0.0.0/16', 'ip route replace 10.1.0.0/16']);
     const moved = editDebianHook(two, want({ gateway: '10.2.0.2' }), 'eth0')!;
-    expect(moved.match(/^ip route replace .*? \|\|/gm)).toEqual(['ip route replace 10.0.0.0/16 via 10.2.0.2 dev eth0 ||', 'ip route replace 10.1.0.0/16 via 10.2.0.1 dev eth0 ||']);
+    expect(moved.match(/^ip route replace .*? \|\|/gm)).toEqual([
+      'ip route replace 10.0.0.0/16 via 10.2.0.2 dev eth0 ||',
+      'ip route replace 10.1.0.0/16 via 10.2.0.1 dev eth0 ||',
+    ]);
     expect(editDebianHook(two, want({ present: false }), 'eth0')).toBe(hook.replace(/10\.0\.0\.0\/16/g, '10.1.0.0/16'));
     expect(editDebianHook(hook, want({ present: false }), 'eth0')).toBe('');
     expect(editDebianHook(null, want({ present: false }), 'eth0')).toBeNull();
@@ -96,7 +120,14 @@ describe('Debian: an ifupdown if-up.d hook', () => {
 describe('kernel routes', () => {
   const facts = (lines: string[]): RouteFacts => ({ routes: lines.map(parseRouteLine), layouts: [] });
   it('ip route output', () => {
-    expect(parseRouteLine('10.0.0.0/16 via 10.2.0.1 dev eth0 proto static metric 100 ')).toEqual({ dest: '10.0.0.0/16', via: '10.2.0.1', dev: 'eth0', proto: 'static', metric: 100, raw: '10.0.0.0/16 via 10.2.0.1 dev eth0 proto static metric 100' });
+    expect(parseRouteLine('10.0.0.0/16 via 10.2.0.1 dev eth0 proto static metric 100 ')).toEqual({
+      dest: '10.0.0.0/16',
+      via: '10.2.0.1',
+      dev: 'eth0',
+      proto: 'static',
+      metric: 100,
+      raw: '10.0.0.0/16 via 10.2.0.1 dev eth0 proto static metric 100',
+    });
     const k = parseRouteLine('10.231.1.0/24 dev eth0 proto kernel scope link src 10.231.1.13');
     expect(k).toMatchObject({ dev: 'eth0', proto: 'kernel' });
     expect(k.via).toBeUndefined();
@@ -105,14 +136,27 @@ describe('kernel routes', () => {
   it.each<[string, string[], WantOver, string[]]>([
     ['missing: replace', [], {}, ['ip route replace 10.0.0.0/16 via 10.2.0.1 dev eth0']],
     ['present: nothing', ['10.0.0.0/16 via 10.2.0.1 dev eth0'], {}, []],
-    ['other gateway: delete it, add ours', ['10.0.0.0/16 via 10.2.0.9 dev eth0'], {}, ['ip route del 10.0.0.0/16 via 10.2.0.9 dev eth0', 'ip route replace 10.0.0.0/16 via 10.2.0.1 dev eth0']],
-    ['metric differs: the old one goes', ['10.0.0.0/16 via 10.2.0.1 dev eth0 metric 50'], { metric: 100 }, ['ip route del 10.0.0.0/16 via 10.2.0.1 dev eth0 metric 50', 'ip route replace 10.0.0.0/16 via 10.2.0.1 dev eth0 metric 100']],
+    [
+      'other gateway: delete it, add ours',
+      ['10.0.0.0/16 via 10.2.0.9 dev eth0'],
+      {},
+      ['ip route del 10.0.0.0/16 via 10.2.0.9 dev eth0', 'ip route replace 10.0.0.0/16 via 10.2.0.1 dev eth0'],
+    ],
+    [
+      'metric differs: the old one goes',
+      ['10.0.0.0/16 via 10.2.0.1 dev eth0 metric 50'],
+      { metric: 100 },
+      ['ip route del 10.0.0.0/16 via 10.2.0.1 dev eth0 metric 50', 'ip route replace 10.0.0.0/16 via 10.2.0.1 dev eth0 metric 100'],
+    ],
     ['absent', ['10.0.0.0/16 via 10.2.0.1 dev eth0'], { present: false }, ['ip route del 10.0.0.0/16 via 10.2.0.1 dev eth0']],
   ])('%s', (_t, lines, over, cmds) => {
     expect(planKernelRoute({ ...want(over), dev: 'eth0' }, facts(lines), '10.0.0.0/16')).toEqual(cmds);
   });
   it('the fact script on this machine (read-only) parses', () => {
-    const out = execFileSync('/bin/sh', ['-c', routeFactScript({ dest: '127.0.0.0/8', family: 4, gateway: '127.0.0.1', needDev: true })], { encoding: 'utf8', env: { PATH: `${process.env.PATH}:/usr/sbin:/sbin` } });
+    const out = execFileSync('/bin/sh', ['-c', routeFactScript({ dest: '127.0.0.0/8', family: 4, gateway: '127.0.0.1', needDev: true })], {
+      encoding: 'utf8',
+      env: { PATH: `${process.env.PATH}:/usr/sbin:/sbin` },
+    });
     const f = parseRouteFacts(out);
     expect(f.getDev).toBe('lo');
     expect(Array.isArray(f.layouts)).toBe(true);
@@ -124,7 +168,9 @@ describe('kernel routes', () => {
 });
 
 describe('the module on a canned host', () => {
-  const route = (routes: string, get: string, layouts: string[]): GwHost['facts'] => ({ route: parseRouteFacts(joinParts({ routes, get: `${get}\n`, layout: layouts.map((l) => `layout=${l}\n`).join('') })) });
+  const route = (routes: string, get: string, layouts: string[]): GwHost['facts'] => ({
+    route: parseRouteFacts(joinParts({ routes, get: `${get}\n`, layout: layouts.map((l) => `layout=${l}\n`).join('') })),
+  });
   const ARGS = { dest: '10.0.0.0/16', gateway: '10.2.0.1' };
 
   it('Debian: live route + hook 0755', async () => {
@@ -191,7 +237,14 @@ describe('route absent', () => {
   it('a live route and its hook entry: both removed, the emptied hook deleted', async () => {
     const hook = editDebianHook(null, want(), 'eth0')!;
     const facts = { route: parseRouteFacts(joinParts({ routes: '10.0.0.0/16 via 10.2.0.1 dev eth0\n', layout: 'layout=debian\n' })) };
-    const r = await runGw('route', { dest: '10.0.0.0/16', state: 'absent' }, { facts, files: { '/etc/network/if-up.d/tsplay-routes-eth0': { content: hook, mode: 0o755 } } });
-    expect(r.commands.map((c) => c.script)).toEqual([expect.stringContaining('ip route del 10.0.0.0/16 via 10.2.0.1 dev eth0'), expect.stringContaining('rm -f -- /etc/network/if-up.d/tsplay-routes-eth0')]);
+    const r = await runGw(
+      'route',
+      { dest: '10.0.0.0/16', state: 'absent' },
+      { facts, files: { '/etc/network/if-up.d/tsplay-routes-eth0': { content: hook, mode: 0o755 } } },
+    );
+    expect(r.commands.map((c) => c.script)).toEqual([
+      expect.stringContaining('ip route del 10.0.0.0/16 via 10.2.0.1 dev eth0'),
+      expect.stringContaining('rm -f -- /etc/network/if-up.d/tsplay-routes-eth0'),
+    ]);
   });
 });

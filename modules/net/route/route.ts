@@ -7,8 +7,30 @@
  * route-IFACE (EL); ifupdown → an /etc/network/if-up.d hook (Debian); see gw-route-plan.ts. Idempotent: the
  * kernel's `ip route show exact PREFIX` and the file's content.
  */
-import { ArgsError, ModuleError, Type, change, defineFact, defineModule, ok, type FileDiff, type ResultData, type Static } from '../../../src/contract/index.js';
-import { debianHookFile, editDebianHook, editRedhatRoutes, parseRouteFacts, planKernelRoute, redhatRouteFile, routeFactScript, type PersistLayout, type RouteFacts, type RouteWant } from './route-plan.js';
+import {
+  ArgsError,
+  ModuleError,
+  Type,
+  change,
+  defineFact,
+  defineModule,
+  ok,
+  type FileDiff,
+  type ResultData,
+  type Static,
+} from '../../../src/contract/index.js';
+import {
+  debianHookFile,
+  editDebianHook,
+  editRedhatRoutes,
+  parseRouteFacts,
+  planKernelRoute,
+  redhatRouteFile,
+  routeFactScript,
+  type PersistLayout,
+  type RouteFacts,
+  type RouteWant,
+} from './route-plan.js';
 import { parseAddress, parsePrefix, prefixText } from '../../../lib/net/prefix.js';
 import { runSteps, type FileStep } from '../../../lib/files/index.js';
 import { planRemove, planText, readTextFile } from '../../../lib/files/text-file.js';
@@ -18,8 +40,13 @@ const Args = Type.Object(
     dest: Type.String({ description: 'the destination prefix (CIDR), e.g. the cloud subnet 10.0.0.0/16' }),
     gateway: Type.Optional(Type.String({ description: 'the next hop, directly connected (e.g. the VPN gateway 10.2.0.1); required with state=present' })),
     interface: Type.Optional(Type.String({ description: 'the interface (default: the one the gateway is reached through)' })),
-    metric: Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295, description: 'route metric (lower wins), in the kernel route and the persistent entry' })),
-    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'present: this route (other routes to dest are deleted) and its persistent entry; absent: delete the routes to dest (via gateway, if given)' }),
+    metric: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 4294967295, description: 'route metric (lower wins), in the kernel route and the persistent entry' }),
+    ),
+    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], {
+      default: 'present',
+      description: 'present: this route (other routes to dest are deleted) and its persistent entry; absent: delete the routes to dest (via gateway, if given)',
+    }),
     persist: Type.Union([Type.Literal('auto'), Type.Literal('redhat'), Type.Literal('debian'), Type.Literal('none')], {
       default: 'auto',
       description: 'where the route survives reboots: auto (from what the host has), redhat (route-IFACE), debian (ifupdown hook), none (live only)',
@@ -38,7 +65,8 @@ export function wantOf(a: Args): RouteWant {
     if (!g) throw new ArgsError(`route: gateway '${a.gateway}' is not an IP address`, '/gateway');
     if (g.family !== p.family) throw new ArgsError(`route: gateway ${a.gateway} and dest ${a.dest} are not the same address family`, '/gateway');
   } else if (a.state === 'present') throw new ArgsError('route: gateway is required with state=present', '/gateway');
-  if (a.interface !== undefined && !/^[A-Za-z0-9_.:@-]{1,15}$/.test(a.interface)) throw new ArgsError(`route: interface '${a.interface}' is not an interface name`, '/interface');
+  if (a.interface !== undefined && !/^[A-Za-z0-9_.:@-]{1,15}$/.test(a.interface))
+    throw new ArgsError(`route: interface '${a.interface}' is not an interface name`, '/interface');
   return { dest: p, gateway: a.gateway?.trim(), dev: a.interface, metric: a.metric, present: a.state === 'present' };
 }
 
@@ -91,11 +119,16 @@ export const route = defineModule({
     const w = wantOf(a);
     const dest = prefixText(w.dest);
     const f = await ctx.fact(routeFact, { dest, family: w.dest.family, gateway: w.gateway, needDev: w.dev === undefined });
-    if (f.routes.some((e) => e.proto === 'kernel')) throw new ModuleError(`route: ${dest} is a directly connected network on ${f.routes.find((e) => e.proto === 'kernel')!.dev}: it needs no gateway`);
+    if (f.routes.some((e) => e.proto === 'kernel'))
+      throw new ModuleError(`route: ${dest} is a directly connected network on ${f.routes.find((e) => e.proto === 'kernel')!.dev}: it needs no gateway`);
     let dev = w.dev;
     if (w.present && dev === undefined) {
-      if (f.getError || !f.getDev) throw new ModuleError(`route: the gateway ${w.gateway} is not reachable from this host${f.getError ? ` (${f.getError})` : ''}`);
-      if (f.getVia) throw new ModuleError(`route: the gateway ${w.gateway} is not on a directly connected network (it is itself reached via ${f.getVia}); give a next hop on the local subnet`);
+      if (f.getError || !f.getDev)
+        throw new ModuleError(`route: the gateway ${w.gateway} is not reachable from this host${f.getError ? ` (${f.getError})` : ''}`);
+      if (f.getVia)
+        throw new ModuleError(
+          `route: the gateway ${w.gateway} is not on a directly connected network (it is itself reached via ${f.getVia}); give a next hop on the local subnet`,
+        );
       dev = f.getDev;
     }
     if (!w.present && dev === undefined) dev = f.routes.find((e) => e.dev)?.dev;

@@ -92,7 +92,11 @@ export function parseWgLive(stdout: string): WgLive {
     mtu: num('mtu'),
     listenPort: num('port'),
     publicKey: kv.get('pub')?.trim() || undefined,
-    addresses: (parts.get('addr') ?? '').split('\n').map((l) => l.trim()).filter(Boolean).sort(),
+    addresses: (parts.get('addr') ?? '')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .sort(),
     peers,
     routes: (parts.get('routes') ?? '')
       .split('\n')

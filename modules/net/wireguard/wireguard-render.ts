@@ -42,7 +42,11 @@ export function interfaceAddresses(addrs: readonly string[]): Prefix[] {
     const p = parsePrefix(t);
     if (!p || !t.includes('/')) return err(`address '${t}' is not an address with its prefix length (e.g. 10.200.0.1/24)`, `/address/${i}`);
     const max = p.family === 4 ? 32 : 128;
-    if (!p.hostBits && p.bits < max - 1) return err(`address '${t}' is the network address of ${prefixText(p)}: give this end's own address in it, with the prefix length (e.g. 10.200.0.1/24)`, `/address/${i}`);
+    if (!p.hostBits && p.bits < max - 1)
+      return err(
+        `address '${t}' is the network address of ${prefixText(p)}: give this end's own address in it, with the prefix length (e.g. 10.200.0.1/24)`,
+        `/address/${i}`,
+      );
     return p;
   });
 }
@@ -59,7 +63,8 @@ export function checkEndpoint(ep: string, path: string): void {
   const host = m![1] ?? m![2]!;
   const port = Number(m![3]);
   if (port < 1 || port > 65535) err(`endpoint '${ep}': port ${port} is out of range (1-65535)`, path);
-  if (m![1] !== undefined ? parseAddress(host)?.family !== 6 : !parseAddress(host) && (/^[\d.]+$/.test(host) || !isHostname(host))) err(`endpoint '${ep}': '${host}' is not an IP address or a host name`, path);
+  if (m![1] !== undefined ? parseAddress(host)?.family !== 6 : !parseAddress(host) && (/^[\d.]+$/.test(host) || !isHostname(host)))
+    err(`endpoint '${ep}': '${host}' is not an IP address or a host name`, path);
 }
 
 /** A peer's AllowedIPs, its own tunnel address (as /32 or /128) first. */
@@ -94,8 +99,13 @@ export function checkSpec(s: WgSpec): void {
       const a = parseAddress(p.address);
       if (!a) err(`${who}: address '${p.address}' is not an IP address (the peer's own tunnel address, without a prefix)`, `${at}/address`);
       const subnet = own.find((o) => containsAddress(o, a!));
-      if (!subnet) err(`${who}: address ${p.address} is outside this interface's subnet${own.length > 1 ? 's' : ''} ${own.map(prefixText).join(', ')}: the tunnel's two ends must share one`, `${at}/address`);
-      if (own.some((o) => o.family === a!.family && hostOf(o).value === a!.value)) err(`${who}: address ${p.address} is this interface's own address`, `${at}/address`);
+      if (!subnet)
+        err(
+          `${who}: address ${p.address} is outside this interface's subnet${own.length > 1 ? 's' : ''} ${own.map(prefixText).join(', ')}: the tunnel's two ends must share one`,
+          `${at}/address`,
+        );
+      if (own.some((o) => o.family === a!.family && hostOf(o).value === a!.value))
+        err(`${who}: address ${p.address} is this interface's own address`, `${at}/address`);
       mine.push({ prefix: parsePrefix(p.address)!, text: p.address });
     }
     p.allowed_ips.forEach((t, j) => {
@@ -103,7 +113,11 @@ export function checkSpec(s: WgSpec): void {
       if (!q || !t.includes('/')) err(`${who}: allowed_ips '${t}' is not a prefix (CIDR such as 172.31.0.0/16)`, `${at}/allowed_ips/${j}`);
       if (q!.hostBits) err(`${who}: allowed_ips '${t}' has host bits set: did you mean ${prefixText(q!)}?`, `${at}/allowed_ips/${j}`);
       for (const o of own) {
-        if (!isDefaultPrefix(q!) && containsAddress(q!, hostOf(o))) err(`${who}: allowed_ips ${t} holds this interface's own address ${hostOf(o).address}: traffic to it would be sent to the peer`, `${at}/allowed_ips/${j}`);
+        if (!isDefaultPrefix(q!) && containsAddress(q!, hostOf(o)))
+          err(
+            `${who}: allowed_ips ${t} holds this interface's own address ${hostOf(o).address}: traffic to it would be sent to the peer`,
+            `${at}/allowed_ips/${j}`,
+          );
       }
       for (const m of mine) if (overlaps(m.prefix, q!)) err(`${who}: allowed_ips ${t} overlaps its own ${m.text}`, `${at}/allowed_ips/${j}`);
       mine.push({ prefix: q!, text: t });
@@ -111,7 +125,11 @@ export function checkSpec(s: WgSpec): void {
     if (mine.length === 0) err(`${who}: no address and no allowed_ips: WireGuard would route nothing to it`, `${at}/allowed_ips`);
     for (const m of mine) {
       const other = claimed.find((c) => overlaps(c.prefix, m.prefix));
-      if (other) err(`${who}: ${m.text} overlaps ${other.text} of peer ${other.peer}: WireGuard routes each address to one peer only (cryptokey routing), the later peer would take it from the earlier`, `${at}/allowed_ips`);
+      if (other)
+        err(
+          `${who}: ${m.text} overlaps ${other.text} of peer ${other.peer}: WireGuard routes each address to one peer only (cryptokey routing), the later peer would take it from the earlier`,
+          `${at}/allowed_ips`,
+        );
     }
     claimed.push(...mine.map((m) => ({ peer: i, ...m })));
   });
@@ -122,8 +140,16 @@ export function checkSpec(s: WgSpec): void {
  * keepalive a PostUp that starts the first handshake at once), then one [Peer] each.
  */
 export function renderConf(s: WgSpec): string {
-  const L: string[] = [CONF_HEADER.trimEnd(), `# The private key is in ${keyFile(s.dir, s.name)} (0600; it never leaves this host): PostUp loads it.`, '[Interface]'];
-  L.push(`Address = ${interfaceAddresses(s.address).map((p) => `${hostOf(p).address}/${p.bits}`).join(', ')}`);
+  const L: string[] = [
+    CONF_HEADER.trimEnd(),
+    `# The private key is in ${keyFile(s.dir, s.name)} (0600; it never leaves this host): PostUp loads it.`,
+    '[Interface]',
+  ];
+  L.push(
+    `Address = ${interfaceAddresses(s.address)
+      .map((p) => `${hostOf(p).address}/${p.bits}`)
+      .join(', ')}`,
+  );
   if (s.listen_port !== undefined) L.push(`ListenPort = ${s.listen_port}`);
   if (s.mtu !== undefined) L.push(`MTU = ${s.mtu}`);
   L.push(`PostUp = wg set %i private-key ${keyFile(s.dir, s.name)}`);
@@ -131,7 +157,8 @@ export function renderConf(s: WgSpec): string {
   // the key is there, turning keepalive off and on again sends one at once
   for (const p of s.peers) {
     const k = p.public_key.trim();
-    if (p.persistent_keepalive) L.push(`PostUp = wg set %i peer ${k} persistent-keepalive 0 && wg set %i peer ${k} persistent-keepalive ${p.persistent_keepalive}`);
+    if (p.persistent_keepalive)
+      L.push(`PostUp = wg set %i peer ${k} persistent-keepalive 0 && wg set %i peer ${k} persistent-keepalive ${p.persistent_keepalive}`);
   }
   for (const p of s.peers) {
     L.push('', '[Peer]');

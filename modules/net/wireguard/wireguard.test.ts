@@ -44,11 +44,34 @@ PersistentKeepalive = 25
 `;
 
 function live(over: Partial<WgLive> = {}): WgLive {
-  return { wg: true, wgQuick: true, init: 'sysv', unitActive: false, unitEnabled: false, link: false, addresses: [], peers: new Map(), routes: [], handshakes: new Map(), conf: null, ...over };
+  return {
+    wg: true,
+    wgQuick: true,
+    init: 'sysv',
+    unitActive: false,
+    unitEnabled: false,
+    link: false,
+    addresses: [],
+    peers: new Map(),
+    routes: [],
+    handshakes: new Map(),
+    conf: null,
+    ...over,
+  };
 }
 /** the interface up exactly as FILE says */
 const upLive = (over: Partial<WgLive> = {}) =>
-  live({ link: true, mtu: 1420, listenPort: 51820, publicKey: PUB, addresses: ['10.200.0.1/24'], peers: new Map([[PEER, { allowedIps: ['10.200.0.2/32', '172.31.0.0/16'], keepalive: 25 }]]), routes: ['172.31.0.0/16'], conf: FILE, ...over });
+  live({
+    link: true,
+    mtu: 1420,
+    listenPort: 51820,
+    publicKey: PUB,
+    addresses: ['10.200.0.1/24'],
+    peers: new Map([[PEER, { allowedIps: ['10.200.0.2/32', '172.31.0.0/16'], keepalive: 25 }]]),
+    routes: ['172.31.0.0/16'],
+    conf: FILE,
+    ...over,
+  });
 const keyOk = { exists: true, attrs: '600 root root', publicKey: PUB, wg: true, confHasKey: false };
 
 function host(o: { live?: WgLive; key?: object; conf?: string } = {}): GwHost {
@@ -65,7 +88,13 @@ describe('the conf', () => {
   });
 
   it('several addresses and peers, MTU, no keepalive when 0', () => {
-    const c = renderConf({ name: 'wg1', dir: '/etc/wireguard', address: ['10.200.0.1/24', 'fd00::1/64'], mtu: 1380, peers: [{ public_key: PEER, allowed_ips: ['172.31.0.0/16', '172.32.0.0/16'], persistent_keepalive: 0 }] });
+    const c = renderConf({
+      name: 'wg1',
+      dir: '/etc/wireguard',
+      address: ['10.200.0.1/24', 'fd00::1/64'],
+      mtu: 1380,
+      peers: [{ public_key: PEER, allowed_ips: ['172.31.0.0/16', '172.32.0.0/16'], persistent_keepalive: 0 }],
+    });
     expect(c).toContain('Address = 10.200.0.1/24, fd00::1/64\nMTU = 1380\nPostUp = wg set %i private-key /etc/wireguard/wg1.key\n');
     expect(c).toContain(`[Peer]\nPublicKey = ${PEER}\nAllowedIPs = 172.31.0.0/16, 172.32.0.0/16\n`);
     expect(c).not.toMatch(/PersistentKeepalive|persistent-keepalive/);
@@ -73,13 +102,25 @@ describe('the conf', () => {
   });
 
   it('the host-side redaction (sed) and its TS twin hide PrivateKey and PresharedKey values, any case', () => {
-    expect(redactConf(`[Interface]\nPrivateKey = ${PRIV}\n[Peer]\n  presharedkey=abc\nPublicKey = ${PEER}\n`)).toBe(`[Interface]\nPrivateKey = ${REDACTED}\n[Peer]\n  presharedkey=${REDACTED}\nPublicKey = ${PEER}\n`);
+    expect(redactConf(`[Interface]\nPrivateKey = ${PRIV}\n[Peer]\n  presharedkey=abc\nPublicKey = ${PEER}\n`)).toBe(
+      `[Interface]\nPrivateKey = ${REDACTED}\n[Peer]\n  presharedkey=${REDACTED}\nPublicKey = ${PEER}\n`,
+    );
   });
 
   it('the live state as `wg show IF <field>` prints it', () => {
     const out = `wg=yes\nwgquick=yes\nlink=yes\nmtu=1420\nport=51820\npub=${PUB}\n@@tsplay:addr\n10.200.0.1/24\n@@tsplay:allowed\n${PEER}\t172.31.0.0/16 10.200.0.2/32\n${PEER2}\t(none)\n@@tsplay:keepalive\n${PEER}\t25\n${PEER2}\toff\n@@tsplay:handshakes\n${PEER}\t1796283150\n${PEER2}\t0\n@@tsplay:conf\n[Interface]\n`;
     const l = parseWgLive(out);
-    expect(l).toMatchObject({ wg: true, wgQuick: true, init: 'sysv', link: true, mtu: 1420, listenPort: 51820, publicKey: PUB, addresses: ['10.200.0.1/24'], conf: '[Interface]\n' });
+    expect(l).toMatchObject({
+      wg: true,
+      wgQuick: true,
+      init: 'sysv',
+      link: true,
+      mtu: 1420,
+      listenPort: 51820,
+      publicKey: PUB,
+      addresses: ['10.200.0.1/24'],
+      conf: '[Interface]\n',
+    });
     expect(l.peers.get(PEER)).toEqual({ allowedIps: ['10.200.0.2/32', '172.31.0.0/16'], keepalive: 25 });
     expect(l.peers.get(PEER2)).toEqual({ allowedIps: [], keepalive: 0 });
     expect(l.handshakes.get(PEER)).toBe(1796283150);
@@ -93,16 +134,51 @@ describe('the conf', () => {
 describe('refusals, before the host is touched', () => {
   const peer = ARGS.peers[0]!;
   it.each<[string, Record<string, unknown>, RegExp, string]>([
-    ['overlapping AllowedIPs between peers', { peers: [peer, { public_key: PEER2, allowed_ips: ['172.31.128.0/17'] }] }, /peer 1: 172\.31\.128\.0\/17 overlaps 172\.31\.0\.0\/16 of peer 0: WireGuard routes each address to one peer only/, '/peers/1/allowed_ips'],
-    ['a peer address outside the subnet', { peers: [{ ...peer, address: '10.201.0.2' }] }, /peer 0 \(aws\): address 10\.201\.0\.2 is outside this interface's subnet 10\.200\.0\.0\/24/, '/peers/0/address'],
-    ["the peer given this end's own address", { peers: [{ ...peer, address: '10.200.0.1' }] }, /address 10\.200\.0\.1 is this interface's own address/, '/peers/0/address'],
-    ["AllowedIPs holding this end's address", { peers: [{ ...peer, address: undefined, allowed_ips: ['10.200.0.0/24'] }] }, /allowed_ips 10\.200\.0\.0\/24 holds this interface's own address 10\.200\.0\.1/, '/peers/0/allowed_ips/0'],
-    ['AllowedIPs with host bits', { peers: [{ ...peer, allowed_ips: ['172.31.0.1/16'] }] }, /allowed_ips '172\.31\.0\.1\/16' has host bits set: did you mean 172\.31\.0\.0\/16\?/, '/peers/0/allowed_ips/0'],
+    [
+      'overlapping AllowedIPs between peers',
+      { peers: [peer, { public_key: PEER2, allowed_ips: ['172.31.128.0/17'] }] },
+      /peer 1: 172\.31\.128\.0\/17 overlaps 172\.31\.0\.0\/16 of peer 0: WireGuard routes each address to one peer only/,
+      '/peers/1/allowed_ips',
+    ],
+    [
+      'a peer address outside the subnet',
+      { peers: [{ ...peer, address: '10.201.0.2' }] },
+      /peer 0 \(aws\): address 10\.201\.0\.2 is outside this interface's subnet 10\.200\.0\.0\/24/,
+      '/peers/0/address',
+    ],
+    [
+      "the peer given this end's own address",
+      { peers: [{ ...peer, address: '10.200.0.1' }] },
+      /address 10\.200\.0\.1 is this interface's own address/,
+      '/peers/0/address',
+    ],
+    [
+      "AllowedIPs holding this end's address",
+      { peers: [{ ...peer, address: undefined, allowed_ips: ['10.200.0.0/24'] }] },
+      /allowed_ips 10\.200\.0\.0\/24 holds this interface's own address 10\.200\.0\.1/,
+      '/peers/0/allowed_ips/0',
+    ],
+    [
+      'AllowedIPs with host bits',
+      { peers: [{ ...peer, allowed_ips: ['172.31.0.1/16'] }] },
+      /allowed_ips '172\.31\.0\.1\/16' has host bits set: did you mean 172\.31\.0\.0\/16\?/,
+      '/peers/0/allowed_ips/0',
+    ],
     ['an address without prefix', { address: ['10.200.0.1'] }, /address '10\.200\.0\.1' is not an address with its prefix length/, '/address/0'],
-    ["the subnet's network address as Address", { address: ['10.200.0.0/24'] }, /address '10\.200\.0\.0\/24' is the network address of 10\.200\.0\.0\/24/, '/address/0'],
+    [
+      "the subnet's network address as Address",
+      { address: ['10.200.0.0/24'] },
+      /address '10\.200\.0\.0\/24' is the network address of 10\.200\.0\.0\/24/,
+      '/address/0',
+    ],
     ['no address', { address: [] }, /address: at least one interface address is needed/, '/address'],
     ['a malformed public key', { peers: [{ ...peer, public_key: 'not-a-key' }] }, /peer 0 \(aws\): public_key is not a WireGuard key/, '/peers/0/public_key'],
-    ['the same key twice', { peers: [peer, { ...peer, name: undefined, address: undefined, allowed_ips: ['172.32.0.0/16'] }] }, /peer 1 has the public key of peer 0/, '/peers/1/public_key'],
+    [
+      'the same key twice',
+      { peers: [peer, { ...peer, name: undefined, address: undefined, allowed_ips: ['172.32.0.0/16'] }] },
+      /peer 1 has the public key of peer 0/,
+      '/peers/1/public_key',
+    ],
     ['an endpoint without port', { peers: [{ ...peer, endpoint: '203.0.113.20' }] }, /endpoint '203\.0\.113\.20' must be HOST:PORT/, '/peers/0/endpoint'],
     ['an endpoint port out of range', { peers: [{ ...peer, endpoint: 'gw.example.com:70000' }] }, /port 70000 is out of range/, '/peers/0/endpoint'],
     ['a peer routing nothing', { peers: [{ public_key: PEER }] }, /no address and no allowed_ips/, '/peers/0/allowed_ips'],
@@ -146,7 +222,9 @@ describe('the wireguard module on a fake host', () => {
     const r = await runGw('wireguard', ARGS, host(), { check: true });
     expect(r.result.changed).toBe(true);
     expect(r.commands).toEqual([]);
-    expect(r.result.msg).toBe(`generate the private key ${KEYF} (wg genkey, on the host), create ${CONF}, bring the interface up (no systemd: no boot-time start)`);
+    expect(r.result.msg).toBe(
+      `generate the private key ${KEYF} (wg genkey, on the host), create ${CONF}, bring the interface up (no systemd: no boot-time start)`,
+    );
     expect(r.result.diff?.[0]?.after).toBe(FILE);
   });
 
@@ -162,7 +240,9 @@ describe('the wireguard module on a fake host', () => {
     expect(r.result).toMatchObject({ changed: true, live: 'sync', routes: { add: ['172.32.0.0/16'], del: [] } });
     const sync = r.commands.at(-2)!.script;
     expect(sync).toBe(syncCommand('wg0', CONF, KEYF));
-    expect(sync).toBe(`{ printf '[Interface]\\nPrivateKey = '; cat -- ${KEYF}; wg-quick strip ${CONF} | sed '/^\\[Interface\\]/d'; } | wg syncconf wg0 /dev/stdin`);
+    expect(sync).toBe(
+      `{ printf '[Interface]\\nPrivateKey = '; cat -- ${KEYF}; wg-quick strip ${CONF} | sed '/^\\[Interface\\]/d'; } | wg syncconf wg0 /dev/stdin`,
+    );
     expect(sync).not.toContain('<(');
     const shown = renderDiff(r.result.diff![0]!);
     expect(shown).toContain('-PersistentKeepalive = 25\n+PersistentKeepalive = 15');
@@ -172,7 +252,7 @@ describe('the wireguard module on a fake host', () => {
     const args = { ...ARGS, peers: [{ ...ARGS.peers[0]!, allowed_ips: ['172.32.0.0/16'] }] };
     const r = await runGw('wireguard', args, host({ conf: FILE, live: upLive(), key: keyOk }));
     expect(r.result).toMatchObject({ changed: true, live: 'sync', routes: { add: ['172.32.0.0/16'], del: ['172.31.0.0/16'] } });
-    expect(r.commands.at(-1)!.script).toBe("ip route del 172.31.0.0/16 dev wg0 || exit 1\nip route replace 172.32.0.0/16 dev wg0 || exit 1");
+    expect(r.commands.at(-1)!.script).toBe('ip route del 172.31.0.0/16 dev wg0 || exit 1\nip route replace 172.32.0.0/16 dev wg0 || exit 1');
     expect(r.result.msg).toContain('routes through wg0: +172.32.0.0/16 -172.31.0.0/16');
   });
 
@@ -187,13 +267,18 @@ describe('the wireguard module on a fake host', () => {
     expect((await runGw('wireguard', full, host({ conf: f, live: st, key: keyOk }))).result.changed).toBe(false);
   });
 
-  it('the routes as `ip -o route show dev wg0` prints them: the kernel\'s own and link-local ones are not ours', () => {
-    const out = 'link=yes\n@@tsplay:routes\n10.200.0.0/24 proto kernel scope link src 10.200.0.1 \n172.31.0.0/16 scope link \n10.9.9.9 scope link \nfe80::/64 proto kernel metric 256 pref medium\n';
+  it("the routes as `ip -o route show dev wg0` prints them: the kernel's own and link-local ones are not ours", () => {
+    const out =
+      'link=yes\n@@tsplay:routes\n10.200.0.0/24 proto kernel scope link src 10.200.0.1 \n172.31.0.0/16 scope link \n10.9.9.9 scope link \nfe80::/64 proto kernel metric 256 pref medium\n';
     expect(parseWgLive(out).routes).toEqual(['10.9.9.9', '172.31.0.0/16']);
   });
 
   it('a peer changed by hand (wg set) with the conf right: synced back', async () => {
-    const r = await runGw('wireguard', ARGS, host({ conf: FILE, live: upLive({ peers: new Map([[PEER, { allowedIps: ['10.200.0.2/32'], keepalive: 25 }]]) }), key: keyOk }));
+    const r = await runGw(
+      'wireguard',
+      ARGS,
+      host({ conf: FILE, live: upLive({ peers: new Map([[PEER, { allowedIps: ['10.200.0.2/32'], keepalive: 25 }]]) }), key: keyOk }),
+    );
     expect(r.result).toMatchObject({ changed: true, live: 'sync' });
     expect(r.commands).toHaveLength(1);
   });
@@ -206,7 +291,11 @@ describe('the wireguard module on a fake host', () => {
 
   it('a seed-style conf with PrivateKey: adopted into the key file on the host, the diff redacted, the key nowhere', async () => {
     const seed = `[Interface]\nPrivateKey = ${PRIV}\nAddress = 10.200.0.1/24\nListenPort = 51820\n`;
-    const r = await runGw('wireguard', { ...ARGS, up: false }, host({ conf: seed, live: live({ conf: redactConf(seed) }), key: { exists: false, wg: true, confHasKey: true } }));
+    const r = await runGw(
+      'wireguard',
+      { ...ARGS, up: false },
+      host({ conf: seed, live: live({ conf: redactConf(seed) }), key: { exists: false, wg: true, confHasKey: true } }),
+    );
     expect(r.result).toMatchObject({ changed: true, key: 'adopt' });
     expect(r.commands[0]!.script).toContain(`sed -nE 's/^[[:space:]]*PrivateKey[[:space:]]*=[[:space:]]*([^[:space:]#]+).*$/\\1/Ip' ${CONF}`);
     const shown = renderDiff(r.result.diff![0]!);
@@ -230,6 +319,10 @@ describe('the wireguard module on a fake host', () => {
   it('absent: down, conf and key removed', async () => {
     const r = await runGw('wireguard', { name: 'wg0', state: 'absent' }, host({ conf: FILE, live: upLive(), key: keyOk }));
     expect(r.result).toMatchObject({ changed: true, live: 'down' });
-    expect(r.commands.map((c) => c.script)).toEqual([liveCommand('down', { name: 'wg0', conf: CONF, key: KEYF, systemd: false }), `rm -f -- ${CONF}`, `rm -f -- ${KEYF}`]);
+    expect(r.commands.map((c) => c.script)).toEqual([
+      liveCommand('down', { name: 'wg0', conf: CONF, key: KEYF, systemd: false }),
+      `rm -f -- ${CONF}`,
+      `rm -f -- ${KEYF}`,
+    ]);
   });
 });

@@ -27,17 +27,36 @@ import { applyText, planRemove, planText, type TextFile, type TextPlan } from '.
 import { shq } from '../../../lib/shell/quote.js';
 import { applyKey, planKey, wgKeyFact, type KeyPlan } from '../../../lib/net/wireguard-key.js';
 import { isDefaultPrefix, parsePrefix, prefixText } from '../../../lib/net/prefix.js';
-import { confFile, checkNames, checkSpec, hostOf, interfaceAddresses, keyFile, peerPrefixes, renderConf, samePeers, wantedPeers, type WgSpec } from './wireguard-render.js';
+import {
+  confFile,
+  checkNames,
+  checkSpec,
+  hostOf,
+  interfaceAddresses,
+  keyFile,
+  peerPrefixes,
+  renderConf,
+  samePeers,
+  wantedPeers,
+  type WgSpec,
+} from './wireguard-render.js';
 import { wgLiveFact, type WgLive } from './wireguard-fact.js';
 
 const Peer = Type.Object(
   {
     name: Type.Optional(Type.String({ description: 'a label, written as a comment above the [Peer] (e.g. the other site)' })),
     public_key: Type.String({ description: "the peer's public key (`wg pubkey`; wireguard_key or this module returns it as public_key on the peer)" }),
-    address: Type.Optional(Type.String({ description: "the peer's own tunnel address (10.200.0.2): must be in this interface's subnet; added to AllowedIPs as /32 (/128)" })),
-    allowed_ips: Type.Array(Type.String(), { default: [], description: 'the prefixes routed to this peer (the other site\'s subnets, e.g. 172.31.0.0/16); must not overlap another peer\'s' }),
-    endpoint: Type.Optional(Type.String({ description: "HOST:PORT where the peer listens (omit it on an end that only answers: the other end initiates)" })),
-    persistent_keepalive: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'seconds between keepalives (25 keeps a NAT mapping open; 0 or unset: off)' })),
+    address: Type.Optional(
+      Type.String({ description: "the peer's own tunnel address (10.200.0.2): must be in this interface's subnet; added to AllowedIPs as /32 (/128)" }),
+    ),
+    allowed_ips: Type.Array(Type.String(), {
+      default: [],
+      description: "the prefixes routed to this peer (the other site's subnets, e.g. 172.31.0.0/16); must not overlap another peer's",
+    }),
+    endpoint: Type.Optional(Type.String({ description: 'HOST:PORT where the peer listens (omit it on an end that only answers: the other end initiates)' })),
+    persistent_keepalive: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 65535, description: 'seconds between keepalives (25 keeps a NAT mapping open; 0 or unset: off)' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -45,15 +64,41 @@ const Peer = Type.Object(
 const Args = Type.Object(
   {
     name: Type.String({ default: 'wg0', description: 'the interface (also the file names DIR/NAME.conf and DIR/NAME.key)' }),
-    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'present: the conf written and the interface up; absent: the interface down, the conf and the key file removed' }),
-    address: Type.Array(Type.String(), { default: [], description: "this end's tunnel address(es) with the subnet's prefix length ([Interface] Address), e.g. 10.200.0.1/24; a change restarts the interface" }),
-    listen_port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'UDP port to listen on ([Interface] ListenPort; 51820 by convention); unset: a random port (fine for an end that only initiates)' })),
-    mtu: Type.Optional(Type.Integer({ minimum: 1280, maximum: 9000, description: "the interface's MTU (default: wg-quick's, 80 below the route's); a change restarts the interface" })),
+    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], {
+      default: 'present',
+      description: 'present: the conf written and the interface up; absent: the interface down, the conf and the key file removed',
+    }),
+    address: Type.Array(Type.String(), {
+      default: [],
+      description: "this end's tunnel address(es) with the subnet's prefix length ([Interface] Address), e.g. 10.200.0.1/24; a change restarts the interface",
+    }),
+    listen_port: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 65535,
+        description: 'UDP port to listen on ([Interface] ListenPort; 51820 by convention); unset: a random port (fine for an end that only initiates)',
+      }),
+    ),
+    mtu: Type.Optional(
+      Type.Integer({
+        minimum: 1280,
+        maximum: 9000,
+        description: "the interface's MTU (default: wg-quick's, 80 below the route's); a change restarts the interface",
+      }),
+    ),
     peers: Type.Array(Peer, { default: [], description: 'the [Peer] sections: public_key, address, allowed_ips, endpoint, persistent_keepalive' }),
-    dir: Type.String({ default: '/etc/wireguard', description: 'where NAME.conf and NAME.key are (systemd\'s wg-quick@NAME reads /etc/wireguard only)' }),
+    dir: Type.String({ default: '/etc/wireguard', description: "where NAME.conf and NAME.key are (systemd's wg-quick@NAME reads /etc/wireguard only)" }),
     up: Type.Boolean({ default: true, description: 'bring the interface up and keep it in line with the conf (false: only write the files)' }),
-    enabled: Type.Boolean({ default: true, description: 'where systemd is PID 1: wg-quick@NAME enabled at boot (without systemd there is no boot-time start)' }),
-    userspace_implementation: Type.Optional(Type.String({ description: "the userspace WireGuard wg-quick starts when the kernel has no wireguard module (WG_QUICK_USERSPACE_IMPLEMENTATION; wg-quick's default: wireguard-go)" })),
+    enabled: Type.Boolean({
+      default: true,
+      description: 'where systemd is PID 1: wg-quick@NAME enabled at boot (without systemd there is no boot-time start)',
+    }),
+    userspace_implementation: Type.Optional(
+      Type.String({
+        description:
+          "the userspace WireGuard wg-quick starts when the kernel has no wireguard module (WG_QUICK_USERSPACE_IMPLEMENTATION; wg-quick's default: wireguard-go)",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -108,7 +153,9 @@ export function liveCommand(live: Live | 'down', a: { name: string; conf: string
 /** Up, restart (Address, MTU, a unit that is not the one running it), sync (the rest) or nothing. */
 export function planLive(s: WgSpec, live: WgLive, o: { confChanged: boolean; keyChanged: boolean; publicKey?: string; systemd: boolean }): Live | undefined {
   if (!live.link) return 'up';
-  const want = interfaceAddresses(s.address).map((p) => `${hostOf(p).address}/${p.bits}`).sort();
+  const want = interfaceAddresses(s.address)
+    .map((p) => `${hostOf(p).address}/${p.bits}`)
+    .sort();
   if (want.join(',') !== live.addresses.join(',')) return 'restart';
   if (s.mtu !== undefined && live.mtu !== s.mtu) return 'restart';
   if (o.systemd && !live.unitActive) return 'restart';
@@ -138,21 +185,33 @@ export function planRoutes(s: WgSpec, live: WgLive): RoutePlan | undefined {
       if (isDefaultPrefix(q)) return undefined;
       if (!own.some((o) => o.family === q.family && o.first <= q.first && q.last <= o.last)) want.add(prefixText(q));
     }
-  const have = new Set(live.routes.map((r) => parsePrefix(r)).filter((p): p is NonNullable<typeof p> => !!p).map(prefixText));
+  const have = new Set(
+    live.routes
+      .map((r) => parsePrefix(r))
+      .filter((p): p is NonNullable<typeof p> => !!p)
+      .map(prefixText),
+  );
   const add = [...want].filter((w) => !have.has(w)).sort();
   const del = [...have].filter((h) => !want.has(h)).sort();
   return add.length || del.length ? { add, del } : undefined;
 }
 
 export function routeCommands(name: string, r: RoutePlan): string {
-  return [...r.del.map((d) => `ip route del ${shq(d)} dev ${shq(name)}`), ...r.add.map((a) => `ip route replace ${shq(a)} dev ${shq(name)}`)].map((c) => `${c} || exit 1`).join('\n');
+  return [...r.del.map((d) => `ip route del ${shq(d)} dev ${shq(name)}`), ...r.add.map((a) => `ip route replace ${shq(a)} dev ${shq(name)}`)]
+    .map((c) => `${c} || exit 1`)
+    .join('\n');
 }
 
-const LIVE_WHAT: Record<Live, string> = { up: 'bring the interface up', restart: 'restart the interface (Address/MTU changed)', sync: 'wg syncconf (the tunnel stays up)' };
+const LIVE_WHAT: Record<Live, string> = {
+  up: 'bring the interface up',
+  restart: 'restart the interface (Address/MTU changed)',
+  sync: 'wg syncconf (the tunnel stays up)',
+};
 
 export const wireguard = defineModule({
   name: 'wireguard',
-  description: 'A WireGuard interface: DIR/IF.conf (root 0600) from typed arguments, the private key generated on the host (never leaves it), brought up; peer changes applied live (wg syncconf), Address changes by a restart',
+  description:
+    'A WireGuard interface: DIR/IF.conf (root 0600) from typed arguments, the private key generated on the host (never leaves it), brought up; peer changes applied live (wg syncconf), Address changes by a restart',
   examples: `- name: the tunnel to the AWS gateway (on-prem end)
   wireguard:
     name: wg0
@@ -196,31 +255,59 @@ export const wireguard = defineModule({
     if (kst.publicKey) result.public_key = kst.publicKey;
     if (!live.wg || !live.wgQuick) {
       const missing = [!live.wg && 'wg', !live.wgQuick && 'wg-quick'].filter(Boolean).join(' and ');
-      if (!ctx.checkMode && a.state === 'present') throw new ModuleError(`wireguard: ${missing} missing: install wireguard-tools first (package: name=wireguard-tools; and wireguard-go where the kernel has no wireguard module)`);
+      if (!ctx.checkMode && a.state === 'present')
+        throw new ModuleError(
+          `wireguard: ${missing} missing: install wireguard-tools first (package: name=wireguard-tools; and wireguard-go where the kernel has no wireguard module)`,
+        );
       if (a.state === 'present') ctx.warn(`wireguard: ${missing} not installed (yet): the conf cannot be checked with wg-quick strip in check mode`);
     }
     const info = facts.files[0]!;
     const systemd = live.init === 'systemd' && s.dir === '/etc/wireguard';
     // the conf as the host showed it, key lines redacted there: the diff's "before"
-    const f: TextFile = { facts, info: { ...info, content: live.conf === null ? undefined : Buffer.from(live.conf) }, text: live.conf, isLink: info.stat?.type === 'link' };
+    const f: TextFile = {
+      facts,
+      info: { ...info, content: live.conf === null ? undefined : Buffer.from(live.conf) },
+      text: live.conf,
+      isLink: info.stat?.type === 'link',
+    };
 
     if (a.state === 'absent') {
-      const remove = [planRemove(f, conf), kst.exists ? { steps: [{ kind: 'run' as const, what: `removing ${key}`, command: `rm -f -- ${shq(key)}` }], diff: [], summary: `remove ${key}` } : undefined].filter((x): x is TextPlan => !!x);
+      const remove = [
+        planRemove(f, conf),
+        kst.exists
+          ? { steps: [{ kind: 'run' as const, what: `removing ${key}`, command: `rm -f -- ${shq(key)}` }], diff: [], summary: `remove ${key}` }
+          : undefined,
+      ].filter((x): x is TextPlan => !!x);
       const down = live.link;
       if (!remove.length && !down) return ok(result);
       const what = [down ? 'take the interface down' : '', ...remove.map((r) => r.summary)].filter(Boolean).join(', ');
-      return change<WgPlan>(what, { remove, down, systemd, enable: false }, { diff: remove.flatMap((r) => r.diff), result: { ...result, public_key: undefined } });
+      return change<WgPlan>(
+        what,
+        { remove, down, systemd, enable: false },
+        { diff: remove.flatMap((r) => r.diff), result: { ...result, public_key: undefined } },
+      );
     }
 
     const keyPlan = planKey(kst, key, { confFile: conf });
-    const text = planText(f, renderConf(s), { mode: '0600', owner: 'root', group: 'root', validate: live.wgQuick ? validateCommand(s.name) : undefined, mkdirs: [s.dir], dirMode: 0o700 });
-    const liveStep = a.up ? planLive(s, live, { confChanged: !!text, keyChanged: !!keyPlan && keyPlan.step.kind !== 'attrs', publicKey: kst.publicKey, systemd }) : undefined;
+    const text = planText(f, renderConf(s), {
+      mode: '0600',
+      owner: 'root',
+      group: 'root',
+      validate: live.wgQuick ? validateCommand(s.name) : undefined,
+      mkdirs: [s.dir],
+      dirMode: 0o700,
+    });
+    const liveStep = a.up
+      ? planLive(s, live, { confChanged: !!text, keyChanged: !!keyPlan && keyPlan.step.kind !== 'attrs', publicKey: kst.publicKey, systemd })
+      : undefined;
     const enable = a.up && systemd && a.enabled && !live.unitEnabled;
     // up and restart run wg-quick, which makes the routes; a sync does not
     const routes = a.up && live.link && (liveStep === undefined || liveStep === 'sync') ? planRoutes(s, live) : undefined;
     if (!keyPlan && !text && !liveStep && !enable && !routes) return ok(result);
     const routeWhat = routes ? `routes through ${s.name}: ${[...routes.add.map((r) => `+${r}`), ...routes.del.map((r) => `-${r}`)].join(' ')}` : '';
-    const what = [keyPlan?.summary, text?.summary, liveStep ? LIVE_WHAT[liveStep] : '', routeWhat, enable ? `enable wg-quick@${s.name}` : ''].filter(Boolean).join(', ');
+    const what = [keyPlan?.summary, text?.summary, liveStep ? LIVE_WHAT[liveStep] : '', routeWhat, enable ? `enable wg-quick@${s.name}` : '']
+      .filter(Boolean)
+      .join(', ');
     if (a.up && !systemd) result.msg = `${what} (no systemd${live.init === 'systemd' ? ` for ${s.dir}` : ''}: no boot-time start)`;
     return change<WgPlan>(what, { key: keyPlan, text, live: liveStep, systemd, enable, routes }, { diff: text?.diff, result });
   },

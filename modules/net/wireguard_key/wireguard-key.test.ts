@@ -11,7 +11,11 @@ const PRIV = 'dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=';
 const PUB = 'hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=';
 const KEYF = '/etc/wireguard/wg0.key';
 const keyOk = { exists: true, attrs: '600 root root', publicKey: PUB, wg: true, confHasKey: false };
-const host = (o: { key?: object } = {}): GwHost => ({ dirs: ['/etc/wireguard'], files: {}, facts: { 'wireguard.key': o.key ?? { exists: false, wg: true, confHasKey: false } } });
+const host = (o: { key?: object } = {}): GwHost => ({
+  dirs: ['/etc/wireguard'],
+  files: {},
+  facts: { 'wireguard.key': o.key ?? { exists: false, wg: true, confHasKey: false } },
+});
 
 describe('wireguard_key', () => {
   it('a vault key: written from stdin (0600, never on a command line), the public key computed, masked', async () => {
@@ -37,4 +41,3 @@ describe('wireguard_key', () => {
     expect(r.commands[0]!.script).toBe(`chown root:root -- ${KEYF} && chmod 0600 -- ${KEYF} && wg pubkey < ${KEYF}`);
   });
 });
-

@@ -19,7 +19,8 @@ const Args = Type.Object(
 
 export const wireguardKey = defineModule({
   name: 'wireguard_key',
-  description: "A WireGuard private key in /etc/wireguard/IF.key (root 0600): generated on the host once (never leaves it) or from a vault value; returns the public key for the peer's play",
+  description:
+    "A WireGuard private key in /etc/wireguard/IF.key (root 0600): generated on the host once (never leaves it) or from a vault value; returns the public key for the peer's play",
   examples: `- name: this gateway's WireGuard key (generated here once)
   wireguard_key:
     name: wg0
@@ -40,10 +41,12 @@ export const wireguardKey = defineModule({
   argAliases: { interface: 'name' },
   secretArgs: ['private_key'],
   validate(a) {
-    if (!IFNAME.test(a.name)) throw new ArgsError(`wireguard_key: name '${a.name}' must be 1-15 letters, digits or _=+.- (wg-quick's interface names)`, '/name');
+    if (!IFNAME.test(a.name))
+      throw new ArgsError(`wireguard_key: name '${a.name}' must be 1-15 letters, digits or _=+.- (wg-quick's interface names)`, '/name');
     if (!a.dir.startsWith('/')) throw new ArgsError('wireguard_key: dir must be an absolute path', '/dir');
     // never quote the key in a message
-    if (a.private_key !== undefined && !KEY.test(a.private_key.trim())) throw new ArgsError('wireguard_key: private_key is not a WireGuard key (44 characters of base64 ending in =, as `wg genkey` prints)', '/private_key');
+    if (a.private_key !== undefined && !KEY.test(a.private_key.trim()))
+      throw new ArgsError('wireguard_key: private_key is not a WireGuard key (44 characters of base64 ending in =, as `wg genkey` prints)', '/private_key');
   },
   async check(ctx, a) {
     const dir = a.dir.replace(/\/+$/, '') || '/';
@@ -54,7 +57,17 @@ export const wireguardKey = defineModule({
     if (pub) result.public_key = pub;
     const plan = planKey(st, path, { key: a.private_key, confFile: confFile(dir, a.name) });
     if (!plan) return ok(result);
-    return change<KeyPlan>(plan.summary, plan, { result, diff: [{ before: st.exists ? '(private key)\n' : '', after: plan.step.kind === 'attrs' ? '(private key)\n' : '(private key: new)\n', beforeHeader: path, afterHeader: path }] });
+    return change<KeyPlan>(plan.summary, plan, {
+      result,
+      diff: [
+        {
+          before: st.exists ? '(private key)\n' : '',
+          after: plan.step.kind === 'attrs' ? '(private key)\n' : '(private key: new)\n',
+          beforeHeader: path,
+          afterHeader: path,
+        },
+      ],
+    });
   },
   async apply(ctx, a, plan) {
     const path = keyFile(a.dir.replace(/\/+$/, '') || '/', a.name);

@@ -32,8 +32,10 @@ export function normalizeOptions(o: string | string[] | undefined): string | und
 export function checkEntry(e: MapEntry, i: number, direct: boolean): void {
   const at = `/entries/${i}`;
   if (!e.key || /\s/.test(e.key)) throw new ArgsError(`autofs_map: entries[${i}].key '${e.key}' must be one word`, `${at}/key`);
-  if (direct && !e.key.startsWith('/')) throw new ArgsError(`autofs_map: entries[${i}].key '${e.key}': a direct map (mount_point /-) needs absolute paths as keys`, `${at}/key`);
-  if (!direct && e.key.includes('/')) throw new ArgsError(`autofs_map: entries[${i}].key '${e.key}': keys of an indirect map are directory names (no '/')`, `${at}/key`);
+  if (direct && !e.key.startsWith('/'))
+    throw new ArgsError(`autofs_map: entries[${i}].key '${e.key}': a direct map (mount_point /-) needs absolute paths as keys`, `${at}/key`);
+  if (!direct && e.key.includes('/'))
+    throw new ArgsError(`autofs_map: entries[${i}].key '${e.key}': keys of an indirect map are directory names (no '/')`, `${at}/key`);
   if (e.options !== undefined && /\s/.test(e.options)) throw new ArgsError(`autofs_map: entries[${i}].options must not contain blanks`, `${at}/options`);
   if (!e.location || /[\n\\]/.test(e.location)) throw new ArgsError(`autofs_map: entries[${i}].location is empty or has a newline/backslash`, `${at}/location`);
 }

@@ -19,8 +19,12 @@ const azureArgs = {
 describe('auto.master and map lines (docs/procedures.md §3, exactly)', () => {
   it('renders the Azure Blob NFSv3 lines', () => {
     expect(masterLine('/azure', '/etc/auto.azure', '--timeout=60')).toBe('/azure /etc/auto.azure --timeout=60');
-    expect(mapLine({ key: 'nfsdata', options: normalizeOptions('-sec=sys,vers=3,nolock,proto=tcp'), location: 'ACCOUNT.blob.core.windows.net:/ACCOUNT/CONTAINER' })).toBe(NFS);
-    expect(mapLine({ key: 'scratch', options: normalizeOptions(['fstype=tmpfs', 'size=1m']), location: ':tmpfs' })).toBe('scratch -fstype=tmpfs,size=1m :tmpfs');
+    expect(
+      mapLine({ key: 'nfsdata', options: normalizeOptions('-sec=sys,vers=3,nolock,proto=tcp'), location: 'ACCOUNT.blob.core.windows.net:/ACCOUNT/CONTAINER' }),
+    ).toBe(NFS);
+    expect(mapLine({ key: 'scratch', options: normalizeOptions(['fstype=tmpfs', 'size=1m']), location: ':tmpfs' })).toBe(
+      'scratch -fstype=tmpfs,size=1m :tmpfs',
+    );
     expect(mapLine({ key: 'x', location: 'srv:/x' })).toBe('x srv:/x');
   });
   it('finds the +dir include and existing entries', () => {
@@ -34,9 +38,17 @@ describe('auto.master and map lines (docs/procedures.md §3, exactly)', () => {
 
 describe('editMaster', () => {
   it.each([
-    ['inserted before the +auto.master include (local entry wins)', '# c\n+dir:/etc/auto.master.d\n+auto.master\n', '# c\n+dir:/etc/auto.master.d\n/azure /etc/auto.azure --timeout=60\n+auto.master\n'],
+    [
+      'inserted before the +auto.master include (local entry wins)',
+      '# c\n+dir:/etc/auto.master.d\n+auto.master\n',
+      '# c\n+dir:/etc/auto.master.d\n/azure /etc/auto.azure --timeout=60\n+auto.master\n',
+    ],
     ['appended when there is no include', '/misc /etc/auto.misc\n', '/misc /etc/auto.misc\n/azure /etc/auto.azure --timeout=60\n'],
-    ['replaced in place, duplicates dropped', '/azure /etc/auto.azure\n/net -hosts\n/azure /etc/auto.old\n', '/azure /etc/auto.azure --timeout=60\n/net -hosts\n'],
+    [
+      'replaced in place, duplicates dropped',
+      '/azure /etc/auto.azure\n/net -hosts\n/azure /etc/auto.old\n',
+      '/azure /etc/auto.azure --timeout=60\n/net -hosts\n',
+    ],
     ['an empty file', '', '/azure /etc/auto.azure --timeout=60\n'],
   ])('%s', (_n, before, after) => {
     expect(editMaster(before, '/azure', '/azure /etc/auto.azure --timeout=60')).toBe(after);
@@ -78,7 +90,17 @@ describe('autofs_map arguments', () => {
     [{ name: 'x', mount_point: '/x', entries: [{ key: 'a/b', location: ':tmpfs' }] }, /directory names/],
     [{ name: 'x', mount_point: '/-', entries: [{ key: 'a', location: ':tmpfs' }] }, /direct map/],
     [{ name: 'x', mount_point: '/x', entries: [{ key: 'a' }] }, /needs a location/],
-    [{ name: 'x', mount_point: '/x', entries: [{ key: 'a', location: 'h:/a' }, { key: 'a', location: 'h:/b' }] }, /listed twice/],
+    [
+      {
+        name: 'x',
+        mount_point: '/x',
+        entries: [
+          { key: 'a', location: 'h:/a' },
+          { key: 'a', location: 'h:/b' },
+        ],
+      },
+      /listed twice/,
+    ],
     [{ name: 'x', mount_point: '/x', entries: [{ key: 'a', location: 'h:/a', options: 'rw, hard' }] }, /blanks/],
   ])('rejects %j', (raw, msg) => {
     expect(() => validateArgs(autofsMap, raw)).toThrow(msg);
@@ -86,7 +108,8 @@ describe('autofs_map arguments', () => {
 });
 
 describe('autofs_map check() on canned hosts', () => {
-  const debianHost = (extra = {}) => new FakeHost({ files: { '/etc/auto.master': { type: 'file', content: DEBIAN_MASTER }, '/etc/auto.master.d': { type: 'dir' }, ...extra } });
+  const debianHost = (extra = {}) =>
+    new FakeHost({ files: { '/etc/auto.master': { type: 'file', content: DEBIAN_MASTER }, '/etc/auto.master.d': { type: 'dir' }, ...extra } });
 
   it('Debian (+dir: include): a drop-in and the map file, map written first', async () => {
     const c = await checkOn(debianHost(), autofsMap, azureArgs);

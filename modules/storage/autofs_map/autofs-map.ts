@@ -24,7 +24,10 @@ const Entry = Type.Object(
     key: OneLine({ description: 'directory name under the mount point (indirect map) or absolute path (direct map)' }),
     location: Type.Optional(OneLine({ description: 'what to mount: host:/path, :/local/dir (bind), :tmpfs' })),
     options: Type.Optional(Opts("mount options, with or without the leading '-': 'fstype=nfs,vers=3' or a list")),
-    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'absent: remove the entry of this key from the map file' }),
+    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], {
+      default: 'present',
+      description: 'absent: remove the entry of this key from the map file',
+    }),
   },
   { additionalProperties: false },
 );
@@ -37,10 +40,16 @@ const Args = Type.Object(
     master_options: Type.Optional(Opts("options of the master entry, e.g. '--timeout=60'")),
     entries: Type.Array(Entry, { default: [], description: 'the map file entries this task manages (one per key)' }),
     exclusive: Type.Boolean({ default: false, description: 'remove map entries whose key is not listed' }),
-    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'absent: remove the master entry and the (tsplay-managed) map file' }),
+    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], {
+      default: 'present',
+      description: 'absent: remove the master entry and the (tsplay-managed) map file',
+    }),
     master: Type.Union([Type.Literal('auto'), Type.Literal('dropin'), Type.Literal('master')], { default: 'auto', description: 'where the master entry goes' }),
     master_file: Type.String({ default: '/etc/auto.master', description: 'the master map (auto.master(5))' }),
-    master_dir: Type.String({ default: '/etc/auto.master.d', description: 'the drop-in directory that master_file includes with +dir: (NAME.autofs goes there)' }),
+    master_dir: Type.String({
+      default: '/etc/auto.master.d',
+      description: 'the drop-in directory that master_file includes with +dir: (NAME.autofs goes there)',
+    }),
   },
   { additionalProperties: false },
 );
@@ -96,8 +105,10 @@ export const autofsMap = defineModule({
   rules: { requiredIf: [{ arg: 'state', is: 'present', then: ['mount_point'] }] },
   validate(a) {
     if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(a.name)) throw new ArgsError(`autofs_map: name '${a.name}' must be a simple file name`, '/name');
-    if (a.mount_point !== undefined && !/^\/\S*$/.test(a.mount_point)) throw new ArgsError(`autofs_map: mount_point '${a.mount_point}' must be an absolute path (or /-)`, '/mount_point');
-    if (!mapFileOf(a).startsWith('/') || /\s/.test(mapFileOf(a))) throw new ArgsError('autofs_map: map_file must be an absolute path without blanks', '/map_file');
+    if (a.mount_point !== undefined && !/^\/\S*$/.test(a.mount_point))
+      throw new ArgsError(`autofs_map: mount_point '${a.mount_point}' must be an absolute path (or /-)`, '/mount_point');
+    if (!mapFileOf(a).startsWith('/') || /\s/.test(mapFileOf(a)))
+      throw new ArgsError('autofs_map: map_file must be an absolute path without blanks', '/map_file');
     if (/\n/.test(masterOptions(a))) throw new ArgsError('autofs_map: master_options must be one line', '/master_options');
     const direct = a.mount_point === '/-';
     const keys = new Set<string>();
@@ -138,13 +149,20 @@ export const autofsMap = defineModule({
     if (where === 'dropin' && a.state === 'present' && !includesDir(masterText, a.master_dir)) {
       ctx.warn(`autofs_map: ${a.master_file} has no '+dir:${a.master_dir}' line: the drop-in ${dropinPath} is not read`);
     }
-    const result: ResultData = { name: a.name, mount_point: mp, map_file: mapFile, master_entry: where === 'dropin' ? dropinPath : a.master_file, state: a.state };
+    const result: ResultData = {
+      name: a.name,
+      mount_point: mp,
+      map_file: mapFile,
+      master_entry: where === 'dropin' ? dropinPath : a.master_file,
+      state: a.state,
+    };
 
     if (a.state === 'absent') {
       if (dropin.info.exists) add(planRemove(dropin, dropinPath), `remove ${dropinPath}`);
       const mps = mp !== undefined ? [mp] : [];
       for (const m of mps) {
-        if (findMaster(masterText, m) !== undefined) add(planText(master, editMaster(masterText, m, null), { follow: true }), `remove ${m} from ${a.master_file}`);
+        if (findMaster(masterText, m) !== undefined)
+          add(planText(master, editMaster(masterText, m, null), { follow: true }), `remove ${m} from ${a.master_file}`);
       }
       if (map.text !== null) {
         if (map.text.startsWith(MAP_HEADER)) add(planRemove(map, mapFile), `remove ${mapFile}`);
@@ -160,7 +178,8 @@ export const autofsMap = defineModule({
     if (where === 'dropin') {
       add(planText(dropin, `# managed by tsplay (autofs_map ${a.name})\n${line}\n`, { follow: true, newMode: '0644' }), `write ${dropinPath}`);
       // the same mount point twice would be a conflict: the auto.master line goes
-      if (findMaster(masterText, mp!) !== undefined) add(planText(master, editMaster(masterText, mp!, null), { follow: true }), `move ${mp} out of ${a.master_file}`);
+      if (findMaster(masterText, mp!) !== undefined)
+        add(planText(master, editMaster(masterText, mp!, null), { follow: true }), `move ${mp} out of ${a.master_file}`);
     } else {
       add(planText(master, editMaster(masterText, mp!, line), { follow: true, newMode: '0644' }), `set ${mp} in ${a.master_file}`);
     }

@@ -5,7 +5,14 @@ import { validateArgs } from '../../../src/contract/validate.js';
 import { FakeHost } from '../../../test/harness/fake-host.js';
 import { checkOn, runs, writes } from '../../../test/harness/files.js';
 
-const BLOB = { src: 'acct.blob.core.windows.net:/acct/data', path: '/nfsdata', fstype: 'nfs', opts: 'sec=sys,vers=3,nolock,proto=tcp,nofail', dump: '0', passno: '0' };
+const BLOB = {
+  src: 'acct.blob.core.windows.net:/acct/data',
+  path: '/nfsdata',
+  fstype: 'nfs',
+  opts: 'sec=sys,vers=3,nolock,proto=tcp,nofail',
+  dump: '0',
+  passno: '0',
+};
 const FSTAB = '# /etc/fstab\nUUID=1234 / ext4 errors=remount-ro 0 1\n';
 
 const MOUNTINFO = [
@@ -28,8 +35,16 @@ describe('fstab lines', () => {
   });
   it.each([
     ['appends a new entry', FSTAB, `${FSTAB}${fstabLine(BLOB)}\n`],
-    ['replaces the entry of the same path in place', `${FSTAB}old:/x /nfsdata nfs defaults 0 0\n/dev/sdb1 /b ext4 defaults 0 2\n`, `${FSTAB}${fstabLine(BLOB)}\n/dev/sdb1 /b ext4 defaults 0 2\n`],
-    ['leaves an equal entry alone whatever its spacing', `${FSTAB}acct.blob.core.windows.net:/acct/data\t/nfsdata\tnfs\tsec=sys,vers=3,nolock,proto=tcp,nofail\t0\t0\n`, null],
+    [
+      'replaces the entry of the same path in place',
+      `${FSTAB}old:/x /nfsdata nfs defaults 0 0\n/dev/sdb1 /b ext4 defaults 0 2\n`,
+      `${FSTAB}${fstabLine(BLOB)}\n/dev/sdb1 /b ext4 defaults 0 2\n`,
+    ],
+    [
+      'leaves an equal entry alone whatever its spacing',
+      `${FSTAB}acct.blob.core.windows.net:/acct/data\t/nfsdata\tnfs\tsec=sys,vers=3,nolock,proto=tcp,nofail\t0\t0\n`,
+      null,
+    ],
     ['drops later duplicates', `a:/1 /nfsdata nfs defaults 0 0\nb:/2 /nfsdata nfs defaults 0 0\n`, `${fstabLine(BLOB)}\n`],
     ['an empty fstab', '', `${fstabLine(BLOB)}\n`],
   ])('%s', (_n, before, after) => {
@@ -67,9 +82,9 @@ describe('mount operations by state', () => {
   const want = { src: 'tmpfs', path: '/scratch', fstype: 'tmpfs', opts: 'size=1m', dump: '0', passno: '0' };
   const cur = parseMountinfo('30 22 0:25 / /scratch rw - tmpfs tmpfs rw')[0]!;
   it.each([
-    ['mounted, not mounted', 'mounted', undefined, false, ['mkdir -p -- /scratch', "mount -t tmpfs -o size=1m -- tmpfs /scratch"]],
+    ['mounted, not mounted', 'mounted', undefined, false, ['mkdir -p -- /scratch', 'mount -t tmpfs -o size=1m -- tmpfs /scratch']],
     ['mounted, mounted, fstab same', 'mounted', cur, false, undefined],
-    ['mounted, mounted, fstab changed: remount', 'mounted', cur, true, ["mount -o remount,size=1m -- /scratch"]],
+    ['mounted, mounted, fstab changed: remount', 'mounted', cur, true, ['mount -o remount,size=1m -- /scratch']],
     ['unmounted, mounted', 'unmounted', cur, false, ['umount -- /scratch']],
     ['unmounted, not mounted', 'unmounted', undefined, false, undefined],
     ['absent, mounted', 'absent', cur, true, ['umount -- /scratch', 'rmdir -- /scratch 2>/dev/null || :']],
@@ -91,7 +106,8 @@ describe('mount operations by state', () => {
 });
 
 describe('mount check() on canned hosts', () => {
-  const host = (fstab: string, mountinfo = '') => new FakeHost({ files: { '/etc/fstab': { type: 'file', content: fstab } }, facts: { mountinfo: () => parseMountinfo(mountinfo) } });
+  const host = (fstab: string, mountinfo = '') =>
+    new FakeHost({ files: { '/etc/fstab': { type: 'file', content: fstab } }, facts: { mountinfo: () => parseMountinfo(mountinfo) } });
   const args = { path: '/nfsdata', src: BLOB.src, fstype: 'nfs', opts: BLOB.opts, state: 'present' };
 
   it('present: only the fstab line', async () => {
@@ -105,7 +121,7 @@ describe('mount check() on canned hosts', () => {
     const t = { path: '/scratch', src: 'tmpfs', fstype: 'tmpfs', opts: 'size=1m', state: 'mounted' };
     const c = await checkOn(host(FSTAB), mountModule, t);
     if (!c.changed) throw new Error('expected a change');
-    expect(runs(c.plan.steps)).toEqual(["mkdir -p -- /scratch || exit 1\nmount -t tmpfs -o size=1m -- tmpfs /scratch || exit 1"]);
+    expect(runs(c.plan.steps)).toEqual(['mkdir -p -- /scratch || exit 1\nmount -t tmpfs -o size=1m -- tmpfs /scratch || exit 1']);
     const done = host(`${FSTAB}tmpfs /scratch tmpfs size=1m 0 0\n`, '30 22 0:25 / /scratch rw - tmpfs tmpfs rw,size=1024k');
     expect((await checkOn(done, mountModule, t)).changed).toBe(false);
   });
@@ -118,7 +134,10 @@ describe('mount check() on canned hosts', () => {
     expect(h2.warnings).toEqual([]);
   });
   it('absent removes the line and unmounts', async () => {
-    const c = await checkOn(host(`${FSTAB}tmpfs /scratch tmpfs size=1m 0 0\n`, '30 22 0:25 / /scratch rw - tmpfs tmpfs rw'), mountModule, { path: '/scratch', state: 'absent' });
+    const c = await checkOn(host(`${FSTAB}tmpfs /scratch tmpfs size=1m 0 0\n`, '30 22 0:25 / /scratch rw - tmpfs tmpfs rw'), mountModule, {
+      path: '/scratch',
+      state: 'absent',
+    });
     if (!c.changed) throw new Error('expected a change');
     expect(writes(c.plan.steps)).toEqual({ '/etc/fstab': FSTAB });
     expect(runs(c.plan.steps)[0]).toMatch(/^umount -- \/scratch/);

@@ -11,12 +11,35 @@
  * Cloud nodes: NFS (Azure Blob NFSv3...) needs `nofail` in opts, else a node whose storage is unreachable hangs
  * at boot; the module warns when it is missing.
  */
-import { ArgsError, ModuleError, Type, change, defineFact, defineModule, ok, type FileDiff, type ResultData, type Static } from '../../../src/contract/index.js';
+import {
+  ArgsError,
+  ModuleError,
+  Type,
+  change,
+  defineFact,
+  defineModule,
+  ok,
+  type FileDiff,
+  type ResultData,
+  type Static,
+} from '../../../src/contract/index.js';
 import { OneLine } from '../../../lib/args/one-line.js';
 import { runSteps, type FileStep } from '../../../lib/files/index.js';
 import { shq } from '../../../lib/shell/quote.js';
 import { planText, readTextFile } from '../../../lib/files/text-file.js';
-import { editFstab, fstabEntries, fstabLine, hasOpt, isBind, isNetworkFs, mountAt, mountMatches, parseMountinfo, type FstabEntry, type MountInfo } from './fstab.js';
+import {
+  editFstab,
+  fstabEntries,
+  fstabLine,
+  hasOpt,
+  isBind,
+  isNetworkFs,
+  mountAt,
+  mountMatches,
+  parseMountinfo,
+  type FstabEntry,
+  type MountInfo,
+} from './fstab.js';
 
 const Args = Type.Object(
   {
@@ -25,8 +48,14 @@ const Args = Type.Object(
     fstype: Type.Optional(OneLine({ description: 'nfs, tmpfs, ext4, none (bind)...; required for present/mounted' })),
     opts: OneLine({ default: 'defaults', description: "mount options, e.g. 'sec=sys,vers=3,nolock,proto=tcp,nofail'" }),
     dump: Type.Union([Type.String(), Type.Integer()], { default: '0', description: 'fstab field 5: dump(8) frequency (0 almost always)' }),
-    passno: Type.Union([Type.String(), Type.Integer()], { default: '0', description: 'fstab field 6: fsck order at boot (0: never, 1: root, 2: others; 0 for NFS and tmpfs)' }),
-    state: Type.Union(['mounted', 'present', 'unmounted', 'absent', 'remounted', 'absent_from_fstab'].map((s) => Type.Literal(s)), { description: 'see the module description' }),
+    passno: Type.Union([Type.String(), Type.Integer()], {
+      default: '0',
+      description: 'fstab field 6: fsck order at boot (0: never, 1: root, 2: others; 0 for NFS and tmpfs)',
+    }),
+    state: Type.Union(
+      ['mounted', 'present', 'unmounted', 'absent', 'remounted', 'absent_from_fstab'].map((s) => Type.Literal(s)),
+      { description: 'see the module description' },
+    ),
     fstab: Type.String({ default: '/etc/fstab', description: 'the fstab file to edit' }),
     boot: Type.Boolean({ default: true, description: "false: add 'noauto' (not mounted at boot)" }),
     backup: Type.Boolean({ default: false, description: 'keep a timestamped copy of fstab' }),
@@ -52,7 +81,13 @@ export function mountCommand(e: FstabEntry): string {
 }
 
 /** The mount/umount commands for a state, given what is mounted now and whether the fstab line changes. */
-export function planMountOps(state: Args['state'], want: FstabEntry | undefined, cur: MountInfo | undefined, fstabChanged: boolean, path: string): { commands: string[]; what: string } | undefined {
+export function planMountOps(
+  state: Args['state'],
+  want: FstabEntry | undefined,
+  cur: MountInfo | undefined,
+  fstabChanged: boolean,
+  path: string,
+): { commands: string[]; what: string } | undefined {
   const p = shq(path);
   switch (state) {
     case 'mounted': {
@@ -112,10 +147,19 @@ export const mountModule = defineModule({
   },
   args: Args,
   argAliases: { name: 'path' },
-  rules: { requiredIf: [{ arg: 'state', is: 'mounted', then: ['src', 'fstype'] }, { arg: 'state', is: 'present', then: ['src', 'fstype'] }] },
+  rules: {
+    requiredIf: [
+      { arg: 'state', is: 'mounted', then: ['src', 'fstype'] },
+      { arg: 'state', is: 'present', then: ['src', 'fstype'] },
+    ],
+  },
   validate(a) {
     if (a.path !== 'none' && !a.path.startsWith('/')) throw new ArgsError(`mount: path '${a.path}' must be absolute`, '/path');
-    for (const [k, v] of [['src', a.src], ['fstype', a.fstype], ['opts', a.opts]] as const) {
+    for (const [k, v] of [
+      ['src', a.src],
+      ['fstype', a.fstype],
+      ['opts', a.opts],
+    ] as const) {
       if (v !== undefined && (v === '' || v.includes('\n'))) throw new ArgsError(`mount: ${k} must be a non-empty single line`, `/${k}`);
     }
     if (/\s/.test(a.opts) || /\s/.test(a.fstype ?? '')) throw new ArgsError('mount: opts and fstype must not contain blanks', '/opts');
@@ -124,7 +168,9 @@ export const mountModule = defineModule({
     const path = a.path.length > 1 ? a.path.replace(/\/+$/, '') : a.path;
     const want = a.src !== undefined && a.fstype !== undefined ? wantedEntry({ ...a, path }) : undefined;
     if (want && (a.state === 'mounted' || a.state === 'present') && a.boot && isNetworkFs(want) && !hasOpt(want.opts, 'nofail')) {
-      ctx.warn(`mount: ${want.src} on ${path} has no 'nofail' in opts: if the storage is unreachable at boot (VPN down, cloud node), the node stops in emergency mode; add nofail`);
+      ctx.warn(
+        `mount: ${want.src} on ${path} has no 'nofail' in opts: if the storage is unreachable at boot (VPN down, cloud node), the node stops in emergency mode; add nofail`,
+      );
     }
     const steps: FileStep[] = [];
     const diff: FileDiff[] = [];
@@ -151,9 +197,30 @@ export const mountModule = defineModule({
     if (ops) {
       steps.push({ kind: 'run', what: ops.what, command: ops.commands.map((c) => `${c} || exit 1`).join('\n') });
       what.push(ops.what);
-      if (!diff.length) diff.push({ before: cur ? `${cur.source} on ${path} type ${cur.fstype}\n` : '', after: a.state === 'mounted' && want ? `${want.src} on ${path} type ${want.fstype}\n` : a.state === 'remounted' ? `${cur?.source} on ${path} (remounted)\n` : '', beforeHeader: `mount ${path}`, afterHeader: `mount ${path}` });
+      if (!diff.length)
+        diff.push({
+          before: cur ? `${cur.source} on ${path} type ${cur.fstype}\n` : '',
+          after:
+            a.state === 'mounted' && want
+              ? `${want.src} on ${path} type ${want.fstype}\n`
+              : a.state === 'remounted'
+                ? `${cur?.source} on ${path} (remounted)\n`
+                : '',
+          beforeHeader: `mount ${path}`,
+          afterHeader: `mount ${path}`,
+        });
     }
-    const result: ResultData = { name: path, src: a.src, fstype: a.fstype, opts: want?.opts ?? a.opts, dump: String(a.dump), passno: String(a.passno), fstab: a.fstab, state: a.state, ...(want ? { line: fstabLine(want) } : {}) };
+    const result: ResultData = {
+      name: path,
+      src: a.src,
+      fstype: a.fstype,
+      opts: want?.opts ?? a.opts,
+      dump: String(a.dump),
+      passno: String(a.passno),
+      fstab: a.fstab,
+      state: a.state,
+      ...(want ? { line: fstabLine(want) } : {}),
+    };
     if (!steps.length) return ok(result);
     return change<MountPlan>(what.join(', '), { steps }, { diff, result });
   },

@@ -21,9 +21,19 @@ const Args = Type.Object(
     install_recommends: Type.Optional(Type.Boolean({ description: "true: --install-recommends, false: --no-install-recommends; unset: apt's own setting" })),
     allow_downgrade: Type.Boolean({ default: false, description: 'pass --allow-downgrades (to install name=version older than the installed one)' }),
     default_release: Type.Optional(Type.String({ description: 'apt-get -t RELEASE for installs, e.g. bookworm-backports' })),
-    dpkg_options: Type.String({ default: 'force-confdef,force-confold', description: 'comma-separated dpkg options, each passed as -o Dpkg::Options::=--OPTION (default: keep changed config files)' }),
-    lock_timeout: Type.Integer({ default: 60, minimum: 0, description: 'seconds apt-get waits for the dpkg lock (DPkg::Lock::Timeout), e.g. while unattended-upgrades runs' }),
-    force: Type.Boolean({ default: false, description: 'DANGEROUS: --allow-unauthenticated --allow-downgrades --allow-remove-essential --allow-change-held-packages' }),
+    dpkg_options: Type.String({
+      default: 'force-confdef,force-confold',
+      description: 'comma-separated dpkg options, each passed as -o Dpkg::Options::=--OPTION (default: keep changed config files)',
+    }),
+    lock_timeout: Type.Integer({
+      default: 60,
+      minimum: 0,
+      description: 'seconds apt-get waits for the dpkg lock (DPkg::Lock::Timeout), e.g. while unattended-upgrades runs',
+    }),
+    force: Type.Boolean({
+      default: false,
+      description: 'DANGEROUS: --allow-unauthenticated --allow-downgrades --allow-remove-essential --allow-change-held-packages',
+    }),
   },
   { additionalProperties: false },
 );
@@ -80,12 +90,16 @@ export const apt = defineModule({
   args: Args,
   argAliases: { pkg: 'name', package: 'name', 'update-cache': 'update_cache', 'install-recommends': 'install_recommends', allow_downgrades: 'allow_downgrade' },
   validate(a) {
-    if (a.name === undefined && a.deb === undefined && !a.update_cache && !a.autoremove) throw new ArgsError('apt: one of the following is required: name, deb, update_cache, autoremove');
+    if (a.name === undefined && a.deb === undefined && !a.update_cache && !a.autoremove)
+      throw new ArgsError('apt: one of the following is required: name, deb, update_cache, autoremove');
   },
   async check(ctx, a) {
     const args = toAptArgs(a);
     const f = await ctx.fact(pkgFact, { names: args.names, latest: a.state === 'latest', deb: a.deb, autoremove: a.autoremove && args.names.length === 0 });
-    if (f.mgr !== 'apt') throw new ModuleError(f.mgr ? `apt-get is not available on this host (it uses ${f.mgr}; use the package module)` : 'apt-get is not available on this host');
+    if (f.mgr !== 'apt')
+      throw new ModuleError(
+        f.mgr ? `apt-get is not available on this host (it uses ${f.mgr}; use the package module)` : 'apt-get is not available on this host',
+      );
     return aptDecide(args, f);
   },
   async apply(ctx, a, p) {

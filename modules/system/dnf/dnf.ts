@@ -9,7 +9,11 @@ const ListArg = (description: string) => Type.Union([Type.String(), Type.Array(T
 
 const Args = Type.Object(
   {
-    name: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())], { description: "package(s): a list or 'a,b', name-version allowed; '*' alone with state=latest upgrades every package" })),
+    name: Type.Optional(
+      Type.Union([Type.String(), Type.Array(Type.String())], {
+        description: "package(s): a list or 'a,b', name-version allowed; '*' alone with state=latest upgrades every package",
+      }),
+    ),
     state: PkgStateArg,
     update_cache: Type.Boolean({ default: false, description: 'refresh the metadata first (only when something is to be installed)' }),
     disable_gpg_check: Type.Boolean({ default: false, description: 'install without checking package signatures (--nogpgcheck)' }),
@@ -35,7 +39,8 @@ export function toDnfArgs(a: typeof Args.static): DnfArgs {
 }
 
 export function dnfDecide(a: DnfArgs, f: PkgFacts) {
-  if (f.mgr !== 'dnf' && f.mgr !== 'yum') throw new ModuleError(f.mgr ? `dnf/yum is not available on this host (it uses ${f.mgr}; use the package module)` : 'dnf/yum is not available on this host');
+  if (f.mgr !== 'dnf' && f.mgr !== 'yum')
+    throw new ModuleError(f.mgr ? `dnf/yum is not available on this host (it uses ${f.mgr}; use the package module)` : 'dnf/yum is not available on this host');
   const d = planDnf(a, f, f.mgr);
   if ('error' in d) throw new ModuleError(d.error);
   if (!d.plan) return ok({});
@@ -51,7 +56,11 @@ export function dnfDecide(a: DnfArgs, f: PkgFacts) {
 
 export async function dnfApply(ctx: ModuleContext, a: DnfArgs, p: DnfPlan): Promise<ResultData> {
   const r = await ctx.runOk(dnfCommands(a, p));
-  return { stdout: r.stdout, stderr: r.stderr, results: [...p.install.map((n) => `Installed: ${n}`), ...p.upgrade.map((n) => `Upgraded: ${n}`), ...p.remove.map((n) => `Removed: ${n}`)] };
+  return {
+    stdout: r.stdout,
+    stderr: r.stderr,
+    results: [...p.install.map((n) => `Installed: ${n}`), ...p.upgrade.map((n) => `Upgraded: ${n}`), ...p.remove.map((n) => `Removed: ${n}`)],
+  };
 }
 
 export const dnf = defineModule({

@@ -8,7 +8,10 @@ const Args = Type.Object(
   {
     name: OneLine({ description: 'the group name' }),
     gid: Type.Optional(Type.Integer({ minimum: 0, description: 'the group id (kept the same on every host)' })),
-    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'present: groupadd, or groupmod -g when gid differs; absent: groupdel' }),
+    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], {
+      default: 'present',
+      description: 'present: groupadd, or groupmod -g when gid differs; absent: groupdel',
+    }),
     system: Type.Boolean({ default: false, description: 'create a system group (gid from the system range)' }),
     non_unique: Type.Boolean({ default: false, description: 'allow a gid that another group already has' }),
     force: Type.Boolean({ default: false, description: "with state=absent: delete even if it is a user's primary group" }),
@@ -32,7 +35,10 @@ export function planGroup(a: GroupArgs, cur: GroupEntry | null): { plan: GroupPl
   const header = `group ${a.name}`;
   if (a.state === 'absent') {
     if (!cur) return null;
-    return { plan: { action: 'delete', argv: ['groupdel', ...(a.force ? ['-f'] : []), a.name] }, diff: { before: describe(cur), after: '', beforeHeader: header, afterHeader: header } };
+    return {
+      plan: { action: 'delete', argv: ['groupdel', ...(a.force ? ['-f'] : []), a.name] },
+      diff: { before: describe(cur), after: '', beforeHeader: header, afterHeader: header },
+    };
   }
   if (!cur) {
     const argv = ['groupadd'];
@@ -40,11 +46,17 @@ export function planGroup(a: GroupArgs, cur: GroupEntry | null): { plan: GroupPl
     if (a.system) argv.push('-r');
     argv.push(a.name);
     const after: GroupEntry = { name: a.name, gid: a.gid ?? NaN, members: [] };
-    return { plan: { action: 'create', argv }, diff: { before: '', after: a.gid !== undefined ? describe(after) : `name: ${a.name}\n`, beforeHeader: header, afterHeader: header } };
+    return {
+      plan: { action: 'create', argv },
+      diff: { before: '', after: a.gid !== undefined ? describe(after) : `name: ${a.name}\n`, beforeHeader: header, afterHeader: header },
+    };
   }
   if (a.gid !== undefined && cur.gid !== a.gid) {
     const argv = ['groupmod', '-g', String(a.gid), ...(a.non_unique ? ['-o'] : []), a.name];
-    return { plan: { action: 'modify', argv }, diff: { before: describe(cur), after: describe({ ...cur, gid: a.gid }), beforeHeader: header, afterHeader: header } };
+    return {
+      plan: { action: 'modify', argv },
+      diff: { before: describe(cur), after: describe({ ...cur, gid: a.gid }), beforeHeader: header, afterHeader: header },
+    };
   }
   return null;
 }

@@ -75,10 +75,17 @@ export const hostname = defineModule({
     const result = { name: a.name, ...facts(a.name) };
     if (!plan) return ok(result);
     const diff: FileDiff[] = [];
-    if (plan.hostnameFile !== undefined || plan.hostnamectl) diff.push({ before: f.etcHostname ?? '', after: `${a.name}\n`, beforeHeader: '/etc/hostname', afterHeader: '/etc/hostname' });
-    else if (plan.setRunning) diff.push({ before: `${f.running}\n`, after: `${a.name}\n`, beforeHeader: 'hostname (running)', afterHeader: 'hostname (running)' });
+    if (plan.hostnameFile !== undefined || plan.hostnamectl)
+      diff.push({ before: f.etcHostname ?? '', after: `${a.name}\n`, beforeHeader: '/etc/hostname', afterHeader: '/etc/hostname' });
+    else if (plan.setRunning)
+      diff.push({ before: `${f.running}\n`, after: `${a.name}\n`, beforeHeader: 'hostname (running)', afterHeader: 'hostname (running)' });
     if (plan.hostsFile !== undefined) diff.push({ before: f.etcHosts ?? '', after: plan.hostsFile, beforeHeader: '/etc/hosts', afterHeader: '/etc/hosts' });
-    const what = [plan.hostnamectl ? 'hostnamectl set-hostname' : '', plan.hostnameFile !== undefined ? 'write /etc/hostname' : '', plan.setRunning ? 'set running name' : '', plan.hostsFile !== undefined ? 'update /etc/hosts' : ''].filter(Boolean);
+    const what = [
+      plan.hostnamectl ? 'hostnamectl set-hostname' : '',
+      plan.hostnameFile !== undefined ? 'write /etc/hostname' : '',
+      plan.setRunning ? 'set running name' : '',
+      plan.hostsFile !== undefined ? 'update /etc/hosts' : '',
+    ].filter(Boolean);
     return change(`${what.join(', ')}: ${a.name}`, plan, { diff, result });
   },
   async apply(ctx, a, plan) {

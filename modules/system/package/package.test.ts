@@ -5,10 +5,44 @@ import { aptChanged, aptCommands, planApt, type AptArgs } from '../../../lib/pac
 import { dnfCommands, planDnf, type DnfArgs } from '../../../lib/packages/dnf-plan.js';
 import { res, runFake } from '../../../test/harness/system.js';
 
-const facts = (over: Partial<PkgFacts> = {}): PkgFacts => ({ mgr: 'apt', apt: {}, cacheTime: 1000, now: 2000, policy: {}, autoremove: [], rpmInstalled: [], updates: [], ...over });
+const facts = (over: Partial<PkgFacts> = {}): PkgFacts => ({
+  mgr: 'apt',
+  apt: {},
+  cacheTime: 1000,
+  now: 2000,
+  policy: {},
+  autoremove: [],
+  rpmInstalled: [],
+  updates: [],
+  ...over,
+});
 const ii = (version: string) => [{ status: 'ii ', version }];
-const apt = (over: Partial<AptArgs>): AptArgs => ({ names: [], state: 'present', update_cache: false, cache_valid_time: 0, purge: false, autoremove: false, allow_downgrade: false, dpkg_options: 'force-confdef,force-confold', lock_timeout: 60, force: false, ...over });
-const dnf = (over: Partial<DnfArgs>): DnfArgs => ({ names: [], state: 'present', update_cache: false, disable_gpg_check: false, enablerepo: [], disablerepo: [], allowerasing: false, autoremove: false, exclude: [], install_weak_deps: true, ...over });
+const apt = (over: Partial<AptArgs>): AptArgs => ({
+  names: [],
+  state: 'present',
+  update_cache: false,
+  cache_valid_time: 0,
+  purge: false,
+  autoremove: false,
+  allow_downgrade: false,
+  dpkg_options: 'force-confdef,force-confold',
+  lock_timeout: 60,
+  force: false,
+  ...over,
+});
+const dnf = (over: Partial<DnfArgs>): DnfArgs => ({
+  names: [],
+  state: 'present',
+  update_cache: false,
+  disable_gpg_check: false,
+  enablerepo: [],
+  disablerepo: [],
+  allowerasing: false,
+  autoremove: false,
+  exclude: [],
+  install_weak_deps: true,
+  ...over,
+});
 
 describe('package facts', () => {
   it('the real script on this Debian machine (read-only): finds bash, misses a bogus name', () => {
@@ -46,15 +80,40 @@ describe('planApt', () => {
     ['absent, installed', { names: ['less'], state: 'absent' }, { apt: { less: ii('590-2') } }, { remove: ['less'] }],
     ['absent, not installed', { names: ['less'], state: 'absent' }, {}, null],
     ['absent, config files left: nothing without purge', { names: ['less'], state: 'removed' }, { apt: { less: [{ status: 'rc ', version: '1' }] } }, null],
-    ['absent + purge, config files left: purge', { names: ['less'], state: 'absent', purge: true }, { apt: { less: [{ status: 'rc ', version: '1' }] } }, { remove: ['less'], purge: true }],
+    [
+      'absent + purge, config files left: purge',
+      { names: ['less'], state: 'absent', purge: true },
+      { apt: { less: [{ status: 'rc ', version: '1' }] } },
+      { remove: ['less'], purge: true },
+    ],
     ['latest, up to date', { names: ['less'], state: 'latest' }, { apt: { less: ii('1') }, policy: { less: { installed: '1', candidate: '1' } } }, null],
-    ['latest, newer candidate', { names: ['less'], state: 'latest' }, { apt: { less: ii('1') }, policy: { less: { installed: '1', candidate: '2' } } }, { install: ['less'] }],
+    [
+      'latest, newer candidate',
+      { names: ['less'], state: 'latest' },
+      { apt: { less: ii('1') }, policy: { less: { installed: '1', candidate: '2' } } },
+      { install: ['less'] },
+    ],
     ['update_cache, nothing to install: no update (one command no-op)', { names: ['less'], update_cache: true }, { apt: { less: ii('1') } }, null],
-    ['update_cache, installing, stale: update first', { names: ['vim'], update_cache: true, cache_valid_time: 600 }, { cacheTime: 1000, now: 2000 }, { updateCache: true, install: ['vim'] }],
-    ['update_cache, installing, fresh: no update', { names: ['vim'], update_cache: true, cache_valid_time: 3600 }, { cacheTime: 1000, now: 2000 }, { updateCache: false, install: ['vim'] }],
+    [
+      'update_cache, installing, stale: update first',
+      { names: ['vim'], update_cache: true, cache_valid_time: 600 },
+      { cacheTime: 1000, now: 2000 },
+      { updateCache: true, install: ['vim'] },
+    ],
+    [
+      'update_cache, installing, fresh: no update',
+      { names: ['vim'], update_cache: true, cache_valid_time: 3600 },
+      { cacheTime: 1000, now: 2000 },
+      { updateCache: false, install: ['vim'] },
+    ],
     ['update_cache alone, stale', { update_cache: true, cache_valid_time: 60 }, {}, { updateCache: true, install: [], remove: [] }],
     ['update_cache alone, fresh', { update_cache: true, cache_valid_time: 6000 }, {}, null],
-    ['latest + stale cache: decided after the update', { names: ['less'], state: 'latest', update_cache: true }, { apt: { less: ii('1') } }, { updateCache: true, install: ['less'], deferred: true }],
+    [
+      'latest + stale cache: decided after the update',
+      { names: ['less'], state: 'latest', update_cache: true },
+      { apt: { less: ii('1') } },
+      { updateCache: true, install: ['less'], deferred: true },
+    ],
     ['deb, same version installed', { deb: '/tmp/h.deb' }, { deb: { name: 'hello', version: '1' }, apt: { hello: ii('1') } }, null],
     ['deb, not installed', { deb: '/tmp/h.deb' }, { deb: { name: 'hello', version: '1' } }, { deb: '/tmp/h.deb' }],
     ['autoremove alone with something to remove', { autoremove: true }, { autoremove: ['libx'] }, { autoremove: true }],
@@ -71,10 +130,19 @@ describe('planApt', () => {
     expect(planApt(apt({ deb: '/x.deb', state: 'absent' }), facts())).toEqual({ error: 'deb only supports state=present' });
   });
   it('commands: noninteractive, confold, lock timeout, -- before names', () => {
-    const c = aptCommands(apt({ install_recommends: false }), { updateCache: true, install: ['vim'], remove: [], purge: false, autoremove: false, deferred: false });
+    const c = aptCommands(apt({ install_recommends: false }), {
+      updateCache: true,
+      install: ['vim'],
+      remove: [],
+      purge: false,
+      autoremove: false,
+      deferred: false,
+    });
     expect(c).toContain('DEBIAN_FRONTEND=noninteractive');
     expect(c).toContain('apt-get -q update');
-    expect(c).toContain("apt-get -y -q -o DPkg::Lock::Timeout=60 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold --no-install-recommends install -- vim");
+    expect(c).toContain(
+      'apt-get -y -q -o DPkg::Lock::Timeout=60 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold --no-install-recommends install -- vim',
+    );
     const r = aptCommands(apt({}), { updateCache: false, install: [], remove: ['less'], purge: true, autoremove: true, deferred: false });
     expect(r).toMatch(/--auto-remove purge -- less/);
     const d = aptCommands(apt({}), { updateCache: false, install: [], remove: [], purge: false, autoremove: false, deferred: false, deb: 'h.deb' });
@@ -91,7 +159,12 @@ describe('planDnf', () => {
     ['present, installed', { names: ['bash'] }, { rpmInstalled: ['bash'] }, null],
     ['present, missing', { names: ['bash', 'munge-0.5.13'] }, { rpmInstalled: ['bash'] }, { install: ['munge-0.5.13'] }],
     ['absent', { names: ['bash', 'vim'], state: 'absent' }, { rpmInstalled: ['bash'] }, { remove: ['bash'] }],
-    ['latest: missing installed, outdated upgraded', { names: ['bash', 'vim', 'zsh'], state: 'latest' }, { rpmInstalled: ['bash', 'zsh'], updates: ['bash'] }, { install: ['vim'], upgrade: ['bash'] }],
+    [
+      'latest: missing installed, outdated upgraded',
+      { names: ['bash', 'vim', 'zsh'], state: 'latest' },
+      { rpmInstalled: ['bash', 'zsh'], updates: ['bash'] },
+      { install: ['vim'], upgrade: ['bash'] },
+    ],
     ['update_cache only when installing', { names: ['bash'], update_cache: true }, { rpmInstalled: ['bash'] }, null],
   ])('%s', (_t, a, f, want) => {
     const d = planDnf(dnf(a), facts({ mgr: 'dnf', ...f }), 'dnf');
@@ -115,10 +188,19 @@ describe('planDnf', () => {
     expect(planDnf(dnf({ names: ['@core'] }), facts({ mgr: 'dnf' }), 'dnf')).toEqual({ error: expect.stringMatching(/groups/) });
   });
   it('commands', () => {
-    const c = dnfCommands(dnf({ disable_gpg_check: true, enablerepo: ['epel'] }), { tool: 'dnf', makecache: true, install: ['munge'], upgrade: [], upgradeAll: false, remove: [] });
+    const c = dnfCommands(dnf({ disable_gpg_check: true, enablerepo: ['epel'] }), {
+      tool: 'dnf',
+      makecache: true,
+      install: ['munge'],
+      upgrade: [],
+      upgradeAll: false,
+      remove: [],
+    });
     expect(c).toContain('dnf -y -q --nogpgcheck --enablerepo=epel makecache');
     expect(c).toContain('dnf -y -q --nogpgcheck --enablerepo=epel install -- munge');
-    expect(dnfCommands(dnf({}), { tool: 'yum', makecache: false, install: [], upgrade: [], upgradeAll: false, remove: ['x'] })).toContain('yum -y -q remove -- x');
+    expect(dnfCommands(dnf({}), { tool: 'yum', makecache: false, install: [], upgrade: [], upgradeAll: false, remove: ['x'] })).toContain(
+      'yum -y -q remove -- x',
+    );
   });
 });
 
@@ -130,7 +212,9 @@ describe('package / apt / dnf modules', () => {
     expect(r.result.changed).toBe(false);
   });
   it('package picks apt to remove', async () => {
-    const r = await runFake('ansible.builtin.package', { name: ['less'], state: 'absent' }, (s) => (s.startsWith('if command') ? res(aptOut) : res('Removing less\n')));
+    const r = await runFake('ansible.builtin.package', { name: ['less'], state: 'absent' }, (s) =>
+      s.startsWith('if command') ? res(aptOut) : res('Removing less\n'),
+    );
     expect(r.commands[1]!.script).toMatch(/apt-get .* remove -- less/);
     expect(r.result).toMatchObject({ changed: true });
   });
@@ -147,7 +231,8 @@ describe('package / apt / dnf modules', () => {
     expect(r.result).toMatchObject({ failed: true, msg: expect.stringMatching(/apt-get is not available.*dnf/) });
   });
   it('apt latest with a stale cache: changed only if apt-get did something', async () => {
-    const run = (summary: string) => runFake('apt', { name: 'less', state: 'latest', update_cache: true }, (s) => (s.startsWith('if command') ? res(aptOut) : res(`${summary}\n`)));
+    const run = (summary: string) =>
+      runFake('apt', { name: 'less', state: 'latest', update_cache: true }, (s) => (s.startsWith('if command') ? res(aptOut) : res(`${summary}\n`)));
     expect((await run('0 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.')).result).toMatchObject({ changed: false, cache_updated: true });
     expect((await run('1 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.')).result).toMatchObject({ changed: true, cache_updated: true });
   });

@@ -21,11 +21,33 @@ const Args = Type.Object(
 type Plan = { mgr: 'apt'; plan: AptPlan } | { mgr: 'dnf' | 'yum'; plan: DnfPlan };
 
 function aptArgs(names: string[], state: PkgState): AptArgs {
-  return { names, state, update_cache: false, cache_valid_time: 0, purge: false, autoremove: false, allow_downgrade: false, dpkg_options: 'force-confdef,force-confold', lock_timeout: 60, force: false };
+  return {
+    names,
+    state,
+    update_cache: false,
+    cache_valid_time: 0,
+    purge: false,
+    autoremove: false,
+    allow_downgrade: false,
+    dpkg_options: 'force-confdef,force-confold',
+    lock_timeout: 60,
+    force: false,
+  };
 }
 
 function dnfArgs(names: string[], state: PkgState): DnfArgs {
-  return { names, state, update_cache: false, disable_gpg_check: false, enablerepo: [], disablerepo: [], allowerasing: false, autoremove: false, exclude: [], install_weak_deps: true };
+  return {
+    names,
+    state,
+    update_cache: false,
+    disable_gpg_check: false,
+    enablerepo: [],
+    disablerepo: [],
+    allowerasing: false,
+    autoremove: false,
+    exclude: [],
+    install_weak_deps: true,
+  };
 }
 
 export const packageModule = defineModule({

@@ -3,19 +3,49 @@ import { parseServiceState, serviceActionCommand, serviceEnableCommand, serviceS
 import { planService, type ServiceWanted } from '../../../lib/services/service-plan.js';
 import { res, runFake } from '../../../test/harness/system.js';
 
-const sysv = (over: Partial<ServiceState> = {}): ServiceState => ({ init: 'sysv', name: 'autofs', exists: true, running: true, enabled: true, masked: false, detail: 'update-rc.d', ...over });
-const sd = (over: Partial<ServiceState> = {}): ServiceState => ({ init: 'systemd', name: 'autofs', exists: true, running: true, enabled: true, masked: false, detail: 'enabled', ...over });
+const sysv = (over: Partial<ServiceState> = {}): ServiceState => ({
+  init: 'sysv',
+  name: 'autofs',
+  exists: true,
+  running: true,
+  enabled: true,
+  masked: false,
+  detail: 'update-rc.d',
+  ...over,
+});
+const sd = (over: Partial<ServiceState> = {}): ServiceState => ({
+  init: 'systemd',
+  name: 'autofs',
+  exists: true,
+  running: true,
+  enabled: true,
+  masked: false,
+  detail: 'enabled',
+  ...over,
+});
 
 describe('service state parsing', () => {
   it.each([
-    ['systemd running enabled', 'init=systemd\nLoadState=loaded\nActiveState=active\nisenabled=enabled 0\n', { init: 'systemd', exists: true, running: true, enabled: true, masked: false }],
+    [
+      'systemd running enabled',
+      'init=systemd\nLoadState=loaded\nActiveState=active\nisenabled=enabled 0\n',
+      { init: 'systemd', exists: true, running: true, enabled: true, masked: false },
+    ],
     ['systemd inactive disabled', 'init=systemd\nLoadState=loaded\nActiveState=inactive\nisenabled=disabled 1\n', { running: false, enabled: false }],
     ['systemd static unit: enabled n/a', 'init=systemd\nLoadState=loaded\nActiveState=inactive\nisenabled=static 0\n', { enabled: null }],
     ['systemd masked', 'init=systemd\nLoadState=masked\nActiveState=inactive\nisenabled=masked 1\n', { masked: true, exists: true }],
     ['systemd unknown unit', 'init=systemd\nLoadState=not-found\nActiveState=inactive\nisenabled= 1\n', { exists: false }],
-    ['sysv running, S links', 'init=sysv\nscript=yes\nstatus=0\nrctool=update-rc.d\nenabled=yes\n', { init: 'sysv', exists: true, running: true, enabled: true, detail: 'update-rc.d' }],
+    [
+      'sysv running, S links',
+      'init=sysv\nscript=yes\nstatus=0\nrctool=update-rc.d\nenabled=yes\n',
+      { init: 'sysv', exists: true, running: true, enabled: true, detail: 'update-rc.d' },
+    ],
     ['sysv stopped (LSB 3), K links', 'init=sysv\nscript=yes\nstatus=3\nrctool=update-rc.d\nenabled=no\n', { running: false, enabled: false }],
-    ['sysv no status action: falls back to the process list', 'init=sysv\nscript=yes\nstatus=4\nps=yes\nrctool=chkconfig\nenabled=no\n', { running: true, detail: 'chkconfig' }],
+    [
+      'sysv no status action: falls back to the process list',
+      'init=sysv\nscript=yes\nstatus=4\nps=yes\nrctool=chkconfig\nenabled=no\n',
+      { running: true, detail: 'chkconfig' },
+    ],
     ['sysv no script', 'init=sysv\nscript=no\nrctool=update-rc.d\nenabled=no\n', { exists: false }],
     ['sysv without a boot-link tool', 'init=sysv\nscript=yes\nstatus=0\nrctool=none\n', { enabled: null }],
   ])('%s', (_t, out, want) => {
@@ -33,7 +63,12 @@ describe('planService', () => {
     ['restarted always', { state: 'restarted' }, sysv(), { action: 'restart' }],
     ['reloaded running → reload', { state: 'reloaded' }, sd(), { action: 'reload' }],
     ['reloaded stopped → start', { state: 'reloaded' }, sd({ running: false }), { action: 'start' }],
-    ['enable a disabled sysv service and start it', { state: 'started', enabled: true }, sysv({ running: false, enabled: false }), { enable: true, action: 'start' }],
+    [
+      'enable a disabled sysv service and start it',
+      { state: 'started', enabled: true },
+      sysv({ running: false, enabled: false }),
+      { enable: true, action: 'start' },
+    ],
     ['disable only', { enabled: false }, sd(), { enable: false }],
     ['enabled already', { enabled: true }, sd(), null],
     ['static unit: enabled is not applicable', { enabled: false }, sd({ enabled: null, detail: 'static' }), null],
@@ -81,12 +116,16 @@ describe('service commands per init system', () => {
 describe('service / systemd modules', () => {
   const stopped = 'init=sysv\nscript=yes\nstatus=3\nrctool=update-rc.d\nenabled=no\n';
   it('no-op costs one command', async () => {
-    const r = await runFake('service', { name: 'autofs', state: 'started', enabled: true }, () => res('init=sysv\nscript=yes\nstatus=0\nrctool=update-rc.d\nenabled=yes\n'));
+    const r = await runFake('service', { name: 'autofs', state: 'started', enabled: true }, () =>
+      res('init=sysv\nscript=yes\nstatus=0\nrctool=update-rc.d\nenabled=yes\n'),
+    );
     expect(r.commands).toHaveLength(1);
     expect(r.result).toMatchObject({ changed: false, name: 'autofs', state: 'started', enabled: true });
   });
   it('change: one command more, enable before start', async () => {
-    const r = await runFake('ansible.builtin.service', { name: 'autofs', state: 'started', enabled: 'yes' }, (s) => (s.includes('init=') ? res(stopped) : res()));
+    const r = await runFake('ansible.builtin.service', { name: 'autofs', state: 'started', enabled: 'yes' }, (s) =>
+      s.includes('init=') ? res(stopped) : res(),
+    );
     expect(r.commands).toHaveLength(2);
     const apply = r.commands[1]!.script;
     expect(apply.indexOf('update-rc.d autofs enable')).toBeLessThan(apply.indexOf('/etc/init.d/autofs start'));
@@ -103,7 +142,9 @@ describe('service / systemd modules', () => {
     expect(String(r.result.msg)).toContain('Starting autofs: failed');
   });
   it('systemd module: daemon_reload runs in prepare(), before the state is read, not counted as a change', async () => {
-    const r = await runFake('ansible.builtin.systemd', { name: 'munge', daemon_reload: true, state: 'started' }, () => res('init=systemd\nLoadState=loaded\nActiveState=active\nisenabled=enabled 0\n'));
+    const r = await runFake('ansible.builtin.systemd', { name: 'munge', daemon_reload: true, state: 'started' }, () =>
+      res('init=systemd\nLoadState=loaded\nActiveState=active\nisenabled=enabled 0\n'),
+    );
     expect(r.commands).toHaveLength(2);
     expect(r.commands[0]!.script).toContain('systemctl daemon-reload');
     expect(r.commands[1]!.script).toContain('systemctl show -p LoadState');
@@ -111,7 +152,12 @@ describe('service / systemd modules', () => {
     expect(r.result.changed).toBe(false);
   });
   it('systemd module: daemon_reload is skipped in check mode', async () => {
-    const r = await runFake('systemd', { name: 'munge', daemon_reload: true, state: 'started' }, () => res('init=systemd\nLoadState=loaded\nActiveState=active\nisenabled=enabled 0\n'), { check: true });
+    const r = await runFake(
+      'systemd',
+      { name: 'munge', daemon_reload: true, state: 'started' },
+      () => res('init=systemd\nLoadState=loaded\nActiveState=active\nisenabled=enabled 0\n'),
+      { check: true },
+    );
     expect(r.commands[0]!.script).not.toContain('daemon-reload');
   });
   it.each([

@@ -27,7 +27,6 @@ export interface SysctlPlan {
   reload: boolean;
 }
 
-
 /** Ansible's value normalisation: booleans become 1/0, surrounding blanks go. */
 export function normalizeValue(v: string): string {
   const b = boolWord(v);

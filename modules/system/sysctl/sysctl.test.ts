@@ -8,7 +8,16 @@ import { parseSysctl, sysctlScript } from './sysctl.js';
 import { res, runFake } from '../../../test/harness/system.js';
 import { joinParts } from '../../../lib/shell/parts.js';
 
-const args = (over: Partial<SysctlArgs> = {}): SysctlArgs => ({ name: 'net.ipv4.ip_forward', value: '1', state: 'present', sysctl_file: '/etc/sysctl.conf', reload: true, sysctl_set: false, ignoreerrors: false, ...over });
+const args = (over: Partial<SysctlArgs> = {}): SysctlArgs => ({
+  name: 'net.ipv4.ip_forward',
+  value: '1',
+  state: 'present',
+  sysctl_file: '/etc/sysctl.conf',
+  reload: true,
+  sysctl_set: false,
+  ignoreerrors: false,
+  ...over,
+});
 
 describe('sysctl file edits', () => {
   it.each<[string, string | null, 'present' | 'absent', string, string | null]>([
@@ -41,7 +50,12 @@ describe('planSysctl', () => {
     ['file right, kernel wrong, no reload, no sysctl_set: nothing', { reload: false }, F('0', 'net.ipv4.ip_forward=1\n'), null],
     ['sysctl_set: set the kernel value', { sysctl_set: true, reload: false }, F('0', 'net.ipv4.ip_forward=1\n'), { set: true, reload: false }],
     ['absent: remove the line, reload', { state: 'absent', value: undefined }, F('1', 'net.ipv4.ip_forward=1\n'), { write: '', set: false, reload: true }],
-    ['unknown key with ignoreerrors: file only', { ignoreerrors: true, name: 'net.bridge.x' }, F(null, ''), { write: 'net.bridge.x=1\n', set: false, reload: true }],
+    [
+      'unknown key with ignoreerrors: file only',
+      { ignoreerrors: true, name: 'net.bridge.x' },
+      F(null, ''),
+      { write: 'net.bridge.x=1\n', set: false, reload: true },
+    ],
   ])('%s', (_t, a, f, want) => {
     const d = planSysctl(args(a), f);
     expect('error' in d).toBe(false);
@@ -57,10 +71,20 @@ describe('sysctl module', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sysctl-'));
     const file = join(dir, 's.conf');
     writeFileSync(file, 'net.ipv4.ip_forward = 1\n');
-    const f = parseSysctl(execFileSync('/bin/sh', ['-c', sysctlScript({ name: 'net.ipv4.ip_forward', file })], { encoding: 'utf8', env: { PATH: `${process.env.PATH}:/usr/sbin:/sbin` } }));
+    const f = parseSysctl(
+      execFileSync('/bin/sh', ['-c', sysctlScript({ name: 'net.ipv4.ip_forward', file })], {
+        encoding: 'utf8',
+        env: { PATH: `${process.env.PATH}:/usr/sbin:/sbin` },
+      }),
+    );
     expect(f.running).toMatch(/^[01]$/);
     expect(f.file).toBe('net.ipv4.ip_forward = 1\n');
-    const g = parseSysctl(execFileSync('/bin/sh', ['-c', sysctlScript({ name: 'no.such.key', file: join(dir, 'none') })], { encoding: 'utf8', env: { PATH: `${process.env.PATH}:/usr/sbin:/sbin` } }));
+    const g = parseSysctl(
+      execFileSync('/bin/sh', ['-c', sysctlScript({ name: 'no.such.key', file: join(dir, 'none') })], {
+        encoding: 'utf8',
+        env: { PATH: `${process.env.PATH}:/usr/sbin:/sbin` },
+      }),
+    );
     expect(g).toEqual({ running: null, file: null });
   });
   const read = (running: string, file: string) => joinParts({ running: `${running}\n`, file });
@@ -68,18 +92,27 @@ describe('sysctl module', () => {
     const a = await runFake('sysctl', { name: 'net.ipv4.ip_forward', value: 1 }, () => res(read('1', 'net.ipv4.ip_forward=1\n')));
     expect(a.commands).toHaveLength(1);
     expect(a.result).toMatchObject({ changed: false, value: '1' });
-    const b = await runFake('ansible.posix.sysctl', { name: 'net.ipv4.ip_forward', value: 'yes', sysctl_set: true }, (s) => (s.startsWith('if _v=') ? res(read('0', '# x\n')) : res()));
+    const b = await runFake('ansible.posix.sysctl', { name: 'net.ipv4.ip_forward', value: 'yes', sysctl_set: true }, (s) =>
+      s.startsWith('if _v=') ? res(read('0', '# x\n')) : res(),
+    );
     expect(b.commands).toHaveLength(2);
     const apply = b.commands[1]!.script;
-    expect(apply).toContain("sysctl -w net.ipv4.ip_forward=1");
+    expect(apply).toContain('sysctl -w net.ipv4.ip_forward=1');
     expect(apply).toContain('sysctl -p /etc/sysctl.conf');
     expect(b.result).toMatchObject({ changed: true, diff: [{ before: '# x\n', after: '# x\nnet.ipv4.ip_forward=1\n' }] });
   });
   it('stderr errors fail even with rc 0 (Red Hat bug)', async () => {
-    const r = await runFake('sysctl', { name: 'net.ipv4.ip_forward', value: '1', sysctl_set: true }, (s) => (s.startsWith('if _v=') ? res(read('0', '')) : res('', 0, 'sysctl: setting key "net.ipv4.ip_forward": Read-only file system\n')));
+    const r = await runFake('sysctl', { name: 'net.ipv4.ip_forward', value: '1', sysctl_set: true }, (s) =>
+      s.startsWith('if _v=') ? res(read('0', '')) : res('', 0, 'sysctl: setting key "net.ipv4.ip_forward": Read-only file system\n'),
+    );
     expect(r.result).toMatchObject({ failed: true, msg: expect.stringMatching(/Read-only file system/) });
   });
-  it.each([[{ name: 'x' }, /value is required/], [{ name: '', value: '1' }, /blank/], [{ name: 'a b', value: '1' }, /invalid key/], [{ key: 'a.b', val: '1', bogus: 1 }, /unknown argument 'bogus'/]])('%j rejected', async (a, err) => {
+  it.each([
+    [{ name: 'x' }, /value is required/],
+    [{ name: '', value: '1' }, /blank/],
+    [{ name: 'a b', value: '1' }, /invalid key/],
+    [{ key: 'a.b', val: '1', bogus: 1 }, /unknown argument 'bogus'/],
+  ])('%j rejected', async (a, err) => {
     await expect(runFake('sysctl', a, () => res())).rejects.toThrow(err);
   });
 });

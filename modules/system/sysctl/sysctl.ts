@@ -10,7 +10,10 @@ const Args = Type.Object(
   {
     name: OneLine({ description: 'the key, e.g. net.ipv4.ip_forward' }),
     value: Type.Optional(OneLine({ description: 'the value (yes/true become 1, no/false 0)' })),
-    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'present: the key=value line in sysctl_file (and the running value, see reload); absent: its lines removed (the running value stays)' }),
+    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], {
+      default: 'present',
+      description: 'present: the key=value line in sysctl_file (and the running value, see reload); absent: its lines removed (the running value stays)',
+    }),
     sysctl_file: Type.String({ default: '/etc/sysctl.conf', description: 'the file that makes it persistent' }),
     reload: Type.Boolean({ default: true, description: 'run `sysctl -p FILE` after a change' }),
     sysctl_set: Type.Boolean({ default: false, description: 'set the running value with `sysctl -w` when it differs' }),
@@ -67,7 +70,8 @@ export const sysctl = defineModule({
   validate(a) {
     if (a.name.trim() === '') throw new ArgsError('sysctl: name cannot be blank', '/name');
     if (/[\s=]/.test(a.name.trim())) throw new ArgsError(`sysctl: invalid key '${a.name}'`, '/name');
-    if (a.state === 'present' && (a.value === undefined || a.value.trim() === '')) throw new ArgsError('sysctl: value is required with state=present', '/value');
+    if (a.state === 'present' && (a.value === undefined || a.value.trim() === ''))
+      throw new ArgsError('sysctl: value is required with state=present', '/value');
   },
   async check(ctx, a) {
     const args = { ...a, name: a.name.trim() } as SysctlArgs;
@@ -76,7 +80,11 @@ export const sysctl = defineModule({
     if ('error' in d) throw new ModuleError(d.error);
     const result = { name: args.name, ...(a.value !== undefined ? { value: normalizeValue(a.value) } : {}), state: a.state, sysctl_file: a.sysctl_file };
     if (!d.plan) return ok(result);
-    const what = [d.plan.write !== undefined ? `write ${a.sysctl_file}` : '', d.plan.set ? `set ${args.name}` : '', d.plan.reload ? `reload ${a.sysctl_file}` : ''].filter(Boolean);
+    const what = [
+      d.plan.write !== undefined ? `write ${a.sysctl_file}` : '',
+      d.plan.set ? `set ${args.name}` : '',
+      d.plan.reload ? `reload ${a.sysctl_file}` : '',
+    ].filter(Boolean);
     const diff = d.plan.write !== undefined ? [{ before: f.file ?? '', after: d.plan.write, beforeHeader: a.sysctl_file, afterHeader: a.sysctl_file }] : [];
     return change(what.join(', '), d.plan, { diff, result });
   },

@@ -15,7 +15,10 @@ const Args = Type.Object(
     masked: Type.Optional(Type.Boolean({ description: 'systemctl mask/unmask (fails on a host where init scripts run the service)' })),
     daemon_reload: Type.Boolean({ default: false, description: 'run `systemctl daemon-reload` first (not reported as a change, like Ansible)' }),
     daemon_reexec: Type.Boolean({ default: false, description: 'run `systemctl daemon-reexec` first' }),
-    scope: Type.Union([Type.Literal('system'), Type.Literal('user'), Type.Literal('global')], { default: 'system', description: 'only system is supported (user and global are refused)' }),
+    scope: Type.Union([Type.Literal('system'), Type.Literal('user'), Type.Literal('global')], {
+      default: 'system',
+      description: 'only system is supported (user and global are refused)',
+    }),
     no_block: Type.Boolean({ default: false, description: 'accepted; actions wait for the job as usual' }),
     force: Type.Optional(Type.Boolean({ description: 'accepted for compatibility; ignored (Ansible passes --force to enable/mask)' })),
   },
@@ -46,7 +49,8 @@ export const systemd = defineModule({
     if (a.scope !== 'system') throw new ArgsError(`systemd: scope=${a.scope} is not supported (only system)`, '/scope');
     const any = a.state !== undefined || a.enabled !== undefined || a.masked !== undefined;
     if (any && a.name === undefined) throw new ArgsError('systemd: name is required with state, enabled or masked', '/name');
-    if (!any && !a.daemon_reload && !a.daemon_reexec) throw new ArgsError('systemd: one of the following is required: state, enabled, masked, daemon_reload, daemon_reexec');
+    if (!any && !a.daemon_reload && !a.daemon_reexec)
+      throw new ArgsError('systemd: one of the following is required: state, enabled, masked, daemon_reload, daemon_reexec');
   },
   // daemon_reload/daemon_reexec come before the unit's state is read and are never reported as a change
   // (as in Ansible); not in check mode

@@ -104,7 +104,14 @@ export function planUser(a: UserArgs, st: AccountState): UserDecision {
 }
 
 function viewOf(cur: PasswdEntry, st: AccountState): View {
-  return { uid: cur.uid, group: st.groupNames[0] ?? String(cur.gid), groups: st.groupNames.slice(1).sort(), comment: cur.comment, home: cur.home, shell: cur.shell };
+  return {
+    uid: cur.uid,
+    group: st.groupNames[0] ?? String(cur.gid),
+    groups: st.groupNames.slice(1).sort(),
+    comment: cur.comment,
+    home: cur.home,
+    shell: cur.shell,
+  };
 }
 
 function planCreate(a: UserArgs, st: AccountState, wanted: string[] | undefined, nameOf: (g: string) => string): Omit<UserDecision, 'missingGroups'> {
@@ -144,7 +151,13 @@ function planCreate(a: UserArgs, st: AccountState, wanted: string[] | undefined,
   return { plan, diff: { before: '', after: show(after), beforeHeader: `user ${a.name}`, afterHeader: `user ${a.name}` } };
 }
 
-function planModify(a: UserArgs, st: AccountState, cur: PasswdEntry, wanted: string[] | undefined, nameOf: (g: string) => string): Omit<UserDecision, 'missingGroups'> {
+function planModify(
+  a: UserArgs,
+  st: AccountState,
+  cur: PasswdEntry,
+  wanted: string[] | undefined,
+  nameOf: (g: string) => string,
+): Omit<UserDecision, 'missingGroups'> {
   const argv = ['usermod'];
   const changes: string[] = [];
   const before = viewOf(cur, st);

@@ -5,10 +5,27 @@ import { planUser, type UserArgs } from './user-plan.js';
 import { planGroup } from '../group/group.js';
 import { res, runFake } from '../../../test/harness/system.js';
 
-const base: UserArgs = { name: 'munge', state: 'present', non_unique: false, append: false, create_home: true, move_home: false, system: false, update_password: 'always', remove: false, force: false };
+const base: UserArgs = {
+  name: 'munge',
+  state: 'present',
+  non_unique: false,
+  append: false,
+  create_home: true,
+  move_home: false,
+  system: false,
+  update_password: 'always',
+  remove: false,
+  force: false,
+};
 const grp = (name: string, gid: number) => ({ name, gid, members: [] });
 const munge = { name: 'munge', uid: 11101, gid: 11101, comment: 'MUNGE', home: '/var/lib/munge', shell: '/usr/sbin/nologin' };
-const existing = (over: Partial<AccountState> = {}): AccountState => ({ user: munge, groupNames: ['munge', 'adm'], hash: '!', groups: { munge: grp('munge', 11101) }, ...over });
+const existing = (over: Partial<AccountState> = {}): AccountState => ({
+  user: munge,
+  groupNames: ['munge', 'adm'],
+  hash: '!',
+  groups: { munge: grp('munge', 11101) },
+  ...over,
+});
 
 describe('account facts: the real script on this machine (read-only)', () => {
   it('reads root and resolves groups by name and gid, misses unknown ones', () => {
@@ -39,20 +56,56 @@ describe('account facts: the real script on this machine (read-only)', () => {
 
 describe('planUser', () => {
   it.each<[string, Partial<UserArgs>, AccountState, string[][] | null, Partial<{ setPassword: boolean; lock: string }>?]>([
-    ['create with fixed uid/gid group', { uid: 11101, group: 'munge', shell: '/usr/sbin/nologin', home: '/var/lib/munge', system: true }, { user: null, groupNames: [], groups: { munge: grp('munge', 11101) } },
-      [['mkdir', '-p', '--', '/var/lib'], ['useradd', '-u', '11101', '-g', 'munge', '-d', '/var/lib/munge', '-s', '/usr/sbin/nologin', '-m', '-r', 'munge']]],
-    ['create: same-named group becomes primary (not -N)', { uid: 20001, create_home: false }, { user: null, groupNames: [], groups: { munge: grp('munge', 20001) } },
-      [['useradd', '-u', '20001', '-g', 'munge', '-M', 'munge']]],
+    [
+      'create with fixed uid/gid group',
+      { uid: 11101, group: 'munge', shell: '/usr/sbin/nologin', home: '/var/lib/munge', system: true },
+      { user: null, groupNames: [], groups: { munge: grp('munge', 11101) } },
+      [
+        ['mkdir', '-p', '--', '/var/lib'],
+        ['useradd', '-u', '11101', '-g', 'munge', '-d', '/var/lib/munge', '-s', '/usr/sbin/nologin', '-m', '-r', 'munge'],
+      ],
+    ],
+    [
+      'create: same-named group becomes primary (not -N)',
+      { uid: 20001, create_home: false },
+      { user: null, groupNames: [], groups: { munge: grp('munge', 20001) } },
+      [['useradd', '-u', '20001', '-g', 'munge', '-M', 'munge']],
+    ],
     ['create: no group of that name → useradd decides', {}, { user: null, groupNames: [], groups: { munge: null } }, [['useradd', '-m', 'munge']]],
-    ['create with groups (primary left out of -G), comment, non_unique', { uid: 5, non_unique: true, group: 'munge', groups: 'adm, munge,users', comment: 'M U' }, { user: null, groupNames: [], groups: { munge: grp('munge', 1), adm: grp('adm', 4), users: grp('users', 100) } },
-      [['useradd', '-u', '5', '-o', '-g', 'munge', '-G', 'adm,users', '-c', 'M U', '-m', 'munge']]],
-    ['create with password: hash via chpasswd, then lock', { password: '$6$salt$hash', password_lock: true }, { user: null, groupNames: [], groups: { munge: null } }, [['useradd', '-m', 'munge']], { setPassword: true, lock: 'lock' }],
-    ['exists and matches: nothing', { uid: 11101, group: 'munge', shell: '/usr/sbin/nologin', home: '/var/lib/munge', comment: 'MUNGE', groups: ['adm'] }, existing(), null],
+    [
+      'create with groups (primary left out of -G), comment, non_unique',
+      { uid: 5, non_unique: true, group: 'munge', groups: 'adm, munge,users', comment: 'M U' },
+      { user: null, groupNames: [], groups: { munge: grp('munge', 1), adm: grp('adm', 4), users: grp('users', 100) } },
+      [['useradd', '-u', '5', '-o', '-g', 'munge', '-G', 'adm,users', '-c', 'M U', '-m', 'munge']],
+    ],
+    [
+      'create with password: hash via chpasswd, then lock',
+      { password: '$6$salt$hash', password_lock: true },
+      { user: null, groupNames: [], groups: { munge: null } },
+      [['useradd', '-m', 'munge']],
+      { setPassword: true, lock: 'lock' },
+    ],
+    [
+      'exists and matches: nothing',
+      { uid: 11101, group: 'munge', shell: '/usr/sbin/nologin', home: '/var/lib/munge', comment: 'MUNGE', groups: ['adm'] },
+      existing(),
+      null,
+    ],
     ['uid and shell differ', { uid: 11102, shell: '/bin/bash' }, existing(), [['usermod', '-u', '11102', '-s', '/bin/bash', 'munge']]],
     ['primary group differs (by gid)', { group: 'other' }, existing({ groups: { other: grp('other', 500) } }), [['usermod', '-g', 'other', 'munge']]],
     ['primary group given by gid that matches', { group: '11101' }, existing({ groups: { '11101': grp('munge', 11101) } }), null],
-    ['groups exact: drop adm, add users', { groups: ['users'] }, existing({ groups: { users: grp('users', 100), munge: grp('munge', 11101) } }), [['usermod', '-G', 'users', 'munge']]],
-    ['groups append: only missing ones, no removal', { groups: ['users', 'adm'], append: true }, existing({ groups: { users: grp('users', 100), adm: grp('adm', 4) } }), [['usermod', '-a', '-G', 'users', 'munge']]],
+    [
+      'groups exact: drop adm, add users',
+      { groups: ['users'] },
+      existing({ groups: { users: grp('users', 100), munge: grp('munge', 11101) } }),
+      [['usermod', '-G', 'users', 'munge']],
+    ],
+    [
+      'groups append: only missing ones, no removal',
+      { groups: ['users', 'adm'], append: true },
+      existing({ groups: { users: grp('users', 100), adm: grp('adm', 4) } }),
+      [['usermod', '-a', '-G', 'users', 'munge']],
+    ],
     ['groups append: all present → nothing', { groups: ['adm'], append: true }, existing({ groups: { adm: grp('adm', 4) } }), null],
     ["groups '' removes all", { groups: '' }, existing(), [['usermod', '-G', '', 'munge']]],
     ['home moves with move_home', { home: '/home/munge', move_home: true }, existing(), [['usermod', '-d', '/home/munge', '-m', 'munge']]],
@@ -71,7 +124,10 @@ describe('planUser', () => {
     expect(d.plan?.lock).toBe(extra?.lock);
   });
   it('reports missing groups', () => {
-    expect(planUser({ ...base, group: 'nope', groups: ['adm', 'gone'] }, { user: null, groupNames: [], groups: { nope: null, adm: grp('adm', 4), gone: null } }).missingGroups).toEqual(['nope', 'gone']);
+    expect(
+      planUser({ ...base, group: 'nope', groups: ['adm', 'gone'] }, { user: null, groupNames: [], groups: { nope: null, adm: grp('adm', 4), gone: null } })
+        .missingGroups,
+    ).toEqual(['nope', 'gone']);
   });
   it('the diff never shows the hash', () => {
     const d = planUser({ ...base, password: '$6$new$secret' }, existing({ hash: '$6$old$oldsecret' }));
@@ -83,10 +139,12 @@ describe('planUser', () => {
 describe('user module', () => {
   const noUser = 'nouser\ngroup=munge=munge:x:11101:\n';
   it('create: one read, one write; the hash goes on stdin, never in the script', async () => {
-    const r = await runFake('user', { name: 'munge', uid: 11101, group: 'munge', password: '$6$salt$SECRETHASH' }, (s) => (s.startsWith('if _p=') ? res(noUser) : res('munge:x:11101:11101::/home/munge:/bin/sh\n')));
+    const r = await runFake('user', { name: 'munge', uid: 11101, group: 'munge', password: '$6$salt$SECRETHASH' }, (s) =>
+      s.startsWith('if _p=') ? res(noUser) : res('munge:x:11101:11101::/home/munge:/bin/sh\n'),
+    );
     expect(r.commands).toHaveLength(2);
     const apply = r.commands[1]!;
-    expect(apply.script).toBe("useradd -u 11101 -g munge -m munge && chpasswd -e && getent passwd munge");
+    expect(apply.script).toBe('useradd -u 11101 -g munge -m munge && chpasswd -e && getent passwd munge');
     expect(apply.opts.stdin).toBe('munge:$6$salt$SECRETHASH\n');
     expect(JSON.stringify(r.result)).not.toContain('SECRETHASH');
     expect(r.result).toMatchObject({ changed: true, uid: 11101, group: 11101, password: 'NOT_LOGGING_PASSWORD' });
@@ -106,7 +164,11 @@ describe('user module', () => {
     expect(b.warnings.join()).toMatch(/ghost does not exist/);
     expect(b.commands).toHaveLength(1);
   });
-  it.each([[{ name: 'bad name' }, /invalid user name/], [{ name: 'x', uid: -1 }, /uid/], [{ name: 'x', state: 'gone' }, /argument 'state'/]])('%j rejected', async (args, err) => {
+  it.each([
+    [{ name: 'bad name' }, /invalid user name/],
+    [{ name: 'x', uid: -1 }, /uid/],
+    [{ name: 'x', state: 'gone' }, /argument 'state'/],
+  ])('%j rejected', async (args, err) => {
     await expect(runFake('user', args, () => res())).rejects.toThrow(err);
   });
 });
@@ -129,7 +191,9 @@ describe('group', () => {
     const ok = await runFake('group', { name: 'slurm', gid: 11100 }, () => res('group=slurm=slurm:x:11100:\n'));
     expect(ok.result).toMatchObject({ changed: false, gid: 11100 });
     expect(ok.commands).toHaveLength(1);
-    const ch = await runFake('ansible.builtin.group', { name: 'slurm', gid: 11100 }, (s) => (s.startsWith('if _e=') ? res('group=slurm=slurm:x:999:\n') : res()));
+    const ch = await runFake('ansible.builtin.group', { name: 'slurm', gid: 11100 }, (s) =>
+      s.startsWith('if _e=') ? res('group=slurm=slurm:x:999:\n') : res(),
+    );
     expect(ch.result).toMatchObject({ changed: true, diff: [{ before: 'name: slurm\ngid: 999\n', after: 'name: slurm\ngid: 11100\n' }] });
     expect(ch.commands[1]!.script).toBe('groupmod -g 11100 slurm');
   });

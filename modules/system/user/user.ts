@@ -8,7 +8,10 @@ import { groupsToResolve, planUser, type UserArgs } from './user-plan.js';
 const Args = Type.Object(
   {
     name: OneLine({ description: 'the login name' }),
-    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'present: useradd, or usermod for what differs; absent: userdel (see remove, force)' }),
+    state: Type.Union([Type.Literal('present'), Type.Literal('absent')], {
+      default: 'present',
+      description: 'present: useradd, or usermod for what differs; absent: userdel (see remove, force)',
+    }),
     uid: Type.Optional(Type.Integer({ minimum: 0, description: 'the user id (kept the same on every host)' })),
     non_unique: Type.Boolean({ default: false, description: 'allow a uid that another user already has' }),
     group: Type.Optional(OneLine({ description: 'primary group (name or gid); must exist' })),
@@ -21,7 +24,10 @@ const Args = Type.Object(
     system: Type.Boolean({ default: false, description: 'create a system account (uid from the system range)' }),
     comment: Type.Optional(OneLine({ description: 'the GECOS field' })),
     password: Type.Optional(OneLine({ description: 'the crypt(3) hash (not the clear text); secret' })),
-    update_password: Type.Union([Type.Literal('always'), Type.Literal('on_create')], { default: 'always', description: 'always: set password when the hash differs; on_create: only when the account is created' }),
+    update_password: Type.Union([Type.Literal('always'), Type.Literal('on_create')], {
+      default: 'always',
+      description: 'always: set password when the hash differs; on_create: only when the account is created',
+    }),
     password_lock: Type.Optional(Type.Boolean({ description: 'lock (true) or unlock (false) the password' })),
     remove: Type.Boolean({ default: false, description: 'with state=absent: also remove the home directory and mail spool' }),
     force: Type.Boolean({ default: false, description: 'with state=absent: remove even if logged in' }),
@@ -90,7 +96,8 @@ export const user = defineModule({
   },
   async check(ctx, a) {
     const args = a as UserArgs;
-    if (a.password !== undefined && !HASH.test(a.password)) ctx.warn(`user ${a.name}: the password does not look like a crypt hash; it is stored as given (use password_hash())`);
+    if (a.password !== undefined && !HASH.test(a.password))
+      ctx.warn(`user ${a.name}: the password does not look like a crypt hash; it is stored as given (use password_hash())`);
     const st = await ctx.fact(accountFact, { user: a.name, groups: groupsToResolve(args) });
     const d = planUser(args, st);
     if (d.missingGroups.length) {

@@ -26,7 +26,17 @@ export const WAIT_TIMEOUT = 124;
 const LOCAL = new Set(['127.0.0.1', 'localhost', '::1', '0.0.0.0', '::', '']);
 
 const TCP_STATES: Record<string, string> = {
-  ESTABLISHED: '01', SYN_SENT: '02', SYN_RECV: '03', FIN_WAIT1: '04', FIN_WAIT2: '05', TIME_WAIT: '06', CLOSE: '07', CLOSE_WAIT: '08', LAST_ACK: '09', LISTEN: '0A', CLOSING: '0B',
+  ESTABLISHED: '01',
+  SYN_SENT: '02',
+  SYN_RECV: '03',
+  FIN_WAIT1: '04',
+  FIN_WAIT2: '05',
+  TIME_WAIT: '06',
+  CLOSE: '07',
+  CLOSE_WAIT: '08',
+  LAST_ACK: '09',
+  LISTEN: '0A',
+  CLOSING: '0B',
 };
 
 export function isLocalHost(h: string): boolean {

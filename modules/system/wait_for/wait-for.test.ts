@@ -7,7 +7,15 @@ import { join } from 'node:path';
 import { WAIT_TIMEOUT, hexPort, isLocalHost, timeoutMessage, waitScript, type WaitArgs } from './wait-for-script.js';
 import { res, runFake } from '../../../test/harness/system.js';
 
-const base: WaitArgs = { host: '127.0.0.1', state: 'started', timeout: 3, delay: 0, sleep: 0.1, connect_timeout: 1, active_connection_states: ['ESTABLISHED', 'FIN_WAIT1', 'FIN_WAIT2', 'SYN_RECV', 'SYN_SENT', 'TIME_WAIT'] };
+const base: WaitArgs = {
+  host: '127.0.0.1',
+  state: 'started',
+  timeout: 3,
+  delay: 0,
+  sleep: 0.1,
+  connect_timeout: 1,
+  active_connection_states: ['ESTABLISHED', 'FIN_WAIT1', 'FIN_WAIT2', 'SYN_RECV', 'SYN_SENT', 'TIME_WAIT'],
+};
 
 /** run the wait script with a real /bin/sh (async, so servers in this process keep answering) */
 function runSh(script: string): Promise<{ rc: number; ms: number }> {

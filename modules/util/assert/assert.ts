@@ -3,9 +3,17 @@ import { Type, defineModule, ok } from '../../../src/contract/index.js';
 
 const Args = Type.Object(
   {
-    that: Type.Union([Type.String(), Type.Boolean(), Type.Array(Type.Union([Type.String(), Type.Boolean()]))], { description: 'condition(s), like when:; all must hold' }),
-    fail_msg: Type.Optional(Type.Union([Type.String(), Type.Array(Type.Unknown())], { description: "the result's msg when a condition does not hold (default 'Assertion failed'); a string or a list" })),
-    success_msg: Type.Optional(Type.Union([Type.String(), Type.Array(Type.Unknown())], { description: "the result's msg when every condition holds (default 'All assertions passed')" })),
+    that: Type.Union([Type.String(), Type.Boolean(), Type.Array(Type.Union([Type.String(), Type.Boolean()]))], {
+      description: 'condition(s), like when:; all must hold',
+    }),
+    fail_msg: Type.Optional(
+      Type.Union([Type.String(), Type.Array(Type.Unknown())], {
+        description: "the result's msg when a condition does not hold (default 'Assertion failed'); a string or a list",
+      }),
+    ),
+    success_msg: Type.Optional(
+      Type.Union([Type.String(), Type.Array(Type.Unknown())], { description: "the result's msg when every condition holds (default 'All assertions passed')" }),
+    ),
     quiet: Type.Boolean({ default: false, description: 'accepted for compatibility: Ansible only trims its verbose output, the result is the same' }),
   },
   { additionalProperties: false },

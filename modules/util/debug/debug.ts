@@ -31,8 +31,9 @@ export const debug = defineModule({
   async check(ctx, a) {
     const level = Number(ctx.vars.ansible_verbosity ?? 0) || 0;
     if (a.verbosity > level) return ok({ skipped: true, skipped_reason: 'Verbosity threshold not met.' });
-    if (a.var === undefined) // msg may be any value (a list or dict is shown as such, like Ansible)
-    return ok({ msg: (a.msg ?? 'Hello world!') as string, _ansible_verbose_always: true });
+    if (a.var === undefined)
+      // msg may be any value (a list or dict is shown as such, like Ansible)
+      return ok({ msg: (a.msg ?? 'Hello world!') as string, _ansible_verbose_always: true });
     let value: unknown;
     try {
       value = ctx.evaluate(a.var);

@@ -21,7 +21,8 @@ const Args = Type.Object(
     ignore_unknown_extensions: Type.Boolean({ default: false, description: 'dir: skip files with other extensions instead of failing' }),
     hash_behaviour: Type.Optional(
       Type.Union([Type.Literal('replace'), Type.Literal('merge')], {
-        description: 'merge: a mapping loaded over an existing mapping variable (or over one of an earlier file) is merged into it recursively; replace (default): it replaces it',
+        description:
+          'merge: a mapping loaded over an existing mapping variable (or over one of an earlier file) is merged into it recursively; replace (default): it replaces it',
       }),
     ),
   },

@@ -44,7 +44,8 @@ export const setFact = defineModule({
     if (keys.length === 0) throw new ArgsError('set_fact: no variables given (use key: value arguments)');
     for (const k of keys) {
       // a templated name is checked once rendered (at run time)
-      if (!NAME.test(k) && !k.includes('{{')) throw new ArgsError(`set_fact: the variable name '${k}' is not valid: use letters, digits and _, not starting with a digit`, `/${k}`);
+      if (!NAME.test(k) && !k.includes('{{'))
+        throw new ArgsError(`set_fact: the variable name '${k}' is not valid: use letters, digits and _, not starting with a digit`, `/${k}`);
     }
   },
   async check(_ctx, a) {

@@ -20,7 +20,11 @@ describe('setup', () => {
     expect(Object.keys(facts).every((k) => k.startsWith('ansible_'))).toBe(true);
     const some = await runModule(h, 'setup', { filter: ['ansible_distribution*', 'ansible_os_family'] });
     const keys = Object.keys(some.result.ansible_facts as object).sort();
-    expect(keys).toEqual(Object.keys(facts).filter((k) => k.startsWith('ansible_distribution') || k === 'ansible_os_family').sort());
+    expect(keys).toEqual(
+      Object.keys(facts)
+        .filter((k) => k.startsWith('ansible_distribution') || k === 'ansible_os_family')
+        .sort(),
+    );
     expect(keys).toContain('ansible_distribution_major_version');
   });
 

@@ -13,7 +13,8 @@ const Args = Type.Object(
     }),
     gather_subset: Type.Union([Type.String(), Type.Array(Type.String())], {
       default: ['all'],
-      description: 'accepted as in Ansible; tsplay always gathers its one set of facts (names, OS, kernel, service and package manager, addresses, DNS, memory, CPUs)',
+      description:
+        'accepted as in Ansible; tsplay always gathers its one set of facts (names, OS, kernel, service and package manager, addresses, DNS, memory, CPUs)',
     }),
     gather_timeout: Type.Integer({ default: 10, minimum: 1, description: 'accepted as in Ansible (the command is bounded by the task timeout instead)' }),
   },
@@ -31,7 +32,10 @@ function globRe(glob: string): RegExp {
       const end = glob.indexOf(']', i + 1);
       if (end < 0) re += '\\[';
       else {
-        re += `[${glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        re += `[${glob
+          .slice(i + 1, end)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\')}]`;
         i = end;
       }
     } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');

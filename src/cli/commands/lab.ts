@@ -1,13 +1,9 @@
 /** `tsplay lab ...`: disposable Debian 12 test hosts (see src/lab/). */
 import { readFileSync } from 'node:fs';
 import { isTsplayError, TsplayError } from '../../errors.js';
-import {
-  detectFeatures, FEATURE_NAMES, featuresLine, featuresTable, hasFeature, type FeatureName, type KernelFeatures,
-} from '../../lab/features.js';
+import { detectFeatures, FEATURE_NAMES, featuresLine, featuresTable, hasFeature, type FeatureName, type KernelFeatures } from '../../lab/features.js';
 import { ensureImage, ensureRootfs, pruneImages, readImageMeta } from '../../lab/image.js';
-import {
-  getLab, labDown, labDownAll, labExec, labHostStatus, labRestart, labUp, listLabs,
-} from '../../lab/manager.js';
+import { getLab, labDown, labDownAll, labExec, labHostStatus, labRestart, labUp, listLabs } from '../../lab/manager.js';
 import { hostList, type SudoChoice } from '../../lab/names.js';
 
 const USAGE = `usage: tsplay lab COMMAND [options]
@@ -39,7 +35,16 @@ interface Parsed {
 
 /** Options may come before the positionals; for exec everything after HOST belongs to the command. */
 function parse(cmd: string, args: string[]): Parsed {
-  const p: Parsed = { name: process.env.TSPLAY_LAB_NAME || 'default', nameGiven: !!process.env.TSPLAY_LAB_NAME, all: false, rebuild: false, path: false, json: false, help: false, rest: [] };
+  const p: Parsed = {
+    name: process.env.TSPLAY_LAB_NAME || 'default',
+    nameGiven: !!process.env.TSPLAY_LAB_NAME,
+    all: false,
+    rebuild: false,
+    path: false,
+    json: false,
+    help: false,
+    rest: [],
+  };
   const value = (opt: string, i: number): string => {
     const v = args[i];
     if (v === undefined) throw new TsplayError('options', `${opt} needs a value`);

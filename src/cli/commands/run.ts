@@ -40,9 +40,24 @@ async function askLine(prompt: string): Promise<string> {
 export const DEFAULT_FORKS = 50;
 
 export const CONN_KEYS = [
-  'ansible_host', 'ansible_port', 'ansible_user', 'ansible_password', 'ansible_ssh_private_key_file', 'ansible_become_password',
-  'ansible_connection', 'ansible_ssh_common_args', 'ansible_ssh_extra_args', 'ansible_ssh_timeout', 'ansible_host_key_checking',
-  'ansible_ssh_host', 'ansible_ssh_port', 'ansible_ssh_user', 'ansible_ssh_pass', 'ansible_become_pass', 'ansible_sudo_pass', 'ansible_become_method',
+  'ansible_host',
+  'ansible_port',
+  'ansible_user',
+  'ansible_password',
+  'ansible_ssh_private_key_file',
+  'ansible_become_password',
+  'ansible_connection',
+  'ansible_ssh_common_args',
+  'ansible_ssh_extra_args',
+  'ansible_ssh_timeout',
+  'ansible_host_key_checking',
+  'ansible_ssh_host',
+  'ansible_ssh_port',
+  'ansible_ssh_user',
+  'ansible_ssh_pass',
+  'ansible_become_pass',
+  'ansible_sudo_pass',
+  'ansible_become_method',
 ];
 
 export const RUN_USAGE = `usage: tsplay run PLAYBOOK... -i INVENTORY [options]
@@ -135,7 +150,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stderr.write(`tsplay run: --host-key-checking must be strict, accept-new or no\n`);
     return 5;
   }
-  const splitList = (xs: string[] | undefined) => (xs ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+  const splitList = (xs: string[] | undefined) =>
+    (xs ?? [])
+      .flatMap((x) => x.split(','))
+      .map((x) => x.trim())
+      .filter(Boolean);
 
   const pool = new ConnectionPool();
   const localPool = new ConnectionPool();
@@ -164,7 +183,10 @@ export async function runCommand(argv: string[]): Promise<number> {
             let hosts: string[];
             try {
               const pat = play.hosts;
-              hosts = typeof pat === 'string' && /\{\{|\{%/.test(pat) ? inv.hostNames() : inv.select(Array.isArray(pat) ? pat.map(String) : String(pat), { limit: o.limit }).hosts;
+              hosts =
+                typeof pat === 'string' && /\{\{|\{%/.test(pat)
+                  ? inv.hostNames()
+                  : inv.select(Array.isArray(pat) ? pat.map(String) : String(pat), { limit: o.limit }).hosts;
             } catch {
               hosts = inv.hostNames();
             }
@@ -189,14 +211,25 @@ export async function runCommand(argv: string[]): Promise<number> {
       return 0;
     }
     const invSources = o.inventory?.length ? o.inventory : process.env.ANSIBLE_INVENTORY ? [process.env.ANSIBLE_INVENTORY] : ['/etc/ansible/hosts'];
-    const inventory = await loadInventory(invSources.filter((s) => s === '/etc/ansible/hosts' ? existsSync(s) : true), { playbookDir, decryptFile: vault.decryptFile });
+    const inventory = await loadInventory(
+      invSources.filter((s) => (s === '/etc/ansible/hosts' ? existsSync(s) : true)),
+      { playbookDir, decryptFile: vault.decryptFile },
+    );
     const limit = o.limit?.length ? o.limit : undefined;
 
     if (o['list-hosts'] || o['list-tasks'] || o['list-tags']) {
       listPlaybooks(
         books.map((pb, i) => ({ name: parsed.positionals[i]!, pb })),
         inventory,
-        { hosts: !!o['list-hosts'], tasks: !!o['list-tasks'], tags: !!o['list-tags'], onlyTags: splitList(o.tags), skipTags: splitList(o['skip-tags']), limit, extraVars },
+        {
+          hosts: !!o['list-hosts'],
+          tasks: !!o['list-tasks'],
+          tags: !!o['list-tags'],
+          onlyTags: splitList(o.tags),
+          skipTags: splitList(o['skip-tags']),
+          limit,
+          extraVars,
+        },
         (l) => process.stdout.write(l + '\n'),
       );
       return 0;
@@ -254,7 +287,8 @@ export async function runCommand(argv: string[]): Promise<number> {
         const cv: Vars = {};
         for (const k of CONN_KEYS) if (vars[k] !== undefined) cv[k] = vars[k];
         const rendered = renderValue(cv, vars) as Vars;
-        for (const k of ['ansible_password', 'ansible_become_password', 'ansible_ssh_pass', 'ansible_become_pass', 'ansible_sudo_pass']) registerSecret(rendered[k]);
+        for (const k of ['ansible_password', 'ansible_become_password', 'ansible_ssh_pass', 'ansible_become_pass', 'ansible_sudo_pass'])
+          registerSecret(rendered[k]);
         const target = targetFromVars(host, rendered, cli);
         // a host reached both ways in one run (connection: local on one play) keeps one connection of each kind
         return (target.connection === 'local' ? localPool : pool).get(target);

@@ -23,7 +23,11 @@ function write(file: string, text: string): void {
 export async function schemaCommand(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { output: { type: 'string', short: 'o' }, dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { output: { type: 'string', short: 'o' }, dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
   } catch (e) {
     return usage((e as Error).message);
   }

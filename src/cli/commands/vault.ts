@@ -5,8 +5,18 @@
 import { parseArgs } from 'node:util';
 import { TsplayError } from '../../errors.js';
 import {
-  createFile, decryptFile, editFile, encryptFile, encryptStrings, loadVaultSecrets, rekeyFile, viewFile,
-  Vault, type PlainInput, type SecretSources, type VaultSecret,
+  createFile,
+  decryptFile,
+  editFile,
+  encryptFile,
+  encryptStrings,
+  loadVaultSecrets,
+  rekeyFile,
+  viewFile,
+  Vault,
+  type PlainInput,
+  type SecretSources,
+  type VaultSecret,
 } from '../../vault/index.js';
 import { askLine, readStdinText } from '../../vault/ask-line.js';
 import { writeOutput, writeStdout } from '../../vault/files.js';
@@ -142,7 +152,10 @@ async function encryptSecret(o: Opts): Promise<{ vault: Vault; secret: VaultSecr
   const secrets = await loadVaultSecrets(sources(o, true));
   const id = o['encrypt-vault-id'];
   if (secrets.length > 1 && !id) {
-    throw new TsplayError('options', `The vault-ids ${secrets.map((s) => s.id).join(',')} are available to encrypt. Specify the vault-id to encrypt with --encrypt-vault-id`);
+    throw new TsplayError(
+      'options',
+      `The vault-ids ${secrets.map((s) => s.id).join(',')} are available to encrypt. Specify the vault-id to encrypt with --encrypt-vault-id`,
+    );
   }
   const vault = new Vault(secrets);
   return { vault, secret: vault.encryptSecret(id) };
@@ -201,7 +214,9 @@ async function run(action: Action, files: string[], o: Opts): Promise<void> {
         warn,
       });
       if (!newSecrets.length) throw new TsplayError('options', "A new vault password is required to use Ansible's Vault rekey");
-      const newSecret = new Vault(newSecrets).encryptSecret(o['encrypt-vault-id'] && newSecrets.some((s) => s.id === o['encrypt-vault-id']) ? o['encrypt-vault-id'] : undefined);
+      const newSecret = new Vault(newSecrets).encryptSecret(
+        o['encrypt-vault-id'] && newSecrets.some((s) => s.id === o['encrypt-vault-id']) ? o['encrypt-vault-id'] : undefined,
+      );
       for (const f of files) await rekeyFile(vault, f, newSecret);
       return done('Rekey successful', true);
     }
@@ -222,7 +237,8 @@ async function encryptStringAction(args: string[], o: Opts): Promise<void> {
     inputs.push({ text, from: 'the interactive prompt', name: name || undefined });
   }
   if (readStdin) {
-    if (process.stdout.isTTY) process.stderr.write('Reading plaintext input from stdin. (ctrl-d to end input, twice if your content does not already have a newline)\n');
+    if (process.stdout.isTTY)
+      process.stderr.write('Reading plaintext input from stdin. (ctrl-d to end input, twice if your content does not already have a newline)\n');
     const text = await readStdinText();
     if (text === '') throw new TsplayError('options', 'stdin was empty, not encrypting');
     if (process.stdout.isTTY && !text.endsWith('\n')) process.stderr.write('\n');

@@ -21,8 +21,7 @@ interface Pending {
 }
 
 export function parseIniInventory(text: string, file: string, inv: InventoryData): void {
-  const err = (line: number, msg: string): TsplayError =>
-    new TsplayError('inventory', msg, { source: { file, line, col: 1 } });
+  const err = (line: number, msg: string): TsplayError => new TsplayError('inventory', msg, { source: { file, line, col: 1 } });
   const wrap = (line: number, f: () => void): void => {
     try {
       f();

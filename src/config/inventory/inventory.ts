@@ -83,7 +83,9 @@ export class Inventory {
 
   /** All hosts, in inventory order (Ansible's order for the pattern `all`). */
   hostNames(): string[] {
-    return this.group('all').allHosts().map((h) => h.name);
+    return this.group('all')
+      .allHosts()
+      .map((h) => h.name);
   }
 
   hasHost(name: string): boolean {
@@ -124,7 +126,10 @@ export class Inventory {
       if (this.isImplicitLocalhost(name)) return [];
       throw unknownHost(name);
     }
-    return h.groups.filter((g) => g.name !== 'all').map((g) => g.name).sort(cmp);
+    return h.groups
+      .filter((g) => g.name !== 'all')
+      .map((g) => g.name)
+      .sort(cmp);
   }
 
   /** Ansible's `groups` magic variable: every group (all and ungrouped included) → its hosts, inventory order. */

@@ -183,7 +183,10 @@ export class InventoryData {
           stack.push(...pending); // parents first (the graph has no cycles: addChildGroup refuses them)
           continue;
         }
-        depth.set(g, g.parents.reduce((d, p) => Math.max(d, depth.get(p)! + 1), 0));
+        depth.set(
+          g,
+          g.parents.reduce((d, p) => Math.max(d, depth.get(p)! + 1), 0),
+        );
         stack.pop();
       }
     }
@@ -217,9 +220,7 @@ function addChildGroup(parent: Group, child: Group): void {
   if (parent === child) throw new InventoryRuleError(`can't add group ${child.name} to itself`);
   if (parent.children.includes(child)) return;
   if (parent.ancestors().has(child)) {
-    throw new InventoryRuleError(
-      `Adding group '${child.name}' as child to '${parent.name}' creates a recursive dependency loop.`,
-    );
+    throw new InventoryRuleError(`Adding group '${child.name}' as child to '${parent.name}' creates a recursive dependency loop.`);
   }
   parent.children.push(child);
   if (!child.parents.includes(parent)) child.parents.push(parent);

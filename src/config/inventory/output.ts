@@ -92,7 +92,10 @@ export function graph(inv: Inventory, start = 'all'): string {
     const g = item.group;
     lines.push(name(`@${g}:`, depth));
     const m = inv.groupMembers(g);
-    const next: ({ group: string } | { line: string })[] = [...m.children.map((c) => ({ group: c })), ...(g !== 'all' ? m.hosts.map((h) => ({ line: h })) : [])];
+    const next: ({ group: string } | { line: string })[] = [
+      ...m.children.map((c) => ({ group: c })),
+      ...(g !== 'all' ? m.hosts.map((h) => ({ line: h })) : []),
+    ];
     for (let i = next.length - 1; i >= 0; i--) {
       depthOf.set(next[i]!, depth + 1);
       stack.push(next[i]!);
@@ -109,7 +112,8 @@ export function sortedPlain(v: unknown): unknown {
   if (v !== null && typeof v === 'object') {
     const out: Obj = {};
     // defineProperty: a variable named __proto__ is data to print, not the copy's prototype
-    for (const k of Object.keys(v).sort()) Object.defineProperty(out, k, { value: sortedPlain((v as Obj)[k]), writable: true, enumerable: true, configurable: true });
+    for (const k of Object.keys(v).sort())
+      Object.defineProperty(out, k, { value: sortedPlain((v as Obj)[k]), writable: true, enumerable: true, configurable: true });
     return out;
   }
   return v === undefined ? null : v;

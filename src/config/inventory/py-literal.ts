@@ -10,7 +10,8 @@ class NotLiteral extends Error {}
 const MAX_DEPTH = 100;
 
 /** Set a key as data (a key named __proto__ must not replace the object's prototype). */
-const put = (obj: Record<string, unknown>, k: string, v: unknown) => Object.defineProperty(obj, k, { value: v, writable: true, enumerable: true, configurable: true });
+const put = (obj: Record<string, unknown>, k: string, v: unknown) =>
+  Object.defineProperty(obj, k, { value: v, writable: true, enumerable: true, configurable: true });
 
 const fail = (): never => {
   throw new NotLiteral();
@@ -145,7 +146,16 @@ class LiteralParser {
 
   private escape(n: string): string {
     const simple: Record<string, string> = {
-      '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v',
+      '\\': '\\',
+      "'": "'",
+      '"': '"',
+      a: '\x07',
+      b: '\b',
+      f: '\f',
+      n: '\n',
+      r: '\r',
+      t: '\t',
+      v: '\v',
     };
     if (n in simple) return simple[n]!;
     const hex = (len: number): string => {

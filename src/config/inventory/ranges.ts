@@ -67,7 +67,8 @@ function parseRange(inner: string, name: string): Range {
   }
   const b = Number.parseInt(beg, 10);
   const e = Number.parseInt(end, 10);
-  if (!Number.isSafeInteger(b) || !Number.isSafeInteger(e)) throw new HostRangeError(`host range bound too large in '${name}' (at most ${Number.MAX_SAFE_INTEGER})`);
+  if (!Number.isSafeInteger(b) || !Number.isSafeInteger(e))
+    throw new HostRangeError(`host range bound too large in '${name}' (at most ${Number.MAX_SAFE_INTEGER})`);
   // Ansible silently yields no hosts for begin > end; an empty group is never what was meant.
   if (b > e) throw new HostRangeError(`host range must have begin <= end (in '${name}')`);
   return {
@@ -105,7 +106,9 @@ export function expandHostRange(name: string): string[] {
     total *= r.count;
     if (total > MAX_RANGE_HOSTS) {
       const what = ranges.length > 1 ? `the ranges of '${name}' expand` : `host range '${r.text}' in '${name}' expands`;
-      throw new HostRangeError(`${what} to ${ranges.reduce((n, x) => n * x.count, 1).toLocaleString('en')} hosts; at most ${MAX_RANGE_HOSTS.toLocaleString('en')} are allowed per entry`);
+      throw new HostRangeError(
+        `${what} to ${ranges.reduce((n, x) => n * x.count, 1).toLocaleString('en')} hosts; at most ${MAX_RANGE_HOSTS.toLocaleString('en')} are allowed per entry`,
+      );
     }
   }
   let names = [''];

@@ -10,8 +10,7 @@ import { expandHostPattern, HostRangeError } from './ranges.js';
 
 type Obj = Record<string, unknown>;
 
-const isMapping = (v: unknown): v is Obj =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+const isMapping = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 
 function typeName(v: unknown): string {
   if (v === null) return 'null';
@@ -66,25 +65,19 @@ export function parseYamlInventory(data: unknown, file: string, inv: InventoryDa
       const v = groupData[key];
       if (typeof v === 'string') return { [v]: null };
       if (v === null || isMapping(v)) return v;
-      throw err(
-        `Invalid "${key}" entry for "${name}" group, requires a dictionary, found "${typeName(v)}" instead.`,
-        at(groupData, key),
-      );
+      throw err(`Invalid "${key}" entry for "${name}" group, requires a dictionary, found "${typeName(v)}" instead.`, at(groupData, key));
     };
     const sections = { vars: section('vars'), children: section('children'), hosts: section('hosts') };
 
     for (const key of Object.keys(groupData)) {
       if (key !== 'vars' && key !== 'children' && key !== 'hosts') {
-        inv.warn(
-          `${fmt(at(groupData, key, true))}: Skipping unexpected key (${key}) in group (${name}), only "vars", "children" and "hosts" are valid`,
-        );
+        inv.warn(`${fmt(at(groupData, key, true))}: Skipping unexpected key (${key}) in group (${name}), only "vars", "children" and "hosts" are valid`);
         continue;
       }
       const body = sections[key];
       if (!body) continue;
       const raw = groupData[key];
-      const src = (k: string, keyPos = false): SourcePos =>
-        typeof raw === 'string' ? at(groupData, key) : at(raw as Obj, k, keyPos);
+      const src = (k: string, keyPos = false): SourcePos => (typeof raw === 'string' ? at(groupData, key) : at(raw as Obj, k, keyPos));
       if (key === 'vars') {
         for (const [k, v] of Object.entries(body)) rule(src(k), () => inv.setGroupVar(name, k, v));
       } else if (key === 'children') {

@@ -5,9 +5,7 @@
  */
 import { callMethod, getAttr } from './methods.js';
 import { JinjaSyntaxError, type JNode } from './parse.js';
-import {
-  isInt, isMapping, isNumber, mkFloat, num, pyCompare, pyEq, pyIn, pyStr, PyFloat, truthy, tuple, typeName, isFloat,
-} from './py.js';
+import { isInt, isMapping, isNumber, mkFloat, num, pyCompare, pyEq, pyIn, pyStr, PyFloat, truthy, tuple, typeName, isFloat } from './py.js';
 import { isUndef, OMIT, OMIT_TEXT, Undef } from './undefined.js';
 import { pyFormat } from './format.js';
 
@@ -41,7 +39,11 @@ export interface EvalEnv {
 
 /** An unsupported construct or a runtime error inside the template: message + position. */
 export class TemplateRuntimeError extends Error {
-  constructor(message: string, readonly line: number, readonly col: number) {
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly col: number,
+  ) {
     super(message);
   }
 }
@@ -151,8 +153,15 @@ export class Evaluator {
       const s = new Scope(scope);
       bind(s, item);
       s.vars.set('loop', {
-        index: i + 1, index0: i, revindex: len - i, revindex0: len - i - 1, first: i === 0, last: i === len - 1, length: len,
-        previtem: i > 0 ? items[i - 1] : new Undef('loop.previtem'), nextitem: i < len - 1 ? items[i + 1] : new Undef('loop.nextitem'),
+        index: i + 1,
+        index0: i,
+        revindex: len - i,
+        revindex0: len - i - 1,
+        first: i === 0,
+        last: i === len - 1,
+        length: len,
+        previtem: i > 0 ? items[i - 1] : new Undef('loop.previtem'),
+        nextitem: i < len - 1 ? items[i + 1] : new Undef('loop.nextitem'),
         cycle: ((args: unknown[]) => args[i % args.length]) as JFunction,
       });
       out += this.block(kids(n.body), s);
@@ -226,13 +235,21 @@ export class Evaluator {
       case 'InlineIf': {
         const c = this.ev(n.cond as JNode, scope);
         if (this.truth(c, n.cond as JNode)) return this.ev(n.body as JNode, scope);
-        return n.else_ ? this.ev(n.else_ as JNode, scope) : new Undef('<inline if>', 'the inline if-expression on line ' + (n.lineno + 1) + ' evaluated to false and no else section was defined');
+        return n.else_
+          ? this.ev(n.else_ as JNode, scope)
+          : new Undef('<inline if>', 'the inline if-expression on line ' + (n.lineno + 1) + ' evaluated to false and no else section was defined');
       }
       case 'In':
         return this.guard(() => pyIn(this.strict(n.left as JNode, scope), this.strict(n.right as JNode, scope)), n);
       case 'Compare':
         return this.compare(n, scope);
-      case 'Add': case 'Sub': case 'Mul': case 'Div': case 'FloorDiv': case 'Mod': case 'Pow':
+      case 'Add':
+      case 'Sub':
+      case 'Mul':
+      case 'Div':
+      case 'FloorDiv':
+      case 'Mod':
+      case 'Pow':
         return this.guard(() => arith(n.typename, this.strict(n.left as JNode, scope), this.strict(n.right as JNode, scope)), n);
       case 'Concat':
         return pyStr(this.strict(n.left as JNode, scope)) + pyStr(this.strict(n.right as JNode, scope));
@@ -287,9 +304,17 @@ export class Evaluator {
     const start = part('start');
     const stop = part('stop');
     const step = part('step') ?? 1;
-    const seq: unknown[] = typeof target === 'string' ? [...target] : Array.isArray(target) ? target : (() => { throw this.err(`'${typeName(target)}' object is not subscriptable`, n); })();
+    const seq: unknown[] =
+      typeof target === 'string'
+        ? [...target]
+        : Array.isArray(target)
+          ? target
+          : (() => {
+              throw this.err(`'${typeName(target)}' object is not subscriptable`, n);
+            })();
     const len = seq.length;
-    const norm = (i: number | undefined, dflt: number) => (i === undefined ? dflt : i < 0 ? Math.max(len + i, step < 0 ? -1 : 0) : Math.min(i, step < 0 ? len - 1 : len));
+    const norm = (i: number | undefined, dflt: number) =>
+      i === undefined ? dflt : i < 0 ? Math.max(len + i, step < 0 ? -1 : 0) : Math.min(i, step < 0 ? len - 1 : len);
     const out: unknown[] = [];
     if (step > 0) for (let i = norm(start, 0); i < norm(stop, len); i += step) out.push(seq[i]);
     else for (let i = norm(start, len - 1); i > norm(stop, -1); i += step) out.push(seq[i]);
@@ -417,8 +442,18 @@ function at<T>(n: JNode, f: () => T): T {
 
 /** The leftmost node of an expression (nunjucks puts a.b at the dot, x | f at the pipe). */
 function startOf(n: JNode): JNode {
-  const next = n.typename === 'LookupVal' ? n.target : n.typename === 'Filter' ? (n.args as JNode).children?.[0]
-    : n.typename === 'FunCall' ? n.name : n.typename === 'Compare' ? n.expr : 'left' in n ? n.left : undefined;
+  const next =
+    n.typename === 'LookupVal'
+      ? n.target
+      : n.typename === 'Filter'
+        ? (n.args as JNode).children?.[0]
+        : n.typename === 'FunCall'
+          ? n.name
+          : n.typename === 'Compare'
+            ? n.expr
+            : 'left' in n
+              ? n.left
+              : undefined;
   return next ? startOf(next as JNode) : n;
 }
 
@@ -444,7 +479,8 @@ export function pathOf(n: JNode): string {
   if (n.typename === 'LookupVal') {
     const base = pathOf(n.target as JNode);
     const k = n.val as JNode;
-    if (k.typename === 'Literal') return typeof k.value === 'number' ? `${base}[${k.value}]` : /^[A-Za-z_]\w*$/.test(String(k.value)) ? `${base}.${k.value}` : `${base}['${k.value}']`;
+    if (k.typename === 'Literal')
+      return typeof k.value === 'number' ? `${base}[${k.value}]` : /^[A-Za-z_]\w*$/.test(String(k.value)) ? `${base}.${k.value}` : `${base}['${k.value}']`;
     return `${base}[${pathOf(k)}]`;
   }
   if (n.typename === 'Literal') return JSON.stringify(n.value);
@@ -453,9 +489,11 @@ export function pathOf(n: JNode): string {
 
 function cmp(op: string, a: unknown, b: unknown): boolean {
   switch (op) {
-    case '==': case '===':
+    case '==':
+    case '===':
       return pyEq(a, b);
-    case '!=': case '!==':
+    case '!=':
+    case '!==':
       return !pyEq(a, b);
     case '<':
       return pyCompare(a, b) < 0;
@@ -477,9 +515,12 @@ function arith(op: string, a: unknown, b: unknown): unknown {
     const float = isFloat(a) || isFloat(b);
     const res = (v: number) => (float ? mkFloat(v) : v);
     switch (op) {
-      case 'Add': return res(x + y);
-      case 'Sub': return res(x - y);
-      case 'Mul': return res(x * y);
+      case 'Add':
+        return res(x + y);
+      case 'Sub':
+        return res(x - y);
+      case 'Mul':
+        return res(x * y);
       case 'Div':
         if (y === 0) throw new Error('division by zero');
         return mkFloat(x / y);

@@ -95,9 +95,19 @@ export const coreFilters: Record<string, FilterDef> = {
   lower: f((_e, v) => pyStr(v).toLowerCase()),
   upper: f((_e, v) => pyStr(v).toUpperCase()),
   title: f((_e, v) => pyStr(v).replace(/[A-Za-z]+/g, (w) => w[0]!.toUpperCase() + w.slice(1).toLowerCase())),
-  capitalize: f((_e, v) => { const s = pyStr(v); return s.charAt(0).toUpperCase() + s.slice(1).toLowerCase(); }),
-  trim: f((_e, v, [chars]) => (chars === undefined ? pyStr(v).trim() : pyStr(v).replace(new RegExp(`^[${esc(String(chars))}]+|[${esc(String(chars))}]+$`, 'g'), ''))),
-  type_debug: f((_e, v) => ({ str: 'str', int: 'int', float: 'float', bool: 'bool', list: 'list', dict: 'dict', NoneType: 'NoneType', tuple: 'tuple' } as Record<string, string>)[typeName(v)] ?? typeName(v)),
+  capitalize: f((_e, v) => {
+    const s = pyStr(v);
+    return s.charAt(0).toUpperCase() + s.slice(1).toLowerCase();
+  }),
+  trim: f((_e, v, [chars]) =>
+    chars === undefined ? pyStr(v).trim() : pyStr(v).replace(new RegExp(`^[${esc(String(chars))}]+|[${esc(String(chars))}]+$`, 'g'), ''),
+  ),
+  type_debug: f(
+    (_e, v) =>
+      (({ str: 'str', int: 'int', float: 'float', bool: 'bool', list: 'list', dict: 'dict', NoneType: 'NoneType', tuple: 'tuple' }) as Record<string, string>)[
+        typeName(v)
+      ] ?? typeName(v),
+  ),
 };
 
 function esc(s: string): string {

@@ -18,7 +18,9 @@ export function toList(v: unknown): unknown[] {
 
 /** Jinja's attribute lookup for map/selectattr/sort: "a.b" and "0" paths. */
 function attrGetter(attr: unknown, dflt?: unknown): (x: unknown) => unknown {
-  const parts = String(attr).split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  const parts = String(attr)
+    .split('.')
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
   return (x) => {
     let v: unknown = x;
     for (const p of parts) {
@@ -105,8 +107,14 @@ function minmax(v: unknown, args: unknown[], kw: Kwargs, sign: 1 | -1): unknown 
 }
 
 export const listFilters: Record<string, FilterDef> = {
-  first: f((_e, v) => { const l = toList(v); return l.length ? l[0] : new Undef('first', 'No first item, sequence was empty.'); }),
-  last: f((_e, v) => { const l = toList(v); return l.length ? l[l.length - 1] : new Undef('last', 'No last item, sequence was empty.'); }),
+  first: f((_e, v) => {
+    const l = toList(v);
+    return l.length ? l[0] : new Undef('first', 'No first item, sequence was empty.');
+  }),
+  last: f((_e, v) => {
+    const l = toList(v);
+    return l.length ? l[l.length - 1] : new Undef('last', 'No last item, sequence was empty.');
+  }),
   list: f((_e, v) => [...toList(v)]),
   unique: f((_e, v) => unique(toList(v))),
   reverse: f((_e, v) => (typeof v === 'string' ? [...v].reverse().join('') : [...toList(v)].reverse())),
@@ -143,7 +151,9 @@ export const listFilters: Record<string, FilterDef> = {
     const sep = pyStr(arg({ args, kw }, 0, 'd', ''));
     const attr = arg({ args, kw }, 1, 'attribute');
     const key = attr !== undefined && attr !== null ? attrGetter(attr) : (x: unknown) => x;
-    return toList(v).map((x) => pyStr(strictVal(key(x)))).join(sep);
+    return toList(v)
+      .map((x) => pyStr(strictVal(key(x))))
+      .join(sep);
   }),
   map: f((env, v, args, kw) => {
     const l = toList(v);
@@ -178,7 +188,14 @@ export const listFilters: Record<string, FilterDef> = {
     }
     return out;
   }),
-  dict: f((_e, v) => Object.fromEntries(toList(v).map((p) => { const [k, x] = toList(p); return [pyStr(k), x]; }))),
+  dict: f((_e, v) =>
+    Object.fromEntries(
+      toList(v).map((p) => {
+        const [k, x] = toList(p);
+        return [pyStr(k), x];
+      }),
+    ),
+  ),
   combine: f((_e, v, args, kw) => {
     const dicts = [...(Array.isArray(v) ? flatten(v, null, false) : [v]), ...args.flatMap((a) => (Array.isArray(a) ? a : [a]))];
     const recursive = truthy(kw.recursive ?? false);
@@ -262,5 +279,10 @@ export const listFilters: Record<string, FilterDef> = {
     const l = toList(v);
     return l[Math.floor(Math.random() * l.length)];
   }),
-  shuffle: f((_e, v) => [...toList(v)].map((x) => [Math.random(), x] as const).sort((a, b) => a[0] - b[0]).map((p) => p[1])),
+  shuffle: f((_e, v) =>
+    [...toList(v)]
+      .map((x) => [Math.random(), x] as const)
+      .sort((a, b) => a[0] - b[0])
+      .map((p) => p[1]),
+  ),
 };

@@ -60,9 +60,8 @@ export function inNet(addr: Net, net: Net): boolean {
 }
 
 function isPrivate(n: Net): boolean {
-  const nets = n.v === 4
-    ? ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '127.0.0.0/8', '169.254.0.0/16', '100.64.0.0/10']
-    : ['fc00::/7', 'fe80::/10', '::1/128'];
+  const nets =
+    n.v === 4 ? ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '127.0.0.0/8', '169.254.0.0/16', '100.64.0.0/10'] : ['fc00::/7', 'fe80::/10', '::1/128'];
   return nets.some((x) => inNet({ ...n, prefix: bitsOf(n.v) }, parseIp(x)!));
 }
 
@@ -72,30 +71,56 @@ function query(value: unknown, q: string, version?: 4 | 6): unknown {
   const s = pyStr(value);
   const bits = bitsOf(n.v);
   switch (q) {
-    case '': case 'bool': return q === 'bool' ? true : s;
-    case 'address': return n.hasPrefix && n.prefix < bits - 1 && n.addr === network(n) ? false : fmt(n.v, n.addr);
-    case 'network': return fmt(n.v, network(n));
-    case 'prefix': return n.prefix;
-    case 'netmask': return fmt(n.v, mask(n));
-    case 'hostmask': return fmt(n.v, ((1n << BigInt(bits - n.prefix)) - 1n));
-    case 'broadcast': return n.v === 4 && n.prefix < 31 ? fmt(n.v, broadcast(n)) : null;
-    case 'size': return Number(broadcast(n) - network(n) + 1n);
-    case 'host': return !n.hasPrefix || n.prefix === bits || n.addr !== network(n) ? `${fmt(n.v, n.addr)}/${n.prefix}` : false;
-    case 'net': return n.hasPrefix && n.addr === network(n) ? s : null;
-    case 'host/prefix': return n.addr !== network(n) || n.prefix >= bits - 1 ? `${fmt(n.v, n.addr)}/${n.prefix}` : false;
-    case 'network/prefix': case 'subnet': case 'cidr': return `${fmt(n.v, network(n))}/${n.prefix}`;
-    case 'address/prefix': case 'ip/prefix': return `${fmt(n.v, n.addr)}/${n.prefix}`;
-    case 'ipv4': return n.v === 4 ? s : false;
-    case 'ipv6': return n.v === 6 ? s : false;
-    case 'version': return n.v;
-    case 'private': return isPrivate(n) ? s : null;
-    case 'public': return isPrivate(n) ? null : s;
-    case 'revdns': return n.v === 4
-      ? fmt(4, n.addr).split('.').reverse().join('.') + '.in-addr.arpa.'
-      : [...n.addr.toString(16).padStart(32, '0')].reverse().join('.') + '.ip6.arpa.';
-    case 'int': return Number(n.addr);
-    case 'first_usable': return n.prefix >= bits - 1 ? null : fmt(n.v, network(n) + 1n);
-    case 'last_usable': return n.prefix >= bits - 1 ? null : fmt(n.v, broadcast(n) - 1n);
+    case '':
+    case 'bool':
+      return q === 'bool' ? true : s;
+    case 'address':
+      return n.hasPrefix && n.prefix < bits - 1 && n.addr === network(n) ? false : fmt(n.v, n.addr);
+    case 'network':
+      return fmt(n.v, network(n));
+    case 'prefix':
+      return n.prefix;
+    case 'netmask':
+      return fmt(n.v, mask(n));
+    case 'hostmask':
+      return fmt(n.v, (1n << BigInt(bits - n.prefix)) - 1n);
+    case 'broadcast':
+      return n.v === 4 && n.prefix < 31 ? fmt(n.v, broadcast(n)) : null;
+    case 'size':
+      return Number(broadcast(n) - network(n) + 1n);
+    case 'host':
+      return !n.hasPrefix || n.prefix === bits || n.addr !== network(n) ? `${fmt(n.v, n.addr)}/${n.prefix}` : false;
+    case 'net':
+      return n.hasPrefix && n.addr === network(n) ? s : null;
+    case 'host/prefix':
+      return n.addr !== network(n) || n.prefix >= bits - 1 ? `${fmt(n.v, n.addr)}/${n.prefix}` : false;
+    case 'network/prefix':
+    case 'subnet':
+    case 'cidr':
+      return `${fmt(n.v, network(n))}/${n.prefix}`;
+    case 'address/prefix':
+    case 'ip/prefix':
+      return `${fmt(n.v, n.addr)}/${n.prefix}`;
+    case 'ipv4':
+      return n.v === 4 ? s : false;
+    case 'ipv6':
+      return n.v === 6 ? s : false;
+    case 'version':
+      return n.v;
+    case 'private':
+      return isPrivate(n) ? s : null;
+    case 'public':
+      return isPrivate(n) ? null : s;
+    case 'revdns':
+      return n.v === 4
+        ? fmt(4, n.addr).split('.').reverse().join('.') + '.in-addr.arpa.'
+        : [...n.addr.toString(16).padStart(32, '0')].reverse().join('.') + '.ip6.arpa.';
+    case 'int':
+      return Number(n.addr);
+    case 'first_usable':
+      return n.prefix >= bits - 1 ? null : fmt(n.v, network(n) + 1n);
+    case 'last_usable':
+      return n.prefix >= bits - 1 ? null : fmt(n.v, broadcast(n) - 1n);
   }
   if (/^-?\d+$/.test(q)) {
     const i = BigInt(q);
@@ -123,7 +148,12 @@ export const netFilters: Record<string, FilterDef> = {
   ipaddr: ipfilter(),
   ipv4: ipfilter(4),
   ipv6: ipfilter(6),
-  ipwrap: { fn: (_e, v) => { const n = parseIp(v); return n?.v === 6 && !n.hasPrefix ? `[${pyStr(v)}]` : v; } },
+  ipwrap: {
+    fn: (_e, v) => {
+      const n = parseIp(v);
+      return n?.v === 6 && !n.hasPrefix ? `[${pyStr(v)}]` : v;
+    },
+  },
   network_in_usable: {
     fn: (_e, v, [test]) => {
       const net = parseIp(v);

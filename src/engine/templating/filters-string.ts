@@ -47,7 +47,6 @@ export function pyJson(v: unknown, opts: { indent?: number; sortKeys?: boolean; 
   return JSON.stringify(String(v));
 }
 
-
 function regexSearch(s: string, pattern: string, groups: unknown[], kw: Kwargs): unknown {
   const re = pyRegex(pattern, '', { ignorecase: truthy(kw.ignorecase), multiline: truthy(kw.multiline) });
   const m = re.exec(s);
@@ -69,8 +68,15 @@ function wordwrap(s: string, width: number, breakLong: boolean, wrapstring: stri
       let w = word;
       if (!line) line = w;
       else if (line.length + 1 + w.length <= width) line += ' ' + w;
-      else { out.push(line); line = w; }
-      while (breakLong && line.length > width) { out.push(line.slice(0, width)); line = line.slice(width); w = line; }
+      else {
+        out.push(line);
+        line = w;
+      }
+      while (breakLong && line.length > width) {
+        out.push(line.slice(0, width));
+        line = line.slice(width);
+        w = line;
+      }
     }
     out.push(line);
   }
@@ -84,7 +90,10 @@ export const stringFilters: Record<string, FilterDef> = {
     return s.split(pyStr(a)).reduce((acc, part, i) => (i === 0 ? part : acc + (count-- > 0 ? pyStr(b) : pyStr(a)) + part), '');
   }),
   regex_replace: f((_e, v, args, kw) => {
-    const re = pyRegex(String(arg({ args, kw }, 0, 'pattern', '')), 'g', { ignorecase: truthy(arg({ args, kw }, 2, 'ignorecase', false)), multiline: truthy(arg({ args, kw }, 3, 'multiline', false)) });
+    const re = pyRegex(String(arg({ args, kw }, 0, 'pattern', '')), 'g', {
+      ignorecase: truthy(arg({ args, kw }, 2, 'ignorecase', false)),
+      multiline: truthy(arg({ args, kw }, 3, 'multiline', false)),
+    });
     const count = Number(arg({ args, kw }, 4, 'count', 0));
     const repl = pyReplacement(String(arg({ args, kw }, 1, 'replacement', '')));
     let n = 0;
@@ -92,8 +101,11 @@ export const stringFilters: Record<string, FilterDef> = {
   }),
   regex_search: f((_e, v, [pattern, ...groups], kw) => regexSearch(pyStr(v), String(pattern), groups, kw)),
   regex_findall: f((_e, v, args, kw) => {
-    const re = pyRegex(String(arg({ args, kw }, 0, 'regex', '')), 'g', { ignorecase: truthy(arg({ args, kw }, 1, 'ignorecase', false)), multiline: truthy(arg({ args, kw }, 2, 'multiline', false)) });
-    return [...pyStr(v).matchAll(re)].map((m) => (m.length === 1 ? m[0] : m.length === 2 ? m[1] ?? '' : tuple(m.slice(1).map((x) => x ?? ''))));
+    const re = pyRegex(String(arg({ args, kw }, 0, 'regex', '')), 'g', {
+      ignorecase: truthy(arg({ args, kw }, 1, 'ignorecase', false)),
+      multiline: truthy(arg({ args, kw }, 2, 'multiline', false)),
+    });
+    return [...pyStr(v).matchAll(re)].map((m) => (m.length === 1 ? m[0] : m.length === 2 ? (m[1] ?? '') : tuple(m.slice(1).map((x) => x ?? ''))));
   }),
   regex_escape: f((_e, v) => pyStr(v).replace(/[^A-Za-z0-9_]/g, '\\$&')),
   split: f((_e, v, [sep, max]) => {
@@ -103,22 +115,45 @@ export const stringFilters: Record<string, FilterDef> = {
     if (max === undefined || Number(max) < 0 || parts.length - 1 <= Number(max)) return parts;
     return [...parts.slice(0, Number(max)), parts.slice(Number(max)).join(String(sep))];
   }),
-  basename: f((_e, v) => { const s = pyStr(v); return s.endsWith('/') ? '' : posix.basename(s); }),
-  dirname: f((_e, v) => { const s = pyStr(v); const i = s.lastIndexOf('/'); return i < 0 ? '' : i === 0 ? '/' : s.slice(0, i).replace(/\/+$/, '') || '/'; }),
-  splitext: f((_e, v) => { const s = pyStr(v); const e = posix.extname(s); return tuple([s.slice(0, s.length - e.length), e]); }),
+  basename: f((_e, v) => {
+    const s = pyStr(v);
+    return s.endsWith('/') ? '' : posix.basename(s);
+  }),
+  dirname: f((_e, v) => {
+    const s = pyStr(v);
+    const i = s.lastIndexOf('/');
+    return i < 0 ? '' : i === 0 ? '/' : s.slice(0, i).replace(/\/+$/, '') || '/';
+  }),
+  splitext: f((_e, v) => {
+    const s = pyStr(v);
+    const e = posix.extname(s);
+    return tuple([s.slice(0, s.length - e.length), e]);
+  }),
   path_join: f((_e, v) => posix.join(...(Array.isArray(v) ? v.map(pyStr) : [pyStr(v)]))),
   expanduser: f((_e, v) => pyStr(v).replace(/^~(?=\/|$)/, process.env.HOME ?? '~')),
   b64encode: f((_e, v) => Buffer.from(pyStr(v), 'utf8').toString('base64')),
   b64decode: f((_e, v) => Buffer.from(pyStr(v), 'base64').toString('utf8')),
   // Ansible's quote filter is Python's shlex.quote, which lib/shell/quote.ts's shq is
   quote: f((_e, v) => shq(v === null ? '' : pyStr(v))),
-  to_json: f((_e, v, _a, kw) => pyJson(v, { indent: kw.indent === undefined ? undefined : Number(kw.indent), sortKeys: truthy(kw.sort_keys ?? false), ensureAscii: truthy(kw.ensure_ascii ?? true) })),
-  to_nice_json: f((_e, v, args, kw) => pyJson(v, { indent: Number(arg({ args, kw }, 0, 'indent', 4)), sortKeys: truthy(kw.sort_keys ?? true), ensureAscii: truthy(kw.ensure_ascii ?? true) })),
+  to_json: f((_e, v, _a, kw) =>
+    pyJson(v, {
+      indent: kw.indent === undefined ? undefined : Number(kw.indent),
+      sortKeys: truthy(kw.sort_keys ?? false),
+      ensureAscii: truthy(kw.ensure_ascii ?? true),
+    }),
+  ),
+  to_nice_json: f((_e, v, args, kw) =>
+    pyJson(v, { indent: Number(arg({ args, kw }, 0, 'indent', 4)), sortKeys: truthy(kw.sort_keys ?? true), ensureAscii: truthy(kw.ensure_ascii ?? true) }),
+  ),
   to_yaml: f((_e, v, _a, kw) => pyYaml(v, { indent: kw.indent === undefined ? undefined : Number(kw.indent) })),
   to_nice_yaml: f((_e, v, args, kw) => pyYaml(v, { indent: Number(arg({ args, kw }, 0, 'indent', 4)), nice: true })),
   from_json: f((_e, v) => JSON.parse(pyStr(v))),
   from_yaml: f((_e, v) => (typeof v === 'string' ? parseYaml(v, '<from_yaml>') : v)),
-  hash: f((_e, v, [algo]) => createHash(String(algo ?? 'sha1')).update(pyStr(v)).digest('hex')),
+  hash: f((_e, v, [algo]) =>
+    createHash(String(algo ?? 'sha1'))
+      .update(pyStr(v))
+      .digest('hex'),
+  ),
   md5: f((_e, v) => createHash('md5').update(pyStr(v)).digest('hex')),
   sha1: f((_e, v) => createHash('sha1').update(pyStr(v)).digest('hex')),
   checksum: f((_e, v) => createHash('sha1').update(pyStr(v)).digest('hex')),
@@ -152,9 +187,22 @@ export const stringFilters: Record<string, FilterDef> = {
     const cut = s.slice(0, len - end.length);
     return cut.replace(/\s*\S*$/, '') + end;
   }),
-  wordwrap: f((_e, v, args, kw) => wordwrap(pyStr(v), Number(arg({ args, kw }, 0, 'width', 79)), truthy(arg({ args, kw }, 1, 'break_long_words', true)), String(arg({ args, kw }, 2, 'wrapstring', '\n')))),
+  wordwrap: f((_e, v, args, kw) =>
+    wordwrap(
+      pyStr(v),
+      Number(arg({ args, kw }, 0, 'width', 79)),
+      truthy(arg({ args, kw }, 1, 'break_long_words', true)),
+      String(arg({ args, kw }, 2, 'wrapstring', '\n')),
+    ),
+  ),
   escape: f((_e, v) => pyStr(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;')),
-  urlencode: f((_e, v) => (isMapping(v) ? Object.entries(v).map(([k, x]) => `${encodeURIComponent(k)}=${encodeURIComponent(pyStr(x))}`).join('&') : encodeURIComponent(pyStr(v)).replace(/%2F/g, '/'))),
+  urlencode: f((_e, v) =>
+    isMapping(v)
+      ? Object.entries(v)
+          .map(([k, x]) => `${encodeURIComponent(k)}=${encodeURIComponent(pyStr(x))}`)
+          .join('&')
+      : encodeURIComponent(pyStr(v)).replace(/%2F/g, '/'),
+  ),
   safe: f((_e, v) => v),
   comment: f((_e, v) => `#\n# ${pyStr(v).split('\n').join('\n# ')}\n#`),
 };

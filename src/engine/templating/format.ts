@@ -5,38 +5,70 @@ import { isMapping, num, pyRepr, pyStr } from './py.js';
 export function pyFormat(fmt: string, args: unknown[]): string {
   let i = 0;
   const dict = args.length === 1 && isMapping(args[0]) ? (args[0] as Record<string, unknown>) : undefined;
-  const out = fmt.replace(/%(\([^)]*\))?([-+ 0#]*)(\d+|\*)?(?:\.(\d+))?([sdifrxXoeEgGc%])/g, (_m, key: string | undefined, flags: string, width: string | undefined, prec: string | undefined, conv: string) => {
-    if (conv === '%') return '%';
-    let v: unknown;
-    if (key) v = dict?.[key.slice(1, -1)];
-    else {
-      if (i >= args.length) throw new Error('not enough arguments for format string');
-      v = args[i++];
-    }
-    let s: string;
-    switch (conv) {
-      case 's': s = pyStr(v); break;
-      case 'r': s = pyRepr(v); break;
-      case 'd': case 'i': s = String(Math.trunc(num(numArg(v)))); break;
-      case 'f': s = num(numArg(v)).toFixed(prec === undefined ? 6 : Number(prec)); break;
-      case 'e': case 'E': s = num(numArg(v)).toExponential(prec === undefined ? 6 : Number(prec)).replace(/e([+-])(\d)$/, 'e$10$2'); if (conv === 'E') s = s.toUpperCase(); break;
-      case 'g': case 'G': s = String(Number(num(numArg(v)).toPrecision(prec === undefined ? 6 : Number(prec) || 1))); break;
-      case 'x': s = Math.trunc(num(numArg(v))).toString(16); break;
-      case 'X': s = Math.trunc(num(numArg(v))).toString(16).toUpperCase(); break;
-      case 'o': s = Math.trunc(num(numArg(v))).toString(8); break;
-      case 'c': s = typeof v === 'number' ? String.fromCodePoint(v) : pyStr(v); break;
-      default: s = pyStr(v);
-    }
-    if (conv === 's' && prec !== undefined) s = s.slice(0, Number(prec));
-    if (flags.includes('+') && /^[0-9]/.test(s) && 'difeEgG'.includes(conv)) s = '+' + s;
-    const w = width ? Number(width) : 0;
-    if (s.length < w) {
-      if (flags.includes('-')) s = s.padEnd(w);
-      else if (flags.includes('0') && conv !== 's') s = s.startsWith('-') ? '-' + s.slice(1).padStart(w - 1, '0') : s.padStart(w, '0');
-      else s = s.padStart(w);
-    }
-    return s;
-  });
+  const out = fmt.replace(
+    /%(\([^)]*\))?([-+ 0#]*)(\d+|\*)?(?:\.(\d+))?([sdifrxXoeEgGc%])/g,
+    (_m, key: string | undefined, flags: string, width: string | undefined, prec: string | undefined, conv: string) => {
+      if (conv === '%') return '%';
+      let v: unknown;
+      if (key) v = dict?.[key.slice(1, -1)];
+      else {
+        if (i >= args.length) throw new Error('not enough arguments for format string');
+        v = args[i++];
+      }
+      let s: string;
+      switch (conv) {
+        case 's':
+          s = pyStr(v);
+          break;
+        case 'r':
+          s = pyRepr(v);
+          break;
+        case 'd':
+        case 'i':
+          s = String(Math.trunc(num(numArg(v))));
+          break;
+        case 'f':
+          s = num(numArg(v)).toFixed(prec === undefined ? 6 : Number(prec));
+          break;
+        case 'e':
+        case 'E':
+          s = num(numArg(v))
+            .toExponential(prec === undefined ? 6 : Number(prec))
+            .replace(/e([+-])(\d)$/, 'e$10$2');
+          if (conv === 'E') s = s.toUpperCase();
+          break;
+        case 'g':
+        case 'G':
+          s = String(Number(num(numArg(v)).toPrecision(prec === undefined ? 6 : Number(prec) || 1)));
+          break;
+        case 'x':
+          s = Math.trunc(num(numArg(v))).toString(16);
+          break;
+        case 'X':
+          s = Math.trunc(num(numArg(v)))
+            .toString(16)
+            .toUpperCase();
+          break;
+        case 'o':
+          s = Math.trunc(num(numArg(v))).toString(8);
+          break;
+        case 'c':
+          s = typeof v === 'number' ? String.fromCodePoint(v) : pyStr(v);
+          break;
+        default:
+          s = pyStr(v);
+      }
+      if (conv === 's' && prec !== undefined) s = s.slice(0, Number(prec));
+      if (flags.includes('+') && /^[0-9]/.test(s) && 'difeEgG'.includes(conv)) s = '+' + s;
+      const w = width ? Number(width) : 0;
+      if (s.length < w) {
+        if (flags.includes('-')) s = s.padEnd(w);
+        else if (flags.includes('0') && conv !== 's') s = s.startsWith('-') ? '-' + s.slice(1).padStart(w - 1, '0') : s.padStart(w, '0');
+        else s = s.padStart(w);
+      }
+      return s;
+    },
+  );
   if (!dict && i < args.length) throw new Error('not all arguments converted during string formatting');
   return out;
 }

@@ -49,7 +49,11 @@ function firstFound(env: EvalEnv, terms: unknown[], kw: Kwargs): string[] {
   const files: string[] = [];
   const paths: string[] = [];
   let skip = kw.skip === true;
-  const split = (v: unknown) => toList(v).flatMap((x) => pyStr(x).split(/[,;]/)).map((x) => x.trim()).filter(Boolean);
+  const split = (v: unknown) =>
+    toList(v)
+      .flatMap((x) => pyStr(x).split(/[,;]/))
+      .map((x) => x.trim())
+      .filter(Boolean);
   const add = (t: unknown) => {
     if (isMapping(t)) {
       files.push(...split(t.files ?? t.file ?? []));
@@ -62,7 +66,11 @@ function firstFound(env: EvalEnv, terms: unknown[], kw: Kwargs): string[] {
   if (kw.files !== undefined) files.push(...split(kw.files));
   if (kw.paths !== undefined) paths.push(...split(kw.paths));
   for (const f of files) {
-    const candidates = isAbsolute(f) ? [f] : paths.length ? paths.map((p) => (isAbsolute(p) ? join(p, f) : searchPath(env, p).map((d) => join(d, f))[0]!)) : searchPath(env, 'files').map((d) => join(d, f));
+    const candidates = isAbsolute(f)
+      ? [f]
+      : paths.length
+        ? paths.map((p) => (isAbsolute(p) ? join(p, f) : searchPath(env, p).map((d) => join(d, f))[0]!))
+        : searchPath(env, 'files').map((d) => join(d, f));
     const hit = candidates.find((c) => existsSync(c));
     if (hit) return [hit];
   }
@@ -85,12 +93,21 @@ function dirEntries(dir: string): string[] {
 /** fileglob: files (not directories) matching a glob in one directory, searched like `file` lookups. */
 function fileglob(env: EvalEnv, term: string): string[] {
   const dirPart = dirname(term);
-  const re = new RegExp('^' + basename(term).replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+  const re = new RegExp(
+    '^' +
+      basename(term)
+        .replace(/[.+^${}()|\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.') +
+      '$',
+  );
   const dirs = isAbsolute(term) ? [dirPart] : searchPath(env, 'files').map((d) => join(d, dirPart));
   for (const d of dirs) {
     if (!existsSync(d) || !statSync(d).isDirectory()) continue;
     // in the directory's order, as Python's glob (Ansible does not sort either)
-    const found = dirEntries(d).filter((f) => re.test(f) && statSync(join(d, f)).isFile()).map((f) => join(d, f));
+    const found = dirEntries(d)
+      .filter((f) => re.test(f) && statSync(join(d, f)).isFile())
+      .map((f) => join(d, f));
     if (found.length) return found;
   }
   return [];
@@ -154,7 +171,17 @@ export function makeGlobals(env: () => EvalEnv): Record<string, unknown> {
   };
   return {
     range: ((args) => range(args)) as JFunction,
-    dict: ((args, kw) => ({ ...Object.fromEntries(args.length ? toList(args[0]).map((p) => { const [k, v] = toList(p); return [pyStr(k), v]; }) : []), ...kw })) as JFunction,
+    dict: ((args, kw) => ({
+      ...Object.fromEntries(
+        args.length
+          ? toList(args[0]).map((p) => {
+              const [k, v] = toList(p);
+              return [pyStr(k), v];
+            })
+          : [],
+      ),
+      ...kw,
+    })) as JFunction,
     namespace: ((args, kw) => makeNamespace({ ...(isMapping(args[0]) ? args[0] : {}), ...kw })) as JFunction,
     lookup,
     query,

@@ -206,7 +206,8 @@ class Parser {
         if (!new RegExp(`^[0-9a-fA-F]{${len}}$`).test(hex)) throw new NotLiteral();
         out += String.fromCodePoint(parseInt(hex, 16));
         this.i += len;
-      } else if (n === 'N') throw new NotLiteral(); // \N{name}: not supported here
+      } else if (n === 'N')
+        throw new NotLiteral(); // \N{name}: not supported here
       else out += c + n; // Python keeps unknown escapes as written
     }
   }

@@ -11,7 +11,10 @@ const ws = (chars: unknown) => (chars === undefined || chars === null ? '\\s' : 
 function pySplit(s: string, sep: unknown, max: unknown, fromRight = false): string[] {
   const limit = max === undefined || max === null || Number(max) < 0 ? Infinity : Number(max);
   if (sep === undefined || sep === null) {
-    const parts = s.trim().split(/\s+/).filter((p) => p !== '');
+    const parts = s
+      .trim()
+      .split(/\s+/)
+      .filter((p) => p !== '');
     if (limit === Infinity || parts.length <= limit + 1) return parts;
     if (fromRight) {
       const re = new RegExp(`^([\\s\\S]*?)\\s+(${'\\S+\\s+'.repeat(limit - 1)}\\S+)\\s*$`);
@@ -56,10 +59,13 @@ const strMethods: Record<string, Method<string>> = {
     return i;
   },
   count: (s, [x]) => (String(x) === '' ? s.length + 1 : s.split(String(x)).length - 1),
-  join: (s, [items]) => (items as unknown[]).map((x) => {
-    if (typeof x !== 'string') throw new Error(`sequence item: expected str instance, ${typeName(x)} found`);
-    return x;
-  }).join(s),
+  join: (s, [items]) =>
+    (items as unknown[])
+      .map((x) => {
+        if (typeof x !== 'string') throw new Error(`sequence item: expected str instance, ${typeName(x)} found`);
+        return x;
+      })
+      .join(s),
   format: (s, args, kw) => strFormat(s, args, kw),
   isdigit: (s) => /^[0-9]+$/.test(s),
   isnumeric: (s) => /^[0-9]+$/.test(s),
@@ -110,7 +116,7 @@ const dictMethods: Record<string, Method<Record<string, unknown>>> = {
   items: (d) => Object.entries(d).map(([k, v]) => tuple([k, v])),
   keys: (d) => Object.keys(d),
   values: (d) => Object.values(d),
-  get: (d, [k, dflt]) => (Object.prototype.hasOwnProperty.call(d, String(k)) ? d[String(k)] : dflt ?? null),
+  get: (d, [k, dflt]) => (Object.prototype.hasOwnProperty.call(d, String(k)) ? d[String(k)] : (dflt ?? null)),
   copy: (d) => ({ ...d }),
   update: (d, [o], kw) => (Object.assign(d, o ?? {}, kw), null),
   pop: (d, [k, dflt]) => {
@@ -154,7 +160,7 @@ export function getAttr(target: unknown, key: unknown, path: () => string): unkn
     return new Undef(path(), `'dict object' has no attribute '${k}'`);
   }
   if (Array.isArray(target) || typeof target === 'string') {
-    if (isInt(key) || (typeof key === 'boolean')) {
+    if (isInt(key) || typeof key === 'boolean') {
       const i = Number(key) < 0 ? target.length + Number(key) : Number(key);
       if (i >= 0 && i < target.length) return target[i];
       return new Undef(path(), `${typeName(target)} object has no element ${pyStr(key)}`);

@@ -183,7 +183,11 @@ class PyParser extends BaseParser {
     let right: JNode = name;
     const next = this.peekToken();
     if (next?.type === 'left-paren') right = this.parsePostfix(name);
-    else if (next && (['string', 'int', 'float', 'left-bracket', 'left-curly', 'none', 'boolean'].includes(next.type) || (next.type === 'symbol' && !STOP_WORDS.has(next.value)))) {
+    else if (
+      next &&
+      (['string', 'int', 'float', 'left-bracket', 'left-curly', 'none', 'boolean'].includes(next.type) ||
+        (next.type === 'symbol' && !STOP_WORDS.has(next.value)))
+    ) {
       const arg = this.parsePrimary();
       right = new N.FunCall(tok!.lineno, tok!.colno, name, new N.NodeList(arg.lineno, arg.colno, [arg]));
     }
@@ -193,7 +197,11 @@ class PyParser extends BaseParser {
 }
 
 export class JinjaSyntaxError extends Error {
-  constructor(message: string, readonly line: number, readonly col: number) {
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly col: number,
+  ) {
     super(message);
   }
 }
@@ -249,6 +257,9 @@ function toSyntaxError(e: unknown): JinjaSyntaxError {
     col = Number(m[2]) + 1;
     msg = m[3]!;
   }
-  msg = msg.replace(/^\(unknown path\)\s*/, '').replace(/^Template render error:\s*/, '').trim();
+  msg = msg
+    .replace(/^\(unknown path\)\s*/, '')
+    .replace(/^Template render error:\s*/, '')
+    .trim();
   return new JinjaSyntaxError(msg, line, col);
 }

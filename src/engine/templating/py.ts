@@ -93,7 +93,9 @@ export function pyRepr(v: unknown): string {
   if (typeof v === 'object') {
     const s = (v as { toString?: () => string }).toString;
     if (!isPlainish(v as object) && typeof s === 'function' && s !== Object.prototype.toString) return strRepr(String(v));
-    return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${strRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
+    return `{${Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => `${strRepr(k)}: ${pyRepr(x)}`)
+      .join(', ')}}`;
   }
   if (typeof v === 'function') return '<function>';
   return String(v);

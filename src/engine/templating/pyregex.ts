@@ -13,7 +13,11 @@ export function pyRegex(pattern: string, flags = '', opts: { ignorecase?: boolea
   }
   if (opts.ignorecase && !fl.includes('i')) fl += 'i';
   if (opts.multiline && !fl.includes('m')) fl += 'm';
-  p = p.replace(/\(\?P<(\w+)>/g, '(?<$1>').replace(/\(\?P=(\w+)\)/g, '\\k<$1>').replace(/\\Z/g, '$(?![\\s\\S])').replace(/\\A/g, '^(?<![\\s\\S])');
+  p = p
+    .replace(/\(\?P<(\w+)>/g, '(?<$1>')
+    .replace(/\(\?P=(\w+)\)/g, '\\k<$1>')
+    .replace(/\\Z/g, '$(?![\\s\\S])')
+    .replace(/\\A/g, '^(?<![\\s\\S])');
   const key = fl + '\u0000' + p;
   let re = cache.get(key);
   if (!re) {
@@ -33,7 +37,7 @@ export function pyReplacement(repl: string): (m: string, ...rest: unknown[]) => 
     return repl.replace(/\\(?:g<(\w+)>|(\d{1,2})|([\\ntr]))/g, (_x, g: string | undefined, d: string | undefined, c: string | undefined) => {
       if (c) return c === 'n' ? '\n' : c === 't' ? '\t' : c === 'r' ? '\r' : '\\';
       const ref = g ?? d!;
-      if (/^\d+$/.test(ref)) return Number(ref) === 0 ? match : caps[Number(ref) - 1] ?? '';
+      if (/^\d+$/.test(ref)) return Number(ref) === 0 ? match : (caps[Number(ref) - 1] ?? '');
       return groupsObj?.[ref] ?? '';
     });
   };

@@ -94,7 +94,10 @@ export class TemplateRenderer implements EvalEnv {
   private readonly cache = new Map<string, unknown>();
   readonly evaluator: Evaluator;
 
-  constructor(readonly vars: Vars, opts: { baseDir?: string; sourceFile?: string } = {}) {
+  constructor(
+    readonly vars: Vars,
+    opts: { baseDir?: string; sourceFile?: string } = {},
+  ) {
     this.baseDir = opts.baseDir ?? (opts.sourceFile ? dirname(opts.sourceFile) : undefined);
     this.globals = makeGlobals(() => this);
     this.evaluator = new Evaluator(this);
@@ -106,7 +109,7 @@ export class TemplateRenderer implements EvalEnv {
     const vars = this.vars;
     if (!(name in vars)) return new Undef(name);
     const raw = vars[name];
-    if (raw === undefined || (raw === (Object.prototype as Record<string, unknown>)[name])) return new Undef(name);
+    if (raw === undefined || raw === (Object.prototype as Record<string, unknown>)[name]) return new Undef(name);
     if (!needsResolve(raw)) return raw;
     if (this.stack.includes(name)) {
       throw new TsplayError('template', `recursive loop detected in template: ${[...this.stack.slice(this.stack.indexOf(name)), name].join(' → ')}`);

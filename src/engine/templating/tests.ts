@@ -8,24 +8,32 @@ import { compareVersions } from './version.js';
 
 type T = TestDef['fn'];
 const t = (fn: T, undefinedOk = false): TestDef => ({ fn, undefinedOk });
-const re = (mode: 'match' | 'search' | 'fullmatch') => t((_e, v, [p], kw: Kwargs) => {
-  const r = pyRegex(String(p), '', { ignorecase: truthy(kw.ignorecase), multiline: truthy(kw.multiline) });
-  const s = pyStr(v);
-  if (mode === 'search') return r.test(s);
-  const m = new RegExp(`^(?:${r.source})${mode === 'fullmatch' ? '$' : ''}`, r.flags.replace('m', '') + (r.flags.includes('m') ? 'm' : '')).exec(s);
-  return m !== null && m.index === 0;
-});
+const re = (mode: 'match' | 'search' | 'fullmatch') =>
+  t((_e, v, [p], kw: Kwargs) => {
+    const r = pyRegex(String(p), '', { ignorecase: truthy(kw.ignorecase), multiline: truthy(kw.multiline) });
+    const s = pyStr(v);
+    if (mode === 'search') return r.test(s);
+    const m = new RegExp(`^(?:${r.source})${mode === 'fullmatch' ? '$' : ''}`, r.flags.replace('m', '') + (r.flags.includes('m') ? 'm' : '')).exec(s);
+    return m !== null && m.index === 0;
+  });
 
-const cmp = (op: string) => t((_e, a, [b]) => {
-  switch (op) {
-    case 'eq': return pyEq(a, b);
-    case 'ne': return !pyEq(a, b);
-    case 'lt': return pyCompare(a, b) < 0;
-    case 'le': return pyCompare(a, b) <= 0;
-    case 'gt': return pyCompare(a, b) > 0;
-    default: return pyCompare(a, b) >= 0;
-  }
-});
+const cmp = (op: string) =>
+  t((_e, a, [b]) => {
+    switch (op) {
+      case 'eq':
+        return pyEq(a, b);
+      case 'ne':
+        return !pyEq(a, b);
+      case 'lt':
+        return pyCompare(a, b) < 0;
+      case 'le':
+        return pyCompare(a, b) <= 0;
+      case 'gt':
+        return pyCompare(a, b) > 0;
+      default:
+        return pyCompare(a, b) >= 0;
+    }
+  });
 
 const version = t((_e, v, args, kw) => {
   const other = args[0] ?? kw.version;
@@ -34,12 +42,26 @@ const version = t((_e, v, args, kw) => {
   const type = String(args[3] ?? kw.version_type ?? (strict ? 'strict' : 'loose'));
   const c = compareVersions(pyStr(v), pyStr(other), type);
   switch (op) {
-    case '==': case '=': case 'eq': return c === 0;
-    case '!=': case '<>': case 'ne': return c !== 0;
-    case '<': case 'lt': return c < 0;
-    case '<=': case 'le': return c <= 0;
-    case '>': case 'gt': return c > 0;
-    case '>=': case 'ge': return c >= 0;
+    case '==':
+    case '=':
+    case 'eq':
+      return c === 0;
+    case '!=':
+    case '<>':
+    case 'ne':
+      return c !== 0;
+    case '<':
+    case 'lt':
+      return c < 0;
+    case '<=':
+    case 'le':
+      return c <= 0;
+    case '>':
+    case 'gt':
+      return c > 0;
+    case '>=':
+    case 'ge':
+      return c >= 0;
   }
   throw new Error(`Invalid operator type (${op})`);
 });
@@ -107,17 +129,36 @@ export const tests: Record<string, TestDef> = {
   superset: t((_e, v, [o]) => (o as unknown[]).every((x) => (v as unknown[]).some((y) => pyEq(x, y)))),
   lower: t((_e, v) => typeof v === 'string' && v === v.toLowerCase()),
   upper: t((_e, v) => typeof v === 'string' && v === v.toUpperCase()),
-  equalto: cmp('eq'), eq: cmp('eq'), '==': cmp('eq'),
-  ne: cmp('ne'), '!=': cmp('ne'),
-  lt: cmp('lt'), '<': cmp('lt'), lessthan: cmp('lt'),
-  le: cmp('le'), '<=': cmp('le'),
-  gt: cmp('gt'), '>': cmp('gt'), greaterthan: cmp('gt'),
-  ge: cmp('ge'), '>=': cmp('ge'),
+  equalto: cmp('eq'),
+  eq: cmp('eq'),
+  '==': cmp('eq'),
+  ne: cmp('ne'),
+  '!=': cmp('ne'),
+  lt: cmp('lt'),
+  '<': cmp('lt'),
+  lessthan: cmp('lt'),
+  le: cmp('le'),
+  '<=': cmp('le'),
+  gt: cmp('gt'),
+  '>': cmp('gt'),
+  greaterthan: cmp('gt'),
+  ge: cmp('ge'),
+  '>=': cmp('ge'),
   // ansible.utils
   ip: t((_e, v) => parseIp(v) !== null),
-  ip_address: t((_e, v) => { const n = parseIp(v); return n !== null && !n.hasPrefix; }),
+  ip_address: t((_e, v) => {
+    const n = parseIp(v);
+    return n !== null && !n.hasPrefix;
+  }),
   ipv4: t((_e, v) => parseIp(v)?.v === 4),
   ipv6: t((_e, v) => parseIp(v)?.v === 6),
-  ipv4_address: t((_e, v) => { const n = parseIp(v); return n?.v === 4 && !n.hasPrefix; }),
-  in_network: t((_e, v, [net]) => { const a = parseIp(v); const n = parseIp(net); return !!a && !!n && inNet(a, n); }),
+  ipv4_address: t((_e, v) => {
+    const n = parseIp(v);
+    return n?.v === 4 && !n.hasPrefix;
+  }),
+  in_network: t((_e, v, [net]) => {
+    const a = parseIp(v);
+    const n = parseIp(net);
+    return !!a && !!n && inNet(a, n);
+  }),
 };

@@ -3,7 +3,10 @@ import { TsplayError } from '../../errors.js';
 
 export class Undef {
   /** @param name the full dotted path, e.g. "ansible_facts.foo"; @param detail Ansible's own wording */
-  constructor(readonly name: string, readonly detail?: string) {}
+  constructor(
+    readonly name: string,
+    readonly detail?: string,
+  ) {}
   get message(): string {
     return this.detail ? `'${this.name}' is undefined (${this.detail})` : `'${this.name}' is undefined`;
   }

@@ -1,7 +1,10 @@
 /** Version comparison for `is version(...)`: loose (distutils LooseVersion), strict, semver. */
 
 function looseParts(v: string): (number | string)[] {
-  return v.split(/(\d+|[a-z]+|\.)/i).filter((p) => p && p !== '.').map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  return v
+    .split(/(\d+|[a-z]+|\.)/i)
+    .filter((p) => p && p !== '.')
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
 }
 
 function cmpParts(a: (number | string)[], b: (number | string)[]): number {

@@ -16,7 +16,11 @@ const isLeaf = (v: unknown) => (Array.isArray(v) ? v : isMapping(v) ? Object.val
 
 function flow(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(flow).join(', ')}]`;
-  if (isMapping(v)) return `{${Object.keys(v).sort().map((k) => `${scalar(k)}: ${flow(v[k])}`).join(', ')}}`;
+  if (isMapping(v))
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${scalar(k)}: ${flow(v[k])}`)
+      .join(', ')}}`;
   return scalar(v);
 }
 
@@ -36,15 +40,21 @@ function block(v: unknown, ind: number, indent: number, flowLeaves: boolean, lin
     });
     return;
   }
-  Object.keys(v).sort().forEach((k, i) => {
-    const x = v[k];
-    const head = (i === 0 ? prefix : pad) + scalar(k) + ':';
-    if ((Array.isArray(x) || isMapping(x)) && !(flowLeaves && isLeaf(x)) && !((Array.isArray(x) && x.length === 0) || (isMapping(x) && Object.keys(x).length === 0))) {
-      lines.push(head);
-      // sequences under a mapping are not indented (PyYAML's indentless sequences)
-      block(x, Array.isArray(x) ? ind : ind + indent, indent, flowLeaves, lines, ' '.repeat(Array.isArray(x) ? ind : ind + indent));
-    } else lines.push(head + ' ' + flow(x));
-  });
+  Object.keys(v)
+    .sort()
+    .forEach((k, i) => {
+      const x = v[k];
+      const head = (i === 0 ? prefix : pad) + scalar(k) + ':';
+      if (
+        (Array.isArray(x) || isMapping(x)) &&
+        !(flowLeaves && isLeaf(x)) &&
+        !((Array.isArray(x) && x.length === 0) || (isMapping(x) && Object.keys(x).length === 0))
+      ) {
+        lines.push(head);
+        // sequences under a mapping are not indented (PyYAML's indentless sequences)
+        block(x, Array.isArray(x) ? ind : ind + indent, indent, flowLeaves, lines, ' '.repeat(Array.isArray(x) ? ind : ind + indent));
+      } else lines.push(head + ' ' + flow(x));
+    });
 }
 
 export function pyYamlDump(value: unknown, opts: { indent?: number; nice?: boolean } = {}): string {

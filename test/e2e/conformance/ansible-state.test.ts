@@ -48,10 +48,7 @@ async function state(lab: Lab, host: string): Promise<string> {
 describe('same host state and recap as ansible-playbook', () => {
   for (const round of ['first run', 'second run']) {
     it(round, async () => {
-      const [t, a] = await Promise.all([
-        tsplay(['run', 'state.yml', '-i', ts.inventory], { cwd: FIXTURES }),
-        ansible(['state.yml', '-i', an.inventory]),
-      ]);
+      const [t, a] = await Promise.all([tsplay(['run', 'state.yml', '-i', ts.inventory], { cwd: FIXTURES }), ansible(['state.yml', '-i', an.inventory])]);
       expect(t.code, t.all).toBe(a.code);
       const tr = recap(t.stdout);
       expect(Object.keys(tr).sort()).toEqual(['node1', 'node2']);

@@ -55,7 +55,7 @@ describe('same output as ansible-playbook 2.14', () => {
 });
 
 describe('tsplay specifics', () => {
-  it('diff: true on one task shows that task\'s diff only', async () => {
+  it("diff: true on one task shows that task's diff only", async () => {
     await Promise.all(lab.hosts.map((h) => lab.exec(h.name, 'rm -f /tmp/conf-diff-a /tmp/conf-diff-b')));
     const dir = mkdtempSync(join(tmpdir(), 'conf-diff-'));
     const pb = join(dir, 'diff.yml');
@@ -133,7 +133,10 @@ describe('tsplay specifics', () => {
   it('a notify naming no handler is a load error with its position', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'conf-notify-'));
     const pb = join(dir, 'notify.yml');
-    writeFileSync(pb, `- hosts: node1\n  gather_facts: false\n  tasks:\n    - command: echo\n      notify: restart nginx\n  handlers:\n    - name: restart ngnix\n      debug: {msg: x}\n`);
+    writeFileSync(
+      pb,
+      `- hosts: node1\n  gather_facts: false\n  tasks:\n    - command: echo\n      notify: restart nginx\n  handlers:\n    - name: restart ngnix\n      debug: {msg: x}\n`,
+    );
     const r = await run([pb]);
     expect(r.code).toBe(4);
     expect(r.stderr).toContain(`${pb}:5:7: notify: no handler named or listening to 'restart nginx' in this play`);

@@ -61,7 +61,13 @@ export const cases = [
   { name: 'list-tasks-filtered', playbooks: ['tags.yml'], args: ['--list-tasks', '--tags', 'imp,a', '--skip-tags', 'always'], raw: true },
   { name: 'syntax-check', playbooks: ['reuse.yml', 'handlers.yml'], args: ['--syntax-check'], raw: true },
   // task keywords templated per host (set_fact, register, extra vars, loop item), undefined, of the wrong type
-  { name: 'keywords-templated', playbooks: ['keywords-templated.yml'], args: ['-e', 'ev_yes=yes', '-e', 'ev_no=no'], pre: 'rm -f /tmp/conf-kw-check /tmp/conf-kw-diff', diffs: true },
+  {
+    name: 'keywords-templated',
+    playbooks: ['keywords-templated.yml'],
+    args: ['-e', 'ev_yes=yes', '-e', 'ev_no=no'],
+    pre: 'rm -f /tmp/conf-kw-check /tmp/conf-kw-diff',
+    diffs: true,
+  },
   { name: 'keywords-ignore-errors', playbooks: ['keywords-ignore-errors.yml'] },
   { name: 'keywords-ignore-errors-extra-false', playbooks: ['keywords-ignore-errors.yml'], args: ['-e', 'flag=false'] },
   { name: 'keywords-ignore-errors-extra-true', playbooks: ['keywords-ignore-errors.yml'], args: ['-e', 'flag=true'] },
@@ -93,7 +99,10 @@ export function ghostInventory(labInventory, out) {
   const text = readFileSync(labInventory, 'utf8');
   const ip = /node1:\s*\n\s*ansible_host:\s*(\S+)/.exec(text)?.[1];
   if (!ip) throw new Error(`no node1 address in ${labInventory}`);
-  writeFileSync(out, text.replace(/^ {2}children:\n/m, `  children:\n    ghosts:\n      hosts:\n        ghost:\n          ansible_host: ${ip}\n          ansible_port: 2\n`));
+  writeFileSync(
+    out,
+    text.replace(/^ {2}children:\n/m, `  children:\n    ghosts:\n      hosts:\n        ghost:\n          ansible_host: ${ip}\n          ansible_port: 2\n`),
+  );
   return out;
 }
 
@@ -113,17 +122,27 @@ const REST = String.raw`(?:[^"\\]|\\.)*`;
 function keywordErrors(line) {
   return line
     .replace(/("(?:msg|changed_when_result|failed_when_result)": ")<ROOT>\/[^"]*?:\d+:\d+: /g, '$1')
-    .replace(new RegExp(String.raw`The field '(\w+)' has an invalid value, which includes an undefined variable\. The error was: (${CAUSE})${REST}`, 'g'), "keyword '$1' uses an undefined variable: $2")
-    .replace(new RegExp(String.raw`The conditional check '(.*?)' failed\. The error was: error while evaluating conditional \(.*?\): (${CAUSE})${REST}`, 'g'), "the conditional check '$1' failed: $2")
+    .replace(
+      new RegExp(String.raw`The field '(\w+)' has an invalid value, which includes an undefined variable\. The error was: (${CAUSE})${REST}`, 'g'),
+      "keyword '$1' uses an undefined variable: $2",
+    )
+    .replace(
+      new RegExp(String.raw`The conditional check '(.*?)' failed\. The error was: error while evaluating conditional \(.*?\): (${CAUSE})${REST}`, 'g'),
+      "the conditional check '$1' failed: $2",
+    )
     .replace(new RegExp(String.raw`(uses an undefined variable: |failed: )'[\w.]+' is undefined \((${CAUSE})\)`, 'g'), '$1$2')
-    .replace(new RegExp(String.raw`the field '(\w+)' has an invalid value \((.*?)\), and could not be converted to an \w+\.${REST}`, 'g'), "keyword '$1' has an invalid value ($2)")
+    .replace(
+      new RegExp(String.raw`the field '(\w+)' has an invalid value \((.*?)\), and could not be converted to an \w+\.${REST}`, 'g'),
+      "keyword '$1' has an invalid value ($2)",
+    )
     .replace(new RegExp(String.raw`(keyword '\w+' has an invalid value \(.*?\)): ${REST}`, 'g'), '$1');
 }
 
 function clean(line) {
   const l = line
     .trimEnd()
-    .split(ROOT + '/').join('<ROOT>/') // the checkout's path differs between machines (CI clones elsewhere)
+    .split(ROOT + '/')
+    .join('<ROOT>/') // the checkout's path differs between machines (CI clones elsewhere)
     .replace(/(UNREACHABLE! => ).*/, '$1...')
     .replace(/"(delta|end|start)": "[^"]*"/g, '"$1": "X"')
     .replace(/"attempts": \d+, /g, '')
@@ -179,7 +198,12 @@ export function normalizeRun(out, code, opts = {}) {
 
 /** Listings (--list-*, --syntax-check): the output as is, hosts of a `hosts (N):` list sorted. */
 export function normalizeRaw(out, code) {
-  const lines = out.split('\n').map((l) => l.trimEnd().split(ROOT + '/').join('<ROOT>/'));
+  const lines = out.split('\n').map((l) =>
+    l
+      .trimEnd()
+      .split(ROOT + '/')
+      .join('<ROOT>/'),
+  );
   const res = [`rc=${code}`];
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i];

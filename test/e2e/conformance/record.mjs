@@ -30,7 +30,11 @@ try {
   for (const c of cases) {
     if (only.length && !only.includes(c.name)) continue;
     if (c.pre) for (const h of ['node1', 'node2']) tsplay('lab', 'exec', '--name', LAB, h, c.pre);
-    const r = spawnSync('ansible-playbook', [...c.playbooks, '-i', c.inventory === 'ghost' ? ghost : inv, ...(c.args ?? [])], { cwd: FIXTURES, env, encoding: 'utf8' });
+    const r = spawnSync('ansible-playbook', [...c.playbooks, '-i', c.inventory === 'ghost' ? ghost : inv, ...(c.args ?? [])], {
+      cwd: FIXTURES,
+      env,
+      encoding: 'utf8',
+    });
     const text = (c.raw ? normalizeRaw : normalizeRun)(r.stdout, r.status, c);
     writeFileSync(join(FIXTURES, 'expected', `${c.name}.txt`), text);
     console.log(`${c.name}: rc=${r.status}`);

@@ -145,4 +145,28 @@ describe('slurm_conf on a Slurm 22.05 controller', () => {
     expect(await ctldPid()).toBe(pid);
     expect(await running()).toBe(true);
   });
+
+  it('a configuration slurmctld dies of after lint and parser passed it: old files back, slurmctld restarted, failed', async () => {
+    // No such configuration is known to the lint (every fatal found in the lab is linted), so the controller-only
+    // fatal is simulated: an scontrol earlier in PATH kills slurmctld on `reconfigure`, as 22.05 does on
+    // "Invalid node names in partition".
+    const before = await sh('cat /etc/slurm/cloud.conf');
+    const mainBefore = await sh('cat /etc/slurm/slurm.conf');
+    await lab.exec('ctl', 'cat > /usr/local/bin/scontrol && chmod 0755 /usr/local/bin/scontrol', {
+      input: '#!/bin/sh\nif [ "$1" = reconfigure ]; then pkill -x slurmctld; echo "slurm_reconfigure error: Zero Bytes were transmitted or received" >&2; exit 1; fi\nexec /usr/bin/scontrol "$@"\n',
+    });
+    try {
+      const t0 = Date.now();
+      const r = await run({ ...good, partitions: [{ ...good.partitions[0]!, SuspendTime: 900 }] });
+      console.log(`slurm_conf rollback: ${Date.now() - t0} ms`);
+      expect(r.result.failed).toBe(true);
+      expect(r.result.msg).toMatch(/scontrol reconfigure failed[\s\S]*the old \/etc\/slurm\/cloud.conf was restored; slurmctld was restarted and is up/);
+    } finally {
+      await sh('rm -f /usr/local/bin/scontrol');
+    }
+    expect(await sh('cat /etc/slurm/cloud.conf')).toBe(before);
+    expect(await sh('cat /etc/slurm/slurm.conf')).toBe(mainBefore);
+    expect(await running()).toBe(true);
+    expect(await sh('scontrol -o show partition cloud')).toContain('SuspendTime=600');
+  });
 });

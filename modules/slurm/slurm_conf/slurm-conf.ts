@@ -151,7 +151,7 @@ async function restartCtld(ctx: ModuleContext): Promise<string> {
 }
 
 async function waitUp(ctx: ModuleContext, main: string, seconds: number): Promise<boolean> {
-  const r = await ctx.run(`_i=0; while [ $_i -lt ${seconds * 4} ]; do SLURM_CONF=${shq(main)} scontrol ping 2>/dev/null | grep -q 'is UP' && exit 0; sleep 0.25; _i=$((_i+1)); done; exit 1`);
+  const r = await ctx.run(`_i=0; while [ $_i -lt ${seconds * 4} ]; do SLURM_CONF=${shq(main)} timeout 5 scontrol ping 2>/dev/null | grep -q 'is UP' && exit 0; sleep 0.25; _i=$((_i+1)); done; exit 1`);
   return r.rc === 0;
 }
 
@@ -346,12 +346,14 @@ export const slurmConf = defineModule({
       const r = await ctx.run(`tail -c +${logStart + 1} ${shq(log)} 2>/dev/null | grep -E 'fatal:|error:' | grep -vE 'pmix|MPI: Cannot create context|state file|NOTE: Trying backup' | tail -n 5`);
       why = r.stdout.trim();
     }
+    // the old content straight back through the planned write (its owner/mode; the fact cache would still
+    // show the pre-change file), the Include removed before the file it names
     for (const f of [...plan.files].reverse()) {
+      const w = f.text.steps.find((s) => s.kind === 'write');
       if (f.before === null) await ctx.run(`rm -f -- ${shq(f.path)}`);
       else {
-        const cur = await readTextFile(ctx, f.path);
-        const back = planText(cur, f.before, {});
-        if (back) await applyText(ctx, back.steps);
+        const spec = w && w.kind === 'write' ? { ...w.spec, backup: false, validate: undefined, mkdirs: [] } : { dest: f.path, keepAttrs: false, mode: 0o644 };
+        await applyText(ctx, [{ kind: 'write', spec, data: Buffer.from(f.before, 'utf8') }]);
       }
     }
     const alive = await waitUp(ctx, main, 1);

@@ -7,7 +7,7 @@
  * defined twice, an invalid node State, and a changed node count ("MaxNodeCount has changed ... must be
  * restarted") all make slurmctld fatal() on reconfigure; the client parser lets every one of them through.
  */
-import { count, expand, HostlistError } from '../../../lib/hostlist.js';
+import { expand, HostlistError } from '../../../lib/hostlist.js';
 import { suggestName } from '../../../src/contract/validate.js';
 import { NODE_STATES, PARAM_KEYS, PARAM_KEY_BY_NAME, PARTITION_STATES, U16_MAX, type KeyDef } from '../../../lib/slurm/conf-keys.js';
 import { renderLine, type ConfSummary, type ConfValue } from '../../../lib/slurm/conf-line.js';
@@ -162,7 +162,7 @@ function nodeTopology(o: Out, path: string, n: NodeArgs): void {
   if (!ok.includes(cpus)) err(o, `${path}/CPUs`, `CPUs=${cpus} matches none of sockets (${sockets}), sockets*cores (${sockets * cores}) or sockets*cores*threads (${sockets * cores * threads}): Slurm logs an error and resets CPUs`);
 }
 
-function lintNodes(o: Out, a: SlurmConfArgs): Map<string, string> {
+function lintNodes(o: Out, a: SlurmConfArgs): void {
   const defined = new Map<string, string>();
   a.nodes.forEach((n, i) => {
     const path = `/nodes/${i}`;
@@ -231,10 +231,9 @@ function lintPartitions(o: Out, a: SlurmConfArgs, ver?: SlurmVersion): void {
 export function lintArgs(a: SlurmConfArgs, ver?: SlurmVersion): Lint {
   const o: Lint = { errors: [], warnings: [] };
   lintParams(o, a, ver);
-  const own = lintNodes(o, a);
+  lintNodes(o, a);
   lintPartitions(o, a, ver);
   // partitions naming nodes this file does not define are judged with the host (the main slurm.conf may define them)
-  void own;
   return o;
 }
 
@@ -311,11 +310,6 @@ export function lintWithHost(a: SlurmConfArgs, h: HostView): Lint {
   }
   for (const b of h.others.badHostlists) warn(o, '/include_in', `the main configuration has a NodeName hostlist tsplay cannot read: ${b}`);
   return o;
-}
-
-/** Total node count the configuration defines (22.05 must restart slurmctld when it changes). */
-export function nodeCount(a: SlurmConfArgs): number {
-  return a.nodes.reduce((s, n) => s + count(n.name), 0);
 }
 
 const HEADER = '# Managed by tsplay (slurm_conf): changes here are overwritten.\n';

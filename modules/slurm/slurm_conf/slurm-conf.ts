@@ -16,7 +16,7 @@ import { shq } from '../../../lib/shell/quote.js';
 import { emptySummary, includePath, parseConf, summarize, type ConfSummary } from '../../../lib/slurm/conf-line.js';
 import { parseCheckResult, parseCheckScript } from '../../../lib/slurm/parse-check.js';
 import { parseSlurmVersion, type SlurmVersion } from '../../../lib/slurm/version.js';
-import { Args, type SlurmConfArgs } from './slurm-conf-args.js';
+import { Args } from './slurm-conf-args.js';
 import { lintArgs, lintWithHost, renderCloudConf, type Lint } from './slurm-conf-lint.js';
 
 const DEFAULT_MAIN = '/etc/slurm/slurm.conf';

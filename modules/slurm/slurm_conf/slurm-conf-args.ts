@@ -81,7 +81,7 @@ export const Args = Type.Object(
     include_in: Type.Optional(Type.String({ description: 'the main slurm.conf: ensure one `Include PATH` line there (atomically). Without it /etc/slurm/slurm.conf is only read (nodes, includes, validation)' })),
     vm_memory_mb: Type.Optional(Type.Integer({ minimum: 1, description: 'the VM size\'s memory in MB: RealMemory above it is refused, above 95% of it warned about' })),
     validate: Type.Boolean({ default: true, description: 'check the candidate with Slurm\'s own parser (staged with the main slurm.conf in a temp dir on the host) before it is written' }),
-    reconfigure: Type.Boolean({ default: true, description: 'after a change: `scontrol reconfigure` (a slurmctld restart when the node count changed: 22.05 dies otherwise), then verify slurmctld shows the new values, else restore the old files' }),
+    reconfigure: Type.Boolean({ default: true, description: 'after a change: `scontrol reconfigure` (a slurmctld restart when NodeName lines changed, before Slurm 23.11: 22.05 dies otherwise), then verify slurmctld shows the new values, else restore the old files' }),
     backup: Type.Boolean({ default: false, description: 'keep a timestamped copy of each replaced file' }),
     state: Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'present: the file rendered from the arguments; absent: the file and its Include line removed' }),
     verify_timeout: Type.Integer({ default: 15, minimum: 1, description: 'seconds to wait for slurmctld to answer after reconfigure/restart' }),

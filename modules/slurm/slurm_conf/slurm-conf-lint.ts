@@ -200,7 +200,6 @@ function lintNodes(o: Out, a: SlurmConfArgs): void {
       else if (mem > vm * 0.95) warn(o, `${path}/RealMemory`, `RealMemory=${mem} MB is within 5% of the VM's ${vm} MB: the OS takes some, a node reporting less than RealMemory is refused (use about ${Math.floor(vm * 0.95)})`);
     }
   });
-  return defined;
 }
 
 const MAXTIME = /^(infinite|unlimited|\d+|\d+:\d{1,2}(:\d{1,2})?|\d+-\d+(:\d{1,2}(:\d{1,2})?)?)$/i;

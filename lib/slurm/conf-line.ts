@@ -119,7 +119,7 @@ export function summarize(text: string, label: string, into: ConfSummary = empty
  */
 export function stageMainConf(text: string, mainDir: string, ours: string, replacement: string): string {
   let found = false;
-  const lines = text.split('\n').map((l) => {
+  const lines = text.replace(/\n+$/, '').split('\n').map((l) => {
     const m = /^(\s*include\s+)(\S+)(.*)$/i.exec(l);
     if (!m) return l;
     const abs = m[2]!.startsWith('/') ? m[2]! : `${mainDir.replace(/\/+$/, '')}/${m[2]!}`;

@@ -7,6 +7,7 @@ import { mailModules } from './mail/index.js';
 import { storageModules } from './storage/index.js';
 import { imageModules } from './image/index.js';
 import { utilModules } from './util/index.js';
+import { slurmModules } from './slurm/index.js';
 
 /** A family of modules: one folder under modules/, one table in the README (`tsplay doc --md`). */
 export interface ModuleFamily {
@@ -25,6 +26,7 @@ export const moduleFamilies: readonly ModuleFamily[] = [
   { family: 'mail', title: 'Mail', modules: mailModules },
   { family: 'storage', title: 'Storage', modules: storageModules },
   { family: 'image', title: 'Golden image and cloud VMs', modules: imageModules },
+  { family: 'slurm', title: 'Slurm', modules: slurmModules },
 ];
 
 /** Every built-in module, by family. The registry (src/contract/registry.ts) indexes them by name and alias. */

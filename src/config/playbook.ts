@@ -7,7 +7,8 @@
 import { dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { TsplayError } from '../errors.js';
-import { globToRegExp, regexPattern, splitHostPattern } from './inventory/patterns.js';
+import { regexPattern, splitHostPattern } from './inventory/patterns.js';
+import { globToRegExp } from '../../lib/shell/glob.js';
 import { loadYamlFile, posOfObject } from './yaml.js';
 import { IMPORT_PLAYBOOK_KEYWORDS, PLAY_KEYWORDS } from './keywords.js';
 import type { PlayIR, Playbook, TaskIR, TaskNode, VarsPrompt } from './playbook-types.js';

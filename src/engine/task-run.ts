@@ -6,7 +6,7 @@
  */
 import type { TaskIR, Vars } from '../config/playbook-types.js';
 import { roleTaskName } from '../config/roles.js';
-import { globToRegExp } from '../config/inventory/patterns.js';
+import { globToRegExp } from '../../lib/shell/glob.js';
 import { hasTemplate, renderValue } from './templating/index.js';
 import { inherit, tagsSelected, type Inherited, type PlayRun } from './context.js';
 import type { HostState } from './host-state.js';

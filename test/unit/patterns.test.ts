@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadInventory, type Inventory } from '../../src/config/inventory/index.js';
-import { globToRegExp, orderPatterns, regexPattern, splitHostPattern } from '../../src/config/inventory/patterns.js';
+import { orderPatterns, regexPattern, splitHostPattern } from '../../src/config/inventory/patterns.js';
+import { globToRegExp } from '../../lib/shell/glob.js';
 import { TsplayError } from '../../src/errors.js';
 
 const FIX = join(import.meta.dirname, '../fixtures/inventory');

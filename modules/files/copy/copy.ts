@@ -229,6 +229,20 @@ async function checkTree(
   return change(`copy ${files.length} file(s) into ${destRoot}`, { steps, result }, { diff: diffs, result });
 }
 
+/** What copy and template return about the file they wrote (`tsplay doc`). */
+export const PUT_RETURNS: Readonly<Record<string, string>> = {
+  dest: "the file written (a link's target with follow)",
+  checksum: 'sha1 of the content',
+  size: 'size of the content in bytes',
+  owner: 'owner of dest',
+  group: 'group of dest',
+  mode: 'mode of dest (octal text)',
+  state: 'file',
+  uid: 'uid of dest (when owner is not given)',
+  gid: 'gid of dest (when group is not given)',
+  backup_file: 'with backup: the copy of the old file',
+};
+
 export const copyModule = defineModule({
   acceptedArgs: IGNORED_FILE_ARGS,
   name: 'copy',
@@ -250,19 +264,7 @@ export const copyModule = defineModule({
     mode: "0440"
     validate: visudo -cf %s
 `,
-  returns: {
-    dest: "the file written (a link's target with follow)",
-    src: 'the source (controller path, or the host path with remote_src)',
-    checksum: 'sha1 of the content',
-    size: 'size of the content in bytes',
-    owner: 'owner of dest',
-    group: 'group of dest',
-    mode: 'mode of dest (octal text)',
-    state: 'file',
-    uid: 'uid of dest (when owner is not given)',
-    gid: 'gid of dest (when group is not given)',
-    backup_file: 'with backup: the copy of the old file',
-  },
+  returns: { ...PUT_RETURNS, src: 'the source (controller path, or the host path with remote_src)' },
   args: Args,
   rules: { requiredOneOf: [['src', 'content']], mutuallyExclusive: [['src', 'content']], requiredIf: [{ arg: 'remote_src', is: true, then: ['src'] }] },
   validate(a) {

@@ -5,7 +5,7 @@
 import { Type, defineModule, type Static } from '../../../src/contract/index.js';
 import { baseName, checkModeSpec, readControllerSource } from '../../../lib/files/index.js';
 import { fileAttrArgs, writeArgs, TRUSTED_LINKS_NOTE, IGNORED_FILE_ARGS } from '../../../lib/files/args.js';
-import { applyCopy, checkPut } from '../copy/copy.js';
+import { PUT_RETURNS, applyCopy, checkPut } from '../copy/copy.js';
 
 const Args = Type.Object(
   {
@@ -39,19 +39,7 @@ export const templateModule = defineModule({
     backup: true
   notify: restart slurmd
 `,
-  returns: {
-    dest: "the file written (a link's target with follow)",
-    checksum: 'sha1 of the content',
-    size: 'size of the content in bytes',
-    owner: 'owner of dest',
-    group: 'group of dest',
-    mode: 'mode of dest (octal text)',
-    state: 'file',
-    uid: 'uid of dest (when owner is not given)',
-    gid: 'gid of dest (when group is not given)',
-    backup_file: 'with backup: the copy of the old file',
-    src: 'the template on the controller',
-  },
+  returns: { ...PUT_RETURNS, src: 'the template on the controller' },
   args: Args,
   validate(a) {
     checkModeSpec(a.mode, '/mode', true);

@@ -4,6 +4,7 @@
  */
 import { ModuleError, Type, defineModule, ok } from '../../../src/contract/index.js';
 import { GATHER_SCRIPT, parseFacts } from '../../../lib/facts/gather.js';
+import { globToRegExp } from '../../../lib/shell/glob.js';
 
 const Args = Type.Object(
   {
@@ -20,28 +21,6 @@ const Args = Type.Object(
   },
   { additionalProperties: false },
 );
-
-/** A shell glob (`*`, `?`, `[...]`) as a RegExp over a whole name, as Python's fnmatch. */
-function globRe(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 1);
-      if (end < 0) re += '\\[';
-      else {
-        re += `[${glob
-          .slice(i + 1, end)
-          .replace(/^!/, '^')
-          .replace(/\\/g, '\\\\')}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
 
 export const setup = defineModule({
   name: 'setup',
@@ -61,7 +40,7 @@ export const setup = defineModule({
   async check(ctx, a) {
     const r = await ctx.probe(GATHER_SCRIPT, { become: false });
     if (r.rc !== 0) throw new ModuleError(`gathering facts failed (rc=${r.rc}): ${r.stderr.trim()}`, { rc: r.rc, stderr: r.stderr });
-    const filters = (typeof a.filter === 'string' ? [a.filter] : a.filter).filter((f) => f !== '').map(globRe);
+    const filters = (typeof a.filter === 'string' ? [a.filter] : a.filter).filter((f) => f !== '').map((f) => globToRegExp(f, 'filter'));
     const facts: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(parseFacts(r.stdout))) {
       const name = `ansible_${k}`;

@@ -13,6 +13,7 @@ import { expand, fold, HostlistError, isSlurmRangeSyntax } from '../../../lib/ho
 import { TsplayError } from '../../errors.js';
 import { parseAddress } from './address.js';
 import type { InventoryData } from './model.js';
+import { globToRegExp } from '../../../lib/shell/glob.js';
 
 export const LOCALHOST_NAMES = ['127.0.0.1', 'localhost', '::1'];
 
@@ -59,55 +60,6 @@ export function orderPatterns(patterns: string[]): string[] {
     else regular.push(p);
   }
   return [...(regular.length ? regular : ['all']), ...inter, ...excl];
-}
-
-/** Python fnmatch.translate: a glob as an anchored regular expression (case-sensitive). */
-export function globToRegExp(pat: string): RegExp {
-  let res = '';
-  let i = 0;
-  const n = pat.length;
-  while (i < n) {
-    const c = pat[i++]!;
-    if (c === '*') {
-      while (pat[i] === '*') i++;
-      res += '.*';
-    } else if (c === '?') {
-      res += '.';
-    } else if (c === '[') {
-      let j = i;
-      if (pat[j] === '!') j++;
-      if (pat[j] === ']') j++;
-      while (j < n && pat[j] !== ']') j++;
-      if (j >= n) {
-        res += '\\[';
-        continue;
-      }
-      let stuff = pat.slice(i, j);
-      i = j + 1;
-      if (!stuff) {
-        res += '(?!)';
-        continue;
-      }
-      if (stuff === '!') {
-        res += '.';
-        continue;
-      }
-      let neg = false;
-      if (stuff[0] === '!') {
-        neg = true;
-        stuff = stuff.slice(1);
-      }
-      const body = stuff.replace(/[\\\]^[]/g, (m) => '\\' + m);
-      res += `[${neg ? '^' : ''}${body}]`;
-    } else {
-      res += c.replace(/[.*+?^${}()|[\]\\/-]/g, (m) => '\\' + m);
-    }
-  }
-  try {
-    return new RegExp(`^(?:${res})$`, 's');
-  } catch {
-    throw new TsplayError('inventory', `Invalid host list pattern: ${pat}`);
-  }
 }
 
 /** A `~regex` pattern: Python re.match semantics (anchored at the start only). */

@@ -6,6 +6,7 @@ import { isUndef } from './undefined.js';
 import { makeNamespace, type EvalEnv, type JFunction, type Kwargs } from './evaluate.js';
 import { toList } from './filters-list.js';
 import { isMapping, num, pyStr } from './py.js';
+import { globToRegExp } from '../../../lib/shell/glob.js';
 
 function range(args: unknown[]): number[] {
   const [a, b, c] = args.map((x) => num(x));
@@ -93,14 +94,7 @@ function dirEntries(dir: string): string[] {
 /** fileglob: files (not directories) matching a glob in one directory, searched like `file` lookups. */
 function fileglob(env: EvalEnv, term: string): string[] {
   const dirPart = dirname(term);
-  const re = new RegExp(
-    '^' +
-      basename(term)
-        .replace(/[.+^${}()|\\]/g, '\\$&')
-        .replace(/\*/g, '.*')
-        .replace(/\?/g, '.') +
-      '$',
-  );
+  const re = globToRegExp(basename(term), 'fileglob pattern');
   const dirs = isAbsolute(term) ? [dirPart] : searchPath(env, 'files').map((d) => join(d, dirPart));
   for (const d of dirs) {
     if (!existsSync(d) || !statSync(d).isDirectory()) continue;

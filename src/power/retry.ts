@@ -1,4 +1,5 @@
 /** Retry with exponential back-off and jitter, for cloud calls the provider throttled. */
+import { sleep as wait } from '../../lib/cloud/wait.js';
 export interface RetryPolicy {
   attempts: number;
   base_s: number;
@@ -23,7 +24,7 @@ export async function withRetry<T>(
   p: RetryPolicy,
   retryable: (e: unknown) => boolean,
   onRetry?: (attempt: number, delayS: number, e: unknown) => void,
-  sleep: (s: number) => Promise<void> = (s) => new Promise((r) => setTimeout(r, s * 1000)),
+  sleep: (s: number) => Promise<void> = wait,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {

@@ -28,6 +28,7 @@ import { mapNode, type VmRef } from './nodemap.js';
 import { runNodePlaybook } from './playbook.js';
 import { failBackoff, pool } from './retry.js';
 import { Slurm } from './slurm.js';
+import { sleep } from '../../lib/cloud/wait.js';
 
 export type PowerOp = 'resume' | 'suspend' | 'fail';
 
@@ -58,8 +59,6 @@ async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
     throw new StepError(name, errorText(e));
   }
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 function pidAlive(pid: number): boolean {
   try {
@@ -231,7 +230,10 @@ export class PowerWorker {
       );
       await step('playbook', () =>
         this.log.step('playbook', node, { playbook: cfg.playbook }, async () => {
-          const timer = sleep(left()).then(() => ({ exitCode: 124, failure: `the resume deadline (${cfg.resume_deadline} s) passed during the playbook` }));
+          const timer = sleep(left() / 1000).then(() => ({
+            exitCode: 124,
+            failure: `the resume deadline (${cfg.resume_deadline} s) passed during the playbook`,
+          }));
           const r = await Promise.race([
             runNodePlaybook({ playbook: cfg.playbook, inventory: this.inv, node, extraVars: cfg.extra_vars as Vars, log: this.log }),
             timer,
@@ -319,7 +321,7 @@ export class PowerWorker {
     const n = bumpFailures(cfg.state_dir, vm.node);
     const wait = failBackoff(n, cfg.fail_backoff, cfg.fail_backoff_max);
     this.log.write({ step: 'backoff', node: vm.node, outcome: 'info', failures: n, wait_s: wait });
-    await sleep(wait * 1000);
+    await sleep(wait);
     // only a DOWN/DRAIN node needs it (Slurm answers "Invalid node state specified" otherwise): a node Slurm
     // itself returned (ReturnToService=2, its slurmd answered) is left as it is
     const st = (await this.slurm.showNodes(vm.node)).find((x) => x.node === vm.node);

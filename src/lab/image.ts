@@ -44,6 +44,18 @@ export const IMAGE_PACKAGES: readonly string[] = [
   'slurmctld',
   'slurmd',
   'slurm-client',
+  // DNS: BIND 9.18 (named, named-checkzone, rndc) and its clients (nsupdate, dig, host)
+  'bind9',
+  'bind9-dnsutils',
+  // NFS server tools (exportfs) for the CycleCloud scheduler's exports
+  'nfs-kernel-server',
+  // EL repository files read by Debian's dnf; rpm for rpm_key
+  'dnf',
+  'rpm',
+  // cron, unzip, curl: the targets of cron, unarchive and get_url
+  'cron',
+  'unzip',
+  'curl',
 ];
 
 export interface ImageInfo {

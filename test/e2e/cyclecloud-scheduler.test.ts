@@ -91,7 +91,17 @@ async function sh(cmd: string, input?: string): Promise<string> {
 }
 
 async function play(...extra: string[]) {
-  const r = await tsplay(['run', 'playbooks/cyclecloud-scheduler.yml', '-i', lab.inventory, '-i', invDir, '--vault-password-file', join(tmp, 'vault-pass'), ...extra]);
+  const r = await tsplay([
+    'run',
+    'playbooks/cyclecloud-scheduler.yml',
+    '-i',
+    lab.inventory,
+    '-i',
+    invDir,
+    '--vault-password-file',
+    join(tmp, 'vault-pass'),
+    ...extra,
+  ]);
   outputs.push(r.all);
   return r;
 }

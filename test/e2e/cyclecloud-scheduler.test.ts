@@ -121,8 +121,8 @@ beforeAll(async () => {
   copyFileSync(join(ROOT, 'inventory/group_vars/cyclecloud_schedulers.yml'), join(invDir, 'group_vars', 'cyclecloud_schedulers', 'main.yml'));
   writeFileSync(
     join(invDir, 'group_vars', 'cyclecloud_schedulers', 'zz-lab.yml'),
-    // the lab: no package install (the image has them), no daemon restarts (nothing else in the lab to serve)
-    `cyclecloud_cluster_name: "${CLUSTER}"\ncyclecloud_packages: []\ncyclecloud_restart_services: false\ncyclecloud_nfs_clients:\n  - { host: "*", options: [rw, sync, no_root_squash] }\n`,
+    // the lab: no package install (the image has them), slurmctld not restarted (the lab has no CycleCloud nodes for it)
+    `cyclecloud_cluster_name: "${CLUSTER}"\ncyclecloud_packages: []\ncyclecloud_restart_slurmctld: false\ncyclecloud_nfs_clients:\n  - { host: "*", options: [rw, sync, no_root_squash] }\n`,
   );
   writeFileSync(join(tmp, 'vault-pass'), 'lab-vault-password\n', { mode: 0o600 });
   const plain = `cyclecloud_password: ${JSON.stringify(PASSWORD)}\nmunge_key_b64: ${MUNGE_KEY}\n`;
@@ -150,12 +150,16 @@ describe('cyclecloud-scheduler.yml on a lab host (azslurm: RECORDING STAND-IN)',
     expect(r.code, r.all).toBe(0);
     expect(recap(r.stdout)[HOST]).toMatchObject({ failed: 0 });
     expect(recap(r.stdout)[HOST]!['changed']).toBeGreaterThan(0);
+    console.log(`cyclecloud e2e: first run ${JSON.stringify(recap(r.stdout)[HOST])}`);
     expect((await sh('getent passwd slurm munge | cut -d: -f1,3,4')).trim().split('\n')).toEqual(['slurm:11100:11100', 'munge:11101:11101']);
     expect((await sh('getent group slurm munge | cut -d: -f1,3')).trim().split('\n')).toEqual(['slurm:11100', 'munge:11101']);
     expect(await sh(`stat -c '%n %U:%G %a' /etc/munge/munge.key /sched/${ESC}/munge.key /opt/azurehpc/slurm/autoscale.json`)).toBe(
       `/etc/munge/munge.key munge:munge 400\n/sched/${ESC}/munge.key munge:munge 600\n/opt/azurehpc/slurm/autoscale.json slurm:slurm 600\n`,
     );
     expect(await sh(`base64 -w0 /sched/${ESC}/munge.key`)).toBe(MUNGE_KEY);
+    // munged runs as 11101 with the site's key (restarted by the handler): a credential round-trips
+    expect(await sh('cmp /etc/munge/munge.key /sched/' + ESC + '/munge.key && munge -n | unmunge | grep STATUS')).toContain('Success');
+    expect((await sh('ps -o uid= -C munged')).trim()).toBe('11101');
     const conf = await sh(`cat /etc/slurm/slurm.conf`);
     expect(conf).toContain(`ClusterName=${ESC}\n`);
     for (const inc of ['azure.conf', 'accounting.conf', 'keep_alive.conf']) expect(conf).toContain(`Include ${inc}\n`);

@@ -166,7 +166,7 @@ export class PowerLab {
     await this.put('ctl', '/etc/tsplay/power/known_hosts', readFileSync(this.lab.knownHosts, 'utf8'), '0644', 'slurm:slurm');
     await this.setInventory();
     await this.put('ctl', '/etc/tsplay/playbooks/cloudnode-lab.yml', readFileSync(join(ROOT, 'test/fixtures/power/cloudnode-lab.yml'), 'utf8'), '0644');
-    // playbooks/slurm-controller.yml installs the launcher, config, log dir, credentials, power.conf
+    // playbooks/slurm-controller.yml installs the launcher, config, log dir, credentials, and (slurm_conf, slurmctld not yet running: written, read at its start) power.conf
     const vars = {
       power_slurm_user: 'slurm',
       power_node: '/usr/local/bin/node',
@@ -201,15 +201,12 @@ export class PowerLab {
       power_suspend_rate: 0,
       power_suspend_time: null,
       power_suspend_exc_nodes: '',
-      power_partitions: [
-        {
-          name: 'cloud',
-          nodes: 'cloud[1-2]',
-          node_options: `NodeAddr=${c1},${c2} CPUs=2 Boards=1 SocketsPerBoard=1 CoresPerSocket=2 ThreadsPerCore=1 RealMemory=1000`,
-          partition_options: 'Default=YES MaxTime=INFINITE State=UP',
-          suspend_time: 20,
-        },
+      power_slurm_conf: '/etc/slurm/slurm.conf',
+      // the typed NodeName/PartitionName lines of slurm_conf (playbooks/slurm-controller.yml passes them on)
+      power_cloud_nodes: [
+        { name: 'cloud[1-2]', NodeAddr: `${c1},${c2}`, CPUs: 2, Boards: 1, SocketsPerBoard: 1, CoresPerSocket: 2, ThreadsPerCore: 1, RealMemory: 1000 },
       ],
+      power_partitions: [{ name: 'cloud', nodes: 'cloud[1-2]', Default: true, MaxTime: 'INFINITE', State: 'UP', SuspendTime: 20 }],
     };
     writeFileSync(join(this.tmp, 'vars.json'), JSON.stringify(vars));
     writeFileSync(join(this.tmp, 'controllers.yml'), 'all:\n  children:\n    slurm_controllers:\n      hosts:\n        ctl: {}\n');

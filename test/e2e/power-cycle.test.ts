@@ -39,7 +39,11 @@ describe.sequential('tsplay power with the real Slurm (lab)', () => {
     );
     expect(launcher).toMatch(/TSPLAY_POWER_CONFIG='\/etc\/tsplay\/power.yml'/);
     expect(launcher).toMatch(/-rw------- 1 slurm slurm .* \/var\/lib\/tsplay\/home\/.azure\/tsplay-credentials.json/);
-    expect(await p.x('ctl', 'cat /etc/slurm/power.conf')).toMatch(/^ResumeProgram=\/usr\/local\/sbin\/tsplay-power-resume$/m);
+    // written by slurm_conf (typed, linted, Slurm's parser on a staged copy) before slurmctld first started
+    const conf = await p.x('ctl', 'cat /etc/slurm/power.conf');
+    expect(conf).toMatch(/^ResumeProgram=\/usr\/local\/sbin\/tsplay-power-resume$/m);
+    expect(conf).toMatch(/^NodeName=cloud\[1-2\] .*State=CLOUD/m);
+    expect(conf).toMatch(/^PartitionName=cloud .*SuspendTime=20/m);
     for (const n of ['cloud1', 'cloud2']) expect((await p.node(n)).state).toMatch(/POWERED_DOWN/);
     // Slurm's state and the VM's side by side, as SlurmUser through the launcher
     const status = await p.x('ctl', "runuser -u slurm -- env -i /usr/local/sbin/tsplay-power status 'cloud[1-2]'");

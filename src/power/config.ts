@@ -11,7 +11,7 @@ import { TsplayError } from '../errors.js';
 export interface PowerConfig {
   /** the file this was read from */
   file: string;
-  /** inventory with one host per Slurm node name (host vars azure_vm_name, azure_resource_group) */
+  /** inventory with one host per Slurm node name (host vars azure_vm_name + azure_resource_group, or aws_instance_id) */
   inventory: string;
   /** the cloud-node playbook run against a node after its VM started */
   playbook: string;
@@ -39,6 +39,8 @@ export interface PowerConfig {
   /** the command that stops slurmd on a node (over SSH, with become) */
   slurmd_stop: string;
   az: { subscription?: string; poll_interval: number };
+  /** defaults for nodes without aws_region / aws_profile host vars */
+  aws: { region?: string; profile?: string; poll_interval: number };
 }
 
 const num = (v: unknown, d: number, key: string, file: string): number => {
@@ -58,6 +60,8 @@ export function parseConfig(text: string, file: string): PowerConfig {
   };
   const retry = (raw.retry ?? {}) as Record<string, unknown>;
   const az = (raw.az ?? {}) as Record<string, unknown>;
+  const aws = (raw.aws ?? {}) as Record<string, unknown>;
+  const ostr = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
   const cfg: PowerConfig = {
     file,
     inventory: path('inventory'),
@@ -79,6 +83,7 @@ export function parseConfig(text: string, file: string): PowerConfig {
     scontrol: typeof raw.scontrol === 'string' ? raw.scontrol : 'scontrol',
     slurmd_stop: typeof raw.slurmd_stop === 'string' ? raw.slurmd_stop : 'systemctl stop slurmd 2>/dev/null || service slurmd stop',
     az: { subscription: typeof az.subscription === 'string' ? az.subscription : undefined, poll_interval: num(az.poll_interval, 5, 'az.poll_interval', file) },
+    aws: { region: ostr(aws.region), profile: ostr(aws.profile), poll_interval: num(aws.poll_interval, 5, 'aws.poll_interval', file) },
   };
   return cfg;
 }

@@ -3,11 +3,11 @@
  * script queue). Per node, with at most `concurrency` nodes at once and a lock per node (a second resume of a
  * node being resumed is a logged no-op):
  *
- *   resume:  map → power state → az vm start (only if not running/starting) → wait running → wait SSH →
+ *   resume:  map → power state → az vm start / aws ec2 start-instances (only if not running/starting) → wait running → wait SSH →
  *            cloud-node playbook (slurmd enabled + started last) → done, before the resume deadline.
  *            Any failure: `scontrol update nodename=N state=down reason="tsplay: <step>: <error>"` at once
  *            (Slurm requeues the job now), deallocate, and after the per-node back-off `state=resume`.
- *   suspend: stop slurmd over SSH → az vm deallocate (only if not deallocated) → verify PowerState/deallocated.
+ *   suspend: stop slurmd over SSH → az vm deallocate / ec2 stop-instances (only if not deallocated/stopped) → verify PowerState/deallocated.
  *   fail:    suspend, then after the per-node back-off `scontrol update state=resume` (back to service).
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,9 +22,11 @@ import type { Vars } from '../config/playbook-types.js';
 import { waitForSsh } from '../lab/wait-ssh.js';
 import { setupVault } from '../cli/vault-setup.js';
 import { AzureVms } from './azure.js';
+import { AwsInstances } from './aws.js';
+import type { PowerCloud } from './cloud.js';
 import type { PowerConfig } from './config.js';
 import { errorText, PowerLog } from './log.js';
-import { mapNode, type VmRef } from './nodemap.js';
+import { mapNode, vmLabel, type VmRef } from './nodemap.js';
 import { runNodePlaybook } from './playbook.js';
 import { failBackoff, pool } from './retry.js';
 import { Slurm } from './slurm.js';
@@ -113,10 +115,18 @@ export function bumpFailures(dir: string, node: string, now = Date.now()): numbe
   return count;
 }
 
+/** One provider object each (they hold no per-node state). */
+export function cloudsFor(log: PowerLog, cfg: PowerConfig): { azure: AzureVms; aws: AwsInstances } {
+  return {
+    azure: new AzureVms(log, cfg.retry, cfg.az.poll_interval),
+    aws: new AwsInstances(log, cfg.retry, cfg.aws.poll_interval, { region: cfg.aws.region, profile: cfg.aws.profile }),
+  };
+}
+
 export class PowerWorker {
   readonly log: PowerLog;
   private readonly slurm: Slurm;
-  private readonly vms: AzureVms;
+  private readonly clouds: { azure: AzureVms; aws: AwsInstances };
   private inv!: Inventory;
   /** the jobs of SLURM_RESUME_FILE (its copy): told why their node did not come up */
   private jobs: ResumeJob[] = [];
@@ -124,7 +134,12 @@ export class PowerWorker {
   constructor(private readonly o: WorkOptions) {
     this.log = new PowerLog(o.cfg.log, o.op, o.run);
     this.slurm = new Slurm(o.cfg.scontrol, this.log);
-    this.vms = new AzureVms(this.log, o.cfg.retry, o.cfg.az.poll_interval);
+    this.clouds = cloudsFor(this.log, o.cfg);
+  }
+
+  /** the provider of this VM (each VmRef says which) */
+  private cloud(vm: VmRef): PowerCloud {
+    return this.clouds[vm.provider] as PowerCloud;
   }
 
   private vars(node: string): Vars {
@@ -180,7 +195,7 @@ export class PowerWorker {
       if (this.o.op === 'resume') await this.slurm.down(node, `tsplay: map: ${m.error}`);
       return false;
     }
-    this.log.write({ step: 'map', node, outcome: 'ok', vm: m.vm.name, resource_group: m.vm.resource_group });
+    this.log.write({ step: 'map', node, outcome: 'ok', provider: m.vm.provider, vm: vmLabel(m.vm) });
     const lock = tryLock(this.o.cfg.state_dir, node, this.o.op);
     if (!lock.ok) {
       this.log.write({
@@ -208,19 +223,21 @@ export class PowerWorker {
     const deadline = this.o.t0 + cfg.resume_deadline * 1000;
     const left = () => Math.max(0, deadline - Date.now());
     try {
-      const { power } = await step('power-state', () => this.log.step('power-state', node, {}, () => this.vms.state(vm)));
+      const { power } = await step('power-state', () => this.log.step('power-state', node, {}, () => this.cloud(vm).state(vm)));
       this.log.write({ step: 'power-state', node, outcome: 'info', power });
       if (power === 'running' || power === 'starting') {
-        this.log.write({ step: 'start', node, outcome: 'skip', power, error: undefined, why: `VM already ${power}: no az vm start` });
+        this.log.write({ step: 'start', node, outcome: 'skip', power, error: undefined, why: `VM already ${power}: no start call` });
       } else {
         if (power === 'deallocating' || power === 'stopping') {
           await step('wait-stopped', () =>
-            this.log.step('wait-stopped', node, { from: power }, () => this.vms.waitFor(vm, power === 'deallocating' ? 'deallocated' : 'stopped', deadline)),
+            this.log.step('wait-stopped', node, { from: power }, () =>
+              this.cloud(vm).waitFor(vm, power === 'deallocating' ? 'deallocated' : 'stopped', deadline),
+            ),
           );
         }
-        await step('start', () => this.log.step('start', node, {}, () => this.vms.action(vm, 'start')));
+        await step('start', () => this.log.step('start', node, {}, () => this.cloud(vm).action(vm, 'start')));
       }
-      await step('wait-running', () => this.log.step('wait-running', node, {}, () => this.vms.waitFor(vm, 'running', deadline)));
+      await step('wait-running', () => this.log.step('wait-running', node, {}, () => this.cloud(vm).waitFor(vm, 'running', deadline)));
       const t = this.target(node);
       await step('ssh', () =>
         this.log.step('ssh', node, { address: t.host, port: t.port }, async () => {
@@ -289,12 +306,12 @@ export class PowerWorker {
         .catch(() => undefined);
     }
     try {
-      const { power } = await this.log.step('power-state', node, {}, () => this.vms.state(vm));
+      const { power } = await this.log.step('power-state', node, {}, () => this.cloud(vm).state(vm));
       this.log.write({ step: 'power-state', node, outcome: 'info', power });
       if (power === 'deallocated') this.log.write({ step: 'deallocate', node, outcome: 'skip', why: 'VM already deallocated' });
-      else if (power !== 'deallocating') await this.log.step('deallocate', node, {}, () => this.vms.action(vm, 'deallocate'));
-      await this.log.step('wait-deallocated', node, {}, () => this.vms.waitFor(vm, 'deallocated', deadline));
-      const after = await this.vms.state(vm);
+      else if (power !== 'deallocating') await this.log.step('deallocate', node, {}, () => this.cloud(vm).action(vm, 'deallocate'));
+      await this.log.step('wait-deallocated', node, {}, () => this.cloud(vm).waitFor(vm, 'deallocated', deadline));
+      const after = await this.cloud(vm).state(vm);
       ok = after.power === 'deallocated';
       this.log.write({
         step: 'verify',

@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopLab } from '../harness/lab.js';
-import { LAB_NAME, PowerLab, type PowerRecord } from './power-lab.js';
+import { AWS_INSTANCE, LAB_NAME, PowerLab, type PowerRecord } from './power-lab.js';
 
 let pl: PowerLab | undefined;
 const ms = (r: PowerRecord): number => Date.parse(r.t);
@@ -39,7 +39,11 @@ describe.sequential('tsplay power with the real Slurm (lab)', () => {
     );
     expect(launcher).toMatch(/TSPLAY_POWER_CONFIG='\/etc\/tsplay\/power.yml'/);
     expect(launcher).toMatch(/-rw------- 1 slurm slurm .* \/var\/lib\/tsplay\/home\/.azure\/tsplay-credentials.json/);
-    expect(await p.x('ctl', 'cat /etc/slurm/power.conf')).toMatch(/^ResumeProgram=\/usr\/local\/sbin\/tsplay-power-resume$/m);
+    // written by slurm_conf (typed, linted, Slurm's parser on a staged copy) before slurmctld first started
+    const conf = await p.x('ctl', 'cat /etc/slurm/power.conf');
+    expect(conf).toMatch(/^ResumeProgram=\/usr\/local\/sbin\/tsplay-power-resume$/m);
+    expect(conf).toMatch(/^NodeName=cloud\[1-2\] .*State=CLOUD/m);
+    expect(conf).toMatch(/^PartitionName=cloud .*SuspendTime=20/m);
     for (const n of ['cloud1', 'cloud2']) expect((await p.node(n)).state).toMatch(/POWERED_DOWN/);
     // Slurm's state and the VM's side by side, as SlurmUser through the launcher
     const status = await p.x('ctl', "runuser -u slurm -- env -i /usr/local/sbin/tsplay-power status 'cloud[1-2]'");
@@ -138,6 +142,43 @@ describe.sequential('tsplay power with the real Slurm (lab)', () => {
       // readable log
       const readable = await p.x('ctl', 'runuser -u slurm -- env -i /usr/local/sbin/tsplay-power log cloud1');
       expect(readable).toMatch(/resume\[\w+\] cloud1 playbook ok/);
+    } catch (e) {
+      await dump(e);
+    }
+  }, 240_000);
+
+  it('AWS node: sbatch -p aws → ec2 start-instances (aws stand-in) → playbook → slurmd registers → job completes → ec2 stop-instances, never terminate', async () => {
+    const p = pl!;
+    try {
+      const t0 = Date.now();
+      const job = await p.submit("-p aws -w aws1 -N1 --wrap 'hostname'");
+      await p.until('the AWS job to complete', 100_000, async () => {
+        const j = await p.job(job);
+        return j.state === 'COMPLETED' || j.state === 'GONE';
+      });
+      const doneAt = Date.now();
+      await p.until('aws1 suspended and its instance stopped', 90_000, async () => {
+        const log = await p.powerLog();
+        return (
+          log.some((r) => r.op === 'suspend' && r.node === 'aws1' && r.step === 'verify' && r.outcome === 'ok' && ms(r) > doneAt) &&
+          /POWERED_DOWN/.test((await p.node('aws1')).state)
+        );
+      });
+      const log = (await p.powerLog()).filter((r) => ms(r) >= t0 && r.node === 'aws1');
+      const line = (step: string, op: string) => log.find((r) => r.op === op && r.step === step && r.outcome === 'ok');
+      console.log(
+        `AWS node timeline (s since sbatch): ${['start', 'wait-running', 'ssh', 'playbook', 'done']
+          .map((st) => `${st} ${line(st, 'resume') ? sec(ms(line(st, 'resume')!), t0) : '-'}`)
+          .join(', ')}; stopped (verified) ${sec(ms(line('verify', 'suspend')!), t0)}`,
+      );
+      expect(line('map', 'resume')).toMatchObject({ provider: 'aws', vm: `eu-west-1/${AWS_INSTANCE}` });
+      expect(line('done', 'resume')).toBeDefined();
+      const calls = (await p.awsCalls()).map((a) => a.slice(0, 2).join(' '));
+      expect(calls.filter((c) => c === 'ec2 start-instances')).toHaveLength(1);
+      expect(calls.filter((c) => c === 'ec2 stop-instances')).toHaveLength(1);
+      expect(calls.some((c) => c === 'ec2 terminate-instances')).toBe(false);
+      expect(await p.instanceState()).toBe('stopped');
+      expect((await p.lab.exec('aws1', 'pgrep -x slurmd')).rc).not.toBe(0);
     } catch (e) {
       await dump(e);
     }

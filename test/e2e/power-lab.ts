@@ -1,12 +1,13 @@
 /**
  * The power-saving lab of test/e2e/power-cycle.test.ts (and bench/power.mjs through it): a real Slurm 22.05
  * controller `ctl` (munge + slurmctld) whose ResumeProgram/SuspendProgram/ResumeFailProgram are tsplay's
- * launcher, installed by playbooks/slurm-controller.yml; two CLOUD nodes `cloud1`, `cloud2` that start
- * "deallocated" (sshd, munge, slurmd down).
+ * launcher, installed by playbooks/slurm-controller.yml; two Azure CLOUD nodes `cloud1`, `cloud2` (bench/power.mjs:
+ * cloud1..cloudN) and one AWS CLOUD node `aws1` (partition aws) that start "deallocated" (sshd, munge, slurmd down).
  *
  * The cloud is the az RECORDING STAND-IN (test/fixtures/image/standin/az.mjs), installed inside ctl where
  * slurmctld runs the launcher. A process inside a lab host cannot reach the lab's host side, so the stand-in
- * drops a request file for every `az vm start|deallocate` in its directory inside ctl; this module reads them
+ * drops a request file for every `az vm start|deallocate` (and the aws RECORDING STAND-IN for every `aws ec2
+ * start-instances|stop-instances`, test/fixtures/image/standin/aws.mjs) in its directory inside ctl; this module reads them
  * from ctl's overlay upper directory (host side) and starts or stops the node's sshd (start) or slurmd, munge
  * and sshd (deallocate) with `tsplay lab exec`. The playbook (test/fixtures/power/cloudnode-lab.yml) then
  * writes the munge key and slurm.conf and starts munge and slurmd over SSH, as on a real VM.
@@ -25,7 +26,19 @@ const STANDIN_DIR = '/var/lib/tsplay-standin';
 export const LAUNCHER = '/usr/local/sbin/tsplay-power';
 export const POWER_LOG = '/var/log/tsplay/power.jsonl';
 const INVENTORY = '/etc/tsplay/inventory.yml';
-const NODES = ['cloud1', 'cloud2'] as const;
+/** the AWS node's EC2 instance (the aws RECORDING STAND-IN's record) */
+export const AWS_INSTANCE = 'i-0aa0000000000aa01';
+
+export interface PowerLabOptions {
+  /** Azure CLOUD nodes cloud1..cloudN (default 2) */
+  nodes?: number;
+  /** one AWS CLOUD node `aws1` in partition `aws` (default true) */
+  aws?: boolean;
+  /** Slurm's ResumeTimeout and tsplay's resume deadline (default 60 / 45 s), power_concurrency (default 4) */
+  resumeTimeout?: number;
+  resumeDeadline?: number;
+  concurrency?: number;
+}
 
 export interface PowerRecord {
   t: string;
@@ -54,6 +67,8 @@ function sh(cmd: string, timeoutMs = 120_000): Promise<{ rc: number; stdout: str
   });
 }
 
+const NODE_HW = { CPUs: 2, Boards: 1, SocketsPerBoard: 1, CoresPerSocket: 2, ThreadsPerCore: 1, RealMemory: 1000 };
+
 export class PowerLab {
   readonly served: Served[] = [];
   private timer?: NodeJS.Timeout;
@@ -61,7 +76,20 @@ export class PowerLab {
   private chain: Promise<void> = Promise.resolve();
   private tmp = mkdtempSync(join(tmpdir(), 'tsplay-power-'));
 
-  private constructor(readonly lab: Lab) {}
+  readonly azureNodes: string[];
+  readonly awsNodes: string[];
+
+  private constructor(
+    readonly lab: Lab,
+    private readonly opts: PowerLabOptions,
+  ) {
+    this.azureNodes = Array.from({ length: opts.nodes ?? 2 }, (_, i) => `cloud${i + 1}`);
+    this.awsNodes = opts.aws === false ? [] : ['aws1'];
+  }
+
+  get nodes(): string[] {
+    return [...this.azureNodes, ...this.awsNodes];
+  }
 
   ip(h: string): string {
     return this.lab.host(h).ip;
@@ -83,9 +111,11 @@ export class PowerLab {
     );
   }
 
-  static async start(): Promise<PowerLab> {
-    const lab = await startLab(LAB_NAME, { hosts: ['ctl', ...NODES], sudo: 'nopasswd' });
-    const pl = new PowerLab(lab);
+  static async start(opts: PowerLabOptions = {}): Promise<PowerLab> {
+    const n = opts.nodes ?? 2;
+    const hosts = ['ctl', ...Array.from({ length: n }, (_, i) => `cloud${i + 1}`), ...(opts.aws === false ? [] : ['aws1'])];
+    const lab = await startLab(n === 2 ? LAB_NAME : `${LAB_NAME}${n}`, { hosts, sudo: 'nopasswd' });
+    const pl = new PowerLab(lab, opts);
     await pl.setup();
     return pl;
   }
@@ -99,12 +129,12 @@ export class PowerLab {
 
   inventoryText(broken: string[] = [], noBoot: string[] = []): string {
     const host = (n: string) =>
-      `        ${n}: { ansible_host: ${this.ip(n)}, azure_vm_name: vm-${n}, azure_resource_group: rg-burst${broken.includes(n) ? ', lab_break_playbook: true' : ''}${noBoot.includes(n) ? ', lab_no_boot_flag: true' : ''} }\n`;
+      `        ${n}: { ansible_host: ${this.ip(n)}, ${this.awsNodes.includes(n) ? `aws_instance_id: ${AWS_INSTANCE}, aws_region: eu-west-1` : `azure_vm_name: vm-${n}, azure_resource_group: rg-burst`}${broken.includes(n) ? ', lab_break_playbook: true' : ''}${noBoot.includes(n) ? ', lab_no_boot_flag: true' : ''} }\n`;
     return (
       `# the lab's power inventory: one host per Slurm node, its VM by name (written by test/e2e/power-lab.ts)\n` +
       `all:\n  children:\n    cloud_nodes:\n      vars:\n        ansible_user: ops\n        ansible_ssh_private_key_file: /etc/tsplay/power/id_ed25519\n` +
       `        ansible_ssh_common_args: -o UserKnownHostsFile=/etc/tsplay/power/known_hosts\n        lab_files: /etc/tsplay/power/files\n      hosts:\n` +
-      NODES.map(host).join('')
+      this.nodes.map(host).join('')
     );
   }
 
@@ -114,8 +144,9 @@ export class PowerLab {
   }
 
   private async setup(): Promise<void> {
-    const [ctl, c1, c2] = [this.ip('ctl'), this.ip('cloud1'), this.ip('cloud2')];
-    const hosts = `127.0.0.1\tlocalhost\n${ctl}\tctl\n${c1}\tcloud1\n${c2}\tcloud2\n::1\tlocalhost ip6-localhost ip6-loopback\n`;
+    const NODES = this.nodes;
+    const [ctl, c1, c2] = [this.ip('ctl'), this.ip('cloud1'), this.ip(this.azureNodes[1] ?? 'cloud1')];
+    const hosts = `127.0.0.1\tlocalhost\n${ctl}\tctl\n${NODES.map((n) => `${this.ip(n)}\t${n}\n`).join('')}::1\tlocalhost ip6-localhost ip6-loopback\n`;
     const key = randomBytes(1024).toString('base64');
     const conf = readFileSync(join(ROOT, 'test/fixtures/power/slurm.conf'), 'utf8')
       .replaceAll('@CTL_IP@', ctl)
@@ -138,7 +169,13 @@ export class PowerLab {
     // node + tsplay (the bundle) + the az RECORDING STAND-IN inside the controller
     await this.copyTar('ctl', '/usr/bin', ['node'], '/usr/local/bin');
     await this.copyTar('ctl', ROOT, ['bin/tsplay.js', 'dist/tsplay.mjs', 'package.json'], '/opt/tsplay');
-    await this.copyTar('ctl', join(ROOT, 'test/fixtures/image/standin'), ['az.mjs', 'standin-args.mjs'], '/opt/tsplay-standin');
+    await this.copyTar('ctl', join(ROOT, 'test/fixtures/image/standin'), ['az.mjs', 'aws.mjs', 'standin-args.mjs'], '/opt/tsplay-standin');
+    await this.put(
+      'ctl',
+      '/opt/tsplay-standin/bin/aws',
+      `#!/bin/sh\n# RECORDING STAND-IN for aws (lab): not AWS\nTSPLAY_STANDIN_STATE=${STANDIN_DIR}/aws-state.json TSPLAY_STANDIN_LOG=${STANDIN_DIR}/aws-calls.jsonl exec /usr/local/bin/node /opt/tsplay-standin/aws.mjs "$@"\n`,
+      '0755',
+    );
     await this.put(
       'ctl',
       '/opt/tsplay-standin/bin/az',
@@ -154,19 +191,30 @@ export class PowerLab {
         user: 'sp-tsplay-power',
       },
       resourceGroups: { 'rg-burst': { location: 'westeurope' } },
-      vms: Object.fromEntries(NODES.map((n) => [`rg-burst/vm-${n}`, { location: 'westeurope', power: 'deallocated' }])),
+      vms: Object.fromEntries(this.azureNodes.map((n) => [`rg-burst/vm-${n}`, { location: 'westeurope', power: 'deallocated' }])),
       images: {},
       transitionPolls: 1,
       powerRequests: `${STANDIN_DIR}/requests`,
     };
     await this.x('ctl', `mkdir -p ${STANDIN_DIR}/requests && : > ${STANDIN_DIR}/calls.jsonl && chown -R slurm:slurm ${STANDIN_DIR}`);
     await this.put('ctl', `${STANDIN_DIR}/state.json`, JSON.stringify(state, null, 2), '0644', 'slurm:slurm');
+    // the AWS node's instance: stopped (EC2's deallocated); start/stop drop request files in the same directory
+    const awsState = {
+      defaultRegion: 'eu-west-1',
+      images: {},
+      instances: Object.fromEntries(this.awsNodes.map((n) => [AWS_INSTANCE, { name: `vm-${n}`, state: 'stopped' }])),
+      transitionPolls: 1,
+      powerRequests: `${STANDIN_DIR}/requests`,
+    };
+    await this.x('ctl', `: > ${STANDIN_DIR}/aws-calls.jsonl && chown slurm:slurm ${STANDIN_DIR}/aws-calls.jsonl`);
+    await this.put('ctl', `${STANDIN_DIR}/aws-state.json`, JSON.stringify(awsState, null, 2), '0644', 'slurm:slurm');
     // the slurm user's ssh key to the nodes (the lab's ops key) + their host keys
     await this.put('ctl', '/etc/tsplay/power/id_ed25519', readFileSync(this.lab.key, 'utf8'), '0600', 'slurm:slurm');
     await this.put('ctl', '/etc/tsplay/power/known_hosts', readFileSync(this.lab.knownHosts, 'utf8'), '0644', 'slurm:slurm');
     await this.setInventory();
     await this.put('ctl', '/etc/tsplay/playbooks/cloudnode-lab.yml', readFileSync(join(ROOT, 'test/fixtures/power/cloudnode-lab.yml'), 'utf8'), '0644');
-    // playbooks/slurm-controller.yml installs the launcher, config, log dir, credentials, power.conf
+    // playbooks/slurm-controller.yml installs the launcher, config, log dir, credentials, and (slurm_conf, slurmctld not yet running: written, read at its start) power.conf
+    const azureList = `cloud[1-${this.azureNodes.length}]`;
     const vars = {
       power_slurm_user: 'slurm',
       power_node: '/usr/local/bin/node',
@@ -178,6 +226,7 @@ export class PowerLab {
       power_azure_config_dir: '/var/lib/tsplay/home/.azure',
       power_azure_subscription: '',
       power_azure_poll_interval: 0.5,
+      power_aws_poll_interval: 0.5,
       power_azure_credentials: '{"lab": "the stand-in needs no credentials; a site puts its service principal here, from the vault"}',
       power_inventory: INVENTORY,
       power_playbook: '/etc/tsplay/playbooks/cloudnode-lab.yml',
@@ -185,8 +234,8 @@ export class PowerLab {
       power_log_dir: '/var/log/tsplay',
       power_log_rotate: 2,
       power_state_dir: '/var/lib/tsplay/power',
-      power_concurrency: 4,
-      power_resume_deadline: 45,
+      power_concurrency: this.opts.concurrency ?? 4,
+      power_resume_deadline: this.opts.resumeDeadline ?? 45,
       power_suspend_deadline: 60,
       power_fail_backoff: 8,
       power_fail_backoff_max: 30,
@@ -195,20 +244,21 @@ export class PowerLab {
       power_retry_max: 2,
       power_slurmd_stop: '/etc/init.d/slurmd stop',
       power_slurm_include: '/etc/slurm/power.conf',
-      power_resume_timeout: 60,
+      power_resume_timeout: this.opts.resumeTimeout ?? 60,
       power_suspend_timeout: 15,
       power_resume_rate: 0,
       power_suspend_rate: 0,
       power_suspend_time: null,
       power_suspend_exc_nodes: '',
+      power_slurm_conf: '/etc/slurm/slurm.conf',
+      // the typed NodeName/PartitionName lines of slurm_conf (playbooks/slurm-controller.yml passes them on)
+      power_cloud_nodes: [
+        { name: azureList, NodeAddr: this.azureNodes.map((n) => this.ip(n)).join(','), ...NODE_HW },
+        ...this.awsNodes.map((n) => ({ name: n, NodeAddr: this.ip(n), Feature: ['aws'], ...NODE_HW })),
+      ],
       power_partitions: [
-        {
-          name: 'cloud',
-          nodes: 'cloud[1-2]',
-          node_options: `NodeAddr=${c1},${c2} CPUs=2 Boards=1 SocketsPerBoard=1 CoresPerSocket=2 ThreadsPerCore=1 RealMemory=1000`,
-          partition_options: 'Default=YES MaxTime=INFINITE State=UP',
-          suspend_time: 20,
-        },
+        { name: 'cloud', nodes: azureList, Default: true, MaxTime: 'INFINITE', State: 'UP', SuspendTime: 20 },
+        ...(this.awsNodes.length ? [{ name: 'aws', nodes: this.awsNodes.join(','), MaxTime: 'INFINITE', State: 'UP', SuspendTime: 20 }] : []),
       ],
     };
     writeFileSync(join(this.tmp, 'vars.json'), JSON.stringify(vars));
@@ -278,6 +328,21 @@ export class PowerLab {
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as { t: number; argv: string[] })
       .filter((c) => Array.isArray(c.argv));
+  }
+
+  async awsCalls(): Promise<string[][]> {
+    const text = await this.x('ctl', `cat ${STANDIN_DIR}/aws-calls.jsonl`, { ok: true });
+    return text
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { argv?: string[] })
+      .flatMap((c) => (Array.isArray(c.argv) ? [c.argv] : []));
+  }
+
+  /** the AWS node's EC2 state in the stand-in */
+  async instanceState(): Promise<string> {
+    const s = JSON.parse(await this.x('ctl', `cat ${STANDIN_DIR}/aws-state.json`)) as { instances: Record<string, { state: string }> };
+    return s.instances[AWS_INSTANCE]!.state;
   }
 
   async vmPower(node: string): Promise<string> {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadInventory } from '../../src/config/inventory/index.js';
 import { parseConfig } from '../../src/power/config.js';
 import { filterLog, formatRecord, parseLog, parseSince, PowerLog } from '../../src/power/log.js';
-import { mapNode, mapNodes } from '../../src/power/nodemap.js';
+import { mapNode, mapNodes, vmLabel } from '../../src/power/nodemap.js';
 import { copyResumeFile, parseResumeFile } from '../../src/power/resume-file.js';
 import { backoffDelay, failBackoff, isThrottled, pool, withRetry } from '../../src/power/retry.js';
 import { parseShowNode, slurmReason } from '../../src/power/slurm.js';
@@ -72,11 +72,31 @@ describe('node → VM', () => {
     const m = mapNode(inv, 'cloud1');
     expect(m).toEqual({ ok: true, vm: { node: 'cloud1', provider: 'azure', name: 'vm-cloud1', resource_group: 'rg-burst', subscription: undefined } });
     const all = mapNodes(inv, ['cloud1', 'cloud15', 'cloud2', 'nameless']);
-    expect(all.map((r) => (r.ok ? r.vm.name : r.error))).toEqual([
-      'vm-cloud1',
-      'vm-cloud15',
+    expect(all.map((r) => (r.ok ? vmLabel(r.vm) : r.error))).toEqual([
+      'rg-burst/vm-cloud1',
+      'rg-burst/vm-cloud15',
       'node cloud2 is not in the inventory',
-      'node nameless has no azure_vm_name in the inventory',
+      'node nameless has no azure_vm_name (nor aws_instance_id) in the inventory',
+    ]);
+  });
+
+  it('AWS: aws_instance_id (+ aws_region, aws_profile) per host, exactly; a bad id or both providers is an error for that node', async () => {
+    const d = tmp();
+    writeFileSync(
+      join(d, 'inv.yml'),
+      `all:\n  vars: { aws_region: eu-west-1 }\n  hosts:\n    aws1: { aws_instance_id: i-0123456789abcdef0 }\n    aws10: { aws_instance_id: i-01234567, aws_profile: hpc }\n    bad: { aws_instance_id: vm-1 }\n    both: { aws_instance_id: i-0123456789abcdef1, azure_vm_name: x, azure_resource_group: rg }\n`,
+    );
+    const inv = await loadInventory([join(d, 'inv.yml')]);
+    expect(mapNode(inv, 'aws1')).toEqual({
+      ok: true,
+      vm: { node: 'aws1', provider: 'aws', instance_id: 'i-0123456789abcdef0', region: 'eu-west-1', profile: undefined },
+    });
+    expect(mapNodes(inv, ['aws1', 'aws10', 'aws', 'bad', 'both']).map((r) => (r.ok ? vmLabel(r.vm) : r.error))).toEqual([
+      'eu-west-1/i-0123456789abcdef0',
+      'eu-west-1/i-01234567',
+      'node aws is not in the inventory',
+      'node bad: aws_instance_id must be an EC2 instance id (i- and 8 or 17 hex digits), not "vm-1"',
+      'node both has both aws_instance_id and azure_vm_name in the inventory: one VM per node',
     ]);
   });
 });

@@ -17,10 +17,10 @@ import { loadInventory } from '../../config/inventory/index.js';
 import { defaultConfigPath, loadConfig, type PowerConfig } from '../../power/config.js';
 import { filterLog, formatRecord, parseSince, PowerLog, readLog, errorText } from '../../power/log.js';
 import { copyResumeFile, parseResumeFile } from '../../power/resume-file.js';
-import { PowerWorker, type PowerOp } from '../../power/worker.js';
+import { cloudsFor, PowerWorker, type PowerOp } from '../../power/worker.js';
+import type { PowerCloud } from '../../power/cloud.js';
 import { Slurm } from '../../power/slurm.js';
-import { AzureVms } from '../../power/azure.js';
-import { mapNode } from '../../power/nodemap.js';
+import { mapNode, vmLabel } from '../../power/nodemap.js';
 import { readFileSync } from 'node:fs';
 
 export const POWER_USAGE = `usage: tsplay power resume|suspend|fail HOSTLIST [--config FILE] [--foreground]
@@ -166,7 +166,7 @@ async function status(pos: string[], cfg: PowerConfig): Promise<number> {
   const slurm = new Slurm(cfg.scontrol, log);
   const states = new Map((await slurm.showNodes(hostlist)).map((s) => [s.node, s]));
   const inv = await loadInventory([cfg.inventory]);
-  const vms = new AzureVms(log, cfg.retry, cfg.az.poll_interval);
+  const clouds = cloudsFor(log, cfg);
   const rows: string[][] = [['NODE', 'SLURM STATE', 'VM', 'POWER STATE', 'REASON']];
   let rc = 0;
   for (const n of nodes) {
@@ -174,12 +174,12 @@ async function status(pos: string[], cfg: PowerConfig): Promise<number> {
     const m = mapNode(inv, n);
     let power = '-';
     if (m.ok)
-      power = await vms.state(m.vm).then(
+      power = await (clouds[m.vm.provider] as PowerCloud).state(m.vm).then(
         (x) => x.power,
         (e: unknown) => `error: ${errorText(e).slice(0, 60)}`,
       );
     else rc = 1;
-    rows.push([n, s ? s.flags.join('+') : '(unknown to Slurm)', m.ok ? `${m.vm.resource_group}/${m.vm.name}` : m.error, power, s?.reason ?? '']);
+    rows.push([n, s ? s.flags.join('+') : '(unknown to Slurm)', m.ok ? vmLabel(m.vm) : m.error, power, s?.reason ?? '']);
   }
   const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows)

@@ -171,3 +171,8 @@ export function checkAwsPartitions(i: CheckInput): { errors: string[]; warnings:
   }
   return { errors, warnings };
 }
+
+/** The same node groups as slurm_conf's `nodes` entries (name, State=CLOUD, the SlurmSpecifications as parameters). */
+export function slurmConfNodes(parts: AwsPartition[]): Record<string, string>[] {
+  return awsNodeDefinitions(parts).map((d) => ({ name: d.NodeName, ...d.spec, State: d.State }));
+}

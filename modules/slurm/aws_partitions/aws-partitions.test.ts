@@ -65,6 +65,8 @@ describe('aws_partitions on the fake host', () => {
   });
   it('config.json must hold what validate_config requires', async () => {
     const h = new FakeHost({ files: { '/p': { type: 'dir' } } });
-    await expect(runModule(h, 'aws_partitions', { path: '/p', partitions: [], config: { SlurmConf: { ResumeRate: 100 } } })).rejects.toThrow(/lacks PrivateData, ResumeProgram/);
+    await expect(runModule(h, 'aws_partitions', { path: '/p', partitions: [], config: { SlurmConf: { ResumeRate: 100 } } })).rejects.toThrow(
+      /lacks PrivateData, ResumeProgram/,
+    );
   });
 });

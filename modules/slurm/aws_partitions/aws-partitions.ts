@@ -105,13 +105,14 @@ export const awsPartitions = defineModule({
     const dir = a.path.replace(/\/+$/, '') || '/';
     const files: [string, string][] = [[`${dir}/partitions.json`, render({ Partitions: parts })]];
     if (a.config) files.push([`${dir}/config.json`, render(a.config)]);
-    const facts = await ctx.fact(fileStateFact, { items: [{ path: dir, follow: true }, ...files.map(([p]) => ({ path: p, content: 'all' as const }))] });
-    const d = facts.files[0]!;
+    const dirFacts = await ctx.fact(fileStateFact, { items: [{ path: dir, follow: true }] });
+    const d = dirFacts.files[0]!;
     if ((d.stat?.type === 'link' ? d.target?.type : d.stat?.type) !== 'directory') throw new ModuleError(`aws_partitions: directory ${dir} does not exist`);
     const steps: FileStep[] = [];
     const diff: FileDiff[] = [];
-    files.forEach(([p, text], i) => {
-      const f = facts.files[i + 1]!;
+    for (const [p, text] of files) {
+      const facts = await ctx.fact(fileStateFact, { items: [{ path: p, content: 'all' }] });
+      const f = facts.files[0]!;
       const st = f.stat;
       if (st && st.type !== 'file') throw new ModuleError(`aws_partitions: ${p} is not a regular file`);
       const base: CurrentAttrs = st ? { mode: st.mode, uid: st.uid, gid: st.gid, owner: st.owner, group: st.group, isDir: false } : newFileAttrs(facts);
@@ -125,7 +126,7 @@ export const awsPartitions = defineModule({
         });
         diff.push({ before: old ?? '', after: text, beforeHeader: p, afterHeader: p });
       } else if (attrs) steps.push({ kind: 'run', what: `setting attributes of ${p}`, command: attrsCommand(p, attrs).join(' && ') });
-    });
+    }
     const result = { nodes: awsNodeDefinitions(parts), files: files.map(([p]) => p) };
     if (!steps.length) return ok(result);
     return change(`write ${files.map(([p]) => p).join(', ')}`, { steps }, { diff, result });

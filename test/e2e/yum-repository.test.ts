@@ -13,8 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { startLab, stopLab, type Lab } from '../harness/lab.js';
+import { connectLabHost, startLab, stopLab, type Lab } from '../harness/lab.js';
 import { recap, tsplay } from '../harness/cli.js';
+import { converge, runModule } from '../harness/modules.js';
+import { TEST_FPR, TEST_KEY } from '../../modules/system/rpm_key/test-key.js';
 
 interface Case {
   name: string;
@@ -215,4 +217,40 @@ describe('yum_repository: tsplay and ansible-core 2.14 write the same files', ()
     const [sa, st] = await Promise.all([snapshot('node1'), snapshot('node2')]);
     expect(st).toBe(sa);
   }, 300_000);
+});
+
+describe('rpm_key: the key in the rpm database as ansible-core puts it there', () => {
+  const keys = (host: string) => sh(host, "rpm -q gpg-pubkey --qf '%{NAME}-%{VERSION}-%{RELEASE} %{SUMMARY}\\n' 2>/dev/null || true");
+  it('a key file on the host: check mode, import, second run ok; the same package as Ansible; then absent', async () => {
+    for (const h of ['node1', 'node2']) {
+      const r = await lab.exec(h, 'cat > /root/test-key.asc', { input: TEST_KEY });
+      expect(r.rc).toBe(0);
+    }
+    const conn = await connectLabHost(lab, 'node2');
+    try {
+      await converge(
+        conn,
+        'rpm_key',
+        { key: '/root/test-key.asc', fingerprint: TEST_FPR.replace(/(.{4})/g, '$1 ') },
+        { become: true, unchanged: () => keys('node2') },
+      );
+      const a = await new Promise<number>((res) => {
+        const c = spawn('ansible', ['node1', '-i', lab.inventory, '-b', '-m', 'rpm_key', '-a', 'key=/root/test-key.asc'], {
+          stdio: 'ignore',
+          env: { ...process.env, ANSIBLE_HOST_KEY_CHECKING: 'False' },
+        });
+        c.on('close', (code) => res(code ?? 1));
+      });
+      expect(a).toBe(0);
+      const [k1, k2] = await Promise.all([keys('node1'), keys('node2')]);
+      expect(k2).toContain(`gpg-pubkey-${TEST_FPR.slice(-8).toLowerCase()}-`);
+      expect(k2).toBe(k1);
+      // the key text itself is known too (no change), then absent by id removes it, once
+      expect((await runModule(conn, 'rpm_key', { key: TEST_KEY }, { become: true })).result.changed).toBe(false);
+      await converge(conn, 'rpm_key', { key: `0x${TEST_FPR.slice(-8)}`, state: 'absent' }, { become: true, unchanged: () => keys('node2') });
+      expect(await keys('node2')).toBe('package gpg-pubkey is not installed\n');
+    } finally {
+      await conn.close();
+    }
+  }, 180_000);
 });

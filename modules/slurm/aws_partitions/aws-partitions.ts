@@ -4,29 +4,31 @@ import { fileAttrArgs } from '../../../lib/files/args.js';
 import { checkModeSpec, fileStateFact, newFileAttrs, planAttrs, attrsCommand, runSteps, type CurrentAttrs, type FileStep } from '../../../lib/files/index.js';
 import { awsNodeDefinitions, checkAwsPartitions, REQUIRED_SLURM_CONF, type AwsPartition } from '../../../lib/slurm/aws-nodes.js';
 
-const Spec = Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]));
+const Spec = (description: string) => Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), { description });
 const NodeGroup = Type.Object(
   {
     NodeGroupName: Type.String({ description: 'node group name, ^[a-zA-Z0-9]+$' }),
     MaxNodes: Type.Integer({ description: 'nodes <partition>-<group>-0 .. MaxNodes-1' }),
     Region: Type.String({ description: 'AWS region' }),
     ProfileName: Type.Optional(Type.String({ description: 'AWS CLI profile' })),
-    SlurmSpecifications: Type.Optional(Spec),
+    SlurmSpecifications: Type.Optional(Spec('NodeName parameters (CPUs, RealMemory in MiB, Features...); RealMemory is checked against the instance type')),
     PurchasingOption: Type.Optional(Type.String({ description: 'spot or on-demand' })),
-    OnDemandOptions: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-    SpotOptions: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-    LaunchTemplateSpecification: Type.Record(Type.String(), Type.Unknown()),
-    LaunchTemplateOverrides: Type.Array(Type.Record(Type.String(), Type.Unknown())),
-    SubnetIds: Type.Array(Type.String()),
-    Tags: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()))),
+    OnDemandOptions: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "CreateFleet's OnDemandOptions" })),
+    SpotOptions: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "CreateFleet's SpotOptions" })),
+    LaunchTemplateSpecification: Type.Record(Type.String(), Type.Unknown(), { description: 'LaunchTemplateName or LaunchTemplateId, and Version' }),
+    LaunchTemplateOverrides: Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'CreateFleet overrides (InstanceType...), no SubnetId' }),
+    SubnetIds: Type.Array(Type.String(), { description: 'subnets, each in a different availability zone' }),
+    Tags: Type.Optional(
+      Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'Key/Value tags; {ip_address}, {node_name}, {hostname} are substituted' }),
+    ),
   },
   { additionalProperties: false },
 );
 const Partition = Type.Object(
   {
     PartitionName: Type.String({ description: 'partition name, ^[a-zA-Z0-9]+$' }),
-    NodeGroups: Type.Array(NodeGroup),
-    PartitionOptions: Type.Optional(Spec),
+    NodeGroups: Type.Array(NodeGroup, { description: "the partition's node groups" }),
+    PartitionOptions: Type.Optional(Spec('more PartitionName parameters (not MaxTime, Nodes, State: the plugin writes those)')),
   },
   { additionalProperties: false },
 );

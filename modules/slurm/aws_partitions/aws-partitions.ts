@@ -67,7 +67,7 @@ interface Plan {
 
 export const render = (v: unknown): string => JSON.stringify(v, null, 3) + '\n';
 
-export const awsPartitions = defineModule({
+export const awsPartitions = defineModule<typeof Args, Plan>({
   name: 'aws_partitions',
   description: "Write the AWS plugin for Slurm's partitions.json (+ config.json) from typed data, refusing what would break the nodes",
   examples: `- name: the AWS cloud partition (seed 004, with a memory the c5.xlarge has)

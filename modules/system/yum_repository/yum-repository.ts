@@ -21,7 +21,7 @@ interface Plan {
   steps: FileStep[];
 }
 
-export const yumRepository = defineModule({
+export const yumRepository = defineModule<typeof Args, Plan>({
   name: 'yum_repository',
   aliases: ['ansible.builtin.yum_repository', 'ansible.legacy.yum_repository'],
   description: 'Add or remove a YUM/DNF repository section in a .repo file (the file ansible-core writes, byte for byte)',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { awsNodeDefinitions, checkAwsPartitions, EC2_MEMORY_MIB, type AwsPartition } from '../../../lib/slurm/aws-nodes.js';
+import { awsNodeDefinitions, checkAwsPartitions, EC2_MEMORY_MIB, slurmConfNodes, type AwsPartition } from '../../../lib/slurm/aws-nodes.js';
 import { FakeHost } from '../../../test/harness/fake-host.js';
 import { runModule } from '../../../test/harness/modules.js';
 
@@ -52,6 +52,8 @@ describe('AWS plugin partitions: the checks', () => {
   });
   it('node definitions as generate_conf.py writes them', () => {
     expect(awsNodeDefinitions(seed())).toEqual([{ NodeName: 'cloud-c5-[0-19]', State: 'CLOUD', spec: { CPUs: '4', RealMemory: '32000' }, partition: 'cloud' }]);
+    // the shape slurm_conf's `nodes` takes
+    expect(slurmConfNodes(seed())).toEqual([{ name: 'cloud-c5-[0-19]', CPUs: '4', RealMemory: '32000', State: 'CLOUD' }]);
   });
 });
 

@@ -109,7 +109,11 @@ export const awsPartitions = defineModule<typeof Args, Plan>({
     if (a.config) files.push([`${dir}/config.json`, render(a.config)]);
     const dirFacts = await ctx.fact(fileStateFact, { items: [{ path: dir, follow: true }] });
     const d = dirFacts.files[0]!;
-    if ((d.stat?.type === 'link' ? d.target?.type : d.stat?.type) !== 'directory') throw new ModuleError(`aws_partitions: directory ${dir} does not exist`);
+    if ((d.stat?.type === 'link' ? d.target?.type : d.stat?.type) !== 'directory') {
+      // in check mode the directory may be what an earlier task of the same run would create
+      if (!ctx.checkMode || d.stat) throw new ModuleError(`aws_partitions: directory ${dir} does not exist`);
+      ctx.warn(`aws_partitions: directory ${dir} does not exist yet (a real run needs it created first)`);
+    }
     const steps: FileStep[] = [];
     const diff: FileDiff[] = [];
     for (const [p, text] of files) {

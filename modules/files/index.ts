@@ -6,5 +6,6 @@ import { lineinfileModule } from './lineinfile/lineinfile.js';
 import { blockinfileModule } from './blockinfile/blockinfile.js';
 import { statModule } from './stat/stat.js';
 import { slurp } from './slurp/slurp.js';
+import { replaceModule } from './replace/replace.js';
 
-export const filesModules: AnyModule[] = [copyModule, templateModule, fileModule, lineinfileModule, blockinfileModule, statModule, slurp];
+export const filesModules: AnyModule[] = [copyModule, templateModule, fileModule, lineinfileModule, blockinfileModule, statModule, slurp, replaceModule];

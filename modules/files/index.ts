@@ -7,5 +7,16 @@ import { blockinfileModule } from './blockinfile/blockinfile.js';
 import { statModule } from './stat/stat.js';
 import { slurp } from './slurp/slurp.js';
 import { replaceModule } from './replace/replace.js';
+import { tempfile } from './tempfile/tempfile.js';
 
-export const filesModules: AnyModule[] = [copyModule, templateModule, fileModule, lineinfileModule, blockinfileModule, statModule, slurp, replaceModule];
+export const filesModules: AnyModule[] = [
+  copyModule,
+  templateModule,
+  fileModule,
+  lineinfileModule,
+  blockinfileModule,
+  statModule,
+  slurp,
+  replaceModule,
+  tempfile,
+];

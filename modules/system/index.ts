@@ -9,5 +9,6 @@ import { sysctl } from './sysctl/sysctl.js';
 import { systemd } from './systemd/systemd.js';
 import { user } from './user/user.js';
 import { waitFor } from './wait_for/wait-for.js';
+import { getent } from './getent/getent.js';
 
-export const systemModules: AnyModule[] = [user, group, service, systemd, packageModule, apt, dnf, hostname, sysctl, waitFor];
+export const systemModules: AnyModule[] = [user, group, service, systemd, packageModule, apt, dnf, hostname, sysctl, waitFor, getent];

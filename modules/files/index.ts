@@ -8,6 +8,7 @@ import { statModule } from './stat/stat.js';
 import { slurp } from './slurp/slurp.js';
 import { replaceModule } from './replace/replace.js';
 import { tempfile } from './tempfile/tempfile.js';
+import { find } from './find/find.js';
 
 export const filesModules: AnyModule[] = [
   copyModule,
@@ -19,4 +20,5 @@ export const filesModules: AnyModule[] = [
   slurp,
   replaceModule,
   tempfile,
+  find,
 ];

@@ -232,10 +232,12 @@ export const find = defineModule({
     age: 4w
     recurse: true
   register: old_logs
-- ansible.builtin.file:
-    path: '{{ item.path }}'
-    state: absent
-  loop: '{{ old_logs.files }}'
+- name: the partition files that name the cloud nodes
+  ansible.builtin.find:
+    paths: /etc/slurm
+    patterns: '*.conf'
+    contains: '^NodeName=cloud-'
+  register: cloud_conf
 `,
   returns: {
     files:

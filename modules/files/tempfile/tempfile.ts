@@ -45,9 +45,10 @@ export const tempfile = defineModule<typeof Args, Plan>({
     state: directory
     suffix: build
   register: scratch
-- ansible.builtin.file:
-    path: '{{ scratch.path }}'
-    state: absent
+- name: a file for the rendered config, to validate before installing it
+  ansible.builtin.tempfile:
+    suffix: .conf
+  register: staged
 `,
   returns: { path: 'the path created' },
   args: Args,

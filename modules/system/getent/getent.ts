@@ -51,8 +51,9 @@ export const getent = defineModule({
   ansible.builtin.getent:
     database: passwd
     key: slurm
-- ansible.builtin.debug:
-    msg: "slurm's uid is {{ getent_passwd.slurm[1] }}"
+- name: every group (getent_group.<name>[1] is its gid)
+  ansible.builtin.getent:
+    database: group
 `,
   returns: { 'ansible_facts.getent_<database>': 'key → list of the other fields (a list of lists when a key repeats)' },
   args: Args,

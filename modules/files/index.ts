@@ -9,6 +9,7 @@ import { slurp } from './slurp/slurp.js';
 import { replaceModule } from './replace/replace.js';
 import { tempfile } from './tempfile/tempfile.js';
 import { find } from './find/find.js';
+import { iniFile } from './ini_file/ini_file.js';
 
 export const filesModules: AnyModule[] = [
   copyModule,
@@ -21,4 +22,5 @@ export const filesModules: AnyModule[] = [
   replaceModule,
   tempfile,
   find,
+  iniFile,
 ];

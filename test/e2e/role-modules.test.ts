@@ -92,6 +92,29 @@ describe('role modules on a lab host', () => {
     expect(mine).toBe(await sh('node2', `stat -c '%a %U %G' ${f}; od -c ${f}`));
   });
 
+  it('ini_file: changed, then ok; check mode writes nothing; the file is byte for byte what community.general writes', async () => {
+    const f = '/etc/tsplay-site.ini';
+    await both(
+      `printf '[a]\\nx = 1\\n\\n[cloud]\\n# weight of the cloud nodes\\nweight = 1\\n\\n[b]\\ny=2' > ${f}; chmod 0600 ${f}; rm -f /etc/tsplay-new.ini`,
+    );
+    const tasks = [
+      { path: f, section: 'cloud', option: 'weight', value: '100' },
+      { path: f, section: 'cloud', option: 'nodes', value: '4', no_extra_spaces: true },
+      { path: f, section: 'a', state: 'absent' },
+      { path: f, option: 'top', value: 'yes' },
+      { path: '/etc/tsplay-new.ini', section: 'new', option: 'k', values: ['1', '2'], mode: '0644' },
+    ];
+    for (const args of tasks) {
+      const t = args.path === f ? f : args.path;
+      await converge(conn, 'community.general.ini_file', args, { ...become, diff: true, unchanged: () => snapshot('node1', `stat -c '%a' ${t}; cat ${t}`) });
+    }
+    ansiblePlaybook(tasks.map((a) => `- community.general.ini_file: ${JSON.stringify(a)}`).join('\n'));
+    const state = `for f in ${f} /etc/tsplay-new.ini; do stat -c '%a %U %G' $f; od -c $f; done`;
+    const mine = await sh('node1', state);
+    expect(mine).toContain('600 root root');
+    expect(mine).toBe(await sh('node2', state));
+  });
+
   it("find: the same files, keys and counts as Ansible's find; nothing changes", async () => {
     const d = '/srv/tsplay-find';
     await both(`rm -rf ${d}; mkdir -p ${d}/sub/deep; printf 'Name=a\\n' > ${d}/a.conf; printf 'other\\n' > ${d}/b.conf; : > ${d}/.h.conf;

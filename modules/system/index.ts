@@ -10,5 +10,6 @@ import { systemd } from './systemd/systemd.js';
 import { user } from './user/user.js';
 import { waitFor } from './wait_for/wait-for.js';
 import { getent } from './getent/getent.js';
+import { cron } from './cron/cron.js';
 
-export const systemModules: AnyModule[] = [user, group, service, systemd, packageModule, apt, dnf, hostname, sysctl, waitFor, getent];
+export const systemModules: AnyModule[] = [user, group, service, systemd, packageModule, apt, dnf, hostname, sysctl, waitFor, getent, cron];

@@ -1,5 +1,5 @@
 /**
- * The modules roles use (replace, find, tempfile, getent) against a real 2-host lab over real SSH + sudo.
+ * The modules roles use (replace, ini_file, cron, find, tempfile, getent) against a real 2-host lab over real SSH + sudo.
  * tsplay runs on node1; ansible-core 2.14 (ansible / ansible-playbook on this machine) runs the same task on
  * node2, and the resulting files and results are compared. Host state is read from inside the hosts.
  */
@@ -113,6 +113,27 @@ describe('role modules on a lab host', () => {
     const mine = await sh('node1', state);
     expect(mine).toContain('600 root root');
     expect(mine).toBe(await sh('node2', state));
+  });
+
+  it("cron: a user crontab and a cron.d file, changed then ok, check mode writes nothing, the same bytes as Ansible's cron", async () => {
+    await both('crontab -u daemon -r 2>/dev/null; rm -f /etc/cron.d/tsplay-scratch; true');
+    const tasks = [
+      { name: 'clean scratch', minute: '15', hour: '3', job: 'find /scratch -mindepth 1 -mtime +14 -delete', user: 'daemon' },
+      { name: 'MAILTO', env: true, job: 'hpc@example.org', user: 'daemon' },
+      { name: 'at boot', special_time: 'reboot', job: '/usr/local/bin/boot-check', user: 'daemon', disabled: true },
+      { name: 'nightly', hour: '2', job: '/usr/local/bin/nightly', user: 'root', cron_file: 'tsplay-scratch' },
+    ];
+    const state = 'crontab -u daemon -l 2>&1 | grep -v "^# (" ; stat -c "%a %U" /etc/cron.d/tsplay-scratch 2>&1; cat /etc/cron.d/tsplay-scratch 2>&1';
+    for (const args of tasks)
+      await converge(conn, 'ansible.builtin.cron', args, { ...become, diff: true, unchanged: () => snapshot('node1', state), noopCommands: 1 });
+    ansiblePlaybook(tasks.map((a) => `- ansible.builtin.cron: ${JSON.stringify(a)}`).join('\n'));
+    const mine = await sh('node1', state);
+    expect(mine).toContain('#Ansible: clean scratch\n15 3 * * * find /scratch');
+    expect(mine).toBe(await sh('node2', state));
+    // removing the only job of a cron.d file removes the file, as Ansible does
+    await converge(conn, 'cron', { name: 'nightly', state: 'absent', cron_file: 'tsplay-scratch' }, become);
+    expect(await snapshot('node1', 'ls /etc/cron.d/tsplay-scratch')).toMatch(/^rc=2/);
+    await both('crontab -u daemon -r 2>/dev/null; rm -f /etc/cron.d/tsplay-scratch; true');
   });
 
   it("find: the same files, keys and counts as Ansible's find; nothing changes", async () => {

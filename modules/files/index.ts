@@ -10,6 +10,7 @@ import { replaceModule } from './replace/replace.js';
 import { tempfile } from './tempfile/tempfile.js';
 import { find } from './find/find.js';
 import { iniFile } from './ini_file/ini_file.js';
+import { fetch } from './fetch/fetch.js';
 
 export const filesModules: AnyModule[] = [
   copyModule,
@@ -23,4 +24,5 @@ export const filesModules: AnyModule[] = [
   tempfile,
   find,
   iniFile,
+  fetch,
 ];

@@ -1,10 +1,10 @@
 /**
- * The modules roles use (replace, ini_file, cron, find, tempfile, getent) against a real 2-host lab over real SSH + sudo.
+ * The modules roles use (replace, ini_file, cron, fetch, find, tempfile, getent) against a real 2-host lab over real SSH + sudo.
  * tsplay runs on node1; ansible-core 2.14 (ansible / ansible-playbook on this machine) runs the same task on
  * node2, and the resulting files and results are compared. Host state is read from inside the hosts.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,6 +134,21 @@ describe('role modules on a lab host', () => {
     await converge(conn, 'cron', { name: 'nightly', state: 'absent', cron_file: 'tsplay-scratch' }, become);
     expect(await snapshot('node1', 'ls /etc/cron.d/tsplay-scratch')).toMatch(/^rc=2/);
     await both('crontab -u daemon -r 2>/dev/null; rm -f /etc/cron.d/tsplay-scratch; true');
+  });
+
+  it('fetch: dest/<host>/<src> on the controller, changed then ok, the same tree as Ansible writes', async () => {
+    await both(`printf 'NodeName=cloud[1-4]\\n' > /etc/tsplay-fetch.conf; chmod 0600 /etc/tsplay-fetch.conf`);
+    const mineDir = join(work, 'mine');
+    const o = { ...become, controllerDir: mineDir };
+    const r1 = (await runModule(conn, 'fetch', { src: '/etc/tsplay-fetch.conf', dest: 'fetched' }, o)).result;
+    expect(r1).toMatchObject({ changed: true, dest: join(mineDir, 'fetched/node1/etc/tsplay-fetch.conf') });
+    expect((await runModule(conn, 'fetch', { src: '/etc/tsplay-fetch.conf', dest: 'fetched' }, o)).result.changed).toBe(false);
+    expect((await runModule(conn, 'fetch', { src: '/etc/tsplay-fetch.conf', dest: 'fetched' }, { ...o, check: true })).result.skipped).toBe(true);
+    ansiblePlaybook(`- ansible.builtin.fetch: { src: /etc/tsplay-fetch.conf, dest: fetched }`);
+    const theirs = readFileSync(join(work, 'fetched/node2/etc/tsplay-fetch.conf'));
+    expect(readFileSync(String(r1.dest)).equals(theirs)).toBe(true);
+    const a = ansibleModule('ansible.builtin.fetch', { src: '/etc/tsplay-fetch.conf', dest: join(work, 'fetched') });
+    expect(a).toMatchObject({ changed: false, checksum: r1.checksum });
   });
 
   it("find: the same files, keys and counts as Ansible's find; nothing changes", async () => {

@@ -66,6 +66,8 @@ export const fetch = defineModule<typeof Args, Plan>({
   args: Args,
   checkModeSkips: true,
   async check(ctx, a) {
+    // Ansible's fetch action skips check mode altogether
+    if (ctx.checkMode) return ok({ skipped: true, msg: 'check mode not (yet) supported for this module' });
     const src = a.src;
     const r = await ctx.probe(`[ -e ${shq(src)} ] || { echo notfound; exit 0; }
 [ -d ${shq(src)} ] && { echo isdir; exit 0; }

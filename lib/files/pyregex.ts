@@ -137,14 +137,14 @@ const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', f: '
  * Python's Match.expand(template) on a binary string: \1..\99, \g<n>, \g<name>, \0 and 3-digit octal
  * escapes, \n \t ... ; unmatched groups expand to ''. Unknown ASCII-letter escapes are an error (Python 3.7+).
  */
-export function pyExpand(m: RegExpExecArray, template: string): string {
+export function pyExpand(m: RegExpExecArray, template: string, argName = 'line'): string {
   const group = (ref: string): string => {
     if (/^\d+$/.test(ref)) {
       const n = Number(ref);
-      if (n >= m.length) throw new ArgsError(`invalid group reference ${ref} in line`, '/line');
+      if (n >= m.length) throw new ArgsError(`invalid group reference ${ref} in ${argName}`, `/${argName}`);
       return m[n] ?? '';
     }
-    if (!m.groups || !(ref in m.groups)) throw new ArgsError(`unknown group name '${ref}' in line`, '/line');
+    if (!m.groups || !(ref in m.groups)) throw new ArgsError(`unknown group name '${ref}' in ${argName}`, `/${argName}`);
     return m.groups[ref] ?? '';
   };
   let out = '';
@@ -155,10 +155,10 @@ export function pyExpand(m: RegExpExecArray, template: string): string {
       continue;
     }
     const n = template[i + 1];
-    if (n === undefined) throw new ArgsError('bad escape (end of pattern) in line', '/line');
+    if (n === undefined) throw new ArgsError(`bad escape (end of pattern) in ${argName}`, `/${argName}`);
     if (n === 'g') {
       const mm = /^<([^>]*)>/.exec(template.slice(i + 2));
-      if (!mm) throw new ArgsError('missing group name after \\g in line', '/line');
+      if (!mm) throw new ArgsError(`missing group name after \\g in ${argName}`, `/${argName}`);
       out += group(mm[1]!);
       i += 2 + mm[0].length - 1;
       continue;
@@ -186,7 +186,7 @@ export function pyExpand(m: RegExpExecArray, template: string): string {
       i++;
       continue;
     }
-    if (/[A-Za-z]/.test(n)) throw new ArgsError(`bad escape \\${n} in line`, '/line');
+    if (/[A-Za-z]/.test(n)) throw new ArgsError(`bad escape \\${n} in ${argName}`, `/${argName}`);
     out += '\\' + n;
     i++;
   }

@@ -6,5 +6,23 @@ import { lineinfileModule } from './lineinfile/lineinfile.js';
 import { blockinfileModule } from './blockinfile/blockinfile.js';
 import { statModule } from './stat/stat.js';
 import { slurp } from './slurp/slurp.js';
+import { replaceModule } from './replace/replace.js';
+import { tempfile } from './tempfile/tempfile.js';
+import { find } from './find/find.js';
+import { iniFile } from './ini_file/ini_file.js';
+import { fetch } from './fetch/fetch.js';
 
-export const filesModules: AnyModule[] = [copyModule, templateModule, fileModule, lineinfileModule, blockinfileModule, statModule, slurp];
+export const filesModules: AnyModule[] = [
+  copyModule,
+  templateModule,
+  fileModule,
+  lineinfileModule,
+  blockinfileModule,
+  statModule,
+  slurp,
+  replaceModule,
+  tempfile,
+  find,
+  iniFile,
+  fetch,
+];

@@ -11,5 +11,7 @@ import { yumRepository } from './yum_repository/yum-repository.js';
 import { systemd } from './systemd/systemd.js';
 import { user } from './user/user.js';
 import { waitFor } from './wait_for/wait-for.js';
+import { getent } from './getent/getent.js';
+import { cron } from './cron/cron.js';
 
-export const systemModules: AnyModule[] = [user, group, service, systemd, packageModule, apt, dnf, hostname, sysctl, waitFor, yumRepository, rpmKey];
+export const systemModules: AnyModule[] = [user, group, service, systemd, packageModule, apt, dnf, hostname, sysctl, waitFor, yumRepository, rpmKey, getent, cron];

@@ -68,6 +68,12 @@ export interface CheckContext {
   fact<A, T>(fact: FactDef<A, T>, args: A): Promise<T>;
   /** Read a file on the controller: `src` is searched like Ansible (role files/, playbook dir files/, playbook dir). */
   readControllerFile(src: string, kind: 'files' | 'templates'): Promise<{ path: string; data: Buffer }>;
+  /**
+   * A path on the controller as Ansible's path_dwim gives it (fetch's dest): absolute as is, else relative to
+   * the playbook's directory. readControllerPath reads it (null when it does not exist).
+   */
+  controllerPath(path: string): string;
+  readControllerPath(path: string): Promise<Buffer | null>;
   /** Render a template file (EJS, or Jinja for .j2) with the task's variables. */
   renderTemplate(src: string, extraVars?: Record<string, unknown>): Promise<string>;
   /** Evaluate a bare Jinja expression over the task's variables (debug var=, assert that=). */
@@ -87,6 +93,8 @@ export interface ModuleContext extends CheckContext {
   run(command: string, opts?: RunOptions): Promise<RunResult>;
   /** Like run(), but a non-zero rc throws a ModuleError carrying rc/stdout/stderr. */
   runOk(command: string, opts?: RunOptions): Promise<RunResult>;
+  /** Write a file on the controller (controllerPath's rules; its directories are created): fetch's dest. */
+  writeControllerPath(path: string, data: Buffer): Promise<void>;
 }
 
 /**

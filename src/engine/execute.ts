@@ -7,6 +7,8 @@ import type { AnyModule, CheckContext, ModuleContext, ResultData } from '../cont
 import { FactCache } from '../facts/cache.js';
 import { BecomeError, ModuleError, TsplayError, UnreachableError } from '../errors.js';
 import { registerSecret } from '../output/mask.js';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, resolve as resolvePath } from 'node:path';
 
 export interface ExecEnv {
   host: string;
@@ -23,6 +25,8 @@ export interface ExecEnv {
   connection: () => Promise<Connection>;
   facts: FactCache;
   readControllerFile: ModuleContext['readControllerFile'];
+  /** the directory relative controller paths are resolved against (the playbook's) */
+  controllerDir: string;
   renderTemplate: ModuleContext['renderTemplate'];
   evaluate: ModuleContext['evaluate'];
   condition: ModuleContext['condition'];
@@ -59,6 +63,20 @@ export function makeContext(env: ExecEnv): ModuleContext {
       return env.facts.get(await env.connection(), fact, args, env.become, env.becomeUser);
     },
     readControllerFile: env.readControllerFile,
+    controllerPath: (p) => resolvePath(env.controllerDir, p),
+    async readControllerPath(p) {
+      try {
+        return await readFile(resolvePath(env.controllerDir, p));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw new ModuleError(`cannot read ${p} on the controller: ${(e as Error).message}`);
+      }
+    },
+    async writeControllerPath(p, data) {
+      const abs = resolvePath(env.controllerDir, p);
+      await mkdir(dirname(abs), { recursive: true });
+      await writeFile(abs, data);
+    },
     renderTemplate: env.renderTemplate,
     evaluate: env.evaluate,
     condition: env.condition,
@@ -70,7 +88,7 @@ export function makeContext(env: ExecEnv): ModuleContext {
 
 /** The check() view of a context: the same object without run()/runOk(), so check() cannot change the host. */
 function checkContext(ctx: ModuleContext): CheckContext {
-  const { run: _run, runOk: _runOk, ...view } = ctx;
+  const { run: _run, runOk: _runOk, writeControllerPath: _write, ...view } = ctx;
   return view;
 }
 

@@ -344,6 +344,7 @@ async function runOne(t: HostTask, vars: Vars, s: TaskSettings): Promise<OneResu
       timeoutSec: s.timeoutSec,
       connection: () => runCtx.connect(delegated ? delegatedTo : host.name, connVars),
       facts,
+      controllerDir: playbookDir,
       async readControllerFile(src, kind) {
         const f = findControllerFile(src, kind, roleDir, playbookDir);
         if (!f.path) throw new ModuleError(`Could not find or access '${src}' on the controller (searched: ${f.searched.join(', ')})`);

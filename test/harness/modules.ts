@@ -25,6 +25,8 @@ export interface RunModuleOpts {
   becomeUser?: string;
   /** the task's variables (inventory_hostname is the target's name unless given) */
   vars?: Record<string, unknown>;
+  /** where relative controller paths (fetch's dest) resolve (default: baseDir) */
+  controllerDir?: string;
   /** where `src` files and templates are looked up (default: test/fixtures) */
   baseDir?: string;
   /** the inventory hostname the module sees (default: the target's name) */
@@ -85,6 +87,7 @@ export function moduleEnv(conn: Connection, opts: RunModuleOpts = {}): { env: Ex
     become: opts.become ?? false,
     becomeUser: opts.becomeUser ?? 'root',
     connection: async () => c,
+    controllerDir: opts.controllerDir ?? baseDir,
     facts: new FakeFactCache((name, args) => void rec.facts.push({ name, args }), opts.freshFacts ?? false),
     readControllerFile:
       opts.readControllerFile ??

@@ -36,6 +36,12 @@ interface Session {
 
 function alive(pid: number): boolean {
   try {
+    // a killed holder nobody reaped yet (a zombie) is dead too
+    if (/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) return false;
+  } catch {
+    /* no /proc entry: kill(0) decides */
+  }
+  try {
     process.kill(pid, 0);
     return true;
   } catch (e) {

@@ -247,7 +247,17 @@ export async function runHolder(dir: string, idleMsStart: number): Promise<numbe
     } catch {
       /* gone */
     }
-    await Promise.race([Promise.all([...entries.keys()].map((k) => entries.get(k)!.conn.close().catch(() => undefined))), new Promise((r) => setTimeout(r, 2_000))]);
+    await Promise.race([
+      Promise.all(
+        [...entries.keys()].map((k) =>
+          entries
+            .get(k)!
+            .conn.close()
+            .catch(() => undefined),
+        ),
+      ),
+      new Promise((r) => setTimeout(r, 2_000)),
+    ]);
     process.exit(0);
   };
 

@@ -42,7 +42,8 @@ export class ConnectionPool {
     const h = await this.holder;
     this.holder = undefined;
     if (h && !h.gone) {
-      if (this.persist?.noBecome) await Promise.race([h.request({ op: 'release', noBecome: true }).catch(() => undefined), new Promise((r) => setTimeout(r, 5_000))]);
+      if (this.persist?.noBecome)
+        await Promise.race([h.request({ op: 'release', noBecome: true }).catch(() => undefined), new Promise((r) => setTimeout(r, 5_000))]);
       h.end();
     }
   }

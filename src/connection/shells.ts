@@ -110,7 +110,14 @@ export class ShellSet {
   async closeBecome(): Promise<void> {
     const all = [...this.become.values()];
     this.become.clear();
-    await Promise.all(all.map((p) => p.then((s) => s.close(), () => undefined)));
+    await Promise.all(
+      all.map((p) =>
+        p.then(
+          (s) => s.close(),
+          () => undefined,
+        ),
+      ),
+    );
   }
 
   async closeAll(): Promise<void> {

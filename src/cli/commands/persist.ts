@@ -36,7 +36,15 @@ export async function persistCommand(argv: string[]): Promise<number> {
       }
       const r = await c.request({ op: 'status' });
       c.end();
-      const conns = (r.h.connections ?? []) as { host: string; port: number; user: string; becomeShells: boolean; inUse: number; ageSecs: number; idleSecs: number }[];
+      const conns = (r.h.connections ?? []) as {
+        host: string;
+        port: number;
+        user: string;
+        becomeShells: boolean;
+        inUse: number;
+        ageSecs: number;
+        idleSecs: number;
+      }[];
       process.stdout.write(`connection holder pid ${String(r.h.pid)}, idle time ${Number(r.h.idleMs) / 1000} s, ${conns.length} connection(s)\n`);
       for (const x of conns) {
         const state = x.inUse ? `in use by ${x.inUse} run(s)` : `idle ${x.idleSecs} s`;

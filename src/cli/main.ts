@@ -15,6 +15,7 @@ commands:
   schema playbook|inventory [-o FILE]    JSON Schema for editors (yaml-language-server)
   hostlist expand|fold HOSTLIST...       Slurm hostlists (scontrol show hostnames|hostlist)
   power resume|suspend|fail|status|log HOSTLIST   Slurm's Resume/Suspend/ResumeFailProgram
+  persist status|stop                    the connection holder (kept SSH connections, --persist)
   version
 
 Run 'tsplay <command> --help' for a command's options.
@@ -45,6 +46,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/schema.js')).schemaCommand(rest);
       case 'power':
         return await (await import('./commands/power.js')).powerCommand(rest);
+      case 'persist':
+        return await (await import('./commands/persist.js')).persistCommand(rest);
       case 'hostlist':
         return (await import('./commands/hostlist.js')).hostlistCommand(rest);
       case 'version':

@@ -31,7 +31,7 @@ function loadFile(file: string): KnownHostEntry[] {
   return entries;
 }
 
-function allEntries(t: ConnectionTarget): KnownHostEntry[] {
+export function allEntries(t: ConnectionTarget): KnownHostEntry[] {
   return [...t.knownHostsFiles, ...t.globalKnownHostsFiles].flatMap(loadFile);
 }
 

@@ -106,6 +106,20 @@ export class ShellSet {
     }
   }
 
+  /** Close the become shells only (the login shell and the transport stay). */
+  async closeBecome(): Promise<void> {
+    const all = [...this.become.values()];
+    this.become.clear();
+    await Promise.all(
+      all.map((p) =>
+        p.then(
+          (s) => s.close(),
+          () => undefined,
+        ),
+      ),
+    );
+  }
+
   async closeAll(): Promise<void> {
     const all = [this.user, ...this.become.values()].filter((p): p is Promise<PersistentShell> => p !== undefined);
     this.user = undefined;

@@ -263,6 +263,16 @@ export class SshConnection implements Connection {
     return this.shells.run(command, opts);
   }
 
+  /** true once the transport is gone (closed, dropped, or never came up) */
+  get gone(): boolean {
+    return this.lost !== null;
+  }
+
+  /** Close the become (sudo) shells, keep the transport and the login shell (--no-persist-become). */
+  closeBecome(): Promise<void> {
+    return this.shells.closeBecome();
+  }
+
   async close(): Promise<void> {
     await this.shells.closeAll();
     this.client?.end();

@@ -12,6 +12,7 @@ import { builtinModules } from '../../../modules/index.js';
 import { loadPlaybook } from '../../config/playbook.js';
 import { loadInventory } from '../../config/inventory/index.js';
 import { ConnectionPool, targetFromVars, type CliConnectionOptions } from '../../connection/index.js';
+import type { PersistOptions } from '../../connection/persist-key.js';
 import type { PlayIR, Playbook, Vars } from '../../config/playbook-types.js';
 import { Runner } from '../../engine/runner.js';
 import type { RunContext } from '../../engine/context.js';
@@ -78,6 +79,9 @@ export const RUN_USAGE = `usage: tsplay run PLAYBOOK... -i INVENTORY [options]
       --private-key FILE   ssh private key
       --host-key-checking strict|accept-new|no   (default strict, against ~/.ssh/known_hosts)
   -T, --timeout SEC        connection timeout
+      --persist SEC        keep the SSH connections (and sudo shells) for the next run, SEC idle (off by default)
+      --no-persist         connect directly, keep nothing
+      --no-persist-become  with --persist: keep only the SSH connections, not the sudo shells
       --vault-password-file FILE   (or env TSPLAY_VAULT_PASSWORD_FILE)
   -J, --ask-vault-pass     ask for the vault password
       --syntax-check       check the playbook, don't run it
@@ -113,6 +117,9 @@ export async function runCommand(argv: string[]): Promise<number> {
         'key-file': { type: 'string' },
         'host-key-checking': { type: 'string' },
         timeout: { type: 'string', short: 'T' },
+        persist: { type: 'string' },
+        'no-persist': { type: 'boolean' },
+        'no-persist-become': { type: 'boolean' },
         ...VAULT_CLI_OPTIONS,
         'syntax-check': { type: 'boolean' },
         'list-hosts': { type: 'boolean' },
@@ -156,7 +163,22 @@ export async function runCommand(argv: string[]): Promise<number> {
       .map((x) => x.trim())
       .filter(Boolean);
 
-  const pool = new ConnectionPool();
+  let persist: PersistOptions | undefined;
+  if (o.persist !== undefined && !o['no-persist']) {
+    const secs = Number(o.persist);
+    if (!Number.isFinite(secs) || secs < 0) {
+      process.stderr.write(`tsplay run: --persist must be a number of seconds\n`);
+      return 5;
+    }
+    if (secs > 0) {
+      persist = {
+        idleMs: secs * 1000,
+        noBecome: o['no-persist-become'] ?? false,
+        note: verbosity >= 1 ? (m) => process.stderr.write(`${m}\n`) : undefined,
+      };
+    }
+  }
+  const pool = new ConnectionPool(persist);
   const localPool = new ConnectionPool();
   // output into a closed pipe (tsplay run ... | head) ends the run quietly
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {

@@ -46,7 +46,7 @@ export function truncate(s: string, width: number): string {
     out += s[i];
     n++;
   }
-  return out + '\x1b[0m';
+  return s.includes('\x1b[') ? out + '\x1b[0m' : out;
 }
 
 export class CompactRenderer implements EventSink {
@@ -117,7 +117,8 @@ export class CompactRenderer implements EventSink {
   private plainEmit(e: RunEvent): void {
     const before = this.held.length;
     this.plain.emit(e);
-    for (const l of this.held.splice(before)) this.out(l);
+    // banners' stars are cut to the width; results and warnings are printed in full, as the plain format does
+    for (const l of this.held.splice(before)) this.out(/ \*{3,}$/.test(l) ? truncate(l, Math.max(10, this.columns() - 1)) : l);
   }
 
   private out(line: string): void {

@@ -20,7 +20,7 @@ import { renderValue } from '../../engine/templating/index.js';
 import { JsonRenderer, PlainRenderer, COLOR, NOCOLOR } from '../../output/plain.js';
 import type { EventSink } from '../../engine/events.js';
 import { onSecretWarning, registerSecret } from '../../output/mask.js';
-import { ListrRenderer } from '../../output/listr.js';
+import { AutoRenderer } from '../../output/compact.js';
 import { askSecret } from '../prompt.js';
 import { parseExtraVars } from '../extra-vars.js';
 import { setupVaultFromCli, VAULT_CLI_OPTIONS } from '../vault-setup.js';
@@ -91,6 +91,8 @@ export const RUN_USAGE = `usage: tsplay run PLAYBOOK... -i INVENTORY [options]
       --force-handlers     run notified handlers even on hosts that failed
   -v, -vv, -vvv            more output (-vvv: stack traces)
       --json               one JSON event per line
+      --compact            on a terminal: one counting line per task (default above 20 hosts)
+      --per-host           on a terminal: a line per host for every task (default up to 20 hosts)
 `;
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -130,6 +132,8 @@ export async function runCommand(argv: string[]): Promise<number> {
         'force-handlers': { type: 'boolean' },
         verbose: { type: 'boolean', short: 'v', multiple: true },
         json: { type: 'boolean' },
+        compact: { type: 'boolean' },
+        'per-host': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -274,7 +278,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     const renderer: EventSink = o.json
       ? new JsonRenderer(verbosity)
       : tty && verbosity < 2
-        ? new ListrRenderer(verbosity, !!o.diff)
+        ? new AutoRenderer(verbosity, !!o.diff, o.compact ? 'compact' : o['per-host'] ? 'per-host' : 'auto')
         : new PlainRenderer(verbosity, !!o.diff, undefined, tty ? COLOR : NOCOLOR);
     for (const w of inventory.warnings) renderer.emit({ type: 'warning', message: w });
     onSecretWarning((message) => renderer.emit({ type: 'warning', message }));

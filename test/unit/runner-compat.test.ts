@@ -43,3 +43,20 @@ describe('engine features the ansible-core targets use', () => {
     expect(scripts(r)).not.toContain('echo never');
   });
 });
+
+describe('templating the ansible-core targets use', () => {
+  it("the vars variable, lookup('vars'), lookup('varnames'), lookup() of non-strings, lookup('template'), set_fact with a partly templated key", async () => {
+    const r = await runPlaybook(
+      play(
+        `    - set_fact: "user_{{ who }}=yes"
+    - name: show
+      shell: "echo {{ vars['greet'] }} {{ vars.who }} {{ lookup('varnames', '^gre') }} {{ lookup('vars', 'n') + 1 }} {{ lookup('list', [1, 2]) | length }} {{ lookup('template', 't.j2') }}"
+`,
+        '  vars:\n    greet: "hi {{ who }}"\n    who: bob\n    n: 41\n    greeting2: x\n',
+      ),
+      { inventory: { h1: {} }, files: { 'templates/t.j2': 'T={{ who }}' } },
+    );
+    expect(r.exitCode, r.output).toBe(0);
+    expect(scripts(r)).toContain('echo hi bob bob greet,greeting2 42 2 T=bob');
+  });
+});

@@ -81,7 +81,7 @@ export function parseKv(
   for (const raw of splitArgs(s)) {
     const tok = raw.endsWith('\n') ? raw.slice(0, -1) : raw;
     // the key is what stands before the first '=' (Ansible's parse_kv): a name, or a template of one
-    const m = /^([A-Za-z_][A-Za-z0-9_]*|\{\{[^=]*?\}\})=(.*)$/s.exec(tok);
+    const m = /^((?:[A-Za-z_]|\{\{[^=]*?\}\})(?:[A-Za-z0-9_]|\{\{[^=]*?\}\})*)=(.*)$/s.exec(tok);
     const isKv = m && (!opts.freeForm || !opts.knownKeys || opts.knownKeys.has(m[1]!));
     if (m && isKv) args[m[1]!] = unquote(m[2]!);
     else if (opts.freeForm) free.push(raw);

@@ -119,6 +119,9 @@ export interface MetaIR extends Common {
 
 export type TaskNode = TaskIR | BlockIR | IncludeIR | MetaIR;
 
+/** A handler: a task, or an include_tasks / include_role whose tasks run when it is notified. */
+export type HandlerIR = TaskIR | (IncludeIR & { listen: string[]; notify: string[] });
+
 export interface VarsPrompt {
   name: string;
   prompt: string;
@@ -137,7 +140,7 @@ export interface PlayIR extends Common {
   preTasks: TaskNode[];
   tasks: TaskNode[];
   postTasks: TaskNode[];
-  handlers: TaskIR[];
+  handlers: HandlerIR[];
   serial?: unknown;
   forceHandlers?: unknown;
   maxFailPercentage?: unknown;

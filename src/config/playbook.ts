@@ -11,7 +11,7 @@ import { regexPattern, splitHostPattern } from './inventory/patterns.js';
 import { globToRegExp } from '../../lib/shell/glob.js';
 import { loadYamlFile, posOfObject } from './yaml.js';
 import { IMPORT_PLAYBOOK_KEYWORDS, PLAY_KEYWORDS } from './keywords.js';
-import type { PlayIR, Playbook, TaskIR, TaskNode, VarsPrompt } from './playbook-types.js';
+import type { HandlerIR, PlayIR, Playbook, TaskIR, TaskNode, VarsPrompt } from './playbook-types.js';
 import { attempt, didYouMean, err, isObj, kindOf, report, toStringList, varsOf, type LoadContext, type Obj } from './load-context.js';
 import { common, loadTaskList } from './tasks.js';
 import { loadPlayRoles, roleTaskName } from './roles.js';
@@ -161,8 +161,8 @@ function loadPlay(node: Obj, file: string, ctx0: LoadContext): PlayIR {
 }
 
 /** Handlers as a flat list (blocks in a handlers section are unrolled; their keywords apply to each). */
-export function flattenHandlers(nodes: TaskNode[], ctx: LoadContext): TaskIR[] {
-  const out: TaskIR[] = [];
+export function flattenHandlers(nodes: TaskNode[], ctx: LoadContext): HandlerIR[] {
+  const out: HandlerIR[] = [];
   const walk = (ns: TaskNode[], inherited: Partial<TaskIR>): void => {
     for (const n of ns) {
       if (n.kind === 'task')
@@ -172,7 +172,17 @@ export function flattenHandlers(nodes: TaskNode[], ctx: LoadContext): TaskIR[] {
           when: inherited.when !== undefined && n.when !== undefined ? [inherited.when, n.when].flat() : (n.when ?? inherited.when),
         });
       else if (n.kind === 'block') walk([...n.block, ...n.rescue, ...n.always], { when: n.when, become: n.become, becomeUser: n.becomeUser, role: n.role });
-      else report(ctx, err(`${n.kind === 'meta' ? 'meta' : n.directive} is not supported in handlers`, n.raw));
+      else if (n.kind === 'include') {
+        // Ansible: a notified include runs the included tasks (a handler of its own, named or listening)
+        const listen = attempt(ctx, () => toStringList(n.raw['listen'], 'topics', n.raw, 'listen')) ?? [];
+        out.push({
+          ...inherited,
+          ...n,
+          listen,
+          notify: [],
+          when: inherited.when !== undefined && n.when !== undefined ? [inherited.when, n.when].flat() : (n.when ?? inherited.when),
+        });
+      } else report(ctx, err('meta is not supported in handlers', n.raw));
     }
   };
   walk(nodes, {});
@@ -185,7 +195,7 @@ function checkNotify(play: PlayIR, ctx: LoadContext): void {
   for (const h of play.handlers) {
     if (h.name) {
       names.add(h.name);
-      names.add(roleTaskName(h));
+      names.add(roleTaskName({ ...h, action: '' }));
     }
     for (const l of h.listen) names.add(l);
   }

@@ -1,6 +1,6 @@
 /** Shared state of a run, and what nested blocks inherit from their parents. */
 import type { Connection } from '../connection/types.js';
-import type { Common, PlayIR, TaskIR, Vars } from '../config/playbook-types.js';
+import type { Common, HandlerIR, PlayIR, Vars } from '../config/playbook-types.js';
 import type { ModuleRegistry } from '../contract/registry.js';
 import type { SourcePos } from '../errors.js';
 import type { EventSink } from './events.js';
@@ -53,7 +53,7 @@ export interface PlayRun {
   batch: HostState[];
   maxFailPercentage?: number;
   /** the play's handlers, then handlers of roles included at run time */
-  handlers: TaskIR[];
+  handlers: HandlerIR[];
   /** any_errors_fatal / max_fail_percentage tripped: nothing more runs, the playbook stops */
   aborted: boolean;
   /** meta: end_play / end_batch */

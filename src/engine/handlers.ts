@@ -5,7 +5,7 @@
  * unless --force-handlers / force_handlers.
  */
 import { TsplayError } from '../errors.js';
-import type { TaskIR } from '../config/playbook-types.js';
+import type { HandlerIR } from '../config/playbook-types.js';
 import { roleTaskName } from '../config/roles.js';
 import { hasTemplate, renderValue } from './templating/index.js';
 import { inherit, ROOT, type Inherited, type PlayRun } from './context.js';
@@ -13,11 +13,12 @@ import type { HostState } from './host-state.js';
 import { toBool } from './task-exec.js';
 import { scopeFor } from './vars.js';
 import { runTask } from './task-run.js';
+import { runInclude } from './includes.js';
 import type { Runner } from './runner.js';
 
 /** The handlers a notify name designates. */
-export function handlersFor(handlers: readonly TaskIR[], name: string): TaskIR[] {
-  const byName = handlers.find((h) => h.name === name || (h.name !== undefined && roleTaskName(h) === name));
+export function handlersFor(handlers: readonly HandlerIR[], name: string): HandlerIR[] {
+  const byName = handlers.find((h) => h.name === name || (h.name !== undefined && roleTaskName({ ...h, action: '' }) === name));
   const listening = handlers.filter((h) => h.listen.includes(name));
   return [...new Set([...(byName ? [byName] : []), ...listening])];
 }
@@ -47,7 +48,8 @@ export async function flushHandlers(r: Runner, pr: PlayRun, hosts: HostState[]):
     for (const h of targets) h.notified.delete(hd);
     const forced = targets.filter((h) => h.failed);
     for (const h of forced) h.failed = false;
-    await runTask(r, { task: hd, pr, hosts: targets, parent: { ...playInh, role: hd.role }, handler: true });
+    if (hd.kind === 'include') await runInclude(r, hd, pr, targets, { ...playInh, role: hd.role });
+    else await runTask(r, { task: hd, pr, hosts: targets, parent: { ...playInh, role: hd.role }, handler: true });
     for (const h of forced) h.failed = true;
     if (pr.aborted) return;
   }

@@ -1,7 +1,7 @@
 /** Per-host state for one run: variables it accumulated, failure flags, handler notifications, stats. */
 import { FactCache } from '../facts/cache.js';
 import { emptyStats, type HostStats } from './events.js';
-import type { TaskIR, Vars } from '../config/playbook-types.js';
+import type { HandlerIR, Vars } from '../config/playbook-types.js';
 
 export class HostState {
   /** facts: gathered, and returned by modules (ansible_facts) */
@@ -19,7 +19,7 @@ export class HostState {
   /** the host is done with the current play (meta: end_host / end_play, or the play was aborted) */
   ended = false;
   /** handlers notified in the current play */
-  readonly notified = new Set<TaskIR>();
+  readonly notified = new Set<HandlerIR>();
   readonly stats: HostStats = emptyStats();
   factsGathered = false;
   /** inventory magic: inventory_hostname(_short), group_names, inventory_file, inventory_dir */

@@ -35,6 +35,10 @@ export interface EvalEnv {
   globals: Record<string, unknown>;
   /** directory lookups('file') resolve against */
   baseDir?: string;
+  /** the names of the variables in scope (lookup('varnames')) */
+  varNames?(): string[];
+  /** render a template file's text with these variables (lookup('template')) */
+  renderTemplateText?(text: string, file: string, extra: Record<string, unknown>): string;
 }
 
 /** An unsupported construct or a runtime error inside the template: message + position. */

@@ -7,6 +7,7 @@ import { makeNamespace, type EvalEnv, type JFunction, type Kwargs } from './eval
 import { toList } from './filters-list.js';
 import { isMapping, num, pyStr } from './py.js';
 import { globToRegExp } from '../../../lib/shell/glob.js';
+import { pyRegex } from './pyregex.js';
 
 function range(args: unknown[]): number[] {
   const [a, b, c] = args.map((x) => num(x));
@@ -144,20 +145,38 @@ function runLookup(env: EvalEnv, name: string, terms: unknown[], kw: Kwargs): un
         if (kw.default !== undefined) return kw.default;
         throw new Error(`No variable found with this name: ${t}`);
       });
+    case 'varnames':
+      // names matching each regular expression (Python's re.search), as ansible.builtin.varnames
+      return flat.flatMap((t) => {
+        const re = pyRegex(t);
+        return (env.varNames?.() ?? []).filter((n) => re.test(n));
+      });
+    case 'template':
+      return flat.map((t) => {
+        const path = searchPath(env, 'templates')
+          .map((d) => (isAbsolute(t) ? t : join(d, t)))
+          .find((c) => existsSync(c));
+        if (!path) throw new Error(`the template file ${t} could not be found for the lookup`);
+        const extra = isMapping(kw.template_vars) ? kw.template_vars : {};
+        if (!env.renderTemplateText) throw new Error("lookup('template') is not available here");
+        return env.renderTemplateText(readFileSync(path, 'utf8'), path, extra);
+      });
     default:
       throw new Error(`lookup plugin '${name}' is not supported (supported: ${LOOKUPS.join(', ')})`);
   }
 }
 
 /** The lookup plugins tsplay has (also the with_<name> loops that go through them). */
-export const LOOKUPS = ['env', 'file', 'items', 'list', 'dict', 'indexed_items', 'first_found', 'fileglob', 'lines', 'vars'];
+export const LOOKUPS = ['env', 'file', 'items', 'list', 'dict', 'indexed_items', 'first_found', 'fileglob', 'lines', 'vars', 'varnames', 'template'];
 
 export function makeGlobals(env: () => EvalEnv): Record<string, unknown> {
   const lookup: JFunction = (args, kw) => {
     const [name, ...terms] = args;
     const res = runLookup(env(), pyStr(name), terms, kw);
     if (kw.wantlist === true) return res;
-    return res.length === 1 ? res[0] : res.map(pyStr).join(',');
+    // Templar._lookup: ",".join(ran) for strings; else the only item, or the list
+    if (res.every((x) => typeof x === 'string')) return res.join(',');
+    return res.length === 1 ? res[0] : res;
   };
   const query: JFunction = (args, kw) => {
     const [name, ...terms] = args;

@@ -107,7 +107,7 @@ export class TemplateRenderer implements EvalEnv {
     const cached = this.cache.get(name);
     if (cached !== undefined || this.cache.has(name)) return cached;
     const vars = this.vars;
-    if (!(name in vars)) return new Undef(name);
+    if (!(name in vars)) return name === 'vars' ? this.varsView() : new Undef(name);
     const raw = vars[name];
     if (raw === undefined || raw === (Object.prototype as Record<string, unknown>)[name]) return new Undef(name);
     if (!needsResolve(raw)) return raw;
@@ -126,6 +126,34 @@ export class TemplateRenderer implements EvalEnv {
     } finally {
       this.stack.pop();
     }
+  }
+
+  /** lookup('template'): a template file's text rendered with these variables (and template_vars). */
+  renderTemplateText(text: string, file: string, extra: Record<string, unknown>): string {
+    const r = Object.keys(extra).length ? new TemplateRenderer({ ...this.vars, ...extra }, { sourceFile: file }) : this;
+    return r.evaluator.render(parseTemplate(text, true));
+  }
+
+  /** The names of the variables in scope (lookup('varnames')). */
+  varNames(): string[] {
+    return Object.keys(this.vars);
+  }
+
+  /** Ansible's `vars`: every variable of the scope, each resolved when it is read. */
+  private varsView(): Record<string, unknown> {
+    const vars = this.vars;
+    const get = (k: string): unknown => {
+      const v = this.lookupVar(k);
+      return v instanceof Undef ? undefined : v;
+    };
+    return markLazy(
+      new Proxy({} as Record<string, unknown>, {
+        get: (_t, k) => (typeof k === 'string' && k in vars ? get(k) : undefined),
+        has: (_t, k) => typeof k === 'string' && k in vars,
+        ownKeys: () => Object.keys(vars),
+        getOwnPropertyDescriptor: (_t, k) => (typeof k === 'string' && k in vars ? { enumerable: true, configurable: true, value: get(k) } : undefined),
+      }),
+    );
   }
 
   /** Deep-resolve a var value: templated strings rendered (typed if a single expression). */

@@ -11,7 +11,8 @@ import { absName, canonValue, expand6, parseDig, parseSoaZone, updateScript } fr
 const SECRET = 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTAxMjM=';
 const ARGS = { server: '10.0.0.53', key_name: 'k', key_secret: SECRET, zone: 'example.com', record: 'www', value: '10.0.1.1' };
 
-const dig = (status: string, answer = '') => `;; Got answer:\n;; ->>HEADER<<- opcode: QUERY, status: ${status}, id: 1\n;; flags: qr aa; QUERY: 1, ANSWER: 1\n\n${answer}`;
+const dig = (status: string, answer = '') =>
+  `;; Got answer:\n;; ->>HEADER<<- opcode: QUERY, status: ${status}, id: 1\n;; flags: qr aa; QUERY: 1, ANSWER: 1\n\n${answer}`;
 
 describe('canonical forms', () => {
   it.each([
@@ -44,7 +45,9 @@ describe('dig', () => {
     expect(updateScript(u, 'rrset', { ttl: 60, values: ['10.0.1.2'] })).toBe(
       'server 10.0.0.53 53\nzone example.com.\nupdate delete www.example.com. A\nupdate add www.example.com. 60 A 10.0.1.2\nsend\n',
     );
-    expect(updateScript(u, ['10.0.1.1'], { ttl: 60, values: [] })).toBe('server 10.0.0.53 53\nzone example.com.\nupdate delete www.example.com. A 10.0.1.1\nsend\n');
+    expect(updateScript(u, ['10.0.1.1'], { ttl: 60, values: [] })).toBe(
+      'server 10.0.0.53 53\nzone example.com.\nupdate delete www.example.com. A 10.0.1.1\nsend\n',
+    );
   });
 });
 
@@ -66,8 +69,7 @@ describe('refusals (the secret never in a message)', () => {
 });
 
 describe('on the fake host', () => {
-  const host = (answer: string) =>
-    new FakeHost({ respond: (script) => (script.startsWith('dig ') ? { stdout: dig('NOERROR', answer) } : { stdout: '' }) });
+  const host = (answer: string) => new FakeHost({ respond: (script) => (script.startsWith('dig ') ? { stdout: dig('NOERROR', answer) } : { stdout: '' }) });
 
   it('check mode: dig only; a run: one nsupdate, the key on stdin only', async () => {
     const h = host('www.example.com. 3600 IN A 10.0.1.9\n');
@@ -81,7 +83,11 @@ describe('on the fake host', () => {
       `key hmac-sha256:k ${SECRET}\nserver 10.0.0.53 53\nzone example.com.\nupdate delete www.example.com. A\nupdate add www.example.com. 3600 A 10.0.1.1\nsend\n`,
     );
     for (const x of r.commands) expect(x.script).not.toContain(SECRET);
-    expect(r.result).toMatchObject({ changed: true, dns_rc: 0, record: { zone: 'example.com.', record: 'www.example.com.', type: 'A', ttl: 3600, value: ['10.0.1.1'] } });
+    expect(r.result).toMatchObject({
+      changed: true,
+      dns_rc: 0,
+      record: { zone: 'example.com.', record: 'www.example.com.', type: 'A', ttl: 3600, value: ['10.0.1.1'] },
+    });
   });
 
   it('ok when the value set and the TTL match (AAAA compared in full form)', async () => {

@@ -17,14 +17,19 @@ const Args = Type.Object(
     server: OneLine({ description: 'the authoritative DNS server (address or name) the update goes to' }),
     port: Type.Integer({ default: 53, minimum: 1, maximum: 65535, description: "the server's port" }),
     key_name: Type.Optional(OneLine({ description: 'the TSIG key name (as in the server\'s `key "NAME"` and allow-update); unsigned update when omitted' })),
-    key_secret: Type.Optional(Type.String({ description: 'the TSIG key secret, base64 (from a vault; `tsig-keygen` prints one); only ever on nsupdate\'s stdin' })),
+    key_secret: Type.Optional(
+      Type.String({ description: "the TSIG key secret, base64 (from a vault; `tsig-keygen` prints one); only ever on nsupdate's stdin" }),
+    ),
     key_algorithm: Type.Union(
       ['hmac-md5', 'hmac-sha1', 'hmac-sha224', 'hmac-sha256', 'hmac-sha384', 'hmac-sha512'].map((a) => Type.Literal(a)),
       { default: 'hmac-sha256', description: 'the TSIG algorithm of the key' },
     ),
-    zone: Type.Optional(OneLine({ description: "the zone the record is in (found by an SOA query when omitted); a relative record is under it" })),
+    zone: Type.Optional(OneLine({ description: 'the zone the record is in (found by an SOA query when omitted); a relative record is under it' })),
     record: OneLine({ description: 'the record name: absolute (ending with a dot) or relative to zone' }),
-    type: Type.Union(['A', 'AAAA', 'PTR', 'CNAME', 'TXT'].map((t) => Type.Literal(t)), { default: 'A', description: 'the record type' }),
+    type: Type.Union(
+      ['A', 'AAAA', 'PTR', 'CNAME', 'TXT'].map((t) => Type.Literal(t)),
+      { default: 'A', description: 'the record type' },
+    ),
     value: Type.Optional(
       Type.Union([Type.String(), Type.Array(Type.String())], {
         description: 'the value or values (the whole rrset with state present; with absent only these values are removed, all when omitted)',
@@ -69,6 +74,7 @@ export const nsupdate = defineModule({
     type: PTR
     value: cloudnode001.cluster.example.com.
     ttl: 600
+  no_log: true
 
 - name: a record gone
   community.general.nsupdate:
@@ -77,6 +83,7 @@ export const nsupdate = defineModule({
     key_secret: "{{ vault_tsig_secret }}"
     record: old.cluster.example.com.
     state: absent
+  no_log: true
 `,
   returns: {
     dns_rc: 'the DNS response code of the update (0: NOERROR; 0 when nothing was sent)',
@@ -97,7 +104,8 @@ export const nsupdate = defineModule({
     if (!/^[A-Za-z0-9_*@.-]+$/.test(a.record)) throw new ArgsError(`nsupdate: record '${a.record}' is not a DNS name`, '/record');
     if (a.zone !== undefined && !/^[A-Za-z0-9_.-]+$/.test(a.zone)) throw new ArgsError(`nsupdate: zone '${a.zone}' is not a DNS name`, '/zone');
     if (!/^[A-Za-z0-9_.:-]+$/.test(a.server)) throw new ArgsError(`nsupdate: server '${a.server}' is not an address or host name`, '/server');
-    if (a.key_name !== undefined && !/^[A-Za-z0-9_.-]+$/.test(a.key_name)) throw new ArgsError(`nsupdate: key_name '${a.key_name}' is not a key name`, '/key_name');
+    if (a.key_name !== undefined && !/^[A-Za-z0-9_.-]+$/.test(a.key_name))
+      throw new ArgsError(`nsupdate: key_name '${a.key_name}' is not a key name`, '/key_name');
     // never quote the secret
     if (a.key_secret !== undefined && !/^[A-Za-z0-9+/=]+$/.test(a.key_secret)) throw new ArgsError('nsupdate: key_secret is not base64', '/key_secret');
   },
@@ -137,10 +145,14 @@ export const nsupdate = defineModule({
     if (!gone.length) return ok(result);
     const left = rrset.values.filter((v) => !gone.includes(v));
     const script = updateScript(u, want.length ? gone : 'rrset', { ttl: a.ttl, values: [] });
-    return change<Plan>(`delete ${record} ${type}${want.length ? ` (${gone.length} of ${rrset.values.length})` : ''}`, { script }, {
-      diff: diffOf(left.length ? { ttl: rrset.ttl, values: left } : undefined),
-      result,
-    });
+    return change<Plan>(
+      `delete ${record} ${type}${want.length ? ` (${gone.length} of ${rrset.values.length})` : ''}`,
+      { script },
+      {
+        diff: diffOf(left.length ? { ttl: rrset.ttl, values: left } : undefined),
+        result,
+      },
+    );
   },
   async apply(ctx, a, plan) {
     const key = a.key_name && a.key_secret ? `key ${a.key_algorithm}:${a.key_name} ${a.key_secret}\n` : '';

@@ -8,6 +8,7 @@ import { firewalld } from './firewalld/firewalld.js';
 import { route } from './route/route.js';
 // WireGuard site-to-site (the AWS variant)
 import { wireguard } from './wireguard/wireguard.js';
+import { nsupdate } from './nsupdate/nsupdate.js';
 import { wireguardKey } from './wireguard_key/wireguard-key.js';
 import { ec2SourceDestCheck } from './ec2_source_dest_check/ec2-source-dest-check.js';
 
@@ -21,4 +22,5 @@ export const netModules: AnyModule[] = [
   wireguardKey,
   wireguard,
   ec2SourceDestCheck,
+  nsupdate,
 ];

@@ -14,4 +14,19 @@ import { waitFor } from './wait_for/wait-for.js';
 import { getent } from './getent/getent.js';
 import { cron } from './cron/cron.js';
 
-export const systemModules: AnyModule[] = [user, group, service, systemd, packageModule, apt, dnf, hostname, sysctl, waitFor, yumRepository, rpmKey, getent, cron];
+export const systemModules: AnyModule[] = [
+  user,
+  group,
+  service,
+  systemd,
+  packageModule,
+  apt,
+  dnf,
+  hostname,
+  sysctl,
+  waitFor,
+  yumRepository,
+  rpmKey,
+  getent,
+  cron,
+];

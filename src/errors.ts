@@ -63,11 +63,14 @@ export class ModuleError extends TsplayError {
   readonly rc?: number;
   readonly stdout?: string;
   readonly stderr?: string;
-  constructor(message: string, detail: { rc?: number; stdout?: string; stderr?: string; cause?: unknown } = {}) {
+  /** more keys of the failed result (Ansible's modules return some beside msg, e.g. include_vars' `message`) */
+  readonly result?: Record<string, unknown>;
+  constructor(message: string, detail: { rc?: number; stdout?: string; stderr?: string; cause?: unknown; result?: Record<string, unknown> } = {}) {
     super('module', message, { cause: detail.cause });
     this.rc = detail.rc;
     this.stdout = detail.stdout;
     this.stderr = detail.stderr;
+    this.result = detail.result;
   }
 }
 

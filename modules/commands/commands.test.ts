@@ -144,11 +144,15 @@ describe('command / shell modules', () => {
     ['command', {}, /no command given/],
     ['command', { cmd: 'ls', argv: ['ls'] }, /parameters are mutually exclusive: cmd|argv/],
     ['command', { cmd: 'echo "x' }, /No closing quotation/],
-    ['command', { cmd: 'ls', executable: '/bin/bash' }, /unknown argument 'executable'/],
     ['shell', { cmd: '  ' }, /no command given/],
     ['shell', { cmd: 'ls', argv: ['ls'] }, /unknown argument 'argv'/],
   ])('%s %j is rejected', async (name, args, err) => {
     await expect(runFake(name, args, () => res())).rejects.toThrow(err);
+  });
+  it("command's executable (removed in Ansible 2.4): run without it, with Ansible's warning", async () => {
+    const r = await runFake('command', { cmd: 'ls', executable: '/bin/bash' }, () => res('x\n'));
+    expect(r.commands[0]!.script).not.toContain('/bin/bash');
+    expect(r.warnings.join('\n')).toContain("the parameter 'executable' is no longer supported with the 'command' module. Not using '/bin/bash'.");
   });
   it('a misspelt argument gets a hint', async () => {
     await expect(runFake('command', { cmd: 'ls', creats: '/x' }, () => res())).rejects.toThrow("unknown argument 'creats' (did you mean 'creates'?)");

@@ -42,8 +42,17 @@ export function argPos(task: Pick<TaskIR, 'argsNode' | 'raw' | 'source' | 'modul
   return pos ?? fallback;
 }
 
+/** ignore_errors or failed_when: the task may fail on purpose, so (as in Ansible) its arguments fail it at run time */
+function mayFailOnPurpose(task: TaskIR): boolean {
+  if (task.failedWhen !== undefined) return true;
+  const ie = task.ignoreErrors;
+  if (ie === undefined || ie === null || ie === false) return false;
+  return !(typeof ie === 'string' && /^(no|false|off|n|0)$/i.test(ie.trim()));
+}
+
 export function checkStaticArgs(task: TaskIR, actionKey: string, ctx: LoadContext): void {
   const mod = task.module;
+  if (mayFailOnPurpose(task)) return;
   const dynamic = new Set(Object.keys(task.args).filter((k) => isDynamic(task.args[k])));
   const fail = (e: TsplayError, path: string) => {
     e.source = argPos(task, actionKey, path);

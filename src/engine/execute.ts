@@ -115,7 +115,7 @@ export async function executeModule(mod: AnyModule, args: Record<string, unknown
     if (e instanceof UnreachableError) throw e;
     env.facts.invalidate();
     if (e instanceof ModuleError) {
-      return { failed: true, changed: false, msg: e.message, rc: e.rc, stdout: e.stdout, stderr: e.stderr };
+      return { ...e.result, failed: true, changed: false, msg: e.message, rc: e.rc, stdout: e.stdout, stderr: e.stderr };
     }
     if (e instanceof BecomeError) return { failed: true, changed: false, msg: e.message };
     if (e instanceof TsplayError) return { failed: true, changed: false, msg: e.format() };

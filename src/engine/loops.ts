@@ -67,8 +67,9 @@ export function loopItems(kind: LoopKind, value: unknown, source?: SourcePos, lo
 function sequence(spec: string, bad: (m: string) => Error): string[] {
   const kv: Record<string, string> = {};
   let m: RegExpMatchArray | null;
-  if ((m = /^\s*(-?\d+)-(-?\d+)(?:\/(\d+))?(?::(.+))?\s*$/.exec(spec))) {
-    kv['start'] = m[1]!;
+  // the shortcut form [start-]end[/stride][:format]
+  if ((m = /^\s*(?:(-?\d+)-)?(-?\d+)(?:\/(\d+))?(?::(.+))?\s*$/.exec(spec))) {
+    if (m[1] !== undefined) kv['start'] = m[1];
     kv['end'] = m[2]!;
     if (m[3]) kv['stride'] = m[3];
     if (m[4]) kv['format'] = m[4];

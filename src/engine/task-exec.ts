@@ -332,6 +332,8 @@ async function runOne(t: HostTask, vars: Vars, s: TaskSettings): Promise<OneResu
   const playbookDir = pr.play.dir;
   const roleDir = (task.role ?? inh.role)?.dir;
 
+  // the module's warnings go to the output and, as in Ansible, into the result's `warnings` list
+  let warnings: string[] = [];
   const exec = (v: Vars) =>
     executeModule(mod, args, {
       host: host.name,
@@ -357,7 +359,10 @@ async function runOne(t: HostTask, vars: Vars, s: TaskSettings): Promise<OneResu
       },
       evaluate: (expr) => evalExpression(expr, v, { source: task.source }),
       condition: (cond) => evalCondition(cond, v, { source: task.source }),
-      warn: (message) => runCtx.events.emit({ type: 'warning', message: `${host.name}: ${message}` }),
+      warn: (message) => {
+        warnings.push(message);
+        runCtx.events.emit({ type: 'warning', message: `${host.name}: ${message}` });
+      },
       log: (message) => {
         if (runCtx.opts.verbosity >= 2) runCtx.events.emit({ type: 'warning', message: `${host.name}: ${message}` });
       },
@@ -366,7 +371,9 @@ async function runOne(t: HostTask, vars: Vars, s: TaskSettings): Promise<OneResu
   const until = task.until;
   let result: ResultData = {};
   for (let attempt = 1; attempt <= s.attempts; attempt++) {
+    warnings = [];
     result = await exec(vars);
+    if (warnings.length) result.warnings = [...(Array.isArray(result.warnings) ? (result.warnings as unknown[]) : []), ...warnings];
     result.failed ??= false;
     result.changed ??= false;
     if (until !== undefined) result.attempts = attempt;

@@ -59,4 +59,53 @@ describe('templating the ansible-core targets use', () => {
     expect(r.exitCode, r.output).toBe(0);
     expect(scripts(r)).toContain('echo hi bob bob greet,greeting2 42 2 T=bob');
   });
+
+  it('a task that may fail on purpose (ignore_errors, failed_when) gets its argument errors at run time, as a failed result', async () => {
+    const r = await runPlaybook(
+      play(`    - action: slurp
+      register: no_args
+      ignore_errors: true
+    - assert:
+        that: [no_args is failed, no_args is not changed, "'missing required argument' in no_args.msg"]
+`),
+      { inventory: { h1: {} } },
+    );
+    expect(r.exitCode, r.output).toBe(0);
+    expect(r.recap.h1).toMatchObject({ failed: 0, ignored: 1 });
+    // without ignore_errors the same task still stops the load, before any host is touched
+    await expect(runPlaybook(play('    - action: slurp\n'), { inventory: { h1: {} } })).rejects.toThrow(/slurp: missing required argument 'src'/);
+  });
+
+  it("command's removed `executable`: Ansible's warning, also in the registered result's warnings", async () => {
+    const r = await runPlaybook(
+      play(`    - command: ls /dev/null
+      args:
+        executable: /bogus
+      register: executable
+    - assert:
+        that:
+          - executable.warnings | length() == 1
+          - "'no longer supported' in executable.warnings[0]"
+`),
+      { inventory: { h1: {} } },
+    );
+    expect(r.exitCode, r.output).toBe(0);
+    expect(scripts(r)).not.toContain('/bogus');
+  });
+
+  it("with_sequence's shortcut form [start-]end[/stride][:format], as lookup_sequence uses it", async () => {
+    const r = await runPlaybook(
+      play(`    - set_fact: "{{ 'ws_z_' + item }}={{ item }}"
+      with_sequence: '4'
+    - set_fact: "{{ 'ws_z_' + item }}=stride_{{ item }}"
+      with_sequence: '2-6/2'
+    - set_fact: "{{ 'ws_z_' + item }}={{ item }}"
+      with_sequence: '7-8:host%02d'
+    - shell: echo {{ ws_z_1 }} {{ ws_z_2 }} {{ ws_z_3 }} {{ ws_z_4 }} {{ ws_z_6 }} {{ ws_z_host07 }} {{ ws_z_host08 }}
+`),
+      { inventory: { h1: {} } },
+    );
+    expect(r.exitCode, r.output).toBe(0);
+    expect(scripts(r)).toContain('echo 1 stride_2 3 stride_4 stride_6 host07 host08');
+  });
 });

@@ -9,6 +9,7 @@ const Args = Type.Object(
     argv: Type.Optional(Type.Array(Type.String(), { description: 'the command as a list of arguments (instead of cmd)' })),
     ...runArgProperties,
     expand_argument_vars: Type.Boolean({ default: true, description: 'expand $VARS and ~ in the arguments, as Ansible does' }),
+    executable: Type.Optional(Type.String({ description: "not used (removed from command in Ansible 2.4: use shell); accepted with Ansible's warning" })),
   },
   { additionalProperties: false },
 );
@@ -37,6 +38,8 @@ export const command = defineModule({
     if (a.cmd !== undefined) shSplit(a.cmd);
   },
   check(ctx, a) {
+    if (a.executable !== undefined)
+      ctx.warn(`As of Ansible 2.4, the parameter 'executable' is no longer supported with the 'command' module. Not using '${a.executable}'.`);
     return checkGuards(ctx, a, a.cmd ?? (a.argv ?? []).join(' '));
   },
   async apply(ctx, a) {

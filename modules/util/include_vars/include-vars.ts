@@ -76,7 +76,8 @@ function dirFiles(root: string, depth: number, match: RegExp | undefined, ignore
       const ext = entry.includes('.') ? entry.slice(entry.lastIndexOf('.') + 1) : '';
       if (!exts.includes(ext)) {
         if (ignoreUnknown) continue;
-        throw new ModuleError(`${p} does not have a valid extension: ${exts.join(', ')}`);
+        const msg = `${p} does not have a valid extension: ${exts.join(', ')}`;
+        throw new ModuleError(msg, { result: { message: msg } }); // Ansible's include_vars reports it as `message`
       }
       out.push(p);
     }

@@ -5,6 +5,7 @@
  */
 export * from './state.js';
 export * from './mode.js';
+export * from './lines.js';
 export * from './attrs.js';
 export * from './write.js';
 export * from './diff.js';

@@ -153,3 +153,20 @@ function permsToMode(prev: number, isDir: boolean, user: 'u' | 'g' | 'o', perms:
 export function defaultMode(umask: number, isDir = false): number {
   return (isDir ? 0o777 : 0o666) & ~umask & PERM_BITS;
 }
+
+/** Ansible's stat permission booleans (wusr, rusr, ..., isuid, isgid) of a mode; stat and find return them. */
+export function modeBits(m: number): Record<'wusr' | 'rusr' | 'xusr' | 'wgrp' | 'rgrp' | 'xgrp' | 'woth' | 'roth' | 'xoth' | 'isuid' | 'isgid', boolean> {
+  return {
+    wusr: !!(m & 0o200),
+    rusr: !!(m & 0o400),
+    xusr: !!(m & 0o100),
+    wgrp: !!(m & 0o020),
+    rgrp: !!(m & 0o040),
+    xgrp: !!(m & 0o010),
+    woth: !!(m & 0o002),
+    roth: !!(m & 0o004),
+    xoth: !!(m & 0o001),
+    isuid: !!(m & 0o4000),
+    isgid: !!(m & 0o2000),
+  };
+}

@@ -6,7 +6,7 @@
  * `get_checksum`, reads the candidate files.
  */
 import { ModuleError, Type, defineModule, ok, type CheckContext } from '../../../src/contract/index.js';
-import { bufferToBin, pyRegex, toBin } from '../../../lib/files/index.js';
+import { bufferToBin, modeBits, pyRegex, toBin } from '../../../lib/files/index.js';
 import { globToRegExp } from '../../../lib/shell/glob.js';
 import { shq } from '../../../lib/shell/quote.js';
 
@@ -95,17 +95,7 @@ export function statInfo(e: Entry): Record<string, unknown> {
     ctime: e.ctime,
     gr_name: e.gr_name,
     pw_name: e.pw_name,
-    wusr: !!(m & 0o200),
-    rusr: !!(m & 0o400),
-    xusr: !!(m & 0o100),
-    wgrp: !!(m & 0o020),
-    rgrp: !!(m & 0o040),
-    xgrp: !!(m & 0o010),
-    woth: !!(m & 0o002),
-    roth: !!(m & 0o004),
-    xoth: !!(m & 0o001),
-    isuid: !!(m & 0o4000),
-    isgid: !!(m & 0o2000),
+    ...modeBits(m),
   };
 }
 

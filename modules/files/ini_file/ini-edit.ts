@@ -3,6 +3,7 @@
  * section for options outside any), the same option matching (commented `#opt`/`;opt` lines count for
  * present), the same insertion point (after the section's last non-blank, non-comment line) and messages.
  */
+import { readLines } from '../../../lib/files/lines.js';
 
 export interface IniArgs {
   section?: string;
@@ -33,19 +34,6 @@ function matchOpt(option: string, line: string, active = false): string | undefi
 
 const FAKE = 'ad01e11446efb704fcdbdb21f2c43757423d91c5';
 const BLANK_OR_COMMENT = /^[ \t]*([#;].*)?$/;
-
-function readLines(s: string): string[] {
-  const out: string[] = [];
-  let start = 0;
-  for (;;) {
-    const nl = s.indexOf('\n', start);
-    if (nl < 0) break;
-    out.push(s.slice(start, nl + 1));
-    start = nl + 1;
-  }
-  if (start < s.length) out.push(s.slice(start));
-  return out;
-}
 
 export function iniEdit(original: Buffer | null, a: IniArgs): IniOutcome {
   let text = original ? original.toString('utf8') : '';

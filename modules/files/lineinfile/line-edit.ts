@@ -3,7 +3,7 @@
  * where a line goes, trailing-newline handling, backrefs without a match = no change). Works on bytes
  * (as binary strings) so regexps behave like Python's bytes patterns.
  */
-import { binToBuffer, bufferToBin, pyExpand, pyRegex, toBin } from '../../../lib/files/index.js';
+import { binToBuffer, bufferToBin, pyExpand, pyRegex, readLines, toBin } from '../../../lib/files/index.js';
 
 export interface LineEditArgs {
   line?: string;
@@ -21,20 +21,6 @@ export interface LineEditResult {
   msg: string;
   /** absent: how many lines were removed */
   found?: number;
-}
-
-/** Python's bytes.readlines(): split after each \n, keeping it. */
-export function readLines(s: string): string[] {
-  const out: string[] = [];
-  let start = 0;
-  for (;;) {
-    const nl = s.indexOf('\n', start);
-    if (nl < 0) break;
-    out.push(s.slice(start, nl + 1));
-    start = nl + 1;
-  }
-  if (start < s.length) out.push(s.slice(start));
-  return out;
 }
 
 const stripNl = (s: string): string => s.replace(/[\r\n]+$/, '');

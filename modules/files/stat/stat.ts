@@ -1,6 +1,6 @@
 /** stat: facts about a path in Ansible's `stat` shape (one command). Never changes anything. */
 import { Type, defineModule, ok, type ResultData } from '../../../src/contract/index.js';
-import { fileStateFact, type FileInfo, type FileStat } from '../../../lib/files/index.js';
+import { fileStateFact, modeBits, type FileInfo, type FileStat } from '../../../lib/files/index.js';
 
 const Algorithms = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
 
@@ -42,17 +42,7 @@ function statShape(path: string, st: FileStat): Record<string, unknown> {
     atime: st.atime,
     mtime: st.mtime,
     ctime: st.ctime,
-    wusr: !!(m & 0o200),
-    rusr: !!(m & 0o400),
-    xusr: !!(m & 0o100),
-    wgrp: !!(m & 0o020),
-    rgrp: !!(m & 0o040),
-    xgrp: !!(m & 0o010),
-    woth: !!(m & 0o002),
-    roth: !!(m & 0o004),
-    xoth: !!(m & 0o001),
-    isuid: !!(m & 0o4000),
-    isgid: !!(m & 0o2000),
+    ...modeBits(m),
   };
 }
 

@@ -3,8 +3,9 @@ import { assertModule } from './assert/assert.js';
 import { debug } from './debug/debug.js';
 import { fail } from './fail/fail.js';
 import { includeVars } from './include_vars/include-vars.js';
+import { pause } from './pause/pause.js';
 import { ping } from './ping/ping.js';
 import { setFact } from './set_fact/set-fact.js';
 import { setup } from './setup/setup.js';
 
-export const utilModules: AnyModule[] = [ping, setup, debug, setFact, assertModule, fail, includeVars];
+export const utilModules: AnyModule[] = [ping, setup, debug, setFact, assertModule, fail, includeVars, pause];

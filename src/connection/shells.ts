@@ -110,27 +110,25 @@ export class ShellSet {
   async closeBecome(): Promise<void> {
     const all = [...this.become.values()];
     this.become.clear();
-    await Promise.all(
-      all.map((p) =>
-        p.then(
-          (s) => s.close(),
-          () => undefined,
-        ),
-      ),
-    );
+    await closeShells(all);
   }
 
   async closeAll(): Promise<void> {
     const all = [this.user, ...this.become.values()].filter((p): p is Promise<PersistentShell> => p !== undefined);
     this.user = undefined;
     this.become.clear();
-    await Promise.all(
-      all.map((p) =>
-        p.then(
-          (s) => s.close(),
-          () => undefined,
-        ),
-      ),
-    );
+    await closeShells(all);
   }
+}
+
+/** Close shells that may still be starting (a shell that failed to start has nothing to close). */
+async function closeShells(all: Promise<PersistentShell>[]): Promise<void> {
+  await Promise.all(
+    all.map((p) =>
+      p.then(
+        (s) => s.close(),
+        () => undefined,
+      ),
+    ),
+  );
 }

@@ -7,22 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SshConnection } from '../../src/connection/ssh.js';
 import { connectLabHost, startLab, stopLab, type Lab } from '../harness/lab.js';
 import { converge, runModule } from '../harness/modules.js';
+import { SEED004_SUBNET_AZS, seed004Config, seed004Group } from '../fixtures/aws-plugin.js';
 
 const DIR = '/slurm/etc/aws';
 let lab: Lab;
 let conn: SshConnection | undefined;
 
-const group = (mem: string) => ({
-  NodeGroupName: 'c5',
-  MaxNodes: 20,
-  Region: 'us-east-1',
-  SlurmSpecifications: { CPUs: '4', RealMemory: mem },
-  PurchasingOption: 'on-demand',
-  OnDemandOptions: { AllocationStrategy: 'lowest-price' },
-  LaunchTemplateSpecification: { LaunchTemplateName: 'slurm-bursting-compute', Version: '$Latest' },
-  LaunchTemplateOverrides: [{ InstanceType: 'c5.xlarge' }],
-  SubnetIds: ['subnet-012345abcdef', 'subnet-0fedcba98765'],
-});
+const group = seed004Group;
 const args = {
   path: DIR,
   owner: 'root',
@@ -30,22 +21,8 @@ const args = {
   partitions: [
     { PartitionName: 'cloud', NodeGroups: [group('7600')], PartitionOptions: { TRESBillingWeights: 'CPU=4.0,Mem=0.25G,Node=2.0', DefMemPerCPU: '1900' } },
   ],
-  subnet_azs: { 'subnet-012345abcdef': 'us-east-1a', 'subnet-0fedcba98765': 'us-east-1b' },
-  config: {
-    LogLevel: 'INFO',
-    LogFileName: '/var/log/slurm_plugin.log',
-    SlurmBinPath: '/usr/bin',
-    SlurmConf: {
-      PrivateData: 'CLOUD',
-      ResumeProgram: `${DIR}/resume.py`,
-      SuspendProgram: `${DIR}/suspend.py`,
-      ResumeRate: 100,
-      SuspendRate: 100,
-      ResumeTimeout: 300,
-      SuspendTime: 350,
-      TreeWidth: 60000,
-    },
-  },
+  subnet_azs: SEED004_SUBNET_AZS,
+  config: seed004Config(DIR),
 };
 
 async function sh(cmd: string): Promise<string> {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recap, ROOT, tsplay } from '../harness/cli.js';
 import { startLab, stopLab, type Lab } from '../harness/lab.js';
+import { SEED004_SUBNET_AZS, seed004Config, seed004Group } from '../fixtures/aws-plugin.js';
 
 const REPOS = '/tmp/el-repos';
 const AWS = '/slurm/etc/aws';
@@ -30,40 +31,9 @@ function awsVars(mem: string) {
   return {
     aws_plugin_dir: AWS,
     aws_plugin_group: 'daemon',
-    aws_plugin_partitions: [
-      {
-        PartitionName: 'cloud',
-        NodeGroups: [
-          {
-            NodeGroupName: 'c5',
-            MaxNodes: 20,
-            Region: 'us-east-1',
-            SlurmSpecifications: { CPUs: '4', RealMemory: mem },
-            PurchasingOption: 'on-demand',
-            OnDemandOptions: { AllocationStrategy: 'lowest-price' },
-            LaunchTemplateSpecification: { LaunchTemplateName: 'slurm-bursting-compute', Version: '$Latest' },
-            LaunchTemplateOverrides: [{ InstanceType: 'c5.xlarge' }],
-            SubnetIds: ['subnet-012345abcdef', 'subnet-0fedcba98765'],
-          },
-        ],
-      },
-    ],
-    aws_plugin_subnet_azs: { 'subnet-012345abcdef': 'us-east-1a', 'subnet-0fedcba98765': 'us-east-1b' },
-    aws_plugin_config: {
-      LogLevel: 'INFO',
-      LogFileName: '/var/log/slurm_plugin.log',
-      SlurmBinPath: '/usr/bin',
-      SlurmConf: {
-        PrivateData: 'CLOUD',
-        ResumeProgram: `${AWS}/resume.py`,
-        SuspendProgram: `${AWS}/suspend.py`,
-        ResumeRate: 100,
-        SuspendRate: 100,
-        ResumeTimeout: 300,
-        SuspendTime: 350,
-        TreeWidth: 60000,
-      },
-    },
+    aws_plugin_partitions: [{ PartitionName: 'cloud', NodeGroups: [seed004Group(mem)] }],
+    aws_plugin_subnet_azs: SEED004_SUBNET_AZS,
+    aws_plugin_config: seed004Config(AWS),
   };
 }
 

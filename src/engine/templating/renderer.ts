@@ -55,9 +55,13 @@ export function markLazy<T extends object>(obj: T): T {
 /** A read-only view of `vars` whose values are resolved (templated, decrypted) one by one on access. */
 export function lazyVars(vars: Vars): Record<string, unknown> {
   let r: TemplateRenderer | undefined;
+  return lazyView(vars, (k) => (r ??= new TemplateRenderer(vars)).lookupVar(k));
+}
+
+/** The proxy behind lazyVars and Ansible's `vars`: the keys of `vars`, each value looked up when it is read. */
+function lazyView(vars: Vars, lookup: (k: string) => unknown): Record<string, unknown> {
   const get = (k: string): unknown => {
-    r ??= new TemplateRenderer(vars);
-    const v = r.lookupVar(k);
+    const v = lookup(k);
     return v instanceof Undef ? undefined : v;
   };
   return markLazy(
@@ -141,19 +145,7 @@ export class TemplateRenderer implements EvalEnv {
 
   /** Ansible's `vars`: every variable of the scope, each resolved when it is read. */
   private varsView(): Record<string, unknown> {
-    const vars = this.vars;
-    const get = (k: string): unknown => {
-      const v = this.lookupVar(k);
-      return v instanceof Undef ? undefined : v;
-    };
-    return markLazy(
-      new Proxy({} as Record<string, unknown>, {
-        get: (_t, k) => (typeof k === 'string' && k in vars ? get(k) : undefined),
-        has: (_t, k) => typeof k === 'string' && k in vars,
-        ownKeys: () => Object.keys(vars),
-        getOwnPropertyDescriptor: (_t, k) => (typeof k === 'string' && k in vars ? { enumerable: true, configurable: true, value: get(k) } : undefined),
-      }),
-    );
+    return lazyView(this.vars, (k) => this.lookupVar(k));
   }
 
   /** Deep-resolve a var value: templated strings rendered (typed if a single expression). */

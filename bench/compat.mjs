@@ -14,7 +14,7 @@
  * --show TARGET: print both tools' whole output for that target. Needs root (the lab) and ansible-playbook.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,6 +86,9 @@ const tsplayCli = (...args) => spawnSync(process.execPath, [join(ROOT, 'bin/tspl
 function labUp(name) {
   const r = tsplayCli('lab', 'up', '--name', name, '--sudo', 'nopasswd', '2');
   if (r.status !== 0) throw new Error(`lab up ${name} failed: ${r.stderr}`);
+  // script targets connect as root (ansible-test runs them as root): the lab key for root too
+  for (const h of ['node1', 'node2'])
+    labExec(name, h, 'mkdir -p -m 700 /root/.ssh && cp /home/ops/.ssh/authorized_keys /root/.ssh/ && chmod 600 /root/.ssh/authorized_keys');
   const ip = (h) => /ansible_host:\s*(\S+)/.exec(tsplayCli('lab', 'inventory', '--name', name).stdout.split(`${h}:`)[1] ?? '')?.[1];
   return { node1: ip('node1'), node2: ip('node2') };
 }
@@ -161,6 +164,79 @@ function mdEscape(s) {
     .replace(/\n/g, ' ');
 }
 
+/**
+ * A script target (runme.sh) runs as ansible-test runs it, on the controller, in a private copy of the target
+ * (the others are symlinked beside it, so ../setup_remote_tmp_dir and ../../inventory resolve), with
+ * `ansible-playbook` on PATH being either the real one or a shim that runs `tsplay run`. ansible-test connects
+ * to testhost locally as root; here every host of every inventory the script names is redirected to the
+ * tool's own lab host (as root over SSH) by an extra-vars file put first on each command line, so the script's
+ * own -e still win. Pass = runme.sh exits 0.
+ */
+function scriptTree(dir, targetsDir, target, name, ip, lab) {
+  const root = join(dir, `tree-${name}-${target}`, 'test/integration');
+  const tdir = join(root, 'targets');
+  mkdirSync(tdir, { recursive: true });
+  for (const t of readdirSync(targetsDir)) if (t !== target) symlinkSync(join(targetsDir, t), join(tdir, t));
+  cpSync(join(targetsDir, target), join(tdir, target), { recursive: true, verbatimSymlinks: true });
+  const labDir = `/tmp/tsplay-lab/${lab}`;
+  const conn =
+    `ansible_connection=ssh ansible_host=${ip} ansible_user=root ansible_ssh_private_key_file=${labDir}/id_ed25519 ` +
+    `ansible_python_interpreter=/usr/bin/python3`;
+  writeFileSync(join(root, 'inventory'), `[testgroup]\ntesthost ${conn}\n`);
+  const redirect = join(dir, `redirect-${name}-${target}.yml`);
+  writeFileSync(
+    redirect,
+    `ansible_connection: ssh\nansible_host: ${ip}\nansible_user: root\nansible_ssh_private_key_file: ${labDir}/id_ed25519\n` +
+      `ansible_ssh_common_args: '-o UserKnownHostsFile=${labDir}/known_hosts -o StrictHostKeyChecking=yes'\n` +
+      `ansible_python_interpreter: /usr/bin/python3\n`,
+  );
+  const bin = join(dir, `bin-${name}-${target}`);
+  mkdirSync(bin);
+  const real = spawnSync('sh', ['-c', 'command -v ansible-playbook'], { encoding: 'utf8' }).stdout.trim();
+  const shim =
+    name === 'tsplay'
+      ? `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, 'bin/tsplay.js'))} run -e @${redirect} "$@"\n`
+      : `#!/bin/sh\nexec ${real} -e @${redirect} "$@"\n`;
+  writeFileSync(join(bin, 'ansible-playbook'), shim);
+  chmodSync(join(bin, 'ansible-playbook'), 0o755);
+  // Any other ansible command would act on this machine: refused in both variants (none of the chosen scripts uses one).
+  for (const c of ['ansible', 'ansible-inventory', 'ansible-config', 'ansible-vault', 'ansible-galaxy', 'ansible-pull', 'ansible-console', 'ansible-doc']) {
+    writeFileSync(join(bin, c), `#!/bin/sh\necho "compat harness: ${c} is not redirected to a lab host; refused" >&2\nexit 127\n`);
+    chmodSync(join(bin, c), 0o755);
+  }
+  const out = join(dir, `output-${name}-${target}`);
+  mkdirSync(out);
+  return { cwd: join(tdir, target), bin, out, inventory: join(root, 'inventory') };
+}
+
+/** Summary of a script target's run: runme.sh's exit code decides; tasks = banners over all its playbook runs. */
+export function summarizeScript(r) {
+  const out = r.stdout + r.stderr;
+  const tasks = (r.stdout.match(/^(TASK|RUNNING HANDLER) \[/gm) ?? []).length;
+  const passed = r.code === 0;
+  let first;
+  if (!passed) {
+    const s = summarize({ ...r, code: 1 });
+    const fatal = /^(fatal|failed): .*$/m.exec(r.stdout);
+    if (r.timedOut) first = `timed out after ${r.seconds.toFixed(0)} s`;
+    else if (fatal && s.first?.startsWith('task [')) first = s.first;
+    else if (/^--- .*\n\+\+\+ /m.test(out)) {
+      // the script compares output with a file it ships: the first differing lines
+      const d = out.slice(out.search(/^--- /m)).split('\n');
+      const minus = d.find((l) => /^-(?!--)/.test(l)) ?? '';
+      const plus = d.find((l) => /^\+(?!\+\+)/.test(l)) ?? '';
+      first = `output differs from the expected file: ${minus.slice(0, 100)} | ${plus.slice(0, 100)}`;
+    } else {
+      // the last command of `set -x` and what it printed last
+      const lines = out.split('\n').filter((l) => l.trim());
+      const cmd = [...lines].reverse().find((l) => /^\+ /.test(l)) ?? '';
+      const err = [...lines].reverse().find((l) => /ERROR!|error|Error|unknown|not supported|undefined/.test(l) && !/^\+ /.test(l)) ?? lines.at(-1) ?? '';
+      first = `${err.slice(0, 200)}${cmd ? ` (at ${cmd.slice(0, 120)})` : ''}`;
+    }
+  }
+  return { passed, tasks, code: r.code, first, seconds: r.seconds };
+}
+
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   const targetsDir = join(o.src, 'test/integration/targets');
@@ -191,8 +267,34 @@ async function main() {
         continue;
       }
       if (!existsSync(join(tdir, 'tasks'))) {
-        rows.push({ target, kind: 'script' });
-        console.log(`${target}: script target (runme.sh), not run`);
+        if (!existsSync(join(tdir, 'runme.sh'))) {
+          rows.push({ target, kind: 'missing' });
+          continue;
+        }
+        const trees = {
+          ansible: scriptTree(dir, targetsDir, target, 'ansible', ips.node1, o.lab),
+          tsplay: scriptTree(dir, targetsDir, target, 'tsplay', ips.node2, o.lab),
+        };
+        const senv = (t) => ({
+          ...env,
+          ANSIBLE_ROLES_PATH: join(t.cwd, '..'),
+          PATH: `${t.bin}:${process.env.PATH}`,
+          OUTPUT_DIR: t.out,
+          INVENTORY_PATH: t.inventory,
+        });
+        const [ra, rt] = await Promise.all([
+          run('bash', ['./runme.sh'], { env: senv(trees.ansible), cwd: trees.ansible.cwd, timeout: o.timeout }),
+          run('bash', ['./runme.sh'], { env: senv(trees.tsplay), cwd: trees.tsplay.cwd, timeout: o.timeout }),
+        ]);
+        if (o.show === target) console.log(`----- ansible-playbook\n${ra.stdout}${ra.stderr}\n----- tsplay\n${rt.stdout}${rt.stderr}\n-----`);
+        const a = summarizeScript(ra);
+        const t = summarizeScript(rt);
+        rows.push({ target, kind: 'script', a, t });
+        const mark = (x) => (x.passed ? 'pass' : 'FAIL');
+        console.log(
+          `${target} (runme.sh): ansible ${mark(a)} (${a.tasks} tasks, ${a.seconds.toFixed(0)} s) | tsplay ${mark(t)} (${t.tasks} tasks, ${t.seconds.toFixed(0)} s)` +
+            `${t.passed ? '' : `\n    tsplay: ${t.first}`}${a.passed ? '' : `\n    ansible: ${a.first}`}`,
+        );
         continue;
       }
       if (o.fresh && i > 0) {
@@ -222,14 +324,14 @@ async function main() {
   } finally {
     if (!o.keep) tsplayCli('lab', 'down', '--name', o.lab);
   }
-  const role = rows.filter((r) => r.kind === 'role');
+  const role = rows.filter((r) => r.kind === 'role' || r.kind === 'script');
   const aPass = role.filter((r) => r.a.passed);
   const both = aPass.filter((r) => r.t.passed);
   const tasksA = role.reduce((n, r) => n + r.a.tasks, 0);
   const tasksT = role.reduce((n, r) => n + r.t.tasks, 0);
   const pct = aPass.length ? Math.round((100 * both.length) / aPass.length) : 0;
   const summary =
-    `role targets run: ${role.length}; ansible-playbook passes ${aPass.length}, tsplay ${role.filter((r) => r.t.passed).length}; ` +
+    `targets run: ${role.length} (${rows.filter((r) => r.kind === 'script').length} of them runme.sh scripts); ansible-playbook passes ${aPass.length}, tsplay ${role.filter((r) => r.t.passed).length}; ` +
     `tsplay passes ${both.length} of the ${aPass.length} that ansible-playbook passes (${pct} %); tasks run: ansible-playbook ${tasksA}, tsplay ${tasksT}`;
   console.log(`\n${summary}`);
   if (o.md) {
@@ -247,13 +349,13 @@ async function main() {
       '|---|---|---|---|---|---|',
     ];
     for (const r of rows) {
-      if (r.kind !== 'role') {
-        lines.push(`| ${r.target} | ${r.kind === 'script' ? 'script target (runme.sh): not run' : 'not in the source'} | | | | |`);
+      if (r.kind === 'missing') {
+        lines.push(`| ${r.target} | not in the source | | | | |`);
         continue;
       }
       const m = (s) => (s.passed ? 'pass' : 'fail');
       lines.push(
-        `| ${r.target} | ${m(r.a)} | ${m(r.t)} | ${r.a.tasks} / ${r.t.tasks} | ${r.sameState ? 'same' : 'differs'} | ${mdEscape(r.t.passed ? '' : r.t.first)}${r.a.passed ? '' : ` (ansible: ${mdEscape(r.a.first)})`} |`,
+        `| ${r.target}${r.kind === 'script' ? ' (runme.sh)' : ''} | ${m(r.a)} | ${m(r.t)} | ${r.a.tasks} / ${r.t.tasks} | ${r.kind === 'script' ? 'n/a' : r.sameState ? 'same' : 'differs'} | ${mdEscape(r.t.passed ? '' : r.t.first)}${r.a.passed ? '' : ` (ansible: ${mdEscape(r.a.first)})`} |`,
       );
     }
     writeFileSync(o.md, lines.join('\n') + '\n');

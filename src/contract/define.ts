@@ -143,6 +143,11 @@ export interface ModuleDef<S extends TSchema = TSchema, P = unknown> {
    * 'controller': runs entirely on the controller (debug, set_fact, assert, fail).
    */
   runsOn?: 'host' | 'controller';
+  /**
+   * Arguments the engine does not template when they are lists (Ansible's untemplated_args: assert's `that`):
+   * the module evaluates each item itself, as a conditional. A string is templated as usual (an indirection).
+   */
+  untemplatedArgs?: readonly string[];
   /** In check mode a planned change is reported as skipped (the outcome can't be predicted: command, shell). */
   checkModeSkips?: boolean;
   /** Cross-argument rules in Ansible's argument_spec terms: enforced after the schema, shown by `tsplay doc`. */

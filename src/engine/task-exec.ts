@@ -394,7 +394,8 @@ async function runOne(t: HostTask, vars: Vars, s: TaskSettings): Promise<OneResu
   const ignored = status === 'failed' ? s.ignoreErrors : false;
   const updates: VarsUpdate[] = [];
   const returned = result.ansible_facts;
-  if (returned && typeof returned === 'object' && status !== 'failed' && status !== 'skipped') {
+  // debug: var=ansible_facts shows the facts, it does not set them (ansible/ansible#74060)
+  if (returned && typeof returned === 'object' && status !== 'failed' && status !== 'skipped' && result['_tsplay_debug'] !== true) {
     const scope: VarsScope = result['_tsplay_vars_scope'] === 'include_vars' ? 'include_vars' : mod.runsOn === 'controller' ? 'set_fact' : 'facts';
     updates.push({ scope, vars: returned, host: delegated && s.delegateFacts ? delegatedTo : undefined });
   }
@@ -412,7 +413,8 @@ function renderArgs(task: TaskIR, actionKey: string, vars: Vars): Record<string,
     try {
       // a templated key (`set_fact: "{{ name }}=value"`) is templated too, as Ansible templates the whole args dict
       const key = hasTemplate(k) ? String(renderValue(k, vars, { source, what: `${task.action} argument name` })) : k;
-      out[key] = renderValue(v, vars, { source, what: `${task.action}.${key}` });
+      if (Array.isArray(v) && task.module.untemplatedArgs?.includes(key)) out[key] = v;
+      else out[key] = renderValue(v, vars, { source, what: `${task.action}.${key}` });
     } catch (e) {
       if (e instanceof TsplayError && e.code === 'undefined-var') e.message = `argument '${k}' uses an undefined variable: ${e.message}`;
       throw e;

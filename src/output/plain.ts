@@ -22,7 +22,8 @@ export function displayResult(r: ResultData, opts: { noLog?: boolean; verbosity?
     return x;
   }
   const verbosity = opts.verbosity ?? 0;
-  const debugLike = r['_ansible_verbose_always'] === true;
+  // Ansible's callback trims the result of the debug action only (_clean_results), not of others that are always verbose
+  const debugLike = r['_tsplay_debug'] === true;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(r)) {
     if (v === undefined || k.startsWith('_ansible_') || k.startsWith('_tsplay_') || k === 'failed' || k === 'skipped' || k === 'exception') continue;
@@ -58,7 +59,11 @@ export class PlainRenderer implements EventSink {
     readonly diff: boolean,
     private readonly out: (line: string) => void = (l) => process.stdout.write(l + '\n'),
     private readonly c: Colors = NOCOLOR,
+    /** Where warnings go: Ansible writes them to stderr, wrapped to the terminal (79 columns when not one). */
+    private readonly err?: (line: string) => void,
   ) {}
+
+  private readonly warned = new Set<string>();
 
   emit(e: RunEvent): void {
     const o = (s: string) => this.out(mask(s));
@@ -94,9 +99,15 @@ export class PlainRenderer implements EventSink {
       case 'include':
         o(this.c.skipped(`included: ${e.file} for ${e.hosts.join(', ')}${e.item !== undefined ? ` => (item=${e.item})` : ''}`));
         break;
-      case 'warning':
-        o(this.c.warn(`[WARNING]: ${e.message}`));
+      case 'warning': {
+        // Ansible shows each warning text once per run (Display._warns)
+        if (this.warned.has(e.message)) break;
+        this.warned.add(e.message);
+        const text = `[WARNING]: ${e.message}`;
+        if (this.err) this.err(mask(this.c.warn(wrapText(text, warnColumns()).join('\n'))));
+        else o(this.c.warn(text));
         break;
+      }
       case 'recap':
         this.recap(e.stats, o);
         break;
@@ -178,4 +189,37 @@ export class JsonRenderer implements EventSink {
     this.out(mask(JSON.stringify(maskDeep({ ...ev, time: new Date().toISOString() }))));
   }
   async end(): Promise<void> {}
+}
+
+/** Display's width: the terminal's columns - 1, at least 79 (Ansible's Display._set_column_width). */
+function warnColumns(): number {
+  const tty = process.stdout.isTTY ? (process.stdout.columns ?? 0) : 0;
+  return Math.max(79, tty - 1);
+}
+
+/** textwrap.wrap(text, width) for the common case: words split on whitespace, a word longer than the width broken. */
+export function wrapText(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let cur = '';
+  for (let word of text.split(/\s+/).filter(Boolean)) {
+    while (word.length > width) {
+      const room = cur ? width - cur.length - 1 : width;
+      if (room <= 0) {
+        lines.push(cur);
+        cur = '';
+        continue;
+      }
+      lines.push(cur ? `${cur} ${word.slice(0, room)}` : word.slice(0, room));
+      cur = '';
+      word = word.slice(room);
+    }
+    if (!cur) cur = word;
+    else if (cur.length + 1 + word.length <= width) cur += ` ${word}`;
+    else {
+      lines.push(cur);
+      cur = word;
+    }
+  }
+  if (cur) lines.push(cur);
+  return lines;
 }

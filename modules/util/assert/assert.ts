@@ -14,7 +14,7 @@ const Args = Type.Object(
     success_msg: Type.Optional(
       Type.Union([Type.String(), Type.Array(Type.Unknown())], { description: "the result's msg when every condition holds (default 'All assertions passed')" }),
     ),
-    quiet: Type.Boolean({ default: false, description: 'accepted for compatibility: Ansible only trims its verbose output, the result is the same' }),
+    quiet: Type.Boolean({ default: false, description: 'no: the result is always shown (as debug shows its message); yes: only ok/failed' }),
   },
   { additionalProperties: false },
 );
@@ -38,6 +38,8 @@ export const assertModule = defineModule({
   args: Args,
   argAliases: { msg: 'fail_msg' },
   runsOn: 'controller',
+  // each item of a `that` list is a conditional, evaluated as written (Ansible's untemplated_args)
+  untemplatedArgs: ['that'],
   async check(ctx, a) {
     const conds = Array.isArray(a.that) ? a.that : [a.that];
     for (const cond of conds) {
@@ -45,7 +47,7 @@ export const assertModule = defineModule({
         return ok({ failed: true, msg: (a.fail_msg ?? 'Assertion failed') as string, assertion: cond, evaluated_to: false });
       }
     }
-    // quiet: Ansible only trims its verbose output; the result is the same
-    return ok({ msg: (a.success_msg ?? 'All assertions passed') as string, changed: false });
+    // not quiet: Ansible shows the result on every run, as debug does (_ansible_verbose_always)
+    return ok({ msg: (a.success_msg ?? 'All assertions passed') as string, changed: false, ...(a.quiet ? {} : { _ansible_verbose_always: true }) });
   },
 });

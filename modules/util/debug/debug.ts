@@ -33,7 +33,7 @@ export const debug = defineModule({
     if (a.verbosity > level) return ok({ skipped: true, skipped_reason: 'Verbosity threshold not met.' });
     if (a.var === undefined)
       // msg may be any value (a list or dict is shown as such, like Ansible)
-      return ok({ msg: (a.msg ?? 'Hello world!') as string, _ansible_verbose_always: true });
+      return ok({ msg: (a.msg ?? 'Hello world!') as string, _ansible_verbose_always: true, _tsplay_debug: true });
     let value: unknown;
     try {
       value = ctx.evaluate(a.var);
@@ -42,6 +42,6 @@ export const debug = defineModule({
       else throw e;
     }
     if (value === undefined) value = 'VARIABLE IS NOT DEFINED!';
-    return ok({ [a.var]: value, _ansible_verbose_always: true });
+    return ok({ [a.var]: value, _ansible_verbose_always: true, _tsplay_debug: true });
   },
 });

@@ -16,7 +16,7 @@ import type { PersistOptions } from '../../connection/persist-key.js';
 import type { PlayIR, Playbook, Vars } from '../../config/playbook-types.js';
 import { Runner } from '../../engine/runner.js';
 import type { RunContext } from '../../engine/context.js';
-import { renderValue } from '../../engine/templating/index.js';
+import { onTemplateWarning, renderValue } from '../../engine/templating/index.js';
 import { JsonRenderer, PlainRenderer, COLOR, NOCOLOR } from '../../output/plain.js';
 import type { EventSink } from '../../engine/events.js';
 import { onSecretWarning, registerSecret } from '../../output/mask.js';
@@ -279,9 +279,10 @@ export async function runCommand(argv: string[]): Promise<number> {
       ? new JsonRenderer(verbosity)
       : tty && verbosity < 2
         ? new AutoRenderer(verbosity, !!o.diff, o.compact ? 'compact' : o['per-host'] ? 'per-host' : 'auto')
-        : new PlainRenderer(verbosity, !!o.diff, undefined, tty ? COLOR : NOCOLOR);
+        : new PlainRenderer(verbosity, !!o.diff, undefined, tty ? COLOR : NOCOLOR, (l) => process.stderr.write(l + '\n'));
     for (const w of inventory.warnings) renderer.emit({ type: 'warning', message: w });
     onSecretWarning((message) => renderer.emit({ type: 'warning', message }));
+    onTemplateWarning((message) => renderer.emit({ type: 'warning', message }));
 
     const hostVarsOf = (name: string): Vars =>
       inventory.hasHost(name) || inventory.isImplicitLocalhost(name) ? inventory.hostVars(name) : { ansible_connection: 'local', inventory_hostname: name };

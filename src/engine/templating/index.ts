@@ -118,6 +118,12 @@ export function evalExpression(expr: string, vars: Vars, opts?: TemplateOpts): u
   }
 }
 
+let templateWarn: ((message: string) => void) | undefined;
+/** Where templating's warnings go (Ansible prints them as [WARNING]); the run sets it. */
+export function onTemplateWarning(fn: ((message: string) => void) | undefined): void {
+  templateWarn = fn;
+}
+
 /** A condition like Ansible's: bool, string expression (may hold {{ }}), or a list that must all hold. */
 export function evalCondition(cond: unknown, vars: Vars, opts?: TemplateOpts): boolean {
   if (cond === null || cond === undefined) return true;
@@ -128,6 +134,7 @@ export function evalCondition(cond: unknown, vars: Vars, opts?: TemplateOpts): b
   const s = cond.trim();
   if (s === '') return true;
   if (hasTemplate(s)) {
+    templateWarn?.(`conditional statements should not include jinja2 templating delimiters such as {{ }} or {% %}. Found: ${s}`);
     const v = renderValue(s, vars, opts);
     if (typeof v !== 'string') return truthy(v);
     return v.trim() === '' ? false : truthy(evalExpression(v, vars, opts));

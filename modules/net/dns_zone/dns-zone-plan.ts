@@ -62,9 +62,13 @@ function lexLine(line: string, li: number, depth0: number): { toks: Tok[]; depth
     const c = line[i]!;
     if (c === ' ' || c === '\t' || c === '\r') i++;
     else if (c === ';') break;
-    else if (c === '(') (depth++, i++);
-    else if (c === ')') (depth--, i++);
-    else if (c === '"') {
+    else if (c === '(') {
+      depth++;
+      i++;
+    } else if (c === ')') {
+      depth--;
+      i++;
+    } else if (c === '"') {
       let j = i + 1;
       while (j < line.length && line[j] !== '"') j += line[j] === '\\' ? 2 : 1;
       toks.push({ text: line.slice(i + 1, Math.min(j, line.length)), line: li, start: i, end: Math.min(j + 1, line.length), quoted: true });
@@ -127,8 +131,13 @@ export function parseZone(text: string, zone: string): ParsedZone {
     let cls = 'IN';
     for (let n = 0; n < 2 && k < toks.length - 1; n++) {
       const t = toks[k]!.text;
-      if (ttl === undefined && TTL_RE.test(t)) ((ttl = parseTtl(t)), k++);
-      else if (CLASS_RE.test(t)) ((cls = t.toUpperCase()), k++);
+      if (ttl === undefined && TTL_RE.test(t)) {
+        ttl = parseTtl(t);
+        k++;
+      } else if (CLASS_RE.test(t)) {
+        cls = t.toUpperCase();
+        k++;
+      }
     }
     const type = (toks[k]?.text ?? '').toUpperCase();
     const rdata = toks.slice(k + 1);
@@ -228,7 +237,10 @@ export function editZone(text: string, spec: EditSpec, now: Date): EditResult | 
         want.map((v) => lineFor(m0!.origin, v)),
       );
       kept = idx(m0!);
-      for (const r of rest) (drop(r), removed.add(idx(r)));
+      for (const r of rest) {
+        drop(r);
+        removed.add(idx(r));
+      }
     } else {
       const same = z.records.filter((r) => r.owner === owner);
       const after = same.length ? same[same.length - 1]! : undefined;
@@ -247,7 +259,10 @@ export function editZone(text: string, spec: EditSpec, now: Date): EditResult | 
     const gone = want.length ? matches.filter((r) => want.includes(fileValue(r))) : matches;
     if (!gone.length) return undefined;
     what = `delete${want.length ? ` (${gone.length} of ${matches.length})` : ''}`;
-    for (const r of gone) (drop(r), removed.add(idx(r)));
+    for (const r of gone) {
+      drop(r);
+      removed.add(idx(r));
+    }
   }
   // a blank-owner record that inherited its owner from a removed line gets the owner written out
   z.records.forEach((r, i) => {

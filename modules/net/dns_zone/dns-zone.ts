@@ -84,13 +84,6 @@ export const dnsZone = defineModule({
     record: myexamplestorage
     value: 10.0.0.7
     frozen: true
-
-- name: a record gone
-  dns_zone:
-    path: /var/lib/bind/db.cluster.example.com
-    zone: cluster.example.com
-    record: oldnode
-    state: absent
 `,
   returns: {
     path: 'the zone file',

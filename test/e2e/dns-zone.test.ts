@@ -128,14 +128,14 @@ describe('dns_zone on a BIND zone file (lab dzf)', () => {
     expect(await fileState()).toMatch(/^bind:bind 644\n/);
   });
 
-  it('a changed address replaces the old line (one A), the serial raised again; unchanged: no bump', async () => {
+  it('a changed address replaces the old line (one A), the serial raised again; unchanged: no bump (the current serial returned)', async () => {
     const r = await run({ record: 'cloudnode001', value: `${net}.202` });
     expect(r.result).toMatchObject({ changed: true, previous: { ttl: 3600, values: [`${net}.201`] }, serial: today() + 1 });
     const lines = (await dig(`cloudnode001.${ZONE}`, 'A')).trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`\\s${net.replace(/\./g, '\\.')}\\.202$`));
     expect((await sh('dns1', `grep -c cloudnode001 ${FILE}`)).trim()).toBe('1');
-    expect((await run({ record: 'cloudnode001', value: `${net}.202` })).result.changed).toBe(false);
+    expect((await run({ record: 'cloudnode001', value: `${net}.202` })).result).toMatchObject({ changed: false, serial: today() + 1 });
     expect(await serial(ZONE)).toBe(today() + 1);
   });
 
@@ -165,6 +165,9 @@ describe('dns_zone on a BIND zone file (lab dzf)', () => {
   });
 
   it('a dynamic zone with a journal, not frozen: refused (check mode too); frozen by rndc: edited and reloaded', async () => {
+    // dynamic (allow-update) but no journal yet: rndc zonestatus says so
+    const nojnl = await run({ path: DYNFILE, zone: DYN, record: 'early', value: `${net}.59` });
+    expect(String(nojnl.result.msg)).toContain(`zone ${DYN} takes dynamic updates (rndc zonestatus says dynamic: yes)`);
     const secret = /secret "([^"]+)"/.exec(await sh('dns1', 'cat /etc/bind/dz.key'))![1]!;
     await sh('client1', 'nsupdate', `key hmac-sha256:dz-key ${secret}\nserver ${server}\nzone ${DYN}\nupdate add dyn1.${DYN} 300 IN A ${net}.50\nsend\n`);
     await sh('dns1', `for i in $(seq 50); do test -e ${DYNFILE}.jnl && exit 0; sleep 0.1; done; exit 1`);

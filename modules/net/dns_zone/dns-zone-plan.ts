@@ -190,6 +190,13 @@ export interface EditResult {
   serialAfter?: number;
 }
 
+/** The SOA serial of the zone in the file, when there is one. */
+export function currentSerial(text: string, zone: string): number | undefined {
+  const z = absName(zone);
+  const t = parseZone(text, z).records.find((r) => r.type === 'SOA' && r.owner === z)?.rdata[2]?.text;
+  return t !== undefined && /^\d+$/.test(t) ? Number(t) : undefined;
+}
+
 const MAX_SERIAL = 4294967295;
 
 /** The next serial: YYYYMMDDnn when the current one looks like a date (today's 00, or +1 if that is not above it), else +1; modulo 2^32 (0 skipped). */

@@ -16,7 +16,7 @@ import { OneLine, controlCharIn } from '../../../lib/args/one-line.js';
 import { applyText, planText, readTextFile, type TextPlan } from '../../../lib/files/text-file.js';
 import { shq } from '../../../lib/shell/quote.js';
 import { absName, badValue, type RrType } from '../nsupdate/nsupdate-plan.js';
-import { editZone } from './dns-zone-plan.js';
+import { currentSerial, editZone, parseZone } from './dns-zone-plan.js';
 
 const Args = Type.Object(
   {
@@ -133,14 +133,16 @@ export const dnsZone = defineModule({
     }
     let edit;
     try {
+      if (parseZone(f.text, zone).includes)
+        ctx.warn(`dns_zone: ${a.path} has $INCLUDE lines: records in the included files are not seen (a record there would be duplicated here)`);
       edit = editZone(f.text, { zone, record, type, values: valuesOf(a.value), ttl: a.ttl, state: a.state }, new Date());
     } catch (e) {
       throw new ModuleError(`dns_zone: cannot parse ${a.path}: ${(e as Error).message}`);
     }
     const result: ResultData = { path: a.path, record: { zone, record, type, ttl: a.ttl, value: valuesOf(a.value) }, reloaded: false };
     if (!edit) {
-      const cur = editZone(f.text, { zone, record, type, values: ['x'], ttl: a.ttl, state: 'present' }, new Date());
-      return ok({ ...result, ...(cur?.serialBefore !== undefined ? { serial: cur.serialBefore } : {}) });
+      const cur = currentSerial(f.text, zone);
+      return ok({ ...result, ...(cur !== undefined ? { serial: cur } : {}) });
     }
     if (edit.before) result.previous = edit.before;
     if (edit.serialAfter !== undefined) Object.assign(result, { serial: edit.serialAfter, previous_serial: edit.serialBefore });

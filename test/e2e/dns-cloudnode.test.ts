@@ -8,7 +8,7 @@
  *   login1        another host asking (host NAME SERVER)
  * Measured: check mode sends nothing; the node's A and PTR and the storage private endpoint's A and PTR
  * (seed 001) answered from login1; the updates sent from dns1 (delegate_to) or from the node; a second run
- * changed=0; a changed address replacing the A record (one record); the zone-file path (dns_registration:
+ * changed=0; a changed address replacing the A record (one record) and the old address's PTR removed; the zone-file path (dns_registration:
  * file) edited on dns1 and answered, then changed=0; the TSIG secret in no output.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -157,15 +157,17 @@ describe('cloudnode.yml registers the node in the on-prem DNS (lab dzc)', () => 
     expect(recap(again.stdout).cloudnode001, again.all).toMatchObject({ changed: 0, failed: 0 });
   });
 
-  it('a changed address replaces the A record (one record); from the node itself (no delegate) too', async () => {
+  it('a changed address replaces the A record (one record) and drops the old PTR; from the node itself (no delegate) too', async () => {
     const r = await play(['dns.yml', 'delegate.yml'], '-e', `dns_node_address=${net}.77`);
     outputs.push(r.all);
-    expect(recap(r.stdout).cloudnode001, r.all).toMatchObject({ changed: 2, failed: 0 });
+    expect(recap(r.stdout).cloudnode001, r.all).toMatchObject({ changed: 3, failed: 0 });
+    expect(await dig(node.split('.').reverse().join('.') + '.in-addr.arpa', 'PTR')).toBe(''); // the old address's PTR removed
     expect((await dig(FQDN, 'A')).trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`\\s${net.replace(/\./g, '\\.')}\\.77$`))]);
     expect(await host(`${net}.77`)).toContain(`domain name pointer ${FQDN}.`);
     const self = await play(['dns.yml']);
     outputs.push(self.all);
-    expect(recap(self.stdout).cloudnode001, self.all).toMatchObject({ changed: 1, failed: 0 });
+    expect(recap(self.stdout).cloudnode001, self.all).toMatchObject({ changed: 3, failed: 0 }); // A back, PTR back, the .77 PTR removed
+    expect(await dig(`77.${net.split('.').reverse().join('.')}.in-addr.arpa`, 'PTR')).toBe('');
     expect(self.stdout).toMatch(/changed: \[cloudnode001\]/);
     expect(self.stdout).not.toContain('-> dns1');
     expect((await dig(FQDN, 'A')).trim().split('\n')).toHaveLength(1);

@@ -9,6 +9,7 @@ import { route } from './route/route.js';
 // WireGuard site-to-site (the AWS variant)
 import { wireguard } from './wireguard/wireguard.js';
 import { nsupdate } from './nsupdate/nsupdate.js';
+import { dnsZone } from './dns_zone/dns-zone.js';
 import { wireguardKey } from './wireguard_key/wireguard-key.js';
 import { ec2SourceDestCheck } from './ec2_source_dest_check/ec2-source-dest-check.js';
 
@@ -23,4 +24,5 @@ export const netModules: AnyModule[] = [
   wireguard,
   ec2SourceDestCheck,
   nsupdate,
+  dnsZone,
 ];

@@ -8,6 +8,7 @@ import { toList } from './filters-list.js';
 import { isMapping, num, pyStr } from './py.js';
 import { globToRegExp } from '../../../lib/shell/glob.js';
 import { pyRegex } from './pyregex.js';
+import { indexedItemsLookup, sequenceLookup, subelementsLookup, togetherLookup } from './lookups-loops.js';
 
 function range(args: unknown[]): number[] {
   const [a, b, c] = args.map((x) => num(x));
@@ -125,7 +126,13 @@ function runLookup(env: EvalEnv, name: string, terms: unknown[], kw: Kwargs): un
       return Object.entries(d).map(([key, value]) => ({ key, value }));
     }
     case 'indexed_items':
-      return toList(terms[0]).map((x, i) => [i, x]);
+      return indexedItemsLookup(terms);
+    case 'sequence':
+      return sequenceLookup(terms);
+    case 'together':
+      return togetherLookup(terms);
+    case 'subelements':
+      return subelementsLookup(terms);
     case 'first_found':
       return firstFound(env, terms, kw);
     case 'fileglob':
@@ -167,7 +174,7 @@ function runLookup(env: EvalEnv, name: string, terms: unknown[], kw: Kwargs): un
 }
 
 /** The lookup plugins tsplay has (also the with_<name> loops that go through them). */
-export const LOOKUPS = ['env', 'file', 'items', 'list', 'dict', 'indexed_items', 'first_found', 'fileglob', 'lines', 'vars', 'varnames', 'template'];
+export const LOOKUPS = ['env', 'file', 'items', 'list', 'dict', 'indexed_items', 'sequence', 'together', 'subelements', 'first_found', 'fileglob', 'lines', 'vars', 'varnames', 'template'];
 
 export function makeGlobals(env: () => EvalEnv): Record<string, unknown> {
   const lookup: JFunction = (args, kw) => {

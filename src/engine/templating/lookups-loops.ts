@@ -137,7 +137,7 @@ export function subelementsLookup(terms: unknown): unknown[] {
     elements = Object.values(first);
   } else elements = first as unknown[];
   const flags = terms.length === 3 ? terms[2] : {};
-  if (!isMapping(flags)) throw termsError("the optional third item must be a dict with flags skip_missing');
+  if (!isMapping(flags)) throw termsError('the optional third item must be a dict with flags skip_missing');
   const skipMissing = ['true', 'yes', 'on', '1', 'y', 't'].includes(pyStr(flags['skip_missing'] ?? false).toLowerCase());
   const out: unknown[] = [];
   for (const el of elements) {

@@ -2,7 +2,7 @@
 import { TsplayError, type SourcePos } from '../errors.js';
 import type { LoopKind } from '../config/playbook-types.js';
 import { pyStr } from './templating/index.js';
-import { indexedItemsLookup, listify, sequenceLookup, subelementsLookup, togetherLookup } from './templating/lookups-loops.js';
+import { indexedItemsLookup, listify, lookupError, sequenceLookup, subelementsLookup, togetherLookup } from './templating/lookups-loops.js';
 
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
@@ -21,6 +21,7 @@ export function loopItems(kind: LoopKind, value: unknown, source?: SourcePos, lo
         throw bad(`Invalid data passed to 'loop', it requires a list, got this instead: ${JSON.stringify(value)}. Hint: use dict2items for a dict`);
       return value;
     case 'list':
+      if (isObj(value)) throw lookupError('with_list expects a list');
       return value == null ? [] : Array.isArray(value) ? value : [value];
     case 'items':
     case 'flattened': {
@@ -35,8 +36,11 @@ export function loopItems(kind: LoopKind, value: unknown, source?: SourcePos, lo
       return out;
     }
     case 'dict':
-      if (!isObj(value)) throw bad(`with_dict expects a dict, got ${JSON.stringify(value)}`);
-      return Object.entries(value).map(([key, v]) => ({ key, value: v }));
+      // a dict, or a list of them (ansible-core's dict lookup)
+      return (Array.isArray(value) ? value : [value]).flatMap((d) => {
+        if (!isObj(d)) throw lookupError('with_dict expects a dict');
+        return Object.entries(d).map(([key, v]) => ({ key, value: v }));
+      });
     case 'indexed_items':
       return indexedItemsLookup(listify(value));
     case 'together':

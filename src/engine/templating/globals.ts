@@ -174,7 +174,23 @@ function runLookup(env: EvalEnv, name: string, terms: unknown[], kw: Kwargs): un
 }
 
 /** The lookup plugins tsplay has (also the with_<name> loops that go through them). */
-export const LOOKUPS = ['env', 'file', 'items', 'list', 'dict', 'indexed_items', 'sequence', 'together', 'subelements', 'first_found', 'fileglob', 'lines', 'vars', 'varnames', 'template'];
+export const LOOKUPS = [
+  'env',
+  'file',
+  'items',
+  'list',
+  'dict',
+  'indexed_items',
+  'sequence',
+  'together',
+  'subelements',
+  'first_found',
+  'fileglob',
+  'lines',
+  'vars',
+  'varnames',
+  'template',
+];
 
 export function makeGlobals(env: () => EvalEnv): Record<string, unknown> {
   const lookup: JFunction = (args, kw) => {

@@ -189,9 +189,11 @@ async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, cond
   let allFailedIgnored = true;
   let noLog = hostSettings.noLog;
   let settings = hostSettings;
+  // as ansible-core: facts an item sets (set_fact, include_vars) are seen by the items after it
+  const carried: Vars = {};
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
-    const v: Vars = { ...base, [loopVar]: item, ansible_loop_var: loopVar };
+    const v: Vars = { ...base, ...carried, [loopVar]: item, ansible_loop_var: loopVar };
     const tag: ResultData = { [loopVar]: item, ansible_loop_var: loopVar };
     if (indexVar) {
       v[indexVar] = i;
@@ -252,6 +254,7 @@ async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, cond
     const r = { ...o.result, ...tag };
     results.push(r);
     updates.push(...o.updates);
+    for (const u of o.updates) if (!u.host) Object.assign(carried, u.vars);
     emit(o.status, r, {
       item: itemNoLog ? CENSORED_LABEL : label,
       ignored: false,

@@ -8,6 +8,7 @@ import { toList } from './filters-list.js';
 import { isMapping, num, pyStr } from './py.js';
 import { globToRegExp } from '../../../lib/shell/glob.js';
 import { pyRegex } from './pyregex.js';
+import { now } from './strftime.js';
 import { indexedItemsLookup, sequenceLookup, subelementsLookup, togetherLookup } from './lookups-loops.js';
 
 function range(args: unknown[]): number[] {
@@ -222,5 +223,10 @@ export function makeGlobals(env: () => EvalEnv): Record<string, unknown> {
     lookup,
     query,
     q: query,
+    now: ((args, kw) => {
+      const utc = kw.utc ?? args[0] ?? false;
+      const fmt = kw.fmt ?? args[1];
+      return now(utc === true, fmt == null ? undefined : pyStr(fmt));
+    }) as JFunction,
   };
 }

@@ -1,0 +1,49 @@
+/**
+ * Loops, lookups and the in-memory engine features ansible-core's integration targets use, through the real
+ * engine in process (test/harness/runner.ts): the loader, the Runner, templating, over fake hosts.
+ */
+import { describe, expect, it } from 'vitest';
+import { runPlaybook } from '../harness/runner.js';
+
+const play = (tasks: string, head = '') => `- hosts: all\n  gather_facts: false\n${head}  tasks:\n${tasks}`;
+
+describe('loops and lookups in the engine', () => {
+  it('a failed loop in a block is rescued; ansible_failed_task keeps the args as written (not templated again)', async () => {
+    const r = await runPlaybook(
+      play(`    - block:
+        - name: EXPECTED FAILURE
+          debug:
+            msg: "{{ item.0 }} and {{ item.1 }}"
+          with_together: []
+        - fail: { msg: should not get here }
+      rescue:
+        - assert:
+            that:
+              - ansible_failed_task.name == "EXPECTED FAILURE"
+              - "'item.0 }} and' in ansible_failed_task.args.msg"
+              - ansible_failed_result.msg == "with_together requires at least one element in each list"
+`),
+      { inventory: { h1: {} } },
+    );
+    expect(r.output).not.toContain('should not get here');
+    expect(r.exitCode, r.output).toBe(0);
+    expect(r.recap.h1).toMatchObject({ failed: 0, rescued: 1 });
+  });
+
+  it("now(fmt=...) gives the controller's time; times of a paused loop grow", async () => {
+    const r = await runPlaybook(
+      play(`    - set_fact:
+        times: "{{ times | default([]) + [ now(fmt='%s.%f') ] }}"
+      with_sequence: count=2
+      loop_control: { pause: 0.3 }
+    - assert:
+        that:
+          - times[1] | float - times[0] | float >= 0.3
+          - now(utc=True, fmt='%Y') | int >= 2024
+          - now() is string
+`),
+      { inventory: { h1: {} } },
+    );
+    expect(r.exitCode, r.output).toBe(0);
+  });
+});

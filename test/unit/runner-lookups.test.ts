@@ -47,3 +47,34 @@ describe('loops and lookups in the engine', () => {
     expect(r.exitCode, r.output).toBe(0);
   });
 });
+
+describe('registered results', () => {
+  it("are data: a failed result's message holding {{ }} is not templated again (ansible-core's wrap_var)", async () => {
+    const r = await runPlaybook(
+      play(`    - name: Convert a non-dict (failure expected)
+      set_fact:
+        bad_fact: "{{ bbbbad }}"
+      vars:
+        bbbbad: "{{ lookup('dict', 1) }}"
+      register: result
+      ignore_errors: yes
+    - assert:
+        that:
+          - result is failed
+          - "'with_dict expects a dict' in result.msg"
+    - shell: echo braces
+      register: out
+    - name: "stdout {{ out.stdout | length }}"
+      shell: "echo {{ out.stdout | length }}"
+`),
+      {
+        inventory: { h1: {} },
+        hosts: { h1: { respond: (script) => (script.includes('braces') ? { rc: 0, stdout: '{{ undefined_x }}\n', stderr: '' } : undefined) } },
+      },
+    );
+    expect(r.exitCode, r.output).toBe(0);
+    expect(r.recap.h1).toMatchObject({ failed: 0, ignored: 1 });
+    // the registered stdout is the text '{{ undefined_x }}' (17 characters), not a template of an undefined name
+    expect(r.output).toContain('TASK [stdout 17]');
+  });
+});

@@ -78,3 +78,17 @@ describe('registered results', () => {
     expect(r.output).toContain('TASK [stdout 17]');
   });
 });
+
+describe('the file lookup', () => {
+  it("finds a role task's files in the role's files/ (Ansible's search path)", async () => {
+    const r = await runPlaybook(`- hosts: all\n  gather_facts: false\n  roles: [r1]\n`, {
+      inventory: { h1: {} },
+      files: {
+        'roles/r1/tasks/main.yml': `- shell: "echo got {{ item }}"\n  loop: '{{ q("file", lstrip=True, *names) }}'\n  vars:\n    names: [data1.txt]\n`,
+        'roles/r1/files/data1.txt': '  Hello World\n',
+      },
+    });
+    expect(r.exitCode, r.output).toBe(0);
+    expect(r.host('h1').ran('echo got Hello World').length).toBe(1);
+  });
+});

@@ -25,7 +25,10 @@ function range(args: unknown[]): number[] {
 
 function fileLookup(env: EvalEnv, term: string, kw: Kwargs): string {
   const base = env.baseDir ?? process.cwd();
-  const candidates = isAbsolute(term) ? [term] : [join(base, 'files', term), join(base, term), join(process.cwd(), term)];
+  // the role's and the playbook's files/ (Ansible's search path), then the template's directory
+  const candidates = isAbsolute(term)
+    ? [term]
+    : [...new Set([...searchPath(env, 'files').map((d) => join(d, term)), join(base, 'files', term), join(base, term), join(process.cwd(), term)])];
   const path = candidates.find((p) => existsSync(p));
   if (!path) throw new Error(`could not locate file in lookup: ${term}`);
   let text = readFileSync(path, 'utf8');

@@ -153,6 +153,23 @@ function warnAll(t: HostTask, k: KeywordResolution): void {
 type EmitOpts = { item?: string; ignored?: boolean; delegatedTo?: string; delegatedAddr?: string; diff?: boolean; loopEnd?: boolean; noLog?: boolean };
 type Emit = (status: HostStatus, result: ResultData, o?: EmitOpts) => void;
 
+/** loop_control.extended's ansible_loop for item i. */
+export function extendedLoop(items: unknown[], i: number, allItems: boolean): Vars {
+  const loop: Vars = {
+    index: i + 1,
+    index0: i,
+    revindex: items.length - i,
+    revindex0: items.length - i - 1,
+    first: i === 0,
+    last: i === items.length - 1,
+    length: items.length,
+  };
+  if (allItems) loop['allitems'] = items;
+  if (i > 0) loop['previtem'] = items[i - 1];
+  if (i < items.length - 1) loop['nextitem'] = items[i + 1];
+  return loop;
+}
+
 /** A loop: items, then per item its condition, its keywords (they may use the item) and one execution. */
 async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, conds: Cond[]): Promise<Outcome> {
   const { task, emit } = t;
@@ -201,18 +218,7 @@ async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, cond
       tag['ansible_index_var'] = indexVar;
     }
     if (extended) {
-      const loop: Vars = {
-        index: i + 1,
-        index0: i,
-        revindex: items.length - i,
-        revindex0: items.length - i - 1,
-        first: i === 0,
-        last: i === items.length - 1,
-        length: items.length,
-      };
-      if (lc['extended_allitems'] !== false) loop['allitems'] = items;
-      if (i > 0) loop['previtem'] = items[i - 1];
-      if (i < items.length - 1) loop['nextitem'] = items[i + 1];
+      const loop = extendedLoop(items, i, lc['extended_allitems'] !== false);
       v['ansible_loop'] = loop;
       tag['ansible_loop'] = loop;
     }

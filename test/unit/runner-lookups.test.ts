@@ -92,3 +92,21 @@ describe('the file lookup', () => {
     expect(r.host('h1').ran('echo got Hello World').length).toBe(1);
   });
 });
+
+describe('include_tasks in a loop', () => {
+  it('the included tasks see loop_var, index_var and ansible_loop (extended)', async () => {
+    const r = await runPlaybook(
+      play(`    - include_tasks: inc.yml
+      with_sequence: start=0 count=2
+      loop_control: { index_var: my_idx, loop_var: it, extended: true }
+`),
+      {
+        inventory: { h1: {} },
+        files: { 'inc.yml': `- shell: "echo idx={{ my_idx }} it={{ it }} first={{ ansible_loop.first }} len={{ ansible_loop.length }}"\n` },
+      },
+    );
+    expect(r.exitCode, r.output).toBe(0);
+    expect(r.host('h1').ran('echo idx=0 it=0 first=True len=2').length).toBe(1);
+    expect(r.host('h1').ran('echo idx=1 it=1 first=False len=2').length).toBe(1);
+  });
+});

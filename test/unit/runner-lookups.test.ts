@@ -110,3 +110,21 @@ describe('include_tasks in a loop', () => {
     expect(r.host('h1').ran('echo idx=1 it=1 first=False len=2').length).toBe(1);
   });
 });
+
+describe('ansible_search_path', () => {
+  it("is the role's directory, then the playbook's", async () => {
+    const r = await runPlaybook(`- hosts: all\n  gather_facts: false\n  roles: [r1]\n`, {
+      inventory: { h1: {} },
+      files: {
+        'roles/r1/tasks/main.yml': `- shell: "echo {{ ansible_search_path | map('basename') | join(',') }} {{ ansible_search_path[0] == role_path }}"\n`,
+      },
+    });
+    expect(r.exitCode, r.output).toBe(0);
+    expect(
+      r
+        .host('h1')
+        .runs.map((c) => c.script)
+        .join('\n'),
+    ).toMatch(/echo r1,[^ ]+ True/);
+  });
+});

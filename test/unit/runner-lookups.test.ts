@@ -128,3 +128,27 @@ describe('ansible_search_path', () => {
     ).toMatch(/echo r1,[^ ]+ True/);
   });
 });
+
+describe('lookup errors= and a missing include_vars file', () => {
+  it("errors='ignore' gives None; include_vars of no file fails with Ansible's message, registered as `message`", async () => {
+    const r = await runPlaybook(
+      play(`    - include_vars:
+        file: "{{ lookup('first_found', possible_files, errors='ignore') }}"
+      vars:
+        possible_files: [does_not_exist.yml]
+      ignore_errors: true
+      register: inc
+    - assert:
+        that:
+          - inc is failed
+          - "'Could not find file' in inc.message"
+          - inc.ansible_included_var_files == []
+          - query('first_found', ['nope.yml'], errors='warn') == []
+          - lookup('first_found', ['nope.yml'], errors='ignore', wantlist=True) == []
+`),
+      { inventory: { h1: {} } },
+    );
+    expect(r.exitCode, r.output).toBe(0);
+    expect(r.recap.h1).toMatchObject({ failed: 0, ignored: 1 });
+  });
+});

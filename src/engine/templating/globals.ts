@@ -197,18 +197,28 @@ export const LOOKUPS = [
 ];
 
 export function makeGlobals(env: () => EvalEnv): Record<string, unknown> {
-  const lookup: JFunction = (args, kw) => {
+  /** Templar._lookup's errors=strict|warn|ignore: with warn/ignore a failing plugin gives nothing ([] or None) */
+  const guarded = (args: unknown[], kw: Kwargs): unknown[] | undefined => {
     const [name, ...terms] = args;
-    const res = runLookup(env(), pyStr(name), terms, kw);
+    const { errors = 'strict', ...rest } = kw;
+    if (!['strict', 'warn', 'ignore'].includes(pyStr(errors))) throw new Error(`Invalid setting for lookup errors: ${pyStr(errors)}`);
+    try {
+      return runLookup(env(), pyStr(name), terms, rest);
+    } catch (e) {
+      // undefined variables are not the plugin's failure (ansible-core re-raises them)
+      if (errors === 'strict' || (e instanceof Error && / is undefined/.test(e.message))) throw e;
+      return undefined;
+    }
+  };
+  const lookup: JFunction = (args, kw) => {
+    const res = guarded(args, kw);
+    if (res === undefined) return kw.wantlist === true ? [] : null;
     if (kw.wantlist === true) return res;
     // Templar._lookup: ",".join(ran) for strings; else the only item, or the list
     if (res.every((x) => typeof x === 'string')) return res.join(',');
     return res.length === 1 ? res[0] : res;
   };
-  const query: JFunction = (args, kw) => {
-    const [name, ...terms] = args;
-    return runLookup(env(), pyStr(name), terms, kw);
-  };
+  const query: JFunction = (args, kw) => guarded(args, kw) ?? [];
   return {
     range: ((args) => range(args)) as JFunction,
     dict: ((args, kw) => ({

@@ -42,8 +42,6 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
   runCtx.events.emit({ type: 'task_start', name, action: inc.directive, hosts: live.map((h) => h.name), handler: false, source: inc.source });
 
   const units = new Map<string, Unit>();
-  const loopVar = String(inc.loopControl?.['loop_var'] ?? 'item');
-  const indexVar = inc.loopControl?.['index_var'] != null ? String(inc.loopControl['index_var']) : undefined;
   for (const h of live) {
     const base = scopeFor(pr.scope, h, { ...parent, layers: inc.vars ? [...parent.layers, inc.vars] : parent.layers });
     const fail = (e: unknown) => {
@@ -55,6 +53,9 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
     try {
       const conds = [...parent.when, ...(inc.when !== undefined ? [{ cond: inc.when, source: posOf(inc.raw, 'when') ?? inc.source }] : [])];
       const lookup = (name: string, terms: unknown) => queryLookup(name, terms, base, { source: inc.source });
+      // loop_control's names may be templates (of the include's variables)
+      const loopVar = String(renderValue(inc.loopControl?.['loop_var'] ?? 'item', base));
+      const indexVar = inc.loopControl?.['index_var'] != null ? String(renderValue(inc.loopControl['index_var'], base)) : undefined;
       const extended = inc.loopControl?.['extended'] !== undefined && toBool(renderValue(inc.loopControl['extended'], base));
       const items =
         inc.loop !== undefined ? loopItems(inc.loopKind!, renderValue(inc.loop, base, { source: inc.source, what: 'loop' }), inc.source, lookup) : [undefined];

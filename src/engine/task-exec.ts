@@ -188,8 +188,8 @@ async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, cond
     throw e;
   }
   const lc = task.loopControl ?? {};
-  const loopVar = String(lc['loop_var'] ?? 'item');
-  const indexVar = lc['index_var'] != null ? String(lc['index_var']) : undefined;
+  const loopVar = String(renderValue(lc['loop_var'] ?? 'item', base));
+  const indexVar = lc['index_var'] != null ? String(renderValue(lc['index_var'], base)) : undefined;
   const extended = toBool(renderValue(lc['extended'] ?? false, base));
   const pause = Number(renderValue(lc['pause'] ?? 0, base)) || 0;
   if (!items.length) {

@@ -109,6 +109,23 @@ describe('include_tasks in a loop', () => {
     expect(r.host('h1').ran('echo idx=0 it=0 first=True len=2').length).toBe(1);
     expect(r.host('h1').ran('echo idx=1 it=1 first=False len=2').length).toBe(1);
   });
+  it('a templated loop_var names the variable, for included and for plain tasks', async () => {
+    const r = await runPlaybook(
+      play(`    - include_tasks: inc.yml
+      loop: [value]
+      loop_control: { loop_var: "{{ name }}" }
+      vars: { name: templated_name }
+    - shell: "echo plain {{ other }}"
+      loop: [v2]
+      loop_control: { loop_var: "{{ name }}" }
+      vars: { name: other }
+`),
+      { inventory: { h1: {} }, files: { 'inc.yml': `- shell: "echo inc {{ templated_name }}"\n` } },
+    );
+    expect(r.exitCode, r.output).toBe(0);
+    expect(r.host('h1').ran('echo inc value').length).toBe(1);
+    expect(r.host('h1').ran('echo plain v2').length).toBe(1);
+  });
 });
 
 describe('ansible_search_path', () => {

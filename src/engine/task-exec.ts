@@ -382,6 +382,8 @@ async function runOne(t: HostTask, vars: Vars, s: TaskSettings): Promise<OneResu
   for (let attempt = 1; attempt <= s.attempts; attempt++) {
     warnings = [];
     result = await exec(vars);
+    // group_by / add_host: the engine changes the inventory (as ansible-core's strategy), before changed_when
+    if (!result.failed && ('add_group' in result || 'add_host' in result)) result.changed = runCtx.inventoryChange?.(host.name, result) ?? false;
     if (warnings.length) result.warnings = [...(Array.isArray(result.warnings) ? (result.warnings as unknown[]) : []), ...warnings];
     result.failed ??= false;
     result.changed ??= false;

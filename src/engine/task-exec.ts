@@ -393,7 +393,10 @@ async function runOne(t: HostTask, vars: Vars, s: TaskSettings): Promise<OneResu
     if (until === undefined) break;
     if (evalConditional(until, v, posOfKey(task.raw, 'until') ?? task.source, 'until')) break;
     if (attempt === s.attempts) {
-      result.failed = true;
+      // out of attempts, as ansible-core: attempts is the retries (one less than the runs); failed unless a
+      // failed_when decided (TaskResult.is_failed reads failed_when_result first)
+      if (s.attempts > 1) result.attempts = s.attempts - 1;
+      result.failed = typeof result.failed_when_result === 'boolean' ? result.failed_when_result : true;
       break;
     }
     runCtx.events.emit({ type: 'retry', host: host.name, task: t.displayName, retriesLeft: s.attempts - attempt, result, noLog: s.noLog });

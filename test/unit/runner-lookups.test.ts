@@ -169,3 +169,33 @@ describe('lookup errors= and a missing include_vars file', () => {
     expect(r.recap.h1).toMatchObject({ failed: 0, ignored: 1 });
   });
 });
+
+describe('until', () => {
+  it('out of retries: failed unless failed_when decided; attempts as ansible-core reports it (retries)', async () => {
+    const r = await runPlaybook(
+      play(`    - shell: "true"
+      register: a
+      until: 1 == 0
+      retries: 2
+      delay: 0
+      failed_when: a.attempts > 6
+    - shell: "true"
+      register: b
+      until: 1 == 0
+      retries: 2
+      delay: 0
+      ignore_errors: true
+    - assert:
+        that:
+          - a is not failed
+          - a.attempts == 2
+          - b is failed
+          - b.attempts == 2
+`),
+      { inventory: { h1: {} } },
+    );
+    expect(r.exitCode, r.output).toBe(0);
+    // retries: 2 is three runs, for each task
+    expect(r.host('h1').ran('true').length).toBe(6);
+  });
+});

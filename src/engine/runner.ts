@@ -205,7 +205,8 @@ export class Runner {
     const full = this.hostVarsFull(name);
     const cache = new Map<string, unknown>();
     const read = (k: string) => {
-      if (!cache.has(k)) cache.set(k, renderValue(full[k], full));
+      // as Ansible's HostVarsVars (fail_on_undefined=False): a value naming a variable the host lacks stays as written
+      if (!cache.has(k)) cache.set(k, renderOrRaw(full[k], full));
       return cache.get(k);
     };
     return new Proxy(new HostVarsView() as unknown as Vars, {
@@ -366,6 +367,15 @@ export class Runner {
       await this.runList(b.always, pr, entered, inh);
       for (const h of failed) h.failed = true;
     }
+  }
+}
+
+function renderOrRaw(v: unknown, vars: Vars): unknown {
+  try {
+    return renderValue(v, vars);
+  } catch (e) {
+    if (e instanceof TsplayError && e.code === 'undefined-var') return v;
+    throw e;
   }
 }
 

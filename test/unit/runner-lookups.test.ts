@@ -199,3 +199,20 @@ describe('until', () => {
     expect(r.host('h1').ran('true').length).toBe(6);
   });
 });
+
+describe('hostvars', () => {
+  it("a value naming a variable the host lacks comes back as written (HostVarsVars' fail_on_undefined=False)", async () => {
+    const r = await runPlaybook(
+      play(`    - include_vars: v.yml
+    - set_fact:
+        foo: "{{ hostvars[inventory_hostname]['__foo'] }}"
+    - shell: "echo {{ foo[0] }}"
+      vars:
+        version_x: '1.0'
+`),
+      { inventory: { h1: {} }, files: { 'v.yml': '__foo:\n  - "foo{{ version_x }}"\n' } },
+    );
+    expect(r.exitCode, r.output).toBe(0);
+    expect(r.host('h1').ran('echo foo1.0').length).toBe(1);
+  });
+});

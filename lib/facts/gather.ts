@@ -1,6 +1,7 @@
 /**
  * gather_facts: one POSIX sh command per host that reads the facts playbooks use most (names, OS, kernel,
- * service and package manager, addresses, DNS, memory, CPUs), in Ansible's variable names. One round trip.
+ * service and package manager, addresses, DNS, memory, CPUs, and python where python3 exists), in Ansible's variable
+ * names. One round trip.
  */
 import type { Connection } from '../../src/connection/types.js';
 
@@ -24,6 +25,14 @@ p memtotal_kb "$(awk '/^MemTotal:/{print $2}' /proc/meminfo 2>/dev/null)"
 p default_route "$(ip -4 route show default 2>/dev/null | head -n1)"
 ip -o -4 addr show 2>/dev/null | awk '{print "addr4=" $2 " " $4}'
 ip -o link show 2>/dev/null | awk -F': ' '{print "iface=" $2}'
+command -v python3 >/dev/null 2>&1 && p python "$(python3 -c 'import sys, json
+try:
+    from ssl import SSLContext
+    s = True
+except ImportError:
+    s = False
+v = sys.version_info
+print(json.dumps({"version": {"major": v[0], "minor": v[1], "micro": v[2], "releaselevel": v[3], "serial": v[4]}, "version_info": list(v), "executable": sys.executable, "has_sslcontext": s, "type": sys.implementation.name}))' 2>/dev/null)"
 awk '/^nameserver/{print "ns=" $2} /^search/{$1=""; print "search=" substr($0,2)} /^domain/{print "domain_rc=" $2}' /etc/resolv.conf 2>/dev/null
 `;
 
@@ -91,7 +100,16 @@ export function parseFacts(out: string): Record<string, unknown> {
     const [address, prefix] = a.cidr.split('/');
     return { address, interface: a.iface, prefix, gateway: gw, netmask: prefixToMask(Number(prefix)) };
   };
+  // the python facts, as Ansible's (only where python3 exists: tsplay's modules need none)
+  let python: Record<string, unknown> | undefined;
+  try {
+    python = kv['python'] ? (JSON.parse(kv['python']) as Record<string, unknown>) : undefined;
+  } catch {
+    python = undefined;
+  }
+  const pv = python?.['version'] as Record<string, unknown> | undefined;
   return {
+    ...(python ? { python, python_version: `${String(pv?.['major'])}.${String(pv?.['minor'])}.${String(pv?.['micro'])}` } : {}),
     hostname: hostname.split('.')[0],
     nodename: hostname,
     fqdn,

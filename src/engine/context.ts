@@ -42,6 +42,8 @@ export interface RunContext {
   askStep?: (taskName: string) => Promise<StepAnswer>;
   /** vars_prompt: ask for a value */
   prompt?: (text: string, secret: boolean) => Promise<string>;
+  /** apply a group_by / add_host result (add_group / add_host) to the run's inventory; true when it changed */
+  inventoryChange?: (host: string, result: Record<string, unknown>) => boolean;
 }
 
 export interface PlayRun {

@@ -17,6 +17,7 @@ import { condsHold } from './keywords.js';
 import { inherit, type Inherited, type PlayRun } from './context.js';
 import type { HostState } from './host-state.js';
 import { loopItems, itemLabel } from './loops.js';
+import { extendedLoop, toBool } from './task-exec.js';
 import { displayName, selected } from './task-run.js';
 import { scopeFor } from './vars.js';
 import type { Runner } from './runner.js';
@@ -41,7 +42,6 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
   runCtx.events.emit({ type: 'task_start', name, action: inc.directive, hosts: live.map((h) => h.name), handler: false, source: inc.source });
 
   const units = new Map<string, Unit>();
-  const loopVar = String(inc.loopControl?.['loop_var'] ?? 'item');
   for (const h of live) {
     const base = scopeFor(pr.scope, h, { ...parent, layers: inc.vars ? [...parent.layers, inc.vars] : parent.layers });
     const fail = (e: unknown) => {
@@ -53,16 +53,24 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
     try {
       const conds = [...parent.when, ...(inc.when !== undefined ? [{ cond: inc.when, source: posOf(inc.raw, 'when') ?? inc.source }] : [])];
       const lookup = (name: string, terms: unknown) => queryLookup(name, terms, base, { source: inc.source });
+      // loop_control's names may be templates (of the include's variables)
+      const loopVar = String(renderValue(inc.loopControl?.['loop_var'] ?? 'item', base));
+      const indexVar = inc.loopControl?.['index_var'] != null ? String(renderValue(inc.loopControl['index_var'], base)) : undefined;
+      const extended = inc.loopControl?.['extended'] !== undefined && toBool(renderValue(inc.loopControl['extended'], base));
       const items =
         inc.loop !== undefined ? loopItems(inc.loopKind!, renderValue(inc.loop, base, { source: inc.source, what: 'loop' }), inc.source, lookup) : [undefined];
       let any = false;
-      for (const item of items) {
-        const v = inc.loop !== undefined ? { ...base, [loopVar]: item } : base;
+      for (const [i, item] of items.entries()) {
+        // the loop's variables as the included tasks see them: the item, index_var, ansible_loop (extended)
+        const loopVars: Vars = inc.loop !== undefined ? { [loopVar]: item, ansible_loop_var: loopVar } : {};
+        if (inc.loop !== undefined && indexVar) Object.assign(loopVars, { [indexVar]: i, ansible_index_var: indexVar });
+        if (inc.loop !== undefined && extended) loopVars['ansible_loop'] = extendedLoop(items, i, inc.loopControl?.['extended_allitems'] !== false);
+        const v = inc.loop !== undefined ? { ...base, ...loopVars } : base;
         if (!condsHold(conds, v)) continue;
         any = true;
         const target = String(renderValue(inc.target, v, { source: inc.source, what: inc.directive }));
         const params: Vars = { ...(inc.vars ?? {}) };
-        if (inc.loop !== undefined) params[loopVar] = item;
+        Object.assign(params, loopVars);
         const key = `${target}\0${JSON.stringify(params)}`;
         let u = units.get(key);
         if (!u) units.set(key, (u = { target, hosts: [], params, label: inc.loop !== undefined ? itemLabel(item) : undefined }));

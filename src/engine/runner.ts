@@ -38,7 +38,33 @@ export class Runner {
     readonly runCtx: RunContext,
     private readonly inventory: Inventory,
     private readonly limit: string[] | undefined,
-  ) {}
+  ) {
+    runCtx.inventoryChange = (host, result) => this.inventoryChange(host, result);
+  }
+
+  /** the play running now (group_by / add_host refresh its `groups`) */
+  private current?: PlayRun;
+
+  /** group_by's add_group / add_host's add_host result into the inventory, as ansible-core's strategy does. */
+  private inventoryChange(host: string, r: Record<string, unknown>): boolean {
+    let changed = false;
+    const strs = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
+    const add = r['add_host'];
+    if (add && typeof add === 'object') {
+      const a = add as Record<string, unknown>;
+      const vars = a['host_vars'] && typeof a['host_vars'] === 'object' ? (a['host_vars'] as Record<string, unknown>) : {};
+      changed = this.inventory.addDynamicHost(String(a['host_name']), strs(a['groups']), vars);
+    } else if (typeof r['add_group'] === 'string') changed = this.inventory.addDynamicGroup(host, r['add_group'], strs(r['parent_groups']));
+    if (changed) {
+      for (const [name, h] of this.runCtx.hosts) {
+        if (!this.inventory.hasHost(name)) continue;
+        Object.assign(h.magic, this.inventory.hostMagic(name));
+        h.invVars = this.inventory.hostVars(name);
+      }
+      if (this.current) this.current.scope.magic['groups'] = this.inventory.groupsMap();
+    }
+    return changed;
+  }
 
   hostState(name: string): HostState {
     let h = this.runCtx.hosts.get(name);
@@ -108,6 +134,7 @@ export class Runner {
         endBatch: false,
         endPlay: false,
       };
+      this.current = pr;
       this.updateBatchMagic(pr);
       for (const h of live) scope.varsFiles.set(h.name, this.loadVarsFiles(play, h, scope));
       const inh = inherit(ROOT, { ...play, vars: undefined, source: play.source });
@@ -178,7 +205,8 @@ export class Runner {
     const full = this.hostVarsFull(name);
     const cache = new Map<string, unknown>();
     const read = (k: string) => {
-      if (!cache.has(k)) cache.set(k, renderValue(full[k], full));
+      // as Ansible's HostVarsVars (fail_on_undefined=False): a value naming a variable the host lacks stays as written
+      if (!cache.has(k)) cache.set(k, renderOrRaw(full[k], full));
       return cache.get(k);
     };
     return new Proxy(new HostVarsView() as unknown as Vars, {
@@ -339,6 +367,15 @@ export class Runner {
       await this.runList(b.always, pr, entered, inh);
       for (const h of failed) h.failed = true;
     }
+  }
+}
+
+function renderOrRaw(v: unknown, vars: Vars): unknown {
+  try {
+    return renderValue(v, vars);
+  } catch (e) {
+    if (e instanceof TsplayError && e.code === 'undefined-var') return v;
+    throw e;
   }
 }
 

@@ -153,6 +153,23 @@ function warnAll(t: HostTask, k: KeywordResolution): void {
 type EmitOpts = { item?: string; ignored?: boolean; delegatedTo?: string; delegatedAddr?: string; diff?: boolean; loopEnd?: boolean; noLog?: boolean };
 type Emit = (status: HostStatus, result: ResultData, o?: EmitOpts) => void;
 
+/** loop_control.extended's ansible_loop for item i. */
+export function extendedLoop(items: unknown[], i: number, allItems: boolean): Vars {
+  const loop: Vars = {
+    index: i + 1,
+    index0: i,
+    revindex: items.length - i,
+    revindex0: items.length - i - 1,
+    first: i === 0,
+    last: i === items.length - 1,
+    length: items.length,
+  };
+  if (allItems) loop['allitems'] = items;
+  if (i > 0) loop['previtem'] = items[i - 1];
+  if (i < items.length - 1) loop['nextitem'] = items[i + 1];
+  return loop;
+}
+
 /** A loop: items, then per item its condition, its keywords (they may use the item) and one execution. */
 async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, conds: Cond[]): Promise<Outcome> {
   const { task, emit } = t;
@@ -171,8 +188,8 @@ async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, cond
     throw e;
   }
   const lc = task.loopControl ?? {};
-  const loopVar = String(lc['loop_var'] ?? 'item');
-  const indexVar = lc['index_var'] != null ? String(lc['index_var']) : undefined;
+  const loopVar = String(renderValue(lc['loop_var'] ?? 'item', base));
+  const indexVar = lc['index_var'] != null ? String(renderValue(lc['index_var'], base)) : undefined;
   const extended = toBool(renderValue(lc['extended'] ?? false, base));
   const pause = Number(renderValue(lc['pause'] ?? 0, base)) || 0;
   if (!items.length) {
@@ -189,9 +206,11 @@ async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, cond
   let allFailedIgnored = true;
   let noLog = hostSettings.noLog;
   let settings = hostSettings;
+  // as ansible-core: facts an item sets (set_fact, include_vars) are seen by the items after it
+  const carried: Vars = {};
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
-    const v: Vars = { ...base, [loopVar]: item, ansible_loop_var: loopVar };
+    const v: Vars = { ...base, ...carried, [loopVar]: item, ansible_loop_var: loopVar };
     const tag: ResultData = { [loopVar]: item, ansible_loop_var: loopVar };
     if (indexVar) {
       v[indexVar] = i;
@@ -199,18 +218,7 @@ async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, cond
       tag['ansible_index_var'] = indexVar;
     }
     if (extended) {
-      const loop: Vars = {
-        index: i + 1,
-        index0: i,
-        revindex: items.length - i,
-        revindex0: items.length - i - 1,
-        first: i === 0,
-        last: i === items.length - 1,
-        length: items.length,
-      };
-      if (lc['extended_allitems'] !== false) loop['allitems'] = items;
-      if (i > 0) loop['previtem'] = items[i - 1];
-      if (i < items.length - 1) loop['nextitem'] = items[i + 1];
+      const loop = extendedLoop(items, i, lc['extended_allitems'] !== false);
       v['ansible_loop'] = loop;
       tag['ansible_loop'] = loop;
     }
@@ -252,6 +260,7 @@ async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, cond
     const r = { ...o.result, ...tag };
     results.push(r);
     updates.push(...o.updates);
+    for (const u of o.updates) if (!u.host) Object.assign(carried, u.vars);
     emit(o.status, r, {
       item: itemNoLog ? CENSORED_LABEL : label,
       ignored: false,
@@ -373,6 +382,8 @@ async function runOne(t: HostTask, vars: Vars, s: TaskSettings): Promise<OneResu
   for (let attempt = 1; attempt <= s.attempts; attempt++) {
     warnings = [];
     result = await exec(vars);
+    // group_by / add_host: the engine changes the inventory (as ansible-core's strategy), before changed_when
+    if (!result.failed && ('add_group' in result || 'add_host' in result)) result.changed = runCtx.inventoryChange?.(host.name, result) ?? false;
     if (warnings.length) result.warnings = [...(Array.isArray(result.warnings) ? (result.warnings as unknown[]) : []), ...warnings];
     result.failed ??= false;
     result.changed ??= false;
@@ -382,7 +393,10 @@ async function runOne(t: HostTask, vars: Vars, s: TaskSettings): Promise<OneResu
     if (until === undefined) break;
     if (evalConditional(until, v, posOfKey(task.raw, 'until') ?? task.source, 'until')) break;
     if (attempt === s.attempts) {
-      result.failed = true;
+      // out of attempts, as ansible-core: attempts is the retries (one less than the runs); failed unless a
+      // failed_when decided (TaskResult.is_failed reads failed_when_result first)
+      if (s.attempts > 1) result.attempts = s.attempts - 1;
+      result.failed = typeof result.failed_when_result === 'boolean' ? result.failed_when_result : true;
       break;
     }
     runCtx.events.emit({ type: 'retry', host: host.name, task: t.displayName, retriesLeft: s.attempts - attempt, result, noLog: s.noLog });

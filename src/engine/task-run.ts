@@ -6,8 +6,10 @@
  */
 import type { TaskIR, Vars } from '../config/playbook-types.js';
 import { roleTaskName } from '../config/roles.js';
+import { UnsafeString } from '../config/yaml.js';
 import { globToRegExp } from '../../lib/shell/glob.js';
 import { hasTemplate, renderValue } from './templating/index.js';
+import { isTuple, tuple } from './templating/py.js';
 import { inherit, tagsSelected, type Inherited, type PlayRun } from './context.js';
 import type { HostState } from './host-state.js';
 import { runTaskOnHost, type HostPrep, type Outcome, type TaskInPlay } from './task-exec.js';
@@ -134,10 +136,22 @@ export function runOnceTargets<T>(hosts: T[], runOnce: (h: T) => boolean): T[] {
   return i < 0 ? hosts : hosts.slice(0, i + 1);
 }
 
-/** Results as registered: without Ansible's internal `_ansible_*` keys. */
+/** Strings (deeply) as unsafe values: shown as they are, their `{{ }}` not templated. */
+export function unsafeDeep(v: unknown): unknown {
+  if (typeof v === 'string') return new UnsafeString(v);
+  if (Array.isArray(v)) return isTuple(v) ? tuple(v.map(unsafeDeep)) : v.map(unsafeDeep);
+  if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype)
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, unsafeDeep(x)]));
+  return v;
+}
+
+/**
+ * Results as registered: without Ansible's internal `_ansible_*` keys, their strings unsafe (ansible-core's
+ * wrap_var(result)): a message or output holding `{{ }}` is data, not templated when the variable is read.
+ */
 function registered(result: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(result)) if (!k.startsWith('_ansible_') && !k.startsWith('_tsplay_') && v !== undefined) out[k] = v;
+  for (const [k, v] of Object.entries(result)) if (!k.startsWith('_ansible_') && !k.startsWith('_tsplay_') && v !== undefined) out[k] = unsafeDeep(v);
   return out;
 }
 
@@ -186,13 +200,14 @@ function account(r: Runner, step: TaskInPlay, h: HostState, o: Outcome, shareWit
         t.failed = true;
         if (inh.rescuable) {
           t.pendingRescue = true;
-          t.registered['ansible_failed_task'] = {
+          // as ansible-core's wrap_var(task.serialize()): the task as written, never templated again
+          t.registered['ansible_failed_task'] = unsafeDeep({
             name: task.name ?? '',
             action: task.action,
             args: task.args,
             role: task.role?.name,
             path: `${task.source.file}:${task.source.line}`,
-          };
+          });
           t.registered['ansible_failed_result'] = registered(o.result);
         }
       }

@@ -59,6 +59,9 @@ export function scopeFor(play: PlayScope, host: HostState, ctx: VarContext = { l
   v['inventory_hostname_short'] ??= host.name.split('.')[0];
   v['group_names'] ??= [];
   v['hostvars'] = play.hostvars;
+  // where relative files are searched (Task.get_search_path): the roles, innermost first, then the playbook's directory
+  const pd = v['playbook_dir'];
+  v['ansible_search_path'] = [...new Set([...chain.map((r) => r.dir).reverse(), ...(typeof pd === 'string' ? [pd] : [])])];
   if (ctx.role) {
     v['role_name'] = ctx.role.name;
     v['role_path'] = ctx.role.dir;

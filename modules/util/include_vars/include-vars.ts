@@ -113,8 +113,13 @@ export const includeVars = defineModule({
   async check(ctx, a) {
     const files: string[] = [];
     if (a.file !== undefined) {
-      const f = locate(a.file, ctx.vars);
-      if (!f.found) throw new ModuleError(`Could not find or access '${a.file}' (searched: ${f.searched.join(', ')})`);
+      const f = a.file ? locate(a.file, ctx.vars) : { found: undefined, searched: [] };
+      if (!f.found || statSync(f.found).isDirectory()) {
+        // ansible-core's AnsibleFileNotFound text, reported (as Ansible's include_vars does) as `message` too
+        const what = a.file ? `Could not find or access '${a.file}'\nSearched in:\n\t${f.searched.join('\n\t')}` : 'Could not find file';
+        const msg = `${what} on the Ansible Controller.\nIf you are using a module and expect the file to exist on the remote, see the remote_src option`;
+        throw new ModuleError(msg, { result: { message: msg, ansible_facts: {}, ansible_included_var_files: [] } });
+      }
       files.push(f.found);
     } else {
       const d = locate(a.dir!, ctx.vars);

@@ -81,6 +81,72 @@ export class Inventory {
     this.varsCache.clear();
   }
 
+  /**
+   * group_by at run time (InventoryManager.add_dynamic_group): the host into `group`, created if new, under
+   * `parents` (created too). True when the inventory changed.
+   */
+  addDynamicGroup(host: string, group: string, parents: string[]): boolean {
+    const d = this.data;
+    let changed = false;
+    if (!d.groups.has(group)) d.addGroup(group);
+    for (const p of parents) {
+      if (!d.groups.has(p)) {
+        d.addGroup(p);
+        changed = true;
+      }
+    }
+    const g = d.groups.get(group)!;
+    for (const p of parents) {
+      if (p === group || d.groups.get(p)!.children.includes(g)) continue;
+      d.addChild(p, group);
+      changed = true;
+    }
+    const h = d.hosts.get(host);
+    if (!h || !g.hostSet.has(h)) {
+      d.addHost(host, group);
+      changed = true;
+    }
+    if (changed) this.dynamicChange();
+    return changed;
+  }
+
+  /**
+   * add_host at run time (InventoryManager.add_dynamic_host): the host (added if new), its variables merged
+   * over its own, into each group (created if new). True when the inventory changed.
+   */
+  addDynamicHost(name: string, groups: string[], vars: Record<string, unknown>): boolean {
+    const d = this.data;
+    let changed = false;
+    if (!d.hosts.has(name)) {
+      d.addHost(name);
+      changed = true;
+    }
+    const h = d.hosts.get(name)!;
+    const merged = { ...h.vars, ...vars };
+    if (JSON.stringify(merged) !== JSON.stringify(h.vars)) {
+      h.vars = merged;
+      changed = true;
+    }
+    for (const gn of groups) {
+      if (!d.groups.has(gn)) {
+        d.addGroup(gn);
+        changed = true;
+      }
+      if (!d.groups.get(gn)!.hostSet.has(h)) {
+        d.addHost(name, gn);
+        changed = true;
+      }
+    }
+    if (changed) this.dynamicChange();
+    return changed;
+  }
+
+  private dynamicChange(): void {
+    this.data.reconcile();
+    this.varsCache.clear();
+    this.depth = undefined;
+  }
+
   /** All hosts, in inventory order (Ansible's order for the pattern `all`). */
   hostNames(): string[] {
     return this.group('all')

@@ -331,7 +331,24 @@ export class Evaluator {
     kids(list).forEach((c, i) => {
       if (i < skip) return;
       if (c.typename === 'KeywordArgs') for (const p of c.children!) kw[(p.key as JNode).value as string] = this.ev(p.value as JNode, scope);
-      else args.push(this.ev(c, scope));
+      else if (c.typename === 'Splat') {
+        // f(*xs): a list, tuple, string or dict (its keys) spread as positional arguments
+        const v = this.strict(c.target as JNode, scope);
+        if (Array.isArray(v)) args.push(...v);
+        else if (typeof v === 'string') args.push(...v);
+        else if (isMapping(v)) args.push(...Object.keys(v));
+        else
+          this.guard(() => {
+            throw new TypeError(`argument after * must be an iterable, not ${typeName(v)}`);
+          }, c);
+      } else if (c.typename === 'DoubleSplat') {
+        const v = this.strict(c.target as JNode, scope);
+        if (!isMapping(v))
+          this.guard(() => {
+            throw new TypeError(`argument after ** must be a mapping, not ${typeName(v)}`);
+          }, c);
+        Object.assign(kw, v);
+      } else args.push(this.ev(c, scope));
     });
     return [args, kw];
   }

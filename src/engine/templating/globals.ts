@@ -8,6 +8,8 @@ import { toList } from './filters-list.js';
 import { isMapping, num, pyStr } from './py.js';
 import { globToRegExp } from '../../../lib/shell/glob.js';
 import { pyRegex } from './pyregex.js';
+import { now } from './strftime.js';
+import { indexedItemsLookup, sequenceLookup, subelementsLookup, togetherLookup } from './lookups-loops.js';
 
 function range(args: unknown[]): number[] {
   const [a, b, c] = args.map((x) => num(x));
@@ -23,7 +25,10 @@ function range(args: unknown[]): number[] {
 
 function fileLookup(env: EvalEnv, term: string, kw: Kwargs): string {
   const base = env.baseDir ?? process.cwd();
-  const candidates = isAbsolute(term) ? [term] : [join(base, 'files', term), join(base, term), join(process.cwd(), term)];
+  // the role's and the playbook's files/ (Ansible's search path), then the template's directory
+  const candidates = isAbsolute(term)
+    ? [term]
+    : [...new Set([...searchPath(env, 'files').map((d) => join(d, term)), join(base, 'files', term), join(base, term), join(process.cwd(), term)])];
   const path = candidates.find((p) => existsSync(p));
   if (!path) throw new Error(`could not locate file in lookup: ${term}`);
   let text = readFileSync(path, 'utf8');
@@ -125,7 +130,13 @@ function runLookup(env: EvalEnv, name: string, terms: unknown[], kw: Kwargs): un
       return Object.entries(d).map(([key, value]) => ({ key, value }));
     }
     case 'indexed_items':
-      return toList(terms[0]).map((x, i) => [i, x]);
+      return indexedItemsLookup(terms);
+    case 'sequence':
+      return sequenceLookup(terms);
+    case 'together':
+      return togetherLookup(terms);
+    case 'subelements':
+      return subelementsLookup(terms);
     case 'first_found':
       return firstFound(env, terms, kw);
     case 'fileglob':
@@ -167,21 +178,47 @@ function runLookup(env: EvalEnv, name: string, terms: unknown[], kw: Kwargs): un
 }
 
 /** The lookup plugins tsplay has (also the with_<name> loops that go through them). */
-export const LOOKUPS = ['env', 'file', 'items', 'list', 'dict', 'indexed_items', 'first_found', 'fileglob', 'lines', 'vars', 'varnames', 'template'];
+export const LOOKUPS = [
+  'env',
+  'file',
+  'items',
+  'list',
+  'dict',
+  'indexed_items',
+  'sequence',
+  'together',
+  'subelements',
+  'first_found',
+  'fileglob',
+  'lines',
+  'vars',
+  'varnames',
+  'template',
+];
 
 export function makeGlobals(env: () => EvalEnv): Record<string, unknown> {
-  const lookup: JFunction = (args, kw) => {
+  /** Templar._lookup's errors=strict|warn|ignore: with warn/ignore a failing plugin gives nothing ([] or None) */
+  const guarded = (args: unknown[], kw: Kwargs): unknown[] | undefined => {
     const [name, ...terms] = args;
-    const res = runLookup(env(), pyStr(name), terms, kw);
+    const { errors = 'strict', ...rest } = kw;
+    if (!['strict', 'warn', 'ignore'].includes(pyStr(errors))) throw new Error(`Invalid setting for lookup errors: ${pyStr(errors)}`);
+    try {
+      return runLookup(env(), pyStr(name), terms, rest);
+    } catch (e) {
+      // undefined variables are not the plugin's failure (ansible-core re-raises them)
+      if (errors === 'strict' || (e instanceof Error && / is undefined/.test(e.message))) throw e;
+      return undefined;
+    }
+  };
+  const lookup: JFunction = (args, kw) => {
+    const res = guarded(args, kw);
+    if (res === undefined) return kw.wantlist === true ? [] : null;
     if (kw.wantlist === true) return res;
     // Templar._lookup: ",".join(ran) for strings; else the only item, or the list
     if (res.every((x) => typeof x === 'string')) return res.join(',');
     return res.length === 1 ? res[0] : res;
   };
-  const query: JFunction = (args, kw) => {
-    const [name, ...terms] = args;
-    return runLookup(env(), pyStr(name), terms, kw);
-  };
+  const query: JFunction = (args, kw) => guarded(args, kw) ?? [];
   return {
     range: ((args) => range(args)) as JFunction,
     dict: ((args, kw) => ({
@@ -199,5 +236,10 @@ export function makeGlobals(env: () => EvalEnv): Record<string, unknown> {
     lookup,
     query,
     q: query,
+    now: ((args, kw) => {
+      const utc = kw.utc ?? args[0] ?? false;
+      const fmt = kw.fmt ?? args[1];
+      return now(utc === true, fmt == null ? undefined : pyStr(fmt));
+    }) as JFunction,
   };
 }

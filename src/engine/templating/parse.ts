@@ -34,13 +34,23 @@ const lib = nunjucks as unknown as {
     Record<'Not', new (l: number, c: number, a: JNode) => JNode> &
     Record<'NodeList', new (l: number, c: number, kids: JNode[]) => JNode> &
     Record<'FunCall', new (l: number, c: number, name: JNode, args: JNode) => JNode> &
-    Record<'LookupVal', new (l: number, c: number, target: JNode, val: JNode) => JNode>;
+    Record<'LookupVal', new (l: number, c: number, target: JNode, val: JNode) => JNode> &
+    Record<'KeywordArgs', new (l: number, c: number) => JNode & { addChild(n: JNode): void }> &
+    Record<'Pair', new (l: number, c: number, key: JNode, value: JNode) => JNode> &
+    Record<'Not', { extend(name: string): new (l: number, c: number, target: JNode) => JNode }>;
 };
+
+/** Call splats: `f(*args)` (Splat) and `f(**kwargs)` (DoubleSplat), the expanded value in `target`. */
+const Splat = lib.nodes.Not.extend('Splat');
+const DoubleSplat = lib.nodes.Not.extend('DoubleSplat');
 interface ParserLike {
   peekToken(): Tok | null;
   nextToken(): Tok | null;
   parsePostfix(node: JNode): JNode;
-  parseSignature(): JNode;
+  parseSignature(tolerant?: boolean, noParens?: boolean): JNode;
+  parseExpression(): JNode;
+  skip(type: string): boolean;
+  skipValue(type: string, value: string): boolean;
   parseAggregate(): JNode;
   parseAsRoot(): JNode;
   parsePrimary(noPostfix?: boolean): JNode;
@@ -158,6 +168,42 @@ class PyParser extends BaseParser {
       } else break;
     }
     return node;
+  }
+
+  /** nunjucks' call signature plus Jinja's `*args` / `**kwargs` and a trailing comma. */
+  override parseSignature(tolerant?: boolean, noParens?: boolean): JNode {
+    const open = this.peekToken();
+    if (noParens || open?.type !== 'left-paren') return super.parseSignature(tolerant, noParens);
+    this.nextToken();
+    const N = lib.nodes;
+    const args = new N.NodeList(open.lineno, open.colno, []) as JNode & { addChild(n: JNode): void };
+    const kwargs = new N.KeywordArgs(open.lineno, open.colno);
+    let checkComma = false;
+    for (;;) {
+      let tok = this.peekToken();
+      if (!tok) this.fail('unexpected end of input in a call');
+      if (tok!.type === 'right-paren') {
+        this.nextToken();
+        break;
+      }
+      if (checkComma) {
+        if (!this.skip('comma')) this.fail('parseSignature: expected comma after expression', tok!.lineno, tok!.colno);
+        tok = this.peekToken();
+        if (tok?.type === 'right-paren') continue;
+      }
+      if (tok?.type === 'operator' && (tok.value === '*' || tok.value === '**')) {
+        this.nextToken();
+        const e = this.parseExpression();
+        args.addChild(new (tok.value === '*' ? Splat : DoubleSplat)(tok.lineno, tok.colno, e));
+      } else {
+        const arg = this.parseExpression();
+        if (this.skipValue('operator', '=')) kwargs.addChild(new N.Pair(arg.lineno, arg.colno, arg, this.parseExpression()));
+        else args.addChild(arg);
+      }
+      checkComma = true;
+    }
+    if (kwargs.children!.length) args.addChild(kwargs);
+    return args;
   }
 
   override parsePrimary(noPostfix?: boolean): JNode {

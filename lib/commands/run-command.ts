@@ -105,7 +105,6 @@ export function guardDecision(a: GuardArgs, g: { creates?: boolean; removes?: bo
   return null;
 }
 
-/** check(): run the guards (one command, or none without guards). */
 /** What command and shell return beyond Ansible's common keys (`tsplay doc`). */
 export const RUN_RETURNS: Readonly<Record<string, string>> = {
   cmd: 'the command as run (argv list for command, the text for shell)',
@@ -116,6 +115,12 @@ export const RUN_RETURNS: Readonly<Record<string, string>> = {
   delta: 'how long it ran (H:MM:SS.micro)',
 };
 
+/** Ansible's result when the command is empty (command.py: rc 256, checked before check mode). */
+export function noCommandResult(): ResultData {
+  return { failed: true, changed: false, msg: 'no command given', rc: 256, stdout: '', stderr: '', cmd: null, start: null, end: null, delta: null };
+}
+
+/** check(): run the guards (one command, or none without guards). */
 export async function checkGuards(ctx: CheckContext, a: GuardArgs, what: string): Promise<CheckResult<null>> {
   const script = guardScript(a);
   if (script) {

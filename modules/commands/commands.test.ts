@@ -141,13 +141,20 @@ describe('command / shell modules', () => {
     expect(b.result.stdout).toBe('/bin/bash\n');
   });
   it.each([
-    ['command', {}, /no command given/],
     ['command', { cmd: 'ls', argv: ['ls'] }, /parameters are mutually exclusive: cmd|argv/],
     ['command', { cmd: 'echo "x' }, /No closing quotation/],
-    ['shell', { cmd: '  ' }, /no command given/],
     ['shell', { cmd: 'ls', argv: ['ls'] }, /unknown argument 'argv'/],
   ])('%s %j is rejected', async (name, args, err) => {
     await expect(runFake(name, args, () => res())).rejects.toThrow(err);
+  });
+  it.each([
+    ['command', {}],
+    ['command', { argv: [] }],
+    ['shell', { cmd: '  ' }],
+  ])("%s %j: Ansible's failed result (msg 'no command given', rc 256), nothing run", async (name, args) => {
+    const r = await runFake(name, args, () => res());
+    expect(r.result).toMatchObject({ failed: true, changed: false, msg: 'no command given', rc: 256 });
+    expect(r.commands).toEqual([]);
   });
   it("command's executable (removed in Ansible 2.4): run without it, with Ansible's warning", async () => {
     const r = await runFake('command', { cmd: 'ls', executable: '/bin/bash' }, () => res('x\n'));

@@ -102,6 +102,14 @@ describe('renderValue', () => {
   });
 });
 
+describe('pipe lookup (on the controller, as ansible.builtin.pipe)', () => {
+  test("stdout rstripped, run by /bin/sh in the playbook's directory; each term one command; a non-zero rc is an error", () => {
+    expect(renderValue("{{ lookup('pipe', 'echo a b; echo; pwd; echo \"  \"; echo') }}", { playbook_dir: fixturesDir })).toBe(`a b\n\n${fixturesDir}`);
+    expect(evalExpression("query('pipe', 'echo 1', 'echo 2 | tr 2 3')", {})).toEqual(['1', '3']);
+    expect(err(() => evalExpression("lookup('pipe', 'exit 3')", {})).message).toMatch(/lookup_plugin\.pipe\(exit 3\) returned 3/);
+  });
+});
+
 describe('errors', () => {
   test('undefined variable names the variable', () => {
     const e = err(() => renderValue('{{ foo }}', vars, { source: { file: 'play.yml', line: 3, col: 9 } }));
@@ -141,7 +149,7 @@ describe('errors', () => {
   test('unknown filters and tests are named', () => {
     expect(err(() => renderValue('{{ s | frobnicate }}', vars, { what: 'msg' })).message).toBe("template error in 'msg': no filter named 'frobnicate'");
     expect(err(() => evalExpression('s is frobbed', vars, { what: 'when' })).message).toBe("template error in 'when': no test named 'frobbed'");
-    expect(err(() => evalExpression("lookup('pipe', 'ls')", vars)).message).toMatch(/lookup plugin 'pipe' is not supported/);
+    expect(err(() => evalExpression("lookup('frob', 'ls')", vars)).message).toMatch(/lookup plugin 'frob' is not supported \(supported: .*pipe/);
   });
   test('an error position points at the YAML value it came from', () => {
     const play = parseYaml('- name: t\n  debug:\n    msg: "{{ nope }}"\n', 'play.yml') as Record<string, Record<string, unknown>>[];

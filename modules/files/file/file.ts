@@ -18,6 +18,7 @@ import {
   type FileQueryItem,
   type FileStep,
 } from '../../../lib/files/index.js';
+import { shq } from '../../../lib/shell/quote.js';
 import { fileAttrArgs, TRUSTED_LINKS_NOTE, IGNORED_FILE_ARGS } from '../../../lib/files/args.js';
 import { planAbsent, planDirectory, planFile, planTouch, prevState, type FilePlan, type FilePlanInput } from './file-states.js';
 import { planHard, planLink } from './file-links.js';
@@ -48,6 +49,9 @@ const Args = Type.Object(
       default: DEFAULT_TIME_FORMAT,
       description: 'strptime format of access_time (%Y %y %m %d %H %M %S); the time is local time on the host',
     }),
+    _diff_peek: Type.Optional(
+      Type.Boolean({ description: "internal (Ansible's action plugins): only report appears_binary (a NUL byte in the first 8192 bytes), change nothing" }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -115,6 +119,11 @@ export const fileModule = defineModule({
     fmtCheck(a.access_time, a.access_time_format, 'access_time');
   },
   async check(ctx, a) {
+    if (a._diff_peek !== undefined) {
+      // file.py's execute_diff_peek: an unreadable file counts as text
+      const r = await ctx.probe(`head -c 8192 -- ${shq(a.path)} 2>/dev/null | tr -cd '\\000' | wc -c`);
+      return ok({ path: a.path, changed: false, appears_binary: Number(r.stdout.trim()) > 0 });
+    }
     const w = modeWarning(a.mode);
     if (w) ctx.warn(w);
     const path = a.path.length > 1 ? a.path.replace(/\/+$/, '') : a.path;

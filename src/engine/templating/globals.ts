@@ -8,6 +8,7 @@ import { toList } from './filters-list.js';
 import { isMapping, num, pyStr } from './py.js';
 import { globToRegExp } from '../../../lib/shell/glob.js';
 import { pyRegex } from './pyregex.js';
+import { COMMAND_LOOKUPS, pipeLookup } from './lookups-pipe.js';
 
 function range(args: unknown[]): number[] {
   const [a, b, c] = args.map((x) => num(x));
@@ -161,8 +162,10 @@ function runLookup(env: EvalEnv, name: string, terms: unknown[], kw: Kwargs): un
         if (!env.renderTemplateText) throw new Error("lookup('template') is not available here");
         return env.renderTemplateText(readFileSync(path, 'utf8'), path, extra);
       });
+    case 'pipe':
+      return pipeLookup(env, terms);
     default:
-      throw new Error(`lookup plugin '${name}' is not supported (supported: ${LOOKUPS.join(', ')})`);
+      throw new Error(`lookup plugin '${name}' is not supported (supported: ${[...LOOKUPS, ...COMMAND_LOOKUPS].join(', ')})`);
   }
 }
 

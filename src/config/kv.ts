@@ -57,12 +57,25 @@ export function splitArgs(s: string): string[] {
   return out;
 }
 
+/** Ansible's unquote (parsing/quoting.py): matching quotes at both ends are removed, nothing else. */
 function unquote(v: string): string {
-  if (v.length >= 2 && (v[0] === '"' || v[0] === "'") && v[v.length - 1] === v[0]) {
-    const q = v[0];
-    return v.slice(1, -1).replace(new RegExp(`\\\\([\\\\${q}])`, 'g'), '$1');
-  }
+  if (v.length >= 2 && (v[0] === '"' || v[0] === "'") && v[v.length - 1] === v[0] && v[v.length - 2] !== '\\') return v.slice(1, -1);
   return v;
+}
+
+const SINGLE: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+
+/**
+ * Ansible's _decode_escapes (parsing/splitter.py), applied to each k=v token before it is split: \\ \' \" \a \b
+ * \f \n \r \t \v, \xHH, \uHHHH and \UHHHHHHHH become the characters (so `regexp='\b'` is a backspace, `'\\b'` a
+ * word boundary); other backslashes stay.
+ */
+export function decodeEscapes(s: string): string {
+  return s.replace(/\\(?:([\\'"abfnrtv])|x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8}))/g, (m, c?: string, x?: string, u?: string, U?: string) => {
+    if (c !== undefined) return SINGLE[c]!;
+    const cp = parseInt((x ?? u ?? U)!, 16);
+    return cp <= 0x10ffff ? String.fromCodePoint(cp) : m;
+  });
 }
 
 /**
@@ -79,7 +92,7 @@ export function parseKv(
   const args: Record<string, string> = {};
   const free: string[] = [];
   for (const raw of splitArgs(s)) {
-    const tok = raw.endsWith('\n') ? raw.slice(0, -1) : raw;
+    const tok = decodeEscapes(raw.endsWith('\n') ? raw.slice(0, -1) : raw);
     // the key is what stands before the first '=' (Ansible's parse_kv): a name, or a template of one
     const m = /^((?:[A-Za-z_]|\{\{[^=]*?\}\})(?:[A-Za-z0-9_]|\{\{[^=]*?\}\})*)=(.*)$/s.exec(tok);
     const isKv = m && (!opts.freeForm || !opts.knownKeys || opts.knownKeys.has(m[1]!));

@@ -29,4 +29,18 @@ describe('k=v argument strings', () => {
   it('an unbalanced quote is an error', () => {
     expect(() => splitArgs('a="b')).toThrow(/unbalanced quote/);
   });
+
+  it("decodes Ansible's escapes in k=v tokens (\\b is a backspace, \\\\b a word boundary); free-form text keeps them", () => {
+    expect(parseKv(String.raw`regexp='\b(.+)\b' replace='"\1"'`).args).toEqual({ regexp: '\b(.+)\b', replace: '"\\1"' });
+    expect(parseKv(String.raw`regexp='\\b(.+)\\b' line="a\tb" q='it\'s' x=\x41\u00e9`).args).toEqual({
+      regexp: '\\b(.+)\\b',
+      line: 'a\tb',
+      q: "it's",
+      x: 'Aé',
+    });
+    expect(parseKv(String.raw`printf 'a\tb' creates=/x\ty`, { freeForm: true, knownKeys: new Set(['creates']) })).toEqual({
+      args: { creates: '/x\ty' },
+      freeForm: String.raw`printf 'a\tb'`,
+    });
+  });
 });

@@ -115,9 +115,9 @@ export const RUN_RETURNS: Readonly<Record<string, string>> = {
   delta: 'how long it ran (H:MM:SS.micro)',
 };
 
-/** Ansible's result when the command is empty (command.py: rc 256, checked before check mode). */
-export function noCommandResult(): ResultData {
-  return { failed: true, changed: false, msg: 'no command given', rc: 256, stdout: '', stderr: '', cmd: null, start: null, end: null, delta: null };
+/** Ansible's result when the command is empty or given twice (command.py: rc 256, checked before check mode). */
+export function noCommandResult(msg = 'no command given'): ResultData {
+  return { failed: true, changed: false, msg, rc: 256, stdout: '', stderr: '', cmd: null, start: null, end: null, delta: null };
 }
 
 /** check(): run the guards (one command, or none without guards). */

@@ -32,12 +32,13 @@ export const command = defineModule({
   argAliases: { _raw_params: 'cmd', free_form: 'cmd' },
   freeForm: 'cmd',
   checkModeSkips: true,
-  rules: { mutuallyExclusive: [['cmd', 'argv']] },
   validate(a) {
     if (a.cmd !== undefined) shSplit(a.cmd);
   },
   check(ctx, a) {
     if ((a.cmd === undefined || a.cmd.trim() === '') && (a.argv === undefined || a.argv.length === 0)) return Promise.resolve(ok(noCommandResult()));
+    if (a.cmd !== undefined && a.cmd.trim() !== '' && a.argv !== undefined && a.argv.length > 0)
+      return Promise.resolve(ok(noCommandResult('only command or argv can be given, not both')));
     if (a.executable !== undefined)
       ctx.warn(`As of Ansible 2.4, the parameter 'executable' is no longer supported with the 'command' module. Not using '${a.executable}'.`);
     return checkGuards(ctx, a, a.cmd ?? (a.argv ?? []).join(' '));

@@ -8,7 +8,7 @@ import { toList } from './filters-list.js';
 import { isMapping, num, pyStr } from './py.js';
 import { globToRegExp } from '../../../lib/shell/glob.js';
 import { pyRegex } from './pyregex.js';
-import { COMMAND_LOOKUPS, pipeLookup } from './lookups-pipe.js';
+import { COMMAND_LOOKUPS, passwordLookup, pipeLookup } from './lookups-controller.js';
 
 function range(args: unknown[]): number[] {
   const [a, b, c] = args.map((x) => num(x));
@@ -164,6 +164,8 @@ function runLookup(env: EvalEnv, name: string, terms: unknown[], kw: Kwargs): un
       });
     case 'pipe':
       return pipeLookup(env, terms);
+    case 'password':
+      return passwordLookup(env, terms, kw);
     default:
       throw new Error(`lookup plugin '${name}' is not supported (supported: ${[...LOOKUPS, ...COMMAND_LOOKUPS].join(', ')})`);
   }

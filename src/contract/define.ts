@@ -143,6 +143,8 @@ export interface ModuleDef<S extends TSchema = TSchema, P = unknown> {
    * 'controller': runs entirely on the controller (debug, set_fact, assert, fail).
    */
   runsOn?: 'host' | 'controller';
+  /** `async:` on the task fails it with ansible-core's "async is not supported for this task." (its action plugins: script). */
+  refusesAsync?: boolean;
   /** In check mode a planned change is reported as skipped (the outcome can't be predicted: command, shell). */
   checkModeSkips?: boolean;
   /** Cross-argument rules in Ansible's argument_spec terms: enforced after the schema, shown by `tsplay doc`. */

@@ -9,6 +9,8 @@ export interface FileDiff {
   /** shown on the ---/+++ lines (default: the path) */
   beforeHeader?: string;
   afterHeader?: string;
+  /** the diff as the Ansible module returns it when that is not text (file's {before: {path, state...}, after: {...}}): what `register` keeps */
+  data?: { before: unknown; after: unknown };
 }
 
 /** Ansible's result contract (plus whatever a module returns). */

@@ -5,6 +5,7 @@
  * policies (any_errors_fatal, max_fail_percentage).
  */
 import type { TaskIR, Vars } from '../config/playbook-types.js';
+import type { FileDiff } from '../contract/define.js';
 import { roleTaskName } from '../config/roles.js';
 import { globToRegExp } from '../../lib/shell/glob.js';
 import { hasTemplate, renderValue } from './templating/index.js';
@@ -138,7 +139,22 @@ export function runOnceTargets<T>(hosts: T[], runOnce: (h: T) => boolean): T[] {
 function registered(result: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(result)) if (!k.startsWith('_ansible_') && !k.startsWith('_tsplay_') && v !== undefined) out[k] = v;
+  if (Array.isArray(out.diff)) out.diff = registeredDiff(out.diff as FileDiff[]);
   return out;
+}
+
+/**
+ * The diff as Ansible's modules return it: a module's own dict (file's before/after attribute dicts), else the
+ * list of {before, after, before_header, after_header} (copy, template, lineinfile...).
+ */
+function registeredDiff(d: FileDiff[]): unknown {
+  if (d.length === 1 && d[0]!.data) return d[0]!.data;
+  return d.map((x) => ({
+    before: x.before,
+    after: x.after,
+    ...(x.beforeHeader !== undefined ? { before_header: x.beforeHeader } : {}),
+    ...(x.afterHeader !== undefined ? { after_header: x.afterHeader } : {}),
+  }));
 }
 
 /** Apply one host's outcome. Returns true when the host failed for good (not rescued, not ignored). */

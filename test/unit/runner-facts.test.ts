@@ -23,3 +23,26 @@ describe('module facts as variables', () => {
     expect(r.exitCode, r.output).toBe(0);
   });
 });
+
+describe('registered diffs', () => {
+  it("file's diff is registered as Ansible's dict (diff.before.src), not as the text shown by --diff", async () => {
+    const r = await runPlaybook(
+      `- hosts: all
+  gather_facts: false
+  tasks:
+    - file: { src: /t/new.txt, dest: /t/soft.txt, state: link }
+      register: ln
+    - assert:
+        that:
+          - ln is changed
+          - ln.diff.before.src == '/t/old.txt'
+          - ln.diff.after.src == '/t/new.txt'
+`,
+      {
+        inventory: { h1: {} },
+        hosts: { h1: { files: { '/t/old.txt': { content: 'a' }, '/t/new.txt': { content: 'b' }, '/t/soft.txt': { type: 'link', target: '/t/old.txt' } } } },
+      },
+    );
+    expect(r.exitCode, r.output).toBe(0);
+  });
+});

@@ -195,7 +195,7 @@ export const fileModule = defineModule({
     const p = planners[state]!(input);
     const result: ResultData = { ...p.result };
     if (!p.changed) return ok(result);
-    const diff = [{ before: serializeDiffDict(p.before), after: serializeDiffDict(p.after) }];
+    const diff = [{ before: serializeDiffDict(p.before), after: serializeDiffDict(p.after), data: { before: p.before, after: p.after } }];
     return change(`${state} ${path}`, { steps: p.steps, result } satisfies Plan, { diff, result });
   },
   async apply(ctx, _a, plan: Plan) {

@@ -31,7 +31,10 @@ export const slurp = defineModule({
     const p = shq(a.src);
     const r = await ctx.probe(`p=${p}
 if [ -d "$p" ]; then if [ -r "$p" ]; then echo EISDIR; else echo EACCES; fi; exit 2; fi
-if ! [ -e "$p" ]; then d=$(dirname -- "$p"); if [ -e "$d" ] && ! [ -d "$d" ]; then echo ENOTDIR; else echo ENOENT; fi; exit 2; fi
+if ! [ -e "$p" ]; then
+  d=$p; while d=$(dirname -- "$d"); ! [ -e "$d" ] && [ "$d" != / ] && [ "$d" != . ]; do :; done
+  if ! [ -d "$d" ]; then echo ENOTDIR; elif ! [ -x "$d" ]; then echo EACCES; else echo ENOENT; fi; exit 2
+fi
 [ -r "$p" ] || { echo EACCES; exit 2; }
 { base64 -w0 < "$p" 2>/dev/null || base64 < "$p" | tr -d '\\n'; }`);
     if (r.rc === 2) {

@@ -116,12 +116,18 @@ describe('command / shell modules', () => {
   it('check mode: skipped, nothing run', async () => {
     const r = await runFake('command', { cmd: 'reboot' }, () => res(''), { check: true });
     expect(r.commands).toHaveLength(0);
-    expect(r.result).toMatchObject({ changed: false, skipped: true });
+    expect(r.result).toMatchObject({ changed: false, skipped: true, msg: 'Command would have run if not in check mode' });
   });
-  it('check mode with a guard that says no: ok (not skipped)', async () => {
+  it("check mode with a guard that says no: ok (not skipped), command.py's 'Would not run'", async () => {
     const r = await runFake('command', { cmd: 'x', creates: '/x' }, () => res('creates=y\n'), { check: true });
-    expect(r.result).toMatchObject({ changed: false });
+    expect(r.result).toMatchObject({ changed: false, rc: 0, msg: "Would not run command since '/x' exists" });
     expect(r.result.skipped).toBeUndefined();
+  });
+  it('check mode with a guard that lets it run: changed, not skipped, nothing run but the guard', async () => {
+    const r = await runFake('shell', { cmd: 'touch /x', creates: '/x' }, () => res('creates=n\n'), { check: true });
+    expect(r.result).toMatchObject({ changed: true, rc: 0, msg: 'Command would have run if not in check mode' });
+    expect(r.result.skipped).toBeUndefined();
+    expect(r.commands).toHaveLength(1);
   });
   it("non-zero rc fails with Ansible's message, keeps output", async () => {
     const r = await runFake('shell', { cmd: 'false' }, () => res('', 3, 'boom\n'));

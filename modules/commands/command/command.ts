@@ -31,7 +31,6 @@ export const command = defineModule({
   args: Args,
   argAliases: { _raw_params: 'cmd', free_form: 'cmd' },
   freeForm: 'cmd',
-  checkModeSkips: true,
   validate(a) {
     if (a.cmd !== undefined) shSplit(a.cmd);
   },

@@ -36,7 +36,6 @@ export const shell = defineModule({
   args: Args,
   argAliases: { _raw_params: 'cmd', free_form: 'cmd' },
   freeForm: 'cmd',
-  checkModeSkips: true,
   check(ctx, a) {
     if (a.cmd === undefined || a.cmd.trim() === '') return Promise.resolve(ok(noCommandResult()));
     return checkGuards(ctx, a, a.cmd ?? '');

@@ -157,6 +157,16 @@ export const fileModule = defineModule({
     }
     if (a.recurse && state !== 'directory') throw new ArgsError("file: recurse option requires state to be 'directory'", '/recurse');
     const follow = a.follow ?? true;
+    // link without src, following: ensure_symlink takes the link's own target as src (relative to the link's directory)
+    let srcFacts = facts;
+    if (state === 'link' && a.src === undefined && follow && info.stat?.type === 'link' && info.linkTarget) {
+      const t = info.linkTarget;
+      const more: FileQueryItem[] = [
+        { path: joinRel(parentDir(path), t), follow: true, linkHops: true },
+        { path: joinRel(path, t), follow: true, linkHops: true },
+      ];
+      srcFacts = await ctx.fact(fileStateFact, { items: [mainItem, ...more], epochs });
+    }
     if (a.follow !== true) refuseLinks(state, follow, a, facts);
     const dflt = state === 'touch' ? 'now' : 'preserve';
     const epochOf = (spec: ReturnType<typeof timeSpec>, n: string): number | undefined => {
@@ -179,8 +189,8 @@ export const fileModule = defineModule({
       epochs: { mtime: epochOf(mtime, 'modification_time'), atime: epochOf(atime, 'access_time') },
       facts,
       info,
-      srcInfo: facts.files[1],
-      srcInfoInPath: facts.files[2],
+      srcInfo: srcFacts.files[1],
+      srcInfoInPath: srcFacts.files[2],
       now: Math.round(Date.now() / 1000),
       warn: (m) => ctx.warn(m),
     };

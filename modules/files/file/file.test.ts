@@ -26,6 +26,8 @@ describe('file', () => {
       expect(readlinkSync(l)).toBe('./test_follow');
       const again = await runModule(conn, 'file', { path: l, mode: '0644', follow: true }, o);
       expect(again.result.changed).toBe(false);
+      // unchanged, file.py still returns its diff (the path alone); the engine registers its dicts
+      expect((again.result.diff as { data?: unknown }[])[0]!.data).toEqual({ before: { path: l }, after: { path: l } });
     } finally {
       await conn.close();
       t.cleanup();

@@ -204,8 +204,9 @@ export const fileModule = defineModule({
     };
     const p = planners[state]!(input);
     const result: ResultData = { ...p.result };
-    if (!p.changed) return ok(result);
+    // file.py returns its diff always (unchanged: just the path), registered as the before/after dicts
     const diff = [{ before: serializeDiffDict(p.before), after: serializeDiffDict(p.after), data: { before: p.before, after: p.after } }];
+    if (!p.changed) return ok({ ...result, diff });
     return change(`${state} ${path}`, { steps: p.steps, result } satisfies Plan, { diff, result });
   },
   async apply(ctx, _a, plan: Plan) {

@@ -24,6 +24,7 @@ p memtotal_kb "$(awk '/^MemTotal:/{print $2}' /proc/meminfo 2>/dev/null)"
 p default_route "$(ip -4 route show default 2>/dev/null | head -n1)"
 ip -o -4 addr show 2>/dev/null | awk '{print "addr4=" $2 " " $4}'
 ip -o link show 2>/dev/null | awk -F': ' '{print "iface=" $2}'
+for py in /usr/bin/python3 /usr/bin/python /usr/libexec/platform-python; do [ -x "$py" ] && { p python_exe "$py"; p python_version "$("$py" -c 'import sys; print(" ".join(map(str, sys.version_info)))' 2>/dev/null)"; break; }; done
 awk '/^nameserver/{print "ns=" $2} /^search/{$1=""; print "search=" substr($0,2)} /^domain/{print "domain_rc=" $2}' /etc/resolv.conf 2>/dev/null
 `;
 
@@ -115,6 +116,23 @@ export function parseFacts(out: string): Record<string, unknown> {
     all_ipv4_addresses: addrs.filter((a) => a.iface !== 'lo').map((a) => a.cidr.split('/')[0]),
     interfaces: ifaces,
     dns: { nameservers: ns, search },
+    ...pythonFact(kv['python_exe'], kv['python_version']),
+  };
+}
+
+/** Ansible's `python` fact, when the host happens to have a Python (tsplay never needs one there). */
+function pythonFact(exe: string | undefined, version: string | undefined): Record<string, unknown> {
+  const m = /^(\d+) (\d+) (\d+) (\S+) (\d+)$/.exec((version ?? '').trim());
+  if (!exe || !m) return {};
+  const [major, minor, micro, releaselevel, serial] = [Number(m[1]), Number(m[2]), Number(m[3]), m[4]!, Number(m[5])];
+  return {
+    python: {
+      executable: exe,
+      type: 'cpython',
+      has_sslcontext: true,
+      version: { major, minor, micro, releaselevel, serial },
+      version_info: [major, minor, micro, releaselevel, serial],
+    },
   };
 }
 

@@ -19,7 +19,15 @@ describe('k=v argument strings', () => {
 
   it('a multi-line free-form script keeps its lines (shell: |)', () => {
     const r = parseKv('set -e\nif true; then\n  echo "a  b"\nfi\n', { freeForm: true, knownKeys: new Set() });
-    expect(r.freeForm).toBe('set -e\nif true; then\necho "a  b"\nfi');
+    // as Ansible's split_args/join_args: indentation and the final newline stay
+    expect(r.freeForm).toBe('set -e\nif true; then\n  echo "a  b"\nfi\n');
+    expect(parseKv('echo this is a \\\n"multi line" \\\n| wc\necho 2\n', { freeForm: true, knownKeys: new Set() }).freeForm).toBe(
+      'echo this is a "multi line" | wc\necho 2\n',
+    );
+    expect(parseKv('executable="/bin/bash"\ncreates=/x/a.txt\necho "test"\n', { freeForm: true, knownKeys: new Set(['creates', 'executable']) })).toEqual({
+      args: { executable: '/bin/bash', creates: '/x/a.txt' },
+      freeForm: 'echo "test"\n',
+    });
   });
 
   it('rejects a token that is not k=v when there is no free form', () => {

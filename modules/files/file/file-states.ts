@@ -204,7 +204,7 @@ function followLink(i: FilePlanInput): { path: string; st: FilePlanInput['info']
 
 export function planFile(i: FilePlanInput): FilePlan {
   const { path, st, prev } = followLink(i);
-  if (prev !== 'file' && prev !== 'hard') throw new ModuleError(`file (${path}) is ${prev}, cannot continue`);
+  if (prev !== 'file' && prev !== 'hard') throw new ModuleError(`file (${path}) is ${prev}, cannot continue`, { result: { path, state: prev } });
   const p = newPlan(path, 'file', prev);
   const a = applyAttrs(p, path, cur(st!), i.attrs, i.facts.umask);
   const t = applyTimes(p, path, st!, i);

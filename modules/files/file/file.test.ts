@@ -50,4 +50,17 @@ describe('file', () => {
       t.cleanup();
     }
   });
+
+  it("a missing path without state: file.py's failure with path and state 'absent' in the result", async () => {
+    const t = tempDir();
+    const conn = localConnection();
+    try {
+      const p = join(t.dir, 'ghost');
+      const r = await runModule(conn, 'file', { path: p }, { become: false });
+      expect(r.result).toMatchObject({ failed: true, changed: false, path: p, state: 'absent', msg: `file (${p}) is absent, cannot continue` });
+    } finally {
+      await conn.close();
+      t.cleanup();
+    }
+  });
 });

@@ -126,6 +126,7 @@ function pythonFact(exe: string | undefined, version: string | undefined): Recor
   if (!exe || !m) return {};
   const [major, minor, micro, releaselevel, serial] = [Number(m[1]), Number(m[2]), Number(m[3]), m[4]!, Number(m[5])];
   return {
+    python_version: `${major}.${minor}.${micro}`,
     python: {
       executable: exe,
       type: 'cpython',

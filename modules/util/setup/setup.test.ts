@@ -41,6 +41,7 @@ describe('setup', () => {
       version: { major: 3, minor: 11, micro: 2, releaselevel: 'final', serial: 0 },
       version_info: [3, 11, 2, 'final', 0],
     });
+    expect((withPy.result.ansible_facts as Record<string, unknown>).ansible_python_version).toBe('3.11.2');
     const without = await runModule(new FakeHost({ respond: () => res('hostname=h\n') }), 'setup', {});
     expect((without.result.ansible_facts as Record<string, unknown>).ansible_python).toBeUndefined();
   });

@@ -104,6 +104,14 @@ describe('renderValue', () => {
   });
 });
 
+describe('string literals in conditions', () => {
+  test("a condition without {{ }} reads Python escapes in its strings ('\\n' is a newline), as Ansible's {% if %}; values keep backslashes", () => {
+    expect(evalCondition(String.raw`x == 'a\nb \'q\''`, { x: "a\nb 'q'" })).toBe(true);
+    expect(evalCondition(String.raw`x is match('a\\.b')`, { x: 'a.b' })).toBe(true);
+    expect(renderValue(String.raw`{{ 'a\nb' }}`, {})).toBe('a\\nb');
+  });
+});
+
 describe('pipe lookup (on the controller, as ansible.builtin.pipe)', () => {
   test("stdout rstripped, run by /bin/sh in the playbook's directory; each term one command; a non-zero rc is an error", () => {
     expect(renderValue("{{ lookup('pipe', 'echo a b; echo; pwd; echo \"  \"; echo') }}", { playbook_dir: fixturesDir })).toBe(`a b\n\n${fixturesDir}`);

@@ -175,6 +175,10 @@ export function planTouch(i: FilePlanInput): FilePlan {
         { mtime: i.now, atime: i.now },
         { ...i, mtime: i.mtime.kind === 'at' ? i.mtime : { kind: 'preserve' }, atime: i.atime.kind === 'at' ? i.atime : { kind: 'preserve' } },
       );
+    // file.py: when setting the new file's attributes fails, the file it created is removed
+    for (const [n, step] of p.steps.entries()) {
+      if (n > 0 && step.kind === 'run') step.command = `( ${step.command}\n) || { rm -f -- ${shq(i.path)}; exit 1; }`;
+    }
     p.changed = true;
     return summary(p, fresh, 'file');
   }

@@ -1,6 +1,6 @@
 /** file on this machine (in a temp dir), through the local connection: cases ansible-core's file target checks. */
 import { describe, expect, it } from 'vitest';
-import { chmodSync, lstatSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { localConnection, tempDir } from '../../../test/harness/files.js';
 import { runModule } from '../../../test/harness/modules.js';
@@ -58,6 +58,21 @@ describe('file', () => {
       const p = join(t.dir, 'ghost');
       const r = await runModule(conn, 'file', { path: p }, { become: false });
       expect(r.result).toMatchObject({ failed: true, changed: false, path: p, state: 'absent', msg: `file (${p}) is absent, cannot continue` });
+    } finally {
+      await conn.close();
+      t.cleanup();
+    }
+  });
+
+  it('touch creating a file whose owner cannot be set: the task fails and the new file is removed (as file.py)', async () => {
+    const t = tempDir();
+    const conn = localConnection();
+    try {
+      const p = join(t.dir, 'baz.txt');
+      // a group that does not exist: chgrp fails after the file was created
+      const r = await runModule(conn, 'file', { path: p, state: 'touch', group: 'no-such-group-tsplay' }, { become: false });
+      expect(r.result.failed).toBe(true);
+      expect(existsSync(p)).toBe(false);
     } finally {
       await conn.close();
       t.cleanup();

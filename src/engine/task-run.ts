@@ -140,6 +140,14 @@ function registered(result: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(result)) if (!k.startsWith('_ansible_') && !k.startsWith('_tsplay_') && v !== undefined) out[k] = v;
   if (Array.isArray(out.diff)) out.diff = registeredDiff(out.diff as FileDiff[]);
+  // a loop's items, likewise
+  if (Array.isArray(out.results)) {
+    out.results = out.results.map((x: unknown) =>
+      x && typeof x === 'object' && Array.isArray((x as Record<string, unknown>).diff)
+        ? { ...(x as Record<string, unknown>), diff: registeredDiff((x as Record<string, unknown>).diff as FileDiff[]) }
+        : x,
+    );
+  }
   return out;
 }
 

@@ -37,6 +37,14 @@ describe('registered diffs', () => {
           - ln is changed
           - ln.diff.before.src == '/t/old.txt'
           - ln.diff.after.src == '/t/new.txt'
+    - file: { path: '{{ item }}', state: absent }
+      loop: [/t/old.txt]
+      check_mode: true
+      register: gone
+    - assert:
+        that:
+          - gone.results[0].diff.before.path == '/t/old.txt'
+          - gone.results[0].diff.after.state == 'absent'
 `,
       {
         inventory: { h1: {} },

@@ -140,6 +140,13 @@ function summary(p: FilePlan, st: FileStat | CurrentAttrs | undefined, state: st
     p.result.mode = (p.after.mode as string | undefined) ?? formatMode(st.mode);
     p.result.owner = p.after.owner ?? st.owner;
     p.result.group = p.after.group ?? st.group;
+    // add_path_info's ids (a changed owner/group given by name: its id is not known here, so left out) and size
+    const id = (after: unknown, now: number): number | undefined => (after === undefined ? now : /^\d+$/.test(String(after)) ? Number(after) : undefined);
+    const uid = id(p.after.owner, st.uid);
+    const gid = id(p.after.group, st.gid);
+    if (uid !== undefined) p.result.uid = uid;
+    if (gid !== undefined) p.result.gid = gid;
+    if ('size' in st && typeof st.size === 'number') p.result.size = st.size;
   }
   return p;
 }

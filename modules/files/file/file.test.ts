@@ -26,6 +26,9 @@ describe('file', () => {
       expect(readlinkSync(l)).toBe('./test_follow');
       const again = await runModule(conn, 'file', { path: l, mode: '0644', follow: true }, o);
       expect(again.result.changed).toBe(false);
+      // add_path_info's keys on a file result
+      const plain = await runModule(conn, 'file', { path: f, state: 'file' }, o);
+      expect(plain.result).toMatchObject({ uid: statSync(f).uid, gid: statSync(f).gid, size: 2, mode: '0644', state: 'file' });
       // unchanged, file.py still returns its diff (the path alone); the engine registers its dicts
       expect((again.result.diff as { data?: unknown }[])[0]!.data).toEqual({ before: { path: l }, after: { path: l } });
     } finally {

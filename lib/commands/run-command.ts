@@ -80,32 +80,30 @@ export function parseGuard(stdout: string): { creates?: boolean; removes?: boole
   return out;
 }
 
-/** Ansible's "skipped since ..." result when a guard says the command would not run, else null. */
-export function guardDecision(a: GuardArgs, g: { creates?: boolean; removes?: boolean }): ResultData | null {
-  if (a.creates !== undefined && g.creates) {
-    return {
-      msg: `Did not run command since '${a.creates}' exists`,
-      stdout: `skipped, since ${a.creates} exists`,
-      stderr: '',
-      rc: 0,
-      stdout_lines: [`skipped, since ${a.creates} exists`],
-      stderr_lines: [],
-    };
-  }
+/**
+ * command.py's result when a guard says the command would not run ("Did not run..." / in check mode "Would not
+ * run..."), else null.
+ */
+export function guardDecision(a: GuardArgs, g: { creates?: boolean; removes?: boolean }, checkMode = false): ResultData | null {
+  const shoulda = checkMode ? 'Would' : 'Did';
+  const skip = (msg: string, stdout: string): ResultData => ({
+    msg,
+    stdout,
+    stderr: '',
+    rc: 0,
+    stdout_lines: [stdout],
+    stderr_lines: [],
+    start: null,
+    end: null,
+    delta: null,
+  });
+  if (a.creates !== undefined && g.creates) return skip(`${shoulda} not run command since '${a.creates}' exists`, `skipped, since ${a.creates} exists`);
   if (a.removes !== undefined && g.removes === false) {
-    return {
-      msg: `Did not run command since '${a.removes}' does not exist`,
-      stdout: `skipped, since ${a.removes} does not exist`,
-      stderr: '',
-      rc: 0,
-      stdout_lines: [`skipped, since ${a.removes} does not exist`],
-      stderr_lines: [],
-    };
+    return skip(`${shoulda} not run command since '${a.removes}' does not exist`, `skipped, since ${a.removes} does not exist`);
   }
   return null;
 }
 
-/** check(): run the guards (one command, or none without guards). */
 /** What command and shell return beyond Ansible's common keys (`tsplay doc`). */
 export const RUN_RETURNS: Readonly<Record<string, string>> = {
   cmd: 'the command as run (argv list for command, the text for shell)',
@@ -116,6 +114,12 @@ export const RUN_RETURNS: Readonly<Record<string, string>> = {
   delta: 'how long it ran (H:MM:SS.micro)',
 };
 
+/** Ansible's result when the command is empty or given twice (command.py: rc 256, checked before check mode). */
+export function noCommandResult(msg = 'no command given'): ResultData {
+  return { failed: true, changed: false, msg, rc: 256, stdout: '', stderr: '', cmd: null, start: null, end: null, delta: null };
+}
+
+/** check(): run the guards (one command, or none without guards). */
 export async function checkGuards(ctx: CheckContext, a: GuardArgs, what: string): Promise<CheckResult<null>> {
   const script = guardScript(a);
   if (script) {
@@ -123,10 +127,13 @@ export async function checkGuards(ctx: CheckContext, a: GuardArgs, what: string)
     if (r.rc !== 0 && a.chdir !== undefined) {
       return ok({ failed: true, msg: `Unable to change directory before execution: ${a.chdir}`, rc: r.rc, stderr: r.stderr.trim() });
     }
-    const skip = guardDecision(a, parseGuard(r.stdout));
+    const skip = guardDecision(a, parseGuard(r.stdout), ctx.checkMode);
     if (skip) return ok(skip);
   }
-  return change(`run: ${what}`, null);
+  // command.py in check mode: skipped without a guard; with one that lets it run, changed (nothing is run)
+  const would: ResultData = { rc: 0, msg: 'Command would have run if not in check mode', stdout: '', stderr: '', start: null, end: null, delta: null };
+  if (ctx.checkMode && a.creates === undefined && a.removes === undefined) return ok({ ...would, skipped: true });
+  return change(`run: ${what}`, null, ctx.checkMode ? { result: would } : {});
 }
 
 /** Ansible's command: `$VAR`/`${VAR}` in arguments are expanded (unset ones stay literal), `~` at the start too. */
@@ -205,6 +212,7 @@ export async function runAndReport(ctx: ModuleContext, script: string, cmd: stri
     // the connection's `cd` failed before the command ran (its message is the only stderr)
     const cdFailed = a.chdir !== undefined && /^[^\n]*\bcd: [^\n]*\n?$/.test(r.stderr) && r.stdout === '';
     res.msg = cdFailed ? `Unable to change directory before execution: ${a.chdir}` : 'non-zero return code';
+    if (cdFailed) res.changed = false;
   }
   return res;
 }

@@ -116,12 +116,18 @@ describe('command / shell modules', () => {
   it('check mode: skipped, nothing run', async () => {
     const r = await runFake('command', { cmd: 'reboot' }, () => res(''), { check: true });
     expect(r.commands).toHaveLength(0);
-    expect(r.result).toMatchObject({ changed: false, skipped: true });
+    expect(r.result).toMatchObject({ changed: false, skipped: true, msg: 'Command would have run if not in check mode' });
   });
-  it('check mode with a guard that says no: ok (not skipped)', async () => {
+  it("check mode with a guard that says no: ok (not skipped), command.py's 'Would not run'", async () => {
     const r = await runFake('command', { cmd: 'x', creates: '/x' }, () => res('creates=y\n'), { check: true });
-    expect(r.result).toMatchObject({ changed: false });
+    expect(r.result).toMatchObject({ changed: false, rc: 0, msg: "Would not run command since '/x' exists" });
     expect(r.result.skipped).toBeUndefined();
+  });
+  it('check mode with a guard that lets it run: changed, not skipped, nothing run but the guard', async () => {
+    const r = await runFake('shell', { cmd: 'touch /x', creates: '/x' }, () => res('creates=n\n'), { check: true });
+    expect(r.result).toMatchObject({ changed: true, rc: 0, msg: 'Command would have run if not in check mode' });
+    expect(r.result.skipped).toBeUndefined();
+    expect(r.commands).toHaveLength(1);
   });
   it("non-zero rc fails with Ansible's message, keeps output", async () => {
     const r = await runFake('shell', { cmd: 'false' }, () => res('', 3, 'boom\n'));
@@ -141,13 +147,20 @@ describe('command / shell modules', () => {
     expect(b.result.stdout).toBe('/bin/bash\n');
   });
   it.each([
-    ['command', {}, /no command given/],
-    ['command', { cmd: 'ls', argv: ['ls'] }, /parameters are mutually exclusive: cmd|argv/],
     ['command', { cmd: 'echo "x' }, /No closing quotation/],
-    ['shell', { cmd: '  ' }, /no command given/],
     ['shell', { cmd: 'ls', argv: ['ls'] }, /unknown argument 'argv'/],
   ])('%s %j is rejected', async (name, args, err) => {
     await expect(runFake(name, args, () => res())).rejects.toThrow(err);
+  });
+  it.each([
+    ['command', {}],
+    ['command', { argv: [] }],
+    ['command', { cmd: 'ls', argv: ['ls'] }, 'only command or argv can be given, not both'],
+    ['shell', { cmd: '  ' }],
+  ])("%s %j: Ansible's failed result (rc 256), nothing run", async (name, args, msg = 'no command given') => {
+    const r = await runFake(name, args, () => res());
+    expect(r.result).toMatchObject({ failed: true, changed: false, msg, rc: 256 });
+    expect(r.commands).toEqual([]);
   });
   it("command's executable (removed in Ansible 2.4): run without it, with Ansible's warning", async () => {
     const r = await runFake('command', { cmd: 'ls', executable: '/bin/bash' }, () => res('x\n'));

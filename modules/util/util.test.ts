@@ -15,7 +15,8 @@ describe('ping', () => {
     expect(a.result).toMatchObject({ failed: true });
     expect(String(a.result.msg)).toContain('sudo: a password is required');
     const b = await runFake('ping', { data: 'crash' }, () => res());
-    expect(b.result).toMatchObject({ failed: true, msg: 'boom' });
+    expect(b.result).toMatchObject({ failed: true, changed: false, rc: 1, module_stdout: '', msg: 'MODULE FAILURE\nSee stdout/stderr for the exact error' });
+    expect(String(b.result.module_stderr)).toContain('Exception: boom');
     expect(b.commands).toHaveLength(0);
   });
 });

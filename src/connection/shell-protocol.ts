@@ -172,7 +172,8 @@ export function buildScript(command: string, opts: { cwd?: string; env?: Record<
     if (!ENV_NAME.test(k)) throw new Error(`invalid environment variable name ${JSON.stringify(k)}`);
     pre += `${k}=${shq(v)}; export ${k}\n`;
   }
-  if (opts.cwd !== undefined) pre += `cd -- ${shq(opts.cwd)} || exit 1\n`;
+  // -P: the physical directory, as a process started there by os.chdir() sees it (Ansible's chdir: $PWD has no symlinks)
+  if (opts.cwd !== undefined) pre += `cd -P -- ${shq(opts.cwd)} || exit 1\n`;
   if (command.includes('\0')) throw new Error('a shell command cannot contain a NUL byte');
   return pre + command;
 }

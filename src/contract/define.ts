@@ -9,6 +9,8 @@ export interface FileDiff {
   /** shown on the ---/+++ lines (default: the path) */
   beforeHeader?: string;
   afterHeader?: string;
+  /** the diff as the Ansible module returns it when that is not text (file's {before: {path, state...}, after: {...}}): what `register` keeps */
+  data?: { before: unknown; after: unknown };
 }
 
 /** Ansible's result contract (plus whatever a module returns). */
@@ -148,6 +150,8 @@ export interface ModuleDef<S extends TSchema = TSchema, P = unknown> {
    * the module evaluates each item itself, as a conditional. A string is templated as usual (an indirection).
    */
   untemplatedArgs?: readonly string[];
+  /** `async:` on the task fails it with ansible-core's "async is not supported for this task." (its action plugins: script). */
+  refusesAsync?: boolean;
   /** In check mode a planned change is reported as skipped (the outcome can't be predicted: command, shell). */
   checkModeSkips?: boolean;
   /** Cross-argument rules in Ansible's argument_spec terms: enforced after the schema, shown by `tsplay doc`. */

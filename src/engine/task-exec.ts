@@ -331,6 +331,9 @@ async function runOne(t: HostTask, vars: Vars, s: TaskSettings): Promise<OneResu
     if (e instanceof ArgsError) e.source = argPos(task, task.action, e.path);
     throw e;
   }
+  const asyncVal = task.raw['async'];
+  if (mod.refusesAsync && asyncVal !== undefined && asyncVal !== null && asyncVal !== 0 && asyncVal !== '0' && asyncVal !== false)
+    throw new ModuleError('async is not supported for this task.');
   if (s.noLog) for (const v of Object.values(args)) if (typeof v === 'string' && v.length >= 4) registerSecret(v);
   const delegatedTo = s.delegateTo;
   const delegated = delegatedTo !== undefined && delegatedTo !== host.name;

@@ -5,6 +5,7 @@
  * policies (any_errors_fatal, max_fail_percentage).
  */
 import type { TaskIR, Vars } from '../config/playbook-types.js';
+import type { FileDiff } from '../contract/define.js';
 import { roleTaskName } from '../config/roles.js';
 import { UnsafeString } from '../config/yaml.js';
 import { globToRegExp } from '../../lib/shell/glob.js';
@@ -151,8 +152,32 @@ export function unsafeDeep(v: unknown): unknown {
  */
 function registered(result: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(result)) if (!k.startsWith('_ansible_') && !k.startsWith('_tsplay_') && v !== undefined) out[k] = unsafeDeep(v);
+  for (const [k, v] of Object.entries(result)) if (!k.startsWith('_ansible_') && !k.startsWith('_tsplay_') && v !== undefined) out[k] = v;
+  if (Array.isArray(out.diff)) out.diff = registeredDiff(out.diff as FileDiff[]);
+  // a loop's items, likewise
+  if (Array.isArray(out.results)) {
+    out.results = out.results.map((x: unknown) =>
+      x && typeof x === 'object' && Array.isArray((x as Record<string, unknown>).diff)
+        ? { ...(x as Record<string, unknown>), diff: registeredDiff((x as Record<string, unknown>).diff as FileDiff[]) }
+        : x,
+    );
+  }
+  for (const k of Object.keys(out)) out[k] = unsafeDeep(out[k]);
   return out;
+}
+
+/**
+ * The diff as Ansible's modules return it: a module's own dict (file's before/after attribute dicts), else the
+ * list of {before, after, before_header, after_header} (copy, template, lineinfile...).
+ */
+function registeredDiff(d: FileDiff[]): unknown {
+  if (d.length === 1 && d[0]!.data) return d[0]!.data;
+  return d.map((x) => ({
+    before: x.before,
+    after: x.after,
+    ...(x.beforeHeader !== undefined ? { before_header: x.beforeHeader } : {}),
+    ...(x.afterHeader !== undefined ? { after_header: x.afterHeader } : {}),
+  }));
 }
 
 /** Apply one host's outcome. Returns true when the host failed for good (not rescued, not ignored). */

@@ -74,14 +74,27 @@ export function scopeFor(play: PlayScope, host: HostState, ctx: VarContext = { l
   return v;
 }
 
-/** Gathered facts are visible as ansible_facts.x and as top-level ansible_x (INJECT_FACTS_AS_VARS). */
+/** Per host facts object: the module facts returned without the ansible_ prefix (getent_passwd), by name. */
+const unprefixed = new WeakMap<Vars, Set<string>>();
+
+/**
+ * Facts are visible as ansible_facts.x and as top-level variables (INJECT_FACTS_AS_VARS) under the name they
+ * were returned with: gathered ones as ansible_x, a module's unprefixed ones (getent's getent_passwd) as is.
+ */
 export function factVars(facts: Vars): Vars {
   const out: Vars = { ansible_facts: facts };
-  for (const [k, v] of Object.entries(facts)) out[k.startsWith('ansible_') ? k : `ansible_${k}`] = v;
+  const raw = unprefixed.get(facts);
+  for (const [k, v] of Object.entries(facts)) out[k.startsWith('ansible_') || raw?.has(k) ? k : `ansible_${k}`] = v;
   return out;
 }
 
 /** Module-returned facts go into the ansible_facts namespace without their ansible_ prefix (namespace_facts). */
 export function addFacts(facts: Vars, add: Vars): void {
-  for (const [k, v] of Object.entries(add)) facts[k.startsWith('ansible_') ? k.slice(8) : k] = v;
+  const raw = unprefixed.get(facts) ?? unprefixed.set(facts, new Set()).get(facts)!;
+  for (const [k, v] of Object.entries(add)) {
+    const name = k.startsWith('ansible_') ? k.slice(8) : k;
+    if (name === k) raw.add(name);
+    else raw.delete(name);
+    facts[name] = v;
+  }
 }

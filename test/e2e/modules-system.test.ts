@@ -66,10 +66,11 @@ describe('ping, command, shell', () => {
     expect((await run(n2, 'ping', {}, { become: false })).result.ping).toBe('pong');
   });
 
-  it('command with creates: skipped in check mode, runs once, then ok', async () => {
+  it('command with creates: changed in check mode (as command.py: the guard decides), runs once, then ok', async () => {
     const args = { cmd: 'touch /root/made-by-command', creates: '/root/made-by-command' };
     const chk = await run(n1, 'command', args, { check: true });
-    expect(chk.result).toMatchObject({ skipped: true, changed: false });
+    expect(chk.result).toMatchObject({ changed: true, msg: 'Command would have run if not in check mode' });
+    expect(chk.result.skipped).toBeUndefined();
     expect((await lab.exec('node1', 'test -e /root/made-by-command')).rc).toBe(1);
     const first = await run(n1, 'command', args);
     expect(first.result).toMatchObject({ changed: true, rc: 0 });

@@ -193,6 +193,11 @@ describe('role modules on a lab host', () => {
     expect(again.path).not.toBe(f.path);
     const a = ansibleModule('ansible.builtin.tempfile', { suffix: '.x' });
     expect(await sh('node2', `stat -c '%F %a %U' ${a.path}`)).toBe('regular empty file 600 root\n');
+    // Ansible's add_path_info keys, as ansible-core's tempfile returns them
+    const keys = ['state', 'mode', 'owner', 'group', 'uid', 'gid', 'size'] as const;
+    const pick = (r: ResultData) => Object.fromEntries(keys.map((k) => [k, r[k]]));
+    expect(pick(f)).toEqual(pick(a));
+    expect(pick(dir)).toMatchObject({ state: 'directory', mode: '0700', owner: 'root', uid: 0 });
   });
 
   it("getent: the same ansible_facts as Ansible's getent; a missing key fails the same way", async () => {

@@ -19,7 +19,15 @@ describe('k=v argument strings', () => {
 
   it('a multi-line free-form script keeps its lines (shell: |)', () => {
     const r = parseKv('set -e\nif true; then\n  echo "a  b"\nfi\n', { freeForm: true, knownKeys: new Set() });
-    expect(r.freeForm).toBe('set -e\nif true; then\necho "a  b"\nfi');
+    // as Ansible's split_args/join_args: indentation and the final newline stay
+    expect(r.freeForm).toBe('set -e\nif true; then\n  echo "a  b"\nfi\n');
+    expect(parseKv('echo this is a \\\n"multi line" \\\n| wc\necho 2\n', { freeForm: true, knownKeys: new Set() }).freeForm).toBe(
+      'echo this is a "multi line" | wc\necho 2\n',
+    );
+    expect(parseKv('executable="/bin/bash"\ncreates=/x/a.txt\necho "test"\n', { freeForm: true, knownKeys: new Set(['creates', 'executable']) })).toEqual({
+      args: { executable: '/bin/bash', creates: '/x/a.txt' },
+      freeForm: 'echo "test"\n',
+    });
   });
 
   it('rejects a token that is not k=v when there is no free form', () => {
@@ -28,5 +36,19 @@ describe('k=v argument strings', () => {
 
   it('an unbalanced quote is an error', () => {
     expect(() => splitArgs('a="b')).toThrow(/unbalanced quote/);
+  });
+
+  it("decodes Ansible's escapes in k=v tokens (\\b is a backspace, \\\\b a word boundary); free-form text keeps them", () => {
+    expect(parseKv(String.raw`regexp='\b(.+)\b' replace='"\1"'`).args).toEqual({ regexp: '\b(.+)\b', replace: '"\\1"' });
+    expect(parseKv(String.raw`regexp='\\b(.+)\\b' line="a\tb" q='it\'s' x=\x41\u00e9`).args).toEqual({
+      regexp: '\\b(.+)\\b',
+      line: 'a\tb',
+      q: "it's",
+      x: 'Aé',
+    });
+    expect(parseKv(String.raw`printf 'a\tb' creates=/x\ty`, { freeForm: true, knownKeys: new Set(['creates']) })).toEqual({
+      args: { creates: '/x\ty' },
+      freeForm: String.raw`printf 'a\tb'`,
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -316,6 +316,13 @@ describe('persistent shell over the local connection', () => {
     expect(bad.stdout).toBe('');
     expect(() => buildScript('x', { env: { '1X': 'y' } })).toThrow();
     await expect(c.run('true', { env: { 'no-dash': 'y' } })).rejects.toBeInstanceOf(ModuleError);
+  });
+
+  it('cwd is entered physically: through a symlink, $PWD is the real directory (as after os.chdir())', async () => {
+    mkdirSync(join(dir, 'real', 'site'), { recursive: true });
+    symlinkSync(join(dir, 'real'), join(dir, 'www'));
+    const r = await c.run('dirname "$PWD"', { cwd: join(dir, 'www', 'site') });
+    expect(r.stdout.trim()).toBe(join(dir, 'real'));
   });
 
   it('stays in sync when a command ignores its stdin', async () => {

@@ -1,6 +1,8 @@
 /** Templating API: typed values, lazy vars, conditions, omit, vault/unsafe values, errors with locations. */
 import { describe, expect, test } from 'vitest';
 import { join } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import {
   evalCondition,
   evalExpression,
@@ -102,6 +104,49 @@ describe('renderValue', () => {
   });
 });
 
+describe('string literals in conditions', () => {
+  test("a condition without {{ }} reads Python escapes in its strings ('\\n' is a newline), as Ansible's {% if %}; values keep backslashes", () => {
+    expect(evalCondition(String.raw`x == 'a\nb \'q\''`, { x: "a\nb 'q'" })).toBe(true);
+    expect(evalCondition(String.raw`x is match('a\\.b')`, { x: 'a.b' })).toBe(true);
+    expect(renderValue(String.raw`{{ 'a\nb' }}`, {})).toBe('a\\nb');
+  });
+});
+
+describe('pipe lookup (on the controller, as ansible.builtin.pipe)', () => {
+  test("stdout rstripped, run by /bin/sh in the playbook's directory; each term one command; a non-zero rc is an error", () => {
+    expect(renderValue("{{ lookup('pipe', 'echo a b; echo; pwd; echo \"  \"; echo') }}", { playbook_dir: fixturesDir })).toBe(`a b\n\n${fixturesDir}`);
+    expect(evalExpression("query('pipe', 'echo 1', 'echo 2 | tr 2 3')", {})).toEqual(['1', '3']);
+    expect(err(() => evalExpression("lookup('pipe', 'exit 3')", {})).message).toMatch(/lookup_plugin\.pipe\(exit 3\) returned 3/);
+  });
+});
+
+describe('password_hash and the password lookup (on the controller)', () => {
+  test("password_hash('sha512'[, salt[, salt_size[, rounds]]]) is crypt(3)'s SHA-crypt; without a salt a random 16-character one", () => {
+    expect(renderValue("{{ 'secret' | password_hash('sha512', 'abcdefgh12345678') }}", {})).toBe(
+      '$6$abcdefgh12345678$8qry.al/7S2fAQnDPL..k3GVAXostN0YvxqwHlKr6Jsf/74.qDax5ahH0CISuJF.P2fnhZoX0.4l8IwZUur9t1',
+    );
+    expect(renderValue("{{ 'secret' | password_hash('sha256', salt='abcdefgh') }}", {})).toBe('$5$abcdefgh$gruCpC7VkOTspMQTTSAR8mtlO9Upms.fwqE5y16JVM.');
+    expect(renderValue("{{ 'x' | password_hash('sha512') }}", {})).toMatch(/^\$6\$[./0-9A-Za-z]{16}\$[./0-9A-Za-z]{86}$/);
+    expect(renderValue("{{ 'x' | password_hash('sha512_crypt', rounds=1000) }}", {})).toMatch(/^\$6\$rounds=1000\$/);
+    expect(err(() => renderValue("{{ 'x' | password_hash('des') }}", {})).message).toMatch(/des is not in the list of supported passlib algorithms/);
+  });
+  test("lookup('password', '/dev/null'): 20 characters of letters, digits and .,:-_ each time; a file keeps its password", () => {
+    const a = renderValue("{{ lookup('password', '/dev/null') }}", {}) as string;
+    expect(a).toMatch(/^[A-Za-z0-9.,:_-]{20}$/);
+    expect(renderValue("{{ lookup('password', '/dev/null') }}", {})).not.toBe(a);
+    expect(renderValue("{{ lookup('password', '/dev/null length=8 chars=digits') }}", {})).toMatch(/^[0-9]{8}$/);
+    const dir = mkdtempSync(join(tmpdir(), 'pwlookup-'));
+    try {
+      const first = renderValue("{{ lookup('password', 'creds/pw') }}", { playbook_dir: dir }) as string;
+      expect(readFileSync(join(dir, 'creds/pw'), 'utf8')).toBe(first + '\n');
+      expect(statSync(join(dir, 'creds/pw')).mode & 0o777).toBe(0o600);
+      expect(renderValue("{{ lookup('password', 'creds/pw') }}", { playbook_dir: dir })).toBe(first);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('errors', () => {
   test('undefined variable names the variable', () => {
     const e = err(() => renderValue('{{ foo }}', vars, { source: { file: 'play.yml', line: 3, col: 9 } }));
@@ -141,7 +186,7 @@ describe('errors', () => {
   test('unknown filters and tests are named', () => {
     expect(err(() => renderValue('{{ s | frobnicate }}', vars, { what: 'msg' })).message).toBe("template error in 'msg': no filter named 'frobnicate'");
     expect(err(() => evalExpression('s is frobbed', vars, { what: 'when' })).message).toBe("template error in 'when': no test named 'frobbed'");
-    expect(err(() => evalExpression("lookup('pipe', 'ls')", vars)).message).toMatch(/lookup plugin 'pipe' is not supported/);
+    expect(err(() => evalExpression("lookup('frob', 'ls')", vars)).message).toMatch(/lookup plugin 'frob' is not supported \(supported: .*pipe/);
   });
   test('an error position points at the YAML value it came from', () => {
     const play = parseYaml('- name: t\n  debug:\n    msg: "{{ nope }}"\n', 'play.yml') as Record<string, Record<string, unknown>>[];

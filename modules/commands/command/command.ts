@@ -1,7 +1,7 @@
 /** command: run a program with arguments, no shell (Ansible's ansible.builtin.command). */
-import { ArgsError, Type, defineModule } from '../../../src/contract/index.js';
+import { Type, defineModule, ok } from '../../../src/contract/index.js';
 import { shSplit } from '../../../lib/shell/shlex.js';
-import { RUN_RETURNS, checkGuards, commandLine, runAndReport, runArgProperties } from '../../../lib/commands/run-command.js';
+import { RUN_RETURNS, checkGuards, noCommandResult, commandLine, runAndReport, runArgProperties } from '../../../lib/commands/run-command.js';
 
 const Args = Type.Object(
   {
@@ -31,13 +31,13 @@ export const command = defineModule({
   args: Args,
   argAliases: { _raw_params: 'cmd', free_form: 'cmd' },
   freeForm: 'cmd',
-  checkModeSkips: true,
-  rules: { mutuallyExclusive: [['cmd', 'argv']] },
   validate(a) {
-    if ((a.cmd === undefined || a.cmd.trim() === '') && (a.argv === undefined || a.argv.length === 0)) throw new ArgsError('command: no command given', '/cmd');
     if (a.cmd !== undefined) shSplit(a.cmd);
   },
   check(ctx, a) {
+    if ((a.cmd === undefined || a.cmd.trim() === '') && (a.argv === undefined || a.argv.length === 0)) return Promise.resolve(ok(noCommandResult()));
+    if (a.cmd !== undefined && a.cmd.trim() !== '' && a.argv !== undefined && a.argv.length > 0)
+      return Promise.resolve(ok(noCommandResult('only command or argv can be given, not both')));
     if (a.executable !== undefined)
       ctx.warn(`As of Ansible 2.4, the parameter 'executable' is no longer supported with the 'command' module. Not using '${a.executable}'.`);
     return checkGuards(ctx, a, a.cmd ?? (a.argv ?? []).join(' '));

@@ -1,7 +1,7 @@
 /** shell: run a command line through a shell (Ansible's ansible.builtin.shell). */
-import { ArgsError, Type, defineModule } from '../../../src/contract/index.js';
+import { Type, defineModule, ok } from '../../../src/contract/index.js';
 import { shq } from '../../../lib/shell/quote.js';
-import { RUN_RETURNS, checkGuards, runAndReport, runArgProperties } from '../../../lib/commands/run-command.js';
+import { RUN_RETURNS, checkGuards, noCommandResult, runAndReport, runArgProperties } from '../../../lib/commands/run-command.js';
 
 const Args = Type.Object(
   {
@@ -36,11 +36,8 @@ export const shell = defineModule({
   args: Args,
   argAliases: { _raw_params: 'cmd', free_form: 'cmd' },
   freeForm: 'cmd',
-  checkModeSkips: true,
-  validate(a) {
-    if (a.cmd === undefined || a.cmd.trim() === '') throw new ArgsError('shell: no command given', '/cmd');
-  },
   check(ctx, a) {
+    if (a.cmd === undefined || a.cmd.trim() === '') return Promise.resolve(ok(noCommandResult()));
     return checkGuards(ctx, a, a.cmd ?? '');
   },
   async apply(ctx, a) {

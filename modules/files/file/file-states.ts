@@ -140,6 +140,13 @@ function summary(p: FilePlan, st: FileStat | CurrentAttrs | undefined, state: st
     p.result.mode = (p.after.mode as string | undefined) ?? formatMode(st.mode);
     p.result.owner = p.after.owner ?? st.owner;
     p.result.group = p.after.group ?? st.group;
+    // add_path_info's ids (a changed owner/group given by name: its id is not known here, so left out) and size
+    const id = (after: unknown, now: number): number | undefined => (after === undefined ? now : /^\d+$/.test(String(after)) ? Number(after) : undefined);
+    const uid = id(p.after.owner, st.uid);
+    const gid = id(p.after.group, st.gid);
+    if (uid !== undefined) p.result.uid = uid;
+    if (gid !== undefined) p.result.gid = gid;
+    if ('size' in st && typeof st.size === 'number') p.result.size = st.size;
   }
   return p;
 }
@@ -175,6 +182,10 @@ export function planTouch(i: FilePlanInput): FilePlan {
         { mtime: i.now, atime: i.now },
         { ...i, mtime: i.mtime.kind === 'at' ? i.mtime : { kind: 'preserve' }, atime: i.atime.kind === 'at' ? i.atime : { kind: 'preserve' } },
       );
+    // file.py: when setting the new file's attributes fails, the file it created is removed
+    for (const [n, step] of p.steps.entries()) {
+      if (n > 0 && step.kind === 'run') step.command = `( ${step.command}\n) || { rm -f -- ${shq(i.path)}; exit 1; }`;
+    }
     p.changed = true;
     return summary(p, fresh, 'file');
   }
@@ -204,7 +215,7 @@ function followLink(i: FilePlanInput): { path: string; st: FilePlanInput['info']
 
 export function planFile(i: FilePlanInput): FilePlan {
   const { path, st, prev } = followLink(i);
-  if (prev !== 'file' && prev !== 'hard') throw new ModuleError(`file (${path}) is ${prev}, cannot continue`);
+  if (prev !== 'file' && prev !== 'hard') throw new ModuleError(`file (${path}) is ${prev}, cannot continue`, { result: { path, state: prev } });
   const p = newPlan(path, 'file', prev);
   const a = applyAttrs(p, path, cur(st!), i.attrs, i.facts.umask);
   const t = applyTimes(p, path, st!, i);

@@ -18,6 +18,7 @@ import {
   type FileQueryItem,
   type FileStep,
 } from '../../../lib/files/index.js';
+import { shq } from '../../../lib/shell/quote.js';
 import { fileAttrArgs, TRUSTED_LINKS_NOTE, IGNORED_FILE_ARGS } from '../../../lib/files/args.js';
 import { planAbsent, planDirectory, planFile, planTouch, prevState, type FilePlan, type FilePlanInput } from './file-states.js';
 import { planHard, planLink } from './file-links.js';
@@ -48,6 +49,9 @@ const Args = Type.Object(
       default: DEFAULT_TIME_FORMAT,
       description: 'strptime format of access_time (%Y %y %m %d %H %M %S); the time is local time on the host',
     }),
+    _diff_peek: Type.Optional(
+      Type.Boolean({ description: "internal (Ansible's action plugins): only report appears_binary (a NUL byte in the first 8192 bytes), change nothing" }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -115,6 +119,11 @@ export const fileModule = defineModule({
     fmtCheck(a.access_time, a.access_time_format, 'access_time');
   },
   async check(ctx, a) {
+    if (a._diff_peek !== undefined) {
+      // file.py's execute_diff_peek: an unreadable file counts as text
+      const r = await ctx.probe(`head -c 8192 -- ${shq(a.path)} 2>/dev/null | tr -cd '\\000' | wc -c`);
+      return ok({ path: a.path, changed: false, appears_binary: Number(r.stdout.trim()) > 0 });
+    }
     const w = modeWarning(a.mode);
     if (w) ctx.warn(w);
     const path = a.path.length > 1 ? a.path.replace(/\/+$/, '') : a.path;
@@ -148,6 +157,16 @@ export const fileModule = defineModule({
     }
     if (a.recurse && state !== 'directory') throw new ArgsError("file: recurse option requires state to be 'directory'", '/recurse');
     const follow = a.follow ?? true;
+    // link without src, following: ensure_symlink takes the link's own target as src (relative to the link's directory)
+    let srcFacts = facts;
+    if (state === 'link' && a.src === undefined && follow && info.stat?.type === 'link' && info.linkTarget) {
+      const t = info.linkTarget;
+      const more: FileQueryItem[] = [
+        { path: joinRel(parentDir(path), t), follow: true, linkHops: true },
+        { path: joinRel(path, t), follow: true, linkHops: true },
+      ];
+      srcFacts = await ctx.fact(fileStateFact, { items: [mainItem, ...more], epochs });
+    }
     if (a.follow !== true) refuseLinks(state, follow, a, facts);
     const dflt = state === 'touch' ? 'now' : 'preserve';
     const epochOf = (spec: ReturnType<typeof timeSpec>, n: string): number | undefined => {
@@ -170,8 +189,8 @@ export const fileModule = defineModule({
       epochs: { mtime: epochOf(mtime, 'modification_time'), atime: epochOf(atime, 'access_time') },
       facts,
       info,
-      srcInfo: facts.files[1],
-      srcInfoInPath: facts.files[2],
+      srcInfo: srcFacts.files[1],
+      srcInfoInPath: srcFacts.files[2],
       now: Math.round(Date.now() / 1000),
       warn: (m) => ctx.warn(m),
     };
@@ -185,8 +204,9 @@ export const fileModule = defineModule({
     };
     const p = planners[state]!(input);
     const result: ResultData = { ...p.result };
-    if (!p.changed) return ok(result);
-    const diff = [{ before: serializeDiffDict(p.before), after: serializeDiffDict(p.after) }];
+    // file.py returns its diff always (unchanged: just the path), registered as the before/after dicts
+    const diff = [{ before: serializeDiffDict(p.before), after: serializeDiffDict(p.after), data: { before: p.before, after: p.after } }];
+    if (!p.changed) return ok({ ...result, diff });
     return change(`${state} ${path}`, { steps: p.steps, result } satisfies Plan, { diff, result });
   },
   async apply(ctx, _a, plan: Plan) {

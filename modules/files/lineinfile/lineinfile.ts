@@ -69,7 +69,12 @@ export const lineinfileModule = defineModule({
   },
   async check(ctx, a) {
     if (a.regexp === '' || a.search_string === '') {
-      ctx.warn(`lineinfile: the ${a.regexp === '' ? 'regular expression' : 'search string'} is an empty string, which will match every line in the file`);
+      // lineinfile.py's warning, word for word (the target asserts on it)
+      const what = a.regexp === '' ? 'regular expression' : 'search string';
+      const tail = a.regexp === '' ? " If this is desired, use '^' to match every line in the file and avoid this warning." : '';
+      ctx.warn(
+        `The ${what} is an empty string, which will match every line in the file. This may have unintended consequences, such as replacing the last line in the file rather than appending.${tail}`,
+      );
     }
     return checkEdit(ctx, a, {
       missingMsg: `Destination ${a.path} does not exist !`,

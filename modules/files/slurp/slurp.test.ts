@@ -17,6 +17,10 @@ describe('slurp', () => {
       expect(Buffer.from(String(r.result.content), 'base64').equals(bytes)).toBe(true);
       const missing = await runModule(conn, 'slurp', { path: join(t.dir, 'none') }, { become: false });
       expect(missing.result).toMatchObject({ failed: true, msg: `file not found: ${join(t.dir, 'none')}` });
+      const dir = await runModule(conn, 'slurp', { src: t.dir }, { become: false });
+      expect(dir.result).toMatchObject({ failed: true, changed: false, msg: `source is a directory and must be a file: ${t.dir}` });
+      const notDir = await runModule(conn, 'slurp', { src: join(t.dir, 'key', 'x') }, { become: false });
+      expect(notDir.result).toMatchObject({ failed: true, msg: `unable to slurp file: [Errno 20] Not a directory: '${join(t.dir, 'key', 'x')}'` });
       await conn.close();
     } finally {
       t.cleanup();

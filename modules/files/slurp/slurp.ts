@@ -26,11 +26,28 @@ export const slurp = defineModule({
   args: Args,
   argAliases: { path: 'src' },
   async check(ctx, a) {
-    // base64 without line breaks: coreutils' -w0, else strip them (BusyBox)
-    const r =
-      await ctx.probe(`[ -f ${shq(a.src)} ] || { [ -e ${shq(a.src)} ] && echo "source is a directory" >&2 || echo "file not found: ${a.src.replace(/["$`\\]/g, '')}" >&2; exit 2; }
-{ base64 -w0 < ${shq(a.src)} 2>/dev/null || base64 < ${shq(a.src)} | tr -d '\\n'; }`);
-    if (r.rc !== 0) throw new ModuleError(r.stderr.trim() || `cannot read ${a.src} (rc=${r.rc})`);
+    // what Python's open() would say, as a code (slurp.py's messages are built here); base64 without line
+    // breaks: coreutils' -w0, else strip them (BusyBox)
+    const p = shq(a.src);
+    const r = await ctx.probe(`p=${p}
+if [ -d "$p" ]; then if [ -r "$p" ]; then echo EISDIR; else echo EACCES; fi; exit 2; fi
+if ! [ -e "$p" ]; then
+  d=$p; while d=$(dirname -- "$d"); ! [ -e "$d" ] && [ "$d" != / ] && [ "$d" != . ]; do :; done
+  if ! [ -d "$d" ]; then echo ENOTDIR; elif ! [ -x "$d" ]; then echo EACCES; else echo ENOENT; fi; exit 2
+fi
+[ -r "$p" ] || { echo EACCES; exit 2; }
+{ base64 -w0 < "$p" 2>/dev/null || base64 < "$p" | tr -d '\\n'; }`);
+    if (r.rc === 2) {
+      const code = r.stdout.trim();
+      const msgs: Record<string, string> = {
+        ENOENT: `file not found: ${a.src}`,
+        EACCES: `file is not readable: ${a.src}`,
+        EISDIR: `source is a directory and must be a file: ${a.src}`,
+        ENOTDIR: `unable to slurp file: [Errno 20] Not a directory: '${a.src}'`,
+      };
+      throw new ModuleError(msgs[code] ?? `unable to slurp file: ${a.src}`);
+    }
+    if (r.rc !== 0) throw new ModuleError(`unable to slurp file: ${r.stderr.trim() || `rc=${r.rc}`}`);
     return ok({ content: r.stdout.trim(), encoding: 'base64', source: a.src });
   },
 });

@@ -16,9 +16,15 @@ describe('tempfile', () => {
       expect(basename(p)).toMatch(/^ansible\.[a-z0-9_]{8}\.conf$/);
       expect(statSync(p).mode & 0o7777).toBe(0o600);
       expect(statSync(p).isFile()).toBe(true);
+      // Ansible's add_path_info keys, read in the same command
+      const st = statSync(p);
+      expect(f.result).toMatchObject({ state: 'file', mode: '0600', uid: st.uid, gid: st.gid, size: 0 });
+      expect(typeof f.result.owner).toBe('string');
+      expect(f.commands.length).toBe(1);
       const d = await runModule(conn, 'tempfile', { path: t.dir, state: 'directory', prefix: 'build-' }, { become: false });
       expect(basename(String(d.result.path))).toMatch(/^build-[a-z0-9_]{8}$/);
       expect(statSync(String(d.result.path)).mode & 0o7777).toBe(0o700);
+      expect(d.result).toMatchObject({ state: 'directory', mode: '0700' });
       const c = await runModule(conn, 'tempfile', { path: t.dir }, { become: false, check: true });
       expect(c.result.changed).toBe(true);
       expect(c.commands.length).toBe(0);

@@ -4,6 +4,7 @@
  */
 import { ModuleError, Type, change, defineModule } from '../../../src/contract/index.js';
 import { shq } from '../../../lib/shell/quote.js';
+import { parsePathInfo, pathInfoSnippet, withoutPathInfo } from '../../../lib/files/path-info.js';
 
 const Args = Type.Object(
   {
@@ -29,7 +30,7 @@ i=0
 while [ $i -lt 100 ]; do
   r=$(LC_ALL=C tr -dc 'a-z0-9_' < /dev/urandom | dd bs=8 count=1 2>/dev/null)
   p="$d/"${shq(a.prefix)}"$r"${shq(a.suffix)}
-  if ${make}; then printf '%s\\n' "$p"; exit 0; fi
+  if ${make}; then printf '%s\\n' "$p"; ${pathInfoSnippet('"$p"')}; exit 0; fi
   [ -w "$d" ] || { echo "[Errno 13] Permission denied: '$p'" >&2; exit 1; }
   i=$((i + 1))
 done
@@ -50,7 +51,16 @@ export const tempfile = defineModule<typeof Args, Plan>({
     suffix: .conf
   register: staged
 `,
-  returns: { path: 'the path created' },
+  returns: {
+    path: 'the path created',
+    state: "file or directory (Ansible's path info, as the next keys)",
+    mode: 'its mode (octal text)',
+    uid: 'owner uid',
+    gid: 'group gid',
+    owner: 'owner name',
+    group: 'group name',
+    size: 'size in bytes',
+  },
   args: Args,
   async check(_ctx, a) {
     return change(`create a temporary ${a.state}`, { script: tempfileScript(a) });
@@ -58,6 +68,6 @@ export const tempfile = defineModule<typeof Args, Plan>({
   async apply(ctx, _a, plan) {
     const r = await ctx.run(plan.script);
     if (r.rc !== 0) throw new ModuleError(r.stderr.trim() || `cannot create the temporary file (rc=${r.rc})`);
-    return { path: r.stdout.trim() };
+    return { path: withoutPathInfo(r.stdout).trim(), ...parsePathInfo(r.stdout) };
   },
 });

@@ -18,10 +18,18 @@ export const ping = defineModule({
 `,
   returns: {
     ping: 'the data argument (pong)',
+    module_stdout: "data=crash: empty (Ansible's MODULE FAILURE result)",
+    module_stderr: "data=crash: the exception ('Exception: boom')",
   },
   args: Args,
   async check(ctx, a) {
-    if (a.data === 'crash') throw new ModuleError('boom');
+    // Ansible's ping raises Exception('boom'): a MODULE FAILURE result with the traceback in module_stderr
+    if (a.data === 'crash') {
+      throw new ModuleError('MODULE FAILURE\nSee stdout/stderr for the exact error', {
+        rc: 1,
+        result: { module_stdout: '', module_stderr: 'Traceback (most recent call last):\nException: boom\n' },
+      });
+    }
     const r = await ctx.probe('true');
     if (r.rc !== 0) throw new ModuleError(`the shell answered rc=${r.rc}: ${r.stderr.trim()}`, { rc: r.rc, stderr: r.stderr });
     return ok({ ping: a.data });

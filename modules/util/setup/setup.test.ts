@@ -28,6 +28,24 @@ describe('setup', () => {
     expect(keys).toContain('ansible_distribution_major_version');
   });
 
+  it("ansible_python when the host has a Python (as Ansible's fact), none without", async () => {
+    const withPy = await runModule(
+      new FakeHost({ respond: () => res('hostname=h\npython_exe=/usr/bin/python3\npython_version=3 11 2 final 0\n') }),
+      'setup',
+      {},
+    );
+    expect((withPy.result.ansible_facts as Record<string, unknown>).ansible_python).toEqual({
+      executable: '/usr/bin/python3',
+      type: 'cpython',
+      has_sslcontext: true,
+      version: { major: 3, minor: 11, micro: 2, releaselevel: 'final', serial: 0 },
+      version_info: [3, 11, 2, 'final', 0],
+    });
+    expect((withPy.result.ansible_facts as Record<string, unknown>).ansible_python_version).toBe('3.11.2');
+    const without = await runModule(new FakeHost({ respond: () => res('hostname=h\n') }), 'setup', {});
+    expect((without.result.ansible_facts as Record<string, unknown>).ansible_python).toBeUndefined();
+  });
+
   it('a failing command fails the task with its words', async () => {
     const h = new FakeHost({ respond: () => res('', 2, 'sh: 1: cannot open /etc/os-release') });
     const r = await runModule(h, 'setup', {});

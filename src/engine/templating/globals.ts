@@ -10,6 +10,7 @@ import { globToRegExp } from '../../../lib/shell/glob.js';
 import { pyRegex } from './pyregex.js';
 import { now } from './strftime.js';
 import { indexedItemsLookup, sequenceLookup, subelementsLookup, togetherLookup } from './lookups-loops.js';
+import { COMMAND_LOOKUPS, passwordLookup, pipeLookup } from './lookups-controller.js';
 
 function range(args: unknown[]): number[] {
   const [a, b, c] = args.map((x) => num(x));
@@ -172,8 +173,12 @@ function runLookup(env: EvalEnv, name: string, terms: unknown[], kw: Kwargs): un
         if (!env.renderTemplateText) throw new Error("lookup('template') is not available here");
         return env.renderTemplateText(readFileSync(path, 'utf8'), path, extra);
       });
+    case 'pipe':
+      return pipeLookup(env, terms);
+    case 'password':
+      return passwordLookup(env, terms, kw);
     default:
-      throw new Error(`lookup plugin '${name}' is not supported (supported: ${LOOKUPS.join(', ')})`);
+      throw new Error(`lookup plugin '${name}' is not supported (supported: ${[...LOOKUPS, ...COMMAND_LOOKUPS].join(', ')})`);
   }
 }
 

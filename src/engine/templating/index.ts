@@ -25,6 +25,8 @@ export interface TemplateOpts {
   what?: string;
   /** directory lookup('file') searches (default: the source file's directory, then cwd) */
   baseDir?: string;
+  /** string literals with Python escapes ('\n' a newline): conditions without {{ }}, as Ansible's {% if %} */
+  pyStrings?: boolean;
 }
 
 function fail(e: unknown, text: string, opts: TemplateOpts | undefined, line0 = 0): never {
@@ -110,7 +112,7 @@ export function renderText(text: string, vars: Vars, opts?: TemplateOpts): strin
 export function evalExpression(expr: string, vars: Vars, opts?: TemplateOpts): unknown {
   const r = new TemplateRenderer(vars, { baseDir: opts?.baseDir, sourceFile: opts?.source?.file });
   try {
-    const v = r.evaluator.value(parseExpression(expr.trim()));
+    const v = r.evaluator.value(parseExpression(expr.trim(), opts?.pyStrings));
     if (isUndef(v)) v.fail();
     return toPlain(v);
   } catch (e) {
@@ -139,7 +141,7 @@ export function evalCondition(cond: unknown, vars: Vars, opts?: TemplateOpts): b
     if (typeof v !== 'string') return truthy(v);
     return v.trim() === '' ? false : truthy(evalExpression(v, vars, opts));
   }
-  return truthy(evalExpression(s, vars, opts));
+  return truthy(evalExpression(s, vars, { ...opts, pyStrings: true }));
 }
 
 /** Remove OMIT values (deeply from dicts, and from lists) — what the engine does to module args. */

@@ -275,12 +275,15 @@ export function parseTemplate(src: string, file = false): JNode {
   return ast;
 }
 
-/** Parse a bare expression (when:, until:, debug var=); returns the expression node. */
-export function parseExpression(expr: string): JNode {
-  const key = '\u0000expr:' + expr;
+/**
+ * Parse a bare expression (when:, until:, debug var=); returns the expression node. `pyStrings`: Python escapes in
+ * string literals (a condition without {{ }}: Ansible renders it as {% if %} text, whose backslashes it leaves alone).
+ */
+export function parseExpression(expr: string, pyStrings = false): JNode {
+  const key = (pyStrings ? '\u0000pyexpr:' : '\u0000expr:') + expr;
   let node = cacheRaw.get(key);
   if (node) return node;
-  const root = parseTemplate('{{ ' + expr + ' }}');
+  const root = parseTemplate('{{ ' + expr + ' }}', pyStrings);
   const out = root.children?.[0];
   if (root.children?.length !== 1 || out?.typename !== 'Output' || out.children?.length !== 1) {
     throw new JinjaSyntaxError(`not a single expression`, 1, 1);

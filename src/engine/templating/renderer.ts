@@ -12,6 +12,7 @@ import { coreFilters } from './filters-core.js';
 import { listFilters } from './filters-list.js';
 import { netFilters } from './filters-net.js';
 import { stringFilters } from './filters-string.js';
+import { cryptFilters } from './filters-crypt.js';
 import { makeGlobals } from './globals.js';
 import { parseTemplate } from './parse.js';
 import { isMapping, isNumber, pyStr } from './py.js';
@@ -22,7 +23,7 @@ import { Undef } from './undefined.js';
 import type { Vars } from '../../config/playbook-types.js';
 export type { Vars };
 
-export const filters: Record<string, FilterDef> = { ...coreFilters, ...listFilters, ...stringFilters, ...netFilters };
+export const filters: Record<string, FilterDef> = { ...coreFilters, ...listFilters, ...stringFilters, ...netFilters, ...cryptFilters };
 filters.d = filters.default!;
 
 let encryptedResolver: ((v: EncryptedString) => string) | undefined;

@@ -121,6 +121,8 @@ export interface ModuleDef<S extends TSchema = TSchema, P = unknown> {
   aliases?: string[];
   /** one line for `tsplay doc` */
   description: string;
+  /** where the module comes from when it is not tsplay's own ("Ansible module community.general.timezone"): shown on the task line */
+  origin?: string;
   /** tasks showing typical use (YAML, a list of tasks), for `tsplay doc` */
   examples?: string;
   /** what the result holds beyond Ansible's common keys (changed, msg, rc...): key → meaning, for `tsplay doc` */

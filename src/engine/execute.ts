@@ -110,7 +110,7 @@ export async function executeModule(mod: AnyModule, args: Record<string, unknown
     if (!mod.apply) throw new TsplayError('internal', `module ${mod.name} planned a change but has no apply()`);
     const applied = await mod.apply(ctx, args, c.plan);
     env.facts.invalidate();
-    return { ...c.result, ...(applied ?? {}), changed: applied?.changed ?? true, diff: c.diff };
+    return { ...c.result, ...(applied ?? {}), changed: applied?.changed ?? true, diff: c.diff ?? (applied?.diff as typeof c.diff) };
   } catch (e) {
     if (e instanceof UnreachableError) throw e;
     env.facts.invalidate();

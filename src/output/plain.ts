@@ -79,7 +79,7 @@ export class PlainRenderer implements EventSink {
         break;
       case 'task_start':
         o('');
-        o(banner(`${e.handler ? 'RUNNING HANDLER' : 'TASK'} [${e.name}]`));
+        o(banner(`${e.handler ? 'RUNNING HANDLER' : 'TASK'} [${e.name}]${e.origin ? ` (${e.origin})` : ''}`));
         if (this.verbosity > 1 && e.path) o(`task path: ${e.path}`);
         break;
       case 'host_result':

@@ -59,6 +59,10 @@ export interface CheckContext {
   /** the task's become setting (run() uses it unless opts.become is given) */
   readonly become: boolean;
   readonly becomeUser: string;
+  /** the task's no_log (an Ansible module run for the task is told, so it logs nothing of its arguments) */
+  readonly noLog?: boolean;
+  /** the run's verbosity (-v count) */
+  readonly verbosity?: number;
   /**
    * A read-only command: it reads the host and changes nothing (runs in check mode too). For a question
    * asked once, where a fact (cached, shared by tasks) would be overkill.

@@ -17,6 +17,8 @@ export interface ExecEnv {
   diffMode: boolean;
   become: boolean;
   becomeUser: string;
+  noLog?: boolean;
+  verbosity?: number;
   /** task `environment:` (added to every command's environment) */
   environment?: Record<string, string>;
   /** the task's `timeout:` (seconds): each command of the task is killed after it */
@@ -49,6 +51,8 @@ export function makeContext(env: ExecEnv): ModuleContext {
     diffMode: env.diffMode,
     become: env.become,
     becomeUser: env.becomeUser,
+    noLog: env.noLog,
+    verbosity: env.verbosity,
     run,
     probe: run,
     async runOk(command, opts) {

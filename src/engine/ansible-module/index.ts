@@ -41,6 +41,6 @@ export function lookupAnsibleModule(name: string, o: { roleDir?: string; playboo
   if (!r.python) return { hint: `${r.fqcn} (${r.path}) is not a Python module; tsplay runs only Python Ansible modules` };
   const key = `${name}\0${r.path}`;
   let mod = modules.get(key);
-  if (!mod) modules.set(key, (mod = ansibleModule({ name, fqcn: r.fqcn, path: r.path })));
+  if (!mod) modules.set(key, (mod = ansibleModule({ name, fqcn: r.fqcn, path: r.path, version: ans.version })));
   return { module: mod };
 }

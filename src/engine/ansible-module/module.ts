@@ -29,6 +29,8 @@ export interface AnsibleModuleInfo {
   name: string;
   fqcn: string;
   path: string;
+  /** the controller's ansible-core version */
+  version?: string;
 }
 
 interface RunInfo {
@@ -37,15 +39,14 @@ interface RunInfo {
 }
 
 async function runPayload(ctx: CheckContext, info: AnsibleModuleInfo, args: Record<string, unknown>): Promise<RunInfo> {
-  const verbosity = Number(ctx.vars['ansible_verbosity'] ?? 0) || 0;
   const moduleArgs: Record<string, unknown> = {
     ...args,
     _ansible_check_mode: ctx.checkMode,
-    _ansible_no_log: ctx.vars['ansible_no_log'] === true,
+    _ansible_no_log: ctx.noLog === true,
     _ansible_debug: false,
     _ansible_diff: ctx.diffMode,
-    _ansible_verbosity: verbosity,
-    _ansible_version: String(ctx.vars['ansible_version_full'] ?? ''),
+    _ansible_verbosity: ctx.verbosity ?? 0,
+    _ansible_version: info.version ?? '',
     _ansible_module_name: info.fqcn,
     _ansible_syslog_facility: 'LOG_USER',
     _ansible_selinux_special_fs: ['fuse', 'nfs', 'vboxsf', 'ramfs', '9p', 'vfat'],

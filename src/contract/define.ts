@@ -20,6 +20,7 @@ export interface ResultData {
   rc?: number;
   stdout?: string;
   stderr?: string;
+  /** tsplay's file diffs (an Ansible module run for a task leaves Ansible's diff here as it returned it: output/diff.ts reads both) */
   diff?: FileDiff[];
   /** variables a module sets on the host (set_fact, stat...) */
   ansible_facts?: Record<string, unknown>;

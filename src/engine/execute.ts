@@ -109,12 +109,12 @@ export async function executeModule(mod: AnyModule, args: Record<string, unknown
     if (!c.changed) return { ...c.result, changed: false };
     if (env.checkMode) {
       if (mod.checkModeSkips) return { ...c.result, changed: false, skipped: true, msg: `skipped in check mode: ${c.summary}` };
-      return { ...c.result, changed: true, diff: c.diff, msg: c.result?.msg ?? c.summary };
+      return { ...c.result, changed: true, diff: c.diff ?? c.result?.diff, msg: c.result?.msg ?? c.summary };
     }
     if (!mod.apply) throw new TsplayError('internal', `module ${mod.name} planned a change but has no apply()`);
     const applied = await mod.apply(ctx, args, c.plan);
     env.facts.invalidate();
-    return { ...c.result, ...(applied ?? {}), changed: applied?.changed ?? true, diff: c.diff ?? (applied?.diff as typeof c.diff) };
+    return { ...c.result, ...(applied ?? {}), changed: applied?.changed ?? true, diff: c.diff ?? applied?.diff };
   } catch (e) {
     if (e instanceof UnreachableError) throw e;
     env.facts.invalidate();

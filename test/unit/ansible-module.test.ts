@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { controllerPython } from '../../src/engine/ansible-module/bridge.js';
 import { interpreterCommand } from '../../src/engine/ansible-module/module.js';
-import { lookupAnsibleModule, normalizeResult, parseModuleOutput, toFileDiffs } from '../../src/engine/ansible-module/index.js';
+import { lookupAnsibleModule, normalizeResult, parseModuleOutput } from '../../src/engine/ansible-module/index.js';
+import { toFileDiffs } from '../../src/output/diff.js';
+import type { ResultData } from '../../src/contract/define.js';
 import { NO_PYTHON_MARK } from '../../src/engine/ansible-module/result.js';
 import { ROOT, tsplay } from '../harness/cli.js';
 
@@ -55,7 +57,14 @@ describe('the result, as the task executor leaves it', () => {
     expect(n.result['warnings']).toBeUndefined();
     expect(n.result.ansible_facts).toEqual({ services: {} });
   });
-  it("Ansible's diff (a mapping, a list, prepared text) becomes file diffs", () => {
+  it("Ansible's diff stays in the result as Ansible registers it; the renderer reads it (a mapping, a list, prepared text)", () => {
+    expect(
+      normalizeResult(JSON.parse('{"changed": true, "diff": {"before": "", "after": "x\\n", "before_header": "/f"}}') as ResultData).result['diff'],
+    ).toEqual({
+      before: '',
+      after: 'x\n',
+      before_header: '/f',
+    });
     expect(toFileDiffs({ before: 'a\n', after: 'b\n', before_header: '/etc/x' })).toEqual([
       { before: 'a\n', after: 'b\n', beforeHeader: '/etc/x', afterHeader: undefined },
     ]);

@@ -11,7 +11,7 @@ import { resolveModules } from './bridge.js';
 import { ansibleModule } from './module.js';
 
 export { ansibleModule } from './module.js';
-export { parseModuleOutput, normalizeResult, toFileDiffs } from './result.js';
+export { parseModuleOutput, normalizeResult } from './result.js';
 
 export interface FallbackLookup {
   module?: AnyModule;

@@ -11,7 +11,6 @@ import { defineModule, type AnyModule, type CheckContext, type ResultData } from
 import { ModuleError } from '../../errors.js';
 import { payloadBuilder } from './bridge.js';
 import { NO_PYTHON_MARK, normalizeResult, parseModuleOutput } from './result.js';
-import type { FileDiff } from '../../contract/define.js';
 
 /** Where Ansible's auto_silent discovery looks, in its order (after ansible_python_interpreter). */
 export const PYTHON_FALLBACK = ['/usr/bin/python3', 'python3', '/usr/libexec/platform-python', '/usr/bin/python', 'python'];
@@ -35,7 +34,6 @@ export interface AnsibleModuleInfo {
 
 interface RunInfo {
   result: ResultData;
-  diff?: FileDiff[];
 }
 
 async function runPayload(ctx: CheckContext, info: AnsibleModuleInfo, args: Record<string, unknown>): Promise<RunInfo> {
@@ -73,9 +71,9 @@ async function runPayload(ctx: CheckContext, info: AnsibleModuleInfo, args: Reco
     );
   }
   const { result: raw, notes } = parseModuleOutput(r.stdout, r.stderr, r.rc);
-  const { result, warnings, diff } = normalizeResult(raw);
+  const { result, warnings } = normalizeResult(raw);
   for (const w of [...notes, ...warnings]) ctx.warn(w);
-  return { result, diff };
+  return { result };
 }
 
 function fail(r: RunInfo): never {
@@ -100,13 +98,13 @@ export function ansibleModule(info: AnsibleModuleInfo): AnyModule {
       if (!ctx.checkMode) return { changed: true, summary: `run the Ansible module ${info.fqcn}`, plan: null };
       const r = await runPayload(ctx, info, args);
       if (r.result.failed) fail(r);
-      if (r.result.changed) return { changed: true, summary: String(r.result.msg ?? `${info.fqcn} would change`), plan: null, diff: r.diff, result: r.result };
+      if (r.result.changed) return { changed: true, summary: String(r.result.msg ?? `${info.fqcn} would change`), plan: null, result: r.result };
       return { changed: false, result: r.result };
     },
     async apply(ctx, args) {
       const r = await runPayload(ctx, info, args);
       if (r.result.failed) fail(r);
-      return { ...r.result, ...(r.diff ? { diff: r.diff } : {}) };
+      return r.result;
     },
   });
 }

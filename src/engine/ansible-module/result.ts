@@ -1,5 +1,5 @@
 /** An Ansible module's output read as ansible-core reads it (action/__init__.py _parse_returned_data, task_executor). */
-import type { FileDiff, ResultData } from '../../contract/define.js';
+import type { ResultData } from '../../contract/define.js';
 
 /** What the interpreter-finding shell prints on stderr when the target has no Python. */
 export const NO_PYTHON_MARK = '__tsplay_no_python__';
@@ -48,32 +48,13 @@ export function parseModuleOutput(stdout: string, stderr: string, rc: number): P
   };
 }
 
-const text = (v: unknown): string => (typeof v === 'string' ? v : v == null ? '' : JSON.stringify(v, null, 2) + '\n');
-
-/** Ansible's diff (a mapping or a list of them: before/after/headers, or `prepared` text) as tsplay's file diffs. */
-export function toFileDiffs(diff: unknown): FileDiff[] | undefined {
-  const list = Array.isArray(diff) ? diff : diff && typeof diff === 'object' ? [diff] : [];
-  const out: FileDiff[] = [];
-  for (const d of list as Record<string, unknown>[]) {
-    if (!d || typeof d !== 'object') continue;
-    if ('before' in d || 'after' in d) {
-      out.push({
-        before: text(d['before']),
-        after: text(d['after']),
-        beforeHeader: d['before_header'] != null ? String(d['before_header']) : undefined,
-        afterHeader: d['after_header'] != null ? String(d['after_header']) : undefined,
-      });
-    } else if (typeof d['prepared'] === 'string') out.push({ before: '', after: d['prepared'], beforeHeader: 'prepared', afterHeader: 'prepared' });
-  }
-  return out.length ? out : undefined;
-}
-
 /**
  * The result as ansible-core's task executor leaves it: `failed` from rc when the module did not say, `changed`
  * false by default, stdout_lines/stderr_lines beside stdout/stderr, interpreter discovery's fact dropped.
- * Warnings and deprecations are taken out (the caller shows them); the diff becomes tsplay's.
+ * Warnings and deprecations are taken out (the caller shows them); the diff stays Ansible's (registered as
+ * Ansible registers it; the renderer reads both shapes, output/diff.ts).
  */
-export function normalizeResult(r: ResultData): { result: ResultData; warnings: string[]; diff?: FileDiff[] } {
+export function normalizeResult(r: ResultData): { result: ResultData; warnings: string[] } {
   const result: ResultData = { ...r };
   const warnings: string[] = [];
   if (Array.isArray(result['warnings'])) for (const w of result['warnings'] as unknown[]) warnings.push(String(w));
@@ -98,8 +79,6 @@ export function normalizeResult(r: ResultData): { result: ResultData; warnings: 
     delete f['discovered_interpreter_python'];
     result.ansible_facts = f;
   }
-  const diff = toFileDiffs(result['diff']);
-  delete result['diff'];
   delete result['_ansible_no_log'];
-  return { result, warnings, diff };
+  return { result, warnings };
 }

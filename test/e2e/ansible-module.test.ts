@@ -62,6 +62,30 @@ describe('Ansible modules where tsplay has none', () => {
     expect(recap(second.stdout)['node1']).toMatchObject({ changed: 0, ok: 1 });
   });
 
+  it("community.general.pam_limits through the play's collections: (Debian's ansible package): check, changed, ok", async () => {
+    const f = '/etc/security/limits.d/90-slurm.conf';
+    await lab.exec('node1', `rm -f ${f}`);
+    const check = await run('pam-limits.yml', '--check');
+    expect(check.code, check.all).toBe(0);
+    expect(check.stdout).toContain('TASK [slurmd may lock memory] (Ansible module community.general.pam_limits)');
+    expect(recap(check.stdout)['node1']).toMatchObject({ changed: 1 });
+    // the module itself creates the file empty before it looks at check mode (under ansible-playbook too): no limit written
+    expect(await cat('node1', f)).not.toContain('memlock');
+    const first = await run('pam-limits.yml');
+    expect(recap(first.stdout)['node1'], first.all).toMatchObject({ changed: 1, failed: 0 });
+    expect(await cat('node1', f)).toMatch(/^\*\s+-\s+memlock\s+unlimited$/m);
+    const second = await run('pam-limits.yml');
+    expect(recap(second.stdout)['node1'], second.all).toMatchObject({ changed: 0, ok: 1, failed: 0 });
+  });
+
+  it('become as the task says: root, the login user, another become_user', async () => {
+    await lab.exec('node1', 'rm -f /tmp/tsplay-as-*');
+    const r = await run('become.yml');
+    expect(r.code, r.all).toBe(0);
+    const owners = await lab.exec('node1', 'stat -c %U /tmp/tsplay-as-root /tmp/tsplay-as-login /tmp/tsplay-as-nobody');
+    expect(owners.stdout.trim().split('\n')).toEqual(['root', 'ops', 'nobody']);
+  });
+
   it("a module's failure, a crash (no JSON: MODULE FAILURE) and junk before the JSON", async () => {
     const r = await run('failures.yml');
     expect(r.code, r.all).toBe(0);
@@ -69,8 +93,16 @@ describe('Ansible modules where tsplay has none', () => {
     expect(r.stdout).toContain('tsplay_marker failed on purpose');
     expect(r.stdout).toContain('MODULE FAILURE');
     expect(r.stdout).toContain('tsplay_marker crashed on purpose');
-    expect(recap(r.stdout)['node1']).toMatchObject({ changed: 1, failed: 0, ignored: 2 });
+    expect(recap(r.stdout)['node1']).toMatchObject({ changed: 2, failed: 0, ignored: 2 });
     expect(await cat('node1', '/tmp/tsplay-junk')).toBe('j\n');
+  });
+
+  it('check mode: a module without check-mode support reports itself skipped (as under ansible-playbook) and does nothing', async () => {
+    await lab.exec('node1', 'rm -f /tmp/tsplay-nocheck');
+    const r = await run('failures.yml', '--check', '-v');
+    expect(r.stdout).toMatch(/skipping: \[node1\] => .*remote module \(tsplay_nocheck\) does not support check mode/);
+    expect(recap(r.stdout)['node1']).toMatchObject({ skipped: 1 });
+    expect(await cat('node1', '/tmp/tsplay-nocheck')).toContain('No such file');
   });
 
   it('a host without Python fails the task with a clear message; the other host runs it', async () => {

@@ -24,7 +24,7 @@ const opt = (name, def) => {
 const N = Number(opt('--tasks', '20'));
 const withAnsible = !args.includes('--no-ansible') && spawnSync('sh', ['-c', 'command -v ansible-playbook']).status === 0;
 const work = mkdtempSync(join(tmpdir(), 'tsplay-bench-ansmod-'));
-symlinkSync(join(ROOT, 'test/fixtures/ansible-module/roles/marker/library'), join(work, 'library'));
+for (const d of ['library', 'module_utils']) symlinkSync(join(ROOT, 'test/fixtures/ansible-module/roles/marker', d), join(work, d));
 
 function sh(cmd, argv, env = {}) {
   return new Promise((resolve) => {

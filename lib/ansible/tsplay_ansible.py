@@ -3,7 +3,7 @@
   resolve  stdin: {"names": [...], "library": [dirs], "collections": [names]}
            stdout: {"ok": true, "version": "2.14.x", "modules": {name: {...}}}
   serve    one JSON request per stdin line, one JSON answer per stdout line:
-           {"id": n, "name": fqcn, "path": file, "args": {...}, "vars": {...}} ->
+           {"id": n, "module": fqcn, "path": file, "args": {...}, "module_utils": [dirs]} ->
            {"id": n, "payload": base64, "style": "new"} or {"id": n, "error": "..."}
 
 Resolution uses ansible's own plugin loader (library dirs, collections, ansible.builtin routing); payloads
@@ -71,12 +71,19 @@ def serve():
     from ansible.executor.module_common import modify_module
     from ansible.parsing.dataloader import DataLoader
     from ansible.template import Templar
+    from ansible.plugins.loader import module_utils_loader
     templar = Templar(loader=DataLoader())
+    utils_dirs = set()
     for line in sys.stdin:
         if not line.strip():
             continue
         req = json.loads(line)
         try:
+            # a role's (or the playbook's) module_utils/, importable as ansible.module_utils.<name>
+            for d in req.get('module_utils') or []:
+                if d not in utils_dirs and os.path.isdir(d):
+                    module_utils_loader.add_directory(d)
+                    utils_dirs.add(d)
             task_vars = dict(req.get('vars') or {})
             # the shebang is not used (the payload is piped into the interpreter tsplay found), but modify_module needs one
             task_vars.setdefault('ansible_python_interpreter', '/usr/bin/python3')

@@ -24,7 +24,7 @@ const run = (pb: string, ...args: string[]) => tsplay(['run', join(FX, pb), '-i'
 const cat = async (host: string, path: string) => (await lab.exec(host, `cat ${path} 2>&1`)).stdout;
 
 describe('Ansible modules where tsplay has none', () => {
-  it("a role's library/ module: check mode changes nothing, then changed, then ok; the task line says what runs", async () => {
+  it("a role's library/ module (using the role's module_utils/): check mode changes nothing, then changed, then ok; the task line says what runs", async () => {
     const check = await run('site.yml', '--check', '--diff');
     expect(check.code, check.all).toBe(0);
     expect(check.stdout).toContain('TASK [marker : mark the file] (Ansible module tsplay_marker)');

@@ -87,6 +87,8 @@ export interface PayloadRequest {
   path: string;
   args: Record<string, unknown>;
   vars?: Record<string, unknown>;
+  /** module_utils/ directories of the role and the playbook */
+  module_utils?: string[];
   become?: boolean;
   become_user?: string;
 }

@@ -5,6 +5,7 @@
  * action plugin, a Python module: a tsplay module that runs it (module.ts). Otherwise undefined, with a hint
  * saying what was searched for the unknown-module error.
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AnyModule } from '../../contract/define.js';
 import { resolveModules } from './bridge.js';
@@ -39,8 +40,9 @@ export function lookupAnsibleModule(name: string, o: { roleDir?: string; playboo
       hint: `${r.fqcn} is an Ansible module with an action plugin (${r.action}, Python run on the controller), which tsplay does not run`,
     };
   if (!r.python) return { hint: `${r.fqcn} (${r.path}) is not a Python module; tsplay runs only Python Ansible modules` };
-  const key = `${name}\0${r.path}`;
+  const moduleUtils = [...(o.roleDir ? [resolve(o.roleDir, 'module_utils')] : []), resolve(o.playbookDir, 'module_utils')].filter((d) => existsSync(d));
+  const key = [name, r.path, ...moduleUtils].join('\0');
   let mod = modules.get(key);
-  if (!mod) modules.set(key, (mod = ansibleModule({ name, fqcn: r.fqcn, path: r.path, version: ans.version })));
+  if (!mod) modules.set(key, (mod = ansibleModule({ name, fqcn: r.fqcn, path: r.path, moduleUtils, version: ans.version })));
   return { module: mod };
 }

@@ -28,6 +28,8 @@ export interface AnsibleModuleInfo {
   name: string;
   fqcn: string;
   path: string;
+  /** module_utils/ directories the payload may take module_utils from (the role's, the playbook's) */
+  moduleUtils?: string[];
   /** the controller's ansible-core version */
   version?: string;
 }
@@ -56,7 +58,14 @@ async function runPayload(ctx: CheckContext, info: AnsibleModuleInfo, args: Reco
   };
   let payload: Buffer;
   try {
-    payload = await payloadBuilder().build({ module: info.fqcn, path: info.path, args: moduleArgs, become: ctx.become, become_user: ctx.becomeUser });
+    payload = await payloadBuilder().build({
+      module: info.fqcn,
+      path: info.path,
+      args: moduleArgs,
+      module_utils: info.moduleUtils,
+      become: ctx.become,
+      become_user: ctx.becomeUser,
+    });
   } catch (e) {
     throw new ModuleError(`the Ansible module ${info.fqcn} could not be packed by ansible-core: ${(e as Error).message}`);
   }

@@ -22,6 +22,10 @@ def _setup(library):
     for d in library or []:
         if os.path.isdir(d):
             loader.module_loader.add_directory(d)
+        # the role's (playbook's) action_plugins/ beside its library/: to say a name is an action plugin
+        actions = os.path.join(os.path.dirname(d), 'action_plugins')
+        if os.path.isdir(actions):
+            loader.action_loader.add_directory(actions)
     return loader
 
 
@@ -40,7 +44,8 @@ def resolve(req):
     for name in req.get('names', []):
         ctx = loader.module_loader.find_plugin_with_context(name, collection_list=colls)
         if not ctx.resolved:
-            out[name] = {'found': False}
+            actx = loader.action_loader.find_plugin_with_context(name, collection_list=colls)
+            out[name] = {'found': False, 'action': (actx.resolved_fqcn or name) if actx.resolved else None}
             continue
         fqcn = ctx.resolved_fqcn or name
         path = ctx.plugin_resolved_path

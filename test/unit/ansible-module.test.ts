@@ -118,6 +118,11 @@ describe.skipIf(!hasAnsible)('resolution by the controller ansible-core (skipped
       'ansible.builtin.unarchive is an Ansible module with an action plugin (ansible.builtin.unarchive, Python run on the controller), which tsplay does not run',
     );
   });
+  it("a role's own action plugin (action_plugins/) is named as such", () => {
+    expect(lookupAnsibleModule('tsplay_action', { roleDir: join(FX, 'roles/marker'), playbookDir }).hint).toBe(
+      'tsplay_action is an Ansible action plugin (Python run on the controller: tsplay_action), which tsplay does not run',
+    );
+  });
   it('nothing found: the hint names what was searched', () => {
     const f = lookupAnsibleModule('no_such_module_x', { playbookDir });
     expect(f.module).toBeUndefined();

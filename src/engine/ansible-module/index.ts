@@ -34,6 +34,7 @@ export function lookupAnsibleModule(name: string, o: { roleDir?: string; playboo
   const searched = ans.searched
     ? [...library, ...ans.searched.library.filter((p) => !library.includes(p)), ...ans.searched.collections.map((c) => `${c}/ansible_collections`)]
     : library;
+  if (!r?.found && r?.action) return { hint: `${name} is an Ansible action plugin (Python run on the controller: ${r.action}), which tsplay does not run` };
   if (!r?.found || !r.fqcn || !r.path) return { hint: `not found by ansible-core ${ans.version ?? ''} either (searched ${searched.join(', ')})` };
   if (r.action)
     return {

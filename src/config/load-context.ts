@@ -15,6 +15,8 @@ export interface LoadContext {
   stack?: string[];
   /** the play being loaded: public roles (roles:, import_role) add their defaults and vars here */
   play?: { roleDefaults: Vars; roleVars: Vars };
+  /** the play's `collections:` (short module names are looked up in them, engine/ansible-module) */
+  collections?: string[];
   /** handlers of roles imported with import_role while loading the play */
   importedHandlers?: TaskNode[];
 }

@@ -115,7 +115,8 @@ function loadVarsPrompt(node: Obj, ctx: LoadContext): VarsPrompt[] {
 }
 
 function loadPlay(node: Obj, file: string, ctx0: LoadContext): PlayIR {
-  const ctx: LoadContext = { ...ctx0, play: { roleDefaults: {}, roleVars: {} }, importedHandlers: [] };
+  const collections = Array.isArray(node['collections']) ? node['collections'].map(String) : undefined;
+  const ctx: LoadContext = { ...ctx0, play: { roleDefaults: {}, roleVars: {} }, importedHandlers: [], collections };
   for (const k of Object.keys(node)) {
     if (!PLAY_KEYWORDS.has(k)) {
       const hint = ['when', 'delegate_to', 'loop', 'register', 'notify'].includes(k)

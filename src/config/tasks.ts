@@ -15,6 +15,8 @@ import { attempt, didYouMean, err, isObj, kindOf, report, toStringList, varsOf, 
 import { checkStaticArgs } from './static-args.js';
 import { checkExpressions } from './static-expr.js';
 import { importRole } from './roles.js';
+import { lookupAnsibleModule } from '../engine/ansible-module/index.js';
+import type { AnyModule } from '../contract/define.js';
 
 const LOOP_KINDS: ReadonlySet<string> = new Set<LoopKind>([
   'loop',
@@ -143,6 +145,9 @@ export function loadTask(node: Obj, file: string, ctx: LoadContext, role?: RoleI
   let rawArgs: unknown;
   let argsNode: object | undefined;
   let actionKey: string;
+  // no native module: the Ansible module itself, when the controller's ansible-core finds one (engine/ansible-module)
+  let fallback: AnyModule | undefined;
+  const lookup = (name: string) => lookupAnsibleModule(name, { roleDir: role?.dir, playbookDir: ctx.playbookDir, collections: ctx.collections });
   if (node['action'] !== undefined || node['local_action'] !== undefined) {
     actionKey = node['action'] !== undefined ? 'action' : 'local_action';
     const v = node[actionKey];
@@ -159,15 +164,25 @@ export function loadTask(node: Obj, file: string, ctx: LoadContext, role?: RoleI
     for (const k of candidates) unknownKeyword(ctx, node, k, 'task', TASK_KEYWORDS);
     if (!ctx.registry.has(action) && !INCLUDE_KEYS.has(action)) {
       const near = ctx.registry.suggest(action);
-      throw new TsplayError('unknown-module', `unknown module '${action}'`, {
-        source: err('', node, actionKey).source,
-        hint: near ? `did you mean '${near}'?` : undefined,
-      });
+      const fb = lookup(action);
+      fallback = fb.module;
+      if (!fallback)
+        throw new TsplayError('unknown-module', `unknown module '${action}'`, {
+          source: err('', node, actionKey).source,
+          hint: near ? `did you mean '${near}'?` : fb.hint,
+        });
     }
   } else {
     const mods = candidates.filter((k) => ctx.registry.has(k) || INCLUDE_KEYS.has(k));
     const unknown = candidates.filter((k) => !ctx.registry.has(k) && !INCLUDE_KEYS.has(k));
     if (mods.length > 1) throw err(`a task can have only one module, found: ${mods.join(', ')}`, node, mods[1]);
+    const fbKey = mods.length === 0 ? unknown.find((u) => !didYouMean(u, TASK_KEYWORDS)) : undefined;
+    const fb = fbKey !== undefined && fbKey !== 'include' ? lookup(fbKey) : {};
+    if (fb.module) {
+      fallback = fb.module;
+      mods.push(fbKey!);
+      unknown.splice(unknown.indexOf(fbKey!), 1);
+    }
     if (mods.length === 0) {
       if (unknown.length === 0) throw err(`task${c.name ? ` '${c.name}'` : ''} has no module (one of: command, copy, template, ...)`, node);
       // the first unknown key is taken for the module (as Ansible does); the others are unknown keywords
@@ -176,7 +191,13 @@ export function loadTask(node: Obj, file: string, ctx: LoadContext, role?: RoleI
       const modNear = ctx.registry.suggest(k);
       const kwNear = didYouMean(k, TASK_KEYWORDS);
       for (const u of unknown) if (u !== k) unknownKeyword(ctx, node, u, 'task', TASK_KEYWORDS);
-      const hint = modNear ? `did you mean '${modNear}'?` : kwNear ? kwNear.replace('did you mean ', 'did you mean the keyword ') : undefined;
+      const hint = modNear
+        ? `did you mean '${modNear}'?`
+        : kwNear
+          ? kwNear.replace('did you mean ', 'did you mean the keyword ')
+          : k === fbKey
+            ? fb.hint
+            : undefined;
       throw new TsplayError('unknown-module', `unknown module '${k}'`, { source: err('', node, k).source, hint });
     }
     for (const u of unknown) unknownKeyword(ctx, node, u, 'task', TASK_KEYWORDS);
@@ -190,7 +211,7 @@ export function loadTask(node: Obj, file: string, ctx: LoadContext, role?: RoleI
   if (directive === 'import_tasks' || directive === 'include_tasks' || directive === 'include_role' || directive === 'import_role') {
     return loadInclude(directive, rawArgs, node, c, file, ctx, role);
   }
-  const mod = ctx.registry.get(action)!;
+  const mod = ctx.registry.get(action) ?? fallback!;
   const props = new Set([...Object.keys((mod.args as { properties?: object }).properties ?? {}), ...Object.keys(mod.argAliases ?? {})]);
   const args = buildArgs(mod.name, rawArgs, node, actionKey, mod.freeForm, props);
   if (node['args'] !== undefined) {

@@ -22,6 +22,7 @@ export interface ResultData {
   rc?: number;
   stdout?: string;
   stderr?: string;
+  /** tsplay's file diffs (an Ansible module run for a task leaves Ansible's diff here as it returned it: output/diff.ts reads both) */
   diff?: FileDiff[];
   /** variables a module sets on the host (set_fact, stat...) */
   ansible_facts?: Record<string, unknown>;
@@ -61,6 +62,10 @@ export interface CheckContext {
   /** the task's become setting (run() uses it unless opts.become is given) */
   readonly become: boolean;
   readonly becomeUser: string;
+  /** the task's no_log (an Ansible module run for the task is told, so it logs nothing of its arguments) */
+  readonly noLog?: boolean;
+  /** the run's verbosity (-v count) */
+  readonly verbosity?: number;
   /**
    * A read-only command: it reads the host and changes nothing (runs in check mode too). For a question
    * asked once, where a fact (cached, shared by tasks) would be overkill.
@@ -123,6 +128,8 @@ export interface ModuleDef<S extends TSchema = TSchema, P = unknown> {
   aliases?: string[];
   /** one line for `tsplay doc` */
   description: string;
+  /** where the module comes from when it is not tsplay's own ("Ansible module community.general.timezone"): shown on the task line */
+  origin?: string;
   /** tasks showing typical use (YAML, a list of tasks), for `tsplay doc` */
   examples?: string;
   /** what the result holds beyond Ansible's common keys (changed, msg, rc...): key → meaning, for `tsplay doc` */

@@ -22,7 +22,17 @@ export type RunEvent =
   | { type: 'no_hosts'; pattern: string }
   /** a play was aborted (any_errors_fatal, max_fail_percentage): nothing more runs */
   | { type: 'no_hosts_remaining' }
-  | { type: 'task_start'; name: string; action: string; hosts: string[]; handler: boolean; source?: SourcePos; path?: string }
+  | {
+      type: 'task_start';
+      name: string;
+      action: string;
+      hosts: string[];
+      handler: boolean;
+      source?: SourcePos;
+      path?: string;
+      /** the module is not tsplay's own: where it comes from ("Ansible module community.general.timezone") */
+      origin?: string;
+    }
   | {
       type: 'host_result';
       host: string;

@@ -17,6 +17,8 @@ export interface ExecEnv {
   diffMode: boolean;
   become: boolean;
   becomeUser: string;
+  noLog?: boolean;
+  verbosity?: number;
   /** task `environment:` (added to every command's environment) */
   environment?: Record<string, string>;
   /** the task's `timeout:` (seconds): each command of the task is killed after it */
@@ -49,6 +51,8 @@ export function makeContext(env: ExecEnv): ModuleContext {
     diffMode: env.diffMode,
     become: env.become,
     becomeUser: env.becomeUser,
+    noLog: env.noLog,
+    verbosity: env.verbosity,
     run,
     probe: run,
     async runOk(command, opts) {
@@ -105,12 +109,12 @@ export async function executeModule(mod: AnyModule, args: Record<string, unknown
     if (!c.changed) return { ...c.result, changed: false };
     if (env.checkMode) {
       if (mod.checkModeSkips) return { ...c.result, changed: false, skipped: true, msg: `skipped in check mode: ${c.summary}` };
-      return { ...c.result, changed: true, diff: c.diff, msg: c.result?.msg ?? c.summary };
+      return { ...c.result, changed: true, diff: c.diff ?? c.result?.diff, msg: c.result?.msg ?? c.summary };
     }
     if (!mod.apply) throw new TsplayError('internal', `module ${mod.name} planned a change but has no apply()`);
     const applied = await mod.apply(ctx, args, c.plan);
     env.facts.invalidate();
-    return { ...c.result, ...(applied ?? {}), changed: applied?.changed ?? true, diff: c.diff };
+    return { ...c.result, ...(applied ?? {}), changed: applied?.changed ?? true, diff: c.diff ?? applied?.diff };
   } catch (e) {
     if (e instanceof UnreachableError) throw e;
     env.facts.invalidate();

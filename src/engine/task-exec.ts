@@ -354,6 +354,8 @@ async function runOne(t: HostTask, vars: Vars, s: TaskSettings): Promise<OneResu
       diffMode: s.diff,
       become: s.become,
       becomeUser: s.becomeUser,
+      noLog: s.noLog,
+      verbosity: runCtx.opts.verbosity,
       environment: s.environment,
       timeoutSec: s.timeoutSec,
       connection: () => runCtx.connect(delegated ? delegatedTo : host.name, connVars),

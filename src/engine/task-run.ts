@@ -107,6 +107,7 @@ export async function runTask(r: Runner, call: TaskCall): Promise<void> {
     handler,
     source: task.source,
     path: `${task.source.file}:${task.source.line}`,
+    origin: task.module.origin,
   });
   const outcomes = new Map<HostState, Outcome>();
   const step: TaskInPlay = { pr, task, inh, displayName: name };

@@ -6,7 +6,7 @@
 import type { HostStats, EventSink, RunEvent } from '../engine/events.js';
 import type { ResultData } from '../contract/define.js';
 import { pyJson } from '../engine/templating/filters-string.js';
-import { renderDiff } from './diff.js';
+import { renderDiff, toFileDiffs } from './diff.js';
 import { mask, maskDeep } from './mask.js';
 import { banner, recapLines } from './recap.js';
 
@@ -84,7 +84,7 @@ export class PlainRenderer implements EventSink {
         break;
       case 'task_start':
         o('');
-        o(banner(`${e.handler ? 'RUNNING HANDLER' : 'TASK'} [${e.name}]`));
+        o(banner(`${e.handler ? 'RUNNING HANDLER' : 'TASK'} [${e.name}]${e.origin ? ` (${e.origin})` : ''}`));
         if (this.verbosity > 1 && e.path) o(`task path: ${e.path}`);
         break;
       case 'host_result':
@@ -122,8 +122,9 @@ export class PlainRenderer implements EventSink {
     const verbose = this.verbosity > 0 || verboseAlways;
     const json = (forceIndent = false) =>
       resultJson(r, { noLog: e.noLog, verbosity: this.verbosity, indent: forceIndent || verboseAlways || this.verbosity > 2 ? 4 : undefined });
-    if ((e.diff ?? this.diff) && !e.noLog && r.diff?.length && r.changed && e.status !== 'skipped') {
-      for (const d of r.diff) {
+    const diffs = toFileDiffs(r.diff);
+    if ((e.diff ?? this.diff) && !e.noLog && diffs && r.changed && e.status !== 'skipped') {
+      for (const d of diffs) {
         const t = renderDiff(d);
         if (t) o(t.replace(/\n$/, ''));
       }

@@ -76,15 +76,26 @@ export function fingerprint(key: Buffer): string {
   return 'SHA256:' + createHash('sha256').update(key).digest('base64').replace(/=+$/, '');
 }
 
+/** Compiled host patterns: a run looks every host up in the same known_hosts lines (N hosts x N lines). */
+const globCache = new Map<string, RegExp>();
+
 function globMatch(pattern: string, s: string): boolean {
-  const re =
-    '^' +
-    pattern
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.') +
-    '$';
-  return new RegExp(re).test(s);
+  // a pattern without wildcards is a plain comparison (most known_hosts lines)
+  if (!/[*?]/.test(pattern)) return pattern === s;
+  let re = globCache.get(pattern);
+  if (!re) {
+    re = new RegExp(
+      '^' +
+        pattern
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/\?/g, '.') +
+        '$',
+    );
+    if (globCache.size > 10_000) globCache.clear();
+    globCache.set(pattern, re);
+  }
+  return re.test(s);
 }
 
 /** Does an entry's host field match the lookup name? Negated patterns veto the whole entry. */

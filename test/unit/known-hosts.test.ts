@@ -60,6 +60,18 @@ describe('known_hosts parsing and matching', () => {
     expect(hostFieldMatches('web.1', 'webx1')).toBe(false); // a dot is not a wildcard
   });
 
+  it('gives the same answers when one pattern is matched against many names (compiled patterns are reused)', () => {
+    for (let i = 0; i < 3; i++) {
+      expect(hostFieldMatches('10.231.4.*', '10.231.4.17')).toBe(true);
+      expect(hostFieldMatches('10.231.4.*', '10.231.5.17')).toBe(false);
+      expect(hostFieldMatches('[10.0.0.?]:2222', '[10.0.0.7]:2222')).toBe(true);
+      expect(hostFieldMatches('[10.0.0.?]:2222', '[10.0.0.7]:22')).toBe(false);
+      expect(hostFieldMatches('[10.0.0.5]:2222', '[10.0.0.5]:2222')).toBe(true);
+      expect(hostFieldMatches('node1', 'node1')).toBe(true);
+      expect(hostFieldMatches('node1', 'node11')).toBe(false);
+    }
+  });
+
   it('uses [host]:port for non-standard ports, and plain names only for port 22', () => {
     const e = parseKnownHosts(`[10.0.0.5]:2222 ssh-ed25519 ${b64(ed)}\n10.0.0.6 ssh-ed25519 ${b64(ed)}\n`, '/kh');
     expect(lookupName('10.0.0.5', 2222)).toBe('[10.0.0.5]:2222');

@@ -30,7 +30,12 @@ describe('setup', () => {
 
   it("ansible_python when the host has a Python (as Ansible's fact), none without", async () => {
     const withPy = await runModule(
-      new FakeHost({ respond: () => res('hostname=h\npython_exe=/usr/bin/python3\npython_version=3 11 2 final 0\n') }),
+      new FakeHost({
+        respond: () =>
+          res(
+            'hostname=h\npython={"version": {"major": 3, "minor": 11, "micro": 2, "releaselevel": "final", "serial": 0}, "version_info": [3, 11, 2, "final", 0], "executable": "/usr/bin/python3", "has_sslcontext": true, "type": "cpython"}\n',
+          ),
+      }),
       'setup',
       {},
     );

@@ -342,6 +342,8 @@ async function main() {
       'Each role target runs as ansible-test runs it (`hosts: testhost`, `gather_facts: true`, `vars: {output_dir: ...}`, `roles: [TARGET]`,',
       'roles_path = the targets dir, become root), ansible-playbook on one lab host, tsplay on its twin. "pass": exit 0, nothing failed or unreachable.',
       '"output_dir": whether the listing of output_dir (path, type, mode, owner, group, size) is the same on both hosts afterwards.',
+      'A script target (runme.sh) runs as ansible-test runs it, in a private copy of the target with `test/integration/inventory` pointing',
+      'at the lab host; `ansible-playbook` on its PATH is the real one, or a shim that runs `tsplay run` with the same arguments; "pass": runme.sh exits 0.',
       '',
       `**${summary}.**`,
       '',

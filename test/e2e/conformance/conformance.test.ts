@@ -111,7 +111,7 @@ describe('tsplay specifics', () => {
     expect(r2.stdout).toContain('"msg": "hello bob"');
   });
 
-  it('until: attempts counts every attempt, also when retries run out', async () => {
+  it('until: retries n runs n + 1 times; out of retries, attempts reports n (as ansible-core 2.14)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'conf-until-'));
     const pb = join(dir, 'until.yml');
     writeFileSync(
@@ -126,7 +126,8 @@ describe('tsplay specifics', () => {
       'FAILED - RETRYING: [node1]: command (2 retries left).',
       'FAILED - RETRYING: [node1]: command (1 retries left).',
     ]);
-    expect(r.stdout).toContain('"msg": "attempts=3 failed=True"');
+    // ansible-playbook 2.14 prints "attempts=2 failed=True" for this playbook (TaskExecutor: attempts = retries - 1)
+    expect(r.stdout).toContain('"msg": "attempts=2 failed=True"');
     expect(recap(r.stdout)['node1']).toMatchObject({ ok: 2, ignored: 1 });
   });
 

@@ -209,6 +209,24 @@ function scriptTree(dir, targetsDir, target, name, ip, lab) {
   return { cwd: join(tdir, target), bin, out, inventory: join(root, 'inventory') };
 }
 
+/**
+ * ansible-test's controllers have the en_US.UTF-8 locale, and some scripts set LC_ALL to it (tags: --list-tasks
+ * output is locale-dependent). Where this machine lacks it, it is compiled into the harness's own directory
+ * (localedef, LOCPATH) so nothing of the machine's /etc or /usr changes. Returns extra env vars, or {}.
+ */
+function utf8Locale(dir) {
+  const have = spawnSync('locale', ['-a'], { encoding: 'utf8' }).stdout ?? '';
+  if (/^en_US\.utf-?8$/im.test(have)) return {};
+  const locpath = join(dir, 'locale');
+  mkdirSync(locpath, { recursive: true });
+  const r = spawnSync('localedef', ['-i', 'en_US', '-f', 'UTF-8', join(locpath, 'en_US.UTF-8')], { encoding: 'utf8' });
+  if (r.status !== 0 || !existsSync(join(locpath, 'en_US.UTF-8'))) {
+    console.error(`compat: en_US.UTF-8 locale not available (localedef: ${(r.stderr ?? '').trim() || r.error}); scripts that set it may fail for both tools`);
+    return {};
+  }
+  return { LOCPATH: locpath };
+}
+
 /** Summary of a script target's run: runme.sh's exit code decides; tasks = banners over all its playbook runs. */
 export function summarizeScript(r) {
   const out = r.stdout + r.stderr;
@@ -258,6 +276,7 @@ async function main() {
     NO_COLOR: '1',
   };
   const rows = [];
+  let locale;
   try {
     for (const [i, target] of o.targets.entries()) {
       const tdir = join(targetsDir, target);
@@ -275,8 +294,10 @@ async function main() {
           ansible: scriptTree(dir, targetsDir, target, 'ansible', ips.node1, o.lab),
           tsplay: scriptTree(dir, targetsDir, target, 'tsplay', ips.node2, o.lab),
         };
+        locale ??= utf8Locale(dir);
         const senv = (t) => ({
           ...env,
+          ...locale,
           ANSIBLE_ROLES_PATH: join(t.cwd, '..'),
           PATH: `${t.bin}:${process.env.PATH}`,
           OUTPUT_DIR: t.out,

@@ -7,6 +7,7 @@ import type { EventSink } from './events.js';
 import type { HostState } from './host-state.js';
 import type { PlayScope, VarContext } from './vars.js';
 import type { LoadContext } from '../config/load-context.js';
+import { renderValue } from './templating/index.js';
 
 export interface PlaybookRunOptions {
   check: boolean;
@@ -125,6 +126,31 @@ export function inherit(parent: Inherited, node: Common, opts: { vars?: boolean;
     connection: pick(node.connection, parent.connection),
     port: pick(node.port, parent.port),
   };
+}
+
+/**
+ * Tags as Ansible's Taggable.evaluate_tags sees them: each tag templated (with the play's variables), a list result
+ * flattened into its items. A tag that cannot be rendered stays as written, as the load-time tag did.
+ */
+export function renderTags(tags: readonly string[], vars: () => Vars): string[] {
+  if (!tags.some((t) => t.includes('{{') || t.includes('{%'))) return [...tags];
+  const v = vars();
+  const out: string[] = [];
+  for (const t of tags) {
+    if (!t.includes('{{') && !t.includes('{%')) {
+      out.push(t);
+      continue;
+    }
+    let r: unknown;
+    try {
+      r = renderValue(t, v);
+    } catch {
+      r = t;
+    }
+    if (Array.isArray(r)) out.push(...r.map((x) => String(x)));
+    else out.push(String(r));
+  }
+  return out;
 }
 
 /** Ansible's Taggable.evaluate_tags. */

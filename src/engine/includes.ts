@@ -14,7 +14,7 @@ import { isObj } from '../config/load-context.js';
 import { posOf } from '../config/yaml.js';
 import { renderValue, queryLookup } from './templating/index.js';
 import { condsHold } from './keywords.js';
-import { inherit, type Inherited, type PlayRun } from './context.js';
+import { inherit, renderTags, type Inherited, type PlayRun } from './context.js';
 import type { HostState } from './host-state.js';
 import { loopItems, itemLabel } from './loops.js';
 import { extendedLoop, toBool } from './task-exec.js';
@@ -38,7 +38,15 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
   const own = inherit(parent, inc, { when: false, vars: false });
   const pseudo = { name: inc.name ?? (isRole ? `include_role : ${String(inc.target)}` : inc.directive), action: inc.directive, role: inc.role };
   const name = inc.name ? displayName(pseudo, () => scopeFor(pr.scope, live[0]!, parent)) : roleTaskName(pseudo, pseudo.name);
-  if (!(await selected(r, { ...pseudo, kind: 'task' } as never, own.tags, name))) return;
+  if (
+    !(await selected(
+      r,
+      { ...pseudo, kind: 'task' } as never,
+      renderTags(own.tags, () => scopeFor(pr.scope, live[0]!, parent)),
+      name,
+    ))
+  )
+    return;
   runCtx.events.emit({ type: 'task_start', name, action: inc.directive, hosts: live.map((h) => h.name), handler: false, source: inc.source });
 
   const units = new Map<string, Unit>();

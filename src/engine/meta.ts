@@ -1,14 +1,16 @@
 /** meta: actions that steer the run (flush_handlers, end_play, end_batch, end_host, clear_host_errors, ...). */
 import type { MetaIR } from '../config/playbook-types.js';
 import { evalCondition } from './templating/index.js';
-import { tagsSelected, type Inherited, type PlayRun } from './context.js';
+import { renderTags, tagsSelected, type Inherited, type PlayRun } from './context.js';
 import type { HostState } from './host-state.js';
 import { flushHandlers } from './handlers.js';
 import { scopeFor } from './vars.js';
 import type { Runner } from './runner.js';
 
 export async function runMeta(r: Runner, m: MetaIR, pr: PlayRun, hosts: HostState[], inh: Inherited): Promise<void> {
-  if (!tagsSelected([...inh.tags, ...m.tags], r.runCtx.opts.tags, r.runCtx.opts.skipTags)) return;
+  const first = hosts.find((h) => h.alive());
+  const tags = first ? renderTags([...inh.tags, ...m.tags], () => scopeFor(pr.scope, first, inh)) : [...inh.tags, ...m.tags];
+  if (!tagsSelected(tags, r.runCtx.opts.tags, r.runCtx.opts.skipTags)) return;
   if (r.runCtx.waitingForStart !== undefined) return;
   const conds = [...inh.when, ...(m.when !== undefined ? [{ cond: m.when, source: m.source }] : [])];
   const holds = (h: HostState) => conds.every((c) => evalCondition(c.cond, scopeFor(pr.scope, h, inh), { source: c.source, what: 'when' }));

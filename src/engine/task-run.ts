@@ -11,7 +11,7 @@ import { UnsafeString } from '../config/yaml.js';
 import { globToRegExp } from '../../lib/shell/glob.js';
 import { hasTemplate, renderValue } from './templating/index.js';
 import { isTuple, tuple } from './templating/py.js';
-import { inherit, tagsSelected, type Inherited, type PlayRun } from './context.js';
+import { inherit, renderTags, tagsSelected, type Inherited, type PlayRun } from './context.js';
 import type { HostState } from './host-state.js';
 import { runTaskOnHost, type HostPrep, type Outcome, type TaskInPlay } from './task-exec.js';
 import { resolveKeywords } from './keywords.js';
@@ -87,7 +87,16 @@ export async function runTask(r: Runner, call: TaskCall): Promise<void> {
   const live = hosts.filter((h) => h.alive());
   if (!live.length) return;
   const name = displayName(task, () => scopeFor(pr.scope, live[0]!, inh));
-  if (!handler && !(await selected(r, task, inh.tags, name))) return;
+  if (
+    !handler &&
+    !(await selected(
+      r,
+      task,
+      renderTags(inh.tags, () => scopeFor(pr.scope, live[0]!, inh)),
+      name,
+    ))
+  )
+    return;
   for (const k of ['async', 'throttle', 'module_defaults']) {
     if (task.raw[k] && task.raw[k] !== 0)
       runCtx.events.emit({ type: 'warning', message: `${name}: '${k}' is not supported and has no effect (the task runs as usual)` });

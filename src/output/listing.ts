@@ -2,7 +2,7 @@
 import type { Inventory } from '../config/inventory/index.js';
 import type { Playbook, TaskNode, Vars } from '../config/playbook-types.js';
 import { roleTaskName } from '../config/roles.js';
-import { tagsSelected } from '../engine/context.js';
+import { renderTags, tagsSelected } from '../engine/context.js';
 import { pyRepr, renderValue } from '../engine/templating/index.js';
 
 export interface ListOptions {
@@ -34,12 +34,15 @@ export function listPlaybooks(books: { name: string; pb: Playbook }[], inv: Inve
       let taskMsg = o.tasks ? '    tasks:\n' : '';
       const walk = (nodes: TaskNode[], inherited: string[]) => {
         for (const n of nodes) {
-          const t = [...inherited, ...n.tags];
           if (n.kind === 'block') {
-            walk([...n.block, ...n.rescue, ...n.always], t);
+            walk([...n.block, ...n.rescue, ...n.always], [...inherited, ...n.tags]);
             continue;
           }
-          if (!tagsSelected(t, o.onlyTags, o.skipTags)) continue;
+          // selected by its tags templated (evaluate_tags); listed, as ansible-playbook lists them, with the
+          // blocks' and the play's tags also as written (Task.tags extends the templated own tags with the parents')
+          const rendered = renderTags([...inherited, ...n.tags], () => ({ ...play.vars, ...o.extraVars }));
+          if (!tagsSelected(rendered, o.onlyTags, o.skipTags)) continue;
+          const t = [...rendered, ...inherited];
           for (const x of t) allTags.add(x);
           if (!o.tasks) continue;
           const action = n.kind === 'task' ? n.action : n.kind === 'include' ? n.directive : 'meta';

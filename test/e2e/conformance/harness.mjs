@@ -52,6 +52,13 @@ export const cases = [
     ['playtag', '--tags', 'playtag'],
     ['skip-playtag', '--skip-tags', 'playtag'],
   ].map(([n, ...args]) => ({ name: `tags-${n}`, playbooks: ['tags.yml'], args })),
+  ...[['all'], ['tag3', '--tags', 'tag3'], ['tag5', '--tags', 'tag5'], ['skip-tag4', '--skip-tags', 'tag4']].map(([n, ...args]) => ({
+    name: `tags-templated-${n}`,
+    playbooks: ['tags-templated.yml'],
+    args,
+  })),
+  { name: 'list-tasks-templated', playbooks: ['tags-templated.yml'], args: ['--list-tasks'], raw: true },
+  { name: 'list-tags-templated', playbooks: ['tags-templated.yml'], args: ['--list-tags', '--tags', 'tag5'], raw: true },
   { name: 'cli-extra-vars-file', playbooks: ['cli.yml'], args: ['-e', '@vars/extra.yml'], pre: 'rm -f /tmp/conf-cli.txt' },
   { name: 'cli-check-diff', playbooks: ['cli.yml'], args: ['--check', '--diff', '-e', 'content=v3'] },
   { name: 'cli-start-at-task', playbooks: ['cli.yml'], args: ['--start-at-task', 'modes'] },

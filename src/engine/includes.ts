@@ -60,7 +60,7 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
     };
     try {
       const conds = [...parent.when, ...(inc.when !== undefined ? [{ cond: inc.when, source: posOf(inc.raw, 'when') ?? inc.source }] : [])];
-      const lookup = (name: string, terms: unknown) => queryLookup(name, terms, base, { source: inc.source });
+      const lookup = (name: string, terms: unknown) => queryLookup(name, terms, base, { source: inc.source, action: inc.directive });
       // loop_control's names may be templates (of the include's variables)
       const loopVar = String(renderValue(inc.loopControl?.['loop_var'] ?? 'item', base));
       const indexVar = inc.loopControl?.['index_var'] != null ? String(renderValue(inc.loopControl['index_var'], base)) : undefined;

@@ -177,7 +177,7 @@ async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, cond
   const loopSrc = posOf(task.raw, loopKey) ?? task.source;
   let items: unknown[];
   try {
-    const lookup = (name: string, terms: unknown) => queryLookup(name, terms, base, { source: loopSrc });
+    const lookup = (name: string, terms: unknown) => queryLookup(name, terms, base, { source: loopSrc, action: task.action });
     items = loopItems(task.loopKind!, renderValue(task.loop, base, { source: loopSrc, what: loopKey }), loopSrc, lookup);
   } catch (e) {
     // like Ansible: an undefined loop is only an error when the task's condition holds without the item

@@ -210,6 +210,12 @@ describe('package / apt (no network: remove, keep, local .deb)', () => {
     expect(keep.result.changed).toBe(false);
     expect(keep.commands).toHaveLength(1);
   });
+  it("a package apt does not know fails with Ansible's message", async () => {
+    const r = await run(n1, 'apt', { name: ['sudo', 'tsplay-no-such-package'], state: 'present' });
+    expect(r.result.failed).toBe(true);
+    expect(r.result.msg).toBe("No package matching 'tsplay-no-such-package' is available");
+    expect(r.result.rc).toBeUndefined();
+  });
   it('a local .deb installs once (apt deb=)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sysmod-deb-'));
     try {

@@ -47,6 +47,25 @@ describe('the in-process runner', () => {
     expect(scripts).toContain('echo line l2');
   });
 
+  it("with_first_found searches the role's vars/ for include_vars, templates/ for template, files/ otherwise (TaskExecutor's _subdir)", async () => {
+    const r = await runPlaybook(`- hosts: all\n  gather_facts: false\n  roles: [osvars]\n`, {
+      inventory: { h1: {} },
+      files: {
+        'roles/osvars/tasks/main.yml':
+          '- include_vars: "{{ item }}"\n  with_first_found: ["Debian-12.yml", "Debian.yml"]\n' +
+          '- command: "echo pkg={{ os_pkg }} file={{ item | basename }}"\n  with_first_found: ["Debian.yml", "default.txt"]\n',
+        'roles/osvars/vars/Debian.yml': 'os_pkg: from-vars\n',
+        'roles/osvars/files/default.txt': 'x\n',
+      },
+    });
+    expect(r.exitCode).toBe(0);
+    const scripts = r
+      .host('h1')
+      .runs.map((c) => c.script)
+      .join('\n');
+    expect(scripts).toContain('echo pkg=from-vars file=default.txt');
+  });
+
   it('include_vars hash_behaviour=merge merges into the variable and across files, as Ansible', async () => {
     const r = await runPlaybook(
       play(

@@ -62,7 +62,15 @@ export function aptDecide(a: AptArgs, f: PkgFacts): ReturnType<typeof change<Apt
 }
 
 export async function aptApply(ctx: ModuleContext, a: AptArgs, p: AptPlan): Promise<ResultData> {
-  const r = await ctx.runOk(aptCommands(a, p));
+  let r;
+  try {
+    r = await ctx.runOk(aptCommands(a, p));
+  } catch (e) {
+    // a name apt does not know: Ansible's message (its apt module looks the name up before it installs)
+    const m = e instanceof ModuleError && /^E: (?:Unable to locate package (\S+)|Package '([^']+)' has no installation candidate)/m.exec(e.stderr ?? '');
+    if (m) throw new ModuleError(`No package matching '${m[1] ?? m[2]}' is available`);
+    throw e;
+  }
   const res: ResultData = { stdout: r.stdout, stderr: r.stderr, cache_updated: p.updateCache };
   // latest after a cache refresh: only apt-get knows whether anything was upgraded (the refresh alone is no change, as in Ansible)
   if (p.deferred) res.changed = aptChanged(r.stdout);

@@ -78,7 +78,7 @@ function firstFound(env: EvalEnv, terms: unknown[], kw: Kwargs): string[] {
       ? [f]
       : paths.length
         ? paths.map((p) => (isAbsolute(p) ? join(p, f) : searchPath(env, p).map((d) => join(d, f))[0]!))
-        : searchPath(env, 'files').map((d) => join(d, f));
+        : searchPath(env, typeof kw._subdir === 'string' ? kw._subdir : 'files').map((d) => join(d, f));
     const hit = candidates.find((c) => existsSync(c));
     if (hit) return [hit];
   }

@@ -87,12 +87,22 @@ export function renderValue(value: unknown, vars: Vars, opts?: TemplateOpts): un
   return walk(r, value, opts);
 }
 
-/** query(name, terms): a lookup plugin's items (the with_<lookup> loops). */
-export function queryLookup(name: string, terms: unknown, vars: Vars, opts?: TemplateOpts): unknown[] {
+/**
+ * The subdirectory a with_<lookup> loop's first_found searches first, from the task's action, as ansible-core's
+ * TaskExecutor sets the lookup's _subdir: templates for template, vars for include_vars, else files.
+ */
+export function lookupSubdir(action: string | undefined): string {
+  const a = action ?? '';
+  return a.includes('template') ? 'templates' : a.includes('var') ? 'vars' : 'files';
+}
+
+/** query(name, terms): a lookup plugin's items (the with_<lookup> loops); `action`: the task's (see lookupSubdir). */
+export function queryLookup(name: string, terms: unknown, vars: Vars, opts?: TemplateOpts & { action?: string }): unknown[] {
   const r = new TemplateRenderer(vars, { baseDir: opts?.baseDir, sourceFile: opts?.source?.file });
   const query = r.evaluator.env.globals['query'] as (args: unknown[], kw: Record<string, unknown>) => unknown[];
+  const kw = name.replace(/^ansible\.builtin\./, '') === 'first_found' ? { _subdir: lookupSubdir(opts?.action) } : {};
   try {
-    return query([name, ...(Array.isArray(terms) ? terms : [terms])], {});
+    return query([name, ...(Array.isArray(terms) ? terms : [terms])], kw);
   } catch (e) {
     throw new TsplayError('template', `with_${name}: ${(e as Error).message}`, { source: opts?.source });
   }

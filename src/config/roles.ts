@@ -5,7 +5,7 @@
  * templates/). Dependencies (meta/main.yml) run first; a role used twice with the same parameters runs once
  * per play unless it allows duplicates.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { TsplayError } from '../errors.js';
 import { loadYamlFile, posOf } from './yaml.js';
@@ -26,7 +26,8 @@ export function findRole(name: string, ctx: LoadContext): string | undefined {
   const bases = isAbsolute(name) ? [''] : roleSearchPath(ctx);
   for (const base of bases) {
     const p = resolve(base, name);
-    if (['tasks', 'handlers', 'defaults', 'vars', 'meta'].some((d) => existsSync(resolve(p, d)))) return p;
+    // free of symlinks, as ansible-core's unfrackpath makes a role's path (role_path, included file names)
+    if (['tasks', 'handlers', 'defaults', 'vars', 'meta'].some((d) => existsSync(resolve(p, d)))) return realpathSync(p);
   }
   return undefined;
 }

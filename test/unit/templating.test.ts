@@ -232,6 +232,11 @@ describe('template files', () => {
     });
     expect(out).toBe("# managed by tsplay\n10.0.0.1\ta a1 a2\n10.0.0.2\tb\nenabled=True\nratio=4.0\nlist=['a', 'b']\nsep=a\tb\n");
   });
+  test('trim_blocks also drops the newline after a comment, as Jinja does', () => {
+    // jinja2.Environment(trim_blocks=True) renders this to 'a\nbc\n'
+    expect(renderText('a\n{# c #}\nb\n{#- d -#}\n  c\n{# e #}', {})).toBe('a\nbc\n');
+    expect(renderText('x {# one #}\n{# two #}\ny', {})).toBe('x y');
+  });
   test('.j2 errors point at file:line:col', async () => {
     const e = await renderTemplateFile(join(fixturesDir, 'bad.j2'), { ok: 1, nope: {} }).catch((x: unknown) => x as TsplayError);
     expect(e).toBeInstanceOf(TsplayError);

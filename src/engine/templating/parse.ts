@@ -93,7 +93,10 @@ function lex(src: string, rawStrings: boolean): TokenizerLike {
   t.nextToken = function nextToken(): Tok | null {
     if (!t.in_code || t.isFinished()) {
       depth = 0;
-      return base.call(t);
+      const tok = base.call(t);
+      // trim_blocks removes the newline after a comment too (Jinja's comment_end takes block_suffix_re)
+      if (tok?.type === 'comment' && !t.isFinished() && t.current() === '\n') t.forward();
+      return tok;
     }
     const lineno = t.lineno;
     const colno = t.colno;

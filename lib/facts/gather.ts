@@ -21,7 +21,7 @@ p pid1 "$(cat /proc/1/comm 2>/dev/null)"
 [ -d /run/systemd/system ] && p systemd_run yes
 for m in apt-get dnf yum zypper apk pacman; do command -v $m >/dev/null 2>&1 && { p pkg_mgr $m; break; }; done
 p vcpus "$(grep -c ^processor /proc/cpuinfo 2>/dev/null)"
-p memtotal_kb "$(awk '/^MemTotal:/{print $2}' /proc/meminfo 2>/dev/null)"
+awk '/^(MemTotal|MemFree|Buffers|Cached|SwapTotal|SwapFree|SwapCached):/{sub(":", "", $1); print "mem_" $1 "=" $2}' /proc/meminfo 2>/dev/null
 p default_route "$(ip -4 route show default 2>/dev/null | head -n1)"
 ip -o -4 addr show 2>/dev/null | awk '{print "addr4=" $2 " " $4}'
 ip -o link show 2>/dev/null | awk -F': ' '{print "iface=" $2}'
@@ -128,12 +128,39 @@ export function parseFacts(out: string): Record<string, unknown> {
     service_mgr: serviceMgr,
     pkg_mgr: pkg,
     processor_vcpus: Number(kv['vcpus'] ?? 0),
-    memtotal_mb: Math.floor(Number(kv['memtotal_kb'] ?? 0) / 1024),
+    ...memoryFacts(kv),
     default_ipv4: ipv4(defAddr),
     all_ipv4_addresses: addrs.filter((a) => a.iface !== 'lo').map((a) => a.cidr.split('/')[0]),
     interfaces: ifaces,
     dns: { nameservers: ns, search },
   };
+}
+
+/** memtotal_mb, memfree_mb, swaptotal_mb, swapfree_mb and memory_mb, as ansible-core's Linux hardware facts compute them. */
+function memoryFacts(kv: Record<string, string>): Record<string, unknown> {
+  const mb = (k: string): number | null => (kv[`mem_${k}`] !== undefined && kv[`mem_${k}`] !== '' ? Math.floor(Number(kv[`mem_${k}`]) / 1024) : null);
+  const [total, free, buffers, cached, swapTotal, swapFree, swapCached] = [
+    'MemTotal',
+    'MemFree',
+    'Buffers',
+    'Cached',
+    'SwapTotal',
+    'SwapFree',
+    'SwapCached',
+  ].map(mb);
+  const sub = (a: number | null, b: number | null) => (a !== null && b !== null ? a - b : null);
+  const nocacheFree = cached !== null && free !== null && buffers !== null ? cached + free + buffers : null;
+  const out: Record<string, unknown> = {};
+  if (total !== null) out['memtotal_mb'] = total;
+  if (free !== null) out['memfree_mb'] = free;
+  if (swapTotal !== null) out['swaptotal_mb'] = swapTotal;
+  if (swapFree !== null) out['swapfree_mb'] = swapFree;
+  out['memory_mb'] = {
+    real: { total, used: sub(total, free), free },
+    nocache: { free: nocacheFree, used: sub(total, nocacheFree) },
+    swap: { total: swapTotal, free: swapFree, used: sub(swapTotal, swapFree), cached: swapCached },
+  };
+  return out;
 }
 
 function prefixToMask(p: number): string {

@@ -53,6 +53,8 @@ function mayFailOnPurpose(task: TaskIR): boolean {
 export function checkStaticArgs(task: TaskIR, actionKey: string, ctx: LoadContext): void {
   const mod = task.module;
   if (mayFailOnPurpose(task)) return;
+  // arguments that are one template: known only at run time, checked then
+  if ('_variable_params' in task.args) return;
   const dynamic = new Set(Object.keys(task.args).filter((k) => isDynamic(task.args[k])));
   const fail = (e: TsplayError, path: string) => {
     e.source = argPos(task, actionKey, path);

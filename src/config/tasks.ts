@@ -9,6 +9,9 @@ import { existsSync } from 'node:fs';
 import { TsplayError } from '../errors.js';
 import { loadYamlFile, posOfKey, posOfObject } from './yaml.js';
 import { parseKv } from './kv.js';
+
+/** Module arguments given as one template (`yum_repository: "{{ item }}"`, `args: "{{ x }}"`): a mapping at run time. */
+export const VARIABLE_PARAMS = '_variable_params';
 import { BLOCK_KEYWORDS, INCLUDE_KEYS, TASK_KEYWORDS } from './keywords.js';
 import type { BlockIR, Common, IncludeIR, Looping, LoopKind, MetaIR, RoleIR, TaskIR, TaskNode } from './playbook-types.js';
 import { attempt, didYouMean, err, isObj, kindOf, report, toStringList, varsOf, type LoadContext, type Obj } from './load-context.js';
@@ -215,10 +218,12 @@ export function loadTask(node: Obj, file: string, ctx: LoadContext, role?: RoleI
   const props = new Set([...Object.keys((mod.args as { properties?: object }).properties ?? {}), ...Object.keys(mod.argAliases ?? {})]);
   const args = buildArgs(mod.name, rawArgs, node, actionKey, mod.freeForm, props);
   if (node['args'] !== undefined) {
-    if (!isObj(node['args'])) report(ctx, err("'args' must be a mapping", node, 'args'));
+    const na = node['args'];
+    if (typeof na === 'string' && /\{\{|\{%/.test(na)) args[VARIABLE_PARAMS] ??= na;
+    else if (!isObj(na)) report(ctx, err("'args' must be a mapping", node, 'args'));
     else {
-      for (const [k, v] of Object.entries(node['args'])) if (!(k in args)) args[k] = v;
-      argsNode ??= node['args'];
+      for (const [k, v] of Object.entries(na)) if (!(k in args)) args[k] = v;
+      argsNode ??= na;
     }
   }
   const register = node['register'] != null ? String(node['register']) : undefined;
@@ -261,6 +266,12 @@ function buildArgs(modName: string, raw: unknown, node: Obj, key: string, freeFo
   if (isObj(raw)) return { ...raw };
   if (typeof raw === 'string') {
     try {
+      if (!freeForm) {
+        // ModuleArgsParser: what is not k=v but is a template ("{{ item }}") is the task's variable params,
+        // templated at run time into a mapping of arguments (explicit k=v ones win)
+        const { args, freeForm: text } = parseKv(raw, { freeForm: true });
+        if (text !== undefined && /\{\{|\{%/.test(text)) return { ...args, [VARIABLE_PARAMS]: text };
+      }
       const { args, freeForm: text } = parseKv(raw, { freeForm: !!freeForm, knownKeys: known });
       const out: Record<string, unknown> = { ...args };
       if (text !== undefined && freeForm) out[freeForm] = text;

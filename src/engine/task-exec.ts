@@ -13,7 +13,7 @@ import { ignoredArgWarnings, validateArgs } from '../contract/validate.js';
 import { ArgsError, ModuleError, TsplayError, UnreachableError } from '../errors.js';
 import { posOf, posOfKey } from '../config/yaml.js';
 import { argPos } from '../config/static-args.js';
-import { evalCondition, evalExpression, hasTemplate, queryLookup, renderTemplateFile, renderValue, stripOmit } from './templating/index.js';
+import { evalCondition, evalExpression, hasTemplate, pyStr, queryLookup, renderTemplateFile, renderValue, stripOmit } from './templating/index.js';
 import { executeModule } from './execute.js';
 import type { HostStatus } from './events.js';
 import type { HostState } from './host-state.js';
@@ -141,7 +141,8 @@ export async function runTaskOnHost(runCtx: RunContext, step: TaskInPlay, host: 
       emit('unreachable', r, { ignored: settings.ignoreUnreachable });
       return { status: 'unreachable', result: r, updates: [], settings };
     }
-    if (e instanceof TsplayError) return fail({ changed: false, failed: true, msg: e.format() });
+    // the task's own errors (as TaskExecutor's AnsibleError: no changed key); a module's failure says changed: false
+    if (e instanceof TsplayError) return fail(e.code === 'playbook' ? keywordFailure(e) : { changed: false, failed: true, msg: e.format() });
     throw e;
   }
 }
@@ -322,7 +323,21 @@ function warnOnce(task: TaskIR, messages: string[], emit: (m: string) => void): 
 async function runOne(t: HostTask, vars: Vars, s: TaskSettings): Promise<OneResult> {
   const { runCtx, pr, task, host, inh } = t;
   const mod = task.module;
-  const rendered = stripOmit(renderArgs(task, task.action, vars)) as Record<string, unknown>;
+  let rendered = stripOmit(renderArgs(task, task.action, vars)) as Record<string, unknown>;
+  if ('_variable_params' in rendered) {
+    // TaskExecutor: the variable params must give a mapping; the task's own k=v arguments win over it
+    const { _variable_params: vp, ...own } = rendered;
+    if (!vp || typeof vp !== 'object' || Array.isArray(vp))
+      throw new TsplayError('playbook', `invalid or malformed argument: '${pyStr(vp)}'`, { source: posOfKey(task.raw, task.action) ?? task.source });
+    warnOnce(
+      task,
+      [
+        "Using a variable for a task's 'args' is unsafe in some situations (see https://docs.ansible.com/ansible/devel/reference_appendices/faq.html#argsplat-unsafe)",
+      ],
+      (message) => runCtx.events.emit({ type: 'warning', message }),
+    );
+    rendered = { ...(vp as Record<string, unknown>), ...own };
+  }
   let args: Record<string, unknown>;
   try {
     args = validateArgs(mod, rendered);

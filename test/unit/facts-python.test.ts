@@ -1,6 +1,7 @@
 /** The python facts: gathered by the facts command where python3 exists, with the keys of Ansible's python collector. */
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { GATHER_SCRIPT, parseFacts } from '../../lib/facts/gather.js';
 
 describe('ansible_python', () => {
@@ -28,5 +29,28 @@ describe('ansible_python', () => {
     const facts = parseFacts('hostname=h1\nkernel=6.1\n');
     expect(facts).not.toHaveProperty('python');
     expect(facts).not.toHaveProperty('python_version');
+  });
+});
+
+describe('memory facts', () => {
+  it("memory_mb and the *_mb facts as ansible-core's Linux collector computes them from /proc/meminfo", () => {
+    const facts = parseFacts(execFileSync('/bin/sh', ['-c', GATHER_SCRIPT], { encoding: 'utf8' }));
+    const kb = Object.fromEntries(
+      readFileSync('/proc/meminfo', 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => [l.split(':')[0]!, Math.floor(Number(l.split(/\s+/)[1]) / 1024)]),
+    ) as Record<string, number>;
+    expect(facts['memtotal_mb']).toBe(kb['MemTotal']);
+    expect(facts['swaptotal_mb']).toBe(kb['SwapTotal']);
+    const m = facts['memory_mb'] as Record<string, Record<string, number | null>>;
+    expect(Object.keys(m).sort()).toEqual(['nocache', 'real', 'swap']);
+    expect(Object.keys(m['real']!).sort()).toEqual(['free', 'total', 'used']);
+    expect(Object.keys(m['swap']!).sort()).toEqual(['cached', 'free', 'total', 'used']);
+    expect(m['real']!['total']).toBe(kb['MemTotal']);
+    expect(m['real']!['used']).toBe(m['real']!['total']! - m['real']!['free']!);
+    expect(m['swap']!['total']).toBe(kb['SwapTotal']);
+    expect(m['swap']!['used']).toBe(m['swap']!['total']! - m['swap']!['free']!);
+    expect(m['nocache']!['used']).toBe(m['real']!['total']! - m['nocache']!['free']!);
   });
 });

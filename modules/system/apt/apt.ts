@@ -9,7 +9,7 @@ export const PkgStateArg = Type.Union(
   { default: 'present', description: 'present (or installed), absent (or removed), latest: installed and upgraded to the candidate version' },
 );
 
-const Args = Type.Object(
+export const Args = Type.Object(
   {
     name: Type.Optional(NameArg),
     state: PkgStateArg,

@@ -7,7 +7,7 @@ import type { PkgState } from '../../../lib/packages/apt-plan.js';
 
 const ListArg = (description: string) => Type.Union([Type.String(), Type.Array(Type.String())], { default: [], description });
 
-const Args = Type.Object(
+export const Args = Type.Object(
   {
     name: Type.Optional(
       Type.Union([Type.String(), Type.Array(Type.String())], {

@@ -222,6 +222,17 @@ describe('package / apt / dnf modules', () => {
     const r = await runFake('package', { name: 'munge' }, (s) => (s.startsWith('if command') ? res('mgr=dnf\n') : res()));
     expect(r.commands[1]!.script).toContain('dnf -y -q install -- munge');
   });
+  it("package passes the backend's arguments on, as ansible-core's package action does", async () => {
+    const d = await runFake('package', { name: 'fail2ban', enablerepo: 'epel' }, (s) => (s.startsWith('if command') ? res('mgr=dnf\n') : res()));
+    expect(d.commands[1]!.script).toContain('--enablerepo=epel');
+    const a = await runFake('package', { name: 'fail2ban', enablerepo: 'epel' }, () => res(aptOut));
+    expect(a.result).toMatchObject({
+      failed: true,
+      msg: expect.stringMatching(/^Unsupported parameters for \(ansible.legacy.apt\) module: enablerepo\. Supported parameters include: /),
+    });
+    const u = await runFake('package', { name: 'vim', update_cache: true }, (s) => (s.startsWith('if command') ? res(aptOut) : res()));
+    expect(u.commands[1]!.script).toMatch(/apt-get .*update/);
+  });
   it('yum alias works where only yum exists', async () => {
     const r = await runFake('yum', { name: 'munge', state: 'installed' }, (s) => (s.startsWith('if command') ? res('mgr=yum\n') : res()));
     expect(r.commands[1]!.script).toContain('yum -y -q install -- munge');

@@ -107,6 +107,17 @@ function minmax(v: unknown, args: unknown[], kw: Kwargs, sign: 1 | -1): unknown 
 }
 
 export const listFilters: Record<string, FilterDef> = {
+  // community.general.counter: collections.Counter of the items, in the order they first appear
+  counter: f((_e, v) => {
+    if (typeof v !== 'string' && !Array.isArray(v)) throw new Error('Argument for community.general.counter must be a sequence (string or list)');
+    const out: Record<string, number> = {};
+    for (const x of typeof v === 'string' ? [...v] : v) {
+      if (x !== null && typeof x === 'object') throw new Error(`community.general.counter needs hashable items, got ${typeof x}`);
+      const k = pyStr(x);
+      out[k] = (out[k] ?? 0) + 1;
+    }
+    return out;
+  }),
   first: f((_e, v) => {
     const l = toList(v);
     return l.length ? l[0] : new Undef('first', 'No first item, sequence was empty.');

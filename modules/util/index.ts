@@ -9,5 +9,6 @@ import { pause } from './pause/pause.js';
 import { ping } from './ping/ping.js';
 import { setFact } from './set_fact/set-fact.js';
 import { setup } from './setup/setup.js';
+import { validateArgumentSpec } from './validate_argument_spec/validate-argument-spec.js';
 
-export const utilModules: AnyModule[] = [ping, setup, debug, setFact, assertModule, fail, includeVars, pause, groupBy, addHost];
+export const utilModules: AnyModule[] = [ping, setup, debug, setFact, assertModule, fail, includeVars, pause, groupBy, addHost, validateArgumentSpec];

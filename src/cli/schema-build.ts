@@ -113,9 +113,10 @@ function moduleSchema(m: AnyModule): Schema {
   const either = required.filter((k) => names(k).length > 1).map((k) => ({ anyOf: names(k).map((n) => ({ required: [n] })) }));
   return {
     description: m.description,
-    // `copy: src=a dest=b`; free-form modules take plain text (`command: ls`); null: no arguments, or all in `args:`
+    // `copy: src=a dest=b`; free-form modules take plain text (`command: ls`); null: no arguments, or all in `args:`;
+    // a template (`file: "{{ item }}"`) gives a mapping of arguments at run time
     type: m.freeForm ? ['object', 'string', 'number', 'boolean', 'null'] : ['object', 'string', 'null'],
-    ...(m.freeForm ? {} : { pattern: '=' }),
+    ...(m.freeForm ? {} : { pattern: '=|\\{\\{|\\{%' }),
     properties: props,
     additionalProperties: args.additionalProperties ?? false,
     ...(plain.length ? { required: plain } : {}),
@@ -227,7 +228,7 @@ const KEYWORD_TYPES: Record<string, Schema> = {
   always: TASKS,
   roles: { type: 'array', items: ref('role') },
   register: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
-  args: { description: "the module's arguments (merged under the module key's)", type: 'object' },
+  args: { description: "the module's arguments (merged under the module key's), or a template giving them", type: ['object', 'string'] },
   action: { type: ['string', 'object'], properties: { module: { type: 'string' } }, required: ['module'] },
   local_action: { type: ['string', 'object'], properties: { module: { type: 'string' } }, required: ['module'] },
   loop: { description: 'a list, or a template that renders to one', type: ['array', 'string'] },

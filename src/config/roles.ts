@@ -12,7 +12,7 @@ import { loadYamlFile, posOf } from './yaml.js';
 import type { BlockIR, RoleIR, TaskIR, TaskNode, Vars } from './playbook-types.js';
 import { attempt, err, isObj, report, toStringList, type LoadContext, type Obj } from './load-context.js';
 import { BLOCK_KEYWORDS } from './keywords.js';
-import { common, loadTaskFile } from './tasks.js';
+import { common, loadTaskFile, loadTaskList } from './tasks.js';
 
 /** Keys of a role entry that are keywords (everything else is a role parameter). */
 const ROLE_ENTRY_KEYWORDS = new Set([...BLOCK_KEYWORDS, 'role', 'tasks_from', 'handlers_from', 'defaults_from', 'vars_from', 'public', 'allow_duplicates']);
@@ -58,6 +58,8 @@ export interface LoadedRole {
 export interface RoleRequest {
   name: string;
   params: Vars;
+  /** the role's parameters as a `roles:` entry gives them (without its vars:): what its argument spec checks */
+  argParams?: Vars;
   tasksFrom?: string;
   handlersFrom?: string;
   defaultsFrom?: string;
@@ -107,9 +109,35 @@ export function loadRole(req: RoleRequest, ctx: LoadContext, parent?: RoleIR, se
   }
   const tf = mainFile(dir, 'tasks', req.tasksFrom ?? 'main');
   const hf = mainFile(dir, 'handlers', req.handlersFrom ?? 'main');
+  tasks.push(...validationTask(dir, meta, metaFile, req, role, ctx));
   if (tf) tasks.push(...loadTaskFile(tf, ctx, role));
   if (hf) handlers.push(...loadTaskFile(hf, ctx, role));
   return { role, tasks, handlers };
+}
+
+/**
+ * The task ansible-core prepends to a role whose argument spec has the entry point (tasks_from, else main):
+ * validate_argument_spec with the spec's options and the role's parameters, tagged always. The spec is
+ * meta/argument_specs.yml (or .yaml), else meta/main.yml's argument_specs.
+ */
+function validationTask(dir: string, meta: unknown, metaFile: string | undefined, req: RoleRequest, role: RoleIR, ctx: LoadContext): TaskNode[] {
+  const specFile = ['argument_specs.yml', 'argument_specs.yaml'].map((f) => resolve(dir, 'meta', f)).find((f) => existsSync(f));
+  const doc = specFile ? loadYamlFile(specFile) : undefined;
+  const specs = specFile ? (isObj(doc) ? doc['argument_specs'] : undefined) : isObj(meta) ? meta['argument_specs'] : undefined;
+  const entry = req.tasksFrom ?? 'main';
+  const spec = isObj(specs) ? specs[entry] : undefined;
+  if (!isObj(spec)) return [];
+  const desc = spec['short_description'];
+  const task = {
+    name: `Validating arguments against arg spec '${entry}'${desc != null ? ` - ${String(desc)}` : ''}`,
+    'ansible.builtin.validate_argument_spec': {
+      argument_spec: isObj(spec['options']) ? spec['options'] : {},
+      provided_arguments: req.argParams ?? {},
+      validate_args_context: { type: 'role', name: role.name, argument_spec_name: entry, path: dir },
+    },
+    tags: ['always'],
+  };
+  return loadTaskList([task], [task], 0, specFile ?? metaFile ?? dir, ctx, role);
 }
 
 /** A role entry of `roles:` or `dependencies:`: a name, or a mapping with role:/name: plus keywords and params. */
@@ -124,12 +152,14 @@ function roleEntry(entry: unknown, parent: object, index: number) {
   if (/\{\{|\{%/.test(name)) throw err(`a role's name in 'roles:' cannot use variables; use include_role`, spec, 'role' in spec ? 'role' : 'name');
   const params: Vars = {};
   for (const [k, v] of Object.entries(spec)) if (!ROLE_ENTRY_KEYWORDS.has(k)) params[k] = v;
+  const argParams = { ...params };
   if (isObj(spec['vars'])) Object.assign(params, spec['vars']);
   const keywords: Obj = {};
   for (const [k, v] of Object.entries(spec)) if (BLOCK_KEYWORDS.has(k) && k !== 'vars' && k !== 'name') keywords[k] = v;
   const req: RoleRequest = {
     name,
     params,
+    argParams,
     tasksFrom: spec['tasks_from'] as string | undefined,
     handlersFrom: spec['handlers_from'] as string | undefined,
     defaultsFrom: spec['defaults_from'] as string | undefined,

@@ -59,6 +59,8 @@ export const cases = [
   })),
   { name: 'list-tasks-templated', playbooks: ['tags-templated.yml'], args: ['--list-tasks'], raw: true },
   { name: 'list-tags-templated', playbooks: ['tags-templated.yml'], args: ['--list-tags', '--tags', 'tag5'], raw: true },
+  { name: 'argspec', playbooks: ['argspec.yml'] },
+  { name: 'argspec-tags', playbooks: ['argspec.yml'], args: ['--tags', 'nothing'] },
   { name: 'variable-args', playbooks: ['variable-args.yml'], pre: 'rm -f /tmp/conf-va-1 /tmp/conf-va-2' },
   { name: 'cli-extra-vars-file', playbooks: ['cli.yml'], args: ['-e', '@vars/extra.yml'], pre: 'rm -f /tmp/conf-cli.txt' },
   { name: 'cli-check-diff', playbooks: ['cli.yml'], args: ['--check', '--diff', '-e', 'content=v3'] },

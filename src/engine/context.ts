@@ -58,6 +58,8 @@ export interface PlayRun {
   handlers: HandlerIR[];
   /** any_errors_fatal / max_fail_percentage tripped: nothing more runs, the playbook stops */
   aborted: boolean;
+  /** any_errors_fatal tripped while some hosts were in a rescue / always: they finish the play, then the playbook stops */
+  breakPlay?: boolean;
   /** meta: end_play / end_batch */
   endBatch: boolean;
   endPlay: boolean;
@@ -92,7 +94,18 @@ export interface Inherited extends VarContext, OverridableKeywords {
   tags: string[];
   /** a failure here is caught by an enclosing block's rescue */
   rescuable: boolean;
+  /**
+   * The innermost block and which of its sections runs (unset: an implicit block, the play's or an included
+   * file's): where a host that fails here goes next (any_errors_fatal spares hosts heading into rescue / always).
+   */
+  section?: BlockSection;
   environment: unknown[];
+}
+
+export interface BlockSection {
+  part: 'block' | 'rescue' | 'always';
+  hasRescue: boolean;
+  hasAlways: boolean;
 }
 
 export const ROOT: Inherited = { when: [], tags: [], layers: [], params: [], environment: [], rescuable: false };
@@ -109,6 +122,7 @@ export function inherit(parent: Inherited, node: Common, opts: { vars?: boolean;
     params: parent.params,
     role: node.role ?? parent.role,
     rescuable: parent.rescuable,
+    section: parent.section,
     become: pick(node.become, parent.become),
     becomeUser: pick(node.becomeUser, parent.becomeUser),
     ignoreErrors: pick(node.ignoreErrors, parent.ignoreErrors),

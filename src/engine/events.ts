@@ -56,6 +56,8 @@ export type RunEvent =
   /** include_tasks: the file was included for these hosts */
   | { type: 'include'; file: string; hosts: string[]; item?: string }
   | { type: 'warning'; message: string }
+  /** an error that fails hosts without a task result (ansible-core's display.error: `ERROR! ...` on stderr) */
+  | { type: 'error'; message: string }
   | { type: 'recap'; stats: Record<string, HostStats>; durationMs: number };
 
 export interface EventSink {

@@ -14,6 +14,8 @@ export class HostState {
   /** a task failed on this host (and was not rescued): it runs nothing more in this run */
   failed = false;
   unreachable = false;
+  /** marked failed by any_errors_fatal (ansible-core's failed_hosts): it may finish a rescue / always, the playbook stops after the play */
+  fatal = false;
   /** failed inside a block whose rescue will run for it */
   pendingRescue = false;
   /** the host is done with the current play (meta: end_host / end_play, or the play was aborted) */

@@ -18,7 +18,7 @@ import { inherit, type Inherited, type PlayRun } from './context.js';
 import type { HostState } from './host-state.js';
 import { loopItems, itemLabel } from './loops.js';
 import { extendedLoop, toBool } from './task-exec.js';
-import { displayName, selected } from './task-run.js';
+import { checkPolicies, displayName, failsForGood, selected } from './task-run.js';
 import { scopeFor } from './vars.js';
 import type { Runner } from './runner.js';
 
@@ -42,12 +42,21 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
   runCtx.events.emit({ type: 'task_start', name, action: inc.directive, hosts: live.map((h) => h.name), handler: false, source: inc.source });
 
   const units = new Map<string, Unit>();
+  // hosts whose include failed (a template error, a file or role not found): as a failed task, for any_errors_fatal
+  const failed = new Set<HostState>();
+  let anyErrorsFatal = false;
   for (const h of live) {
     const base = scopeFor(pr.scope, h, { ...parent, layers: inc.vars ? [...parent.layers, inc.vars] : parent.layers });
+    try {
+      anyErrorsFatal ||= toBool(renderValue(own.anyErrorsFatal ?? false, base)) && !toBool(renderValue(own.ignoreErrors ?? false, base));
+    } catch {
+      // an unrenderable keyword fails the included tasks, not the include
+    }
     const fail = (e: unknown) => {
       if (!(e instanceof TsplayError)) throw e;
       h.stats.failed++;
       h.failed = true;
+      failed.add(h);
       runCtx.events.emit({ type: 'host_result', host: h.name, task: name, status: 'failed', result: { changed: false, failed: true, msg: e.format() } });
     };
     try {
@@ -96,7 +105,8 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
   for (const u of units.values()) {
     const unitHosts = u.hosts.filter((h) => h.alive());
     if (!unitHosts.length) continue;
-    let inh: Inherited = { ...parent, params: [...parent.params, u.params] };
+    // the included tasks are blocks of their own (no rescue, no always) inside the include's section
+    let inh: Inherited = { ...parent, params: [...parent.params, u.params], section: undefined };
     if (apply) inh = inherit(inh, apply);
     if (!isRole) {
       const path = resolveTaskFile(u.target, inc.baseDir, runCtx.load);
@@ -104,6 +114,7 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
         for (const h of unitHosts) {
           h.stats.failed++;
           h.failed = true;
+          failed.add(h);
           runCtx.events.emit({
             type: 'host_result',
             host: h.name,
@@ -119,7 +130,19 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
       for (const h of unitHosts) h.stats.ok++;
       runs.push({ tasks, hosts: unitHosts, inh });
     } else {
-      const loaded = includeRole(u.target, inc.args, u.params, inc.raw, runCtx.load, inc.role ?? parent.role);
+      let loaded: ReturnType<typeof includeRole>;
+      try {
+        loaded = includeRole(u.target, inc.args, u.params, inc.raw, runCtx.load, inc.role ?? parent.role);
+      } catch (e) {
+        if (!(e instanceof TsplayError)) throw e;
+        // as ansible-core: the error is shown (no task result, no stats) and the hosts that included it fail
+        runCtx.events.emit({ type: 'error', message: e.format() });
+        for (const h of unitHosts) {
+          h.failed = true;
+          failed.add(h);
+        }
+        continue;
+      }
       if (loaded.role.public) {
         Object.assign(pr.scope.roleDefaults, loaded.role.defaults);
         Object.assign(pr.scope.roleVars, loaded.role.vars);
@@ -128,6 +151,11 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
       for (const hd of flattenHandlers(loaded.handlers, runCtx.load)) if (!pr.handlers.some((x) => at(x) === at(hd))) pr.handlers.push(hd);
       runs.push({ tasks: loaded.tasks, hosts: unitHosts, inh: { ...inh, params: parent.params, role: loaded.role } });
     }
+  }
+  if (failed.size) {
+    const forGood = failsForGood(parent) ? [...failed] : [];
+    if (parent.rescuable) for (const h of failed) h.pendingRescue = true;
+    checkPolicies(r, pr, forGood, anyErrorsFatal, { inh: parent, ran: live });
   }
   for (const run of runs) {
     if (pr.aborted) return;

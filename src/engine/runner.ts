@@ -143,7 +143,7 @@ export class Runner {
         await this.runList(section, pr, live, inh);
         await flushHandlers(this, pr, live);
       }
-      if (pr.aborted) {
+      if (pr.aborted || pr.breakPlay) {
         this.aborted = true;
         return false;
       }
@@ -348,7 +348,8 @@ export class Runner {
 
   private async runBlock(b: BlockIR, pr: PlayRun, hosts: HostState[], parent: Inherited): Promise<void> {
     const inh = inherit(parent, b);
-    await this.runList(b.block, pr, hosts, b.rescue.length ? { ...inh, rescuable: true } : inh);
+    const at = (part: 'block' | 'rescue' | 'always'): Inherited => ({ ...inh, section: { part, hasRescue: b.rescue.length > 0, hasAlways: b.always.length > 0 } });
+    await this.runList(b.block, pr, hosts, b.rescue.length ? { ...at('block'), rescuable: true } : at('block'));
     if (pr.aborted) return;
     if (b.rescue.length) {
       const toRescue = hosts.filter((h) => h.failed && h.pendingRescue && !h.unreachable);
@@ -357,14 +358,14 @@ export class Runner {
         h.pendingRescue = false;
       }
       this.updateBatchMagic(pr);
-      await this.runList(b.rescue, pr, toRescue, inh);
+      await this.runList(b.rescue, pr, toRescue, at('rescue'));
       if (pr.aborted) return;
     }
     if (b.always.length) {
       const entered = hosts.filter((h) => !h.unreachable && !h.ended);
       const failed = entered.filter((h) => h.failed);
       for (const h of failed) h.failed = false;
-      await this.runList(b.always, pr, entered, inh);
+      await this.runList(b.always, pr, entered, at('always'));
       for (const h of failed) h.failed = true;
     }
   }

@@ -108,6 +108,12 @@ export class PlainRenderer implements EventSink {
         else o(this.c.warn(text));
         break;
       }
+      case 'error': {
+        const text = `ERROR! ${e.message}`;
+        if (this.err) this.err(mask(this.c.failed(text)));
+        else o(this.c.failed(text));
+        break;
+      }
       case 'recap':
         this.recap(e.stats, o);
         break;

@@ -95,12 +95,16 @@ export interface Inherited extends VarContext, OverridableKeywords {
   /** a failure here is caught by an enclosing block's rescue */
   rescuable: boolean;
   /**
-   * The innermost block and which of its sections runs (unset: an implicit block, the play's or an included
-   * file's): where a host that fails here goes next (any_errors_fatal spares hosts heading into rescue / always).
+   * The enclosing blocks, outermost first, and which section of each runs (an included file's tasks are an
+   * implicit block of their own): where a host that fails here goes next (any_errors_fatal spares the hosts
+   * heading into a rescue or an always).
    */
-  section?: BlockSection;
+  sections: BlockSection[];
   environment: unknown[];
 }
+
+/** An implicit block (an included file's tasks): no rescue, no always. */
+export const IMPLICIT: BlockSection = { part: 'block', hasRescue: false, hasAlways: false };
 
 export interface BlockSection {
   part: 'block' | 'rescue' | 'always';
@@ -108,7 +112,7 @@ export interface BlockSection {
   hasAlways: boolean;
 }
 
-export const ROOT: Inherited = { when: [], tags: [], layers: [], params: [], environment: [], rescuable: false };
+export const ROOT: Inherited = { when: [], tags: [], layers: [], params: [], environment: [], rescuable: false, sections: [] };
 
 /** Child keywords override the parent's; when/tags/vars/environment accumulate. */
 export function inherit(parent: Inherited, node: Common, opts: { vars?: boolean; when?: boolean } = {}): Inherited {
@@ -122,7 +126,7 @@ export function inherit(parent: Inherited, node: Common, opts: { vars?: boolean;
     params: parent.params,
     role: node.role ?? parent.role,
     rescuable: parent.rescuable,
-    section: parent.section,
+    sections: parent.sections,
     become: pick(node.become, parent.become),
     becomeUser: pick(node.becomeUser, parent.becomeUser),
     ignoreErrors: pick(node.ignoreErrors, parent.ignoreErrors),

@@ -14,11 +14,11 @@ import { isObj } from '../config/load-context.js';
 import { posOf } from '../config/yaml.js';
 import { renderValue, queryLookup } from './templating/index.js';
 import { condsHold } from './keywords.js';
-import { inherit, type Inherited, type PlayRun } from './context.js';
+import { IMPLICIT, inherit, type Inherited, type PlayRun } from './context.js';
 import type { HostState } from './host-state.js';
 import { loopItems, itemLabel } from './loops.js';
 import { extendedLoop, toBool } from './task-exec.js';
-import { checkPolicies, displayName, failsForGood, selected } from './task-run.js';
+import { checkPolicies, displayName, failsForGood, noteFailure, selected } from './task-run.js';
 import { scopeFor } from './vars.js';
 import type { Runner } from './runner.js';
 
@@ -106,7 +106,7 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
     const unitHosts = u.hosts.filter((h) => h.alive());
     if (!unitHosts.length) continue;
     // the included tasks are blocks of their own (no rescue, no always) inside the include's section
-    let inh: Inherited = { ...parent, params: [...parent.params, u.params], section: undefined };
+    let inh: Inherited = { ...parent, params: [...parent.params, u.params], sections: [...parent.sections, IMPLICIT] };
     if (apply) inh = inherit(inh, apply);
     if (!isRole) {
       const path = resolveTaskFile(u.target, inc.baseDir, runCtx.load);
@@ -153,6 +153,7 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
     }
   }
   if (failed.size) {
+    for (const h of failed) noteFailure(h, parent);
     const forGood = failsForGood(parent) ? [...failed] : [];
     if (parent.rescuable) for (const h of failed) h.pendingRescue = true;
     checkPolicies(r, pr, forGood, anyErrorsFatal, { inh: parent, ran: live });

@@ -4,7 +4,7 @@
  * their always for every host that entered. A playbook stops when a play is aborted (any_errors_fatal,
  * max_fail_percentage) or when every host of a batch failed in it, as ansible-playbook does.
  */
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Inventory } from '../config/inventory/index.js';
 import type { BlockIR, PlayIR, Playbook, TaskNode, Vars } from '../config/playbook-types.js';
@@ -79,7 +79,7 @@ export class Runner {
 
   async run(pb: Playbook): Promise<RunSummary> {
     const started = Date.now();
-    this.runCtx.events.emit({ type: 'playbook_start', file: pb.file, check: this.runCtx.opts.check });
+    this.runCtx.events.emit({ type: 'playbook_start', file: pb.file, check: this.runCtx.opts.check, plays: pb.plays.length, path: relative(process.cwd(), pb.file) });
     for (const play of pb.plays) {
       if (!(await this.runPlay(play))) break;
     }
@@ -107,7 +107,7 @@ export class Runner {
       runCtx.events.emit({ type: 'no_hosts', pattern: patterns.join(',') });
       return true;
     }
-    const strategy = play.raw['strategy'];
+    const strategy = play.raw['strategy'] !== undefined ? renderValue(play.raw['strategy'], { ...play.vars, ...extra }, { what: 'strategy' }) : undefined;
     if (strategy !== undefined && !['linear', 'ansible.builtin.linear'].includes(String(strategy))) {
       runCtx.events.emit({ type: 'warning', message: `strategy '${String(strategy)}' is not supported: the play runs with the linear strategy` });
     }
@@ -348,7 +348,10 @@ export class Runner {
 
   private async runBlock(b: BlockIR, pr: PlayRun, hosts: HostState[], parent: Inherited): Promise<void> {
     const inh = inherit(parent, b);
-    const at = (part: 'block' | 'rescue' | 'always'): Inherited => ({ ...inh, section: { part, hasRescue: b.rescue.length > 0, hasAlways: b.always.length > 0 } });
+    const at = (part: 'block' | 'rescue' | 'always'): Inherited => ({
+      ...inh,
+      sections: [...parent.sections, { part, hasRescue: b.rescue.length > 0, hasAlways: b.always.length > 0 }],
+    });
     await this.runList(b.block, pr, hosts, b.rescue.length ? { ...at('block'), rescuable: true } : at('block'));
     if (pr.aborted) return;
     if (b.rescue.length) {
@@ -364,9 +367,11 @@ export class Runner {
     if (b.always.length) {
       const entered = hosts.filter((h) => !h.unreachable && !h.ended);
       const failed = entered.filter((h) => h.failed);
+      // the always runs for them, then they are failed again, unless meta: clear_host_errors ran meanwhile
+      const cleared = new Map(failed.map((h) => [h, h.errorsCleared]));
       for (const h of failed) h.failed = false;
       await this.runList(b.always, pr, entered, at('always'));
-      for (const h of failed) h.failed = true;
+      for (const h of failed) if (h.errorsCleared === cleared.get(h)) h.failed = true;
     }
   }
 }

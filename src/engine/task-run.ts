@@ -224,6 +224,7 @@ function account(r: Runner, step: TaskInPlay, h: HostState, o: Outcome, shareWit
       const failing = shareWith.length > 1 ? shareWith : [h];
       for (const t of failing) {
         t.failed = true;
+        noteFailure(t, inh);
         if (inh.rescuable) {
           t.pendingRescue = true;
           // as ansible-core's wrap_var(task.serialize()): the task as written, never templated again
@@ -249,7 +250,18 @@ function account(r: Runner, step: TaskInPlay, h: HostState, o: Outcome, shareWit
  * an enclosing block's rescue catches it, nor when the innermost block's always runs next.
  */
 export function failsForGood(inh: Inherited): boolean {
-  return !inh.rescuable && !(inh.section?.hasAlways && inh.section.part !== 'always');
+  const sec = inh.sections.at(-1);
+  return !inh.rescuable && !(sec?.hasAlways && sec.part !== 'always');
+}
+
+/** A host failed here: done with the play unless a rescue or an always follows (ansible-core's tqm failed_hosts). */
+export function noteFailure(h: HostState, inh: Inherited): void {
+  if (failsForGood(inh) && !headsIntoRescueOrAlways(inh)) h.fatal = true;
+}
+
+/** Does a host failing here go on in a rescue or an always (of this block or, the block failing, of an enclosing one)? */
+function headsIntoRescueOrAlways(inh: Inherited): boolean {
+  return inh.sections.some((s) => (s.part === 'block' && s.hasRescue) || (s.part !== 'always' && s.hasAlways));
 }
 
 /** Where the failure happened: the task's (or include's) inherited context and the hosts it ran on. */
@@ -267,21 +279,23 @@ export interface FailureSite {
 export function checkPolicies(r: Runner, pr: PlayRun, fatal: HostState[], anyErrorsFatal: boolean, site: FailureSite): void {
   if (pr.aborted) return;
   if (fatal.length && anyErrorsFatal) {
-    const sec = site.inh.section;
+    const sec = site.inh.sections.at(-1);
     const ran = new Set(site.ran);
     for (const h of pr.batch) {
       if (h.unreachable) continue;
       let spared: boolean;
-      if (ran.has(h) && h.failed) spared = !failsForGood(site.inh) || (sec?.part === 'block' && (sec.hasRescue || sec.hasAlways));
+      if (ran.has(h) && h.failed) spared = headsIntoRescueOrAlways(site.inh);
       else if (ran.has(h)) spared = sec?.part === 'rescue' || sec?.part === 'always';
       else spared = h.failed && h.pendingRescue;
-      if (!spared) h.fatal = true;
+      if (!spared) {
+        h.fatal = true;
+        pr.breakPlay = true;
+      }
     }
-    pr.breakPlay = true;
   }
   if (pr.breakPlay) {
     const left = pr.batch.filter((h) => !h.unreachable);
-    if (left.every((h) => h.fatal || (h.failed && !h.pendingRescue))) return abort(r, pr);
+    if (left.every((h) => h.fatal)) return abort(r, pr);
   }
   if (fatal.length && pr.maxFailPercentage !== undefined) {
     const failed = pr.batch.filter((h) => h.failed && !h.pendingRescue).length;

@@ -100,6 +100,8 @@ export interface Inherited extends VarContext, OverridableKeywords {
    * heading into a rescue or an always).
    */
   sections: BlockSection[];
+  /** an enclosing block's notify (a task without its own notifies these) */
+  notify?: string[];
   environment: unknown[];
 }
 
@@ -127,6 +129,7 @@ export function inherit(parent: Inherited, node: Common, opts: { vars?: boolean;
     role: node.role ?? parent.role,
     rescuable: parent.rescuable,
     sections: parent.sections,
+    notify: parent.notify,
     become: pick(node.become, parent.become),
     becomeUser: pick(node.becomeUser, parent.becomeUser),
     ignoreErrors: pick(node.ignoreErrors, parent.ignoreErrors),

@@ -88,7 +88,8 @@ export class Runner {
     for (const h of this.played) if (Object.values(h.stats).some((n) => n > 0)) stats[h.name] = h.stats;
     this.runCtx.events.emit({ type: 'recap', stats, durationMs: Date.now() - started });
     const hs = [...this.played];
-    const exitCode = hs.some((h) => h.unreachable) ? 4 : hs.some((h) => h.stats.failed > 0) || this.aborted ? 2 : 0;
+    // as ansible-playbook: failed hosts are those still failed at the end (meta: clear_host_errors clears them)
+    const exitCode = hs.some((h) => h.unreachable) ? 4 : hs.some((h) => h.failed) || this.aborted ? 2 : 0;
     return { stats, exitCode };
   }
 
@@ -119,6 +120,8 @@ export class Runner {
       for (const h of batch) {
         this.played.add(h);
         h.ended = false;
+        // ansible-core's failed_hosts start empty with every batch (hosts failed before stay failed)
+        if (!h.failed) h.fatal = false;
         h.notified.clear();
       }
       runCtx.events.emit({ type: 'play_start', name: playName, hosts: live.map((h) => h.name), source: play.source });
@@ -347,7 +350,7 @@ export class Runner {
   }
 
   private async runBlock(b: BlockIR, pr: PlayRun, hosts: HostState[], parent: Inherited): Promise<void> {
-    const inh = inherit(parent, b);
+    const inh = { ...inherit(parent, b), ...(b.notify.length ? { notify: b.notify } : {}) };
     const at = (part: 'block' | 'rescue' | 'always'): Inherited => ({
       ...inh,
       sections: [...parent.sections, { part, hasRescue: b.rescue.length > 0, hasAlways: b.always.length > 0 }],

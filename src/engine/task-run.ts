@@ -198,7 +198,7 @@ function account(r: Runner, step: TaskInPlay, h: HostState, o: Outcome, shareWit
       s.ok++;
       if (o.result.changed) {
         s.changed++;
-        notify(pr, h, task.notify, inh);
+        notify(pr, h, task.notify.length ? task.notify : (inh.notify ?? []), inh);
       }
       return false;
     case 'skipped':

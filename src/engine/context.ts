@@ -16,6 +16,8 @@ export interface PlaybookRunOptions {
   tags: string[];
   skipTags: string[];
   forceHandlers: boolean;
+  /** a notify naming no handler is an error (ANSIBLE_ERROR_ON_MISSING_HANDLER, default true), else a warning */
+  errorOnMissingHandler?: boolean;
   startAtTask?: string;
   step?: boolean;
   extraVars: Vars;

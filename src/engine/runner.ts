@@ -12,6 +12,7 @@ import { TsplayError, UnreachableError } from '../errors.js';
 import { loadYamlFile, posOfKey } from '../config/yaml.js';
 import { isObj } from '../config/load-context.js';
 import { renderValue } from './templating/index.js';
+import { LazyMapping } from './templating/py.js';
 import { HostState } from './host-state.js';
 import { inherit, ROOT, type Inherited, type PlayRun, type RunContext } from './context.js';
 import { toBool } from './task-exec.js';
@@ -389,7 +390,7 @@ function renderOrRaw(v: unknown, vars: Vars): unknown {
 }
 
 /** The class of hostvars[host] views (not a plain object: the templating layer reads it lazily). */
-class HostVarsView {}
+class HostVarsView extends LazyMapping {}
 
 /** Host order (`order:` keyword): inventory (default), reverse_inventory, sorted, reverse_sorted, shuffle. */
 function order(names: string[], play: PlayIR, extra: Vars): string[] {

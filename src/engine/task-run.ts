@@ -198,7 +198,7 @@ function account(r: Runner, step: TaskInPlay, h: HostState, o: Outcome, shareWit
       s.ok++;
       if (o.result.changed) {
         s.changed++;
-        notify(pr, h, task.notify.length ? task.notify : (inh.notify ?? []), inh);
+        notify(r, pr, h, task.notify.length ? task.notify : (inh.notify ?? []), inh, task.source);
       }
       return false;
     case 'skipped':

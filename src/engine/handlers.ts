@@ -15,6 +15,7 @@ import { toBool } from './task-exec.js';
 import { scopeFor } from './vars.js';
 import { runTask } from './task-run.js';
 import { runInclude } from './includes.js';
+import { runMeta } from './meta.js';
 import type { Runner } from './runner.js';
 
 /**
@@ -109,6 +110,7 @@ export async function flushHandlers(r: Runner, pr: PlayRun, hosts: HostState[]):
     const forced = targets.filter((h) => h.failed);
     for (const h of forced) h.failed = false;
     if (hd.kind === 'include') await runInclude(r, hd, pr, targets, { ...playInh, role: hd.role });
+    else if (hd.kind === 'meta') await runMeta(r, hd, pr, targets, { ...playInh, role: hd.role }, true);
     else await runTask(r, { task: hd, pr, hosts: targets, parent: { ...playInh, role: hd.role }, handler: true });
     for (const h of forced) h.failed = true;
     if (pr.aborted) return;

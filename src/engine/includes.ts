@@ -4,13 +4,13 @@
  * the include (tags, when, become, ...) apply to the include itself; `apply:` passes keywords to the included
  * tasks, and `vars:` (plus the loop item) become include parameters of every included task.
  */
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { TsplayError } from '../errors.js';
 import type { IncludeIR, TaskNode, Vars } from '../config/playbook-types.js';
 import { loadTaskFile, resolveTaskFile, common } from '../config/tasks.js';
 import { includeRole, roleTaskName } from '../config/roles.js';
 import { flattenHandlers } from '../config/playbook.js';
-import { isObj } from '../config/load-context.js';
+import { isObj, type LoadContext } from '../config/load-context.js';
 import { posOf } from '../config/yaml.js';
 import { renderValue, queryLookup } from './templating/index.js';
 import { condsHold } from './keywords.js';
@@ -109,7 +109,8 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
     let inh: Inherited = { ...parent, params: [...parent.params, u.params], sections: [...parent.sections, IMPLICIT] };
     if (apply) inh = inherit(inh, apply);
     if (!isRole) {
-      const path = resolveTaskFile(u.target, inc.baseDir, runCtx.load);
+      // a role's handler may include from the role's tasks/ (baseDir) or beside itself (handlers/)
+      const path = resolveTaskFile(u.target, inc.baseDir, runCtx.load) ?? (inc.role ? resolveTaskFile(u.target, dirname(inc.source.file), runCtx.load) : undefined);
       if (!path) {
         for (const h of unitHosts) {
           h.stats.failed++;
@@ -125,14 +126,17 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
         }
         continue;
       }
-      const tasks = loadTaskFile(path, runCtx.load, inc.role);
+      const load = { ...runCtx.load, importedHandlers: [] as TaskNode[] };
+      const tasks = loadTaskFile(path, load, inc.role);
+      addHandlers(pr, load.importedHandlers, load);
       runCtx.events.emit({ type: 'include', file: path, hosts: unitHosts.map((h) => h.name), item: u.label });
       for (const h of unitHosts) h.stats.ok++;
       runs.push({ tasks, hosts: unitHosts, inh });
     } else {
+      const load = { ...runCtx.load, importedHandlers: [] as TaskNode[] };
       let loaded: ReturnType<typeof includeRole>;
       try {
-        loaded = includeRole(u.target, inc.args, u.params, inc.raw, runCtx.load, inc.role ?? parent.role);
+        loaded = includeRole(u.target, inc.args, u.params, inc.raw, load, inc.role ?? parent.role);
       } catch (e) {
         if (!(e instanceof TsplayError)) throw e;
         // as ansible-core: the error is shown (no task result, no stats) and the hosts that included it fail
@@ -147,8 +151,8 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
         Object.assign(pr.scope.roleDefaults, loaded.role.defaults);
         Object.assign(pr.scope.roleVars, loaded.role.vars);
       }
-      const at = (t: { source: { file: string; line: number; col: number } }) => `${t.source.file}:${t.source.line}:${t.source.col}`;
-      for (const hd of flattenHandlers(loaded.handlers, runCtx.load)) if (!pr.handlers.some((x) => at(x) === at(hd))) pr.handlers.push(hd);
+      // the role's handlers, then those of roles it imports
+      addHandlers(pr, [...loaded.handlers, ...load.importedHandlers], load);
       runs.push({ tasks: loaded.tasks, hosts: unitHosts, inh: { ...inh, params: parent.params, role: loaded.role } });
     }
   }
@@ -162,4 +166,11 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
     if (pr.aborted) return;
     await r.runList(run.tasks, pr, run.hosts, run.inh);
   }
+}
+
+/** Handlers loaded at run time (an included role's, a role imported by included tasks) join the play's, once. */
+function addHandlers(pr: PlayRun, handlers: TaskNode[], load: LoadContext): void {
+  if (!handlers.length) return;
+  const at = (t: { source: { file: string; line: number; col: number } }) => `${t.source.file}:${t.source.line}:${t.source.col}`;
+  for (const hd of flattenHandlers(handlers, load)) if (!pr.handlers.some((x) => at(x) === at(hd))) pr.handlers.push(hd);
 }

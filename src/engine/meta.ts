@@ -7,9 +7,9 @@ import { flushHandlers } from './handlers.js';
 import { scopeFor } from './vars.js';
 import type { Runner } from './runner.js';
 
-export async function runMeta(r: Runner, m: MetaIR, pr: PlayRun, hosts: HostState[], inh: Inherited): Promise<void> {
-  if (!tagsSelected([...inh.tags, ...m.tags], r.runCtx.opts.tags, r.runCtx.opts.skipTags)) return;
-  if (r.runCtx.waitingForStart !== undefined) return;
+export async function runMeta(r: Runner, m: MetaIR, pr: PlayRun, hosts: HostState[], inh: Inherited, handler = false): Promise<void> {
+  if (!handler && !tagsSelected([...inh.tags, ...m.tags], r.runCtx.opts.tags, r.runCtx.opts.skipTags)) return;
+  if (!handler && r.runCtx.waitingForStart !== undefined) return;
   const conds = [...inh.when, ...(m.when !== undefined ? [{ cond: m.when, source: m.source }] : [])];
   const holds = (h: HostState) => conds.every((c) => evalCondition(c.cond, scopeFor(pr.scope, h, inh), { source: c.source, what: 'when' }));
   const live = hosts.filter((h) => h.alive());
@@ -17,7 +17,7 @@ export async function runMeta(r: Runner, m: MetaIR, pr: PlayRun, hosts: HostStat
   const ev = r.runCtx.events;
   // as ansible-core's _execute_meta: the task's banner, and at -vv what it did (`META: ...`)
   if (live.length)
-    ev.emit({ type: 'task_start', name, action: 'meta', hosts: live.map((h) => h.name), handler: false, source: m.source, path: `${m.source.file}:${m.source.line}` });
+    ev.emit({ type: 'task_start', name, action: 'meta', hosts: live.map((h) => h.name), handler, source: m.source, path: `${m.source.file}:${m.source.line}` });
   const did = (msg: string) => ev.emit({ type: 'meta', msg });
   const skip = (h: HostState, reason: string) =>
     ev.emit({ type: 'host_result', host: h.name, task: name, status: 'skipped', result: { changed: false, skipped: true, skip_reason: reason } });

@@ -95,11 +95,12 @@ export function notify(r: Runner, pr: PlayRun, h: HostState, names: readonly str
 }
 
 /** Run the notified handlers for these hosts. */
-export async function flushHandlers(r: Runner, pr: PlayRun, hosts: HostState[]): Promise<void> {
+export async function flushHandlers(r: Runner, pr: PlayRun, hosts: HostState[], at?: Inherited): Promise<void> {
   if (pr.aborted) return;
   // the play's force_handlers, else --force-handlers / ANSIBLE_FORCE_HANDLERS
   const force = pr.play.forceHandlers != null ? toBool(renderValue(pr.play.forceHandlers, pr.scope.playVars)) : r.runCtx.opts.forceHandlers;
-  const playInh = inherit(ROOT, { ...pr.play, vars: undefined, when: undefined, tags: [] });
+  // a flush_handlers in a block: a handler failing there is rescued by the block (as ansible-core's iterator)
+  const playInh = { ...inherit(ROOT, { ...pr.play, vars: undefined, when: undefined, tags: [] }), ...(at ? { rescuable: at.rescuable, sections: at.sections } : {}) };
   // the list can grow while running (handlers of included roles); handlers may notify later handlers
   for (let i = 0; i < pr.handlers.length; i++) {
     const hd = pr.handlers[i]!;

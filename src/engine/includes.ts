@@ -128,6 +128,8 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
       }
       const load = { ...runCtx.load, importedHandlers: [] as TaskNode[] };
       const tasks = loadTaskFile(path, load, inc.role);
+      // an include notified as a handler: its tasks are handlers (no blocks in blocks)
+      if ((pr.handlers as readonly object[]).includes(inc)) flattenHandlers(tasks, { ...load, errors: undefined });
       addHandlers(pr, load.importedHandlers, load);
       runCtx.events.emit({ type: 'include', file: path, hosts: unitHosts.map((h) => h.name), item: u.label });
       for (const h of unitHosts) h.stats.ok++;

@@ -44,6 +44,7 @@ export async function runMeta(r: Runner, m: MetaIR, pr: PlayRun, hosts: HostStat
         r,
         pr,
         pr.batch.filter((h) => !h.unreachable && (go.includes(h) || !live.includes(h))),
+        inh,
       );
       return;
     }

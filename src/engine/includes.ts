@@ -121,7 +121,7 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
             host: h.name,
             task: name,
             status: 'failed',
-            result: { changed: false, failed: true, reason: `Could not find or access '${resolve(inc.baseDir, u.target)}' on the controller.` },
+            result: { failed: true, reason: `Could not find or access '${resolve(inc.baseDir, u.target)}' on the Ansible Controller.` },
           });
         }
         continue;

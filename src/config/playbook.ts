@@ -199,7 +199,13 @@ export function flattenHandlers(nodes: TaskNode[], ctx: LoadContext): HandlerIR[
       } else if (n.action === 'flush_handlers') report(ctx, handlerError('flush_handlers cannot be used as a handler', n.raw));
       else {
         const listen = attempt(ctx, () => toStringList(n.raw['listen'], 'topics', n.raw, 'listen')) ?? [];
-        out.push({ ...inherited, ...n, listen, notify: [], when: inherited.when !== undefined && n.when !== undefined ? [inherited.when, n.when].flat() : (n.when ?? inherited.when) });
+        out.push({
+          ...inherited,
+          ...n,
+          listen,
+          notify: [],
+          when: inherited.when !== undefined && n.when !== undefined ? [inherited.when, n.when].flat() : (n.when ?? inherited.when),
+        });
       }
     }
   };

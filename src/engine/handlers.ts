@@ -100,7 +100,10 @@ export async function flushHandlers(r: Runner, pr: PlayRun, hosts: HostState[], 
   // the play's force_handlers, else --force-handlers / ANSIBLE_FORCE_HANDLERS
   const force = pr.play.forceHandlers != null ? toBool(renderValue(pr.play.forceHandlers, pr.scope.playVars)) : r.runCtx.opts.forceHandlers;
   // a flush_handlers in a block: a handler failing there is rescued by the block (as ansible-core's iterator)
-  const playInh = { ...inherit(ROOT, { ...pr.play, vars: undefined, when: undefined, tags: [] }), ...(at ? { rescuable: at.rescuable, sections: at.sections } : {}) };
+  const playInh = {
+    ...inherit(ROOT, { ...pr.play, vars: undefined, when: undefined, tags: [] }),
+    ...(at ? { rescuable: at.rescuable, sections: at.sections } : {}),
+  };
   // the list can grow while running (handlers of included roles); handlers may notify later handlers
   for (let i = 0; i < pr.handlers.length; i++) {
     const hd = pr.handlers[i]!;

@@ -110,7 +110,8 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
     if (apply) inh = inherit(inh, apply);
     if (!isRole) {
       // a role's handler may include from the role's tasks/ (baseDir) or beside itself (handlers/)
-      const path = resolveTaskFile(u.target, inc.baseDir, runCtx.load) ?? (inc.role ? resolveTaskFile(u.target, dirname(inc.source.file), runCtx.load) : undefined);
+      const path =
+        resolveTaskFile(u.target, inc.baseDir, runCtx.load) ?? (inc.role ? resolveTaskFile(u.target, dirname(inc.source.file), runCtx.load) : undefined);
       if (!path) {
         for (const h of unitHosts) {
           h.stats.failed++;

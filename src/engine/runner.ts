@@ -80,7 +80,13 @@ export class Runner {
 
   async run(pb: Playbook): Promise<RunSummary> {
     const started = Date.now();
-    this.runCtx.events.emit({ type: 'playbook_start', file: pb.file, check: this.runCtx.opts.check, plays: pb.plays.length, path: relative(process.cwd(), pb.file) });
+    this.runCtx.events.emit({
+      type: 'playbook_start',
+      file: pb.file,
+      check: this.runCtx.opts.check,
+      plays: pb.plays.length,
+      path: relative(process.cwd(), pb.file),
+    });
     for (const play of pb.plays) {
       if (!(await this.runPlay(play))) break;
     }

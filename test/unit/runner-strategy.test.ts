@@ -67,7 +67,7 @@ describe('any_errors_fatal', () => {
         '  any_errors_fatal: true\n',
       ),
     );
-    expect(r.output).toContain("on the Ansible Controller.");
+    expect(r.output).toContain('on the Ansible Controller.');
     expect(r.output).toContain('NO MORE HOSTS LEFT');
     expect(msgs(r.output)).not.toContain('never');
   });
@@ -81,7 +81,7 @@ describe('any_errors_fatal', () => {
 `,
       ),
     );
-    expect(r.output).toContain("ERROR! ");
+    expect(r.output).toContain('ERROR! ');
     expect(r.output).toContain("role 'no-such-role' not found");
     expect(Object.keys(r.results('debug'))).toEqual(['h1']);
     expect(r.exitCode).toBe(2);
@@ -147,7 +147,7 @@ describe('handlers', () => {
     ).rejects.toThrow("The requested handler 'nope' was not found in either the main handlers list nor in the listening handlers list");
   });
 
-  it("meta as a handler; force_handlers: false in the play overrides --force-handlers; `in` works on hostvars[host]", async () => {
+  it('meta as a handler; force_handlers: false in the play overrides --force-handlers; `in` works on hostvars[host]', async () => {
     const r = await runPlaybook(
       play(
         `    - set_fact: {flag: 1}

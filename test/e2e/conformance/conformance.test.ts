@@ -140,7 +140,9 @@ describe('tsplay specifics', () => {
     );
     const r = await run([pb]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("ERROR! The requested handler 'restart nginx' was not found in either the main handlers list nor in the listening handlers list");
+    expect(r.stderr).toContain(
+      "ERROR! The requested handler 'restart nginx' was not found in either the main handlers list nor in the listening handlers list",
+    );
     expect(r.stderr).toContain(`notified at ${pb}:4:7`);
     expect(r.stderr).toContain("did you mean 'restart ngnix'?");
     // --syntax-check still finds it before running

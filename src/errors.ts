@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'vault'
   | 'options'
   | 'lab'
+  /** an error that stops the run while it runs (ansible-playbook exits 1) */
+  | 'runtime'
   | 'internal';
 
 export class TsplayError extends Error {

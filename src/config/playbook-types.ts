@@ -119,8 +119,8 @@ export interface MetaIR extends Common {
 
 export type TaskNode = TaskIR | BlockIR | IncludeIR | MetaIR;
 
-/** A handler: a task, or an include_tasks / include_role whose tasks run when it is notified. */
-export type HandlerIR = TaskIR | (IncludeIR & { listen: string[]; notify: string[] });
+/** A handler: a task, a meta task, or an include_tasks / include_role whose tasks run when it is notified. */
+export type HandlerIR = TaskIR | (IncludeIR & { listen: string[]; notify: string[] }) | (MetaIR & { listen: string[]; notify: string[] });
 
 export interface VarsPrompt {
   name: string;

@@ -151,28 +151,41 @@ function loadPlay(node: Obj, file: string, ctx0: LoadContext): PlayIR {
     roleVars: ctx.play!.roleVars,
     order: node['order'],
   };
+  // as ansible-core: roles can't be handlers (checked before the role would be looked for)
+  for (const h of Array.isArray(node['handlers']) ? node['handlers'] : []) {
+    const k = isObj(h) ? Object.keys(h).find((x) => /^(ansible\.(builtin|legacy)\.)?(include|import)_role$/.test(x)) : undefined;
+    if (k) report(ctx, handlerError(`Using '${k.replace(/^ansible\.(builtin|legacy)\./, '')}' as a handler is not supported.`, h as object));
+  }
   const handlerNodes = [
     ...(attempt(ctx, () => loadTaskList(node['handlers'], node, 'handlers', file, ctx)) ?? []),
     ...roles.handlers,
     ...ctx.importedHandlers!,
   ];
   play.handlers = flattenHandlers(handlerNodes, ctx);
-  checkNotify(play, ctx);
+  // as ansible-core, a notify naming no handler is an error when it notifies, at run time; --syntax-check reports it up front
+  if (ctx.errors) checkNotify(play, ctx);
   return play;
 }
 
 /** Handlers as a flat list (blocks in a handlers section are unrolled; their keywords apply to each). */
 export function flattenHandlers(nodes: TaskNode[], ctx: LoadContext): HandlerIR[] {
   const out: HandlerIR[] = [];
-  const walk = (ns: TaskNode[], inherited: Partial<TaskIR>): void => {
+  const walk = (ns: TaskNode[], inherited: Partial<TaskIR>, inBlock = false): void => {
     for (const n of ns) {
+      // a handlers list may hold blocks of handlers (one level, as an implicit block), not blocks in them
+      const explicit = n.kind === 'block' && 'block' in n.raw;
+      if (explicit && inBlock) {
+        report(ctx, handlerError('Using a block as a handler is not supported.', n.raw));
+        continue;
+      }
       if (n.kind === 'task')
         out.push({
           ...inherited,
           ...n,
           when: inherited.when !== undefined && n.when !== undefined ? [inherited.when, n.when].flat() : (n.when ?? inherited.when),
         });
-      else if (n.kind === 'block') walk([...n.block, ...n.rescue, ...n.always], { when: n.when, become: n.become, becomeUser: n.becomeUser, role: n.role });
+      else if (n.kind === 'block')
+        walk([...n.block, ...n.rescue, ...n.always], { when: n.when, become: n.become, becomeUser: n.becomeUser, role: n.role }, inBlock || explicit);
       else if (n.kind === 'include') {
         // Ansible: a notified include runs the included tasks (a handler of its own, named or listening)
         const listen = attempt(ctx, () => toStringList(n.raw['listen'], 'topics', n.raw, 'listen')) ?? [];
@@ -183,7 +196,17 @@ export function flattenHandlers(nodes: TaskNode[], ctx: LoadContext): HandlerIR[
           notify: [],
           when: inherited.when !== undefined && n.when !== undefined ? [inherited.when, n.when].flat() : (n.when ?? inherited.when),
         });
-      } else report(ctx, err('meta is not supported in handlers', n.raw));
+      } else if (n.action === 'flush_handlers') report(ctx, handlerError('flush_handlers cannot be used as a handler', n.raw));
+      else {
+        const listen = attempt(ctx, () => toStringList(n.raw['listen'], 'topics', n.raw, 'listen')) ?? [];
+        out.push({
+          ...inherited,
+          ...n,
+          listen,
+          notify: [],
+          when: inherited.when !== undefined && n.when !== undefined ? [inherited.when, n.when].flat() : (n.when ?? inherited.when),
+        });
+      }
     }
   };
   walk(nodes, {});
@@ -222,4 +245,10 @@ function checkNotify(play: PlayIR, ctx: LoadContext): void {
       report(ctx, err(`notify: no handler named or listening to '${name}' in this play`, n.raw, 'notify', undefined, didYouMean(name, names)));
     }
   }
+}
+
+/** A handler Ansible refuses, in Ansible's words first (the position as a hint). */
+function handlerError(message: string, node: object): TsplayError {
+  const at = posOfObject(node);
+  return new TsplayError('playbook', message, at ? { hint: `at ${at.file}:${at.line}:${at.col}` } : {});
 }

@@ -314,6 +314,11 @@ function loadInclude(directive: string, rawArgs: unknown, node: Obj, c: Common, 
   let target: unknown;
   const key = Object.keys(node).find((k) => k.replace(/^ansible\.(builtin|legacy)\./, '') === directive) ?? directive;
   const isRole = directive.endsWith('_role');
+  if (typeof rawArgs === 'string' && /^\s*\w+=/.test(rawArgs)) {
+    // the k=v form (`import_role: name=x handlers_from=y.yml`)
+    const kv = parseKv(rawArgs, { freeForm: true, knownKeys: new Set([...INCLUDE_ARGS[directive]!, 'file']) });
+    rawArgs = { ...kv.args, ...(kv.freeForm ? { _raw_params: kv.freeForm } : {}) };
+  }
   if (typeof rawArgs === 'string') target = rawArgs.trim();
   else if (isObj(rawArgs)) {
     args = { ...rawArgs };

@@ -17,6 +17,8 @@ export interface PlaybookRunOptions {
   tags: string[];
   skipTags: string[];
   forceHandlers: boolean;
+  /** a notify naming no handler is an error (ANSIBLE_ERROR_ON_MISSING_HANDLER, default true), else a warning */
+  errorOnMissingHandler?: boolean;
   startAtTask?: string;
   step?: boolean;
   extraVars: Vars;
@@ -59,6 +61,8 @@ export interface PlayRun {
   handlers: HandlerIR[];
   /** any_errors_fatal / max_fail_percentage tripped: nothing more runs, the playbook stops */
   aborted: boolean;
+  /** any_errors_fatal tripped while some hosts were in a rescue / always: they finish the play, then the playbook stops */
+  breakPlay?: boolean;
   /** meta: end_play / end_batch */
   endBatch: boolean;
   endPlay: boolean;
@@ -93,10 +97,27 @@ export interface Inherited extends VarContext, OverridableKeywords {
   tags: string[];
   /** a failure here is caught by an enclosing block's rescue */
   rescuable: boolean;
+  /**
+   * The enclosing blocks, outermost first, and which section of each runs (an included file's tasks are an
+   * implicit block of their own): where a host that fails here goes next (any_errors_fatal spares the hosts
+   * heading into a rescue or an always).
+   */
+  sections: BlockSection[];
+  /** an enclosing block's notify (a task without its own notifies these) */
+  notify?: string[];
   environment: unknown[];
 }
 
-export const ROOT: Inherited = { when: [], tags: [], layers: [], params: [], environment: [], rescuable: false };
+/** An implicit block (an included file's tasks): no rescue, no always. */
+export const IMPLICIT: BlockSection = { part: 'block', hasRescue: false, hasAlways: false };
+
+export interface BlockSection {
+  part: 'block' | 'rescue' | 'always';
+  hasRescue: boolean;
+  hasAlways: boolean;
+}
+
+export const ROOT: Inherited = { when: [], tags: [], layers: [], params: [], environment: [], rescuable: false, sections: [] };
 
 /** Child keywords override the parent's; when/tags/vars/environment accumulate. */
 export function inherit(parent: Inherited, node: Common, opts: { vars?: boolean; when?: boolean } = {}): Inherited {
@@ -110,6 +131,8 @@ export function inherit(parent: Inherited, node: Common, opts: { vars?: boolean;
     params: parent.params,
     role: node.role ?? parent.role,
     rescuable: parent.rescuable,
+    sections: parent.sections,
+    notify: parent.notify,
     become: pick(node.become, parent.become),
     becomeUser: pick(node.becomeUser, parent.becomeUser),
     ignoreErrors: pick(node.ignoreErrors, parent.ignoreErrors),

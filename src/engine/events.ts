@@ -17,7 +17,8 @@ export interface HostStats {
 export const emptyStats = (): HostStats => ({ ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 });
 
 export type RunEvent =
-  | { type: 'playbook_start'; file: string; check: boolean }
+  /** plays: how many the playbook has (imports included); path: as given (relative to the working directory) */
+  | { type: 'playbook_start'; file: string; check: boolean; plays?: number; path?: string }
   | { type: 'play_start'; name: string; hosts: string[]; source?: SourcePos }
   | { type: 'no_hosts'; pattern: string }
   /** a play was aborted (any_errors_fatal, max_fail_percentage): nothing more runs */
@@ -56,6 +57,10 @@ export type RunEvent =
   /** include_tasks: the file was included for these hosts */
   | { type: 'include'; file: string; hosts: string[]; item?: string }
   | { type: 'warning'; message: string }
+  /** what a meta task did (ansible-playbook -vv shows `META: ...`) */
+  | { type: 'meta'; msg: string }
+  /** an error that fails hosts without a task result (ansible-core's display.error: `ERROR! ...` on stderr) */
+  | { type: 'error'; message: string }
   | { type: 'recap'; stats: Record<string, HostStats>; durationMs: number };
 
 export interface EventSink {

@@ -14,6 +14,10 @@ export class HostState {
   /** a task failed on this host (and was not rescued): it runs nothing more in this run */
   failed = false;
   unreachable = false;
+  /** how many times meta: clear_host_errors cleared this host's errors (a block's always doesn't fail it again then) */
+  errorsCleared = 0;
+  /** marked failed by any_errors_fatal (ansible-core's failed_hosts): it may finish a rescue / always, the playbook stops after the play */
+  fatal = false;
   /** failed inside a block whose rescue will run for it */
   pendingRescue = false;
   /** the host is done with the current play (meta: end_host / end_play, or the play was aborted) */

@@ -4,21 +4,21 @@
  * the include (tags, when, become, ...) apply to the include itself; `apply:` passes keywords to the included
  * tasks, and `vars:` (plus the loop item) become include parameters of every included task.
  */
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { TsplayError } from '../errors.js';
 import type { IncludeIR, TaskNode, Vars } from '../config/playbook-types.js';
 import { loadTaskFile, resolveTaskFile, common } from '../config/tasks.js';
 import { includeRole, roleTaskName } from '../config/roles.js';
 import { flattenHandlers } from '../config/playbook.js';
-import { isObj } from '../config/load-context.js';
+import { isObj, type LoadContext } from '../config/load-context.js';
 import { posOf } from '../config/yaml.js';
 import { renderValue, queryLookup } from './templating/index.js';
 import { condsHold } from './keywords.js';
-import { inherit, renderTags, type Inherited, type PlayRun } from './context.js';
+import { IMPLICIT, inherit, renderTags, type Inherited, type PlayRun } from './context.js';
 import type { HostState } from './host-state.js';
 import { loopItems, itemLabel } from './loops.js';
 import { extendedLoop, toBool } from './task-exec.js';
-import { displayName, selected } from './task-run.js';
+import { checkPolicies, displayName, failsForGood, noteFailure, selected } from './task-run.js';
 import { scopeFor } from './vars.js';
 import type { Runner } from './runner.js';
 
@@ -50,12 +50,21 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
   runCtx.events.emit({ type: 'task_start', name, action: inc.directive, hosts: live.map((h) => h.name), handler: false, source: inc.source });
 
   const units = new Map<string, Unit>();
+  // hosts whose include failed (a template error, a file or role not found): as a failed task, for any_errors_fatal
+  const failed = new Set<HostState>();
+  let anyErrorsFatal = false;
   for (const h of live) {
     const base = scopeFor(pr.scope, h, { ...parent, layers: inc.vars ? [...parent.layers, inc.vars] : parent.layers });
+    try {
+      anyErrorsFatal ||= toBool(renderValue(own.anyErrorsFatal ?? false, base)) && !toBool(renderValue(own.ignoreErrors ?? false, base));
+    } catch {
+      // an unrenderable keyword fails the included tasks, not the include
+    }
     const fail = (e: unknown) => {
       if (!(e instanceof TsplayError)) throw e;
       h.stats.failed++;
       h.failed = true;
+      failed.add(h);
       runCtx.events.emit({ type: 'host_result', host: h.name, task: name, status: 'failed', result: { changed: false, failed: true, msg: e.format() } });
     };
     try {
@@ -104,41 +113,75 @@ export async function runInclude(r: Runner, inc: IncludeIR, pr: PlayRun, hosts: 
   for (const u of units.values()) {
     const unitHosts = u.hosts.filter((h) => h.alive());
     if (!unitHosts.length) continue;
-    let inh: Inherited = { ...parent, params: [...parent.params, u.params] };
+    // the included tasks are blocks of their own (no rescue, no always) inside the include's section
+    let inh: Inherited = { ...parent, params: [...parent.params, u.params], sections: [...parent.sections, IMPLICIT] };
     if (apply) inh = inherit(inh, apply);
     if (!isRole) {
-      const path = resolveTaskFile(u.target, inc.baseDir, runCtx.load);
+      // a role's handler may include from the role's tasks/ (baseDir) or beside itself (handlers/)
+      const path =
+        resolveTaskFile(u.target, inc.baseDir, runCtx.load) ?? (inc.role ? resolveTaskFile(u.target, dirname(inc.source.file), runCtx.load) : undefined);
       if (!path) {
         for (const h of unitHosts) {
           h.stats.failed++;
           h.failed = true;
+          failed.add(h);
           runCtx.events.emit({
             type: 'host_result',
             host: h.name,
             task: name,
             status: 'failed',
-            result: { changed: false, failed: true, reason: `Could not find or access '${resolve(inc.baseDir, u.target)}' on the controller.` },
+            result: { failed: true, reason: `Could not find or access '${resolve(inc.baseDir, u.target)}' on the Ansible Controller.` },
           });
         }
         continue;
       }
-      const tasks = loadTaskFile(path, runCtx.load, inc.role);
+      const load = { ...runCtx.load, importedHandlers: [] as TaskNode[] };
+      const tasks = loadTaskFile(path, load, inc.role);
+      // an include notified as a handler: its tasks are handlers (no blocks in blocks)
+      if ((pr.handlers as readonly object[]).includes(inc)) flattenHandlers(tasks, { ...load, errors: undefined });
+      addHandlers(pr, load.importedHandlers, load);
       runCtx.events.emit({ type: 'include', file: path, hosts: unitHosts.map((h) => h.name), item: u.label });
       for (const h of unitHosts) h.stats.ok++;
       runs.push({ tasks, hosts: unitHosts, inh });
     } else {
-      const loaded = includeRole(u.target, inc.args, u.params, inc.raw, runCtx.load, inc.role ?? parent.role);
+      const load = { ...runCtx.load, importedHandlers: [] as TaskNode[] };
+      let loaded: ReturnType<typeof includeRole>;
+      try {
+        loaded = includeRole(u.target, inc.args, u.params, inc.raw, load, inc.role ?? parent.role);
+      } catch (e) {
+        if (!(e instanceof TsplayError)) throw e;
+        // as ansible-core: the error is shown (no task result, no stats) and the hosts that included it fail
+        runCtx.events.emit({ type: 'error', message: e.format() });
+        for (const h of unitHosts) {
+          h.failed = true;
+          failed.add(h);
+        }
+        continue;
+      }
       if (loaded.role.public) {
         Object.assign(pr.scope.roleDefaults, loaded.role.defaults);
         Object.assign(pr.scope.roleVars, loaded.role.vars);
       }
-      const at = (t: { source: { file: string; line: number; col: number } }) => `${t.source.file}:${t.source.line}:${t.source.col}`;
-      for (const hd of flattenHandlers(loaded.handlers, runCtx.load)) if (!pr.handlers.some((x) => at(x) === at(hd))) pr.handlers.push(hd);
+      // the role's handlers, then those of roles it imports
+      addHandlers(pr, [...loaded.handlers, ...load.importedHandlers], load);
       runs.push({ tasks: loaded.tasks, hosts: unitHosts, inh: { ...inh, params: parent.params, role: loaded.role } });
     }
+  }
+  if (failed.size) {
+    for (const h of failed) noteFailure(h, parent);
+    const forGood = failsForGood(parent) ? [...failed] : [];
+    if (parent.rescuable) for (const h of failed) h.pendingRescue = true;
+    checkPolicies(r, pr, forGood, anyErrorsFatal, { inh: parent, ran: live });
   }
   for (const run of runs) {
     if (pr.aborted) return;
     await r.runList(run.tasks, pr, run.hosts, run.inh);
   }
+}
+
+/** Handlers loaded at run time (an included role's, a role imported by included tasks) join the play's, once. */
+function addHandlers(pr: PlayRun, handlers: TaskNode[], load: LoadContext): void {
+  if (!handlers.length) return;
+  const at = (t: { source: { file: string; line: number; col: number } }) => `${t.source.file}:${t.source.line}:${t.source.col}`;
+  for (const hd of flattenHandlers(handlers, load)) if (!pr.handlers.some((x) => at(x) === at(hd))) pr.handlers.push(hd);
 }

@@ -4,7 +4,7 @@
  * their always for every host that entered. A playbook stops when a play is aborted (any_errors_fatal,
  * max_fail_percentage) or when every host of a batch failed in it, as ansible-playbook does.
  */
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Inventory } from '../config/inventory/index.js';
 import type { BlockIR, PlayIR, Playbook, TaskNode, Vars } from '../config/playbook-types.js';
@@ -12,6 +12,7 @@ import { TsplayError, UnreachableError } from '../errors.js';
 import { loadYamlFile, posOfKey } from '../config/yaml.js';
 import { isObj } from '../config/load-context.js';
 import { renderValue } from './templating/index.js';
+import { LazyMapping } from './templating/py.js';
 import { HostState } from './host-state.js';
 import { inherit, ROOT, type Inherited, type PlayRun, type RunContext } from './context.js';
 import { toBool } from './task-exec.js';
@@ -79,7 +80,13 @@ export class Runner {
 
   async run(pb: Playbook): Promise<RunSummary> {
     const started = Date.now();
-    this.runCtx.events.emit({ type: 'playbook_start', file: pb.file, check: this.runCtx.opts.check });
+    this.runCtx.events.emit({
+      type: 'playbook_start',
+      file: pb.file,
+      check: this.runCtx.opts.check,
+      plays: pb.plays.length,
+      path: relative(process.cwd(), pb.file),
+    });
     for (const play of pb.plays) {
       if (!(await this.runPlay(play))) break;
     }
@@ -88,7 +95,8 @@ export class Runner {
     for (const h of this.played) if (Object.values(h.stats).some((n) => n > 0)) stats[h.name] = h.stats;
     this.runCtx.events.emit({ type: 'recap', stats, durationMs: Date.now() - started });
     const hs = [...this.played];
-    const exitCode = hs.some((h) => h.unreachable) ? 4 : hs.some((h) => h.stats.failed > 0) || this.aborted ? 2 : 0;
+    // as ansible-playbook: failed hosts are those still failed at the end (meta: clear_host_errors clears them)
+    const exitCode = hs.some((h) => h.unreachable) ? 4 : hs.some((h) => h.failed) || this.aborted ? 2 : 0;
     return { stats, exitCode };
   }
 
@@ -107,7 +115,7 @@ export class Runner {
       runCtx.events.emit({ type: 'no_hosts', pattern: patterns.join(',') });
       return true;
     }
-    const strategy = play.raw['strategy'];
+    const strategy = play.raw['strategy'] !== undefined ? renderValue(play.raw['strategy'], { ...play.vars, ...extra }, { what: 'strategy' }) : undefined;
     if (strategy !== undefined && !['linear', 'ansible.builtin.linear'].includes(String(strategy))) {
       runCtx.events.emit({ type: 'warning', message: `strategy '${String(strategy)}' is not supported: the play runs with the linear strategy` });
     }
@@ -119,6 +127,8 @@ export class Runner {
       for (const h of batch) {
         this.played.add(h);
         h.ended = false;
+        // ansible-core's failed_hosts start empty with every batch (hosts failed before stay failed)
+        if (!h.failed) h.fatal = false;
         h.notified.clear();
       }
       runCtx.events.emit({ type: 'play_start', name: playName, hosts: live.map((h) => h.name), source: play.source });
@@ -143,7 +153,7 @@ export class Runner {
         await this.runList(section, pr, live, inh);
         await flushHandlers(this, pr, live);
       }
-      if (pr.aborted) {
+      if (pr.aborted || pr.breakPlay) {
         this.aborted = true;
         return false;
       }
@@ -347,8 +357,12 @@ export class Runner {
   }
 
   private async runBlock(b: BlockIR, pr: PlayRun, hosts: HostState[], parent: Inherited): Promise<void> {
-    const inh = inherit(parent, b);
-    await this.runList(b.block, pr, hosts, b.rescue.length ? { ...inh, rescuable: true } : inh);
+    const inh = { ...inherit(parent, b), ...(b.notify.length ? { notify: b.notify } : {}) };
+    const at = (part: 'block' | 'rescue' | 'always'): Inherited => ({
+      ...inh,
+      sections: [...parent.sections, { part, hasRescue: b.rescue.length > 0, hasAlways: b.always.length > 0 }],
+    });
+    await this.runList(b.block, pr, hosts, b.rescue.length ? { ...at('block'), rescuable: true } : at('block'));
     if (pr.aborted) return;
     if (b.rescue.length) {
       const toRescue = hosts.filter((h) => h.failed && h.pendingRescue && !h.unreachable);
@@ -357,15 +371,17 @@ export class Runner {
         h.pendingRescue = false;
       }
       this.updateBatchMagic(pr);
-      await this.runList(b.rescue, pr, toRescue, inh);
+      await this.runList(b.rescue, pr, toRescue, at('rescue'));
       if (pr.aborted) return;
     }
     if (b.always.length) {
       const entered = hosts.filter((h) => !h.unreachable && !h.ended);
       const failed = entered.filter((h) => h.failed);
+      // the always runs for them, then they are failed again, unless meta: clear_host_errors ran meanwhile
+      const cleared = new Map(failed.map((h) => [h, h.errorsCleared]));
       for (const h of failed) h.failed = false;
-      await this.runList(b.always, pr, entered, inh);
-      for (const h of failed) h.failed = true;
+      await this.runList(b.always, pr, entered, at('always'));
+      for (const h of failed) if (h.errorsCleared === cleared.get(h)) h.failed = true;
     }
   }
 }
@@ -380,7 +396,7 @@ function renderOrRaw(v: unknown, vars: Vars): unknown {
 }
 
 /** The class of hostvars[host] views (not a plain object: the templating layer reads it lazily). */
-class HostVarsView {}
+class HostVarsView extends LazyMapping {}
 
 /** Host order (`order:` keyword): inventory (default), reverse_inventory, sorted, reverse_sorted, shuffle. */
 function order(names: string[], play: PlayIR, extra: Vars): string[] {

@@ -135,7 +135,7 @@ export async function runTask(r: Runner, call: TaskCall): Promise<void> {
       if (o.settings.anyErrorsFatal || o.settings.runOnce) policy = true;
     }
   }
-  checkPolicies(r, pr, fatal, policy);
+  checkPolicies(r, pr, fatal, policy, { inh, ran: targets });
 }
 
 /**
@@ -207,7 +207,7 @@ function account(r: Runner, step: TaskInPlay, h: HostState, o: Outcome, shareWit
       s.ok++;
       if (o.result.changed) {
         s.changed++;
-        notify(pr, h, task.notify, inh);
+        notify(r, pr, h, task.notify.length ? task.notify : (inh.notify ?? []), inh, task.source);
       }
       return false;
     case 'skipped':
@@ -233,6 +233,7 @@ function account(r: Runner, step: TaskInPlay, h: HostState, o: Outcome, shareWit
       const failing = shareWith.length > 1 ? shareWith : [h];
       for (const t of failing) {
         t.failed = true;
+        noteFailure(t, inh);
         if (inh.rescuable) {
           t.pendingRescue = true;
           // as ansible-core's wrap_var(task.serialize()): the task as written, never templated again
@@ -248,22 +249,70 @@ function account(r: Runner, step: TaskInPlay, h: HostState, o: Outcome, shareWit
       }
       if (inh.rescuable) s.rescued++;
       else s.failed++;
-      return !inh.rescuable;
+      return failsForGood(inh);
     }
   }
 }
 
-/** any_errors_fatal (also implied by a failing run_once task) and max_fail_percentage end the play and the run. */
-function checkPolicies(r: Runner, pr: PlayRun, fatal: HostState[], anyErrorsFatal: boolean): void {
-  if (!fatal.length || pr.aborted) return;
-  if (anyErrorsFatal) return abort(r, pr);
-  if (pr.maxFailPercentage !== undefined) {
+/**
+ * Does a host that fails here stay failed (ansible-core's iterator.is_failed right after the failure)? Not when
+ * an enclosing block's rescue catches it, nor when the innermost block's always runs next.
+ */
+export function failsForGood(inh: Inherited): boolean {
+  const sec = inh.sections.at(-1);
+  return !inh.rescuable && !(sec?.hasAlways && sec.part !== 'always');
+}
+
+/** A host failed here: done with the play unless a rescue or an always follows (ansible-core's tqm failed_hosts). */
+export function noteFailure(h: HostState, inh: Inherited): void {
+  if (failsForGood(inh) && !headsIntoRescueOrAlways(inh)) h.fatal = true;
+}
+
+/** Does a host failing here go on in a rescue or an always (of this block or, the block failing, of an enclosing one)? */
+function headsIntoRescueOrAlways(inh: Inherited): boolean {
+  return inh.sections.some((s) => (s.part === 'block' && s.hasRescue) || (s.part !== 'always' && s.hasAlways));
+}
+
+/** Where the failure happened: the task's (or include's) inherited context and the hosts it ran on. */
+export interface FailureSite {
+  inh: Inherited;
+  ran: HostState[];
+}
+
+/**
+ * any_errors_fatal (also implied by a failing run_once task) and max_fail_percentage, as ansible-core's linear
+ * strategy: when a host failed for good, every host of the batch is marked failed except those now heading into
+ * (or running) a rescue or an always section; the playbook stops after this play, and the play itself ends at
+ * once ("NO MORE HOSTS LEFT") when every host left is marked.
+ */
+export function checkPolicies(r: Runner, pr: PlayRun, fatal: HostState[], anyErrorsFatal: boolean, site: FailureSite): void {
+  if (pr.aborted) return;
+  if (fatal.length && anyErrorsFatal) {
+    const sec = site.inh.sections.at(-1);
+    const ran = new Set(site.ran);
+    for (const h of pr.batch) {
+      if (h.unreachable) continue;
+      let spared: boolean;
+      if (ran.has(h) && h.failed) spared = headsIntoRescueOrAlways(site.inh);
+      else if (ran.has(h)) spared = sec?.part === 'rescue' || sec?.part === 'always';
+      else spared = h.failed && h.pendingRescue;
+      if (!spared) {
+        h.fatal = true;
+        pr.breakPlay = true;
+      }
+    }
+  }
+  if (pr.breakPlay) {
+    const left = pr.batch.filter((h) => !h.unreachable);
+    if (left.every((h) => h.fatal)) return abort(r, pr);
+  }
+  if (fatal.length && pr.maxFailPercentage !== undefined) {
     const failed = pr.batch.filter((h) => h.failed && !h.pendingRescue).length;
     if (failed / pr.batch.length > pr.maxFailPercentage / 100) abort(r, pr);
   }
 }
 
-function abort(r: Runner, pr: PlayRun): void {
+export function abort(r: Runner, pr: PlayRun): void {
   pr.aborted = true;
   for (const h of pr.batch) h.ended = true;
   r.runCtx.events.emit({ type: 'no_hosts_remaining' });

@@ -3,6 +3,7 @@
  * for everything but the live task lists). Results are shown as Ansible's default callback shows them: internal
  * keys, `failed`/`skipped` dropped, Python-style JSON with sorted keys, debug results reduced to their message.
  */
+import { basename } from 'node:path';
 import type { HostStats, EventSink, RunEvent } from '../engine/events.js';
 import type { ResultData } from '../contract/define.js';
 import { pyJson } from '../engine/templating/filters-string.js';
@@ -69,7 +70,12 @@ export class PlainRenderer implements EventSink {
     const o = (s: string) => this.out(mask(s));
     switch (e.type) {
       case 'playbook_start':
-        if (this.verbosity > 0) o(`PLAYBOOK: ${e.file}${e.check ? ' (check mode)' : ''}`);
+        // as ansible-playbook -vv: the banner, then how many plays the playbook has
+        if (this.verbosity > 1) {
+          o('');
+          o(banner(`PLAYBOOK: ${basename(e.file)}`));
+          if (e.plays !== undefined) o(`${e.plays} plays in ${e.path ?? e.file}`);
+        } else if (this.verbosity > 0) o(`PLAYBOOK: ${e.file}${e.check ? ' (check mode)' : ''}`);
         break;
       case 'play_start':
         o('');
@@ -106,6 +112,15 @@ export class PlainRenderer implements EventSink {
         const text = `[WARNING]: ${e.message}`;
         if (this.err) this.err(mask(this.c.warn(wrapText(text, warnColumns()).join('\n'))));
         else o(this.c.warn(text));
+        break;
+      }
+      case 'meta':
+        if (this.verbosity > 1) o(`META: ${e.msg}`);
+        break;
+      case 'error': {
+        const text = `ERROR! ${e.message}`;
+        if (this.err) this.err(mask(this.c.failed(text)));
+        else o(this.c.failed(text));
         break;
       }
       case 'recap':

@@ -296,7 +296,8 @@ export async function runCommand(argv: string[]): Promise<number> {
         verbosity,
         tags: splitList(o.tags),
         skipTags: splitList(o['skip-tags']),
-        forceHandlers: !!o['force-handlers'],
+        forceHandlers: !!o['force-handlers'] || envBool('ANSIBLE_FORCE_HANDLERS'),
+        errorOnMissingHandler: envBool('ANSIBLE_ERROR_ON_MISSING_HANDLER', true),
         startAtTask: o['start-at-task'],
         step: !!o.step,
         extraVars: o.become ? { ansible_become: true, ...(o['become-user'] ? { ansible_become_user: o['become-user'] } : {}), ...extraVars } : extraVars,
@@ -349,4 +350,11 @@ export function reportError(e: unknown, verbosity: number): number {
   if (verbosity >= 3 && (e as Error)?.stack) process.stderr.write((e as Error).stack + '\n');
   else process.stderr.write('(run with -vvv for the stack trace)\n');
   return 1;
+}
+
+/** An ansible-core boolean setting from the environment (ANSIBLE_FORCE_HANDLERS=true ...). */
+export function envBool(name: string, dflt = false): boolean {
+  const v = process.env[name];
+  if (v === undefined || v === '') return dflt;
+  return ['y', 'yes', 'on', '1', 'true', 't'].includes(v.trim().toLowerCase());
 }

@@ -177,8 +177,15 @@ export function typeName(v: unknown): string {
   return 'object';
 }
 
+/**
+ * A mapping read lazily through a Proxy (hostvars[host]: Ansible's HostVarsVars): its keys answer `in` though
+ * it is no plain object.
+ */
+export class LazyMapping {}
+
 /** Python `in`. */
 export function pyIn(item: unknown, container: unknown): boolean {
+  if (container instanceof LazyMapping) return (typeof item === 'string' || typeof item === 'number') && String(item) in container;
   if (typeof container === 'string') {
     if (typeof item !== 'string') throw new TypeError(`'in <string>' requires string as left operand, not ${typeName(item)}`);
     return container.includes(item);

@@ -131,7 +131,7 @@ describe('tsplay specifics', () => {
     expect(recap(r.stdout)['node1']).toMatchObject({ ok: 2, ignored: 1 });
   });
 
-  it('a notify naming no handler is a load error with its position', async () => {
+  it('a notify naming no handler is an error when it notifies (as ansible-core), with where and a suggestion', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'conf-notify-'));
     const pb = join(dir, 'notify.yml');
     writeFileSync(
@@ -139,8 +139,14 @@ describe('tsplay specifics', () => {
       `- hosts: node1\n  gather_facts: false\n  tasks:\n    - command: echo\n      notify: restart nginx\n  handlers:\n    - name: restart ngnix\n      debug: {msg: x}\n`,
     );
     const r = await run([pb]);
-    expect(r.code).toBe(4);
-    expect(r.stderr).toContain(`${pb}:5:7: notify: no handler named or listening to 'restart nginx' in this play`);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      "ERROR! The requested handler 'restart nginx' was not found in either the main handlers list nor in the listening handlers list",
+    );
+    expect(r.stderr).toContain(`notified at ${pb}:4:7`);
     expect(r.stderr).toContain("did you mean 'restart ngnix'?");
+    // --syntax-check still finds it before running
+    const s = await run([pb, '--syntax-check']);
+    expect(s.stderr).toContain(`${pb}:5:7: notify: no handler named or listening to 'restart nginx' in this play`);
   });
 });

@@ -31,6 +31,8 @@ export const cases = [
   { name: 'blocks', playbooks: ['blocks.yml'] },
   { name: 'max-fail', playbooks: ['max-fail.yml'] },
   { name: 'any-errors-fatal', playbooks: ['any-errors-fatal.yml'] },
+  { name: 'any-errors-fatal-sections', playbooks: ['any-errors-fatal-sections.yml'] },
+  { name: 'any-errors-fatal-include', playbooks: ['any-errors-fatal-include.yml'] },
   { name: 'all-failed', playbooks: ['all-failed.yml'] },
   { name: 'serial', playbooks: ['serial.yml'] },
   { name: 'delegation', playbooks: ['delegation.yml'] },

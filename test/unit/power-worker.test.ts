@@ -60,8 +60,9 @@ afterAll(() => {
 });
 
 const cfg = () =>
+  // resume_deadline covers the az stand-in's calls (a process each: slow on a loaded machine) and the SSH wait
   parseConfig(
-    `inventory: inv.yml\nplaybook: pb.yml\nlog: power.jsonl\nstate_dir: state\nscontrol: ${join(d, 'scontrol')}\nresume_deadline: 3\nsuspend_deadline: 10\nfail_backoff: 0\nretry: { attempts: 4, base_s: 0.05, max_s: 0.1 }\naz: { poll_interval: 0.05 }\n`,
+    `inventory: inv.yml\nplaybook: pb.yml\nlog: power.jsonl\nstate_dir: state\nscontrol: ${join(d, 'scontrol')}\nresume_deadline: 8\nsuspend_deadline: 10\nfail_backoff: 0\nretry: { attempts: 4, base_s: 0.05, max_s: 0.1 }\naz: { poll_interval: 0.05 }\n`,
     join(d, 'power.yml'),
   );
 const azCalls = () =>

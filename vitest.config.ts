@@ -8,5 +8,8 @@ export default defineConfig({
     hookTimeout: 300_000,
     // lab-based suites each bring up their own named lab; two cores: keep parallelism modest
     maxWorkers: 3,
+    // runs connect directly unless a test asks for the connection holder (--persist, test/e2e/persist.test.ts):
+    // no test attaches to a holder another test left
+    env: { TSPLAY_PERSIST: '0' },
   },
 });

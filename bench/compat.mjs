@@ -274,6 +274,8 @@ async function main() {
     ANSIBLE_HOST_KEY_CHECKING: 'True',
     ANSIBLE_PIPELINING: 'True',
     NO_COLOR: '1',
+    // direct connections: no holder outlives the measurement
+    TSPLAY_PERSIST: '0',
   };
   const rows = [];
   let locale;

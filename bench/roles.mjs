@@ -104,7 +104,14 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'roles-'));
   const rolesPath = join(dir, 'roles');
   mkdirSync(rolesPath);
-  const env = { ANSIBLE_ROLES_PATH: rolesPath, ANSIBLE_NOCOLOR: '1', ANSIBLE_FORCE_COLOR: '0', ANSIBLE_RETRY_FILES_ENABLED: 'False', NO_COLOR: '1' };
+  const env = {
+    ANSIBLE_ROLES_PATH: rolesPath,
+    ANSIBLE_NOCOLOR: '1',
+    ANSIBLE_FORCE_COLOR: '0',
+    ANSIBLE_RETRY_FILES_ENABLED: 'False',
+    NO_COLOR: '1',
+    TSPLAY_PERSIST: '0',
+  };
   const ansibleVersion = spawnSync('ansible-playbook', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0];
   console.log(`${ansibleVersion}; tsplay ${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}; lab ${o.lab}`);
   let same = 0;

@@ -80,6 +80,19 @@ describe('connection holder', () => {
     expect(existsSync(join(dir, 'holder.sock'))).toBe(false);
   }, 60_000);
 
+  it('by default (no --persist, no TSPLAY_PERSIST) a run leaves its connections to a holder for 60 s idle', async () => {
+    const dir = newDir();
+    const r = await tsplay(['run', PB, '-i', lab.inventory], { env: { TSPLAY_PERSIST_DIR: dir, TSPLAY_PERSIST: '' } });
+    expect(r.code, r.all).toBe(0);
+    expect(alive(holderPid(dir))).toBe(true);
+    const st = await tsplay(['persist', 'status'], { env: { TSPLAY_PERSIST_DIR: dir } });
+    expect(st.stdout).toMatch(/3 connection\(s\)/);
+    expect(st.stdout).toMatch(/idle|60/);
+    const off = await tsplay(['run', PB, '-i', lab.inventory], { env: { TSPLAY_PERSIST_DIR: newDir(), TSPLAY_PERSIST: '0' } });
+    expect(off.code, off.all).toBe(0);
+    expect(existsSync(join(dirs[dirs.length - 1]!, 'holder.sock'))).toBe(false);
+  }, 60_000);
+
   it('--no-persist connects directly and leaves nothing', async () => {
     const dir = newDir();
     const r = await run(dir, ['--no-persist']);

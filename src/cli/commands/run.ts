@@ -79,7 +79,7 @@ export const RUN_USAGE = `usage: tsplay run PLAYBOOK... -i INVENTORY [options]
       --private-key FILE   ssh private key
       --host-key-checking strict|accept-new|no   (default strict, against ~/.ssh/known_hosts)
   -T, --timeout SEC        connection timeout
-      --persist SEC        keep the SSH connections (and sudo shells) for the next run, SEC idle (off by default)
+      --persist SEC        keep the SSH connections (and sudo shells) for the next run, SEC idle (default 60, or $TSPLAY_PERSIST; 0: off)
       --no-persist         connect directly, keep nothing
       --no-persist-become  with --persist: keep only the SSH connections, not the sudo shells
       --vault-password-file FILE   (or env TSPLAY_VAULT_PASSWORD_FILE)
@@ -167,11 +167,19 @@ export async function runCommand(argv: string[]): Promise<number> {
       .map((x) => x.trim())
       .filter(Boolean);
 
+  // connections kept for the next run, as OpenSSH's ControlPersist serves Ansible: --persist SEC, else
+  // $TSPLAY_PERSIST (seconds, 0: off), else 60 s idle; --no-persist connects directly
   let persist: PersistOptions | undefined;
-  if (o.persist !== undefined && !o['no-persist']) {
-    const secs = Number(o.persist);
+  const persistSrc =
+    o.persist !== undefined
+      ? { v: o.persist, what: '--persist' }
+      : process.env['TSPLAY_PERSIST']
+        ? { v: process.env['TSPLAY_PERSIST'], what: 'TSPLAY_PERSIST' }
+        : { v: '60', what: '' };
+  if (!o['no-persist']) {
+    const secs = Number(persistSrc.v);
     if (!Number.isFinite(secs) || secs < 0) {
-      process.stderr.write(`tsplay run: --persist must be a number of seconds\n`);
+      process.stderr.write(`tsplay run: ${persistSrc.what} must be a number of seconds\n`);
       return 5;
     }
     if (secs > 0) {

@@ -13,7 +13,7 @@ import { ignoredArgWarnings, validateArgs } from '../contract/validate.js';
 import { ArgsError, ModuleError, TsplayError, UnreachableError } from '../errors.js';
 import { posOf, posOfKey } from '../config/yaml.js';
 import { argPos } from '../config/static-args.js';
-import { evalCondition, evalExpression, hasTemplate, queryLookup, renderTemplateFile, renderValue, stripOmit } from './templating/index.js';
+import { evalCondition, evalExpression, hasTemplate, queryLookup, renderTemplateFile, renderValue, stripOmit, wrapUnsafe } from './templating/index.js';
 import { executeModule } from './execute.js';
 import type { HostStatus } from './events.js';
 import type { HostState } from './host-state.js';
@@ -179,6 +179,8 @@ async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, cond
   try {
     const lookup = (name: string, terms: unknown) => queryLookup(name, terms, base, { source: loopSrc });
     items = loopItems(task.loopKind!, renderValue(task.loop, base, { source: loopSrc, what: loopKey }), loopSrc, lookup);
+    // as ansible-core's _get_loop_items: a with_* lookup's items are unsafe (wrap_var), loop: items are not
+    if (task.loopKind !== 'loop') items = items.map(wrapUnsafe);
   } catch (e) {
     // like Ansible: an undefined loop is only an error when the task's condition holds without the item
     if (e instanceof TsplayError && e.code === 'undefined-var' && safe(() => !condsHold(conds, base), false)) {
@@ -433,7 +435,8 @@ function renderArgs(task: TaskIR, actionKey: string, vars: Vars): Record<string,
       // a templated key (`set_fact: "{{ name }}=value"`) is templated too, as Ansible templates the whole args dict
       const key = hasTemplate(k) ? String(renderValue(k, vars, { source, what: `${task.action} argument name` })) : k;
       if (Array.isArray(v) && task.module.untemplatedArgs?.includes(key)) out[key] = v;
-      else out[key] = renderValue(v, vars, { source, what: `${task.action}.${key}` });
+      // set_fact keeps what a template made from unsafe data unsafe (wrap_var), so the fact is not templated again
+      else out[key] = renderValue(v, vars, { source, what: `${task.action}.${key}`, keepUnsafe: task.module.name === 'set_fact' && key !== 'cacheable' });
     } catch (e) {
       if (e instanceof TsplayError && e.code === 'undefined-var') e.message = `argument '${k}' uses an undefined variable: ${e.message}`;
       throw e;

@@ -1,5 +1,6 @@
 /** set_fact: set host variables from the task's arguments (runs on the controller). */
 import { ArgsError, Type, defineModule, ok } from '../../../src/contract/index.js';
+import { UnsafeString } from '../../../src/config/yaml.js';
 
 const Args = Type.Object(
   {
@@ -18,8 +19,10 @@ export function factsFrom(args: Record<string, unknown>): Record<string, unknown
   const facts: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(args)) {
     if (k === 'cacheable') continue;
-    if (typeof v === 'string' && TRUE.has(v.toLowerCase())) facts[k] = true;
-    else if (typeof v === 'string' && FALSE.has(v.toLowerCase())) facts[k] = false;
+    // an unsafe string is a string too (ansible-core's AnsibleUnsafeText)
+    const str = typeof v === 'string' ? v : v instanceof UnsafeString ? v.value : undefined;
+    if (str !== undefined && TRUE.has(str.toLowerCase())) facts[k] = true;
+    else if (str !== undefined && FALSE.has(str.toLowerCase())) facts[k] = false;
     else facts[k] = v;
   }
   return facts;

@@ -419,8 +419,12 @@ async function runOne(t: HostTask, vars: Vars, s: TaskSettings): Promise<OneResu
   if (returned && typeof returned === 'object' && status !== 'failed' && status !== 'skipped' && result['_tsplay_debug'] !== true) {
     const scope: VarsScope = result['_tsplay_vars_scope'] === 'include_vars' ? 'include_vars' : mod.runsOn === 'controller' ? 'set_fact' : 'facts';
     updates.push({ scope, vars: returned, host: delegated && s.delegateFacts ? delegatedTo : undefined });
+    // set_fact cacheable: the values are facts too (kept in the fact cache), as ansible-core's strategy sets both
+    if (result['_tsplay_facts_cacheable'] === true)
+      updates.push({ scope: 'facts', vars: returned, host: delegated && s.delegateFacts ? delegatedTo : undefined });
   }
   delete result['_tsplay_vars_scope'];
+  delete result['_tsplay_facts_cacheable'];
   if (result.skipped && status !== 'skipped') status = 'skipped';
   return { status, result, ignored, updates, settings: s, delegatedTo: delegated ? delegatedTo : undefined, delegatedAddr, diff: s.diff };
 }

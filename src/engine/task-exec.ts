@@ -93,6 +93,8 @@ const SKIPPED: ResultData = { changed: false, skipped: true, skip_reason: 'Condi
 
 /** The failed result of a task whose condition or keyword could not be resolved (as Ansible's: the message only). */
 const keywordFailure = (e: TsplayError): ResultData => ({ failed: true, msg: e.format() });
+/** A failed task's msg: the error (with its source), or the module's own wording where ansible-core has one. */
+const failMsg = (e: TsplayError): string => (e instanceof ArgsError && e.resultMsg) || e.format();
 
 /** A task of a play, as it is about to run: what every host's execution of it shares. */
 export interface TaskInPlay {
@@ -141,7 +143,7 @@ export async function runTaskOnHost(runCtx: RunContext, step: TaskInPlay, host: 
       emit('unreachable', r, { ignored: settings.ignoreUnreachable });
       return { status: 'unreachable', result: r, updates: [], settings };
     }
-    if (e instanceof TsplayError) return fail({ changed: false, failed: true, msg: e.format() });
+    if (e instanceof TsplayError) return fail({ changed: false, failed: true, msg: failMsg(e) });
     throw e;
   }
 }
@@ -254,7 +256,7 @@ async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, cond
       o = await runOne(t, v, k.settings);
     } catch (e) {
       if (!(e instanceof TsplayError) || e instanceof UnreachableError) throw e;
-      o = { status: 'failed', result: { changed: false, failed: true, msg: e.format() }, ignored: settings.ignoreErrors, updates: [], settings };
+      o = { status: 'failed', result: { changed: false, failed: true, msg: failMsg(e) }, ignored: settings.ignoreErrors, updates: [], settings };
     }
     // one censored item censors the loop's summary (as ansible-core)
     if (itemNoLog) noLog = true;

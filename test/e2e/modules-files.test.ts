@@ -201,6 +201,25 @@ describe.each(['node1', 'node2'])('file modules on %s', (name) => {
     }
   });
 
+  it('file recurse with follow (the default) changes what links below point to, follow=no only the tree, as file.py', async () => {
+    const t = '/srv/tsplay-follow';
+    await sh(
+      name,
+      `rm -rf ${t}*; mkdir -p ${t}/top ${t}-dir; touch ${t}-file ${t}-dir/foo; chmod 700 ${t}-file ${t}-dir ${t}-dir/foo; ` +
+        `ln -s ../../tsplay-follow-file ${t}/top/l_file; ln -s ../../tsplay-follow-dir ${t}/top/l_dir; ln -s nowhere ${t}/top/l_broken`,
+    );
+    const modes = `stat -c "%n %a %U" ${t}-file ${t}-dir ${t}-dir/foo`;
+    const before = await sh(name, modes);
+    const noFollow = await runModule(connection(host()), 'file', { path: `${t}/top`, recurse: true, follow: false, mode: 'a-x' }, become);
+    expect(noFollow.result.failed).toBeFalsy();
+    expect(await sh(name, modes)).toBe(before);
+    await converge(host(), 'file', { path: `${t}/top`, recurse: true, mode: 'a-x', owner: 'ops' }, modes, become);
+    expect(await sh(name, modes)).toBe(`${t}-file 600 ops\n${t}-dir 600 ops\n${t}-dir/foo 600 ops\n`);
+    // the links themselves: owner changed (lchown), still links
+    expect(await sh(name, `stat -c "%U %F" ${t}/top/l_file ${t}/top/l_broken`)).toBe('ops symbolic link\nops symbolic link\n');
+    await sh(name, `rm -rf ${t}*`);
+  });
+
   it('stat reads one path in one command', async () => {
     const r = await run(host(), 'stat', { path: '/etc/passwd' });
     expect(r.commands).toBe(1);

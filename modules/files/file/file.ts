@@ -163,6 +163,8 @@ export const fileModule = defineModule({
       linkHops: true,
       emptyDir: state0 === 'link',
       tree: (state0 === 'directory' || (state0 === undefined && a.recurse)) && a.recurse ? true : state0 === 'absent' && ctx.diffMode,
+      // recurse with follow (the default): links below are followed, as file.py's recursive_set_attributes
+      treeFollow: a.recurse && (a.follow ?? true),
       inDir: state0 === 'hard' && a.src !== undefined ? baseName(a.src) : undefined,
     };
     const items: FileQueryItem[] = [mainItem];

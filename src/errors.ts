@@ -54,9 +54,12 @@ export class TsplayError extends Error {
 export class ArgsError extends TsplayError {
   /** JSON pointer-ish path of the offending argument, e.g. "/mode" */
   readonly path: string;
-  constructor(message: string, path = '', opts: { source?: SourcePos; hint?: string } = {}) {
+  /** the failed task's msg when it differs from the message (ansible-core's AnsibleModule wording) */
+  readonly resultMsg?: string;
+  constructor(message: string, path = '', opts: { source?: SourcePos; hint?: string; resultMsg?: string } = {}) {
     super('module-args', message, opts);
     this.path = path;
+    this.resultMsg = opts.resultMsg;
   }
 }
 

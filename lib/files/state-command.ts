@@ -7,6 +7,7 @@ import { DIFF_MAX_SIZE, joinPath, parentDir, type FileQuery, type FileQueryItem 
 
 const STAT_FMT = '%f\\t%u\\t%g\\t%h\\t%s\\t%i\\t%d\\t%X\\t%x\\t%Y\\t%y\\t%Z\\t%z\\t%U\\t%G\\n';
 const TREE_FMT = 'W\\t%f\\t%u\\t%g\\t%U\\t%G\\t%n\\n';
+const FOLLOWED_FMT = 'X\\t%f\\t%u\\t%g\\t%U\\t%G\\t%n\\n';
 
 /**
  * `_tsk PATH`: walk PATH one component at a time as the kernel resolves it, and for each symlink met print
@@ -53,7 +54,13 @@ function itemFunction(name: string, it: FileQueryItem, last: boolean): string {
   if (it.access) lines.push(`printf 'A\\t'; [ -r "$p" ] && printf r; [ -w "$p" ] && printf w; [ -x "$p" ] && printf x; printf '\\n'`);
   if (it.emptyDir) lines.push(`if [ -d "$p" ] && [ ! -L "$p" ] && [ -z "$(ls -A -- "$p")" ]; then printf 'Z\\n'; fi`);
   // -H: a link given as the path is followed (file state=directory follow=true recurse=true)
-  if (it.tree) lines.push(`if [ -d "$p" ]; then find -H "$p" -mindepth 1 -exec stat --printf='${TREE_FMT}' -- {} + || exit 1; fi`);
+  if (it.tree && !it.treeFollow) lines.push(`if [ -d "$p" ]; then find -H "$p" -mindepth 1 -exec stat --printf='${TREE_FMT}' -- {} + || exit 1; fi`);
+  if (it.tree && it.treeFollow) {
+    lines.push(`if [ -d "$p" ]; then find -L "$p" -mindepth 1 -exec stat --printf='${TREE_FMT}' -- {} + || exit 1`);
+    lines.push(
+      `find -L "$p" -mindepth 1 -exec sh -c 'for f; do if [ -L "$f" ] && [ -e "$f" ]; then stat -L --printf="${FOLLOWED_FMT}" -- "$f" || exit 1; fi; done' sh {} + || exit 1; fi`,
+    );
+  }
   if (it.content && last) {
     const read = it.content === 'all' ? 'cat -- "$p"' : `head -c ${DIFF_MAX_SIZE + 1} -- "$p"`;
     lines.push(`if [ -f "$p" ]; then printf 'C\\n'; ${read} || exit 1; fi`);
@@ -72,6 +79,7 @@ function signature(it: FileQueryItem, last: boolean): string {
     it.access ?? false,
     it.emptyDir ?? false,
     it.tree ?? false,
+    it.treeFollow ?? false,
     !!it.linkHops,
     last ? (it.content ?? '') : '',
   ]);

@@ -182,6 +182,9 @@ export function parseFileState(r: RunResult, q: FileQuery): FileFacts {
       case 'W':
         (cur!.tree ??= []).push(parseTreeLine(line));
         break;
+      case 'X':
+        (cur!.tree ??= []).push({ ...parseTreeLine(line), followed: true });
+        break;
       case 'N':
         cur!.exists = false;
         break;

@@ -27,6 +27,8 @@ export interface FileStat {
 
 export interface TreeEntry {
   path: string;
+  /** treeFollow: the attributes of what the symlink at `path` points to */
+  followed?: boolean;
   type: FileType;
   mode: number;
   uid: number;
@@ -51,6 +53,11 @@ export interface FileQueryItem {
   emptyDir?: boolean;
   /** every entry below a directory (find -mindepth 1) */
   tree?: boolean;
+  /**
+   * with tree: symlinks below are followed, as file.py's recursive_set_attributes with follow=yes: what a link
+   * points to is listed too (`followed`, under the link's path), and a linked directory's entries (under the link)
+   */
+  treeFollow?: boolean;
   /** report each symlink met while resolving the path, with its directory (see file-trust.ts) */
   linkHops?: boolean;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TsplayError } from '../../src/errors.js';
 import { sysRegistry, res, runFake } from '../../test/harness/system.js';
+import { factsFrom } from './set_fact/set-fact.js';
 
 describe('ping', () => {
   it('one command, returns pong (or data)', async () => {
@@ -59,7 +60,14 @@ describe('debug', () => {
 describe('set_fact', () => {
   it('arbitrary keys become ansible_facts; yes/no strings become booleans; cacheable is not a fact', async () => {
     const a = await runFake('set_fact', { a: 1, b: 'yes', c: 'False', d: { x: [1] }, e: 'text', cacheable: true }, () => res());
-    expect(a.result).toEqual({ changed: false, ansible_facts: { a: 1, b: true, c: false, d: { x: [1] }, e: 'text' } });
+    // cacheable: the engine keeps the values as facts too (the fact cache); the marker never reaches a result
+    expect(a.result).toEqual({ changed: false, ansible_facts: { a: 1, b: true, c: false, d: { x: [1] }, e: 'text' }, _tsplay_facts_cacheable: true });
+    const b = await runFake('set_fact', { a: 'no' }, () => res());
+    expect(b.result).toEqual({ changed: false, ansible_facts: { a: false } });
+  });
+  it('with jinja2_native on, strings stay strings (as ansible-core)', () => {
+    expect(factsFrom({ a: 'yes', b: true }, true)).toEqual({ a: 'yes', b: true });
+    expect(factsFrom({ a: 'yes' }, false)).toEqual({ a: true });
   });
   it.each([
     [{}, /no variables/],

@@ -238,7 +238,10 @@ export function toArgsError(mod: AnyModule, e: ErrorObject | undefined, args?: u
   }
   if (e.keyword === 'required') {
     const missing = String((e.params as { missingProperty: string }).missingProperty);
-    return new ArgsError(`${mod.name}: missing required argument '${path ? argName + '.' : ''}${missing}'`, path);
+    // the failed task's msg: AnsibleModule's check_required_arguments text
+    return new ArgsError(`${mod.name}: missing required argument '${path ? argName + '.' : ''}${missing}'`, path, {
+      resultMsg: path ? undefined : `missing required arguments: ${missing}`,
+    });
   }
   if (e.keyword === 'enum') {
     const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;

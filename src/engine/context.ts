@@ -8,6 +8,7 @@ import type { HostState } from './host-state.js';
 import type { PlayScope, VarContext } from './vars.js';
 import type { LoadContext } from '../config/load-context.js';
 import { renderValue } from './templating/index.js';
+import type { FactCacheStore } from './fact-cache.js';
 
 export interface PlaybookRunOptions {
   check: boolean;
@@ -45,6 +46,8 @@ export interface RunContext {
   askStep?: (taskName: string) => Promise<StepAnswer>;
   /** vars_prompt: ask for a value */
   prompt?: (text: string, secret: boolean) => Promise<string>;
+  /** the fact cache across runs (ansible-core's fact_caching); facts set in the run are written to it */
+  factCache?: FactCacheStore;
   /** apply a group_by / add_host result (add_group / add_host) to the run's inventory; true when it changed */
   inventoryChange?: (host: string, result: Record<string, unknown>) => boolean;
 }

@@ -1,7 +1,7 @@
 /** Loop items for loop: and the with_* forms, as Ansible computes them. */
 import { TsplayError, type SourcePos } from '../errors.js';
 import type { LoopKind } from '../config/playbook-types.js';
-import { pyStr } from './templating/index.js';
+import { pyStr, unwrapUnsafe } from './templating/index.js';
 import { indexedItemsLookup, listify, lookupError, sequenceLookup, subelementsLookup, togetherLookup } from './templating/lookups-loops.js';
 
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -58,6 +58,7 @@ export function loopItems(kind: LoopKind, value: unknown, source?: SourcePos, lo
 
 /** An item's label as Ansible prints it: Python's str() of the item (loop_control.label overrides). */
 export function itemLabel(item: unknown): string {
+  item = unwrapUnsafe(item);
   if (typeof item === 'string') return item;
   return pyStr(item);
 }

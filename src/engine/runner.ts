@@ -17,7 +17,7 @@ import { HostState } from './host-state.js';
 import { inherit, ROOT, type Inherited, type PlayRun, type RunContext } from './context.js';
 import { toBool } from './task-exec.js';
 import { resolveConnectionKeywords, withConnectionSettings } from './keywords.js';
-import { factVars, type PlayScope } from './vars.js';
+import { addFacts, factVars, type PlayScope } from './vars.js';
 import { gatherFacts } from '../../lib/facts/gather.js';
 import type { HostStats } from './events.js';
 import { pmap, runTask } from './task-run.js';
@@ -73,6 +73,9 @@ export class Runner {
       const known = this.inventory.hasHost(name) || this.inventory.isImplicitLocalhost(name);
       h = new HostState(name, known ? this.inventory.hostVars(name) : { ansible_connection: 'local' });
       if (known) Object.assign(h.magic, this.inventory.hostMagic(name));
+      // facts an earlier run left in the fact cache (jsonfile), at facts precedence
+      const cached = this.runCtx.factCache?.get(name);
+      if (cached) addFacts(h.facts, cached);
       this.runCtx.hosts.set(name, h);
     }
     return h;
@@ -302,7 +305,11 @@ export class Runner {
    */
   private async maybeGatherFacts(pr: PlayRun, live: HostState[], inh: Inherited): Promise<void> {
     const g = pr.play.gatherFacts;
-    const want = g === undefined || g === null ? mayNeedFacts(pr.play, pr.scope) : toBool(renderValue(g, { ...pr.scope.playVars, ...pr.scope.extraVars }));
+    // a persistent fact cache keeps what is gathered for later runs: gather as ansible-core does, needed here or not
+    const want =
+      g === undefined || g === null
+        ? !!this.runCtx.factCache?.persistent || mayNeedFacts(pr.play, pr.scope)
+        : toBool(renderValue(g, { ...pr.scope.playVars, ...pr.scope.extraVars }));
     if (!want) return;
     const need = live.filter((h) => !h.factsGathered);
     if (!need.length) return;
@@ -311,8 +318,11 @@ export class Runner {
       try {
         const vars = this.hostVarsFull(h.name);
         const conn = await this.runCtx.connect(h.name, withConnectionSettings(vars, resolveConnectionKeywords(pr.play, inh, vars)));
-        Object.assign(h.facts, await gatherFacts(conn));
+        const gathered = await gatherFacts(conn);
+        Object.assign(h.facts, gathered);
         h.factsGathered = true;
+        // into the fact cache as setup returns them: ansible_-prefixed, with module_setup
+        this.runCtx.factCache?.update(h.name, { ...Object.fromEntries(Object.entries(gathered).map(([k, v]) => [`ansible_${k}`, v])), module_setup: true });
         h.stats.ok++;
         this.runCtx.events.emit({ type: 'host_result', host: h.name, task: 'Gathering Facts', status: 'ok', result: { changed: false } });
       } catch (e) {

@@ -13,7 +13,7 @@ import { ignoredArgWarnings, validateArgs } from '../contract/validate.js';
 import { ArgsError, ModuleError, TsplayError, UnreachableError } from '../errors.js';
 import { posOf, posOfKey } from '../config/yaml.js';
 import { argPos } from '../config/static-args.js';
-import { evalCondition, evalExpression, hasTemplate, pyStr, queryLookup, renderTemplateFile, renderValue, stripOmit } from './templating/index.js';
+import { evalCondition, evalExpression, hasTemplate, pyStr, queryLookup, renderTemplateFile, renderValue, stripOmit, wrapUnsafe } from './templating/index.js';
 import { executeModule } from './execute.js';
 import type { HostStatus } from './events.js';
 import type { HostState } from './host-state.js';
@@ -93,6 +93,8 @@ const SKIPPED: ResultData = { changed: false, skipped: true, skip_reason: 'Condi
 
 /** The failed result of a task whose condition or keyword could not be resolved (as Ansible's: the message only). */
 const keywordFailure = (e: TsplayError): ResultData => ({ failed: true, msg: e.format() });
+/** A failed task's msg: the error (with its source), or the module's own wording where ansible-core has one. */
+const failMsg = (e: TsplayError): string => (e instanceof ArgsError && e.resultMsg) || e.format();
 
 /** A task of a play, as it is about to run: what every host's execution of it shares. */
 export interface TaskInPlay {
@@ -142,7 +144,7 @@ export async function runTaskOnHost(runCtx: RunContext, step: TaskInPlay, host: 
       return { status: 'unreachable', result: r, updates: [], settings };
     }
     // the task's own errors (as TaskExecutor's AnsibleError: no changed key); a module's failure says changed: false
-    if (e instanceof TsplayError) return fail(e.code === 'playbook' ? keywordFailure(e) : { changed: false, failed: true, msg: e.format() });
+    if (e instanceof TsplayError) return fail(e.code === 'playbook' ? keywordFailure(e) : { changed: false, failed: true, msg: failMsg(e) });
     throw e;
   }
 }
@@ -180,6 +182,8 @@ async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, cond
   try {
     const lookup = (name: string, terms: unknown) => queryLookup(name, terms, base, { source: loopSrc, action: task.action });
     items = loopItems(task.loopKind!, renderValue(task.loop, base, { source: loopSrc, what: loopKey }), loopSrc, lookup);
+    // as ansible-core's _get_loop_items: a with_* lookup's items are unsafe (wrap_var), loop: items are not
+    if (task.loopKind !== 'loop') items = items.map(wrapUnsafe);
   } catch (e) {
     // like Ansible: an undefined loop is only an error when the task's condition holds without the item
     if (e instanceof TsplayError && e.code === 'undefined-var' && safe(() => !condsHold(conds, base), false)) {
@@ -253,7 +257,7 @@ async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, cond
       o = await runOne(t, v, k.settings);
     } catch (e) {
       if (!(e instanceof TsplayError) || e instanceof UnreachableError) throw e;
-      o = { status: 'failed', result: { changed: false, failed: true, msg: e.format() }, ignored: settings.ignoreErrors, updates: [], settings };
+      o = { status: 'failed', result: { changed: false, failed: true, msg: failMsg(e) }, ignored: settings.ignoreErrors, updates: [], settings };
     }
     // one censored item censors the loop's summary (as ansible-core)
     if (itemNoLog) noLog = true;
@@ -432,8 +436,12 @@ async function runOne(t: HostTask, vars: Vars, s: TaskSettings): Promise<OneResu
   if (returned && typeof returned === 'object' && status !== 'failed' && status !== 'skipped' && result['_tsplay_debug'] !== true) {
     const scope: VarsScope = result['_tsplay_vars_scope'] === 'include_vars' ? 'include_vars' : mod.runsOn === 'controller' ? 'set_fact' : 'facts';
     updates.push({ scope, vars: returned, host: delegated && s.delegateFacts ? delegatedTo : undefined });
+    // set_fact cacheable: the values are facts too (kept in the fact cache), as ansible-core's strategy sets both
+    if (result['_tsplay_facts_cacheable'] === true)
+      updates.push({ scope: 'facts', vars: returned, host: delegated && s.delegateFacts ? delegatedTo : undefined });
   }
   delete result['_tsplay_vars_scope'];
+  delete result['_tsplay_facts_cacheable'];
   if (result.skipped && status !== 'skipped') status = 'skipped';
   return { status, result, ignored, updates, settings: s, delegatedTo: delegated ? delegatedTo : undefined, delegatedAddr, diff: s.diff };
 }
@@ -448,7 +456,8 @@ function renderArgs(task: TaskIR, actionKey: string, vars: Vars): Record<string,
       // a templated key (`set_fact: "{{ name }}=value"`) is templated too, as Ansible templates the whole args dict
       const key = hasTemplate(k) ? String(renderValue(k, vars, { source, what: `${task.action} argument name` })) : k;
       if (Array.isArray(v) && task.module.untemplatedArgs?.includes(key)) out[key] = v;
-      else out[key] = renderValue(v, vars, { source, what: `${task.action}.${key}` });
+      // set_fact keeps what a template made from unsafe data unsafe (wrap_var), so the fact is not templated again
+      else out[key] = renderValue(v, vars, { source, what: `${task.action}.${key}`, keepUnsafe: task.module.name === 'set_fact' && key !== 'cacheable' });
     } catch (e) {
       if (e instanceof TsplayError && e.code === 'undefined-var') e.message = `argument '${k}' uses an undefined variable: ${e.message}`;
       throw e;

@@ -197,8 +197,10 @@ function account(r: Runner, step: TaskInPlay, h: HostState, o: Outcome, shareWit
   if (task.register) for (const t of shareWith) t.registered[task.register] = registered(o.result);
   for (const u of o.updates) {
     for (const t of u.host ? [r.hostState(u.host)] : shareWith) {
-      if (u.scope === 'facts') addFacts(t.facts, u.vars);
-      else Object.assign(u.scope === 'include_vars' ? t.included : t.registered, u.vars);
+      if (u.scope === 'facts') {
+        addFacts(t.facts, u.vars);
+        r.runCtx.factCache?.update(t.name, u.vars);
+      } else Object.assign(u.scope === 'include_vars' ? t.included : t.registered, u.vars);
     }
   }
   switch (o.status) {

@@ -167,6 +167,59 @@ describe.each(['node1', 'node2'])('file modules on %s', (name) => {
     await converge(host(), 'file', { path: '/srv/tsplay', state: 'absent' }, 'ls /srv', become);
   });
 
+  it('file in check mode: an owner/group the host lacks (name or id) is a warning, a known one none, as file.py', async () => {
+    const p = '/srv/tsplay-ids';
+    const ghost = `tsplayghost${name.slice(-1)}`;
+    await sh(name, `rm -rf ${p}; touch ${p}; userdel ${ghost} 2>/dev/null; groupdel ${ghost} 2>/dev/null; true`);
+    const state = `stat -c "%U %G %a" ${p}`;
+    const before = await snapshot(name, state);
+    const check = { ...become, check: true };
+    const byName = await runModule(connection(host()), 'file', { path: p, owner: ghost, group: ghost }, check);
+    expect(byName.warnings).toEqual([
+      `failed to look up user ${ghost}. Create user up to this point in real play`,
+      `failed to look up group ${ghost}. Create group up to this point in real play`,
+    ]);
+    const byId = await runModule(connection(host()), 'file', { path: p, owner: '111111', group: '111112' }, check);
+    expect(byId.warnings).toEqual([
+      'failed to look up user with uid 111111. Create user up to this point in real play',
+      'failed to look up group with gid 111112. Create group up to this point in real play',
+    ]);
+    // a missing path still fails, with the warnings before it (the engine puts them in the result)
+    const absent = await runModule(connection(host()), 'file', { path: `${p}-none`, owner: ghost }, check);
+    expect(absent.result.failed).toBe(true);
+    expect(absent.warnings).toEqual([`failed to look up user ${ghost}. Create user up to this point in real play`]);
+    expect(await snapshot(name, state)).toBe(before);
+    await sh(name, `groupadd -g 111112 ${ghost} && useradd -M -u 111111 -g ${ghost} ${ghost}`);
+    try {
+      expect((await runModule(connection(host()), 'file', { path: p, owner: ghost, group: ghost }, check)).warnings).toEqual([]);
+      expect((await runModule(connection(host()), 'file', { path: p, owner: '111111', group: '111112' }, check)).warnings).toEqual([]);
+      // and for real: first run changed, second ok, check mode changing nothing
+      await converge(host(), 'file', { path: p, owner: ghost, group: ghost }, state, become);
+      expect(await sh(name, state)).toBe(`${ghost} ${ghost} 644\n`);
+    } finally {
+      await sh(name, `rm -f ${p}; userdel ${ghost}; groupdel ${ghost} 2>/dev/null; true`);
+    }
+  });
+
+  it('file recurse with follow (the default) changes what links below point to, follow=no only the tree, as file.py', async () => {
+    const t = '/srv/tsplay-follow';
+    await sh(
+      name,
+      `rm -rf ${t}*; mkdir -p ${t}/top ${t}-dir; touch ${t}-file ${t}-dir/foo; chmod 700 ${t}-file ${t}-dir ${t}-dir/foo; ` +
+        `ln -s ../../tsplay-follow-file ${t}/top/l_file; ln -s ../../tsplay-follow-dir ${t}/top/l_dir; ln -s nowhere ${t}/top/l_broken`,
+    );
+    const modes = `stat -c "%n %a %U" ${t}-file ${t}-dir ${t}-dir/foo`;
+    const before = await sh(name, modes);
+    const noFollow = await runModule(connection(host()), 'file', { path: `${t}/top`, recurse: true, follow: false, mode: 'a-x' }, become);
+    expect(noFollow.result.failed).toBeFalsy();
+    expect(await sh(name, modes)).toBe(before);
+    await converge(host(), 'file', { path: `${t}/top`, recurse: true, mode: 'a-x', owner: 'ops' }, modes, become);
+    expect(await sh(name, modes)).toBe(`${t}-file 600 ops\n${t}-dir 600 ops\n${t}-dir/foo 600 ops\n`);
+    // the links themselves: owner changed (lchown), still links
+    expect(await sh(name, `stat -c "%U %F" ${t}/top/l_file ${t}/top/l_broken`)).toBe('ops symbolic link\nops symbolic link\n');
+    await sh(name, `rm -rf ${t}*`);
+  });
+
   it('stat reads one path in one command', async () => {
     const r = await run(host(), 'stat', { path: '/etc/passwd' });
     expect(r.commands).toBe(1);

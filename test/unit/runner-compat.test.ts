@@ -60,13 +60,13 @@ describe('templating the ansible-core targets use', () => {
     expect(scripts(r)).toContain('echo hi bob bob greet,greeting2 42 2 T=bob');
   });
 
-  it('a task that may fail on purpose (ignore_errors, failed_when) gets its argument errors at run time, as a failed result', async () => {
+  it('a task that may fail on purpose (ignore_errors, failed_when) gets its argument errors at run time, as a failed result (in AnsibleModule wording)', async () => {
     const r = await runPlaybook(
       play(`    - action: slurp
       register: no_args
       ignore_errors: true
     - assert:
-        that: [no_args is failed, no_args is not changed, "'missing required argument' in no_args.msg"]
+        that: [no_args is failed, no_args is not changed, "no_args.msg == 'missing required arguments: src'"]
 `),
       { inventory: { h1: {} } },
     );

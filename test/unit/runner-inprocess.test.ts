@@ -87,6 +87,36 @@ describe('the in-process runner', () => {
     ).toContain(`{"z": 0, "a": 1, "sub": {"x": 1, "y": 2}, "b": 2}`);
   });
 
+  it('include_vars free-form file name from a folded scalar loses its trailing newline, as ansible-core', async () => {
+    const r = await runPlaybook(play(`    - include_vars: >\n        vars/svc.yml\n\n    - name: show\n      shell: "echo svc={{ service_name }}"\n`), {
+      inventory: { h1: {} },
+      files: { 'vars/svc.yml': 'service_name: my_custom_service\n' },
+    });
+    expect(r.exitCode).toBe(0);
+    expect(ran(r, 'h1', 'echo svc=my_custom_service')).toHaveLength(1);
+  });
+
+  it('set_fact from a with_* item keeps it unsafe (not templated again); from a loop: item it is templated when read, as ansible-core', async () => {
+    const r = await runPlaybook(
+      play(
+        `    - set_fact: { a: "{{ item }}" }
+      with_items: ["{{ '{{ v }}' }}"]
+    - set_fact: { b: "{{ item }}" }
+      loop: ["{{ '{{ v }}' }}"]
+    - set_fact: { c: !unsafe "{{ v }}" }
+    - set_fact: { d: "{{ item }}" }
+      with_items: ["yes"]
+    - name: show
+      shell: "echo a={{ a }} b={{ b }} c={{ c }} d={{ d }}"
+`,
+        '  vars:\n    v: templated\n',
+      ),
+      { inventory: { h1: {} } },
+    );
+    expect(r.exitCode).toBe(0);
+    expect(ran(r, 'h1', 'echo a={{ v }} b=templated c={{ v }} d=True')).toHaveLength(1);
+  });
+
   it('gather_facts unset: facts are gathered when only a role default names one (and skipped when nothing can)', async () => {
     const gathered = (r: Awaited<ReturnType<typeof runPlaybook>>) => r.events.some((e) => e.type === 'task_start' && e.name === 'Gathering Facts');
     const withRole = await runPlaybook(`- hosts: all\n  roles: [pkgs]\n`, {

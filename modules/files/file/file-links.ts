@@ -74,7 +74,7 @@ export function planHard(i: FilePlanInput): FilePlan {
   const prev = prevState(i.info.stat);
   const src = i.src;
   if (prev !== 'hard' && src === undefined) throw new ModuleError('src is required for creating new hardlinks');
-  if (src !== undefined && !exists(i.srcInfo)) throw new ModuleError('src does not exist');
+  if (src !== undefined && !exists(i.srcInfo)) throw new ModuleError('src does not exist', { result: { dest: path, src } });
   const p = newPlan(path, 'hard', prev);
   p.result = { dest: path, src };
   const srcSt = finalStat(i.srcInfo);

@@ -255,23 +255,32 @@ function planRecurse(p: FilePlan, path: string, i: FilePlanInput): boolean {
   const { owner, group, mode } = i.attrs;
   const tree = i.info.tree ?? [];
   const chown: string[] = [];
+  // follow: what links point to (chown through the link; chmod always follows)
+  const chownFollowed: string[] = [];
   const chmod = new Map<number, string[]>();
   for (const e of tree) {
-    if ((owner !== undefined && !idMatches(owner, e.uid, e.owner)) || (group !== undefined && !idMatches(group, e.gid, e.group))) chown.push(e.path);
+    if ((owner !== undefined && !idMatches(owner, e.uid, e.owner)) || (group !== undefined && !idMatches(group, e.gid, e.group)))
+      (e.followed ? chownFollowed : chown).push(e.path);
     if (mode !== undefined && e.type !== 'link') {
       const want = resolveMode(mode, e.mode, e.type === 'directory', i.facts.umask);
       if (want !== e.mode) chmod.set(want, [...(chmod.get(want) ?? []), e.path]);
     }
   }
   const list = (paths: string[]): Buffer => Buffer.from(paths.map((x) => x + '\0').join(''), 'utf8');
-  if (chown.length) {
-    const spec = owner !== undefined && group !== undefined ? `${owner}:${group}` : owner !== undefined ? owner : `:${group}`;
+  const spec = owner !== undefined && group !== undefined ? `${owner}:${group}` : owner !== undefined ? owner : `:${group}`;
+  if (chown.length)
     p.steps.push({ kind: 'run', what: `changing owner/group below ${path}`, command: `xargs -0 -r chown -h -- ${shq(spec)}`, stdin: list(chown) });
-  }
+  if (chownFollowed.length)
+    p.steps.push({
+      kind: 'run',
+      what: `changing owner/group of what links below ${path} point to`,
+      command: `xargs -0 -r chown -- ${shq(spec)}`,
+      stdin: list(chownFollowed),
+    });
   for (const [m, paths] of chmod) {
     p.steps.push({ kind: 'run', what: `changing modes below ${path}`, command: `xargs -0 -r chmod ${chmodArg(m)} --`, stdin: list(paths) });
   }
-  if (!chown.length && !chmod.size) return false;
-  p.after.recurse = `${new Set([...chown, ...[...chmod.values()].flat()]).size} of ${tree.length} entries below ${path} changed`;
+  if (!chown.length && !chownFollowed.length && !chmod.size) return false;
+  p.after.recurse = `${new Set([...chown, ...chownFollowed, ...[...chmod.values()].flat()]).size} of ${tree.length} entries below ${path} changed`;
   return true;
 }

@@ -61,6 +61,9 @@ describe('file', () => {
       const p = join(t.dir, 'ghost');
       const r = await runModule(conn, 'file', { path: p }, { become: false });
       expect(r.result).toMatchObject({ failed: true, changed: false, path: p, state: 'absent', msg: `file (${p}) is absent, cannot continue` });
+      // state=hard with a src that does not exist: file.py's failure names dest and src
+      const h = await runModule(conn, 'file', { path: join(t.dir, 'hard.txt'), src: 'no-such-src.txt', state: 'hard' }, { become: false });
+      expect(h.result).toMatchObject({ failed: true, msg: 'src does not exist', dest: join(t.dir, 'hard.txt'), src: 'no-such-src.txt' });
     } finally {
       await conn.close();
       t.cleanup();

@@ -66,6 +66,35 @@ function joinRel(dir: string, src: string): string {
   return src.startsWith('/') ? src : `${dir.replace(/\/+$/, '') || '/'}/${src}`.replace(/^\/\//, '/');
 }
 
+/** Looks `name` (a name, or an id when all digits) up in the passwd or group database: getent, else the file. */
+function idLookup(db: 'passwd' | 'group', name: string): string {
+  const field = /^\d+$/.test(name) ? 3 : 1;
+  return `if command -v getent >/dev/null 2>&1; then getent ${db} ${shq(name)} >/dev/null 2>&1; else awk -F: -v k=${shq(name)} '$${field} == k { f = 1 } END { exit !f }' /etc/${db}; fi && echo y || echo n`;
+}
+
+/**
+ * As ansible-core's file module in check mode (check_owner_exists / check_group_exists): an owner or group the
+ * host does not know (yet) is a warning, since an earlier task would create it in a real run.
+ */
+async function warnUnknownIds(
+  ctx: { probe: (c: string) => Promise<{ stdout: string }>; warn: (m: string) => void },
+  owner?: string,
+  group?: string,
+): Promise<void> {
+  const ask: ['passwd' | 'group', string][] = [];
+  if (owner) ask.push(['passwd', owner]);
+  if (group) ask.push(['group', group]);
+  if (!ask.length) return;
+  const r = await ctx.probe(ask.map(([db, n]) => idLookup(db, n)).join('\n'));
+  const found = r.stdout.split('\n').filter(Boolean);
+  ask.forEach(([db, n], i) => {
+    if (found[i] !== 'n') return;
+    const what = db === 'passwd' ? 'user' : 'group';
+    const id = /^\d+$/.test(n) ? `with ${db === 'passwd' ? 'uid' : 'gid'} ${Number(n)}` : n;
+    ctx.warn(`failed to look up ${what} ${id}. Create ${what} up to this point in real play`);
+  });
+}
+
 /**
  * The symlink rule (file-trust.ts) for what this state acts on: the path's own link is followed by
  * file/touch/directory with follow; link/hard act on src's target only to set its attributes.
@@ -134,6 +163,8 @@ export const fileModule = defineModule({
       linkHops: true,
       emptyDir: state0 === 'link',
       tree: (state0 === 'directory' || (state0 === undefined && a.recurse)) && a.recurse ? true : state0 === 'absent' && ctx.diffMode,
+      // recurse with follow (the default): links below are followed, as file.py's recursive_set_attributes
+      treeFollow: a.recurse && (a.follow ?? true),
       inDir: state0 === 'hard' && a.src !== undefined ? baseName(a.src) : undefined,
     };
     const items: FileQueryItem[] = [mainItem];
@@ -156,6 +187,7 @@ export const fileModule = defineModule({
       throw new ArgsError("file: src option requires state to be 'link' or 'hard'", '/src');
     }
     if (a.recurse && state !== 'directory') throw new ArgsError("file: recurse option requires state to be 'directory'", '/recurse');
+    if (ctx.checkMode && state !== 'absent') await warnUnknownIds(ctx, a.owner, a.group);
     const follow = a.follow ?? true;
     // link without src, following: ensure_symlink takes the link's own target as src (relative to the link's directory)
     let srcFacts = facts;

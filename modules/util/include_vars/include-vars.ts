@@ -112,6 +112,8 @@ export const includeVars = defineModule({
   },
   async check(ctx, a) {
     const files: string[] = [];
+    // as ansible-core's include_vars action: the free-form file name loses its trailing newlines (`include_vars: >`)
+    if (a.file !== undefined) a = { ...a, file: a.file.replace(/\n+$/, '') };
     if (a.file !== undefined) {
       const f = a.file ? locate(a.file, ctx.vars) : { found: undefined, searched: [] };
       if (!f.found || statSync(f.found).isDirectory()) {

@@ -1,9 +1,14 @@
 /** set_fact: set host variables from the task's arguments (runs on the controller). */
 import { ArgsError, Type, defineModule, ok } from '../../../src/contract/index.js';
+import { UnsafeString } from '../../../src/config/yaml.js';
+import { ansibleSetting, settingBool } from '../../../src/config/ansible-cfg.js';
 
 const Args = Type.Object(
   {
-    cacheable: Type.Boolean({ default: false, description: 'accepted for compatibility (facts live for the run)' }),
+    cacheable: Type.Boolean({
+      default: false,
+      description: 'also keep the values as host facts, in the fact cache (fact_caching jsonfile: for later runs), at facts precedence there',
+    }),
   },
   { additionalProperties: true },
 );
@@ -13,13 +18,21 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const TRUE = new Set(['true', 'yes']);
 const FALSE = new Set(['false', 'no']);
 
-/** The facts a set_fact task sets: every argument but `cacheable`; 'yes'/'no' strings become booleans (as in Ansible). */
-export function factsFrom(args: Record<string, unknown>): Record<string, unknown> {
+/**
+ * The facts a set_fact task sets: every argument but `cacheable`; 'yes'/'no'/'true'/'false' strings become booleans,
+ * unless jinja2_native is on (ANSIBLE_JINJA2_NATIVE / ansible.cfg), as ansible-core's set_fact action.
+ */
+export function factsFrom(
+  args: Record<string, unknown>,
+  native = settingBool(ansibleSetting('ANSIBLE_JINJA2_NATIVE', 'jinja2_native'), false),
+): Record<string, unknown> {
   const facts: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(args)) {
     if (k === 'cacheable') continue;
-    if (typeof v === 'string' && TRUE.has(v.toLowerCase())) facts[k] = true;
-    else if (typeof v === 'string' && FALSE.has(v.toLowerCase())) facts[k] = false;
+    // an unsafe string is a string too (ansible-core's AnsibleUnsafeText); with jinja2_native on, strings stay strings
+    const str = native ? undefined : typeof v === 'string' ? v : v instanceof UnsafeString ? v.value : undefined;
+    if (str !== undefined && TRUE.has(str.toLowerCase())) facts[k] = true;
+    else if (str !== undefined && FALSE.has(str.toLowerCase())) facts[k] = false;
     else facts[k] = v;
   }
   return facts;
@@ -49,6 +62,6 @@ export const setFact = defineModule({
     }
   },
   async check(_ctx, a) {
-    return ok({ ansible_facts: factsFrom(a as Record<string, unknown>) });
+    return ok({ ansible_facts: factsFrom(a as Record<string, unknown>), ...(a.cacheable ? { _tsplay_facts_cacheable: true } : {}) });
   },
 });

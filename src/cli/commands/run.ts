@@ -26,6 +26,7 @@ import { parseExtraVars } from '../extra-vars.js';
 import { setupVaultFromCli, VAULT_CLI_OPTIONS } from '../vault-setup.js';
 import { listPlaybooks } from '../../output/listing.js';
 import { checkUndefinedVariables } from '../../config/static-vars.js';
+import { factCacheSettings, FactCacheStore } from '../../engine/fact-cache.js';
 
 let lines: AsyncIterator<string> | undefined;
 /** One answer line from the terminal (stdin); used by --step and vars_prompt. */
@@ -89,6 +90,7 @@ export const RUN_USAGE = `usage: tsplay run PLAYBOOK... -i INVENTORY [options]
       --start-at-task NAME  start at the first task of that name (or glob)
       --step               confirm each task before running it
       --force-handlers     run notified handlers even on hosts that failed
+      --flush-cache        clear the fact cache (fact_caching jsonfile) for every host in the inventory
   -v, -vv, -vvv            more output (-vvv: stack traces)
       --json               one JSON event per line
       --compact            on a terminal: one counting line per task (default above 20 hosts)
@@ -130,6 +132,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         'start-at-task': { type: 'string' },
         step: { type: 'boolean' },
         'force-handlers': { type: 'boolean' },
+        'flush-cache': { type: 'boolean' },
         verbose: { type: 'boolean', short: 'v', multiple: true },
         json: { type: 'boolean' },
         compact: { type: 'boolean' },
@@ -292,6 +295,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     onSecretWarning((message) => renderer.emit({ type: 'warning', message }));
     onTemplateWarning((message) => renderer.emit({ type: 'warning', message }));
 
+    // the fact cache across runs (ANSIBLE_CACHE_PLUGIN* / ansible.cfg fact_caching*); --flush-cache empties it for the inventory's hosts
+    const factCache = FactCacheStore.open(factCacheSettings());
+    if (o['flush-cache']) for (const h of inventory.hostNames()) factCache.flush(h);
     const hostVarsOf = (name: string): Vars =>
       inventory.hasHost(name) || inventory.isImplicitLocalhost(name) ? inventory.hostVars(name) : { ansible_connection: 'local', inventory_hostname: name };
     const runCtx: RunContext = {
@@ -311,6 +317,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         extraVars: o.become ? { ansible_become: true, ...(o['become-user'] ? { ansible_become_user: o['become-user'] } : {}), ...extraVars } : extraVars,
       },
       hosts: new Map(),
+      factCache,
       hostVarsOf,
       load: { registry, playbookDir },
       waitingForStart: o['start-at-task'],

@@ -8,7 +8,7 @@ import { TsplayError, type SourcePos } from '../../errors.js';
 import { EncryptedString, UnsafeString } from '../../config/yaml.js';
 import { errorPos, TemplateRuntimeError } from './evaluate.js';
 import { JinjaSyntaxError, parseExpression, parseTemplate } from './parse.js';
-import { toPlain, truthy } from './py.js';
+import { isTuple, toPlain, truthy, tuple } from './py.js';
 import { decrypt, hasTemplate, TemplateRenderer, setEncryptedResolver, type Vars } from './renderer.js';
 import { isUndef, OMIT } from './undefined.js';
 import { renderEjs } from './ejs.js';
@@ -27,6 +27,29 @@ export interface TemplateOpts {
   baseDir?: string;
   /** string literals with Python escapes ('\n' a newline): conditions without {{ }}, as Ansible's {% if %} */
   pyStrings?: boolean;
+  /**
+   * ansible-core's wrap_var of a template's result when it read !unsafe data (a with_* item, a registered
+   * result): its strings come back as UnsafeString, so a variable set from them (set_fact) is not templated again.
+   */
+  keepUnsafe?: boolean;
+}
+
+/** The plain value of one holding unsafe strings (for labels and messages). */
+export function unwrapUnsafe(v: unknown): unknown {
+  if (v instanceof UnsafeString) return v.value;
+  if (Array.isArray(v)) return isTuple(v) ? tuple(v.map(unwrapUnsafe)) : v.map(unwrapUnsafe);
+  if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype)
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, unwrapUnsafe(x)]));
+  return v;
+}
+
+/** Strings (deeply) as unsafe values (ansible-core's wrap_var). */
+export function wrapUnsafe(v: unknown): unknown {
+  if (typeof v === 'string') return new UnsafeString(v);
+  if (Array.isArray(v)) return isTuple(v) ? tuple(v.map(wrapUnsafe)) : v.map(wrapUnsafe);
+  if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype)
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, wrapUnsafe(x)]));
+  return v;
 }
 
 function fail(e: unknown, text: string, opts: TemplateOpts | undefined, line0 = 0): never {
@@ -46,7 +69,9 @@ function fail(e: unknown, text: string, opts: TemplateOpts | undefined, line0 = 
 
 function renderWith(r: TemplateRenderer, s: string, opts?: TemplateOpts): unknown {
   try {
-    return toPlain(r.renderString(s));
+    r.tainted = false;
+    const v = toPlain(r.renderString(s));
+    return opts?.keepUnsafe && r.tainted ? wrapUnsafe(v) : v;
   } catch (e) {
     fail(e, s, opts);
   }
@@ -54,7 +79,7 @@ function renderWith(r: TemplateRenderer, s: string, opts?: TemplateOpts): unknow
 
 function walk(r: TemplateRenderer, v: unknown, opts?: TemplateOpts): unknown {
   if (typeof v === 'string') return hasTemplate(v) ? renderWith(r, v, opts) : v;
-  if (v instanceof UnsafeString) return v.value;
+  if (v instanceof UnsafeString) return opts?.keepUnsafe ? v : v.value;
   if (v instanceof EncryptedString) return decrypt(v);
   if (Array.isArray(v)) {
     let changed = false;

@@ -90,7 +90,25 @@ function needsResolve(v: unknown): boolean {
   return r;
 }
 
+/** Does a value hold !unsafe data (ansible-core's AnsibleContext._is_unsafe)? Cached per object. */
+const unsafeIn = new WeakMap<object, boolean>();
+export function holdsUnsafe(v: unknown): boolean {
+  if (v instanceof UnsafeString) return true;
+  if (typeof v !== 'object' || v === null || lazy.has(v)) return false;
+  const hit = unsafeIn.get(v);
+  if (hit !== undefined) return hit;
+  unsafeIn.set(v, false); // cycles
+  const r = Array.isArray(v) ? v.some(holdsUnsafe) : isMapping(v) ? Object.values(v).some(holdsUnsafe) : false;
+  unsafeIn.set(v, r);
+  return r;
+}
+
 export class TemplateRenderer implements EvalEnv {
+  /**
+   * Set when a variable holding !unsafe data was read (ansible-core's AnsibleContext.unsafe): what the
+   * template made from it is unsafe too (wrap_var), so it is not templated again when it is stored and read.
+   */
+  tainted = false;
   readonly filters = filters;
   readonly tests: Record<string, TestDef> = tests;
   readonly globals: Record<string, unknown>;
@@ -110,12 +128,16 @@ export class TemplateRenderer implements EvalEnv {
 
   lookupVar(name: string): unknown {
     const cached = this.cache.get(name);
-    if (cached !== undefined || this.cache.has(name)) return cached;
+    if (cached !== undefined || this.cache.has(name)) {
+      if (holdsUnsafe(this.vars[name])) this.tainted = true;
+      return cached;
+    }
     const vars = this.vars;
     if (!(name in vars)) return name === 'vars' ? this.varsView() : new Undef(name);
     const raw = vars[name];
     if (raw === undefined || raw === (Object.prototype as Record<string, unknown>)[name]) return new Undef(name);
     if (!needsResolve(raw)) return raw;
+    if (holdsUnsafe(raw)) this.tainted = true;
     if (this.stack.includes(name)) {
       throw new TsplayError('template', `recursive loop detected in template: ${[...this.stack.slice(this.stack.indexOf(name)), name].join(' → ')}`);
     }

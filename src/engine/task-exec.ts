@@ -13,7 +13,18 @@ import { ignoredArgWarnings, validateArgs } from '../contract/validate.js';
 import { ArgsError, ModuleError, TsplayError, UnreachableError } from '../errors.js';
 import { posOf, posOfKey } from '../config/yaml.js';
 import { argPos } from '../config/static-args.js';
-import { evalCondition, evalExpression, hasTemplate, pyStr, queryLookup, renderTemplateFile, renderValue, stripOmit, wrapUnsafe } from './templating/index.js';
+import {
+  evalCondition,
+  evalExpression,
+  hasTemplate,
+  pyStr,
+  queryLookup,
+  renderTemplateFile,
+  renderValue,
+  stripOmit,
+  unwrapUnsafe,
+  wrapUnsafe,
+} from './templating/index.js';
 import { executeModule } from './execute.js';
 import type { HostStatus } from './events.js';
 import type { HostState } from './host-state.js';
@@ -216,7 +227,7 @@ async function runLoop(t: HostTask, base: Vars, hostSettings: TaskSettings, cond
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
     const v: Vars = { ...base, ...carried, [loopVar]: item, ansible_loop_var: loopVar };
-    const tag: ResultData = { [loopVar]: item, ansible_loop_var: loopVar };
+    const tag: ResultData = { [loopVar]: unwrapUnsafe(item), ansible_loop_var: loopVar };
     if (indexVar) {
       v[indexVar] = i;
       tag[indexVar] = i;

@@ -186,18 +186,9 @@ export function flattenHandlers(nodes: TaskNode[], ctx: LoadContext): HandlerIR[
         });
       else if (n.kind === 'block')
         walk([...n.block, ...n.rescue, ...n.always], { when: n.when, become: n.become, becomeUser: n.becomeUser, role: n.role }, inBlock || explicit);
-      else if (n.kind === 'include') {
-        // Ansible: a notified include runs the included tasks (a handler of its own, named or listening)
-        const listen = attempt(ctx, () => toStringList(n.raw['listen'], 'topics', n.raw, 'listen')) ?? [];
-        out.push({
-          ...inherited,
-          ...n,
-          listen,
-          notify: [],
-          when: inherited.when !== undefined && n.when !== undefined ? [inherited.when, n.when].flat() : (n.when ?? inherited.when),
-        });
-      } else if (n.action === 'flush_handlers') report(ctx, handlerError('flush_handlers cannot be used as a handler', n.raw));
+      else if (n.kind === 'meta' && n.action === 'flush_handlers') report(ctx, handlerError('flush_handlers cannot be used as a handler', n.raw));
       else {
+        // an include (Ansible: a notified include runs the included tasks) or a meta task: a handler of its own, named or listening
         const listen = attempt(ctx, () => toStringList(n.raw['listen'], 'topics', n.raw, 'listen')) ?? [];
         out.push({
           ...inherited,

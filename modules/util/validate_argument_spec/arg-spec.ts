@@ -64,7 +64,6 @@ function convert(type: string, v: unknown): unknown {
       if (typeof v === 'number' && Number.isInteger(v)) return v;
       if (typeof v === 'boolean') return v;
       if (typeof v === 'string' && /^\s*[-+]?\d+\s*$/.test(v)) return parseInt(v, 10);
-      if (typeof v === 'number' && Number.isInteger(v)) return v;
       throw new Conv(`${pyType(v)} cannot be converted to an int`);
     case 'float':
       if (typeof v === 'number') return v;

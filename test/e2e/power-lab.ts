@@ -352,7 +352,7 @@ export class PowerLab {
 
   /** change the stand-in's VM record (failStart, throttle...) under its lock */
   async setVm(node: string, patch: Record<string, unknown>): Promise<void> {
-    const js = `const fs=require('fs');const f='${STANDIN_DIR}/state.json';const l=f+'.lock';for(;;){try{fs.mkdirSync(l);break}catch{}}try{const s=JSON.parse(fs.readFileSync(f,'utf8'));Object.assign(s.vms['rg-burst/vm-${node}'],${JSON.stringify(patch)});fs.writeFileSync(f,JSON.stringify(s,null,2))}finally{fs.rmSync(l,{recursive:true})}`;
+    const js = `const fs=require('fs');const f='${STANDIN_DIR}/state.json';const l=f+'.lock';for(;;){try{fs.mkdirSync(l);break}catch{}}try{const s=JSON.parse(fs.readFileSync(f,'utf8'));Object.assign(s.vms['rg-burst/vm-${node}'],${JSON.stringify(patch)});fs.writeFileSync(f+'.t',JSON.stringify(s,null,2));fs.renameSync(f+'.t',f)}finally{fs.rmSync(l,{recursive:true})}`;
     await this.x('ctl', `runuser -u slurm -- /usr/local/bin/node -e "${js.replace(/"/g, '\\"')}"`);
   }
 

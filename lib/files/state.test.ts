@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIFF_MAX_SIZE, fileStateCommand, parseFileState, parseId, type FileQuery } from './index.js';
 import type { LocalConnection } from '../../src/connection/local.js';
 import { localConnection, tempDir } from '../../test/harness/files.js';
+import { shq } from '../shell/quote.js';
 
 let conn: LocalConnection;
 let tmp: { dir: string; cleanup(): void };
@@ -54,6 +55,81 @@ describe('file-state fact', () => {
     expect(info.stat!.atime).toBe(1_600_000_000.5);
     expect(info.checksum).toBe(createHash('sha256').update(binary).digest('hex'));
     expect(Buffer.compare(info.content!, binary)).toBe(0);
+  });
+
+  it('any number of contents in one command: one cat for the regular files, framed reads for the rest', async () => {
+    const d = tmp.dir;
+    writeFileSync(join(d, 'noeol'), 'no newline at the end');
+    writeFileSync(join(d, 'zero'), '');
+    const q: FileQuery = {
+      items: [
+        { path: join(d, 'bin'), content: 'all' },
+        { path: join(d, 'noeol'), content: 'all', checksum: 'sha1' },
+        { path: join(d, 'link'), content: 'all' },
+        { path: join(d, 'big'), content: 'peek' },
+        { path: join(d, 'zero'), content: 'all' },
+        { path: join(d, 'nope'), content: 'all' },
+        { path: join(d, 'noeol'), content: 'all', checksum: 'sha1' },
+      ],
+    };
+    const f = await read(q);
+    expect(runs.at(-1)!.match(/cat -- "\$@"/g)).toHaveLength(1);
+    expect(Buffer.compare(f.files[0]!.content!, binary)).toBe(0);
+    expect(f.files[1]!.content!.toString()).toBe('no newline at the end');
+    expect(Buffer.compare(f.files[2]!.content!, binary)).toBe(0); // through the link, read on its own
+    expect(f.files[3]!.content!.length).toBe(DIFF_MAX_SIZE);
+    expect(f.files[3]!.contentTruncated).toBe(true);
+    expect(f.files[4]!.content!.length).toBe(0);
+    expect(f.files[5]!.content).toBeUndefined();
+    // the same question twice is asked once; the copy is a Buffer too
+    expect(Buffer.isBuffer(f.files[6]!.content)).toBe(true);
+    expect(f.files[6]!.content!.toString()).toBe('no newline at the end');
+  });
+
+  it('contents whose sizes do not add up (a file changed between stat and cat) are refused, not misread', () => {
+    const q: FileQuery = {
+      items: [
+        { path: '/x/a', content: 'all' },
+        { path: '/x/b', content: 'all' },
+      ],
+    };
+    const line = (size: number) => ['81a4', 0, 0, 1, size, 1, 1, 0, '-', 0, '-', 0, '-', 'root', 'root'].join('\t');
+    const out = (body: string) => Buffer.from(`U\t0022\nB\t2\n${line(2)}\n${line(2)}\nG\ttok\t2\n${body}\ntok\n@\nL\t#1\nC\t#1\n@\nL\t#2\nC\t#2\n`);
+    const r = (body: string) => ({ rc: 0, stdout: out(body).toString(), stderr: '', stdoutBuf: out(body) });
+    expect(parseFileState(r('a\nb\n'), q).files.map((x) => x.content!.toString())).toEqual(['a\n', 'b\n']);
+    expect(() => parseFileState(r('a\nbb\n'), q)).toThrow(/changed while it was read/);
+  });
+
+  it('a link walk (linkHops) answers the link target and the canonical path as readlink does, without it', async () => {
+    const d = join(tmp.dir, 'walk');
+    mkdirSync(join(d, 'real/sub'), { recursive: true });
+    writeFileSync(join(d, 'real/sub/f'), 'x');
+    symlinkSync('real', join(d, 'rel'));
+    symlinkSync(join(d, 'real/sub'), join(d, 'abs'));
+    symlinkSync('rel/sub/../sub/f', join(d, 'chain'));
+    symlinkSync('abs/f', join(d, 'viaabs'));
+    symlinkSync('missing/x', join(d, 'dangling'));
+    symlinkSync('loop2', join(d, 'loop1'));
+    symlinkSync('loop1', join(d, 'loop2'));
+    const names = ['chain', 'viaabs', 'dangling', 'rel', 'abs', 'loop1'];
+    const walked = await read({ items: names.map((n) => ({ path: join(d, n), linkHops: true, follow: true })) });
+    const plain = await read({ items: names.map((n) => ({ path: join(d, n), follow: true })) });
+    for (const [i, n] of names.entries()) {
+      expect([n, walked.files[i]!.linkTarget, walked.files[i]!.realPath]).toEqual([n, plain.files[i]!.linkTarget, plain.files[i]!.realPath]);
+    }
+    expect(walked.files[0]!.realPath).toBe(join(d, 'real/sub/f'));
+    expect(walked.files[0]!.hops!.length).toBe(2);
+  });
+
+  it("the running user from the shell's own /proc entry is the one id names (root, and nobody)", async () => {
+    const q: FileQuery = { items: [{ path: join(tmp.dir, 'nope') }] };
+    const cmd = fileStateCommand(q);
+    const asRoot = parseFileState(await conn.run(cmd), q);
+    expect(asRoot.user).toEqual(parseId((await conn.run('LC_ALL=C id')).stdout));
+    const nobody = (c: string) => `setpriv --reuid=65534 --regid=65534 --clear-groups /bin/sh -c ${shq(c)}`;
+    const r = await conn.run(nobody(cmd));
+    expect(r.stdout).toContain('I\t#1');
+    expect(parseFileState(r, q).user).toEqual(parseId((await conn.run(nobody('LC_ALL=C id'))).stdout));
   });
 
   it('peek stops after DIFF_MAX_SIZE bytes and says so', async () => {

@@ -120,6 +120,25 @@ export function runningUser(facts: FileFacts): RunningUser {
   return facts.user;
 }
 
+/**
+ * The content block's files, cut by the sizes their stat lines gave (one file: all of it). Sizes that do not
+ * add up mean a file changed between the stat and the cat: the read is refused (the caller reads again).
+ */
+function cutContents(contents: { raw: Buffer; count: number } | undefined, refs: { file: FileInfo; k: number }[]): void {
+  const byK = new Map<number, FileInfo[]>();
+  for (const r of refs) byK.set(r.k, [...(byK.get(r.k) ?? []), r.file]);
+  if (!contents || byK.size !== contents.count) throw new ModuleError('incomplete output while reading file state');
+  let at = 0;
+  for (const k of [...byK.keys()].sort((a, b) => a - b)) {
+    const files = byK.get(k)!;
+    const size = byK.size === 1 ? contents.raw.length : files[0]!.stat?.size;
+    if (size === undefined || at + size > contents.raw.length) throw new ModuleError(`${files[0]!.path} changed while it was read`);
+    for (const f of files) f.content = Buffer.from(contents.raw.subarray(at, at + size));
+    at += size;
+  }
+  if (at !== contents.raw.length) throw new ModuleError('a file changed while it was read');
+}
+
 export function parseFileState(r: RunResult, q: FileQuery): FileFacts {
   if (r.rc !== 0) {
     const detail = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-3).join(' / ');
@@ -130,6 +149,25 @@ export function parseFileState(r: RunResult, q: FileQuery): FileFacts {
   let cur: FileInfo | undefined;
   let itemIdx = -1;
   let pos = 0;
+  // the stat lines ("B") and the checksum lines ("H", one block per algorithm) of every item, read by one
+  // process each before the items' own lines, which point into them (L #k, S #algo k)
+  const statLines: string[] = [];
+  const sums = new Map<string, string[]>();
+  const block = (count: number, into: string[]): void => {
+    for (let k = 0; k < count; k++) {
+      const nl = buf.indexOf(0x0a, pos);
+      if (nl < 0) throw new ModuleError('incomplete output while reading file state');
+      into.push(buf.subarray(pos, nl).toString('utf8'));
+      pos = nl + 1;
+    }
+  };
+  let contents: { raw: Buffer; count: number } | undefined;
+  const contentRefs: { file: FileInfo; k: number }[] = [];
+  const nth = (lines: string[] | undefined, k: string): string => {
+    const v = lines?.[Number(k) - 1];
+    if (v === undefined) throw new ModuleError(`unexpected output while reading file state: a reference to line ${k} of ${lines?.length ?? 0}`);
+    return v;
+  };
   while (pos < buf.length) {
     let nl = buf.indexOf(0x0a, pos);
     if (nl < 0) nl = buf.length;
@@ -139,12 +177,35 @@ export function parseFileState(r: RunResult, q: FileQuery): FileFacts {
     const tag = tab < 0 ? line : line.slice(0, tab);
     const val = tab < 0 ? '' : line.slice(tab + 1);
     switch (tag) {
+      case 'B':
+        block(Number(val), statLines);
+        break;
+      case 'H': {
+        const [algo, count] = val.split('\t');
+        const lines: string[] = [];
+        block(Number(count), lines);
+        sums.set(algo!, lines);
+        break;
+      }
       case 'U':
         facts.umask = parseInt(val, 8) & 0o777;
         break;
       case 'I':
-        facts.user = parseId(val);
+        if (val.startsWith('#')) {
+          // the shell's own /proc entry, stat'ed with the files: its owner is the running user
+          const st = parseStatLine(nth(statLines, val.slice(1)));
+          facts.user = { uid: st.uid, gid: st.gid, name: st.owner, group: st.group };
+        } else facts.user = parseId(val);
         break;
+      case 'G': {
+        // the contents of `count` files, one after the other, up to "\n<token>\n"
+        const [token, count] = val.split('\t');
+        const end = buf.indexOf(`\n${token}\n`, pos);
+        if (!token || end < 0) throw new ModuleError('incomplete output while reading file state');
+        contents = { raw: buf.subarray(pos, end), count: Number(count) };
+        pos = end + token.length + 2;
+        break;
+      }
       case 'E':
         facts.epochs.push(/^-?\d+$/.test(val) ? Number(val) : NaN);
         break;
@@ -153,13 +214,25 @@ export function parseFileState(r: RunResult, q: FileQuery): FileFacts {
         cur = { path: q.items[itemIdx]!.path, joined: false, exists: false };
         facts.files.push(cur);
         break;
+      case 'D': {
+        itemIdx++;
+        const same = facts.files[Number(val)];
+        if (!same) throw new ModuleError(`unexpected output while reading file state: ${line.slice(0, 200)}`);
+        cur = structuredClone(same);
+        // (structuredClone makes a Buffer a plain Uint8Array)
+        if (same.content) cur.content = Buffer.from(same.content);
+        facts.files.push(cur);
+        // its content is cut from the content block later: the copy gets it too
+        for (const r of contentRefs.filter((r) => r.file === same)) contentRefs.push({ file: cur, k: r.k });
+        break;
+      }
       case 'J':
         cur!.joined = true;
         cur!.path = joinPath(q.items[itemIdx]!.path, q.items[itemIdx]!.inDir!);
         break;
       case 'L':
         cur!.exists = true;
-        cur!.stat = parseStatLine(val);
+        cur!.stat = parseStatLine(val.startsWith('#') ? nth(statLines, val.slice(1)) : val);
         break;
       case 'T':
         cur!.linkTarget = val;
@@ -170,9 +243,12 @@ export function parseFileState(r: RunResult, q: FileQuery): FileFacts {
       case 'F':
         cur!.target = parseStatLine(val);
         break;
-      case 'S':
-        cur!.checksum = val.split(' ')[0];
+      case 'S': {
+        // "#<algo> <k>": line k of that algorithm's block ("<hash>  <name>", "\\<hash>  <escaped name>")
+        const ref = /^#(\w+) (\d+)$/.exec(val);
+        cur!.checksum = ref ? nth(sums.get(ref[1]!), ref[2]!).replace(/^\\/, '').split(' ')[0] : val.split(' ')[0];
         break;
+      }
       case 'A':
         cur!.access = { readable: val.includes('r'), writable: val.includes('w'), executable: val.includes('x') };
         break;
@@ -195,13 +271,20 @@ export function parseFileState(r: RunResult, q: FileQuery): FileFacts {
         cur!.parentIsDir = true;
         break;
       case 'C': {
-        const content = buf.subarray(pos);
+        if (val.startsWith('#')) {
+          // the k-th file of the content block: cut below, when every size is known
+          contentRefs.push({ file: cur!, k: Number(val.slice(1)) });
+          break;
+        }
+        const end = buf.indexOf(`\n${val}\n`, pos);
+        if (!val || end < 0) throw new ModuleError('incomplete output while reading file state');
+        const content = buf.subarray(pos, end);
+        pos = end + val.length + 2;
         const it = q.items[itemIdx]!;
         if (it.content === 'peek' && content.length > DIFF_MAX_SIZE) {
-          cur!.content = content.subarray(0, DIFF_MAX_SIZE);
+          cur!.content = Buffer.from(content.subarray(0, DIFF_MAX_SIZE));
           cur!.contentTruncated = true;
         } else cur!.content = Buffer.from(content);
-        pos = buf.length;
         break;
       }
       default:
@@ -209,6 +292,7 @@ export function parseFileState(r: RunResult, q: FileQuery): FileFacts {
         throw new ModuleError(`unexpected output while reading file state: ${line.slice(0, 200)}`);
     }
   }
+  if (contentRefs.length) cutContents(contents, contentRefs);
   for (const [i, f] of facts.files.entries()) {
     const it = q.items[i]!;
     if (f.stat?.type === 'link' && it.follow && f.target === undefined) f.target = null;
@@ -224,4 +308,21 @@ export const fileStateFact: FactDef<FileQuery, FileFacts> = defineFact<FileQuery
   name: 'files.state',
   command: fileStateCommand,
   parse: parseFileState,
+  batch: {
+    // one command for many queries: their items in turn (contents included: one cat for them all), epochs
+    // in turn
+    merge(first, others) {
+      const taken = [...others.filter((q) => q.items.length), first];
+      return { args: { items: taken.flatMap((q) => q.items), epochs: taken.flatMap((q) => q.epochs ?? []) }, taken };
+    },
+    split(merged, taken) {
+      let f = 0;
+      let e = 0;
+      return taken.map((q) => {
+        const files = merged.files.slice(f, (f += q.items.length));
+        const epochs = merged.epochs.slice(e, (e += q.epochs?.length ?? 0));
+        return { ...merged, files, epochs };
+      });
+    },
+  },
 });

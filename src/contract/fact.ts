@@ -11,6 +11,14 @@ export interface FactDef<A, T> {
   parse(result: RunResult, args: A): T;
   /** true: always read as root; false: as the login user; undefined: as the task runs */
   become?: boolean;
+  /**
+   * Several reads as one command (read-ahead, src/facts/read-ahead.ts): merge() makes one argument of many
+   * (those it can take; `first` always), split() cuts the merged answer into one per argument taken.
+   */
+  batch?: {
+    merge(first: A, others: A[]): { args: A; taken: A[] };
+    split(merged: T, taken: A[]): T[];
+  };
 }
 
 export function defineFact<A = void, T = unknown>(def: FactDef<A, T>): FactDef<A, T> {

@@ -10,8 +10,10 @@ import { ArgsError } from '../errors.js';
 import { ONE_LINE_PATTERN, oneLineMessage } from '../../lib/args/one-line.js';
 import { boolWord } from '../../lib/args/booleans.js';
 
-// allErrors: a failing task names every problem, the real mistake (an unknown argument) first; see orderErrors
-const ajv = new Ajv({ useDefaults: true, coerceTypes: true, allErrors: true, strict: false });
+// allErrors: a failing task names every problem, the real mistake (an unknown argument) first; see orderErrors.
+// validateSchema off: the schemas are the modules' own (TypeBox), checked against the meta-schema by a test
+// (test/unit/contract-rules.test.ts), not in every run (compiling the meta-schema cost ~25 ms of each run)
+const ajv = new Ajv({ useDefaults: true, coerceTypes: true, allErrors: true, strict: false, validateSchema: false });
 const compiled = new WeakMap<TSchema, ValidateFunction>();
 
 /**

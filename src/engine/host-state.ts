@@ -10,7 +10,7 @@ export class HostState {
   registered: Vars = {};
   /** include_vars values */
   included: Vars = {};
-  readonly factCache = new FactCache();
+  readonly factCache: FactCache;
   /** a task failed on this host (and was not rescued): it runs nothing more in this run */
   failed = false;
   unreachable = false;
@@ -32,7 +32,9 @@ export class HostState {
   constructor(
     readonly name: string,
     public invVars: Vars,
-  ) {}
+  ) {
+    this.factCache = new FactCache(name);
+  }
 
   alive(): boolean {
     return !this.failed && !this.unreachable && !this.ended;

@@ -168,7 +168,7 @@ export class PowerLab {
     await this.put('ctl', '/etc/slurm/cgroup.conf', cgroup, '0644');
     // node + tsplay (the bundle) + the az RECORDING STAND-IN inside the controller
     await this.copyTar('ctl', '/usr/bin', ['node'], '/usr/local/bin');
-    await this.copyTar('ctl', ROOT, ['bin/tsplay.js', 'dist/tsplay.mjs', 'package.json'], '/opt/tsplay');
+    await this.copyTar('ctl', ROOT, ['bin/tsplay.js', 'dist/tsplay.cjs', 'package.json'], '/opt/tsplay');
     await this.copyTar('ctl', join(ROOT, 'test/fixtures/image/standin'), ['az.mjs', 'aws.mjs', 'standin-args.mjs'], '/opt/tsplay-standin');
     await this.put(
       'ctl',

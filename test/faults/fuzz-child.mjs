@@ -2,12 +2,13 @@
 // captured, and answers with the exit code, the output and the time taken. It runs the same code as bin/tsplay.js
 // (the bundle, or dist/src); a case that hangs or crashes it is killed by the parent, which starts a new one.
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const root = process.argv[2];
-const bundle = join(root, 'dist/tsplay.mjs');
-const { main } = await import(pathToFileURL(existsSync(bundle) ? bundle : join(root, 'dist/src/cli/main.js')).href);
+const bundle = join(root, 'dist/tsplay.cjs');
+const { main } = existsSync(bundle) ? createRequire(import.meta.url)(bundle) : await import(pathToFileURL(join(root, 'dist/src/cli/main.js')).href);
 
 const LIMIT = 64 * 1024;
 let out = '';

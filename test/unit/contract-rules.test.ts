@@ -7,6 +7,8 @@ import { Type, defineModule, ok } from '../../src/contract/index.js';
 import { ignoredArgWarnings, validateArgs } from '../../src/contract/validate.js';
 import { registry } from '../harness/modules.js';
 import { ArgsError } from '../../src/errors.js';
+import { Ajv } from 'ajv';
+import { builtinModules } from '../../modules/index.js';
 
 const mod = defineModule({
   name: 'ruled',
@@ -100,5 +102,14 @@ describe('acceptedArgs: what ansible-core takes and tsplay ignores', () => {
       "file: argument 'setype' is accepted for compatibility with Ansible but has no effect in tsplay: no SELinux context is set",
     ]);
     expect(() => validateArgs(file, { path: '/srv/x', attribute: '+i' })).toThrow(/unknown argument 'attribute'/);
+  });
+});
+
+describe('module schemas', () => {
+  it("every built-in module's argument schema is a valid JSON schema (runs compile them without this check)", () => {
+    const meta = new Ajv({ strict: false });
+    const bad = builtinModules.filter((m) => !meta.validateSchema(m.args)).map((m) => `${m.name}: ${meta.errorsText(meta.errors)}`);
+    expect(bad).toEqual([]);
+    expect(builtinModules.length).toBeGreaterThan(50);
   });
 });

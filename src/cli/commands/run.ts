@@ -12,7 +12,8 @@ import { builtinModules } from '../../../modules/index.js';
 import { loadPlaybook } from '../../config/playbook.js';
 import { loadInventory } from '../../config/inventory/index.js';
 import { ConnectionPool, targetFromVars, type CliConnectionOptions } from '../../connection/index.js';
-import type { PersistOptions } from '../../connection/persist-key.js';
+import { runtimeDir, type PersistOptions } from '../../connection/persist-key.js';
+import { enableReadAhead, saveReadAhead } from '../../facts/read-ahead.js';
 import type { PlayIR, Playbook, Vars } from '../../config/playbook-types.js';
 import { Runner } from '../../engine/runner.js';
 import type { RunContext } from '../../engine/context.js';
@@ -248,6 +249,13 @@ export async function runCommand(argv: string[]): Promise<number> {
       return 0;
     }
     const invSources = o.inventory?.length ? o.inventory : process.env.ANSIBLE_INVENTORY ? [process.env.ANSIBLE_INVENTORY] : ['/etc/ansible/hosts'];
+    // with connections kept, the reads of this run are asked at once, per host, by the next run of the same
+    // playbooks, inventory and options (extra vars, limit, tags...: src/facts/read-ahead.ts)
+    const rtDir = persist ? runtimeDir() : null;
+    if (rtDir) {
+      const keyed = argv.filter((a, i) => !/^--(no-)?persist/.test(a) && !(argv[i - 1] === '--persist' && !a.startsWith('-')) && !/^-v+$/.test(a));
+      enableReadAhead(rtDir, [...parsed.positionals.map((p) => resolve(p)), ...invSources.map((i) => (existsSync(i) ? resolve(i) : i)), '\0', ...keyed]);
+    }
     const inventory = await loadInventory(
       invSources.filter((s) => (s === '/etc/ansible/hosts' ? existsSync(s) : true)),
       { playbookDir, decryptFile: vault.decryptFile },
@@ -349,6 +357,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   } catch (e) {
     return reportError(e, verbosity);
   } finally {
+    saveReadAhead();
     await lines?.return?.();
     await Promise.all([pool.closeAll(), localPool.closeAll()]);
   }

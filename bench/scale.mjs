@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
- * Scale: the 10-task bench/playbook.yml no-op run at 1, 10, 50 and 200 lab hosts (200 is a lab's maximum),
- * side by side per size: the OpenSSH floor (bench/floor.mjs), tsplay cold (direct connections, --no-persist),
+ * Scale: the 10-task bench/playbook.yml no-op run at 1, 10, 50 and 200 lab hosts (200 is a lab's maximum;
+ * a larger size, e.g. --sizes 400,1000, starts several labs, each on its own bridge and subnet, and runs
+ * against one inventory that joins them: each lab's hosts in their own group with that lab's key and
+ * known_hosts),  * side by side per size: the OpenSSH floor (bench/floor.mjs), tsplay cold (direct connections, --no-persist),
  * tsplay warm (attached to the connection holder the run before left, --persist), Ansible's no-op run at
  * forks = hosts, itself warm (ControlPersist masters from the run before, pipelining; --no-ansible skips it),
  * and what the controller spent: peak RSS of the run (and of the holder, which keeps the connections for
@@ -11,10 +13,11 @@
  *   node bench/scale.mjs [--sizes 1,10,50,200] [--no-ansible] [--warm-runs 3] [--keep]
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const LAB = `${process.env.TSPLAY_TEST_LAB_PREFIX ?? ''}bench-scale`;
@@ -78,14 +81,47 @@ function holderStats(dir) {
   }
 }
 
+/** A lab holds at most this many hosts; a larger size is several labs. */
+const LAB_MAX = 200;
+
+/** Labs for n hosts: the first is LAB with node1..nodeK, the others LAB-2... with hosts l2n1... (unique names). */
+function labsFor(n) {
+  const count = Math.ceil(n / LAB_MAX);
+  return Array.from({ length: count }, (_, j) => {
+    const size = Math.floor(n / count) + (j < n % count ? 1 : 0);
+    const name = j === 0 ? LAB : `${LAB}-${j + 1}`;
+    const hosts = j === 0 ? [String(size)] : Array.from({ length: size }, (_, i) => `l${j + 1}n${i + 1}`);
+    return { name, hosts };
+  });
+}
+
+/** One inventory for several labs: each lab's hosts under a group of its own, with its own connection vars. */
+function joinedInventory(files, dir) {
+  const children = {};
+  files.forEach((file, j) => {
+    const all = parse(readFileSync(file, 'utf8')).all;
+    const sub = {};
+    for (const [g, grp] of Object.entries(all.children ?? {})) sub[`lab${j + 1}_${g}`] = grp;
+    children[`lab${j + 1}`] = { vars: all.vars, children: sub };
+  });
+  const file = join(dir, 'inventory.yml');
+  writeFileSync(file, stringify({ all: { children } }, { lineWidth: 0 }));
+  return file;
+}
+
 async function measure(n) {
   const persistDir = mkdtempSync(join(tmpdir(), 'tsplay-bench-scale-'));
   const tsplay = (argv) => sh(process.execPath, [join(ROOT, 'bin/tsplay.js'), ...argv], { TSPLAY_PERSIST_DIR: persistDir });
   const row = { n, load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') };
-  const up = await tsplay(['lab', 'up', '--name', LAB, '--sudo', 'nopasswd', String(n)]);
-  if (up.code !== 0) throw new Error(`lab up failed:\n${up.out}`);
-  const inv = (await tsplay(['lab', 'inventory', '--name', LAB, '--path'])).out.trim();
+  const labs = labsFor(n);
+  const files = [];
   try {
+    for (const lab of labs) {
+      const up = await tsplay(['lab', 'up', '--name', lab.name, '--sudo', 'nopasswd', ...lab.hosts]);
+      if (up.code !== 0) throw new Error(`lab up ${lab.name} failed:\n${up.out}`);
+      files.push((await tsplay(['lab', 'inventory', '--name', lab.name, '--path'])).out.trim());
+    }
+    const inv = files.length === 1 ? files[0] : joinedInventory(files, persistDir);
     const floor = await sh(process.execPath, [join(ROOT, 'bench/floor.mjs'), inv, '--hosts', String(n)]);
     const fm = /([\d.]+)\s*s/.exec(floor.out.split('\n').filter(Boolean).pop() ?? '');
     row.floor = fm ? Number(fm[1]) : floor.secs;
@@ -122,7 +158,7 @@ async function measure(n) {
   } finally {
     await tsplay(['persist', 'stop']);
     rmSync(persistDir, { recursive: true, force: true });
-    if (!args.includes('--keep')) await tsplay(['lab', 'down', '--name', LAB]);
+    if (!args.includes('--keep')) for (const lab of labs) await tsplay(['lab', 'down', '--name', lab.name]);
   }
   return row;
 }

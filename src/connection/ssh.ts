@@ -12,6 +12,7 @@ import { authPlan } from './auth.js';
 import { hostKeyAlgorithms, verifyHostKey } from './host-key.js';
 import type { ShellChannel } from './persistent-shell.js';
 import { ShellSet } from './shells.js';
+import { handshakeSlot } from './handshake-slots.js';
 import type { Connection, ConnectionTarget, RunOptions, RunResult } from './types.js';
 
 const SYSCALL_TEXT: Record<string, string> = {
@@ -174,6 +175,15 @@ export class SshConnection implements Connection {
     const t = this.target;
     const auth = authPlan(t, this.user);
     const live = liveness(t);
+    const slot = await handshakeSlot();
+    try {
+      await this.handshake(t, auth, live);
+    } finally {
+      slot();
+    }
+  }
+
+  private async handshake(t: ConnectionTarget, auth: ReturnType<typeof authPlan>, live: ReturnType<typeof liveness>): Promise<void> {
     const sock = await this.tcp();
     const client = new Client();
     this.client = client;

@@ -159,6 +159,11 @@ export interface ModuleDef<S extends TSchema = TSchema, P = unknown> {
   untemplatedArgs?: readonly string[];
   /** `async:` on the task fails it with ansible-core's "async is not supported for this task." (its action plugins: script). */
   refusesAsync?: boolean;
+  /**
+   * The task waits for something outside tsplay to happen (a port, a file, time: wait_for, pause): reads of
+   * any host made before it are not served after it (the fact cache and read-ahead, src/facts/).
+   */
+  waits?: boolean;
   /** In check mode a planned change is reported as skipped (the outcome can't be predicted: command, shell). */
   checkModeSkips?: boolean;
   /** Cross-argument rules in Ansible's argument_spec terms: enforced after the schema, shown by `tsplay doc`. */

@@ -416,6 +416,8 @@ async function runOne(t: HostTask, vars: Vars, s: TaskSettings): Promise<OneResu
   let result: ResultData = {};
   for (let attempt = 1; attempt <= s.attempts; attempt++) {
     warnings = [];
+    // a retry asks the host again: what the attempt before read is not served (until: waits for a change)
+    if (attempt > 1) facts.invalidate();
     result = await exec(vars);
     // group_by / add_host: the engine changes the inventory (as ansible-core's strategy), before changed_when
     if (!result.failed && ('add_group' in result || 'add_host' in result)) result.changed = runCtx.inventoryChange?.(host.name, result) ?? false;
@@ -438,6 +440,8 @@ async function runOne(t: HostTask, vars: Vars, s: TaskSettings): Promise<OneResu
     if (s.delaySec > 0) await new Promise((res) => setTimeout(res, s.delaySec * 1000));
   }
   for (const k of mod.secretArgs ?? []) if (typeof args[k] === 'string') registerSecret(args[k]);
+  // time passed while it waited: what any host answered before is asked again (the world may have moved)
+  if (mod.waits) facts.invalidate();
 
   let status: HostStatus = result.failed ? 'failed' : result.skipped ? 'skipped' : result.changed ? 'changed' : 'ok';
   const ignored = status === 'failed' ? s.ignoreErrors : false;

@@ -5,8 +5,9 @@
  * per host instead of one per task.
  *
  * Same answers as reading task by task: the values go into the host's fact cache, and any task that changes
- * (or may have changed: it ran its apply step, or failed) any host, delegated tasks included, makes every
- * read made before it stale on every host (generation.ts): what is asked after that is read again, as it is
+ * (or may have changed: it ran its apply step, or failed) any host, delegated tasks included, or that waited
+ * for something outside tsplay (wait_for, pause, each retry of an until loop), makes every read made before it
+ * stale on every host (generation.ts): what is asked after that is read again, as it is
  * asked, with no more reading ahead in that run. The reads are made a little earlier: after the tasks before
  * them ran and changed nothing anywhere. A read asked for that was not remembered (the playbook changed) is
  * read as before; a remembered one no longer asked for costs its share of that one command (a stat line; its

@@ -50,7 +50,10 @@ cmd_alloc() {
     ls -d /sys/class/net/tsp"${k}"v* >/dev/null 2>&1 && continue
     # someone else (another tool, another engineer) uses this /24: leave it alone
     grep -qE "(^|[^0-9])10\.231\.$k\.[0-9]+" <<<"$used" && continue
-    ip link add "$br" type bridge
+    # fixed MACs and permanent neighbour entries on both ends (bridge_mac/host_mac): the kernel's ARP table
+    # (gc_thresh3 = 1024 entries, shared by all namespaces) would overflow past ~500 lab hosts and drop
+    # connections ("neighbor table overflow"); permanent entries are not counted and never expire
+    ip link add "$br" address "$(bridge_mac "$k")" type bridge
     ip link set "$br" alias "$(alias_of)"
     echo 1 > "/proc/sys/net/ipv6/conf/$br/disable_ipv6"
     ip addr add "10.231.$k.1/24" dev "$br"
@@ -63,6 +66,9 @@ cmd_alloc() {
 
 # ---------------------------------------------------------------- hosts
 # (few forks per host: every external command costs milliseconds, and labs of 50+ hosts are common)
+bridge_mac() { printf '02:74:62:%02x:00:01' "$1"; }         # $1 lab index
+host_mac() { printf '02:74:68:%02x:00:%02x' "$1" "$2"; }      # $1 lab index, $2 host index (1..200)
+
 setup_host() {   # $1 name, $2 index, $3 sudo mode; the netns already exists (see cmd_up)
   local name=$1 mode=$3 ip=10.231.$LAB_K.$((10 + $2))
   local H=$LAB_DIR/hosts/$1 R=$LAB_DIR/hosts/$1/root ns=tsplay.$LAB_NAME.$1
@@ -88,20 +94,22 @@ setup_host() {   # $1 name, $2 index, $3 sudo mode; the netns already exists (se
   fi
   umask 0022
   # eth0 (moved in by cmd_up) gets the host's address; no default route => nothing can leave the lab net
-  printf 'addr add %s/24 dev eth0\nlink set lo up\nlink set eth0 up\n' "$ip" | ip -n "$ns" -batch -
+  printf 'addr add %s/24 dev eth0\nlink set lo up\nlink set eth0 up\nneigh replace 10.231.%s.1 lladdr %s dev eth0 nud permanent\n' \
+    "$ip" "$LAB_K" "$(bridge_mac "$LAB_K")" | ip -n "$ns" -batch -
 }
 
 cmd_up() {
   lab_env; : "${LAB_K:?}" "${LAB_BASE:?}" "${LAB_KEY:?}"
   [ -x "$LAB_BASE/usr/sbin/sshd" ] || die "base rootfs $LAB_BASE is incomplete"
   HOSTS_TXT=$(<"$LAB_DIR/hosts.txt")$'\n'
-  local spec name i mode names=() batch="" batch2=""
+  local spec name i mode names=() batch="" batch2="" batch3=""
   for spec in "$@"; do
     IFS=: read -r name i mode <<<"$spec"
     names+=("$name")
     batch+="netns add tsplay.$LAB_NAME.$name"$'\n'
-    batch+="link add tsp${LAB_K}v$i type veth peer name eth0 netns tsplay.$LAB_NAME.$name"$'\n'
+    batch+="link add tsp${LAB_K}v$i type veth peer name eth0 address $(host_mac "$LAB_K" "$i") netns tsplay.$LAB_NAME.$name"$'\n'
     batch2+="link set tsp${LAB_K}v$i master tspbr$LAB_K up"$'\n'
+    batch3+="neigh replace 10.231.$LAB_K.$((10 + i)) lladdr $(host_mac "$LAB_K" "$i") dev tspbr$LAB_K nud permanent"$'\n'
   done
   # network namespaces + veths to the lab bridge, all in one ip process
   ip -batch - <<<"$batch"
@@ -110,6 +118,7 @@ cmd_up() {
     echo 1 > "/proc/sys/net/ipv6/conf/tsp${LAB_K}v$i/disable_ipv6"
   done
   ip -batch - <<<"$batch2"
+  ip -batch - <<<"$batch3"
   for spec in "$@"; do
     IFS=: read -r name i mode <<<"$spec"
     setup_host "$name" "$i" "$mode"

@@ -217,6 +217,17 @@ describe('lab labtest: 3 hosts, sudo mixed', () => {
     await sh(lab, 'node1', 'hostname node1');
   });
 
+  it('has permanent neighbour entries both ways (1,000 lab hosts would overflow the shared ARP table)', async () => {
+    const k = lab.state.index;
+    const root = spawnSync('ip', ['neigh', 'show', 'dev', `tspbr${k}`], { encoding: 'utf8' }).stdout;
+    for (const h of lab.hosts) {
+      const mac = (await sh(lab, h.name, 'cat /sys/class/net/eth0/address')).stdout.trim();
+      expect(root).toContain(`${h.ip} lladdr ${mac} PERMANENT`);
+      const own = (await sh(lab, h.name, 'ip neigh show dev eth0')).stdout;
+      expect(own).toContain(`10.231.${k}.1 lladdr ${readFileSync(`/sys/class/net/tspbr${k}/address`, 'utf8').trim()} PERMANENT`);
+    }
+  });
+
   it('has no default route: only the lab subnet is reachable', async () => {
     const routes = await sh(lab, 'node1', 'ip -4 route; echo "default=[$(ip route show default)]"');
     expect(routes.stdout).toContain(`${lab.subnet} dev eth0`);

@@ -5,7 +5,7 @@
  * Every test uses its own runtime dir (TSPLAY_PERSIST_DIR), never a developer's holder.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -166,7 +166,7 @@ describe('connection holder', () => {
     }
   }, 120_000);
 
-  it('a socket that is not private is never used (the run connects directly)', async () => {
+  it('a socket that is not private, or belongs to another user, is never used (the run connects directly)', async () => {
     const dir = newDir();
     let contacts = 0;
     const srv = createServer((s) => {
@@ -184,6 +184,27 @@ describe('connection holder', () => {
       expect(r.stderr).toContain('persist:');
     } finally {
       srv.close();
+    }
+    // another user's socket and token, private (0600) but not ours: never contacted either
+    const foreign = newDir();
+    let foreignContacts = 0;
+    const srv2 = createServer((s) => {
+      foreignContacts++;
+      s.destroy();
+    });
+    await new Promise<void>((r) => srv2.listen(join(foreign, 'holder.sock'), () => r()));
+    chmodSync(join(foreign, 'holder.sock'), 0o600);
+    writeFileSync(join(foreign, 'holder.token'), 'cd'.repeat(32), { mode: 0o600 });
+    writeFileSync(join(foreign, 'holder.pid'), String(process.pid));
+    chownSync(join(foreign, 'holder.sock'), 65534, 65534);
+    chownSync(join(foreign, 'holder.token'), 65534, 65534);
+    try {
+      const r = await run(foreign, ['-v']);
+      expect(r.code, r.all).toBe(0);
+      expect(foreignContacts).toBe(0);
+      expect(r.stderr).toContain('persist:');
+    } finally {
+      srv2.close();
     }
     // a runtime dir others may enter is refused as a whole
     const open = newDir();

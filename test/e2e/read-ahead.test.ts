@@ -3,7 +3,7 @@
  * every remembered read at once and answers exactly as reading task by task does (--no-persist), sees what
  * changed on a host between runs, and never serves a read made before a task changed a host: neither a
  * command that changes a file it reports unchanged (changed_when: false), nor a task delegated from another
- * host. Every run uses this file's own runtime dir (TSPLAY_PERSIST_DIR), never a developer's holder.
+ * host, nor what was read before an until retry or a wait_for (the host may have moved on meanwhile). Every run uses this file's own runtime dir (TSPLAY_PERSIST_DIR), never a developer's holder.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -52,6 +52,27 @@ const DELEGATED = `- hosts: all
       changed_when: false
       when: inventory_hostname == 'node1'
     - lineinfile: path=/opt/ra/deleg.conf line="own" create=yes
+`;
+// a stat that retries until a file appears (made on the host while the task retries)
+const UNTIL = `- hosts: node1
+  become: true
+  gather_facts: false
+  tasks:
+    - file: path=/opt/ra/started state=touch
+    - stat: path=/opt/ra/flag
+      register: r
+      until: r.stat.exists
+      retries: 20
+      delay: 1
+`;
+// a read made (ahead) before a wait_for, and the same file changed on the host while it waited
+const WAIT = `- hosts: node1
+  become: true
+  gather_facts: false
+  tasks:
+    - lineinfile: path=/opt/ra/wait.conf line="own" create=yes
+    - wait_for: path=/opt/ra/go timeout=60
+    - copy: content="mine\\n" dest=/opt/ra/wait2.conf
 `;
 
 const pb = (name: string, text: string): string => {
@@ -119,6 +140,40 @@ describe('read-ahead over lab hosts', () => {
       for (const h of ['node1', 'node2']) expect((await lab.exec(h, 'cat /opt/ra/trap.conf')).stdout).toBe('base\nadded\n');
     }
   });
+
+  it('an until loop asks the host again at every attempt', async () => {
+    const until = pb('until.yml', UNTIL);
+    await lab.exec('node1', 'rm -f /opt/ra/flag /opt/ra/started');
+    // the flag appears a second after the play began (its first task), while the stat retries
+    const bg = lab.exec('node1', 'i=0; while [ ! -e /opt/ra/started ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; sleep 1.5; touch /opt/ra/flag');
+    const r = await warm(until);
+    await bg;
+    expect(r.code, r.all).toBe(0);
+    expect(r.stdout).toContain('FAILED - RETRYING');
+    expect(recap(r.stdout)['node1']?.failed).toBe(0);
+  }, 120_000);
+
+  it('what a host answered before a wait_for is asked again after it', async () => {
+    const wait = pb('wait.yml', WAIT);
+    await lab.exec('node1', "printf 'mine\\n' > /opt/ra/wait2.conf; touch /opt/ra/go");
+    // learn the reads (a run that changes something reads nothing ahead after it), then a warm run that changes nothing
+    const first = await warm(wait);
+    expect(first.code, first.all).toBe(0);
+    const learned = await warm(wait);
+    expect(changed(learned.stdout), learned.all).toEqual({ node1: 0 });
+    // now: wait2.conf is rewritten on the host while the play waits, after the play's first read
+    await lab.exec('node1', 'rm -f /opt/ra/go; touch -a -d "3 days ago" /opt/ra/wait.conf');
+    const bg = lab.exec(
+      'node1',
+      'a=$(stat -c %X /opt/ra/wait.conf); i=0; while [ "$(stat -c %X /opt/ra/wait.conf)" = "$a" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; ' +
+        "sleep 1; printf 'theirs\\n' > /opt/ra/wait2.conf; touch /opt/ra/go",
+    );
+    const r = await warm(wait);
+    await bg;
+    expect(r.code, r.all).toBe(0);
+    expect(changed(r.stdout), r.all).toEqual({ node1: 1 });
+    expect((await lab.exec('node1', 'cat /opt/ra/wait2.conf')).stdout).toBe('mine\n');
+  }, 120_000);
 
   it("a task delegated from another host makes this host's earlier reads stale", async () => {
     const deleg = pb('deleg.yml', DELEGATED);

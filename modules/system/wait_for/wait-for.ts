@@ -30,6 +30,7 @@ const Args = Type.Object(
 
 export const waitFor = defineModule({
   name: 'wait_for',
+  waits: true,
   aliases: ['ansible.builtin.wait_for', 'ansible.legacy.wait_for'],
   description: 'Wait on the host for a port to open/close/drain, a file to appear/vanish or contain a string',
   examples: `- name: slurmctld answers over the tunnel before slurmd starts

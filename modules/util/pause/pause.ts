@@ -21,6 +21,7 @@ function amount(v: unknown, what: string): number | undefined {
 
 export const pause = defineModule({
   name: 'pause',
+  waits: true,
   aliases: ['ansible.builtin.pause', 'ansible.legacy.pause'],
   description: 'Pause for a number of seconds or minutes (without a duration tsplay warns and goes on: it never waits for a keypress)',
   examples: `- name: let slurmctld settle after the reconfigure

@@ -167,45 +167,31 @@ describe('connection holder', () => {
   }, 120_000);
 
   it('a socket that is not private, or belongs to another user, is never used (the run connects directly)', async () => {
-    const dir = newDir();
-    let contacts = 0;
-    const srv = createServer((s) => {
-      contacts++;
-      s.destroy();
-    });
-    await new Promise<void>((r) => srv.listen(join(dir, 'holder.sock'), () => r()));
-    chmodSync(join(dir, 'holder.sock'), 0o666);
-    writeFileSync(join(dir, 'holder.token'), 'ab'.repeat(32), { mode: 0o644 });
-    writeFileSync(join(dir, 'holder.pid'), String(process.pid));
-    try {
-      const r = await run(dir, ['-v']);
-      expect(r.code, r.all).toBe(0);
-      expect(contacts).toBe(0);
-      expect(r.stderr).toContain('persist:');
-    } finally {
-      srv.close();
-    }
-    // another user's socket and token, private (0600) but not ours: never contacted either
-    const foreign = newDir();
-    let foreignContacts = 0;
-    const srv2 = createServer((s) => {
-      foreignContacts++;
-      s.destroy();
-    });
-    await new Promise<void>((r) => srv2.listen(join(foreign, 'holder.sock'), () => r()));
-    chmodSync(join(foreign, 'holder.sock'), 0o600);
-    writeFileSync(join(foreign, 'holder.token'), 'cd'.repeat(32), { mode: 0o600 });
-    writeFileSync(join(foreign, 'holder.pid'), String(process.pid));
-    chownSync(join(foreign, 'holder.sock'), 65534, 65534);
-    chownSync(join(foreign, 'holder.token'), 65534, 65534);
-    try {
-      const r = await run(foreign, ['-v']);
-      expect(r.code, r.all).toBe(0);
-      expect(foreignContacts).toBe(0);
-      expect(r.stderr).toContain('persist:');
-    } finally {
-      srv2.close();
-    }
+    // a listener posing as the holder, counting who contacts it
+    const decoy = async (mode: number, owner?: number) => {
+      const dir = newDir();
+      let contacts = 0;
+      const srv = createServer((s) => {
+        contacts++;
+        s.destroy();
+      });
+      await new Promise<void>((r) => srv.listen(join(dir, 'holder.sock'), () => r()));
+      chmodSync(join(dir, 'holder.sock'), mode);
+      writeFileSync(join(dir, 'holder.token'), 'ab'.repeat(32), { mode });
+      writeFileSync(join(dir, 'holder.pid'), String(process.pid));
+      if (owner !== undefined) for (const f of ['holder.sock', 'holder.token']) chownSync(join(dir, f), owner, owner);
+      try {
+        const r = await run(dir, ['-v']);
+        expect(r.code, r.all).toBe(0);
+        expect(contacts).toBe(0);
+        expect(r.stderr).toContain('persist:');
+      } finally {
+        srv.close();
+      }
+    };
+    await decoy(0o666);
+    // another user's socket and token, private (0600) but not ours
+    await decoy(0o600, 65534);
     // a runtime dir others may enter is refused as a whole
     const open = newDir();
     chmodSync(open, 0o755);

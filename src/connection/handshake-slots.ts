@@ -1,6 +1,7 @@
 /**
- * At most this many SSH handshakes at once in one process (TCP connect to "ready": key exchange, host key
- * check, authentication). A run with forks = 1000 would otherwise start 1,000 key exchanges on a 2-CPU
+ * At most this many SSH handshakes at once in one process (from the connected TCP socket to "ready": key
+ * exchange, host key check, authentication; TCP connects are not limited, so hosts that are down do not hold
+ * slots). A run with forks = 1000 would otherwise start 1,000 key exchanges on a 2-CPU
  * controller at once, each getting 1/1000 of the CPU, and the last ones pass their handshake timeout although
  * every host is fine (measured: 12 of 1,000 lab hosts UNREACHABLE "timed out during the ssh handshake").
  * A handshake waiting for a slot has no timer running; the hosts are connected as fast as the CPUs allow,

@@ -175,16 +175,20 @@ export class SshConnection implements Connection {
     const t = this.target;
     const auth = authPlan(t, this.user);
     const live = liveness(t);
+    // TCP first, outside the slots: a host that is down (a powered-off cloud node) waits out its connect
+    // timeout without holding a slot other hosts need
+    const sock = await this.tcp();
     const slot = await handshakeSlot();
     try {
-      await this.handshake(t, auth, live);
+      // (closed by the host while it waited for a slot: nothing to hand to ssh2)
+      if (sock.destroyed) throw this.unreachable('connection closed before the ssh handshake');
+      await this.handshake(sock, t, auth, live);
     } finally {
       slot();
     }
   }
 
-  private async handshake(t: ConnectionTarget, auth: ReturnType<typeof authPlan>, live: ReturnType<typeof liveness>): Promise<void> {
-    const sock = await this.tcp();
+  private async handshake(sock: Socket, t: ConnectionTarget, auth: ReturnType<typeof authPlan>, live: ReturnType<typeof liveness>): Promise<void> {
     const client = new Client();
     this.client = client;
     let hostKeyError: UnreachableError | null = null;

@@ -37,7 +37,7 @@ cmd_alloc() {
   mkdir -p /run/lock
   exec 9>"$ALLOC_LOCK"
   flock -w 60 9 || die "timeout waiting for $ALLOC_LOCK"
-  local k br used f a
+  local k br used f a MAC
   for f in /sys/class/net/tspbr*; do   # lab names are unique across labs roots (netns names use them)
     [ -e "$f" ] || continue
     a=$(<"$f/ifalias"); a=${a#tsplay-lab:}
@@ -53,7 +53,8 @@ cmd_alloc() {
     # fixed MACs and permanent neighbour entries on both ends (bridge_mac/host_mac): the kernel's ARP table
     # (gc_thresh3 = 1024 entries, shared by all namespaces) would overflow past ~500 lab hosts and drop
     # connections ("neighbor table overflow"); permanent entries are not counted and never expire
-    ip link add "$br" address "$(bridge_mac "$k")" type bridge
+    bridge_mac "$k"
+    ip link add "$br" address "$MAC" type bridge
     ip link set "$br" alias "$(alias_of)"
     echo 1 > "/proc/sys/net/ipv6/conf/$br/disable_ipv6"
     ip addr add "10.231.$k.1/24" dev "$br"
@@ -66,8 +67,9 @@ cmd_alloc() {
 
 # ---------------------------------------------------------------- hosts
 # (few forks per host: every external command costs milliseconds, and labs of 50+ hosts are common)
-bridge_mac() { printf '02:74:62:%02x:00:01' "$1"; }         # $1 lab index
-host_mac() { printf '02:74:68:%02x:00:%02x' "$1" "$2"; }      # $1 lab index, $2 host index (1..200)
+# (into $MAC with printf -v: no subshell per host)
+bridge_mac() { printf -v MAC '02:74:62:%02x:00:01' "$1"; }        # $1 lab index
+host_mac() { printf -v MAC '02:74:68:%02x:00:%02x' "$1" "$2"; }   # $1 lab index, $2 host index (1..200)
 
 setup_host() {   # $1 name, $2 index, $3 sudo mode; the netns already exists (see cmd_up)
   local name=$1 mode=$3 ip=10.231.$LAB_K.$((10 + $2))
@@ -94,22 +96,24 @@ setup_host() {   # $1 name, $2 index, $3 sudo mode; the netns already exists (se
   fi
   umask 0022
   # eth0 (moved in by cmd_up) gets the host's address; no default route => nothing can leave the lab net
+  bridge_mac "$LAB_K"
   printf 'addr add %s/24 dev eth0\nlink set lo up\nlink set eth0 up\nneigh replace 10.231.%s.1 lladdr %s dev eth0 nud permanent\n' \
-    "$ip" "$LAB_K" "$(bridge_mac "$LAB_K")" | ip -n "$ns" -batch -
+    "$ip" "$LAB_K" "$MAC" | ip -n "$ns" -batch -
 }
 
 cmd_up() {
   lab_env; : "${LAB_K:?}" "${LAB_BASE:?}" "${LAB_KEY:?}"
   [ -x "$LAB_BASE/usr/sbin/sshd" ] || die "base rootfs $LAB_BASE is incomplete"
   HOSTS_TXT=$(<"$LAB_DIR/hosts.txt")$'\n'
-  local spec name i mode names=() batch="" batch2="" batch3=""
+  local spec name i mode names=() batch="" batch2="" batch3="" MAC
   for spec in "$@"; do
     IFS=: read -r name i mode <<<"$spec"
     names+=("$name")
     batch+="netns add tsplay.$LAB_NAME.$name"$'\n'
-    batch+="link add tsp${LAB_K}v$i type veth peer name eth0 address $(host_mac "$LAB_K" "$i") netns tsplay.$LAB_NAME.$name"$'\n'
+    host_mac "$LAB_K" "$i"
+    batch+="link add tsp${LAB_K}v$i type veth peer name eth0 address $MAC netns tsplay.$LAB_NAME.$name"$'\n'
     batch2+="link set tsp${LAB_K}v$i master tspbr$LAB_K up"$'\n'
-    batch3+="neigh replace 10.231.$LAB_K.$((10 + i)) lladdr $(host_mac "$LAB_K" "$i") dev tspbr$LAB_K nud permanent"$'\n'
+    batch3+="neigh replace 10.231.$LAB_K.$((10 + i)) lladdr $MAC dev tspbr$LAB_K nud permanent"$'\n'
   done
   # network namespaces + veths to the lab bridge, all in one ip process
   ip -batch - <<<"$batch"

@@ -218,6 +218,29 @@ describe('ssh transport', () => {
   });
 });
 
+describe('handshake slots', () => {
+  it('a host that does not answer holds no slot: with one slot, a live host connects while two dead ones time out', async () => {
+    process.env['TSPLAY_HANDSHAKES'] = '1';
+    try {
+      const order: string[] = [];
+      const dead = ['.251', '.252'].map((end) => {
+        const t = { ...target(lab.host('node1')), host: lab.subnet.replace(/\.0\/24$/, end), connectTimeoutMs: 3000 };
+        return error(conn(t).connect()).then((e) => {
+          expect(e).toBeInstanceOf(UnreachableError);
+          order.push('dead');
+        });
+      });
+      const live = conn(target(lab.host('node1')))
+        .connect()
+        .then(() => order.push('live'));
+      await Promise.all([...dead, live]);
+      expect(order).toEqual(['live', 'dead', 'dead']);
+    } finally {
+      delete process.env['TSPLAY_HANDSHAKES'];
+    }
+  });
+});
+
 describe('become (sudo)', () => {
   it('NOPASSWD: many commands reuse one connection, one sudo and one root shell', async () => {
     const h = lab.host('node1');

@@ -5,8 +5,8 @@
 // The bundle is compiled with V8's code cache, kept per user in ~/.cache/tsplay (a directory only that user
 // may write, checked before each read: cached code is code), one per subcommand. It is written after the
 // first command that ran without one, so it holds every function that command compiled, not only the top
-// level: a warm `tsplay run` then starts in about half the time. A missing, foreign or outdated cache costs nothing but
-// the compile (V8 refuses data made for another source or another node).
+// level: a warm `tsplay run` then starts in about half the time. A missing, foreign or outdated cache costs
+// nothing but the compile (V8 refuses data made for another source or another node).
 import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';

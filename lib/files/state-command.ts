@@ -48,8 +48,9 @@ const LINK_WALK = [
 /**
  * `_tsq INDEX PATH JOINED ALGO CONTENT`, run for every item before anything is read: where the item looks
  * (PATH, or JOINED when PATH is a directory: copy's "dest is a directory"), whether that exists, whether it
- * gets a checksum (a readable regular file) and which content, kept in _p<i> _j<i> _e<i> _c<i> _m<i>. Shell builtins only: then ONE stat
- * and one checksum process serve every item of the command (a task, or a whole play's reads batched).
+ * gets a checksum (a readable regular file) and which content, kept in _p<i> _j<i> _e<i> _c<i> _m<i>. Shell
+ * builtins only: then ONE stat and one checksum process serve every item of the command (a task, or a whole
+ * play's reads batched).
  */
 const PREPARE = [
   '_tsq() {',

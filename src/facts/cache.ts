@@ -1,7 +1,12 @@
 import type { Connection } from '../connection/types.js';
 import type { FactDef } from '../contract/fact.js';
 import { currentGeneration, hostsChanged } from './generation.js';
-import { readAheadEnabled, readAheadUnchanged, remember, remembered, type ReadRecord } from './read-ahead.js';
+import { readAheadEnabled, readAheadUnchanged, readKey, remember, remembered, type ReadRecord } from './read-ahead.js';
+
+/** One read, one command. */
+function readOne<A, T>(conn: Connection, fact: FactDef<A, T>, args: A, asRoot: boolean, becomeUser: string): Promise<T> {
+  return conn.run(fact.command(args), { become: asRoot, becomeUser }).then((r) => fact.parse(r, args));
+}
 
 /** Reads merged into one read-ahead command at most. */
 const READ_AHEAD_MAX = 500;
@@ -22,13 +27,13 @@ export class FactCache {
   async get<A, T>(conn: Connection, fact: FactDef<A, T>, args: A, become: boolean, becomeUser: string): Promise<T> {
     const asRoot = fact.become ?? become;
     const user = asRoot ? becomeUser : '';
-    const json = JSON.stringify(args ?? null);
-    const key = `${fact.name}\0${json}\0${user}`;
+    const read: ReadRecord = { fact: fact.name, args: JSON.stringify(args ?? null), user };
+    const key = readKey(read);
     const gen = currentGeneration();
     const remembering = this.host !== undefined && fact.batch !== undefined && readAheadEnabled();
     if (remembering) {
-      remember(this.host!, { fact: fact.name, args: json, user });
-      this.pending ??= new Map(remembered(this.host!).map((r) => [`${r.fact}\0${r.args}\0${r.user}`, r]));
+      remember(this.host!, read);
+      this.pending ??= new Map(remembered(this.host!).map((r) => [readKey(r), r]));
       this.pending.delete(key);
     }
     const hit = this.values.get(key);
@@ -36,9 +41,7 @@ export class FactCache {
     // once something changed, reads are made as they are asked (reading ahead again after every change
     // would read the rest of the play once per changing task)
     const ahead = remembering && readAheadUnchanged(gen);
-    const p = ahead
-      ? this.readAhead(conn, fact, args, user, asRoot, becomeUser, gen)
-      : conn.run(fact.command(args), { become: asRoot, becomeUser }).then((r) => fact.parse(r, args));
+    const p = ahead ? this.readAhead(conn, fact, args, user, asRoot, becomeUser, gen) : readOne(conn, fact, args, asRoot, becomeUser);
     const entry = { gen, p };
     this.values.set(key, entry);
     p.catch(() => {
@@ -53,7 +56,7 @@ export class FactCache {
 
   /** args, and the remembered reads of the same fact and user not in the cache, in one command. */
   private async readAhead<A, T>(conn: Connection, fact: FactDef<A, T>, args: A, user: string, asRoot: boolean, becomeUser: string, gen: number): Promise<T> {
-    const single = (): Promise<T> => conn.run(fact.command(args), { become: asRoot, becomeUser }).then((r) => fact.parse(r, args));
+    const single = (): Promise<T> => readOne(conn, fact, args, asRoot, becomeUser);
     const others: A[] = [];
     const keyOf = new Map<A, string>();
     for (const [k, r] of this.pending!) {

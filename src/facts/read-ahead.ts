@@ -7,8 +7,8 @@
  * Same answers as reading task by task: the values go into the host's fact cache, and any task that changes
  * (or may have changed: it ran its apply step, or failed) any host, delegated tasks included, or that waited
  * for something outside tsplay (wait_for, pause, each retry of an until loop), makes every read made before it
- * stale on every host (generation.ts): what is asked after that is read again, as it is
- * asked, with no more reading ahead in that run. The reads are made a little earlier: after the tasks before
+ * stale on every host (generation.ts): what is asked after that is read again, as it is asked, with no more
+ * reading ahead in that run. The reads are made a little earlier: after the tasks before
  * them ran and changed nothing anywhere. A read asked for that was not remembered (the playbook changed) is
  * read as before; a remembered one no longer asked for costs its share of that one command (a stat line; its
  * content, if it read one).
@@ -18,7 +18,7 @@
  * values or contents. Reads of a value registered as a secret are not remembered.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { privateFile } from '../connection/persist-key.js';
 import { hasSecrets, maskText } from '../output/mask.js';
@@ -30,6 +30,11 @@ export interface ReadRecord {
   args: string;
   /** the user the read runs as ('' = the login user) */
   user: string;
+}
+
+/** The identity of a read: the fact cache's key and the remembered list's. */
+export function readKey(r: ReadRecord): string {
+  return `${r.fact}\0${r.args}\0${r.user}`;
 }
 
 /** At most this many reads per host are remembered (and read ahead). */
@@ -70,7 +75,7 @@ export function readAheadUnchanged(gen: number): boolean {
   return file !== undefined && gen === startGeneration;
 }
 
-/** The reads the last run asked of host (those of fact and user), in order. */
+/** The reads the last run asked of host, in order. */
 export function remembered(host: string): ReadRecord[] {
   return before.get(host) ?? [];
 }
@@ -81,7 +86,7 @@ export function remember(host: string, r: ReadRecord): void {
   if (hasSecrets() && maskText(r.args) !== r.args) return;
   let m = now.get(host);
   if (!m) now.set(host, (m = new Map()));
-  const key = `${r.fact}\0${r.args}\0${r.user}`;
+  const key = readKey(r);
   if (!m.has(key) && m.size < MAX_PER_HOST) m.set(key, r);
 }
 
@@ -95,7 +100,8 @@ export function saveReadAhead(): void {
     writeFileSync(tmp, JSON.stringify({ hosts }), { mode: 0o600 });
     renameSync(tmp, file);
   } catch {
-    // a full runtime directory costs the next run its read-ahead, nothing else
+    // a full runtime directory costs the next run its read-ahead, nothing else (and leaves no part-written file)
+    rmSync(tmp, { force: true });
   }
   file = undefined;
 }
